@@ -1,0 +1,80 @@
+#include "baker/bake_command.hpp"
+
+#include <fmt/format.h>
+
+#include "baker/execute/executor.hpp"
+#include "baker/execute/image_workspace.hpp"
+#include "baker/plan/plan.hpp"
+#include "baker/publish/report.hpp"
+#include "common/atomic_file.hpp"
+#include "common/file_lock.hpp"
+#include "common/interrupt.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+// URL inputs come from the cache; local ones are used where they are. Digests are checked here
+// and again right before upload.
+void resolve_binaries(Plan& plan, const fs::path& cache_dir) {
+  for (auto& step : plan.steps) {
+    auto* install = std::get_if<InstallFile>(&step);
+    if (!install) continue;
+    if (install->sha256.empty())
+      throw Error(fmt::format("binary {} has no pinned sha256 ({}); pin the digest of the release, or give a pinned local file in an --override file",
+                              install->input, install->unpinned_reason), ExitCode::bad_input);
+    if (!install->source.empty()) continue;
+    fs::path cached = cached_input(cache_dir, install->sha256);
+    if (!fs::is_regular_file(cached))
+      throw Error(fmt::format("binary {} ({}) is not in the cache ({}); place it there or give a local path in an --override file",
+                              install->input, install->url.value_or("?"), cached.string()));
+    install->source = cached;
+  }
+}
+
+}  // namespace
+
+BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options) {
+  Recipe recipe = load_recipe(recipe_file, options.load);
+  Plan plan = make_plan(recipe);
+  Progress progress(options.verbosity, "bake " + recipe.name);
+  try {
+    fs::create_directories(options.out_dir);
+    const fs::path image = options.out_dir / (recipe.name + ".qcow2");
+    const fs::path report = options.out_dir / (recipe.name + ".report.json");
+    const fs::path lock_file = options.out_dir / ("." + recipe.name + ".lock");
+    auto lock = FileLock::try_acquire(lock_file);
+    if (!lock) throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image.string(), lock_file.string()));
+    progress.phase_done("load recipe", fmt::format("{} steps", plan.steps.size()));
+
+    fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+    fs::path base = locate_base(plan.base, cache_dir);
+    verify_sha256(base, plan.base.sha256, "base image");
+    resolve_binaries(plan, cache_dir);
+    for (const auto& step : plan.steps)
+      if (const auto* install = std::get_if<InstallFile>(&step))
+        verify_sha256(install->source, install->sha256, "binary " + install->input);
+    interrupt::throw_if_requested();
+    progress.phase_done("verify inputs", fmt::format("base sha256:{}", plan.base.sha256.substr(0, 16)));
+
+    TemporaryPath work(image);
+    make_working_copy(base, plan.base.format, work.path(), plan.disk_size);
+    interrupt::throw_if_requested();
+    progress.phase_done("copy base", work.path().filename().string());
+
+    ExecuteOptions execute_options{options.accel, options.out_dir};
+    ExecutionResult result = execute_plan(plan, work.path(), execute_options, progress);
+    work.commit();
+    progress.phase_done("publish", image.string());
+
+    ReportInput input{recipe, plan, base.string(), result, progress.phases(), image.string()};
+    write_file_atomically(report, render_report(input));
+    progress.note(fmt::format("baked {} in {:.1f} s; report {}", image.string(), progress.total_seconds(), report.string()));
+    return {recipe.name, image, report, progress.total_seconds()};
+  } catch (Error& e) {
+    throw e.with_context("bake " + recipe.name);
+  }
+}
+
+}  // namespace trustnet::baker

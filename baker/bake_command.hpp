@@ -1,0 +1,28 @@
+#pragma once
+// `bake NAME`: recipe → plan → working copy → execute → golden image and report.
+#include <filesystem>
+#include <string>
+
+#include "baker/execute/guest_session.hpp"
+#include "baker/recipe/recipe_loader.hpp"
+#include "common/progress.hpp"
+
+namespace trustnet::baker {
+
+struct BakeOptions {
+  std::filesystem::path out_dir = "out";
+  std::filesystem::path cache_dir;
+  LoadOptions load;
+  ApplianceAccel accel = ApplianceAccel::automatic;
+  Verbosity verbosity = Verbosity::normal;
+};
+
+struct BakeOutcome {
+  std::string name;
+  std::filesystem::path image, report;
+  double seconds = 0;
+};
+
+BakeOutcome bake_recipe(const std::filesystem::path& recipe_file, const BakeOptions& options);
+
+}  // namespace trustnet::baker

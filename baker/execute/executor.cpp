@@ -1,0 +1,237 @@
+#include "baker/execute/executor.hpp"
+
+#include <fmt/format.h>
+
+#include "baker/execute/archive_member.hpp"
+#include "baker/execute/image_workspace.hpp"
+#include "baker/execute/overlay_tar.hpp"
+#include "baker/render/accounts.hpp"
+#include "baker/render/sshd.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+#include "common/sha256.hpp"
+
+namespace trustnet::baker {
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+struct Ids {
+  uint32_t uid = 0, gid = 0;
+};
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+class StepRunner {
+ public:
+  StepRunner(GuestSession& guest, const ExecuteOptions& options, ExecutionResult& result, Progress& progress)
+      : guest_(guest), options_(options), result_(result), progress_(progress) {}
+
+  void run(const Step& step) {
+    progress_.detail(describe(step));
+    std::visit(overloaded{[this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
+                          [this](const UpdateAccounts& s) { accounts(s); }, [this](const MakeDirectory& s) { mkdir(s); },
+                          [this](const WriteFile& s) { write(s); }, [this](const InstallFile& s) { install(s); },
+                          [this](const MakeSymlink& s) { symlink(s); }, [this](const IncludeSshdDropins&) { sshd_include(); },
+                          [this](const UnpackOverlay& s) { overlay(s); }},
+               step);
+  }
+
+ private:
+  Ids resolve(const Owner& owner, const std::string& path) {
+    if (!accounts_loaded_) {
+      passwd_ = guest_.read_file("/etc/passwd").value_or("");
+      group_ = guest_.read_file("/etc/group").value_or("");
+      accounts_loaded_ = true;
+    }
+    auto uid = find_uid(passwd_, owner.user);
+    if (!uid) throw Error(fmt::format("owner '{}' of {} is not a user in the image's /etc/passwd", owner.user, path));
+    auto gid = find_gid(group_, owner.group);
+    if (!gid) throw Error(fmt::format("group '{}' of {} is not a group in the image's /etc/group", owner.group, path));
+    return {*uid, *gid};
+  }
+
+  void ensure_parent(const std::string& path) {
+    std::string parent = parent_dir(path);
+    if (!guest_.is_dir(parent)) guest_.mkdir_p(parent);
+  }
+
+  // chown before chmod: changing the owner clears set-id bits.
+  void set_owner_and_mode(const std::string& path, Ids ids, uint32_t mode) {
+    guest_.chown(ids.uid, ids.gid, path);
+    guest_.chmod(mode, path);
+  }
+
+  void record(const std::string& path, const std::string& kind, const std::string& sha256, uint32_t mode, Ids ids,
+              const Owner& owner, const std::string& origin, const std::string& target = {}) {
+    result_.files.push_back({path, kind, sha256, target, mode, ids.uid, ids.gid, owner.user, owner.group, origin});
+  }
+
+  void record_existing(const std::string& path, const std::string& content, const std::string& origin) {
+    GuestStat st = guest_.lstat(path);
+    Owner names{std::to_string(st.uid), std::to_string(st.gid)};
+    record(path, "file", sha256_hex(content), st.mode & 07777, {st.uid, st.gid}, names, origin);
+  }
+
+  void remove(const RemoveFiles& s) {
+    for (const auto& path : guest_.glob(s.pattern)) {
+      guest_.remove(path);
+      result_.removed.push_back(path);
+    }
+  }
+
+  void empty(const EmptyFile& s) {
+    if (!guest_.exists(s.path)) return;
+    guest_.truncate(s.path);
+    result_.removed.push_back(s.path + " (emptied)");
+  }
+
+  void accounts(const UpdateAccounts& s) {
+    AccountFiles files;
+    auto required = [&](const char* path) {
+      auto content = guest_.read_file(path);
+      if (!content) throw Error(fmt::format("the image has no {}", path));
+      return *content;
+    };
+    files.passwd = required("/etc/passwd");
+    files.group = required("/etc/group");
+    files.shadow = required("/etc/shadow");
+    AccountFiles updated = apply_users(files, s.users);
+    // guestfs_write truncates in place, so the files keep their modes and owners.
+    guest_.write_file("/etc/passwd", updated.passwd);
+    guest_.write_file("/etc/group", updated.group);
+    guest_.write_file("/etc/shadow", updated.shadow);
+    record_existing("/etc/passwd", updated.passwd, "accounts");
+    record_existing("/etc/group", updated.group, "accounts");
+    record_existing("/etc/shadow", updated.shadow, "accounts");
+    passwd_ = updated.passwd;
+    group_ = updated.group;
+    accounts_loaded_ = true;
+  }
+
+  void mkdir(const MakeDirectory& s) {
+    Ids ids = resolve(s.owner, s.path);
+    guest_.mkdir_p(s.path);
+    set_owner_and_mode(s.path, ids, s.mode);
+    record(s.path, "directory", "", s.mode, ids, s.owner, "recipe");
+  }
+
+  void write(const WriteFile& s) {
+    Ids ids = resolve(s.owner, s.path);
+    ensure_parent(s.path);
+    guest_.write_file(s.path, s.content);
+    set_owner_and_mode(s.path, ids, s.mode);
+    record(s.path, "file", sha256_hex(s.content), s.mode, ids, s.owner, "recipe");
+  }
+
+  void install(const InstallFile& s) {
+    if (s.source.empty()) throw Error(fmt::format("binary {} has no local file; fetch its URL first", s.input));
+    Ids ids = resolve(s.owner, s.path);
+    // Checked again right before upload: the pin, not the file that happens to be there, decides.
+    verify_sha256(s.source, s.sha256, fmt::format("binary {}", s.input));
+    ensure_parent(s.path);
+    std::string installed_sha256 = s.sha256;
+    if (s.member) {
+      TemporaryPath extracted(options_.scratch_dir / fmt::format("{}.member", s.input));
+      installed_sha256 = extract_member(s.source, *s.member, extracted.path());
+      guest_.upload(extracted.path(), s.path);
+    } else {
+      guest_.upload(s.source, s.path);
+    }
+    set_owner_and_mode(s.path, ids, s.mode);
+    record(s.path, "file", installed_sha256, s.mode, ids, s.owner, "binary " + s.input);
+  }
+
+  void symlink(const MakeSymlink& s) {
+    ensure_parent(s.link);
+    guest_.symlink(s.target, s.link);
+    record(s.link, "symlink", "", 0777, {}, Owner{}, "recipe", s.target);
+  }
+
+  void sshd_include() {
+    auto main_config = guest_.read_file(sshd_config_path);
+    std::string updated = include_sshd_dropins(main_config);
+    guest_.write_file(sshd_config_path, updated);
+    if (!main_config) set_owner_and_mode(sshd_config_path, {}, 0644);
+    record_existing(sshd_config_path, updated, "recipe");
+  }
+
+  void overlay(const UnpackOverlay& s) {
+    Ids ids = resolve(s.owner, s.destination);
+    TemporaryPath tar(options_.scratch_dir / fmt::format("overlay-{}.tar", overlay_count_++));
+    OverlayArchive archive = write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path());
+    if (!guest_.is_dir(s.destination)) guest_.mkdir_p(s.destination);
+    for (const auto& dir : archive.directories) {
+      if (guest_.exists(dir.path)) continue;  // folders of the base keep their modes and owners
+      guest_.mkdir(dir.path);
+      set_owner_and_mode(dir.path, ids, dir.mode);
+      record(dir.path, "directory", "", dir.mode, ids, s.owner, "overlay");
+    }
+    guest_.tar_in(tar.path(), s.destination);
+    for (const auto& entry : archive.entries) {
+      bool link = entry.kind == OverlayEntry::Kind::symlink;
+      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay", entry.link_target);
+    }
+  }
+
+  GuestSession& guest_;
+  const ExecuteOptions& options_;
+  ExecutionResult& result_;
+  Progress& progress_;
+  bool accounts_loaded_ = false;
+  std::string passwd_, group_;
+  int overlay_count_ = 0;
+};
+
+void check_alpine_aarch64(const Inspection& found) {
+  if (found.type != "linux" || found.distro != "alpinelinux")
+    throw Error(fmt::format("the base image holds {} ({} {}), not Alpine Linux", found.product, found.type, found.distro));
+  if (found.arch != "aarch64")
+    throw Error(fmt::format("the base image is Alpine Linux for {}, not aarch64", found.arch));
+}
+
+}  // namespace
+
+ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
+                             Progress& progress) {
+  ExecutionResult result;
+  GuestSession guest(options.accel);
+  guest.add_drive(image, "qcow2", false);
+  guest.launch();
+  interrupt::throw_if_requested();
+  progress.phase_done("launch appliance", guest.accel_description());
+
+  result.inspection = guest.inspect();
+  check_alpine_aarch64(result.inspection);
+  progress.phase_done("inspect", fmt::format("{} {} on {}", result.inspection.product, result.inspection.arch,
+                                             result.inspection.root_device));
+
+  guest.grow_root_filesystem(result.inspection.root_device);
+  guest.mount(result.inspection.root_device, "/", false);
+  result.disk_size = guest.device_size("/dev/sda");
+  result.root_fs_size = guest.filesystem_size("/");
+  interrupt::throw_if_requested();
+  progress.phase_done("grow root filesystem", fmt::format("{:.1f} GiB", static_cast<double>(result.root_fs_size) / (1 << 30)));
+
+  StepRunner runner(guest, options, result, progress);
+  for (const auto& step : plan.steps) {
+    runner.run(step);
+    interrupt::throw_if_requested();
+  }
+  progress.phase_done("apply edits", fmt::format("{} steps, {} files", plan.steps.size(), result.files.size()));
+
+  guest.shutdown();
+  progress.phase_done("close image");
+  return result;
+}
+
+}  // namespace trustnet::baker

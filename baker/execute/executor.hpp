@@ -1,0 +1,42 @@
+#pragma once
+// Runs a plan against a working image in one libguestfs session (one appliance launch).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "baker/execute/guest_session.hpp"
+#include "baker/plan/plan.hpp"
+#include "common/progress.hpp"
+
+namespace trustnet::baker {
+
+struct InstalledFile {
+  std::string path;
+  std::string kind;     // file, directory, symlink
+  std::string sha256;   // files only
+  std::string target;   // symlinks only
+  uint32_t mode = 0;
+  uint32_t uid = 0, gid = 0;
+  std::string user, group;
+  std::string origin;   // what put it there: recipe, accounts, overlay, binary NAME
+};
+
+struct ExecutionResult {
+  Inspection inspection;
+  uint64_t disk_size = 0;        // virtual size seen by the guest
+  uint64_t root_fs_size = 0;     // after growing
+  std::vector<InstalledFile> files;
+  std::vector<std::string> removed;
+};
+
+struct ExecuteOptions {
+  ApplianceAccel accel = ApplianceAccel::automatic;
+  std::filesystem::path scratch_dir;  // for the overlay archives
+};
+
+// Every InstallFile step must already name a local source.
+ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
+                             Progress& progress);
+
+}  // namespace trustnet::baker

@@ -1,0 +1,243 @@
+#include "baker/execute/guest_session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "baker/execute/guestfs_strings.hpp"
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+
+namespace trustnet::baker {
+namespace {
+
+template <typename T, void (*Free)(T*)>
+struct GuestfsStructDeleter {
+  void operator()(T* p) const { Free(p); }
+};
+using PartitionList = std::unique_ptr<guestfs_partition_list, GuestfsStructDeleter<guestfs_partition_list, guestfs_free_partition_list>>;
+using Statns = std::unique_ptr<struct guestfs_statns, GuestfsStructDeleter<struct guestfs_statns, guestfs_free_statns>>;
+using Statvfs = std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<struct guestfs_statvfs, guestfs_free_statvfs>>;
+
+}  // namespace
+
+GuestSession::GuestSession(ApplianceAccel accel) : handle_(guestfs_create()), accel_(accel) {
+  if (!handle_) throw Error("cannot create a libguestfs handle");
+  // Errors are reported through our Error type, not printed by the library.
+  guestfs_set_error_handler(handle_.get(), nullptr, nullptr);
+  if (accel == ApplianceAccel::tcg) {
+    std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
+    if (std::find(settings.begin(), settings.end(), "force_tcg") == settings.end()) settings.push_back("force_tcg");
+    std::vector<char*> argv;
+    for (auto& s : settings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    check(guestfs_set_backend_settings(handle_.get(), argv.data()), "set backend settings");
+  }
+}
+
+std::string GuestSession::detect_format(const std::filesystem::path& image) {
+  GuestfsHandle g(guestfs_create());
+  if (!g) throw Error("cannot create a libguestfs handle");
+  guestfs_set_error_handler(g.get(), nullptr, nullptr);
+  GuestString format(guestfs_disk_format(g.get(), image.c_str()));
+  if (!format) throw Error(fmt::format("cannot read the format of {}: {}", image.string(), guestfs_last_error(g.get())));
+  return format.get();
+}
+
+void GuestSession::fail(const std::string& operation) const {
+  interrupt::throw_if_requested();  // the interrupt, not the failure it caused, is the news
+  const char* message = guestfs_last_error(handle_.get());
+  throw Error(fmt::format("{}: {}", operation, message ? message : "unknown libguestfs error"));
+}
+
+void GuestSession::add_drive(const std::filesystem::path& image, const std::string& format, bool read_only) {
+  check(guestfs_add_drive_opts(handle_.get(), image.c_str(), GUESTFS_ADD_DRIVE_OPTS_FORMAT, format.c_str(),
+                               GUESTFS_ADD_DRIVE_OPTS_READONLY, read_only ? 1 : 0, -1),
+        fmt::format("add drive {}", image.string()));
+}
+
+void GuestSession::launch() { check(guestfs_launch(handle_.get()), "launch the libguestfs appliance"); }
+
+std::string GuestSession::accel_description() const {
+  std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
+  bool tcg = std::find(settings.begin(), settings.end(), "force_tcg") != settings.end();
+  return tcg ? "TCG" : "KVM when available";
+}
+
+void GuestSession::shutdown() { check(guestfs_shutdown(handle_.get()), "shut the appliance down"); }
+
+Inspection GuestSession::inspect() {
+  std::vector<std::string> roots = take_string_list(guestfs_inspect_os(handle_.get()));
+  if (roots.empty()) {
+    interrupt::throw_if_requested();
+    throw Error("inspection found no operating system in the image");
+  }
+  if (roots.size() > 1) throw Error(fmt::format("inspection found {} operating systems; expected one", roots.size()));
+  guestfs_h* g = handle_.get();
+  const std::string& root = roots.front();
+  auto text = [&](char* value, const char* what) {
+    GuestString owned(value);
+    if (!owned) fail(fmt::format("inspect {}", what));
+    return std::string(owned.get());
+  };
+  Inspection result;
+  result.root_device = root;
+  result.type = text(guestfs_inspect_get_type(g, root.c_str()), "type");
+  result.distro = text(guestfs_inspect_get_distro(g, root.c_str()), "distro");
+  result.arch = text(guestfs_inspect_get_arch(g, root.c_str()), "arch");
+  result.product = text(guestfs_inspect_get_product_name(g, root.c_str()), "product name");
+  result.major = guestfs_inspect_get_major_version(g, root.c_str());
+  result.minor = guestfs_inspect_get_minor_version(g, root.c_str());
+  return result;
+}
+
+void GuestSession::grow_root_filesystem(const std::string& root_device) {
+  guestfs_h* g = handle_.get();
+  GuestString fs_type(guestfs_vfs_type(g, root_device.c_str()));
+  if (!fs_type) fail(fmt::format("read the filesystem type of {}", root_device));
+  if (std::string(fs_type.get()).rfind("ext", 0) != 0)
+    throw Error(fmt::format("the root filesystem {} is {}; only ext2/3/4 can be grown", root_device, fs_type.get()));
+
+  GuestString disk(guestfs_part_to_dev(g, root_device.c_str()));
+  if (!disk) fail(fmt::format("find the disk of {}", root_device));
+  int partnum = guestfs_part_to_partnum(g, root_device.c_str());
+  check(partnum, fmt::format("find the partition number of {}", root_device));
+  GuestString table(guestfs_part_get_parttype(g, disk.get()));
+  if (!table) fail(fmt::format("read the partition table of {}", disk.get()));
+  const bool gpt = std::string(table.get()) == "gpt";
+
+  PartitionList parts(guestfs_part_list(g, disk.get()));
+  if (!parts) fail(fmt::format("list the partitions of {}", disk.get()));
+  uint64_t root_end = 0, last_end = 0;
+  for (uint32_t i = 0; i < parts->len; ++i) {
+    last_end = std::max<uint64_t>(last_end, parts->val[i].part_end);
+    if (parts->val[i].part_num == partnum) root_end = parts->val[i].part_end;
+  }
+  if (root_end != last_end)
+    throw Error(fmt::format("the root partition {} is not the last one on {}; it cannot be grown in place", root_device, disk.get()));
+
+  if (gpt) {
+    const char* features[] = {"gdisk", nullptr};
+    if (guestfs_feature_available(g, const_cast<char**>(features)) != 1)
+      throw Error("the libguestfs appliance lacks gdisk, needed to move the GPT backup header");
+    check(guestfs_part_expand_gpt(g, disk.get()), fmt::format("move the GPT backup header of {}", disk.get()));
+  }
+  int64_t sectors = guestfs_blockdev_getsz(g, disk.get());
+  check(sectors < 0 ? -1 : 0, fmt::format("read the size of {}", disk.get()));
+  // GPT keeps its 33-sector backup at the end of the disk.
+  int64_t new_end = sectors - (gpt ? 34 : 1);
+  if (static_cast<uint64_t>(new_end) * 512 > root_end + 1)
+    check(guestfs_part_resize(g, disk.get(), partnum, new_end), fmt::format("grow partition {}", root_device));
+  check(guestfs_e2fsck(g, root_device.c_str(), GUESTFS_E2FSCK_CORRECT, 1, -1), fmt::format("check filesystem {}", root_device));
+  check(guestfs_resize2fs(g, root_device.c_str()), fmt::format("grow filesystem {}", root_device));
+}
+
+uint64_t GuestSession::device_size(const std::string& device) {
+  int64_t size = guestfs_blockdev_getsize64(handle_.get(), device.c_str());
+  check(size < 0 ? -1 : 0, fmt::format("read the size of {}", device));
+  return static_cast<uint64_t>(size);
+}
+
+uint64_t GuestSession::filesystem_size(const std::string& mountpoint) {
+  Statvfs st(guestfs_statvfs(handle_.get(), mountpoint.c_str()));
+  if (!st) fail(fmt::format("statvfs {}", mountpoint));
+  return static_cast<uint64_t>(st->blocks) * static_cast<uint64_t>(st->frsize);
+}
+
+void GuestSession::mount(const std::string& device, const std::string& mountpoint, bool read_only) {
+  int rc = read_only ? guestfs_mount_ro(handle_.get(), device.c_str(), mountpoint.c_str())
+                     : guestfs_mount(handle_.get(), device.c_str(), mountpoint.c_str());
+  check(rc, fmt::format("mount {} on {}", device, mountpoint));
+}
+
+bool GuestSession::exists(const std::string& path) {
+  int rc = guestfs_exists(handle_.get(), path.c_str());
+  check(rc, fmt::format("check {}", path));
+  return rc == 1;
+}
+
+bool GuestSession::is_dir(const std::string& path) {
+  int rc = guestfs_is_dir(handle_.get(), path.c_str());
+  check(rc, fmt::format("check {}", path));
+  return rc == 1;
+}
+
+bool GuestSession::is_symlink(const std::string& path) {
+  int rc = guestfs_is_symlink(handle_.get(), path.c_str());
+  check(rc, fmt::format("check {}", path));
+  return rc == 1;
+}
+
+std::optional<std::string> GuestSession::read_file(const std::string& path) {
+  int rc = guestfs_is_file(handle_.get(), path.c_str());
+  check(rc, fmt::format("check {}", path));
+  if (rc != 1) return std::nullopt;
+  size_t size = 0;
+  GuestString content(guestfs_read_file(handle_.get(), path.c_str(), &size));
+  if (!content) fail(fmt::format("read {}", path));
+  return std::string(content.get(), size);
+}
+
+void GuestSession::write_file(const std::string& path, const std::string& content) {
+  check(guestfs_write(handle_.get(), path.c_str(), content.data(), content.size()), fmt::format("write {}", path));
+}
+
+void GuestSession::upload(const std::filesystem::path& local, const std::string& path) {
+  check(guestfs_upload(handle_.get(), local.c_str(), path.c_str()), fmt::format("upload {} to {}", local.string(), path));
+}
+
+void GuestSession::mkdir_p(const std::string& path) { check(guestfs_mkdir_p(handle_.get(), path.c_str()), fmt::format("mkdir -p {}", path)); }
+void GuestSession::mkdir(const std::string& path) { check(guestfs_mkdir(handle_.get(), path.c_str()), fmt::format("mkdir {}", path)); }
+
+void GuestSession::chmod(uint32_t mode, const std::string& path) {
+  check(guestfs_chmod(handle_.get(), static_cast<int>(mode), path.c_str()), fmt::format("chmod {:04o} {}", mode, path));
+}
+
+void GuestSession::chown(uint32_t uid, uint32_t gid, const std::string& path) {
+  check(guestfs_lchown(handle_.get(), static_cast<int>(uid), static_cast<int>(gid), path.c_str()),
+        fmt::format("chown {}:{} {}", uid, gid, path));
+}
+
+void GuestSession::symlink(const std::string& target, const std::string& link) {
+  check(guestfs_ln_sf(handle_.get(), target.c_str(), link.c_str()), fmt::format("symlink {} -> {}", link, target));
+}
+
+std::string GuestSession::readlink(const std::string& path) {
+  GuestString target(guestfs_readlink(handle_.get(), path.c_str()));
+  if (!target) fail(fmt::format("readlink {}", path));
+  return target.get();
+}
+
+std::vector<std::string> GuestSession::glob(const std::string& pattern) {
+  char** matches = guestfs_glob_expand(handle_.get(), pattern.c_str());
+  if (!matches) fail(fmt::format("glob {}", pattern));
+  return take_string_list(matches);
+}
+
+void GuestSession::remove(const std::string& path) { check(guestfs_rm_f(handle_.get(), path.c_str()), fmt::format("remove {}", path)); }
+void GuestSession::truncate(const std::string& path) { check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path)); }
+
+void GuestSession::tar_in(const std::filesystem::path& tarball, const std::string& directory) {
+  check(guestfs_tar_in(handle_.get(), tarball.c_str(), directory.c_str()), fmt::format("unpack {} into {}", tarball.string(), directory));
+}
+
+GuestStat GuestSession::lstat(const std::string& path) {
+  Statns st(guestfs_lstatns(handle_.get(), path.c_str()));
+  if (!st) fail(fmt::format("lstat {}", path));
+  return {static_cast<uint32_t>(st->st_mode), static_cast<uint32_t>(st->st_uid), static_cast<uint32_t>(st->st_gid),
+          static_cast<uint64_t>(st->st_size)};
+}
+
+std::string GuestSession::checksum_sha256(const std::string& path) {
+  GuestString sum(guestfs_checksum(handle_.get(), "sha256", path.c_str()));
+  if (!sum) fail(fmt::format("checksum {}", path));
+  return sum.get();
+}
+
+std::vector<std::string> GuestSession::list_files(const std::string& directory) {
+  char** names = guestfs_find(handle_.get(), directory.c_str());
+  if (!names) fail(fmt::format("list {}", directory));
+  return take_string_list(names);
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,76 @@
+#pragma once
+// One libguestfs session on one disk image: the only code that calls libguestfs. Every call is
+// checked; a failure is an Error naming the operation, the path and libguestfs' message.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "baker/execute/guestfs_handle.hpp"
+
+namespace trustnet::baker {
+
+enum class ApplianceAccel { automatic, tcg };
+
+struct Inspection {
+  std::string root_device;   // e.g. /dev/sda2
+  std::string type, distro, arch, product;
+  int major = 0, minor = 0;
+};
+
+struct GuestStat {
+  uint32_t mode = 0;  // with file type bits
+  uint32_t uid = 0, gid = 0;
+  uint64_t size = 0;
+};
+
+class GuestSession {
+ public:
+  explicit GuestSession(ApplianceAccel accel);
+  // Disk format as libguestfs detects it, without launching the appliance.
+  static std::string detect_format(const std::filesystem::path& image);
+
+  void add_drive(const std::filesystem::path& image, const std::string& format, bool read_only);
+  void launch();
+  std::string accel_description() const;  // "TCG" or "KVM when available"
+  void shutdown();                        // flushes and stops the appliance cleanly
+
+  Inspection inspect();
+  // Grows the partition holding `root_device` to the end of its disk and its ext4 to fill it.
+  void grow_root_filesystem(const std::string& root_device);
+  uint64_t device_size(const std::string& device);
+  uint64_t filesystem_size(const std::string& mountpoint);  // bytes, from statvfs
+  void mount(const std::string& device, const std::string& mountpoint, bool read_only);
+
+  bool exists(const std::string& path);
+  bool is_dir(const std::string& path);
+  bool is_symlink(const std::string& path);
+  std::optional<std::string> read_file(const std::string& path);  // nothing when absent
+  void write_file(const std::string& path, const std::string& content);
+  void upload(const std::filesystem::path& local, const std::string& path);
+  void mkdir_p(const std::string& path);
+  void mkdir(const std::string& path);
+  void chmod(uint32_t mode, const std::string& path);
+  void chown(uint32_t uid, uint32_t gid, const std::string& path);
+  void symlink(const std::string& target, const std::string& link);  // replaces an existing link
+  std::string readlink(const std::string& path);
+  std::vector<std::string> glob(const std::string& pattern);
+  void remove(const std::string& path);
+  void truncate(const std::string& path);
+  void tar_in(const std::filesystem::path& tarball, const std::string& directory);
+  GuestStat lstat(const std::string& path);
+  std::string checksum_sha256(const std::string& path);
+  std::vector<std::string> list_files(const std::string& directory);  // recursive, relative
+
+ private:
+  [[noreturn]] void fail(const std::string& operation) const;
+  void check(int rc, const std::string& operation) const {
+    if (rc == -1) fail(operation);
+  }
+
+  GuestfsHandle handle_;
+  ApplianceAccel accel_;
+};
+
+}  // namespace trustnet::baker

@@ -1,0 +1,68 @@
+#include "baker/execute/image_workspace.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "baker/execute/guest_session.hpp"
+#include "baker/recipe/validators.hpp"
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "common/sha256.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+fs::path default_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "trustnet";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "trustnet";
+  throw Error("neither XDG_CACHE_HOME nor HOME is set; pass --cache DIR");
+}
+
+fs::path cached_input(const fs::path& cache_dir, const std::string& sha256) { return cache_dir / "sha256" / sha256; }
+
+fs::path locate_base(const BaseImage& base, const fs::path& cache_dir) {
+  if (base.path) {
+    if (!fs::is_regular_file(*base.path)) throw Error(fmt::format("base image {} does not exist", base.path->string()));
+    return *base.path;
+  }
+  fs::path cached = cached_input(cache_dir, base.sha256);
+  if (!fs::is_regular_file(cached))
+    throw Error(fmt::format("base image {} is not in the cache ({}); place a copy there or pass --base-image FILE",
+                            base.url.value_or("?"), cached.string()));
+  return cached;
+}
+
+void verify_sha256(const fs::path& file, const std::string& expected, const std::string& what) {
+  std::string actual = sha256_file(file);
+  if (actual != expected)
+    throw Error(fmt::format("{} {}: sha256 is {}, but the recipe pins {}", what, file.string(), actual, expected));
+}
+
+uint64_t virtual_size(const fs::path& image, const std::string& format) {
+  std::string out = run_checked({"qemu-img", "info", "--output=json", "-f", format, image.string()});
+  try {
+    return nlohmann::json::parse(out).at("virtual-size").get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("cannot read the virtual size of {}: {}", image.string(), e.what()));
+  }
+}
+
+void make_working_copy(const fs::path& base, const std::string& format, const fs::path& work_image, uint64_t size) {
+  std::string detected = GuestSession::detect_format(base);
+  if (detected != format)
+    throw Error(fmt::format("base image {} is in {} format, but the recipe says {}", base.string(), detected, format));
+  uint64_t base_size = virtual_size(base, format);
+  if (size < base_size)
+    throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size), format_size(base_size)));
+  if (format == "qcow2") {
+    fs::copy_file(base, work_image, fs::copy_options::overwrite_existing);
+    fs::permissions(work_image, fs::perms(0644));
+  } else {
+    run_checked({"qemu-img", "convert", "-f", format, "-O", "qcow2", base.string(), work_image.string()});
+  }
+  run_checked({"qemu-img", "resize", "-q", "-f", "qcow2", work_image.string(), std::to_string(size)});
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,108 @@
+#include "baker/execute/overlay_tar.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+
+#include "baker/execute/archive_handle.hpp"
+#include "common/error.hpp"
+#include "common/sha256.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<time_t> source_date_epoch() {
+  const char* text = std::getenv("SOURCE_DATE_EPOCH");
+  if (!text || !*text) return std::nullopt;
+  char* end = nullptr;
+  long long value = std::strtoll(text, &end, 10);
+  if (*end != '\0' || value < 0) throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' is not a number of seconds", text));
+  return static_cast<time_t>(value);
+}
+
+std::string join_image_path(const std::string& destination, const std::string& relative) {
+  return destination == "/" ? "/" + relative : destination + "/" + relative;
+}
+
+void check_archive(archive* a, int rc, const std::string& what) {
+  if (rc < ARCHIVE_OK) throw Error(fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
+}
+
+}  // namespace
+
+OverlayArchive write_overlay_tar(const fs::path& source, const std::string& destination, uint32_t uid, uint32_t gid,
+                                 const fs::path& tar_file) {
+  if (!fs::is_directory(source)) throw Error(fmt::format("overlay folder {} does not exist", source.string()));
+  const auto epoch = source_date_epoch();
+
+  std::vector<fs::path> paths;
+  for (auto it = fs::recursive_directory_iterator(source); it != fs::recursive_directory_iterator(); ++it)
+    paths.push_back(it->path());
+  std::sort(paths.begin(), paths.end());
+
+  ArchiveWriter writer(archive_write_new());
+  if (!writer) throw Error("libarchive: cannot create a writer");
+  check_archive(writer.get(), archive_write_set_format_pax_restricted(writer.get()), "tar format");
+  check_archive(writer.get(), archive_write_open_filename(writer.get(), tar_file.c_str()), fmt::format("create {}", tar_file.string()));
+
+  OverlayArchive result;
+  std::vector<char> buffer(1 << 16);
+  for (const auto& path : paths) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) throw Error(fmt::format("cannot stat {}", path.string()));
+    const std::string relative = path.lexically_relative(source).generic_string();
+    OverlayEntry entry;
+    entry.path = join_image_path(destination, relative);
+    entry.mode = st.st_mode & 07777;
+    if (S_ISDIR(st.st_mode)) {
+      entry.kind = OverlayEntry::Kind::directory;
+      result.directories.push_back(entry);
+      continue;
+    }
+    ArchiveEntry header(archive_entry_new());
+    archive_entry_set_pathname(header.get(), relative.c_str());
+    archive_entry_set_perm(header.get(), entry.mode);
+    // Numeric ids only: with no names, tar in the appliance cannot map them to its own accounts.
+    archive_entry_set_uid(header.get(), uid);
+    archive_entry_set_gid(header.get(), gid);
+    archive_entry_set_mtime(header.get(), epoch.value_or(st.st_mtime), 0);
+    if (S_ISLNK(st.st_mode)) {
+      entry.kind = OverlayEntry::Kind::symlink;
+      entry.link_target = fs::read_symlink(path).string();
+      archive_entry_set_filetype(header.get(), AE_IFLNK);
+      archive_entry_set_symlink(header.get(), entry.link_target.c_str());
+      check_archive(writer.get(), archive_write_header(writer.get(), header.get()), fmt::format("add {}", relative));
+    } else if (S_ISREG(st.st_mode)) {
+      entry.size = static_cast<uint64_t>(st.st_size);
+      archive_entry_set_filetype(header.get(), AE_IFREG);
+      archive_entry_set_size(header.get(), st.st_size);
+      check_archive(writer.get(), archive_write_header(writer.get(), header.get()), fmt::format("add {}", relative));
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw Error(fmt::format("cannot read {}", path.string()));
+      Sha256 hash;
+      while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        auto n = static_cast<size_t>(in.gcount());
+        if (n == 0) break;
+        hash.update(buffer.data(), n);
+        if (archive_write_data(writer.get(), buffer.data(), n) != static_cast<la_ssize_t>(n))
+          check_archive(writer.get(), ARCHIVE_FATAL, fmt::format("write {}", relative));
+      }
+      entry.sha256 = hash.hex_digest();
+    } else {
+      throw Error(fmt::format("overlay {}: {} is neither a file, a folder nor a symlink", source.string(), relative));
+    }
+    result.entries.push_back(entry);
+  }
+  check_archive(writer.get(), archive_write_close(writer.get()), fmt::format("finish {}", tar_file.string()));
+  return result;
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,32 @@
+#pragma once
+// An overlay folder as one tar stream for libguestfs' tar_in, made with libarchive: file modes
+// are kept, owners are set to the recipe's ids. Folders are not in the archive: the executor
+// creates the missing ones itself so that folders the image already has keep their metadata.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace trustnet::baker {
+
+struct OverlayEntry {
+  enum class Kind { file, directory, symlink };
+  Kind kind = Kind::file;
+  std::string path;          // absolute path in the image
+  uint32_t mode = 0;         // permission bits only
+  uint64_t size = 0;
+  std::string sha256;        // files only
+  std::string link_target;   // symlinks only
+};
+
+struct OverlayArchive {
+  std::vector<OverlayEntry> directories;  // parents before children
+  std::vector<OverlayEntry> entries;      // files and symlinks, in archive order
+};
+
+// Writes the archive to `tar_file`. Entries are sorted so the same folder gives the same bytes;
+// mtimes come from SOURCE_DATE_EPOCH when it is set.
+OverlayArchive write_overlay_tar(const std::filesystem::path& source, const std::string& destination, uint32_t uid,
+                                 uint32_t gid, const std::filesystem::path& tar_file);
+
+}  // namespace trustnet::baker

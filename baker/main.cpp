@@ -1,0 +1,147 @@
+// bake: turns recipes into golden Alpine aarch64 images, offline, through libguestfs.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <future>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "baker/bake_command.hpp"
+#include "baker/plan/plan.hpp"
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+
+namespace fs = std::filesystem;
+using namespace trustnet;
+using namespace trustnet::baker;
+
+namespace {
+
+struct CommonOptions {
+  fs::path recipes_dir = "recipes";
+  std::vector<fs::path> overrides, ssh_keys;
+  fs::path base_image;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--recipes", recipes_dir, "folder of recipe files")->capture_default_str();
+    app.add_option("--override", overrides, "recipe layer merged last (repeatable), e.g. local inputs")->check(CLI::ExistingFile);
+    app.add_option("--ssh-key", ssh_keys, "SSH public key file for the operator user (repeatable)")->check(CLI::ExistingFile);
+    app.add_option("--base-image", base_image, "local copy of the pinned base image (its SHA-256 is still checked)")
+        ->check(CLI::ExistingFile);
+  }
+
+  LoadOptions load_options() const {
+    LoadOptions load{overrides, ssh_keys, std::nullopt};
+    if (!base_image.empty()) load.base_image = base_image;
+    return load;
+  }
+
+  std::vector<fs::path> recipe_files(const std::vector<std::string>& names) const {
+    std::vector<fs::path> files;
+    for (const auto& name : names) {
+      if (name == "all") {
+        auto all = list_recipes(recipes_dir);
+        files.insert(files.end(), all.begin(), all.end());
+      } else {
+        files.push_back(recipes_dir / (name + ".yaml"));
+      }
+    }
+    return files;
+  }
+};
+
+int print_error(const Error& e) {
+  fmt::print(stderr, "{}\n", e.where().known() ? e.line() : "bake: " + e.line());
+  return static_cast<int>(e.exit_code()) == 130 && interrupt::signal_number() ? 128 + interrupt::signal_number()
+                                                                             : static_cast<int>(e.exit_code());
+}
+
+int run_plan(const CommonOptions& common, const std::vector<std::string>& names, bool json) {
+  for (const auto& file : common.recipe_files(names)) {
+    Plan plan = make_plan(load_recipe(file, common.load_options()));
+    fmt::print("{}", json ? plan_to_json(plan) : format_plan(plan));
+  }
+  return 0;
+}
+
+int run_bake(const CommonOptions& common, const std::vector<std::string>& names, BakeOptions options, bool json) {
+  options.load = common.load_options();
+  std::vector<fs::path> files = common.recipe_files(names);
+  // Every recipe is checked before any bake starts: a typo must not cost a launch.
+  for (const auto& file : files) (void)load_recipe(file, options.load);
+  interrupt::install();
+  std::vector<std::future<BakeOutcome>> bakes;
+  for (const auto& file : files) bakes.push_back(std::async(std::launch::async, bake_recipe, file, options));
+  int status = 0;
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (auto& bake : bakes) {
+    try {
+      BakeOutcome outcome = bake.get();
+      outcomes.push_back({{"name", outcome.name}, {"image", outcome.image.string()}, {"report", outcome.report.string()},
+                          {"seconds", outcome.seconds}});
+    } catch (const Error& e) {
+      status = std::max(status, print_error(e));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "bake: {}\n", e.what());
+      status = std::max(status, 1);
+    }
+  }
+  if (json) fmt::print("{}\n", outcomes.dump(2));
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bake: build TrustNet golden images (Alpine Linux aarch64) from recipes, offline.\n"
+               "  bake NAME... | all      bake recipes/NAME.yaml into out/NAME.qcow2\n"
+               "  bake plan NAME          print the edits without touching an image",
+               "bake"};
+  app.set_version_flag("--version", std::string("bake ") + TRUSTNET_VERSION);
+  CommonOptions common;
+  common.add_to(app);
+  std::vector<std::string> names;
+  BakeOptions options;
+  std::string accel = "auto";
+  bool quiet = false, verbose = false, json = false;
+  app.add_option("names", names, "recipe names, or all");
+  app.add_option("--out", options.out_dir, "output folder")->capture_default_str();
+  app.add_option("--cache", options.cache_dir, "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
+  app.add_option("--accel", accel, "libguestfs appliance acceleration: auto (libguestfs decides, honours "
+                                   "LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)")
+      ->check(CLI::IsMember({"auto", "tcg"}))
+      ->capture_default_str();
+  app.add_flag("-q,--quiet", quiet, "print errors only");
+  app.add_flag("-v,--verbose", verbose, "print every edit as it is made");
+  app.add_flag("--json", json, "print the outcome as JSON on stdout");
+
+  CLI::App* plan = app.add_subcommand("plan", "print the ordered edits of recipes without touching any image");
+  CommonOptions plan_common;
+  plan_common.add_to(*plan);
+  std::vector<std::string> plan_names;
+  bool plan_json = false;
+  plan->add_option("names", plan_names, "recipe names, or all")->required();
+  plan->add_flag("--json", plan_json, "machine-readable output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*plan) return run_plan(plan_common, plan_names, plan_json);
+    if (names.empty()) {
+      fmt::print(stderr, "bake: name a recipe to bake (or all); see bake --help\n");
+      return 2;
+    }
+    options.accel = accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
+    options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
+    return run_bake(common, names, options, json);
+  } catch (const Error& e) {
+    return print_error(e);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bake: {}\n", e.what());
+    return 1;
+  }
+}

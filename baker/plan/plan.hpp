@@ -1,0 +1,81 @@
+#pragma once
+// A plan: the ordered edits that turn the base image into the golden image. Pure data, made
+// from a recipe without touching any image; printed by `bake plan`, run by the executor.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "baker/recipe/recipe.hpp"
+
+namespace trustnet::baker {
+
+// Removes what must be unique per machine (SSH host keys); paths are globs in the image.
+struct RemoveFiles {
+  std::string pattern;
+  std::string why;
+};
+// Empties a file if the base has it (/etc/machine-id), so each instance makes its own.
+struct EmptyFile {
+  std::string path;
+};
+struct UpdateAccounts {
+  std::vector<UserSpec> users;
+};
+struct MakeDirectory {
+  std::string path;
+  uint32_t mode = 0755;
+  Owner owner;
+};
+struct WriteFile {
+  std::string path;
+  std::string content;
+  uint32_t mode = 0644;
+  Owner owner;
+};
+// Uploads a local file whose digest was pinned by the recipe.
+struct InstallFile {
+  std::string path;
+  std::filesystem::path source;    // empty until a URL input is resolved from the cache
+  std::optional<std::string> url;
+  std::string sha256;
+  std::string unpinned_reason;
+  std::optional<std::string> member;  // install this file of the release archive
+  uint32_t mode = 0755;
+  Owner owner;
+  std::string input;  // the binary's name in the recipe
+};
+struct MakeSymlink {
+  std::string link;
+  std::string target;
+};
+// Puts the drop-in folder's Include first in sshd_config.
+struct IncludeSshdDropins {};
+// Streams an overlay folder into the image as one tar archive.
+struct UnpackOverlay {
+  std::filesystem::path source;
+  std::string destination;
+  Owner owner;
+};
+
+using Step = std::variant<RemoveFiles, EmptyFile, UpdateAccounts, MakeDirectory, WriteFile, InstallFile,
+                          MakeSymlink, IncludeSshdDropins, UnpackOverlay>;
+
+struct Plan {
+  std::string name;
+  std::string hostname;
+  std::string recipe_digest;
+  BaseImage base;
+  uint64_t disk_size = 0;
+  std::vector<Step> steps;
+};
+
+Plan make_plan(const Recipe& recipe);
+
+std::string describe(const Step& step);   // one human line
+std::string format_plan(const Plan& plan); // `bake plan` output
+std::string plan_to_json(const Plan& plan);
+
+}  // namespace trustnet::baker

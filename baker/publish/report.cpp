@@ -1,0 +1,48 @@
+#include "baker/publish/report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace trustnet::baker {
+
+std::string render_report(const ReportInput& input) {
+  using nlohmann::json;
+  json sources = json::array();
+  for (const auto& source : input.recipe.sources) sources.push_back({{"file", source.file.string()}, {"sha256", source.sha256}});
+  json base{{"sha256", input.plan.base.sha256}, {"file", input.base_file}, {"format", input.plan.base.format}};
+  if (input.plan.base.url) base["url"] = *input.plan.base.url;
+  json files = json::array();
+  for (const auto& f : input.result.files) {
+    json entry{{"path", f.path}, {"type", f.kind}, {"mode", fmt::format("{:04o}", f.mode)}, {"uid", f.uid}, {"gid", f.gid},
+               {"owner", f.user}, {"group", f.group}, {"origin", f.origin}};
+    if (!f.sha256.empty()) entry["sha256"] = f.sha256;
+    if (!f.target.empty()) entry["target"] = f.target;
+    files.push_back(entry);
+  }
+  json phases = json::array();
+  double total = 0;
+  for (const auto& p : input.phases) {
+    phases.push_back({{"phase", p.phase}, {"seconds", std::round(p.seconds * 1000) / 1000}});
+    total += p.seconds;
+  }
+  const Inspection& os = input.result.inspection;
+  json doc{
+      {"name", input.recipe.name},
+      {"image", input.image_file},
+      {"tool", {{"name", "bake"}, {"version", TRUSTNET_VERSION}}},
+      {"recipe", {{"sha256", input.plan.recipe_digest}, {"files", sources}}},
+      {"base", base},
+      {"inspection", {{"product", os.product}, {"distro", os.distro}, {"arch", os.arch}, {"root", os.root_device},
+                      {"version", fmt::format("{}.{}", os.major, os.minor)}}},
+      {"disk", {{"virtual_size", input.result.disk_size}, {"root_filesystem_size", input.result.root_fs_size}}},
+      {"removed", input.result.removed},
+      {"files", files},
+      {"phases", phases},
+      {"total_seconds", std::round(total * 1000) / 1000},
+  };
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace trustnet::baker

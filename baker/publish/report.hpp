@@ -1,0 +1,23 @@
+#pragma once
+// out/NAME.report.json: what went into a golden image and how long each phase took.
+#include <string>
+#include <vector>
+
+#include "baker/execute/executor.hpp"
+#include "baker/plan/plan.hpp"
+#include "common/progress.hpp"
+
+namespace trustnet::baker {
+
+struct ReportInput {
+  const Recipe& recipe;
+  const Plan& plan;
+  std::string base_file;
+  const ExecutionResult& result;
+  std::vector<PhaseTime> phases;
+  std::string image_file;
+};
+
+std::string render_report(const ReportInput& input);
+
+}  // namespace trustnet::baker

@@ -1,0 +1,128 @@
+#pragma once
+// A recipe after loading, merging its includes and validating: everything a bake needs, as values.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace trustnet::baker {
+
+// An owner as the recipe names it: a user or group name, or a number.
+struct Owner {
+  std::string user = "root";
+  std::string group = "root";
+};
+
+struct BaseImage {
+  std::optional<std::string> url;               // where the release engineer gets it
+  std::optional<std::filesystem::path> path;    // a local copy, used instead of the URL
+  std::string sha256;
+  std::string format = "qcow2";
+  std::string provenance;                       // where the pinned digest was taken from
+  SourceLocation where;
+};
+
+struct UserSpec {
+  std::string name;
+  uint32_t uid = 0;
+  std::optional<uint32_t> gid;                  // primary group id; defaults to uid
+  std::string gecos;
+  std::string shell = "/bin/ash";
+  std::optional<std::string> home;              // defaults to /home/NAME
+  std::vector<std::string> groups;              // supplementary groups, which the base must have
+  std::vector<std::filesystem::path> ssh_key_files;
+  std::vector<std::string> ssh_keys;            // the files' keys, validated and de-duplicated
+  SourceLocation where;
+
+  uint32_t primary_gid() const { return gid.value_or(uid); }
+  std::string home_dir() const { return home.value_or("/home/" + name); }
+};
+
+struct DirectorySpec {
+  std::string path;
+  Owner owner;
+  uint32_t mode = 0755;
+  SourceLocation where;
+};
+
+struct BinarySpec {
+  std::string name;
+  std::optional<std::string> url;
+  std::optional<std::filesystem::path> path;
+  std::string sha256;                           // of the download (the archive, when member is set)
+  std::string unpinned_reason;                  // set instead of sha256 when no digest could be found
+  std::optional<std::string> member;            // the file to install from a .tar.gz or .zip release
+  std::string destination;
+  uint32_t mode = 0755;
+  Owner owner;
+  SourceLocation where;
+};
+
+struct OverlaySpec {
+  std::filesystem::path source;
+  std::string destination = "/";
+  Owner owner;                                  // every file and folder of the overlay
+  SourceLocation where;
+};
+
+struct ServiceSpec {
+  std::string name;
+  std::string description;
+  std::string command;
+  std::vector<std::string> args;
+  std::optional<std::string> user;              // runs as root when absent
+  std::vector<std::string> need;                // OpenRC depend(): need
+  std::vector<std::string> after;               // OpenRC depend(): after
+  std::optional<std::string> output_log;
+  std::optional<std::string> error_log;
+  std::optional<std::string> directory;
+  std::map<std::string, std::string> environment;
+  std::string runlevel = "default";
+  SourceLocation where;
+};
+
+struct NetworkSpec {
+  std::string interface = "eth0";
+  std::string address;                          // IPv6 ULA, no prefix
+  int prefix = 64;
+  std::optional<std::string> gateway;
+  std::optional<std::string> ipv4_fallback_interface;  // configured by DHCP
+  SourceLocation where;
+};
+
+struct SshPolicy {
+  bool permit_root_login = false;
+  bool password_authentication = false;
+  std::vector<std::string> allow_users;         // the operator when empty
+};
+
+struct RecipeSource {
+  std::filesystem::path file;
+  std::string sha256;
+};
+
+struct Recipe {
+  std::string name;
+  std::string hostname;
+  std::string domain;
+  BaseImage base;
+  uint64_t disk_size = 0;
+  std::string operator_user;
+  std::vector<UserSpec> users;
+  std::vector<DirectorySpec> directories;
+  std::vector<BinarySpec> binaries;
+  std::vector<OverlaySpec> overlays;
+  std::vector<ServiceSpec> services;
+  NetworkSpec network;
+  SshPolicy ssh;
+  std::vector<RecipeSource> sources;            // every file read, in order (digest input)
+
+  const UserSpec* find_user(const std::string& name) const;
+  std::string digest() const;                   // SHA-256 over every source file
+};
+
+}  // namespace trustnet::baker

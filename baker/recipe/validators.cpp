@@ -1,0 +1,172 @@
+#include "baker/recipe/validators.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace trustnet::baker {
+namespace {
+
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+Problem check_dns_label(std::string_view label, std::string_view what) {
+  if (label.empty() || label.size() > 63)
+    return fmt::format("{} label '{}' must have 1 to 63 characters", what, label);
+  for (char c : label)
+    if (!is_lower_alnum(c) && c != '-')
+      return fmt::format("{} '{}' may hold only a-z, 0-9 and '-'", what, label);
+  if (label.front() == '-' || label.back() == '-')
+    return fmt::format("{} '{}' must not start or end with '-'", what, label);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Problem check_ipv6_ula(std::string_view address) {
+  std::string text(address);
+  if (text.find('/') != std::string::npos)
+    return fmt::format("'{}': give the address without a prefix; the prefix has its own key", text);
+  unsigned char bytes[16];
+  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1)
+    return fmt::format("'{}' is not a valid IPv6 address", text);
+  if ((bytes[0] & 0xfe) != 0xfc)
+    return fmt::format("'{}' is not a unique local IPv6 address (fc00::/7)", text);
+  return std::nullopt;
+}
+
+Problem check_ipv6_prefix(int prefix) {
+  if (prefix < 8 || prefix > 128)
+    return fmt::format("IPv6 prefix length {} is out of range (8 to 128)", prefix);
+  return std::nullopt;
+}
+
+Problem check_user_name(std::string_view name) {
+  if (name.empty() || name.size() > 32) return fmt::format("user name '{}' must have 1 to 32 characters", name);
+  if (!(std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return fmt::format("user name '{}' must start with a-z or '_'", name);
+  for (char c : name)
+    if (!is_lower_alnum(c) && c != '_' && c != '-')
+      return fmt::format("user name '{}' may hold only a-z, 0-9, '_' and '-'", name);
+  return std::nullopt;
+}
+
+Problem check_hostname(std::string_view name) { return check_dns_label(name, "hostname"); }
+
+Problem check_domain(std::string_view domain) {
+  if (domain.empty()) return "domain must not be empty";
+  size_t start = 0;
+  while (true) {
+    size_t dot = domain.find('.', start);
+    if (auto problem = check_dns_label(domain.substr(start, dot - start), "domain")) return problem;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return std::nullopt;
+}
+
+Problem check_image_path(std::string_view path) {
+  if (path.empty() || path.front() != '/')
+    return fmt::format("path '{}' must be absolute", path);
+  if (path.find('\0') != std::string_view::npos || path.find('\n') != std::string_view::npos)
+    return fmt::format("path '{}' holds a control character", path);
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string_view part = path.substr(start, slash - start);
+    if (part == "..") return fmt::format("path '{}' escapes the image with '..'", path);
+    if (part == "." || (part.empty() && slash != std::string_view::npos))
+      return fmt::format("path '{}' is not in normal form", path);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  if (path.size() > 1 && path.back() == '/') return fmt::format("path '{}' must not end with '/'", path);
+  return std::nullopt;
+}
+
+Problem check_sha256(std::string_view digest) {
+  if (digest.size() != 64 || !std::all_of(digest.begin(), digest.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      }))
+    return fmt::format("sha256 '{}' must be 64 hexadecimal digits", digest);
+  return std::nullopt;
+}
+
+Problem check_service_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return fmt::format("service name '{}' must have 1 to 64 characters", name);
+  for (char c : name)
+    if (!is_lower_alnum(c) && c != '-' && c != '_' && c != '.')
+      return fmt::format("service name '{}' may hold only a-z, 0-9, '-', '_' and '.'", name);
+  return std::nullopt;
+}
+
+Problem check_service_argument(std::string_view arg) {
+  for (char c : arg)
+    if (c == '\'' || c == '"' || c == '`' || c == '$' || c == '\\' || c == '\n' || c == '\0')
+      return fmt::format("argument '{}' holds a shell metacharacter ({}), which OpenRC would expand", arg, c == '\n' ? std::string("newline") : std::string(1, c));
+  return std::nullopt;
+}
+
+Problem check_ssh_public_key(std::string_view line) {
+  if (line.find("PRIVATE KEY") != std::string_view::npos)
+    return std::string("this is a private key; only public keys may go into an image");
+  static constexpr std::array<std::string_view, 8> types = {
+      "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+      "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com", "ssh-dss"};
+  size_t space = line.find(' ');
+  std::string_view type = line.substr(0, space);
+  if (std::find(types.begin(), types.end(), type) == types.end())
+    return fmt::format("'{}' is not an SSH public key type", type.substr(0, 40));
+  if (type == "ssh-dss") return std::string("ssh-dss keys are refused by OpenSSH; use ssh-ed25519");
+  if (space == std::string_view::npos) return std::string("the key has no base64 body");
+  std::string_view rest = line.substr(space + 1);
+  std::string_view body = rest.substr(0, rest.find(' '));
+  if (body.size() < 16 || !std::all_of(body.begin(), body.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+      }))
+    return std::string("the key body is not base64");
+  return std::nullopt;
+}
+
+std::optional<uint32_t> parse_mode(std::string_view text) {
+  if (text.size() < 3 || text.size() > 4) return std::nullopt;
+  uint32_t mode = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return std::nullopt;
+    mode = mode * 8 + static_cast<uint32_t>(c - '0');
+  }
+  return mode;
+}
+
+std::optional<uint64_t> parse_size(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  uint64_t multiplier = 1;
+  switch (text.back()) {
+    case 'K': multiplier = 1ULL << 10; break;
+    case 'M': multiplier = 1ULL << 20; break;
+    case 'G': multiplier = 1ULL << 30; break;
+    case 'T': multiplier = 1ULL << 40; break;
+    default: break;
+  }
+  if (multiplier != 1) text.remove_suffix(1);
+  if (text.empty() || text.size() > 15) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value == 0 || value > (UINT64_MAX / multiplier)) return std::nullopt;
+  return value * multiplier;
+}
+
+std::string format_size(uint64_t bytes) {
+  static constexpr std::array<std::pair<uint64_t, char>, 4> units = {
+      {{1ULL << 40, 'T'}, {1ULL << 30, 'G'}, {1ULL << 20, 'M'}, {1ULL << 10, 'K'}}};
+  for (auto [unit, suffix] : units)
+    if (bytes % unit == 0) return fmt::format("{}{}", bytes / unit, suffix);
+  return std::to_string(bytes);
+}
+
+}  // namespace trustnet::baker

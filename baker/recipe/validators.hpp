@@ -1,0 +1,31 @@
+#pragma once
+// Checks of single recipe values. Pure functions: each returns the problem, or nothing when the
+// value is fine, so the caller can attach the file position.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace trustnet::baker {
+
+using Problem = std::optional<std::string>;
+
+Problem check_ipv6_ula(std::string_view address);
+Problem check_ipv6_prefix(int prefix);
+Problem check_user_name(std::string_view name);
+Problem check_hostname(std::string_view name);
+Problem check_domain(std::string_view domain);
+// An absolute path inside the image that cannot climb out of it.
+Problem check_image_path(std::string_view path);
+Problem check_sha256(std::string_view digest);
+Problem check_service_name(std::string_view name);
+// An argument that OpenRC passes through the shell unchanged.
+Problem check_service_argument(std::string_view arg);
+// One authorized_keys line: a public key, never a private one.
+Problem check_ssh_public_key(std::string_view line);
+
+std::optional<uint32_t> parse_mode(std::string_view text);    // "0750" or "750"
+std::optional<uint64_t> parse_size(std::string_view text);    // "50G", "512M", "1073741824"
+std::string format_size(uint64_t bytes);
+
+}  // namespace trustnet::baker

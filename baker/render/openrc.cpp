@@ -1,0 +1,59 @@
+#include "baker/render/openrc.hpp"
+
+#include <fmt/format.h>
+
+#include "common/process.hpp"
+
+namespace trustnet::baker {
+namespace {
+
+std::string words(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
+  return out;
+}
+
+}  // namespace
+
+std::string render_openrc_script(const ServiceSpec& service, const std::string& recipe_name) {
+  std::string script = "#!/sbin/openrc-run\n";
+  script += fmt::format("# Written by bake from the {} recipe; edit the recipe, not this file.\n\n", recipe_name);
+  script += fmt::format("name=\"{}\"\n", service.name);
+  script += fmt::format("description=\"{}\"\n", service.description);
+  script += fmt::format("command=\"{}\"\n", service.command);
+  // OpenRC evaluates command_args with the shell: quote each word so it arrives unchanged.
+  std::vector<std::string> quoted;
+  for (const auto& arg : service.args) quoted.push_back(shell_quote(arg));
+  if (!quoted.empty()) script += fmt::format("command_args=\"{}\"\n", words(quoted));
+  if (service.user) script += fmt::format("command_user=\"{0}:{0}\"\n", *service.user);
+  script += "supervisor=supervise-daemon\n";
+  if (service.directory) script += fmt::format("directory=\"{}\"\n", *service.directory);
+  if (service.output_log) script += fmt::format("output_log=\"{}\"\n", *service.output_log);
+  if (service.error_log) script += fmt::format("error_log=\"{}\"\n", *service.error_log);
+  script += "\ndepend() {\n";
+  if (!service.need.empty()) script += fmt::format("\tneed {}\n", words(service.need));
+  if (!service.after.empty()) script += fmt::format("\tafter {}\n", words(service.after));
+  if (service.need.empty() && service.after.empty()) script += "\t:\n";
+  script += "}\n";
+  bool has_logs = service.output_log || service.error_log;
+  if (has_logs) {
+    // supervise-daemon opens the logs as the service user: their folder must exist and be theirs.
+    std::string owner = service.user ? fmt::format("{0}:{0}", *service.user) : "root:root";
+    script += "\nstart_pre() {\n";
+    for (const auto* log : {&service.output_log, &service.error_log}) {
+      if (!*log) continue;
+      script += fmt::format("\tcheckpath --file --owner {} --mode 0640 \"{}\"\n", owner, **log);
+    }
+    script += "}\n";
+  }
+  return script;
+}
+
+std::string render_openrc_conf(const ServiceSpec& service) {
+  if (service.environment.empty()) return "";
+  std::string conf = fmt::format("# Settings of the {} service, written by bake.\n", service.name);
+  for (const auto& [key, value] : service.environment) conf += fmt::format("export {}={}\n", key, shell_quote(value));
+  return conf;
+}
+
+}  // namespace trustnet::baker

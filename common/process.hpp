@@ -1,0 +1,22 @@
+#pragma once
+// Runs a helper program to completion and captures its output. The only place that spawns
+// processes; an interrupt (see interrupt.hpp) stops the child.
+#include <string>
+#include <vector>
+
+namespace trustnet {
+
+struct ProcessResult {
+  int exit_status = -1;  // exit code, or 128 + signal number
+  std::string out;
+  std::string err;
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv);
+// Like run_process, but a non-zero exit is an Error naming the command and its stderr.
+std::string run_checked(const std::vector<std::string>& argv);
+
+std::string shell_quote(const std::string& word);
+std::string command_line(const std::vector<std::string>& argv);
+
+}  // namespace trustnet

@@ -1,0 +1,38 @@
+#pragma once
+// Progress lines on stderr, one per finished phase with its time; safe to use from parallel bakes.
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trustnet {
+
+enum class Verbosity { quiet, normal, verbose };
+
+struct PhaseTime {
+  std::string phase;
+  double seconds = 0;
+};
+
+class Progress {
+ public:
+  Progress(Verbosity verbosity, std::string subject);
+
+  // Marks the end of the running phase (started at construction or at the previous call).
+  void phase_done(std::string_view phase, std::string_view detail = {});
+  void detail(std::string_view message) const;  // shown with -v only
+  void note(std::string_view message) const;    // hidden with -q
+
+  const std::vector<PhaseTime>& phases() const { return phases_; }
+  double total_seconds() const;
+
+ private:
+  void print(std::string_view text) const;
+
+  Verbosity verbosity_;
+  std::string subject_;
+  std::chrono::steady_clock::time_point started_, phase_started_;
+  std::vector<PhaseTime> phases_;
+};
+
+}  // namespace trustnet
