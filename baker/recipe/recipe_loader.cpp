@@ -144,12 +144,13 @@ BaseImage read_base(const YAML::Node& node, const std::string& file, const fs::p
   return base;
 }
 
-UserSpec read_user(const std::string& name, const YAML::Node& node, const std::string& file, const fs::path& dir) {
-  YamlMap map(node, file, "users." + name, {"uid", "gid", "gecos", "shell", "home", "groups", "ssh_keys"});
+UserSpec read_user(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir) {
+  const std::string& name = entry.name;
+  if (auto problem = check_user_name(name)) throw Error(entry.where, *problem);
+  YamlMap map(entry.value, file, "users." + name, {"uid", "gid", "gecos", "shell", "home", "groups", "ssh_keys"});
   UserSpec user;
   user.name = name;
-  if (auto problem = check_user_name(name)) map.fail(node, *problem);
-  if (!map.has("uid")) map.fail(node, fmt::format("missing required key 'uid' in users.{}", name));
+  if (!map.has("uid")) throw Error(entry.where, fmt::format("missing required key 'uid' in users.{}", name));
   user.uid = *map.optional_uint("uid", 65533);
   user.gid = map.optional_uint("gid", 65533);
   user.gecos = map.optional_string("gecos").value_or("");
@@ -161,27 +162,26 @@ UserSpec read_user(const std::string& name, const YAML::Node& node, const std::s
   for (const auto& group : user.groups)
     if (auto problem = check_user_name(group)) map.fail(map.get("groups"), *problem);
   for (const auto& key_file : map.string_list("ssh_keys")) user.ssh_key_files.push_back(local_path(map, key_file, dir));
-  user.where = map.at(node);
+  user.where = entry.where;
   return user;
 }
 
-DirectorySpec read_directory(const std::string& path, const YAML::Node& node, const std::string& file) {
+DirectorySpec read_directory(const YamlMap::Entry& entry, const std::string& file) {
   DirectorySpec dir;
-  dir.path = path;
-  if (node.IsNull()) {  // "/path:" alone means root-owned 0755
-    dir.where = location_of(node, file);
-  } else {
-    YamlMap map(node, file, "directories." + path, {"owner", "group", "mode"});
+  dir.path = entry.name;
+  dir.where = entry.where;
+  if (auto problem = check_image_path(dir.path)) throw Error(dir.where, *problem);
+  if (!entry.value.IsNull()) {  // "/path:" alone means root-owned 0755
+    YamlMap map(entry.value, file, "directories." + dir.path, {"owner", "group", "mode"});
     dir.owner = owner_value(map);
     dir.mode = mode_value(map, 0755);
-    dir.where = map.at(node);
   }
-  if (auto problem = check_image_path(path)) throw Error(dir.where, *problem);
   return dir;
 }
 
-BinarySpec read_binary(const std::string& name, const YAML::Node& node, const std::string& file, const fs::path& dir) {
-  YamlMap map(node, file, "binaries." + name,
+BinarySpec read_binary(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir) {
+  const std::string& name = entry.name;
+  YamlMap map(entry.value, file, "binaries." + name,
               {"url", "path", "sha256", "unpinned", "member", "destination", "mode", "owner", "group"});
   BinarySpec binary;
   binary.name = name;
@@ -202,7 +202,7 @@ BinarySpec read_binary(const std::string& name, const YAML::Node& node, const st
   binary.destination = image_path(map, map.require("destination"), "destination");
   binary.mode = mode_value(map, 0755);
   binary.owner = owner_value(map);
-  binary.where = map.at(node);
+  binary.where = entry.where;
   return binary;
 }
 
@@ -216,13 +216,15 @@ OverlaySpec read_overlay(const YAML::Node& node, const std::string& file, const 
   return overlay;
 }
 
-ServiceSpec read_service(const std::string& name, const YAML::Node& node, const std::string& file) {
+ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
+  const std::string& name = entry.name;
+  if (auto problem = check_service_name(name)) throw Error(entry.where, *problem);
+  const YAML::Node& node = entry.value;
   YamlMap map(node, file, "services." + name,
               {"description", "command", "args", "user", "need", "after", "output_log", "error_log",
                "directory", "environment", "runlevel"});
   ServiceSpec service;
   service.name = name;
-  if (auto problem = check_service_name(name)) map.fail(node, *problem);
   service.description = map.optional_string("description").value_or(name);
   if (service.description.find_first_of("\"\\$`\n") != std::string::npos)
     map.fail(map.get("description"), "description must not contain quotes, '\\', '$', '`' or newlines");
@@ -242,7 +244,7 @@ ServiceSpec read_service(const std::string& name, const YAML::Node& node, const 
   if (map.has("output_log")) service.output_log = image_path(map, map.get("output_log"), "output_log");
   if (map.has("error_log")) service.error_log = image_path(map, map.get("error_log"), "error_log");
   if (map.has("directory")) service.directory = image_path(map, map.get("directory"), "directory");
-  for (const auto& [key, value] : map.entries("environment")) {
+  for (const auto& [key, value, unused] : map.entries("environment")) {
     bool valid_name = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
                       key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
     if (!valid_name) map.fail(map.get("environment"), fmt::format("'{}' is not a valid environment variable name", key));
@@ -254,7 +256,7 @@ ServiceSpec read_service(const std::string& name, const YAML::Node& node, const 
   static const std::set<std::string> runlevels = {"sysinit", "boot", "default", "nonetwork", "shutdown"};
   if (!runlevels.count(service.runlevel))
     map.fail(map.get("runlevel"), fmt::format("runlevel '{}' must be one of sysinit, boot, default, nonetwork, shutdown", service.runlevel));
-  service.where = map.at(node);
+  service.where = entry.where;
   return service;
 }
 
@@ -381,10 +383,10 @@ class LayerReader {
     if (map.has("base")) layer.base = read_base(map.get("base"), file, dir);
     if (map.has("network")) layer.network = read_network(map.get("network"), file);
     if (map.has("ssh")) layer.ssh = read_ssh(map.get("ssh"), file);
-    for (const auto& [name, node] : map.entries("users")) layer.users.push_back(read_user(name, node, file, dir));
-    for (const auto& [path, node] : map.entries("directories")) layer.directories.push_back(read_directory(path, node, file));
-    for (const auto& [name, node] : map.entries("binaries")) layer.binaries.push_back(read_binary(name, node, file, dir));
-    for (const auto& [name, node] : map.entries("services")) layer.services.push_back(read_service(name, node, file));
+    for (const auto& entry : map.entries("users")) layer.users.push_back(read_user(entry, file, dir));
+    for (const auto& entry : map.entries("directories")) layer.directories.push_back(read_directory(entry, file));
+    for (const auto& entry : map.entries("binaries")) layer.binaries.push_back(read_binary(entry, file, dir));
+    for (const auto& entry : map.entries("services")) layer.services.push_back(read_service(entry, file));
     if (YAML::Node overlays = map.get("overlays")) {
       if (!overlays.IsSequence()) map.fail(overlays, "overlays must be a list");
       for (const auto& item : overlays) layer.overlays.push_back(read_overlay(item, file, dir));

@@ -96,16 +96,16 @@ std::vector<std::string> YamlMap::string_list(std::string_view key) const {
   return items;
 }
 
-std::vector<std::pair<std::string, YAML::Node>> YamlMap::entries(std::string_view key) const {
-  std::vector<std::pair<std::string, YAML::Node>> result;
+std::vector<YamlMap::Entry> YamlMap::entries(std::string_view key) const {
+  std::vector<Entry> result;
   YAML::Node value = get(key);
   if (!value) return result;
   if (!value.IsMap()) fail(value, fmt::format("{}.{} must be a mapping of names to settings", what_, key));
   for (auto it = value.begin(); it != value.end(); ++it) {
     std::string name = scalar(it->first, fmt::format("a key of {}", key));
-    for (const auto& [seen, unused] : result)
-      if (seen == name) fail(it->first, fmt::format("duplicate key '{}' in {}", name, key));
-    result.emplace_back(name, it->second);
+    for (const auto& seen : result)
+      if (seen.name == name) fail(it->first, fmt::format("duplicate key '{}' in {}", name, key));
+    result.push_back({name, it->second, at(it->first)});
   }
   return result;
 }

@@ -44,8 +44,13 @@ class YamlMap {
   const std::string& what() const { return what_; }
   const YAML::Node& node() const { return node_; }
 
-  // Ordered (key, value) pairs of a nested mapping, for sections keyed by name.
-  std::vector<std::pair<std::string, YAML::Node>> entries(std::string_view key) const;
+  // Ordered entries of a nested mapping, for sections keyed by name; `where` is the key's position.
+  struct Entry {
+    std::string name;
+    YAML::Node value;
+    SourceLocation where;
+  };
+  std::vector<Entry> entries(std::string_view key) const;
   std::string scalar(const YAML::Node& node, std::string_view what) const;
 
  private:

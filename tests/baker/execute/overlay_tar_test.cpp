@@ -1,0 +1,103 @@
+#include "baker/execute/overlay_tar.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "../../support/temp_dir.hpp"
+#include "baker/execute/archive_handle.hpp"
+#include "common/sha256.hpp"
+
+using namespace trustnet;
+using namespace trustnet::baker;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TarEntry {
+  std::string type;
+  unsigned mode = 0;
+  long uid = -1, gid = -1;
+  std::string uname, content, link;
+  long long mtime = 0;
+};
+
+std::map<std::string, TarEntry> read_tar(const fs::path& file) {
+  ArchiveReader reader(archive_read_new());
+  archive_read_support_format_tar(reader.get());
+  REQUIRE(archive_read_open_filename(reader.get(), file.c_str(), 4096) == ARCHIVE_OK);
+  std::map<std::string, TarEntry> entries;
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
+    TarEntry e;
+    e.type = archive_entry_filetype(entry) == AE_IFLNK ? "link" : archive_entry_filetype(entry) == AE_IFREG ? "file" : "other";
+    e.mode = archive_entry_perm(entry);
+    e.uid = archive_entry_uid(entry);
+    e.gid = archive_entry_gid(entry);
+    e.uname = archive_entry_uname(entry) ? archive_entry_uname(entry) : "";
+    e.mtime = archive_entry_mtime(entry);
+    if (archive_entry_symlink(entry)) e.link = archive_entry_symlink(entry);
+    char buffer[4096];
+    la_ssize_t n;
+    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) e.content.append(buffer, static_cast<size_t>(n));
+    entries[archive_entry_pathname(entry)] = e;
+  }
+  return entries;
+}
+
+}  // namespace
+
+TEST_CASE("an overlay becomes a tar with modes kept, numeric owners from the recipe and no folders") {
+  test::TempDir dir;
+  auto src = dir / "overlay";
+  dir.write("overlay/etc/motd", "hello\n");
+  dir.write("overlay/usr/local/bin/tool", "#!/bin/sh\n");
+  fs::permissions(src / "usr/local/bin/tool", fs::perms(0750));
+  fs::create_directories(src / "var/secret");
+  fs::permissions(src / "var/secret", fs::perms(0700));
+  fs::create_symlink("motd", src / "etc/issue");
+  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+
+  OverlayArchive archive = write_overlay_tar(src, "/", 1100, 1100, dir / "o.tar");
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  auto entries = read_tar(dir / "o.tar");
+  REQUIRE(entries.size() == 3);
+  CHECK(entries["etc/motd"].content == "hello\n");
+  CHECK(entries["etc/motd"].mode == 0644u);
+  CHECK(entries["usr/local/bin/tool"].mode == 0750u);
+  CHECK(entries["etc/motd"].uid == 1100);
+  CHECK(entries["etc/motd"].gid == 1100);
+  CHECK(entries["etc/motd"].uname.empty());
+  CHECK(entries["etc/motd"].mtime == 1700000000);
+  CHECK(entries["etc/issue"].type == "link");
+  CHECK(entries["etc/issue"].link == "motd");
+
+  std::vector<std::string> dirs;
+  for (const auto& d : archive.directories) dirs.push_back(d.path);
+  CHECK(dirs == std::vector<std::string>{"/etc", "/usr", "/usr/local", "/usr/local/bin", "/var", "/var/secret"});
+  CHECK(archive.directories.back().mode == 0700u);
+  REQUIRE(archive.entries.size() == 3);
+  CHECK(archive.entries[0].path == "/etc/issue");
+  CHECK(archive.entries[1].path == "/etc/motd");
+  CHECK(archive.entries[1].sha256 == sha256_hex("hello\n"));
+}
+
+TEST_CASE("the same overlay folder gives byte-identical archives") {
+  test::TempDir dir;
+  dir.write("overlay/a", "1");
+  dir.write("overlay/b/c", "2");
+  ::setenv("SOURCE_DATE_EPOCH", "0", 1);
+  write_overlay_tar(dir / "overlay", "/opt", 0, 0, dir / "1.tar");
+  write_overlay_tar(dir / "overlay", "/opt", 0, 0, dir / "2.tar");
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  CHECK(sha256_file(dir / "1.tar") == sha256_file(dir / "2.tar"));
+}
+
+TEST_CASE("an overlay holding a device or fifo is refused") {
+  test::TempDir dir;
+  fs::create_directories(dir / "overlay");
+  REQUIRE(::mkfifo((dir / "overlay/pipe").c_str(), 0644) == 0);
+  CHECK_THROWS_WITH(write_overlay_tar(dir / "overlay", "/", 0, 0, dir / "o.tar"), doctest::Contains("pipe"));
+}

@@ -1,0 +1,98 @@
+#include "baker/plan/plan.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../../support/temp_dir.hpp"
+#include "../../support/test_paths.hpp"
+#include "baker/recipe/recipe_loader.hpp"
+
+using namespace trustnet;
+using namespace trustnet::baker;
+
+namespace {
+
+Plan node_plan(const test::TempDir& dir) {
+  LoadOptions options;
+  options.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+  return make_plan(load_recipe(test::source_dir() / "recipes/node.yaml", options));
+}
+
+template <typename T>
+std::vector<const T*> steps_of(const Plan& plan) {
+  std::vector<const T*> found;
+  for (const auto& step : plan.steps)
+    if (const T* s = std::get_if<T>(&step)) found.push_back(s);
+  return found;
+}
+
+size_t index_of(const Plan& plan, const std::string& text) {
+  for (size_t i = 0; i < plan.steps.size(); ++i)
+    if (describe(plan.steps[i]).find(text) != std::string::npos) return i;
+  return plan.steps.size();
+}
+
+}  // namespace
+
+TEST_CASE("the node plan removes instance secrets first and updates accounts before using owner names") {
+  test::TempDir dir;
+  Plan plan = node_plan(dir);
+  REQUIRE(plan.steps.size() > 10);
+  CHECK(std::get<RemoveFiles>(plan.steps[0]).pattern == "/etc/ssh/ssh_host_*");
+  CHECK(std::get<EmptyFile>(plan.steps[1]).path == "/etc/machine-id");
+  CHECK(std::holds_alternative<UpdateAccounts>(plan.steps[2]));
+  CHECK(index_of(plan, "/opt/trustnet/node/data") > 2);
+  CHECK(index_of(plan, "/etc/init.d/tendermint") < index_of(plan, "/etc/runlevels/default/tendermint"));
+}
+
+TEST_CASE("the node plan writes the operator's keys with strict modes and enables the service") {
+  test::TempDir dir;
+  Plan plan = node_plan(dir);
+  bool keys = false, ssh_dir = false;
+  for (const auto* w : steps_of<WriteFile>(plan))
+    if (w->path == "/home/warden/.ssh/authorized_keys") {
+      keys = true;
+      CHECK(w->mode == 0600u);
+      CHECK(w->owner.user == "warden");
+      CHECK(w->content == test::operator_key + "\n");
+    }
+  for (const auto* d : steps_of<MakeDirectory>(plan))
+    if (d->path == "/home/warden/.ssh") {
+      ssh_dir = true;
+      CHECK(d->mode == 0700u);
+    }
+  CHECK(keys);
+  CHECK(ssh_dir);
+  auto links = steps_of<MakeSymlink>(plan);
+  REQUIRE(links.size() == 1);
+  CHECK(links[0]->link == "/etc/runlevels/default/tendermint");
+  CHECK(links[0]->target == "/etc/init.d/tendermint");
+  auto installs = steps_of<InstallFile>(plan);
+  REQUIRE(installs.size() == 1);
+  CHECK(installs[0]->path == "/usr/local/bin/tendermint");
+  CHECK(installs[0]->source.empty());  // a URL input: resolved from the cache when baking
+}
+
+TEST_CASE("a plan never writes private key material") {
+  test::TempDir dir;
+  Plan plan = node_plan(dir);
+  for (const auto* w : steps_of<WriteFile>(plan)) {
+    CHECK(w->content.find("PRIVATE KEY") == std::string::npos);
+    CHECK(w->path.find("ssh_host_") == std::string::npos);
+  }
+}
+
+TEST_CASE("the same recipe gives the same plan, and the JSON form holds every step") {
+  test::TempDir dir;
+  Plan a = node_plan(dir), b = node_plan(dir);
+  CHECK(plan_to_json(a) == plan_to_json(b));
+  auto doc = nlohmann::json::parse(plan_to_json(a));
+  CHECK(doc["name"] == "node");
+  CHECK(doc["steps"].size() == a.steps.size());
+  CHECK(doc["steps"][0]["op"] == "remove");
+  CHECK(doc["base"]["sha256"] == a.base.sha256);
+  std::string human = format_plan(a);
+  CHECK(human.find("plan for node") == 0);
+  CHECK(human.find("50G") != std::string::npos);
+}

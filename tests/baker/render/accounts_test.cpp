@@ -1,0 +1,98 @@
+#include "baker/render/accounts.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "../../support/fixture_files.hpp"
+
+using namespace trustnet;
+using namespace trustnet::baker;
+
+namespace {
+
+AccountFiles alpine_accounts() {
+  return {test::fixture_file("etc/passwd"), test::fixture_file("etc/group"), test::fixture_file("etc/shadow")};
+}
+
+UserSpec warden() {
+  UserSpec user;
+  user.name = "warden";
+  user.uid = 1100;
+  user.gecos = "TrustNet node operator";
+  user.groups = {"wheel"};
+  return user;
+}
+
+std::vector<std::string> lines_starting(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0) found.push_back(line);
+  return found;
+}
+
+size_t line_count(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+}  // namespace
+
+TEST_CASE("adding a user to Alpine's real account files appends one line to each and keeps the rest") {
+  AccountFiles base = alpine_accounts();
+  REQUIRE(lines_starting(base.passwd, "root:").size() == 1);
+  AccountFiles out = apply_users(base, {warden()});
+  CHECK(lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
+  CHECK(lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*::0:99999:7:::"});
+  CHECK(lines_starting(out.group, "warden:") == std::vector<std::string>{"warden:x:1100:"});
+  auto wheel = lines_starting(out.group, "wheel:");
+  REQUIRE(wheel.size() == 1);
+  CHECK(wheel[0].substr(wheel[0].size() - 7) == ",warden");
+  CHECK(line_count(out.passwd) == line_count(base.passwd) + 1);
+  CHECK(line_count(out.shadow) == line_count(base.shadow) + 1);
+  CHECK(out.passwd.substr(0, base.passwd.size()) == base.passwd);
+}
+
+TEST_CASE("applying the same users twice changes nothing: users are updated, never duplicated") {
+  AccountFiles once = apply_users(alpine_accounts(), {warden()});
+  AccountFiles twice = apply_users(once, {warden()});
+  CHECK(twice.passwd == once.passwd);
+  CHECK(twice.group == once.group);
+  CHECK(twice.shadow == once.shadow);
+}
+
+TEST_CASE("a user already in the base is updated in place to the recipe's values") {
+  AccountFiles base = alpine_accounts();
+  base.passwd += "warden:x:1100:1100:old:/home/old:/bin/sh\n";
+  base.shadow += "warden:!:19000:0:99999:7:::\n";
+  base.group += "warden:x:1100:\n";
+  AccountFiles out = apply_users(base, {warden()});
+  CHECK(lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
+  // '!' locks the account and OpenSSH would refuse its keys; '*' keeps key-only login working.
+  CHECK(lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*:19000:0:99999:7:::"});
+}
+
+TEST_CASE("membership of supplementary groups is exactly the recipe's") {
+  AccountFiles base = alpine_accounts();
+  base.group += "docker:x:2000:warden\n";
+  AccountFiles out = apply_users(base, {warden()});
+  CHECK(lines_starting(out.group, "docker:") == std::vector<std::string>{"docker:x:2000:"});
+}
+
+TEST_CASE("a uid taken by another account or a missing group is an error that says so") {
+  UserSpec clash = warden();
+  clash.uid = 0;
+  CHECK_THROWS_WITH(apply_users(alpine_accounts(), {clash}), doctest::Contains("uid 0 of user warden is already used by 'root'"));
+  UserSpec lonely = warden();
+  lonely.groups = {"no-such-group"};
+  CHECK_THROWS_WITH(apply_users(alpine_accounts(), {lonely}), doctest::Contains("group 'no-such-group' of user warden does not exist"));
+}
+
+TEST_CASE("owner names resolve through the account files and numbers pass through") {
+  AccountFiles out = apply_users(alpine_accounts(), {warden()});
+  CHECK(find_uid(out.passwd, "root") == 0u);
+  CHECK(find_uid(out.passwd, "warden") == 1100u);
+  CHECK(find_gid(out.group, "wheel") == 10u);
+  CHECK(find_gid(out.group, "shadow") == 42u);
+  CHECK(find_uid(out.passwd, "4242") == 4242u);
+  CHECK_FALSE(find_uid(out.passwd, "ghost"));
+}
