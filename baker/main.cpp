@@ -51,7 +51,7 @@ struct CommonOptions {
 };
 
 int print_error(const Error& e) {
-  fmt::print(stderr, "{}\n", e.where().known() ? e.line() : "bake: " + e.line());
+  fmt::print(stderr, "{}\n", e.where().known() || e.has_context() ? e.line() : "bake: " + e.line());
   return static_cast<int>(e.exit_code()) == 130 && interrupt::signal_number() ? 128 + interrupt::signal_number()
                                                                              : static_cast<int>(e.exit_code());
 }

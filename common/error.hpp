@@ -26,6 +26,7 @@ class Error : public std::runtime_error {
   Error(SourceLocation where, std::string message);
 
   const SourceLocation& where() const { return where_; }
+  bool has_context() const { return !context_.empty(); }
   ExitCode exit_code() const { return code_; }
   // Context such as "node: execute"; prepended by the caller that knows it.
   Error& with_context(const std::string& context);

@@ -150,6 +150,8 @@ void GuestSession::mount(const std::string& device, const std::string& mountpoin
   check(rc, fmt::format("mount {} on {}", device, mountpoint));
 }
 
+void GuestSession::umount_all() { check(guestfs_umount_all(handle_.get()), "unmount all"); }
+
 bool GuestSession::exists(const std::string& path) {
   int rc = guestfs_exists(handle_.get(), path.c_str());
   check(rc, fmt::format("check {}", path));

@@ -42,6 +42,7 @@ class GuestSession {
   uint64_t device_size(const std::string& device);
   uint64_t filesystem_size(const std::string& mountpoint);  // bytes, from statvfs
   void mount(const std::string& device, const std::string& mountpoint, bool read_only);
+  void umount_all();
 
   bool exists(const std::string& path);
   bool is_dir(const std::string& path);

@@ -51,6 +51,13 @@ void make_disk(guestfs_h* g, const std::string& dev, const fs::path& tarball) {
   check(g, guestfs_tar_in_opts(g, tarball.c_str(), "/", GUESTFS_TAR_IN_OPTS_COMPRESS, "gzip", -1), "tar_in");
   const std::string fstab = "LABEL=root\t/\text4\trw,relatime\t0 1\n";
   check(g, guestfs_write(g, "/etc/fstab", fstab.data(), fstab.size()), "write fstab");
+  // Instance secrets as a used cloud image may carry them; a bake must remove them.
+  check(g, guestfs_mkdir_p(g, "/etc/ssh"), "mkdir /etc/ssh");
+  const std::string key = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n-----END OPENSSH PRIVATE KEY-----\n";
+  check(g, guestfs_write(g, "/etc/ssh/ssh_host_ed25519_key", key.data(), key.size()), "write host key");
+  check(g, guestfs_write(g, "/etc/ssh/ssh_host_ed25519_key.pub", "ssh-ed25519 AAAA host\n", 22), "write host key");
+  const std::string machine_id = "0123456789abcdef0123456789abcdef\n";
+  check(g, guestfs_write(g, "/etc/machine-id", machine_id.data(), machine_id.size()), "write machine-id");
 }
 
 }  // namespace

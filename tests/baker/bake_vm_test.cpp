@@ -1,0 +1,347 @@
+// Bakes both recipes against the base built from the minirootfs fixture, then reads the golden
+// images back with libguestfs. All test cases share one pair of bakes; run as one process.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "../support/background_process.hpp"
+#include "../support/test_paths.hpp"
+#include "baker/execute/guest_session.hpp"
+#include "common/process.hpp"
+#include "common/sha256.hpp"
+#include "common/text_file.hpp"
+
+using namespace trustnet;
+using namespace trustnet::baker;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kTendermint = "#!/bin/sh\necho 'test cometbft'\n";
+const std::string kRegistry = "#!/bin/sh\necho 'test registry'\n";
+const std::string kCaddy = "#!/bin/sh\necho 'test caddy'\n";
+
+fs::path run_dir() { return test::test_data_dir() / "vm-run"; }
+fs::path good_base() { return test::test_data_dir() / "alpine-aarch64.qcow2"; }
+
+void write(const fs::path& file, const std::string& content) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << content;
+}
+
+// A release archive holding one executable member, as upstream ships them.
+fs::path release(const std::string& name, const std::string& member, const std::string& content) {
+  fs::path stage = run_dir() / "stage" / name;
+  write(stage / member, content);
+  fs::permissions(stage / member, fs::perms(0755));
+  fs::path archive = run_dir() / "inputs" / (name + ".tar.gz");
+  fs::create_directories(archive.parent_path());
+  run_checked({"tar", "-C", stage.string(), "-czf", archive.string(), member});
+  return archive;
+}
+
+std::string binary_entry(const std::string& name, const fs::path& archive, const std::string& member, const std::string& dest) {
+  return fmt::format("  {}:\n    path: {}\n    sha256: {}\n    member: {}\n    destination: {}\n    mode: \"0755\"\n", name,
+                     archive.string(), sha256_file(archive), member, dest);
+}
+
+fs::path override_file(const std::string& name, const fs::path& base, const std::string& base_sha256, const std::string& binaries) {
+  fs::path file = run_dir() / "inputs" / (name + "-override.yaml");
+  write(file, fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n{}", base.string(), base_sha256, binaries));
+  return file;
+}
+
+std::vector<std::string> bake_args(const std::string& name, const fs::path& override_path, const fs::path& out) {
+  return {TRUSTNET_BAKE_BINARY, name, "--recipes", (test::source_dir() / "recipes").string(), "--override", override_path.string(),
+          "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--accel", "tcg"};
+}
+
+struct Baked {
+  std::string base_sha256_before, base_sha256_after;
+  fs::perms base_perms_after;
+  fs::path out;
+  fs::path node_override, registry_override;
+  ProcessResult node, registry;
+};
+
+const Baked& baked() {
+  static const Baked result = [] {
+    Baked b;
+    fs::remove_all(run_dir());
+    write(run_dir() / "inputs/operator.pub", test::operator_key + "\n");
+    b.base_sha256_before = sha256_file(good_base());
+    b.node_override = override_file("node", good_base(), b.base_sha256_before,
+                                    binary_entry("tendermint", release("cometbft", "cometbft", kTendermint), "cometbft", "/usr/local/bin/tendermint"));
+    b.registry_override = override_file(
+        "registry", good_base(), b.base_sha256_before,
+        binary_entry("registry", release("registry", "registry", kRegistry), "registry", "/usr/local/bin/registry") +
+            binary_entry("caddy", release("caddy", "caddy", kCaddy), "caddy", "/usr/local/bin/caddy"));
+    b.out = run_dir() / "out";
+    // Two bakes of different recipes at once, as `bake all` and release builds run them.
+    auto node = std::async(std::launch::async, run_process, bake_args("node", b.node_override, b.out));
+    auto registry = std::async(std::launch::async, run_process, bake_args("registry", b.registry_override, b.out));
+    b.node = node.get();
+    b.registry = registry.get();
+    b.base_sha256_after = sha256_file(good_base());
+    b.base_perms_after = fs::status(good_base()).permissions();
+    return b;
+  }();
+  return result;
+}
+
+std::vector<std::string> lines_starting(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0) found.push_back(line);
+  return found;
+}
+
+void check_entry(GuestSession& g, const std::string& path, uint32_t mode, uint32_t uid, uint32_t gid) {
+  CAPTURE(path);
+  REQUIRE(g.exists(path));
+  GuestStat st = g.lstat(path);
+  CHECK((st.mode & 07777) == mode);
+  CHECK(st.uid == uid);
+  CHECK(st.gid == gid);
+}
+
+void check_common(GuestSession& g, const std::string& user, uint32_t uid, const std::string& hostname, const std::string& address) {
+  // accounts: one line each, key-only login, supplementary group
+  std::string passwd = g.read_file("/etc/passwd").value();
+  CHECK(lines_starting(passwd, user + ":").size() == 1);
+  CHECK(lines_starting(passwd, user + ":")[0] == fmt::format("{0}:x:{1}:{1}:{2}:/home/{0}:/bin/ash", user, uid,
+                                                              user == "warden" ? "TrustNet node operator" : "TrustNet registry operator"));
+  CHECK(lines_starting(passwd, "root:").size() == 1);
+  auto shadow = lines_starting(g.read_file("/etc/shadow").value(), user + ":");
+  REQUIRE(shadow.size() == 1);
+  CHECK(shadow[0].rfind(user + ":*:", 0) == 0);
+  auto wheel = lines_starting(g.read_file("/etc/group").value(), "wheel:");
+  REQUIRE(wheel.size() == 1);
+  CHECK(wheel[0].find(user) != std::string::npos);
+  check_entry(g, "/etc/shadow", 0640, 0, 42);
+
+  // SSH: key file, policy, include order, no host keys
+  check_entry(g, "/home/" + user, 0750, uid, uid);
+  check_entry(g, "/home/" + user + "/.ssh", 0700, uid, uid);
+  check_entry(g, "/home/" + user + "/.ssh/authorized_keys", 0600, uid, uid);
+  CHECK(g.read_file("/home/" + user + "/.ssh/authorized_keys").value() == test::operator_key + "\n");
+  std::string policy = g.read_file("/etc/ssh/sshd_config.d/00-trustnet.conf").value();
+  CHECK(policy.find("PermitRootLogin no\n") != std::string::npos);
+  CHECK(policy.find("PasswordAuthentication no\n") != std::string::npos);
+  CHECK(policy.find("AllowUsers " + user + "\n") != std::string::npos);
+  std::string sshd = g.read_file("/etc/ssh/sshd_config").value();
+  CHECK(sshd.find("Include /etc/ssh/sshd_config.d/*.conf") != std::string::npos);
+  CHECK(g.glob("/etc/ssh/ssh_host_*").empty());
+  CHECK(g.read_file("/etc/machine-id").value().empty());
+
+  // identity and network
+  CHECK(g.read_file("/etc/hostname").value() == hostname + "\n");
+  CHECK(g.read_file("/etc/hosts").value().find(address + "\t" + hostname + ".trustnet.local " + hostname) != std::string::npos);
+  std::string interfaces = g.read_file("/etc/network/interfaces").value();
+  CHECK(interfaces.find("iface eth0 inet6 static\n\taddress " + address + "\n\tnetmask 32\n") != std::string::npos);
+  CHECK(interfaces.find("iface eth1 inet dhcp") != std::string::npos);
+
+  // overlays, modes kept
+  CHECK(g.read_file("/etc/motd").value() == read_text_file(test::source_dir() / "overlays/common/etc/motd"));
+  check_entry(g, "/etc/motd", 0644, 0, 0);
+
+  // the base really is the fixture: Alpine's own files are still there
+  CHECK(g.read_file("/etc/alpine-release").value() == "3.20.3\n");
+}
+
+void check_service(GuestSession& g, const std::string& name, const std::string& user) {
+  CAPTURE(name);
+  check_entry(g, "/etc/init.d/" + name, 0755, 0, 0);
+  std::string script = g.read_file("/etc/init.d/" + name).value();
+  CHECK(script.rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(script.find("supervisor=supervise-daemon") != std::string::npos);
+  if (!user.empty()) CHECK(script.find(fmt::format("command_user=\"{0}:{0}\"", user)) != std::string::npos);
+  std::string link = "/etc/runlevels/default/" + name;
+  REQUIRE(g.is_symlink(link));
+  CHECK(g.readlink(link) == "/etc/init.d/" + name);
+}
+
+void check_binary(GuestSession& g, const std::string& path, const std::string& content) {
+  check_entry(g, path, 0755, 0, 0);
+  CHECK(g.checksum_sha256(path) == sha256_hex(content));
+}
+
+}  // namespace
+
+TEST_CASE("both recipes bake in parallel from the fixture base; the base is untouched") {
+  const Baked& b = baked();
+  INFO("node: " << b.node.err);
+  INFO("registry: " << b.registry.err);
+  REQUIRE(b.node.exit_status == 0);
+  REQUIRE(b.registry.exit_status == 0);
+  CHECK(b.base_sha256_after == b.base_sha256_before);
+  CHECK(b.base_perms_after == fs::perms(0444));
+  for (const auto& entry : fs::directory_iterator(b.out)) {
+    std::string name = entry.path().filename();
+    CHECK_MESSAGE((name == "node.qcow2" || name == "registry.qcow2" || name == "node.report.json" ||
+                   name == "registry.report.json" || name == ".node.lock" || name == ".registry.lock"),
+                  "unexpected file left in out: " << name);
+  }
+  // one progress line per phase, with times
+  for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem", "apply edits", "publish"})
+    CHECK_MESSAGE(std::regex_search(b.node.err, std::regex(std::string("bake node: ") + phase + " +[0-9]+\\.[0-9]{2} s")), phase);
+}
+
+TEST_CASE("the golden images have the recipes' virtual size, and the report lists every installed file") {
+  const Baked& b = baked();
+  REQUIRE(b.node.exit_status == 0);
+  auto size = [](const fs::path& image) {
+    return nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", image.string()}))["virtual-size"].get<uint64_t>();
+  };
+  CHECK(size(b.out / "node.qcow2") == 50ULL << 30);
+  CHECK(size(b.out / "registry.qcow2") == 30ULL << 30);
+
+  auto report = nlohmann::json::parse(read_text_file(b.out / "node.report.json"));
+  CHECK(report["base"]["sha256"] == b.base_sha256_before);
+  CHECK(report["recipe"]["sha256"].get<std::string>().size() == 64);
+  CHECK(report["inspection"]["distro"] == "alpinelinux");
+  CHECK(report["inspection"]["arch"] == "aarch64");
+  CHECK(report["disk"]["root_filesystem_size"].get<uint64_t>() > 45ULL << 30);
+  bool tendermint = false;
+  for (const auto& f : report["files"]) {
+    if (f["path"] == "/usr/local/bin/tendermint") {
+      tendermint = true;
+      CHECK(f["sha256"] == sha256_hex(kTendermint));
+      CHECK(f["mode"] == "0755");
+      CHECK(f["owner"] == "root");
+    }
+    CHECK(f.contains("mode"));
+    CHECK(f.contains("uid"));
+  }
+  CHECK(tendermint);
+  std::vector<std::string> removed = report["removed"];
+  CHECK(std::find(removed.begin(), removed.end(), "/etc/ssh/ssh_host_ed25519_key") != removed.end());
+  CHECK(report["phases"].size() >= 7);
+}
+
+TEST_CASE("read back with libguestfs, the golden images hold every item of their recipes") {
+  const Baked& b = baked();
+  REQUIRE(b.node.exit_status == 0);
+  REQUIRE(b.registry.exit_status == 0);
+  GuestSession g(ApplianceAccel::tcg);
+  g.add_drive(b.out / "node.qcow2", "qcow2", true);
+  g.add_drive(b.out / "registry.qcow2", "qcow2", true);
+  g.launch();
+
+  g.mount("/dev/sda2", "/", true);
+  CHECK(g.filesystem_size("/") > 45ULL << 30);
+  check_common(g, "warden", 1100, "trustnet-node", "fd10:1234::1");
+  check_entry(g, "/etc/trustnet", 0755, 0, 0);
+  check_entry(g, "/opt/trustnet/node", 0750, 1100, 1100);
+  check_entry(g, "/opt/trustnet/node/config", 0750, 1100, 1100);
+  check_entry(g, "/opt/trustnet/node/data", 0700, 1100, 1100);
+  check_entry(g, "/opt/trustnet/node/logs", 0750, 1100, 1100);
+  check_binary(g, "/usr/local/bin/tendermint", kTendermint);
+  check_service(g, "tendermint", "warden");
+  std::string script = g.read_file("/etc/init.d/tendermint").value();
+  CHECK(script.find("command_args=\"node --home /opt/trustnet/node\"") != std::string::npos);
+  CHECK(script.find("output_log=\"/opt/trustnet/node/logs/tendermint.log\"") != std::string::npos);
+  CHECK(script.find("need net") != std::string::npos);
+  CHECK(g.read_file("/etc/trustnet/node.env").value() == read_text_file(test::source_dir() / "overlays/node/etc/trustnet/node.env"));
+  g.umount_all();
+
+  g.mount("/dev/sdb2", "/", true);
+  CHECK(g.filesystem_size("/") > 25ULL << 30);
+  CHECK(g.filesystem_size("/") < 31ULL << 30);
+  check_common(g, "keeper", 1200, "trustnet-registry", "fd10:1234::2");
+  check_entry(g, "/var/lib/trustnet-registry", 0750, 1200, 1200);
+  for (const char* dir : {"blobs", "repositories", "logs"}) check_entry(g, std::string("/var/lib/trustnet-registry/") + dir, 0750, 1200, 1200);
+  check_entry(g, "/etc/trustnet-registry", 0750, 0, 1200);
+  check_binary(g, "/usr/local/bin/registry", kRegistry);
+  check_binary(g, "/usr/local/bin/caddy", kCaddy);
+  check_service(g, "registry", "keeper");
+  check_service(g, "caddy", "");
+  CHECK(g.read_file("/etc/init.d/caddy").value().find("need net registry") != std::string::npos);
+  CHECK_FALSE(g.exists("/opt/trustnet"));
+  CHECK_FALSE(g.exists("/etc/runlevels/default/tendermint"));
+  g.umount_all();
+  g.shutdown();
+}
+
+TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake leaving no image, temp file or QEMU") {
+  const Baked& b = baked();
+  fs::path out = run_dir() / "interrupted";
+  fs::create_directories(out);
+  test::BackgroundProcess first(bake_args("node", b.node_override, out), run_dir() / "first.log");
+  // Wait until the appliance runs on the temporary image: that is the state to clean up.
+  bool launching = false;
+  for (int i = 0; i < 300 && !launching; ++i) {
+    launching = !test::processes_mentioning(".node.qcow2.tmp-").empty();
+    if (!launching) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE_MESSAGE(launching, first.output());
+
+  ProcessResult second = run_process(bake_args("node", b.node_override, out));
+  CHECK(second.exit_status == 1);
+  CHECK(second.err.find("another bake is writing") != std::string::npos);
+  CHECK_FALSE(first.exited());
+
+  first.signal(SIGTERM);
+  int status = first.wait();
+  CHECK(status == 128 + SIGTERM);
+  CHECK(first.output().find("interrupted by SIGTERM") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(test::processes_mentioning(".node.qcow2.tmp-").empty());
+  for (const auto& entry : fs::directory_iterator(out))
+    CHECK_MESSAGE(entry.path().filename() == ".node.lock", "left behind: " << entry.path().filename().string());
+}
+
+TEST_CASE("bases that are not Alpine Linux on aarch64 are refused after inspection, leaving no image") {
+  const Baked& b = baked();
+  (void)b;
+  struct Case {
+    std::string base, expected;
+  };
+  std::vector<Case> cases = {{"alpine-x86_64.qcow2", "the base image is Alpine Linux for x86_64, not aarch64"},
+                             {"debian-aarch64.qcow2", "not Alpine Linux"}};
+  std::vector<std::future<ProcessResult>> runs;
+  for (const auto& c : cases) {
+    fs::path base = test::test_data_dir() / c.base;
+    fs::path override_path = override_file("wrong-" + c.base, base, sha256_file(base),
+                                           binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"));
+    runs.push_back(std::async(std::launch::async, run_process, bake_args("node", override_path, run_dir() / ("out-" + c.base))));
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    ProcessResult result = runs[i].get();
+    CAPTURE(result.err);
+    CHECK(result.exit_status == 1);
+    CHECK(result.err.find(cases[i].expected) != std::string::npos);
+    CHECK_FALSE(fs::exists(run_dir() / ("out-" + cases[i].base) / "node.qcow2"));
+    for (const auto& entry : fs::directory_iterator(run_dir() / ("out-" + cases[i].base)))
+      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+}
+
+TEST_CASE("a missing base, a base checksum mismatch and a binary checksum mismatch fail before any appliance starts") {
+  const Baked& b = baked();
+  auto tendermint = binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint");
+  std::string wrong(64, 'e');
+
+  ProcessResult missing = run_process(bake_args("node", override_file("missing", run_dir() / "nope.qcow2", wrong, tendermint), run_dir() / "out-missing"));
+  CHECK(missing.exit_status == 1);
+  CHECK(missing.err.find("nope.qcow2 does not exist") != std::string::npos);
+
+  ProcessResult mismatch = run_process(bake_args("node", override_file("mismatch", good_base(), wrong, tendermint), run_dir() / "out-mismatch"));
+  CHECK(mismatch.exit_status == 1);
+  CHECK(mismatch.err.find(fmt::format("sha256 is {}, but the recipe pins {}", b.base_sha256_before, wrong)) != std::string::npos);
+
+  std::string bad_binary = fmt::format("  tendermint:\n    path: {}\n    sha256: {}\n    member: cometbft\n    destination: /usr/local/bin/tendermint\n",
+                                       (run_dir() / "inputs/cometbft.tar.gz").string(), wrong);
+  ProcessResult binary = run_process(bake_args("node", override_file("badbin", good_base(), b.base_sha256_before, bad_binary), run_dir() / "out-badbin"));
+  CHECK(binary.exit_status == 1);
+  CHECK(binary.err.find("binary tendermint") != std::string::npos);
+  CHECK(binary.err.find("but the recipe pins " + wrong) != std::string::npos);
+
+  for (const auto* result : {&missing, &mismatch, &binary}) CHECK(result->err.find("launch appliance") == std::string::npos);
+}
