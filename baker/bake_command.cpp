@@ -15,16 +15,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// An input without a verified digest never goes into a golden image.
+void refuse_unpinned(const Plan& plan) {
+  for (const auto& step : plan.steps)
+    if (const auto* install = std::get_if<InstallFile>(&step); install && install->sha256.empty())
+      throw Error(fmt::format("binary {} has no pinned sha256 ({}); pin the digest of the release, or give a pinned local file in an --override file",
+                              install->input, install->unpinned_reason), ExitCode::bad_input);
+}
+
 // URL inputs come from the cache; local ones are used where they are. Digests are checked here
 // and again right before upload.
 void resolve_binaries(Plan& plan, const fs::path& cache_dir) {
   for (auto& step : plan.steps) {
     auto* install = std::get_if<InstallFile>(&step);
-    if (!install) continue;
-    if (install->sha256.empty())
-      throw Error(fmt::format("binary {} has no pinned sha256 ({}); pin the digest of the release, or give a pinned local file in an --override file",
-                              install->input, install->unpinned_reason), ExitCode::bad_input);
-    if (!install->source.empty()) continue;
+    if (!install || !install->source.empty()) continue;
     fs::path cached = cached_input(cache_dir, install->sha256);
     if (!fs::is_regular_file(cached))
       throw Error(fmt::format("binary {} ({}) is not in the cache ({}); place it there or give a local path in an --override file",
@@ -40,6 +44,7 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
   Plan plan = make_plan(recipe);
   Progress progress(options.verbosity, "bake " + recipe.name);
   try {
+    refuse_unpinned(plan);
     fs::create_directories(options.out_dir);
     const fs::path image = options.out_dir / (recipe.name + ".qcow2");
     const fs::path report = options.out_dir / (recipe.name + ".report.json");

@@ -1,0 +1,76 @@
+// The bake command line, run as users run it; nothing here starts an appliance.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/temp_dir.hpp"
+#include "../support/test_paths.hpp"
+#include "common/process.hpp"
+
+using namespace trustnet;
+namespace fs = std::filesystem;
+
+namespace {
+ProcessResult bake(std::vector<std::string> args) {
+  args.insert(args.begin(), TRUSTNET_BAKE_BINARY);
+  return run_process(args);
+}
+}  // namespace
+
+TEST_CASE("a recipe error on the command line prints one file:line:col line and exits 2") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  ProcessResult r = bake({"plan", "bad_ipv6", "--recipes", "tests/baker/recipe/corpus", "--ssh-key", key.string()});
+  CHECK(r.exit_status == 2);
+  CHECK(r.err == "tests/baker/recipe/corpus/bad_ipv6.yaml:4:12: 'fd10:1234::zz' is not a valid IPv6 address\n");
+  CHECK(r.out.empty());
+  ProcessResult build = bake({"bad_size", "--recipes", "tests/baker/recipe/corpus", "--ssh-key", key.string(), "--out", (dir / "out").string()});
+  CHECK(build.exit_status == 2);
+  CHECK(build.err.rfind("tests/baker/recipe/corpus/bad_size.yaml:3:12: ", 0) == 0);
+  CHECK_FALSE(fs::exists(dir / "out"));
+}
+
+TEST_CASE("baking without any operator key is refused with the place to add one") {
+  ProcessResult r = bake({"plan", "node"});
+  CHECK(r.exit_status == 2);
+  CHECK(r.err.find("recipes/node.yaml:7:11: operator 'warden' has no SSH public key") == 0);
+}
+
+TEST_CASE("bake plan --json prints the ordered edits as JSON") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  ProcessResult r = bake({"plan", "all", "--json", "--ssh-key", key.string()});
+  REQUIRE(r.exit_status == 0);
+  // one document per recipe, node first
+  auto first_end = r.out.find("\n}\n");
+  REQUIRE(first_end != std::string::npos);
+  auto node = nlohmann::json::parse(r.out.substr(0, first_end + 3));
+  auto registry = nlohmann::json::parse(r.out.substr(first_end + 3));
+  CHECK(node["name"] == "node");
+  CHECK(registry["name"] == "registry");
+  CHECK(node["steps"].size() > 10);
+}
+
+TEST_CASE("an unpinned release and an input missing from the cache are refused before any work") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  ProcessResult unpinned = bake({"registry", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  CHECK(unpinned.exit_status == 2);
+  CHECK(unpinned.err.find("binary registry has no pinned sha256") != std::string::npos);
+  ProcessResult uncached = bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  CHECK(uncached.exit_status == 1);
+  CHECK(uncached.err.find("is not in the cache (" + (dir / "cache/sha256/7029d40a567dcfeb9a2fff68e131f484cf03c263fd11505529d5906d8c79dbec").string() + ")") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out" / "node.qcow2"));
+}
+
+TEST_CASE("every subcommand answers --help, and a bare bake says what it needs") {
+  CHECK(bake({"--help"}).exit_status == 0);
+  ProcessResult plan_help = bake({"plan", "--help"});
+  CHECK(plan_help.exit_status == 0);
+  CHECK(plan_help.out.find("--json") != std::string::npos);
+  ProcessResult bare = bake({});
+  CHECK(bare.exit_status == 2);
+  CHECK(bare.err.find("name a recipe") != std::string::npos);
+  CHECK(bake({"--no-such-flag"}).exit_status == 2);
+}
