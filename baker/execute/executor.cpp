@@ -33,8 +33,9 @@ std::string parent_dir(const std::string& path) {
 
 class StepRunner {
  public:
-  StepRunner(GuestSession& guest, const ExecuteOptions& options, ExecutionResult& result, Progress& progress)
-      : guest_(guest), options_(options), result_(result), progress_(progress) {}
+  StepRunner(GuestSession& guest, const ExecuteOptions& options, ExecutionResult& result, Progress& progress,
+             std::string plan_name)
+      : guest_(guest), options_(options), result_(result), progress_(progress), plan_name_(std::move(plan_name)) {}
 
   void run(const Step& step) {
     progress_.detail(describe(step));
@@ -58,6 +59,11 @@ class StepRunner {
     auto gid = find_gid(group_, owner.group);
     if (!gid) throw Error(fmt::format("group '{}' of {} is not a group in the image's /etc/group", owner.group, path));
     return {*uid, *gid};
+  }
+
+  // Parallel bakes in one process share the scratch folder: names carry the image's name.
+  std::filesystem::path scratch(const std::string& name) const {
+    return options_.scratch_dir / fmt::format("{}.{}", plan_name_, name);
   }
 
   void ensure_parent(const std::string& path) {
@@ -141,7 +147,7 @@ class StepRunner {
     ensure_parent(s.path);
     std::string installed_sha256 = s.sha256;
     if (s.member) {
-      TemporaryPath extracted(options_.scratch_dir / fmt::format("{}.member", s.input));
+      TemporaryPath extracted(scratch(fmt::format("{}.member", s.input)));
       installed_sha256 = extract_member(s.source, *s.member, extracted.path());
       guest_.upload(extracted.path(), s.path);
     } else {
@@ -167,7 +173,7 @@ class StepRunner {
 
   void overlay(const UnpackOverlay& s) {
     Ids ids = resolve(s.owner, s.destination);
-    TemporaryPath tar(options_.scratch_dir / fmt::format("overlay-{}.tar", overlay_count_++));
+    TemporaryPath tar(scratch(fmt::format("overlay-{}.tar", overlay_count_++)));
     OverlayArchive archive = write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path());
     if (!guest_.is_dir(s.destination)) guest_.mkdir_p(s.destination);
     for (const auto& dir : archive.directories) {
@@ -187,6 +193,7 @@ class StepRunner {
   const ExecuteOptions& options_;
   ExecutionResult& result_;
   Progress& progress_;
+  std::string plan_name_;
   bool accounts_loaded_ = false;
   std::string passwd_, group_;
   int overlay_count_ = 0;
@@ -222,7 +229,7 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
   interrupt::throw_if_requested();
   progress.phase_done("grow root filesystem", fmt::format("{:.1f} GiB", static_cast<double>(result.root_fs_size) / (1 << 30)));
 
-  StepRunner runner(guest, options, result, progress);
+  StepRunner runner(guest, options, result, progress, plan.name);
   for (const auto& step : plan.steps) {
     runner.run(step);
     interrupt::throw_if_requested();
