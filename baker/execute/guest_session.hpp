@@ -36,7 +36,10 @@ class GuestSession {
   std::string accel_description() const;  // "TCG" or "KVM when available"
   void shutdown();                        // flushes and stops the appliance cleanly
 
+  // Finds the one Linux root filesystem and identifies its OS and architecture.
   Inspection inspect();
+  std::optional<std::string> filesystem_type(const std::string& device);  // nothing when none
+  std::string resolve(const std::string& path);  // realpath inside the mounted image
   // Grows the partition holding `root_device` to the end of its disk and its ext4 to fill it.
   void grow_root_filesystem(const std::string& root_device);
   uint64_t device_size(const std::string& device);
