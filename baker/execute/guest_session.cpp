@@ -17,7 +17,6 @@ template <typename T, void (*Free)(T*)>
 struct GuestfsStructDeleter {
   void operator()(T* p) const { Free(p); }
 };
-using PartitionList = std::unique_ptr<guestfs_partition_list, GuestfsStructDeleter<guestfs_partition_list, guestfs_free_partition_list>>;
 using Statns = std::unique_ptr<struct guestfs_statns, GuestfsStructDeleter<struct guestfs_statns, guestfs_free_statns>>;
 using Statvfs = std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<struct guestfs_statvfs, guestfs_free_statvfs>>;
 
@@ -136,14 +135,16 @@ void GuestSession::grow_root_filesystem(const std::string& root_device) {
   if (!table) fail(fmt::format("read the partition table of {}", disk.get()));
   const bool gpt = std::string(table.get()) == "gpt";
 
-  PartitionList parts(guestfs_part_list(g, disk.get()));
-  if (!parts) fail(fmt::format("list the partitions of {}", disk.get()));
-  uint64_t root_end = 0, last_end = 0;
-  for (uint32_t i = 0; i < parts->len; ++i) {
-    last_end = std::max<uint64_t>(last_end, parts->val[i].part_end);
-    if (parts->val[i].part_num == partnum) root_end = parts->val[i].part_end;
+  // The root must be the last partition to grow in place. Numbers come from sysfs (no parted
+  // call); parted's resize below refuses to overlap a partition that lies after it anyway.
+  int last = 0;
+  for (const auto& part : take_string_list(guestfs_list_partitions(g))) {
+    if (part.rfind(disk.get(), 0) != 0) continue;
+    int number = guestfs_part_to_partnum(g, part.c_str());
+    check(number, fmt::format("find the partition number of {}", part));
+    last = std::max(last, number);
   }
-  if (root_end != last_end)
+  if (partnum != last)
     throw Error(fmt::format("the root partition {} is not the last one on {}; it cannot be grown in place", root_device, disk.get()));
 
   if (gpt) {
@@ -156,8 +157,7 @@ void GuestSession::grow_root_filesystem(const std::string& root_device) {
   check(sectors < 0 ? -1 : 0, fmt::format("read the size of {}", disk.get()));
   // GPT keeps its 33-sector backup at the end of the disk.
   int64_t new_end = sectors - (gpt ? 34 : 1);
-  if (static_cast<uint64_t>(new_end) * 512 > root_end + 1)
-    check(guestfs_part_resize(g, disk.get(), partnum, new_end), fmt::format("grow partition {}", root_device));
+  check(guestfs_part_resize(g, disk.get(), partnum, new_end), fmt::format("grow partition {}", root_device));
   check(guestfs_e2fsck(g, root_device.c_str(), GUESTFS_E2FSCK_CORRECT, 1, -1), fmt::format("check filesystem {}", root_device));
   check(guestfs_resize2fs(g, root_device.c_str()), fmt::format("grow filesystem {}", root_device));
 }
