@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "baker/execute/gpt_growth.hpp"
 #include "baker/execute/guestfs_strings.hpp"
 #include "baker/execute/os_release.hpp"
 #include "common/error.hpp"
@@ -92,6 +93,7 @@ Inspection GuestSession::inspect() {
       auto fields = parse_os_release(*os_release);
       Inspection found;
       found.root_device = device;
+      found.filesystem = *type;
       found.type = "linux";
       found.distro = distro_from_os_release_id(fields["ID"]);
       found.product = fields.count("PRETTY_NAME") ? fields["PRETTY_NAME"] : fields["NAME"];
@@ -120,46 +122,48 @@ std::string GuestSession::resolve(const std::string& path) {
   return real.get();
 }
 
-void GuestSession::grow_root_filesystem(const std::string& root_device) {
+uint64_t GuestSession::grow_root_filesystem(const Inspection& root) {
   guestfs_h* g = handle_.get();
-  GuestString fs_type(guestfs_vfs_type(g, root_device.c_str()));
-  if (!fs_type) fail(fmt::format("read the filesystem type of {}", root_device));
-  if (std::string(fs_type.get()).rfind("ext", 0) != 0)
-    throw Error(fmt::format("the root filesystem {} is {}; only ext2/3/4 can be grown", root_device, fs_type.get()));
+  const std::string& device = root.root_device;
+  if (root.filesystem.rfind("ext", 0) != 0)
+    throw Error(fmt::format("the root filesystem {} is {}; only ext2/3/4 can be grown", device, root.filesystem));
+  GuestString disk(guestfs_part_to_dev(g, device.c_str()));
+  if (!disk) fail(fmt::format("find the disk of {}", device));
+  int partnum = guestfs_part_to_partnum(g, device.c_str());
+  check(partnum, fmt::format("find the partition number of {}", device));
+  int sector_size = guestfs_blockdev_getss(g, disk.get());
+  check(sector_size, fmt::format("read the sector size of {}", disk.get()));
+  const uint64_t disk_bytes = device_size(disk.get());
 
-  GuestString disk(guestfs_part_to_dev(g, root_device.c_str()));
-  if (!disk) fail(fmt::format("find the disk of {}", root_device));
-  int partnum = guestfs_part_to_partnum(g, root_device.c_str());
-  check(partnum, fmt::format("find the partition number of {}", root_device));
-  GuestString table(guestfs_part_get_parttype(g, disk.get()));
-  if (!table) fail(fmt::format("read the partition table of {}", disk.get()));
-  const bool gpt = std::string(table.get()) == "gpt";
-
-  // The root must be the last partition to grow in place. Numbers come from sysfs (no parted
-  // call); parted's resize below refuses to overlap a partition that lies after it anyway.
-  int last = 0;
-  for (const auto& part : take_string_list(guestfs_list_partitions(g))) {
-    if (part.rfind(disk.get(), 0) != 0) continue;
-    int number = guestfs_part_to_partnum(g, part.c_str());
-    check(number, fmt::format("find the partition number of {}", part));
-    last = std::max(last, number);
+  // Each parted or sgdisk call costs a partition-table re-read and a udev settle in the appliance;
+  // the GPT is edited here on bytes instead, with one re-read.
+  const auto ss = static_cast<uint32_t>(sector_size);
+  std::vector<uint8_t> first_sectors = read_device(disk.get(), 2 * uint64_t{ss});
+  if (!has_gpt_header(first_sectors, ss))
+    throw Error(fmt::format("{} has no GPT; only GPT disks (as in Alpine's UEFI cloud images) can be grown", disk.get()));
+  GptGrowth growth = grow_last_gpt_partition(read_device(disk.get(), gpt_head_size(first_sectors, ss)), ss, disk_bytes, partnum);
+  for (const DiskWrite& write : growth.writes) {
+    int written = guestfs_pwrite_device(g, disk.get(), reinterpret_cast<const char*>(write.bytes.data()),
+                                        write.bytes.size(), static_cast<int64_t>(write.offset));
+    check(written, fmt::format("write the partition table of {} at byte {}", disk.get(), write.offset));
+    if (static_cast<size_t>(written) != write.bytes.size())
+      throw Error(fmt::format("wrote {} of {} bytes of the partition table of {}", written, write.bytes.size(), disk.get()));
   }
-  if (partnum != last)
-    throw Error(fmt::format("the root partition {} is not the last one on {}; it cannot be grown in place", root_device, disk.get()));
+  check(guestfs_blockdev_rereadpt(g, disk.get()), fmt::format("re-read the partition table of {}", disk.get()));
+  const uint64_t expected = (growth.new_last_lba - growth.first_lba + 1) * ss;
+  const uint64_t seen = device_size(device);
+  if (seen != expected) throw Error(fmt::format("{} is {} bytes after growing its partition; expected {}", device, seen, expected));
+  check(guestfs_e2fsck(g, device.c_str(), GUESTFS_E2FSCK_CORRECT, 1, -1), fmt::format("check filesystem {}", device));
+  check(guestfs_resize2fs(g, device.c_str()), fmt::format("grow filesystem {}", device));
+  return disk_bytes;
+}
 
-  if (gpt) {
-    const char* features[] = {"gdisk", nullptr};
-    if (guestfs_feature_available(g, const_cast<char**>(features)) != 1)
-      throw Error("the libguestfs appliance lacks gdisk, needed to move the GPT backup header");
-    check(guestfs_part_expand_gpt(g, disk.get()), fmt::format("move the GPT backup header of {}", disk.get()));
-  }
-  int64_t sectors = guestfs_blockdev_getsz(g, disk.get());
-  check(sectors < 0 ? -1 : 0, fmt::format("read the size of {}", disk.get()));
-  // GPT keeps its 33-sector backup at the end of the disk.
-  int64_t new_end = sectors - (gpt ? 34 : 1);
-  check(guestfs_part_resize(g, disk.get(), partnum, new_end), fmt::format("grow partition {}", root_device));
-  check(guestfs_e2fsck(g, root_device.c_str(), GUESTFS_E2FSCK_CORRECT, 1, -1), fmt::format("check filesystem {}", root_device));
-  check(guestfs_resize2fs(g, root_device.c_str()), fmt::format("grow filesystem {}", root_device));
+std::vector<uint8_t> GuestSession::read_device(const std::string& device, uint64_t size) {
+  size_t got = 0;
+  GuestString bytes(guestfs_pread_device(handle_.get(), device.c_str(), static_cast<int>(size), 0, &got));
+  if (!bytes) fail(fmt::format("read the first {} bytes of {}", size, device));
+  if (got != size) throw Error(fmt::format("read {} of the first {} bytes of {}", got, size, device));
+  return {bytes.get(), bytes.get() + got};
 }
 
 uint64_t GuestSession::device_size(const std::string& device) {

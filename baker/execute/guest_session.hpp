@@ -15,6 +15,7 @@ enum class ApplianceAccel { automatic, tcg };
 
 struct Inspection {
   std::string root_device;   // e.g. /dev/sda2
+  std::string filesystem;    // e.g. ext4
   std::string type, distro, arch, product;
   int major = 0, minor = 0;
 };
@@ -40,8 +41,8 @@ class GuestSession {
   Inspection inspect();
   std::optional<std::string> filesystem_type(const std::string& device);  // nothing when none
   std::string resolve(const std::string& path);  // realpath inside the mounted image
-  // Grows the partition holding `root_device` to the end of its disk and its ext4 to fill it.
-  void grow_root_filesystem(const std::string& root_device);
+  // Grows the root's partition to the end of its disk and its ext4 to fill it; returns the disk size.
+  uint64_t grow_root_filesystem(const Inspection& root);
   uint64_t device_size(const std::string& device);
   uint64_t filesystem_size(const std::string& mountpoint);  // bytes, from statvfs
   void mount(const std::string& device, const std::string& mountpoint, bool read_only);
@@ -68,6 +69,7 @@ class GuestSession {
   std::vector<std::string> list_files(const std::string& directory);  // recursive, relative
 
  private:
+  std::vector<uint8_t> read_device(const std::string& device, uint64_t size);  // from byte 0
   [[noreturn]] void fail(const std::string& operation) const;
   void check(int rc, const std::string& operation) const {
     if (rc == -1) fail(operation);

@@ -238,6 +238,18 @@ TEST_CASE("the golden images have the recipes' virtual size, and the report list
   CHECK(report["phases"].size() >= 7);
 }
 
+TEST_CASE("the grown GPT of a golden image is valid for sgdisk, with the root partition to the end of the disk") {
+  const Baked& b = baked();
+  REQUIRE(b.all.exit_status == 0);
+  fs::path raw = run_dir() / "node.raw";  // sparse: only the written clusters take space
+  run_checked({"qemu-img", "convert", "-O", "raw", (b.out / "node.qcow2").string(), raw.string()});
+  CHECK(run_checked({"sgdisk", "-v", raw.string()}).find("No problems found") != std::string::npos);
+  const std::string root = run_checked({"sgdisk", "-i", "2", raw.string()});
+  CHECK(root.find(fmt::format("Last sector: {} ", (50ULL << 30) / 512 - 34)) != std::string::npos);
+  CHECK(run_checked({"sgdisk", "-i", "1", raw.string()}).find("EFI system partition") != std::string::npos);
+  fs::remove(raw);
+}
+
 TEST_CASE("read back with libguestfs, the golden images hold every item of their recipes") {
   const Baked& b = baked();
   REQUIRE(b.all.exit_status == 0);
