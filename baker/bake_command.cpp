@@ -4,6 +4,8 @@
 
 #include "baker/execute/executor.hpp"
 #include "baker/execute/image_workspace.hpp"
+#include "baker/fetch/plan_inputs.hpp"
+#include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/report.hpp"
 #include "common/atomic_file.hpp"
@@ -12,32 +14,6 @@
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
-
-namespace {
-
-// An input without a verified digest never goes into a golden image.
-void refuse_unpinned(const Plan& plan) {
-  for (const auto& step : plan.steps)
-    if (const auto* install = std::get_if<InstallFile>(&step); install && install->sha256.empty())
-      throw Error(fmt::format("binary {} has no pinned sha256 ({}); pin the digest of the release, or give a pinned local file in an --override file",
-                              install->input, install->unpinned_reason), ExitCode::bad_input);
-}
-
-// URL inputs come from the cache; local ones are used where they are. Digests are checked here
-// and again right before upload.
-void resolve_binaries(Plan& plan, const fs::path& cache_dir) {
-  for (auto& step : plan.steps) {
-    auto* install = std::get_if<InstallFile>(&step);
-    if (!install || !install->source.empty()) continue;
-    fs::path cached = cached_input(cache_dir, install->sha256);
-    if (!fs::is_regular_file(cached))
-      throw Error(fmt::format("binary {} ({}) is not in the cache ({}); place it there or give a local path in an --override file",
-                              install->input, install->url.value_or("?"), cached.string()));
-    install->source = cached;
-  }
-}
-
-}  // namespace
 
 BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options) {
   Recipe recipe = load_recipe(recipe_file, options.load);
@@ -53,10 +29,12 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     if (!lock) throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image.string(), lock_file.string()));
     progress.phase_done("load recipe", fmt::format("{} steps", plan.steps.size()));
 
-    fs::path cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
-    fs::path base = locate_base(plan.base, cache_dir);
+    // URL inputs come from the cache (run_bake fetched what was missing); local ones are used
+    // where they are. Digests are checked here and again right before upload.
+    use_cached_inputs(plan, InputCache(cache_root(options.cache_dir)));
+    const fs::path base = *plan.base.path;
+    if (!fs::is_regular_file(base)) throw Error(fmt::format("base image {} does not exist", base.string()));
     verify_sha256(base, plan.base.sha256, "base image");
-    resolve_binaries(plan, cache_dir);
     for (const auto& step : plan.steps)
       if (const auto* install = std::get_if<InstallFile>(&step))
         verify_sha256(install->source, install->sha256, "binary " + install->input);

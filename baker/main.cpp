@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/bake_command.hpp"
+#include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
@@ -64,12 +65,47 @@ int run_plan(const CommonOptions& common, const std::vector<std::string>& names,
   return 0;
 }
 
-int run_bake(const CommonOptions& common, const std::vector<std::string>& names, BakeOptions options, bool json) {
+struct FetchFlags {
+  bool offline = false;
+  int retries = 3;
+
+  void add_to(CLI::App& app) {
+    app.add_flag("--offline", offline, "never touch the network; fail naming every input missing from the cache");
+    app.add_option("--retries", retries, "retries of a download after a transient failure, with back-off")
+        ->check(CLI::Range(0, 20))
+        ->capture_default_str();
+  }
+};
+
+const char* outcome_name(FetchOutcome outcome) { return outcome == FetchOutcome::cached ? "cached" : "downloaded"; }
+
+int run_fetch(const CommonOptions& common, const std::vector<std::string>& names, FetchCommandOptions options, bool json) {
+  options.load = common.load_options();
+  interrupt::install();
+  std::vector<FetchedInput> inputs = fetch_recipe_inputs(common.recipe_files(names), options);
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& input : inputs)
+      out.push_back({{"recipe", input.recipe}, {"input", input.download.name}, {"url", input.download.url},
+                     {"sha256", input.download.sha256}, {"file", input.file.string()}, {"outcome", outcome_name(input.outcome)}});
+    fmt::print("{}\n", out.dump(2));
+  } else if (options.verbosity != Verbosity::quiet) {
+    fmt::print(stderr, "bake fetch: {} input{} in the cache {}\n", inputs.size(), inputs.size() == 1 ? "" : "s",
+               cache_root(options.cache_dir).string());
+  }
+  return 0;
+}
+
+int run_bake(const CommonOptions& common, const std::vector<std::string>& names, BakeOptions options, const FetchFlags& fetch,
+             bool json) {
   options.load = common.load_options();
   std::vector<fs::path> files = common.recipe_files(names);
   // Every recipe is checked before any bake starts: a typo must not cost a launch.
   for (const auto& file : files) (void)load_recipe(file, options.load);
   interrupt::install();
+  // Missing inputs are fetched first, once each, before the bakes run in parallel.
+  FetchCommandOptions fetch_options{options.cache_dir, options.load, {fetch.offline, fetch.retries}, options.verbosity};
+  (void)fetch_recipe_inputs(files, fetch_options);
   std::vector<std::future<BakeOutcome>> bakes;
   for (const auto& file : files) bakes.push_back(std::async(std::launch::async, bake_recipe, file, options));
   int status = 0;
@@ -95,7 +131,8 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
 int main(int argc, char** argv) {
   CLI::App app{"bake: build TrustNet golden images (Alpine Linux aarch64) from recipes, offline.\n"
                "  bake NAME... | all      bake recipes/NAME.yaml into out/NAME.qcow2\n"
-               "  bake plan NAME          print the edits without touching an image",
+               "  bake plan NAME          print the edits without touching an image\n"
+               "  bake fetch NAME... | all  download the pinned inputs into the cache",
                "bake"};
   app.set_version_flag("--version", std::string("bake ") + TRUSTNET_VERSION);
   CommonOptions common;
@@ -114,6 +151,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "print errors only");
   app.add_flag("-v,--verbose", verbose, "print every edit as it is made");
   app.add_flag("--json", json, "print the outcome as JSON on stdout");
+  FetchFlags fetch_flags;
+  fetch_flags.add_to(app);
 
   CLI::App* plan = app.add_subcommand("plan", "print the ordered edits of recipes without touching any image");
   CommonOptions plan_common;
@@ -123,6 +162,19 @@ int main(int argc, char** argv) {
   plan->add_option("names", plan_names, "recipe names, or all")->required();
   plan->add_flag("--json", plan_json, "machine-readable output");
 
+  CLI::App* fetch = app.add_subcommand("fetch", "download every input the recipes pin by URL into the cache, verified");
+  CommonOptions fetch_common;
+  fetch_common.add_to(*fetch);
+  std::vector<std::string> fetch_names;
+  FetchCommandOptions fetch_options;
+  FetchFlags fetch_only_flags;
+  bool fetch_json = false, fetch_quiet = false;
+  fetch->add_option("names", fetch_names, "recipe names, or all")->required();
+  fetch->add_option("--cache", fetch_options.cache_dir, "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
+  fetch_only_flags.add_to(*fetch);
+  fetch->add_flag("-q,--quiet", fetch_quiet, "print errors only");
+  fetch->add_flag("--json", fetch_json, "list the inputs as JSON on stdout");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -131,13 +183,18 @@ int main(int argc, char** argv) {
   }
   try {
     if (*plan) return run_plan(plan_common, plan_names, plan_json);
+    if (*fetch) {
+      fetch_options.fetch = {fetch_only_flags.offline, fetch_only_flags.retries};
+      fetch_options.verbosity = fetch_quiet ? Verbosity::quiet : Verbosity::normal;
+      return run_fetch(fetch_common, fetch_names, fetch_options, fetch_json);
+    }
     if (names.empty()) {
       fmt::print(stderr, "bake: name a recipe to bake (or all); see bake --help\n");
       return 2;
     }
     options.accel = accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
     options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
-    return run_bake(common, names, options, json);
+    return run_bake(common, names, options, fetch_flags, json);
   } catch (const Error& e) {
     return print_error(e);
   } catch (const std::exception& e) {

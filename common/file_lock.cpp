@@ -5,9 +5,12 @@
 #include <sys/file.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 
 namespace trustnet {
 
@@ -20,6 +23,14 @@ std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& lock_
     throw Error(fmt::format("cannot lock {}: {}", lock_file.string(), std::strerror(errno)));
   }
   return FileLock(std::move(fd));
+}
+
+FileLock FileLock::acquire(const std::filesystem::path& lock_file) {
+  while (true) {
+    if (auto lock = try_acquire(lock_file)) return std::move(*lock);
+    interrupt::throw_if_requested();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace trustnet

@@ -11,6 +11,8 @@ class FileLock {
  public:
   // Returns nothing when another process holds the lock; never waits.
   static std::optional<FileLock> try_acquire(const std::filesystem::path& lock_file);
+  // Waits for the lock, checking for SIGINT/SIGTERM while it waits.
+  static FileLock acquire(const std::filesystem::path& lock_file);
 
  private:
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}

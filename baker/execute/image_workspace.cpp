@@ -14,26 +14,6 @@
 namespace trustnet::baker {
 namespace fs = std::filesystem;
 
-fs::path default_cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "trustnet";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "trustnet";
-  throw Error("neither XDG_CACHE_HOME nor HOME is set; pass --cache DIR");
-}
-
-fs::path cached_input(const fs::path& cache_dir, const std::string& sha256) { return cache_dir / "sha256" / sha256; }
-
-fs::path locate_base(const BaseImage& base, const fs::path& cache_dir) {
-  if (base.path) {
-    if (!fs::is_regular_file(*base.path)) throw Error(fmt::format("base image {} does not exist", base.path->string()));
-    return *base.path;
-  }
-  fs::path cached = cached_input(cache_dir, base.sha256);
-  if (!fs::is_regular_file(cached))
-    throw Error(fmt::format("base image {} is not in the cache ({}); place a copy there or pass --base-image FILE",
-                            base.url.value_or("?"), cached.string()));
-  return cached;
-}
-
 void verify_sha256(const fs::path& file, const std::string& expected, const std::string& what) {
   std::string actual = sha256_file(file);
   if (actual != expected)

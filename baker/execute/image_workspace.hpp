@@ -1,5 +1,5 @@
 #pragma once
-// The disk files around a bake: finding and verifying the base, making the working copy at the
+// The disk files around a bake: verifying the inputs, making the working copy at the
 // recipe's size. The base is only ever read.
 #include <cstdint>
 #include <filesystem>
@@ -8,13 +8,6 @@
 #include "baker/recipe/recipe.hpp"
 
 namespace trustnet::baker {
-
-// Where inputs pinned by digest are kept: CACHE/sha256/<digest>.
-std::filesystem::path default_cache_dir();
-std::filesystem::path cached_input(const std::filesystem::path& cache_dir, const std::string& sha256);
-
-// The local file for the base: its path, or the cache entry for its URL. Errors say what to do.
-std::filesystem::path locate_base(const BaseImage& base, const std::filesystem::path& cache_dir);
 
 // Throws when the file's SHA-256 differs from the pin; `what` names the input in the message.
 void verify_sha256(const std::filesystem::path& file, const std::string& expected, const std::string& what);

@@ -127,8 +127,8 @@ void read_source(const YamlMap& map, const fs::path& dir, std::optional<std::str
   url = map.optional_string("url");
   if (auto text = map.optional_string("path")) path = local_path(map, *text, dir);
   if (!url && !path) map.fail(map.node(), fmt::format("{} needs 'url' or 'path'", map.what()));
-  if (url && url->find("://") == std::string::npos)
-    map.fail(map.get("url"), fmt::format("url '{}' has no scheme (https://, http://, file://)", *url));
+  if (url && url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 && url->rfind("file:///", 0) != 0)
+    map.fail(map.get("url"), fmt::format("url '{}' must start with https://, http:// or file:///", *url));
 }
 
 BaseImage read_base(const YAML::Node& node, const std::string& file, const fs::path& dir) {

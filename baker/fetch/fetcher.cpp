@@ -1,0 +1,200 @@
+#include "baker/fetch/fetcher.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "baker/fetch/hashing_writer.hpp"
+#include "common/curl_handle.hpp"
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+enum class Verdict { complete, restart, transient, fatal };
+
+struct Attempt {
+  Verdict verdict = Verdict::fatal;
+  std::string message;
+};
+
+template <typename Value>
+void set(CURL* curl, CURLoption option, Value value) {
+  CURLcode rc = curl_easy_setopt(curl, option, value);
+  if (rc != CURLE_OK) throw Error(fmt::format("libcurl: cannot set option {}: {}", static_cast<int>(option), curl_easy_strerror(rc)));
+}
+
+struct TransferState {
+  HashingWriter* writer;
+  TransferDisplay* display;
+  TransferFigures figures;
+  std::chrono::steady_clock::time_point started;
+  std::exception_ptr write_failure;
+};
+
+size_t on_data(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  try {
+    state->writer->write(data, size * count);
+  } catch (...) {
+    state->write_failure = std::current_exception();
+    return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
+  }
+  return size * count;
+}
+
+int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
+  auto* state = static_cast<TransferState*>(user);
+  TransferFigures& f = state->figures;
+  f.bytes = f.resumed_from + static_cast<uint64_t>(now);
+  if (total > 0) f.total = f.resumed_from + static_cast<uint64_t>(total);
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - state->started).count();
+  state->display->update(f);
+  return interrupt::requested() ? 1 : 0;
+}
+
+bool transient_status(long status) { return status == 408 || status == 425 || status == 429 || status >= 500; }
+
+bool transient_code(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One request: appends to the writer, and says whether the file is whole or what to do next.
+Attempt transfer(const Download& download, TransferState& state) {
+  CurlEasy handle = make_curl_easy();
+  CURL* curl = handle.get();
+  char error[CURL_ERROR_SIZE] = "";
+  set(curl, CURLOPT_URL, download.url.c_str());
+  set(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  set(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  set(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  set(curl, CURLOPT_MAXREDIRS, 10L);
+  set(curl, CURLOPT_FAILONERROR, 1L);
+  set(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  set(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  set(curl, CURLOPT_NOSIGNAL, 1L);
+  set(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  set(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);  // a stalled transfer is a transient failure
+  set(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  set(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+  set(curl, CURLOPT_USERAGENT, "trustnet-bake/" TRUSTNET_VERSION);
+  set(curl, CURLOPT_ERRORBUFFER, error);
+  set(curl, CURLOPT_WRITEFUNCTION, on_data);
+  set(curl, CURLOPT_WRITEDATA, &state);
+  set(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  set(curl, CURLOPT_XFERINFODATA, &state);
+  set(curl, CURLOPT_NOPROGRESS, 0L);
+  if (state.figures.resumed_from > 0) set(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(state.figures.resumed_from));
+
+  const CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  const std::string detail = *error ? error : curl_easy_strerror(code);
+  if (state.write_failure) std::rethrow_exception(state.write_failure);
+  if (code == CURLE_OK) return {Verdict::complete, ""};
+  if (code == CURLE_ABORTED_BY_CALLBACK) interrupt::throw_if_requested();
+  if (code == CURLE_HTTP_RETURNED_ERROR) {
+    // 416: the partial file already holds the whole length; the digest decides.
+    if (status == 416 && state.figures.resumed_from > 0) return {Verdict::complete, ""};
+    return {transient_status(status) ? Verdict::transient : Verdict::fatal, fmt::format("HTTP {}", status)};
+  }
+  // The server ignores Range: start again from the first byte.
+  if (code == CURLE_RANGE_ERROR || code == CURLE_BAD_DOWNLOAD_RESUME) return {Verdict::restart, detail};
+  return {transient_code(code) ? Verdict::transient : Verdict::fatal, detail};
+}
+
+void sleep_interruptibly(std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < until) {
+    interrupt::throw_if_requested();
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+  }
+}
+
+void remove_file(const fs::path& file) {
+  std::error_code ignored;
+  fs::remove(file, ignored);
+}
+
+}  // namespace
+
+Fetcher::Fetcher(const InputCache& cache, FetchOptions options, TransferDisplay& display)
+    : cache_(cache), options_(options), display_(display) {}
+
+FetchOutcome Fetcher::fetch(const Download& download) {
+  if (cache_.has(download.sha256)) {
+    display_.line(fmt::format("fetch {}: in the cache (sha256:{})", download.name, download.sha256.substr(0, 16)));
+    return FetchOutcome::cached;
+  }
+  if (options_.offline)
+    throw Error(fmt::format("fetch {}: offline, and {} (sha256:{}) is not in the cache {}", download.name, download.url,
+                            download.sha256, cache_.root().string()));
+  FileLock lock = cache_.lock(download.sha256);
+  if (cache_.has(download.sha256)) return FetchOutcome::cached;  // another process fetched it meanwhile
+  try {
+    return download_locked(download);
+  } catch (Error& e) {
+    if (!e.has_context()) e.with_context(fmt::format("fetch {}: {}", download.name, download.url));
+    throw;
+  }
+}
+
+FetchOutcome Fetcher::download_locked(const Download& download) {
+  const fs::path partial = cache_.partial(download.sha256);
+  const int attempts = 1 + std::max(0, options_.retries);
+  std::chrono::milliseconds backoff = options_.first_backoff;
+  std::string last_failure;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    std::optional<HashingWriter> writer(std::in_place, partial);
+    TransferState state{&*writer, &display_, {}, std::chrono::steady_clock::now(), nullptr};
+    state.figures.resumed_from = state.figures.bytes = writer->size();
+    display_.start(download.name);
+    Attempt result = transfer(download, state);
+    state.figures.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
+    if (result.verdict == Verdict::complete) {
+      const std::string actual = writer->finish();
+      writer.reset();
+      if (actual != download.sha256) {
+        remove_file(partial);
+        throw Error(fmt::format("sha256 is {}, but the recipe pins {}; nothing was cached", actual, download.sha256));
+      }
+      cache_.admit(partial, download.sha256);
+      display_.done(state.figures);
+      return FetchOutcome::downloaded;
+    }
+    writer.reset();  // keeps what arrived, for the next attempt to resume
+    if (fs::exists(partial) && fs::file_size(partial) == 0) remove_file(partial);
+    last_failure = result.message;
+    if (result.verdict == Verdict::fatal) throw Error(result.message);
+    if (result.verdict == Verdict::restart) {
+      remove_file(partial);
+      display_.line(fmt::format("fetch {}: {}; starting again from the first byte", download.name, result.message));
+      continue;
+    }
+    if (attempt == attempts) break;
+    display_.line(fmt::format("fetch {}: attempt {} of {} failed ({}); retrying in {:.1f} s", download.name, attempt, attempts,
+                              result.message, static_cast<double>(backoff.count()) / 1000));
+    sleep_interruptibly(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
+  }
+  throw Error(fmt::format("{} (gave up after {} attempts)", last_failure, attempts));
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,41 @@
+#pragma once
+// Downloads pinned inputs into the cache: the only code that touches the network. A download goes
+// to a partial file, resumes with an HTTP Range request after an interruption, follows
+// redirects (HTTP and HTTPS only), verifies HTTPS certificates, retries transient failures with
+// back-off, and enters the cache only when its SHA-256 matches the pin.
+#include <chrono>
+#include <string>
+
+#include "baker/fetch/input_cache.hpp"
+#include "baker/fetch/transfer_display.hpp"
+
+namespace trustnet::baker {
+
+struct Download {
+  std::string name;  // what the recipe calls it: "base image", "binary tendermint"
+  std::string url;   // http://, https:// or file://
+  std::string sha256;
+};
+
+struct FetchOptions {
+  bool offline = false;
+  int retries = 3;  // after the first attempt, for transient failures only
+  std::chrono::milliseconds first_backoff{500};  // doubled each retry, at most 8 s
+};
+
+enum class FetchOutcome { cached, downloaded };
+
+class Fetcher {
+ public:
+  Fetcher(const InputCache& cache, FetchOptions options, TransferDisplay& display);
+  FetchOutcome fetch(const Download& download);
+
+ private:
+  FetchOutcome download_locked(const Download& download);
+
+  const InputCache& cache_;
+  FetchOptions options_;
+  TransferDisplay& display_;
+};
+
+}  // namespace trustnet::baker

@@ -1,0 +1,61 @@
+#include "baker/fetch/input_cache.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+void sync_path(const fs::path& path, int flags) {
+  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  if (!fd.valid() || ::fsync(fd.get()) != 0)
+    throw Error(fmt::format("cannot sync {}: {}", path.string(), std::strerror(errno)));
+}
+
+}  // namespace
+
+InputCache::InputCache(fs::path root) : root_(std::move(root)) {}
+
+fs::path InputCache::default_root() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "trustnet";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "trustnet";
+  throw Error("neither XDG_CACHE_HOME nor HOME is set; pass --cache DIR");
+}
+
+fs::path InputCache::entry(const std::string& sha256) const { return root_ / "sha256" / sha256; }
+
+bool InputCache::has(const std::string& sha256) const { return fs::is_regular_file(entry(sha256)); }
+
+fs::path InputCache::partial(const std::string& sha256) const { return root_ / "partial" / (sha256 + ".part"); }
+
+FileLock InputCache::lock(const std::string& sha256) const {
+  std::error_code error;
+  fs::create_directories(root_ / "partial", error);
+  if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "partial").string(), error.message()));
+  return FileLock::acquire(root_ / "partial" / (sha256 + ".lock"));
+}
+
+void InputCache::admit(const fs::path& verified, const std::string& sha256) const {
+  const fs::path target = entry(sha256);
+  std::error_code error;
+  fs::create_directories(target.parent_path(), error);
+  if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", target.parent_path().string(), error.message()));
+  if (::chmod(verified.c_str(), 0444) != 0) throw Error(fmt::format("cannot chmod {}: {}", verified.string(), std::strerror(errno)));
+  sync_path(verified, O_RDONLY);
+  if (::rename(verified.c_str(), target.c_str()) != 0)
+    throw Error(fmt::format("cannot move {} into the cache: {}", verified.string(), std::strerror(errno)));
+  sync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,31 @@
+#pragma once
+// The content-addressed cache of pinned inputs: ROOT/sha256/DIGEST holds a file whose SHA-256 is
+// DIGEST, read-only; ROOT/partial/DIGEST.part is a download in progress, kept across
+// interruptions so that the next fetch resumes it. Nothing enters sha256/ unverified.
+#include <filesystem>
+#include <string>
+
+#include "common/file_lock.hpp"
+
+namespace trustnet::baker {
+
+class InputCache {
+ public:
+  explicit InputCache(std::filesystem::path root);
+  // $XDG_CACHE_HOME/trustnet, else ~/.cache/trustnet.
+  static std::filesystem::path default_root();
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path entry(const std::string& sha256) const;
+  bool has(const std::string& sha256) const;
+  std::filesystem::path partial(const std::string& sha256) const;
+  // Held while one process downloads one digest; a second one waits, then finds the entry.
+  FileLock lock(const std::string& sha256) const;
+  // Moves a partial file whose digest the caller has verified into its entry, durably.
+  void admit(const std::filesystem::path& verified, const std::string& sha256) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace trustnet::baker

@@ -1,0 +1,44 @@
+#include "baker/fetch_command.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+
+#include "baker/fetch/plan_inputs.hpp"
+#include "baker/plan/plan.hpp"
+#include "common/error.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+fs::path cache_root(const fs::path& cache_dir) { return cache_dir.empty() ? InputCache::default_root() : cache_dir; }
+
+std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recipe_files, const FetchCommandOptions& options) {
+  std::vector<FetchedInput> inputs;
+  std::set<std::string> seen;
+  for (const auto& file : recipe_files) {
+    Plan plan = make_plan(load_recipe(file, options.load));
+    for (Download& download : url_inputs(plan))
+      if (seen.insert(download.sha256).second) inputs.push_back({plan.name, std::move(download), {}, FetchOutcome::cached});
+  }
+  const InputCache cache(cache_root(options.cache_dir));
+  if (options.fetch.offline) {
+    std::vector<std::string> missing;
+    for (const auto& input : inputs)
+      if (!cache.has(input.download.sha256))
+        missing.push_back(fmt::format("{} {} ({})", input.recipe, input.download.name, input.download.url));
+    if (!missing.empty())
+      throw Error(fmt::format("offline, and {} input{} not in the cache {}: {}", missing.size(), missing.size() == 1 ? " is" : "s are",
+                              cache.root().string(), fmt::join(missing, ", ")));
+  }
+  TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
+  Fetcher fetcher(cache, options.fetch, display);
+  for (auto& input : inputs) {
+    input.outcome = fetcher.fetch(input.download);
+    input.file = cache.entry(input.download.sha256);
+  }
+  return inputs;
+}
+
+}  // namespace trustnet::baker
