@@ -51,17 +51,36 @@ TEST_CASE("bake plan --json prints the ordered edits as JSON") {
   CHECK(node["steps"].size() > 10);
 }
 
-TEST_CASE("an unpinned release and an input missing from the cache are refused before any work") {
+TEST_CASE("an unpinned release, and offline inputs missing from the cache, are refused before any work") {
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");
-  ProcessResult unpinned = bake({"registry", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  auto unpin = dir.write("unpin.yaml", "binaries:\n  caddy:\n    url: https://example.invalid/caddy.tar.gz\n"
+                                       "    unpinned: no digest published yet\n    member: caddy\n"
+                                       "    destination: /usr/local/bin/caddy\n");
+  const std::vector<std::string> where{"--ssh-key", key.string(), "--cache", (dir / "cache").string()};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), where.begin(), where.end());
+    if (args.front() != "fetch") args.insert(args.end(), {"--out", (dir / "out").string()});
+    return bake(args);
+  };
+  ProcessResult unpinned = with({"registry", "--override", unpin.string()});
   CHECK(unpinned.exit_status == 2);
-  CHECK(unpinned.err.find("binary registry has no pinned sha256") != std::string::npos);
-  ProcessResult uncached = bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
-  CHECK(uncached.exit_status == 1);
-  CHECK(uncached.err.find("is not in the cache (" + (dir / "cache/sha256/7029d40a567dcfeb9a2fff68e131f484cf03c263fd11505529d5906d8c79dbec").string() + ")") !=
+  CHECK(unpinned.err.find("binary caddy has no pinned sha256 (no digest published yet)") != std::string::npos);
+  ProcessResult fetch_unpinned = with({"fetch", "registry", "--override", unpin.string()});
+  CHECK(fetch_unpinned.exit_status == 2);
+  CHECK(fetch_unpinned.err == unpinned.err);
+
+  // Offline with a cold cache: one line naming every input of both recipes, and no image.
+  ProcessResult offline = with({"all", "--offline"});
+  CHECK(offline.exit_status == 1);
+  CHECK(offline.err.find("offline, and 4 inputs are not in the cache " + (dir / "cache").string() + ": node base image (https://dl-cdn.alpinelinux.org/") !=
         std::string::npos);
+  for (const char* input : {"node binary tendermint (https://github.com/cometbft/", "registry binary registry (https://github.com/distribution/",
+                            "registry binary caddy (https://github.com/caddyserver/"})
+    CHECK_MESSAGE(offline.err.find(input) != std::string::npos, input);
+  CHECK(std::count(offline.err.begin(), offline.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir / "out" / "node.qcow2"));
+  CHECK(with({"fetch", "all", "--offline"}).err == offline.err);
 }
 
 TEST_CASE("every subcommand answers --help, and a bare bake says what it needs") {
@@ -69,6 +88,9 @@ TEST_CASE("every subcommand answers --help, and a bare bake says what it needs")
   ProcessResult plan_help = bake({"plan", "--help"});
   CHECK(plan_help.exit_status == 0);
   CHECK(plan_help.out.find("--json") != std::string::npos);
+  ProcessResult fetch_help = bake({"fetch", "--help"});
+  CHECK(fetch_help.exit_status == 0);
+  CHECK(fetch_help.out.find("--offline") != std::string::npos);
   ProcessResult bare = bake({});
   CHECK(bare.exit_status == 2);
   CHECK(bare.err.find("name a recipe") != std::string::npos);
