@@ -64,7 +64,7 @@ TEST_CASE("the node recipe describes the validator appliance completely") {
   CHECK(r.services[0].need == std::vector<std::string>{"net"});
 }
 
-TEST_CASE("the registry recipe describes the registry appliance and marks its unpinned input") {
+TEST_CASE("the registry recipe describes the registry appliance with both releases pinned") {
   test::TempDir dir;
   Recipe r = load_recipe(test::source_dir() / "recipes/registry.yaml", with_key(dir));
   CHECK(r.hostname == "trustnet-registry");
@@ -76,9 +76,10 @@ TEST_CASE("the registry recipe describes the registry appliance and marks its un
     CHECK_MESSAGE(find_dir(r, path) != nullptr, path);
   REQUIRE(r.binaries.size() == 2);
   CHECK(r.binaries[0].name == "registry");
-  CHECK(r.binaries[0].sha256.empty());
-  CHECK_FALSE(r.binaries[0].unpinned_reason.empty());
-  CHECK(r.binaries[1].sha256.size() == 64);
+  CHECK(r.binaries[0].sha256 == "7d2252eeeac97dd60fb9b36bebd15b95d7f947c4c82b8e0824cb55233ece9cd0");
+  CHECK(r.binaries[0].member == "registry");
+  CHECK(r.binaries[1].name == "caddy");
+  CHECK(r.binaries[1].sha256 == "501e955fa634c5aab63247458c3ac655cfdd6cbf1e0436528f41248451c190ac");
   CHECK(r.services.size() == 2);
   CHECK(r.base.sha256 == load_recipe(test::source_dir() / "recipes/node.yaml", with_key(dir)).base.sha256);
 }
