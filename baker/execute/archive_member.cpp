@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include "baker/execute/archive_handle.hpp"
 #include "common/error.hpp"
@@ -12,9 +15,24 @@
 namespace trustnet::baker {
 namespace {
 
-std::string normal_name(std::string name) {
-  while (name.rfind("./", 0) == 0) name.erase(0, 2);
-  return name;
+// The name an unpacking tool would use: "." and empty parts dropped, ".." resolved lexically
+// and clamped at the top, a leading "/" removed. "../x", "/x" and "./x" all name "x".
+std::string lexical_name(const std::string& name) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t slash = std::min(name.find('/', start), name.size());
+    std::string part = name.substr(start, slash - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = slash + 1;
+  }
+  std::string joined;
+  for (const auto& part : parts) joined += (joined.empty() ? "" : "/") + part;
+  return joined;
 }
 
 bool escapes(const std::string& name) {
@@ -37,17 +55,21 @@ std::string extract_member(const std::filesystem::path& archive_file, const std:
   archive_read_support_format_all(reader.get());
   if (archive_read_open_filename(reader.get(), archive_file.c_str(), 1 << 16) != ARCHIVE_OK)
     throw Error(fmt::format("cannot open archive {}: {}", archive_file.string(), archive_error_string(reader.get())));
-  const std::string wanted = normal_name(member);
+  const std::string wanted = lexical_name(member);
+  const std::string where = fmt::format("archive {}", archive_file.string());
+  std::optional<std::string> digest;
   archive_entry* entry = nullptr;
   int rc;
   while ((rc = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
-    const char* raw = archive_entry_pathname(entry);
-    std::string name = normal_name(raw ? raw : "");
-    if (name != wanted) continue;
-    if (escapes(std::string(raw ? raw : "")))
-      throw Error(fmt::format("archive {}: member {} has a path that escapes the archive", archive_file.string(), raw));
+    const char* raw_name = archive_entry_pathname(entry);
+    const std::string raw = raw_name ? raw_name : "";
+    if (lexical_name(raw) != wanted) continue;
+    if (escapes(raw)) throw Error(fmt::format("{}: member {} is stored as '{}', a path that escapes the archive", where, member, raw));
+    if (digest) throw Error(fmt::format("{}: member {} appears more than once", where, member));
+    if (archive_entry_hardlink(entry) || archive_entry_symlink(entry))
+      throw Error(fmt::format("{}: member {} is a link, not a regular file", where, member));
     if (archive_entry_filetype(entry) != AE_IFREG)
-      throw Error(fmt::format("archive {}: member {} is not a regular file (a link or a folder)", archive_file.string(), member));
+      throw Error(fmt::format("{}: member {} is not a regular file (a link or a folder)", where, member));
     std::ofstream file(out, std::ios::binary | std::ios::trunc);
     if (!file) throw Error(fmt::format("cannot create {}", out.string()));
     Sha256 hash;
@@ -57,14 +79,15 @@ std::string extract_member(const std::filesystem::path& archive_file, const std:
       hash.update(buffer, static_cast<size_t>(n));
       file.write(buffer, n);
     }
-    if (n < 0) throw Error(fmt::format("archive {}: reading {}: {}", archive_file.string(), member, archive_error_string(reader.get())));
+    if (n < 0) throw Error(fmt::format("{}: reading {}: {}", where, member, archive_error_string(reader.get())));
     file.close();
     if (!file) throw Error(fmt::format("cannot write {}", out.string()));
-    return hash.hex_digest();
+    // Read on to the end: a second entry of the same name would replace this one when unpacked.
+    digest = hash.hex_digest();
   }
-  if (rc != ARCHIVE_EOF)
-    throw Error(fmt::format("archive {}: {}", archive_file.string(), archive_error_string(reader.get())));
-  throw Error(fmt::format("archive {} has no member {}", archive_file.string(), member));
+  if (rc != ARCHIVE_EOF) throw Error(fmt::format("{}: {}", where, archive_error_string(reader.get())));
+  if (!digest) throw Error(fmt::format("{} has no member {}", where, member));
+  return *digest;
 }
 
 }  // namespace trustnet::baker

@@ -28,3 +28,60 @@ TEST_CASE("a zip release works the same way, and a missing member or a link is r
   CHECK(extract_member(dir / "rel.zip", "cometbft", dir / "z") == sha256_hex("binary"));
   CHECK(read_text_file(dir / "z") == "binary");
 }
+
+namespace {
+
+// Releases with hostile members, written by Python's tarfile and zipfile, which store names as given.
+void make_hostile_releases(const test::TempDir& dir) {
+  dir.write("make.py", R"(import io, sys, tarfile, zipfile
+def add(tar, name, data=b"payload", kind=tarfile.REGTYPE, target=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = kind, target, 0o755
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+with tarfile.open(sys.argv[1] + "/hostile.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as tar:
+    add(tar, "cometbft", b"the real binary")
+    add(tar, "../escape")
+    add(tar, "/etc/absolute")
+    add(tar, "a/../../up")
+    add(tar, "symlinked", kind=tarfile.SYMTYPE, target="/bin/sh")
+    add(tar, "hardlinked", kind=tarfile.LNKTYPE, target="cometbft")
+    add(tar, "twice", b"first")
+    add(tar, "twice", b"second")
+with zipfile.ZipFile(sys.argv[1] + "/hostile.zip", "w") as z:
+    z.writestr("cometbft", b"the real binary")
+    z.writestr("../escape", b"payload")
+    z.writestr("/etc/absolute", b"payload")
+    link = zipfile.ZipInfo("symlinked")
+    link.external_attr = (0o120777 << 16)
+    link.create_system = 3
+    z.writestr(link, "/bin/sh")
+)");
+  run_checked({"python3", (dir / "make.py").string(), dir.path().string()});
+}
+
+}  // namespace
+
+TEST_CASE("hostile members of a tar.gz release are refused: escaping names, absolute names, links, duplicates") {
+  test::TempDir dir;
+  make_hostile_releases(dir);
+  const auto tar = dir / "hostile.tar.gz";
+  CHECK(extract_member(tar, "cometbft", dir / "ok") == sha256_hex("the real binary"));
+  CHECK_THROWS_WITH(extract_member(tar, "escape", dir / "o"), doctest::Contains("member escape is stored as '../escape', a path that escapes the archive"));
+  CHECK_THROWS_WITH(extract_member(tar, "etc/absolute", dir / "o"), doctest::Contains("stored as '/etc/absolute', a path that escapes"));
+  CHECK_THROWS_WITH(extract_member(tar, "up", dir / "o"), doctest::Contains("stored as 'a/../../up'"));
+  CHECK_THROWS_WITH(extract_member(tar, "symlinked", dir / "o"), doctest::Contains("member symlinked is a link, not a regular file"));
+  CHECK_THROWS_WITH(extract_member(tar, "hardlinked", dir / "o"), doctest::Contains("member hardlinked is a link, not a regular file"));
+  CHECK_THROWS_WITH(extract_member(tar, "twice", dir / "o"), doctest::Contains("member twice appears more than once"));
+}
+
+TEST_CASE("hostile members of a zip release are refused the same way") {
+  test::TempDir dir;
+  make_hostile_releases(dir);
+  const auto zip = dir / "hostile.zip";
+  CHECK(extract_member(zip, "cometbft", dir / "ok") == sha256_hex("the real binary"));
+  CHECK(read_text_file(dir / "ok") == "the real binary");
+  CHECK_THROWS_WITH(extract_member(zip, "escape", dir / "o"), doctest::Contains("stored as '../escape', a path that escapes"));
+  CHECK_THROWS_WITH(extract_member(zip, "etc/absolute", dir / "o"), doctest::Contains("stored as '/etc/absolute', a path that escapes"));
+  CHECK_THROWS_WITH(extract_member(zip, "symlinked", dir / "o"), doctest::Contains("member symlinked is a link, not a regular file"));
+}
