@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "../support/background_process.hpp"
+#include "../support/http_server.hpp"
 #include "../support/test_paths.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "common/process.hpp"
@@ -45,9 +46,11 @@ fs::path release(const std::string& name, const std::string& member, const std::
   return archive;
 }
 
-std::string binary_entry(const std::string& name, const fs::path& archive, const std::string& member, const std::string& dest) {
-  return fmt::format("  {}:\n    path: {}\n    sha256: {}\n    member: {}\n    destination: {}\n    mode: \"0755\"\n", name,
-                     archive.string(), sha256_file(archive), member, dest);
+// The recipe entry of a release archive: a local path, or the URL that serves it when given.
+std::string binary_entry(const std::string& name, const fs::path& archive, const std::string& member, const std::string& dest,
+                         const std::string& url = "") {
+  return fmt::format("  {}:\n    {}\n    sha256: {}\n    member: {}\n    destination: {}\n    mode: \"0755\"\n", name,
+                     url.empty() ? "path: " + archive.string() : "url: " + url, sha256_file(archive), member, dest);
 }
 
 fs::path override_file(const std::string& name, const fs::path& base, const std::string& base_sha256, const std::string& binaries) {
@@ -64,20 +67,18 @@ std::vector<std::string> bake_args(const std::string& name, const fs::path& over
 struct Baked {
   std::string base_sha256_before, base_sha256_after;
   fs::perms base_perms_after;
-  fs::path out;
-  fs::path node_override, registry_override;
+  fs::path out, cache;
+  fs::path node_override, registry_override;  // local inputs, for the single bakes of the other tests
   ProcessResult all;
+  std::vector<std::string> server_log;  // what `bake all` asked the HTTP server for
 };
 
-// A recipe folder of the test's own: each recipe includes the real one and adds local inputs.
-fs::path test_recipes(const Baked& b) {
+// A recipe folder of the test's own: each recipe includes the real one and replaces its inputs.
+fs::path test_recipes(const std::string& node_inputs, const std::string& registry_inputs) {
   fs::path dir = run_dir() / "recipes";
-  for (const char* name : {"node", "registry"}) {
-    fs::path override_path = std::string(name) == "node" ? b.node_override : b.registry_override;
+  for (const auto& [name, inputs] : {std::pair{"node", node_inputs}, std::pair{"registry", registry_inputs}})
     write(dir / (std::string(name) + ".yaml"),
-          fmt::format("include: {}\n{}", (test::source_dir() / "recipes" / (std::string(name) + ".yaml")).string(),
-                      read_text_file(override_path)));
-  }
+          fmt::format("include: {}\n{}", (test::source_dir() / "recipes" / (std::string(name) + ".yaml")).string(), inputs));
   return dir;
 }
 
@@ -87,16 +88,26 @@ const Baked& baked() {
     fs::remove_all(run_dir());
     write(run_dir() / "inputs/operator.pub", test::operator_key + "\n");
     b.base_sha256_before = sha256_file(good_base());
+    const fs::path cometbft = release("cometbft", "cometbft", kTendermint), registry = release("registry", "registry", kRegistry),
+                   caddy = release("caddy", "caddy", kCaddy);
     b.node_override = override_file("node", good_base(), b.base_sha256_before,
-                                    binary_entry("tendermint", release("cometbft", "cometbft", kTendermint), "cometbft", "/usr/local/bin/tendermint"));
-    b.registry_override = override_file(
-        "registry", good_base(), b.base_sha256_before,
-        binary_entry("registry", release("registry", "registry", kRegistry), "registry", "/usr/local/bin/registry") +
-            binary_entry("caddy", release("caddy", "caddy", kCaddy), "caddy", "/usr/local/bin/caddy"));
+                                    binary_entry("tendermint", cometbft, "cometbft", "/usr/local/bin/tendermint"));
+    b.registry_override = override_file("registry", good_base(), b.base_sha256_before,
+                                        binary_entry("registry", registry, "registry", "/usr/local/bin/registry") +
+                                            binary_entry("caddy", caddy, "caddy", "/usr/local/bin/caddy"));
+    // `bake all` fetches the releases from a real HTTP server on loopback into an empty cache, then
+    // bakes both recipes at once, in one process, as release builds run it.
+    test::HttpServer server(run_dir() / "inputs", run_dir() / "nginx");
+    const std::string base = fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", good_base().string(), b.base_sha256_before);
+    const fs::path recipes = test_recipes(
+        base + binary_entry("tendermint", cometbft, "cometbft", "/usr/local/bin/tendermint", server.url("/files/cometbft.tar.gz")),
+        base + binary_entry("registry", registry, "registry", "/usr/local/bin/registry", server.url("/moved/registry.tar.gz")) +
+            binary_entry("caddy", caddy, "caddy", "/usr/local/bin/caddy", server.url("/files/caddy.tar.gz")));
     b.out = run_dir() / "out";
-    // `bake all` bakes both recipes at once, in one process, as release builds run it.
-    b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", test_recipes(b).string(), "--ssh-key",
-                         (run_dir() / "inputs/operator.pub").string(), "--out", b.out.string(), "--accel", "tcg", "--json"});
+    b.cache = run_dir() / "cache";
+    b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key", (run_dir() / "inputs/operator.pub").string(),
+                         "--out", b.out.string(), "--cache", b.cache.string(), "--accel", "tcg", "--json"});
+    b.server_log = server.log();
     b.base_sha256_after = sha256_file(good_base());
     b.base_perms_after = fs::status(good_base()).permissions();
     return b;
@@ -204,6 +215,21 @@ TEST_CASE("bake all bakes both recipes in parallel from the fixture base; the ba
   for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem", "apply edits", "publish"})
     for (const char* name : {"node", "registry"})
       CHECK_MESSAGE(std::regex_search(b.all.err, std::regex(fmt::format("bake {}: {} +[0-9]+\\.[0-9]{{2}} s", name, phase))), phase);
+}
+
+TEST_CASE("bake all first fetched every release over HTTP into the cache, once each, following a redirect") {
+  const Baked& b = baked();
+  REQUIRE(b.all.exit_status == 0);
+  for (const char* input : {"fetch binary tendermint: ", "fetch binary registry: ", "fetch binary caddy: "})
+    CHECK_MESSAGE(b.all.err.find(input) != std::string::npos, input);
+  for (const char* archive : {"cometbft.tar.gz", "registry.tar.gz", "caddy.tar.gz"})
+    CHECK_MESSAGE(fs::is_regular_file(b.cache / "sha256" / sha256_file(run_dir() / "inputs" / archive)), archive);
+  std::vector<std::string> expected{"/files/cometbft.tar.gz 200 \"-\"", "/moved/registry.tar.gz 302 \"-\"",
+                                    "/files/registry.tar.gz 200 \"-\"", "/files/caddy.tar.gz 200 \"-\""};
+  std::vector<std::string> log = b.server_log;
+  std::sort(log.begin(), log.end());
+  std::sort(expected.begin(), expected.end());
+  CHECK(log == expected);
 }
 
 TEST_CASE("the golden images have the recipes' virtual size, and the report lists every installed file") {
