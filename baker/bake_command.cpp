@@ -31,13 +31,21 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
 
     // URL inputs come from the cache (run_bake fetched what was missing); local ones are used
     // where they are. Digests are checked here and again right before upload.
-    use_cached_inputs(plan, InputCache(cache_root(options.cache_dir)));
+    const InputCache cache(cache_root(options.cache_dir));
+    use_cached_inputs(plan, cache);
     const fs::path base = *plan.base.path;
     if (!fs::is_regular_file(base)) throw Error(fmt::format("base image {} does not exist", base.string()));
-    verify_sha256(base, plan.base.sha256, "base image");
+    auto verify = [&](const fs::path& file, const std::string& sha256, const std::string& what) {
+      try {
+        verify_sha256(file, sha256, what);
+      } catch (Error& e) {
+        if (!cache.holds(file)) throw;
+        throw Error(fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(), recipe.name));
+      }
+    };
+    verify(base, plan.base.sha256, "base image");
     for (const auto& step : plan.steps)
-      if (const auto* install = std::get_if<InstallFile>(&step))
-        verify_sha256(install->source, install->sha256, "binary " + install->input);
+      if (const auto* install = std::get_if<InstallFile>(&step)) verify(install->source, install->sha256, "binary " + install->input);
     interrupt::throw_if_requested();
     progress.phase_done("verify inputs", fmt::format("base sha256:{}", plan.base.sha256.substr(0, 16)));
 

@@ -93,7 +93,7 @@ Attempt transfer(const Download& download, TransferState& state) {
   set(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   set(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);  // a stalled transfer is a transient failure
   set(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-  set(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+  set(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
   set(curl, CURLOPT_USERAGENT, "trustnet-bake/" TRUSTNET_VERSION);
   set(curl, CURLOPT_ERRORBUFFER, error);
   set(curl, CURLOPT_WRITEFUNCTION, on_data);

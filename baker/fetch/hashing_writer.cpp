@@ -14,7 +14,7 @@ namespace trustnet::baker {
 HashingWriter::HashingWriter(const std::filesystem::path& file)
     : file_(file), fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {
   if (!fd_.valid()) throw Error(fmt::format("cannot open {}: {}", file.string(), std::strerror(errno)));
-  std::vector<char> buffer(kChunkSize);
+  std::vector<char> buffer(64 << 10);
   ssize_t n;
   while ((n = ::pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(size_))) > 0) {
     hash_.update(buffer.data(), static_cast<size_t>(n));
@@ -22,6 +22,8 @@ HashingWriter::HashingWriter(const std::filesystem::path& file)
   }
   if (n < 0) throw Error(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
   current_.reserve(kChunkSize);
+  free_.resize(kChunksInFlight - 1);
+  for (auto& chunk : free_) chunk.reserve(kChunkSize);
   thread_ = std::thread([this] { drain(); });
 }
 
@@ -43,20 +45,19 @@ void HashingWriter::write(const char* data, size_t size) {
     current_.insert(current_.end(), data, data + take);
     data += take;
     size -= take;
-    if (current_.size() == kChunkSize) {
-      push(std::move(current_));
-      current_ = {};
-      current_.reserve(kChunkSize);
-    }
+    if (current_.size() == kChunkSize) push_current();
   }
 }
 
-void HashingWriter::push(std::vector<char> chunk) {
+void HashingWriter::push_current() {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [this] { return queue_.size() < kChunksInFlight || failure_; });
   if (failure_) std::rethrow_exception(failure_);
-  queue_.push_back(std::move(chunk));
+  queue_.push_back(std::move(current_));
   changed_.notify_all();
+  changed_.wait(lock, [this] { return !free_.empty() || failure_; });
+  if (failure_) std::rethrow_exception(failure_);
+  current_ = std::move(free_.back());
+  free_.pop_back();
 }
 
 void HashingWriter::drain() {
@@ -69,7 +70,6 @@ void HashingWriter::drain() {
       chunk = std::move(queue_.front());
       queue_.pop_front();
     }
-    changed_.notify_all();
     try {
       for (size_t done = 0; done < chunk.size();) {
         ssize_t n = ::write(fd_.get(), chunk.data() + done, chunk.size() - done);
@@ -78,6 +78,12 @@ void HashingWriter::drain() {
         done += static_cast<size_t>(n);
       }
       hash_.update(chunk.data(), chunk.size());
+      chunk.clear();
+      {
+        std::lock_guard lock(mutex_);
+        free_.push_back(std::move(chunk));
+      }
+      changed_.notify_all();
     } catch (...) {
       std::lock_guard lock(mutex_);
       failure_ = std::current_exception();
@@ -89,8 +95,7 @@ void HashingWriter::drain() {
 }
 
 std::string HashingWriter::finish() {
-  if (!current_.empty()) push(std::move(current_));
-  current_ = {};
+  if (!current_.empty()) push_current();
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -98,7 +103,6 @@ std::string HashingWriter::finish() {
   changed_.notify_all();
   thread_.join();
   if (failure_) std::rethrow_exception(failure_);
-  if (::fsync(fd_.get()) != 0) throw Error(fmt::format("cannot sync {}: {}", file_.string(), std::strerror(errno)));
   return hash_.hex_digest();
 }
 

@@ -10,20 +10,9 @@
 #include <cstring>
 
 #include "common/error.hpp"
-#include "common/unique_fd.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
-
-namespace {
-
-void sync_path(const fs::path& path, int flags) {
-  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0)
-    throw Error(fmt::format("cannot sync {}: {}", path.string(), std::strerror(errno)));
-}
-
-}  // namespace
 
 InputCache::InputCache(fs::path root) : root_(std::move(root)) {}
 
@@ -36,6 +25,8 @@ fs::path InputCache::default_root() {
 fs::path InputCache::entry(const std::string& sha256) const { return root_ / "sha256" / sha256; }
 
 bool InputCache::has(const std::string& sha256) const { return fs::is_regular_file(entry(sha256)); }
+
+bool InputCache::holds(const fs::path& file) const { return file.parent_path() == root_ / "sha256"; }
 
 fs::path InputCache::partial(const std::string& sha256) const { return root_ / "partial" / (sha256 + ".part"); }
 
@@ -52,10 +43,8 @@ void InputCache::admit(const fs::path& verified, const std::string& sha256) cons
   fs::create_directories(target.parent_path(), error);
   if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", target.parent_path().string(), error.message()));
   if (::chmod(verified.c_str(), 0444) != 0) throw Error(fmt::format("cannot chmod {}: {}", verified.string(), std::strerror(errno)));
-  sync_path(verified, O_RDONLY);
   if (::rename(verified.c_str(), target.c_str()) != 0)
     throw Error(fmt::format("cannot move {} into the cache: {}", verified.string(), std::strerror(errno)));
-  sync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
 }  // namespace trustnet::baker

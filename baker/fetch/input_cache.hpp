@@ -1,7 +1,9 @@
 #pragma once
 // The content-addressed cache of pinned inputs: ROOT/sha256/DIGEST holds a file whose SHA-256 is
 // DIGEST, read-only; ROOT/partial/DIGEST.part is a download in progress, kept across
-// interruptions so that the next fetch resumes it. Nothing enters sha256/ unverified.
+// interruptions so that the next fetch resumes it. Nothing enters sha256/ unverified. Entries are
+// not fsynced: every bake verifies an entry's digest again before using it, so one torn by a
+// power loss is reported (with how to replace it), never used.
 #include <filesystem>
 #include <string>
 
@@ -18,10 +20,11 @@ class InputCache {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path entry(const std::string& sha256) const;
   bool has(const std::string& sha256) const;
+  bool holds(const std::filesystem::path& file) const;  // is `file` one of the entries
   std::filesystem::path partial(const std::string& sha256) const;
   // Held while one process downloads one digest; a second one waits, then finds the entry.
   FileLock lock(const std::string& sha256) const;
-  // Moves a partial file whose digest the caller has verified into its entry, durably.
+  // Moves a partial file whose digest the caller has verified into its entry.
   void admit(const std::filesystem::path& verified, const std::string& sha256) const;
 
  private:

@@ -6,6 +6,7 @@
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
 #include "common/process.hpp"
+#include "common/sha256.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -81,6 +82,22 @@ TEST_CASE("an unpinned release, and offline inputs missing from the cache, are r
   CHECK(std::count(offline.err.begin(), offline.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir / "out" / "node.qcow2"));
   CHECK(with({"fetch", "all", "--offline"}).err == offline.err);
+}
+
+TEST_CASE("a damaged cache entry is reported with how to replace it, before any appliance starts") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  const std::string base_pin = "7029d40a567dcfeb9a2fff68e131f484cf03c263fd11505529d5906d8c79dbec";
+  const std::string cometbft_pin = "5a6a4bf655a84d9463932ff93ac373ea68327c14c26d65a497a3907c45c65144";
+  auto base_entry = dir.write("cache/sha256/" + base_pin, "torn by a power loss");
+  dir.write("cache/sha256/" + cometbft_pin, "torn too");
+  ProcessResult r = bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  CHECK(r.exit_status == 1);
+  CHECK(r.err.find("fetch base image: in the cache") != std::string::npos);
+  CHECK(r.err.find("base image " + base_entry.string() + ": sha256 is " + sha256_hex("torn by a power loss") + ", but the recipe pins " +
+                   base_pin + "; the cache entry is damaged: delete it and run `bake fetch node`") != std::string::npos);
+  CHECK(r.err.find("launch appliance") == std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out" / "node.qcow2"));
 }
 
 TEST_CASE("every subcommand answers --help, and a bare bake says what it needs") {
