@@ -42,7 +42,8 @@ std::string format_transfer_bar(const std::string& name, const TransferFigures& 
     const std::string left = r > 0 ? format_duration(static_cast<double>(*f.total - std::min(f.bytes, *f.total)) / r) : "-:--";
     figures = fmt::format(" {:>3.0f}% {} / {}  {}/s  {} left", fraction * 100, format_bytes(f.bytes), format_bytes(*f.total),
                           format_bytes(static_cast<uint64_t>(r)), left);
-    const int bar_width = std::clamp(width - static_cast<int>(name.size() + figures.size()) - 9, 0, 40);
+    // "fetch NAME [" + bar + "]" + figures, leaving the last column free so the line never wraps.
+    const int bar_width = std::clamp(width - 1 - static_cast<int>(name.size() + figures.size()) - 9, 0, 40);
     const int filled = static_cast<int>(fraction * bar_width);
     return fmt::format("fetch {} [{}{}]{}", name, std::string(filled, '#'), std::string(bar_width - filled, ' '), figures);
   }
