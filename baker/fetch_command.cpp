@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/plan/plan.hpp"
 #include "common/error.hpp"
@@ -15,12 +16,16 @@ namespace fs = std::filesystem;
 fs::path cache_root(const fs::path& cache_dir) { return cache_dir.empty() ? InputCache::default_root() : cache_dir; }
 
 std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recipe_files, const FetchCommandOptions& options) {
-  std::vector<FetchedInput> inputs;
+  std::vector<FetchedInput> inputs, local;
   std::set<std::string> seen;
   for (const auto& file : recipe_files) {
     Plan plan = make_plan(load_recipe(file, options.load));
     for (Download& download : url_inputs(plan))
-      if (seen.insert(download.sha256).second) inputs.push_back({plan.name, std::move(download), {}, FetchOutcome::cached});
+      if (seen.insert(download.sha256).second) inputs.push_back({plan.name, std::move(download), {}, "cached"});
+    if (options.verify_local)
+      for (LocalInput& input : local_inputs(plan))
+        if (seen.insert(input.path.string() + "\n" + input.sha256).second)
+          local.push_back({plan.name, {input.name, "", input.sha256}, input.path, "local"});
   }
   const InputCache cache(cache_root(options.cache_dir));
   if (options.fetch.offline) {
@@ -35,8 +40,15 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
   TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
   Fetcher fetcher(cache, options.fetch, display);
   for (auto& input : inputs) {
-    input.outcome = fetcher.fetch(input.download);
+    input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
     input.file = cache.entry(input.download.sha256);
+  }
+  // Local files are not copied into the cache, but are held to their pins the same way.
+  for (auto& input : local) {
+    if (!fs::is_regular_file(input.file)) throw Error(fmt::format("{} {} does not exist", input.download.name, input.file.string()));
+    verify_sha256(input.file, input.download.sha256, input.download.name);
+    display.line(fmt::format("fetch {}: local file {}, sha256 verified", input.download.name, input.file.string()));
+    inputs.push_back(std::move(input));
   }
   return inputs;
 }

@@ -15,13 +15,14 @@ struct FetchCommandOptions {
   LoadOptions load;
   FetchOptions fetch;
   Verbosity verbosity = Verbosity::normal;
+  bool verify_local = false;  // also check the digests of local inputs (a bake checks them itself)
 };
 
 struct FetchedInput {
   std::string recipe;
-  Download download;
+  Download download;  // for a local input, url is empty
   std::filesystem::path file;
-  FetchOutcome outcome = FetchOutcome::cached;
+  std::string outcome;  // "cached", "downloaded" or "local"
 };
 
 std::filesystem::path cache_root(const std::filesystem::path& cache_dir);

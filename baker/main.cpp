@@ -77,8 +77,6 @@ struct FetchFlags {
   }
 };
 
-const char* outcome_name(FetchOutcome outcome) { return outcome == FetchOutcome::cached ? "cached" : "downloaded"; }
-
 int run_fetch(const CommonOptions& common, const std::vector<std::string>& names, FetchCommandOptions options, bool json) {
   options.load = common.load_options();
   interrupt::install();
@@ -87,7 +85,7 @@ int run_fetch(const CommonOptions& common, const std::vector<std::string>& names
     nlohmann::json out = nlohmann::json::array();
     for (const auto& input : inputs)
       out.push_back({{"recipe", input.recipe}, {"input", input.download.name}, {"url", input.download.url},
-                     {"sha256", input.download.sha256}, {"file", input.file.string()}, {"outcome", outcome_name(input.outcome)}});
+                     {"sha256", input.download.sha256}, {"file", input.file.string()}, {"outcome", input.outcome}});
     fmt::print("{}\n", out.dump(2));
   } else if (options.verbosity != Verbosity::quiet) {
     fmt::print(stderr, "bake fetch: {} input{} in the cache {}\n", inputs.size(), inputs.size() == 1 ? "" : "s",
@@ -186,6 +184,7 @@ int main(int argc, char** argv) {
     if (*fetch) {
       fetch_options.fetch = {fetch_only_flags.offline, fetch_only_flags.retries};
       fetch_options.verbosity = fetch_quiet ? Verbosity::quiet : Verbosity::normal;
+      fetch_options.verify_local = true;
       return run_fetch(fetch_common, fetch_names, fetch_options, fetch_json);
     }
     if (names.empty()) {

@@ -24,6 +24,16 @@ std::vector<Download> url_inputs(const Plan& plan) {
   return inputs;
 }
 
+std::vector<LocalInput> local_inputs(const Plan& plan) {
+  refuse_unpinned(plan);
+  std::vector<LocalInput> inputs;
+  if (plan.base.path) inputs.push_back({"base image", *plan.base.path, plan.base.sha256});
+  for (const auto& step : plan.steps)
+    if (const auto* install = std::get_if<InstallFile>(&step); install && !install->source.empty())
+      inputs.push_back({"binary " + install->input, install->source, install->sha256});
+  return inputs;
+}
+
 void use_cached_inputs(Plan& plan, const InputCache& cache) {
   std::vector<std::string> missing;
   for (const Download& input : url_inputs(plan))

@@ -98,3 +98,33 @@ TEST_CASE("bake fetch interrupted by SIGTERM keeps its partial file, and the nex
   const std::string range = "/slow/base.qcow2 206 \"bytes=" + std::to_string(kept) + "-\"";
   CHECK_MESSAGE(std::find(log.begin(), log.end(), range) != log.end(), range);
 }
+
+TEST_CASE("bake fetch holds local inputs to their pins too, without copying them into the cache") {
+  test::TempDir dir;
+  auto base = dir.write("base.qcow2", "local base");
+  auto tool = dir.write("tool", "local tool");
+  dir.write("op.pub", test::operator_key + "\n");
+  auto recipe = [&](const std::string& tool_sha256) {
+    dir.write("recipes/mini.yaml", "name: mini\nhostname: mini-host\nbase:\n  path: " + base.string() + "\n  sha256: " + sha256_hex("local base") +
+                                       "\ndisk_size: 2G\noperator: op\nusers:\n  op:\n    uid: 1000\nnetwork:\n  address: fd10:1234::9\n"
+                                       "  prefix: 32\nbinaries:\n  tool:\n    path: " + tool.string() + "\n    sha256: " + tool_sha256 +
+                                       "\n    destination: /usr/local/bin/tool\n");
+  };
+  const std::vector<std::string> command{TRUSTNET_BAKE_BINARY, "fetch", "mini", "--recipes", (dir / "recipes").string(), "--ssh-key",
+                                         (dir / "op.pub").string(), "--cache", (dir / "cache").string(), "--json"};
+  recipe(sha256_hex("local tool"));
+  ProcessResult good = run_process(command);
+  REQUIRE(good.exit_status == 0);
+  CHECK(good.err.find("fetch binary tool: local file " + tool.string() + ", sha256 verified") != std::string::npos);
+  auto listed = nlohmann::json::parse(good.out);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0]["outcome"] == "local");
+  CHECK(listed[0]["file"] == base.string());
+  CHECK_FALSE(fs::exists(dir / "cache" / "sha256"));
+
+  recipe(sha256_hex("the pinned tool"));
+  ProcessResult bad = run_process(command);
+  CHECK(bad.exit_status == 1);
+  CHECK(bad.err.find("\nbake: binary tool " + tool.string() + ": sha256 is " + sha256_hex("local tool") + ", but the recipe pins " +
+                       sha256_hex("the pinned tool") + "\n") != std::string::npos);
+}
