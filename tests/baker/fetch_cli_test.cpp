@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "../support/background_process.hpp"
 #include "../support/http_server.hpp"
+#include "../support/random_bytes.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
 #include "common/process.hpp"
@@ -20,18 +20,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string random_bytes(size_t size, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string bytes(size, '\0');
-  for (auto& c : bytes) c = static_cast<char>(random());
-  return bytes;
-}
-
 // A recipe folder whose base and binary come from the server; `route` picks /files/ or /slow/.
 struct ServedRecipe {
   test::TempDir dir;
   test::HttpServer server{dir.path() / "www", dir.path() / "nginx"};
-  std::string base = random_bytes(3 << 20, 1), tool = random_bytes(1 << 20, 2);
+  std::string base = test::random_bytes(3 << 20, 1), tool = test::random_bytes(1 << 20, 2);
 
   explicit ServedRecipe(const std::string& route) {
     dir.write("www/base.qcow2", base);

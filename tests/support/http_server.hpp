@@ -90,10 +90,19 @@ class HttpServer {
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   std::string https_url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(https_port_) + path; }
 
+  // nginx logs a request after sending its response, so a client can finish first: wait until
+  // the log has stopped growing for 100 ms (at most 3 s) before reading it.
   std::vector<std::string> log() const {
     std::vector<std::string> lines;
-    if (!std::filesystem::exists(work_ / "access.log")) return lines;
-    std::istringstream in(read_text_file(work_ / "access.log"));
+    const auto file = work_ / "access.log";
+    auto size = [&] { return std::filesystem::exists(file) ? std::filesystem::file_size(file) : 0; };
+    for (int i = 0; i < 30; ++i) {
+      const auto before = size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (size() == before) break;
+    }
+    if (!std::filesystem::exists(file)) return lines;
+    std::istringstream in(read_text_file(file));
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
   }

@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <random>
 
 #include "../../support/http_server.hpp"
+#include "../../support/random_bytes.hpp"
 #include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
@@ -18,13 +18,6 @@ using namespace trustnet::baker;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string random_bytes(size_t size) {
-  std::mt19937_64 random(size);
-  std::string bytes(size, '\0');
-  for (auto& c : bytes) c = static_cast<char>(random());
-  return bytes;
-}
 
 #define CHECK_THAT(line, expected) CHECK_MESSAGE(std::string(line).find(expected) != std::string::npos, line)
 
@@ -64,7 +57,7 @@ struct Setup {
 
 TEST_CASE("a download enters the cache read-only once its digest matches, and a second fetch makes no request") {
   Setup s;
-  const std::string content = s.serve("tool.tar.gz", random_bytes(3 << 20));
+  const std::string content = s.serve("tool.tar.gz", test::random_bytes(3 << 20, 3));
   const std::string digest = sha256_hex(content);
   CHECK(s.fetch(s.server.url("/files/tool.tar.gz"), digest) == FetchOutcome::downloaded);
   REQUIRE(s.cache.has(digest));
@@ -92,7 +85,7 @@ TEST_CASE("a checksum mismatch names the URL and both digests, and nothing is ca
 
 TEST_CASE("an interrupted download resumes with a Range request for the bytes after the partial file") {
   Setup s;
-  const std::string content = s.serve("big.bin", random_bytes(2 << 20));
+  const std::string content = s.serve("big.bin", test::random_bytes(2 << 20, 4));
   const std::string digest = sha256_hex(content);
   // What an interrupted transfer leaves behind: the first part of the file.
   fs::create_directories(s.cache.partial(digest).parent_path());
