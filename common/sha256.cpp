@@ -5,6 +5,7 @@
 #include <fstream>
 #include <vector>
 
+#include "common/encoding.hpp"
 #include "common/error.hpp"
 
 namespace trustnet {
@@ -18,21 +19,26 @@ void Sha256::update(const void* data, size_t size) {
   if (EVP_DigestUpdate(ctx_.get(), data, size) != 1) throw Error("OpenSSL: SHA-256 update failed");
 }
 
-std::string Sha256::hex_digest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
+Sha256Digest Sha256::digest() {
+  Sha256Digest digest{};
   unsigned int length = 0;
-  if (EVP_DigestFinal_ex(ctx_.get(), digest, &length) != 1)
+  if (EVP_DigestFinal_ex(ctx_.get(), digest.data(), &length) != 1 || length != digest.size())
     throw Error("OpenSSL: SHA-256 final failed");
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return digest;
 }
+
+std::string Sha256::hex_digest() { return hex_lower(digest()); }
 
 std::string sha256_hex(std::string_view data) {
   Sha256 hash;
   hash.update(data);
   return hash.hex_digest();
+}
+
+Sha256Digest sha256_of(std::span<const uint8_t> data) {
+  Sha256 hash;
+  hash.update(data.data(), data.size());
+  return hash.digest();
 }
 
 std::string sha256_file(const std::filesystem::path& file) {
