@@ -5,7 +5,8 @@
 //   /slow/NAME    the same at 1 MiB/s, so that a test can interrupt a transfer
 //   /moved/NAME   302 to /files/NAME
 //   /fail/NAME    503, always
-// and, over HTTPS with a self-signed certificate, /files/NAME on https_port().
+// and, over HTTPS, /files/NAME on https_port(): with a self-signed certificate, or the
+// certificate and key files the test gives.
 // Every request is logged with its Range header: log() returns "URI STATUS RANGE" lines.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -52,13 +53,20 @@ inline bool accepts_connections(uint16_t port) {
   return ok;
 }
 
+struct TlsFiles {
+  std::filesystem::path certificate, key;
+};
+
 class HttpServer {
  public:
-  HttpServer(const std::filesystem::path& root, const std::filesystem::path& work)
+  HttpServer(const std::filesystem::path& root, const std::filesystem::path& work, std::optional<TlsFiles> tls = std::nullopt)
       : work_(work), port_(free_loopback_port()), https_port_(free_loopback_port()) {
     std::filesystem::create_directories(work_ / "tmp");
-    run_checked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                 "-keyout", (work_ / "key.pem").string(), "-out", (work_ / "cert.pem").string()});
+    if (!tls) {
+      tls = TlsFiles{work_ / "cert.pem", work_ / "key.pem"};
+      run_checked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                   "-keyout", tls->key.string(), "-out", tls->certificate.string()});
+    }
     const std::string w = work_.string(), r = std::filesystem::absolute(root).string();
     std::ofstream(work_ / "nginx.conf") << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
         << "pid " << w << "/nginx.pid;\nerror_log " << w << "/error.log;\n"
@@ -74,7 +82,7 @@ class HttpServer {
         << "    location /moved/ { rewrite ^/moved/(.*)$ /files/$1 redirect; }\n"
         << "    location /fail/ { return 503; }\n  }\n"
         << "  server {\n    listen 127.0.0.1:" << https_port_ << " ssl;\n"
-        << "    ssl_certificate " << w << "/cert.pem;\n    ssl_certificate_key " << w << "/key.pem;\n"
+        << "    ssl_certificate " << tls->certificate.string() << ";\n    ssl_certificate_key " << tls->key.string() << ";\n"
         << "    location /files/ { alias " << r << "/; }\n  }\n}\n";
     process_.emplace(std::vector<std::string>{"nginx", "-p", w, "-c", w + "/nginx.conf"}, work_ / "nginx.out");
     for (int i = 0; i < 100 && !(accepts_connections(port_) && accepts_connections(https_port_)); ++i) {
@@ -89,6 +97,7 @@ class HttpServer {
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   std::string https_url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(https_port_) + path; }
+  uint16_t https_port() const { return https_port_; }
 
   // nginx logs a request after sending its response, so a client can finish first: wait until
   // the log has stopped growing for 100 ms (at most 3 s) before reading it.
