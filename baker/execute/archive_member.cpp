@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "baker/execute/archive_handle.hpp"
+#include "common/archive_handle.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <optional>
 
-#include "baker/execute/archive_handle.hpp"
+#include "common/archive_handle.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
 

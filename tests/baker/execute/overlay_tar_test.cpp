@@ -7,7 +7,7 @@
 #include <map>
 
 #include "../../support/temp_dir.hpp"
-#include "baker/execute/archive_handle.hpp"
+#include "common/archive_handle.hpp"
 #include "common/sha256.hpp"
 
 using namespace trustnet;

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-namespace trustnet::baker {
+namespace trustnet {
 
 struct ArchiveWriteDeleter {
   void operator()(archive* a) const { archive_write_free(a); }
@@ -20,4 +20,4 @@ using ArchiveWriter = std::unique_ptr<archive, ArchiveWriteDeleter>;
 using ArchiveReader = std::unique_ptr<archive, ArchiveReadDeleter>;
 using ArchiveEntry = std::unique_ptr<archive_entry, ArchiveEntryDeleter>;
 
-}  // namespace trustnet::baker
+}  // namespace trustnet
