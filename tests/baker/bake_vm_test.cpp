@@ -171,6 +171,11 @@ void check_common(GuestSession& g, const std::string& user, uint32_t uid, const 
   // overlays, modes kept
   CHECK(g.read_file("/etc/motd").value() == read_text_file(test::source_dir() / "overlays/common/etc/motd"));
   check_entry(g, "/etc/motd", 0644, 0, 0);
+  // The first-boot service that installs an instance's identity from its seed disk.
+  check_entry(g, "/usr/local/sbin/trustnet-firstboot", 0755, 0, 0);
+  check_entry(g, "/etc/init.d/trustnet-firstboot", 0755, 0, 0);
+  REQUIRE(g.is_symlink("/etc/runlevels/boot/trustnet-firstboot"));
+  CHECK(g.readlink("/etc/runlevels/boot/trustnet-firstboot") == "/etc/init.d/trustnet-firstboot");
 
   // the base really is the fixture: Alpine's own files are still there
   CHECK(g.read_file("/etc/alpine-release").value() == "3.20.3\n");

@@ -1,0 +1,150 @@
+// The first-boot script of the golden images, run with sh on a directory tree standing for the
+// appliance's root, with a seed read out of a real seed ISO.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "../support/temp_dir.hpp"
+#include "../support/test_paths.hpp"
+#include "baker/render/network.hpp"
+#include "common/archive_handle.hpp"
+#include "common/process.hpp"
+#include "common/text_file.hpp"
+#include "launcher/identity/seed_disk.hpp"
+
+using namespace trustnet;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kScript = test::source_dir() / "overlays/common/usr/local/sbin/trustnet-firstboot";
+
+// What the golden node image holds before its first boot.
+fs::path golden_root(const test::TempDir& dir) {
+  dir.write("root/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwarden:x:1100:1100:TrustNet node operator:/home/warden:/bin/sh\n");
+  dir.write("root/etc/group", "root:x:0:root\nwarden:x:1100:\n");
+  dir.write("root/etc/hostname", "trustnet-node\n");
+  dir.write("root/etc/hosts", "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
+                              "fd10:1234::1\ttrustnet-node.trustnet.local trustnet-node\n");
+  baker::NetworkSpec network;
+  network.interface = "eth0";
+  network.address = "fd10:1234::1";
+  network.prefix = 32;
+  network.ipv4_fallback_interface = "eth1";
+  dir.write("root/etc/network/interfaces", baker::render_interfaces(network));
+  return dir / "root";
+}
+
+// The seed ISO's files, unpacked by libarchive into a folder, as the mounted disk would show them.
+fs::path unpack_seed(const test::TempDir& dir, const launcher::Seed& seed) {
+  launcher::write_seed_iso(dir / "seed.iso", seed);
+  ArchiveReader reader(archive_read_new());
+  archive_read_support_format_iso9660(reader.get());
+  REQUIRE(archive_read_open_filename(reader.get(), (dir / "seed.iso").c_str(), 1 << 16) == ARCHIVE_OK);
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    std::string content;
+    char buffer[4096];
+    la_ssize_t n;
+    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) content.append(buffer, static_cast<size_t>(n));
+    dir.write(std::string("seed/") + archive_entry_pathname(entry), content);
+  }
+  return dir / "seed";
+}
+
+launcher::Seed second_node() {
+  return {"trustnet-node-2",
+          "fd10:1234::5/32",
+          {{"/etc/ssh/ssh_host_ed25519_key", "HOST KEY\n", 0600, "root", "root"},
+           {"/opt/trustnet/node/config/priv_validator_key.json", "{\"address\":\"AB\"}\n", 0600, "warden", "warden"},
+           {"/opt/trustnet/node/config/genesis.json", "{}\n", 0644, "warden", "warden"}}};
+}
+
+ProcessResult firstboot(const fs::path& root, const fs::path& seed) {
+  return run_process({"env", "TRUSTNET_ROOT=" + root.string(), "TRUSTNET_SEED=" + seed.string(), "sh", kScript.string()});
+}
+
+struct stat stat_of(const fs::path& path) {
+  struct stat st{};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("trustnet-firstboot is valid sh, and its OpenRC service runs it at boot before sshd and the appliance services") {
+  CHECK(run_process({"sh", "-n", kScript.string()}).exit_status == 0);
+  CHECK((stat_of(kScript).st_mode & 0777) == 0755);
+  const fs::path service = test::source_dir() / "overlays/common/etc/init.d/trustnet-firstboot";
+  CHECK(run_process({"sh", "-n", service.string()}).exit_status == 0);
+  const std::string text = read_text_file(service);
+  CHECK(text.rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(text.find("before hostname networking sshd tendermint registry caddy") != std::string::npos);
+  CHECK(fs::read_symlink(test::source_dir() / "overlays/common/etc/runlevels/boot/trustnet-firstboot") == "/etc/init.d/trustnet-firstboot");
+}
+
+TEST_CASE("on first boot the seed's files are installed with their modes and owners, and host name and address applied") {
+  test::TempDir dir;
+  const fs::path root = golden_root(dir);
+  ProcessResult r = firstboot(root, unpack_seed(dir, second_node()));
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_status == 0);
+  CHECK(r.out.find("installed the identity of trustnet-node-2 (fd10:1234::5/32)") != std::string::npos);
+
+  CHECK(read_text_file(root / "etc/ssh/ssh_host_ed25519_key") == "HOST KEY\n");
+  CHECK((stat_of(root / "etc/ssh/ssh_host_ed25519_key").st_mode & 07777) == 0600);
+  CHECK(stat_of(root / "etc/ssh/ssh_host_ed25519_key").st_uid == 0);
+  const auto key = stat_of(root / "opt/trustnet/node/config/priv_validator_key.json");
+  CHECK((key.st_mode & 07777) == 0600);
+  CHECK(key.st_uid == 1100);  // warden in the image's /etc/passwd, whatever the host has
+  CHECK(key.st_gid == 1100);
+  CHECK((stat_of(root / "opt/trustnet/node/config/genesis.json").st_mode & 07777) == 0644);
+
+  CHECK(read_text_file(root / "etc/hostname") == "trustnet-node-2\n");
+  CHECK(read_text_file(root / "etc/hosts") == "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
+                                              "fd10:1234::5\ttrustnet-node-2.trustnet.local trustnet-node-2\n");
+  const std::string interfaces = read_text_file(root / "etc/network/interfaces");
+  CHECK(interfaces.find("iface eth0 inet6 static\n\taddress fd10:1234::5\n\tnetmask 32\n") != std::string::npos);
+  CHECK(interfaces.find("iface eth1 inet dhcp") != std::string::npos);
+  CHECK(read_text_file(root / "var/lib/trustnet/firstboot.done").find("as trustnet-node-2 (fd10:1234::5/32)") != std::string::npos);
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    CHECK_MESSAGE(entry.path().string().find("firstboot-new") == std::string::npos, entry.path().string());
+
+  // Later boots change nothing, even when the seed is still attached.
+  dir.write("root/etc/ssh/ssh_host_ed25519_key", "ROTATED BY THE OPERATOR\n");
+  ProcessResult again = firstboot(root, dir / "seed");
+  CHECK(again.exit_status == 0);
+  CHECK(again.out.find("nothing to do") != std::string::npos);
+  CHECK(read_text_file(root / "etc/ssh/ssh_host_ed25519_key") == "ROTATED BY THE OPERATOR\n");
+}
+
+TEST_CASE("without a seed, first boot generates SSH host keys, says the appliance has no identity, and will install one later") {
+  test::TempDir dir;
+  const fs::path root = golden_root(dir);
+  fs::create_directories(dir / "empty");
+  ProcessResult r = firstboot(root, dir / "empty");
+  REQUIRE(r.exit_status == 0);
+  CHECK(r.out.find("this appliance has NO IDENTITY") != std::string::npos);
+  CHECK(fs::exists(root / "etc/ssh/ssh_host_ed25519_key"));
+  CHECK(fs::exists(root / "var/lib/trustnet/no-identity"));
+  CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
+  CHECK(read_text_file(root / "etc/hostname") == "trustnet-node\n");
+
+  ProcessResult later = firstboot(root, unpack_seed(dir, second_node()));
+  CHECK(later.exit_status == 0);
+  CHECK(read_text_file(root / "etc/hostname") == "trustnet-node-2\n");
+  CHECK_FALSE(fs::exists(root / "var/lib/trustnet/no-identity"));
+}
+
+TEST_CASE("a seed naming an owner the image does not have stops first boot with a clear error, leaving it to run again") {
+  test::TempDir dir;
+  const fs::path root = golden_root(dir);
+  launcher::Seed seed = second_node();
+  seed.files[1].owner = "keeper";
+  ProcessResult r = firstboot(root, unpack_seed(dir, seed));
+  CHECK(r.exit_status == 1);
+  CHECK(r.out.find("error: user keeper of /opt/trustnet/node/config/priv_validator_key.json is not in /etc/passwd") != std::string::npos);
+  CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
+}
