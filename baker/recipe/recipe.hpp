@@ -81,6 +81,7 @@ struct ServiceSpec {
   std::optional<std::string> error_log;
   std::optional<std::string> directory;
   std::map<std::string, std::string> environment;
+  std::vector<std::string> requires_files;      // start refused while one is missing (instance identity)
   std::string runlevel = "default";
   SourceLocation where;
 };

@@ -222,7 +222,7 @@ ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   const YAML::Node& node = entry.value;
   YamlMap map(node, file, "services." + name,
               {"description", "command", "args", "user", "need", "after", "output_log", "error_log",
-               "directory", "environment", "runlevel"});
+               "directory", "environment", "requires", "runlevel"});
   ServiceSpec service;
   service.name = name;
   service.description = map.optional_string("description").value_or(name);
@@ -251,6 +251,10 @@ ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
     std::string text = map.scalar(value, "an environment value");
     if (auto problem = check_service_argument(text)) map.fail(value, *problem);
     service.environment[key] = text;
+  }
+  if (YAML::Node required = map.get("requires")) {
+    if (!required.IsSequence()) map.fail(required, fmt::format("services.{}.requires must be a list", name));
+    for (const auto& item : required) service.requires_files.push_back(image_path(map, item, "an item of requires"));
   }
   service.runlevel = map.optional_string("runlevel").value_or("default");
   static const std::set<std::string> runlevels = {"sysinit", "boot", "default", "nonetwork", "shutdown"};

@@ -36,10 +36,16 @@ std::string render_openrc_script(const ServiceSpec& service, const std::string& 
   if (service.need.empty() && service.after.empty()) script += "\t:\n";
   script += "}\n";
   bool has_logs = service.output_log || service.error_log;
-  if (has_logs) {
+  if (has_logs || !service.requires_files.empty()) {
+    script += "\nstart_pre() {\n";
+    // Files of the instance's identity come from its seed disk at first boot; a service without
+    // them refuses to start rather than run with an invented identity.
+    for (const auto& file : service.requires_files)
+      script += fmt::format("\tif [ ! -e {0} ]; then\n\t\teerror \"{1} is missing: this appliance has no instance identity (give it a seed disk: launch init)\"\n"
+                            "\t\treturn 1\n\tfi\n",
+                            shell_quote(file), file);
     // supervise-daemon opens the logs as the service user: their folder must exist and be theirs.
     std::string owner = service.user ? fmt::format("{0}:{0}", *service.user) : "root:root";
-    script += "\nstart_pre() {\n";
     for (const auto* log : {&service.output_log, &service.error_log}) {
       if (!*log) continue;
       script += fmt::format("\tcheckpath --file --owner {} --mode 0640 \"{}\"\n", owner, **log);

@@ -64,3 +64,23 @@ TEST_CASE("the service environment goes to conf.d as quoted exports") {
   CHECK(render_openrc_conf(s) ==
         "# Settings of the tendermint service, written by bake.\nexport GREETING='hello world'\nexport TMHOME=/opt/trustnet/node\n");
 }
+
+TEST_CASE("a service requiring its instance identity refuses to start, saying so, until the files are there") {
+  test::TempDir dir;
+  ServiceSpec s = tendermint();
+  const std::string key = (dir / "config/priv_validator_key.json").string();
+  s.requires_files = {key};
+  s.output_log.reset();
+  s.error_log.reset();
+  std::string script = render_openrc_script(s, "node");
+  CHECK(script.find("start_pre() {\n\tif [ ! -e " + key + " ]; then\n") != std::string::npos);
+  auto file = dir.write("tendermint", script);
+  CHECK(run_process({"sh", "-n", file.string()}).exit_status == 0);
+  // Run start_pre as openrc-run would, with eerror standing in for OpenRC's.
+  const std::string run = "eerror() { echo \"ERROR: $*\"; }; . " + file.string() + "; start_pre";
+  ProcessResult missing = run_process({"sh", "-c", run});
+  CHECK(missing.exit_status == 1);
+  CHECK(missing.out == "ERROR: " + key + " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
+  dir.write("config/priv_validator_key.json", "{}");
+  CHECK(run_process({"sh", "-c", run}).exit_status == 0);
+}
