@@ -2,6 +2,7 @@
 
 #include "baker/plan/plan.hpp"
 #include "baker/render/network.hpp"
+#include "common/cometbft_config.hpp"
 #include "baker/render/openrc.hpp"
 #include "baker/render/sshd.hpp"
 
@@ -51,6 +52,13 @@ Plan make_plan(const Recipe& recipe) {
   steps.push_back(WriteFile{"/etc/network/interfaces", render_interfaces(recipe.network), 0644, {}});
   for (const auto& dir : recipe.directories) steps.push_back(MakeDirectory{dir.path, dir.mode, dir.owner});
   for (const auto& user : recipe.users) add_user_files(steps, user);
+  if (const auto& node = recipe.cometbft) {
+    CometbftConfig config;
+    config.moniker = node->moniker;
+    config.proxy_app = node->proxy_app;
+    config.timeout_commit = node->timeout_commit;
+    steps.push_back(WriteFile{node->home + "/config/config.toml", render_cometbft_config(config), 0640, owned_by(node->owner)});
+  }
   steps.push_back(WriteFile{sshd_policy_path, render_sshd_policy(recipe.ssh), 0644, {}});
   steps.push_back(IncludeSshdDropins{});
   for (const auto& overlay : recipe.overlays) steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner});

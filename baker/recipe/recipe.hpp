@@ -106,6 +106,17 @@ struct RecipeSource {
   std::string sha256;
 };
 
+// The CometBFT node of the node appliance: bake writes HOME/config/config.toml (no keys: those
+// come from the instance's seed disk).
+struct CometbftSpec {
+  std::string home;
+  std::string owner;                            // the user the node runs as; owns config.toml
+  std::string moniker;                          // default: the hostname
+  std::string proxy_app = "kvstore";
+  std::string timeout_commit = "500ms";
+  SourceLocation where;
+};
+
 struct Recipe {
   std::string name;
   std::string hostname;
@@ -120,6 +131,7 @@ struct Recipe {
   std::vector<ServiceSpec> services;
   NetworkSpec network;
   SshPolicy ssh;
+  std::optional<CometbftSpec> cometbft;
   std::vector<RecipeSource> sources;            // every file read, in order (digest input)
 
   const UserSpec* find_user(const std::string& name) const;

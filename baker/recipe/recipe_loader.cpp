@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "baker/recipe/validators.hpp"
@@ -31,6 +32,7 @@ struct Layer {
   std::optional<BaseImage> base;
   std::optional<NetworkLayer> network;
   std::optional<SshPolicy> ssh;
+  std::optional<CometbftSpec> cometbft;
   std::vector<UserSpec> users;
   std::vector<DirectorySpec> directories;
   std::vector<BinarySpec> binaries;
@@ -59,6 +61,7 @@ void merge(Layer& into, const Layer& from) {
   take(into.operator_user, from.operator_user);
   take(into.disk_size, from.disk_size);
   take(into.base, from.base);
+  take(into.cometbft, from.cometbft);
   if (from.network) {
     if (!into.network) into.network = NetworkLayer{};
     NetworkLayer& net = *into.network;
@@ -216,6 +219,34 @@ OverlaySpec read_overlay(const YAML::Node& node, const std::string& file, const 
   return overlay;
 }
 
+CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
+  YamlMap map(node, file, "cometbft", {"home", "owner", "moniker", "proxy_app", "timeout_commit"});
+  CometbftSpec spec;
+  spec.home = image_path(map, map.require("home"), "home");
+  spec.owner = map.string("owner");
+  if (auto problem = check_user_name(spec.owner)) map.fail(map.get("owner"), *problem);
+  if (auto moniker = map.optional_string("moniker")) {
+    if (moniker->empty() || moniker->size() > 64 ||
+        moniker->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._- ") != std::string::npos)
+      map.fail(map.get("moniker"), fmt::format("moniker '{}' must be 1 to 64 letters, digits, spaces, '.', '_' or '-'", *moniker));
+    spec.moniker = *moniker;
+  }
+  if (auto app = map.optional_string("proxy_app")) {
+    static const std::set<std::string> built_in = {"kvstore", "persistent_kvstore", "noop"};
+    if (!built_in.count(*app) && app->rfind("tcp://", 0) != 0 && app->rfind("unix://", 0) != 0)
+      map.fail(map.get("proxy_app"), fmt::format("proxy_app '{}' must be kvstore, persistent_kvstore, noop, or a tcp:// or unix:// address", *app));
+    spec.proxy_app = *app;
+  }
+  if (auto timeout = map.optional_string("timeout_commit")) {
+    static const std::regex duration("[1-9][0-9]*(ms|s)");
+    if (!std::regex_match(*timeout, duration))
+      map.fail(map.get("timeout_commit"), fmt::format("timeout_commit '{}' must be a duration such as 500ms or 1s", *timeout));
+    spec.timeout_commit = *timeout;
+  }
+  spec.where = map.at(node);
+  return spec;
+}
+
 ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   const std::string& name = entry.name;
   if (auto problem = check_service_name(name)) throw Error(entry.where, *problem);
@@ -334,7 +365,7 @@ class LayerReader {
     sources.push_back({file, sha256_file(file)});
     YamlMap map(root, name, "the recipe",
                 {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users",
-                 "directories", "binaries", "overlays", "services", "network", "ssh"});
+                 "directories", "binaries", "overlays", "services", "network", "ssh", "cometbft"});
     Layer layer;
     for (const auto& include : includes(map)) {
       fs::path included = local_path(map, include.first, dir);
@@ -387,6 +418,7 @@ class LayerReader {
     if (map.has("base")) layer.base = read_base(map.get("base"), file, dir);
     if (map.has("network")) layer.network = read_network(map.get("network"), file);
     if (map.has("ssh")) layer.ssh = read_ssh(map.get("ssh"), file);
+    if (map.has("cometbft")) layer.cometbft = read_cometbft(map.get("cometbft"), file);
     for (const auto& entry : map.entries("users")) layer.users.push_back(read_user(entry, file, dir));
     for (const auto& entry : map.entries("directories")) layer.directories.push_back(read_directory(entry, file));
     for (const auto& entry : map.entries("binaries")) layer.binaries.push_back(read_binary(entry, file, dir));
@@ -435,6 +467,8 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
   recipe.operator_user = operator_name;
   recipe.network = finish_network(required(layer.network, file, "network"));
   recipe.ssh = layer.ssh.value_or(SshPolicy{});
+  recipe.cometbft = layer.cometbft;
+  if (recipe.cometbft && recipe.cometbft->moniker.empty()) recipe.cometbft->moniker = recipe.hostname;
   recipe.users = std::move(layer.users);
   recipe.directories = std::move(layer.directories);
   recipe.binaries = std::move(layer.binaries);
@@ -461,6 +495,8 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
     if (service.user && *service.user != "root" && !recipe.find_user(*service.user))
       throw Error(service.where, fmt::format("service {} runs as '{}', which is not defined under users", service.name, *service.user));
   }
+  if (recipe.cometbft && recipe.cometbft->owner != "root" && !recipe.find_user(recipe.cometbft->owner))
+    throw Error(recipe.cometbft->where, fmt::format("cometbft.owner '{}' is not defined under users", recipe.cometbft->owner));
   std::set<std::string> destinations;
   for (const auto& binary : recipe.binaries)
     if (!destinations.insert(binary.destination).second)

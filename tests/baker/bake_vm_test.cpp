@@ -7,6 +7,7 @@
 #include <future>
 #include <sstream>
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 #include <regex>
 
 #include "../support/background_process.hpp"
@@ -302,7 +303,16 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   std::string script = g.read_file("/etc/init.d/tendermint").value();
   CHECK(script.find("command_args=\"node --home /opt/trustnet/node\"") != std::string::npos);
   CHECK(script.find("output_log=\"/opt/trustnet/node/logs/tendermint.log\"") != std::string::npos);
-  CHECK(script.find("need net") != std::string::npos);
+  CHECK(script.find("need net trustnet-firstboot") != std::string::npos);
+  CHECK(script.find("if [ ! -e /opt/trustnet/node/config/priv_validator_key.json ]; then") != std::string::npos);
+  // CometBFT's configuration is baked; its keys and genesis are not (they come with each instance's seed).
+  check_entry(g, "/opt/trustnet/node/config/config.toml", 0640, 1100, 1100);
+  toml::table config = toml::parse(g.read_file("/opt/trustnet/node/config/config.toml").value());
+  CHECK(config["moniker"].value<std::string>() == "trustnet-node");
+  CHECK(config["rpc"]["laddr"].value<std::string>() == "tcp://[::]:26657");
+  for (const char* secret : {"/opt/trustnet/node/config/priv_validator_key.json", "/opt/trustnet/node/config/node_key.json",
+                             "/opt/trustnet/node/config/rpc.key", "/opt/trustnet/node/data/priv_validator_state.json"})
+    CHECK_MESSAGE(!g.exists(secret), secret);
   CHECK(g.read_file("/etc/trustnet/node.env").value() == read_text_file(test::source_dir() / "overlays/node/etc/trustnet/node.env"));
   g.umount_all();
 

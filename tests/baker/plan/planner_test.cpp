@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 
 #include "../../support/temp_dir.hpp"
 #include "../../support/test_paths.hpp"
@@ -95,4 +96,25 @@ TEST_CASE("the same recipe gives the same plan, and the JSON form holds every st
   std::string human = format_plan(a);
   CHECK(human.find("plan for node") == 0);
   CHECK(human.find("50G") != std::string::npos);
+}
+
+TEST_CASE("the node plan writes CometBFT's config.toml for warden after the node's folders, and no key of the node") {
+  test::TempDir dir;
+  Plan plan = node_plan(dir);
+  const WriteFile* config = nullptr;
+  for (const auto* write : steps_of<WriteFile>(plan))
+    if (write->path == "/opt/trustnet/node/config/config.toml") config = write;
+  REQUIRE(config != nullptr);
+  CHECK(config->mode == 0640);
+  CHECK(config->owner.user == "warden");
+  toml::table parsed = toml::parse(config->content);
+  CHECK(parsed["moniker"].value<std::string>() == "trustnet-node");  // the hostname, as the recipe names no moniker
+  CHECK(parsed["proxy_app"].value<std::string>() == "kvstore");
+  CHECK(parsed["consensus"]["timeout_commit"].value<std::string>() == "500ms");
+  CHECK(index_of(plan, "/opt/trustnet/node/config ") < index_of(plan, "/opt/trustnet/node/config/config.toml"));
+  for (const auto* write : steps_of<WriteFile>(plan)) {
+    CHECK(write->path.find("priv_validator_key.json") == std::string::npos);
+    CHECK(write->path.find("node_key.json") == std::string::npos);
+    CHECK(write->path.find("genesis.json") == std::string::npos);
+  }
 }
