@@ -117,6 +117,28 @@ struct CometbftSpec {
   SourceLocation where;
 };
 
+// The registry appliance: the distribution registry on loopback behind Caddy (HTTPS). Credentials
+// and TLS files come from the instance's seed disk; bake writes only the configuration.
+struct RegistrySpec {
+  enum class Tls { local_ca, acme };
+  std::string config = "/etc/trustnet-registry/config.yml";
+  std::string caddyfile = "/etc/trustnet-registry/Caddyfile";
+  std::string storage = "/var/lib/trustnet-registry";
+  std::string listen = "127.0.0.1:5000";        // registry API, loopback only
+  std::string debug_listen = "127.0.0.1:5001";  // /debug/health, loopback only
+  std::string htpasswd = "/etc/trustnet-registry/htpasswd";
+  std::string owner = "keeper";                 // the registry's user: reads config.yml
+  int https_port = 8053;
+  std::vector<std::string> names = {"registry.trustnet.local"};
+  std::vector<std::string> addresses;           // IPv6 addresses served too (local-ca only)
+  Tls tls = Tls::local_ca;
+  std::string acme_email;
+  std::string certificate = "/etc/trustnet-registry/tls/registry.crt";
+  std::string key = "/etc/trustnet-registry/tls/registry.key";
+  std::string caddy_data = "/var/lib/caddy";
+  SourceLocation where;
+};
+
 struct Recipe {
   std::string name;
   std::string hostname;

@@ -1,0 +1,152 @@
+// The registry appliance's generated configuration run by the real servers, on loopback: Debian's
+// docker-registry (the same distribution registry, amd64) and caddy, with certificates from a
+// TrustNet CA made by the identity library.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "../../support/background_process.hpp"
+#include "../../support/http_server.hpp"
+#include "../../support/random_bytes.hpp"
+#include "../../support/temp_dir.hpp"
+#include "baker/render/caddyfile.hpp"
+#include "baker/render/registry_config.hpp"
+#include "common/process.hpp"
+#include "common/sha256.hpp"
+#include "common/text_file.hpp"
+#include "launcher/identity/htpasswd.hpp"
+#include "launcher/identity/tls_certificates.hpp"
+
+using namespace trustnet;
+using namespace trustnet::baker;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The registry's configuration with every path in a test folder and free loopback ports.
+struct Appliance {
+  test::TempDir dir;
+  RegistrySpec spec;
+  std::string password = launcher::generate_password();
+  fs::path ca_file;
+
+  Appliance() {
+    spec.storage = (dir / "storage").string();
+    spec.listen = fmt::format("127.0.0.1:{}", test::free_loopback_port());
+    spec.debug_listen = fmt::format("127.0.0.1:{}", test::free_loopback_port());
+    spec.htpasswd = dir.write("htpasswd", launcher::htpasswd_line("keeper", password)).string();
+    spec.https_port = test::free_loopback_port();
+    spec.addresses = {"::1"};
+    spec.caddy_data = (dir / "caddy-data").string();
+    launcher::PemPair ca = launcher::create_certificate_authority("TrustNet CA test", 30);
+    launcher::PemPair tls = launcher::issue_server_certificate(ca, {"trustnet-registry", {"registry.trustnet.local"}, {"::1"}}, 30);
+    ca_file = dir.write("ca.crt", ca.certificate);
+    spec.certificate = dir.write("tls/registry.crt", tls.certificate).string();
+    spec.key = dir.write("tls/registry.key", tls.private_key).string();
+    fs::permissions(spec.key, fs::perms(0600));
+    dir.write("config.yml", render_registry_config(spec));
+    dir.write("Caddyfile", render_caddyfile(spec));
+  }
+  std::string url(const std::string& path) const { return fmt::format("https://[::1]:{}{}", spec.https_port, path); }
+  // curl with the TrustNet CA; prints the status code last.
+  ProcessResult curl(std::vector<std::string> args) const {
+    std::vector<std::string> argv{"curl", "-sS", "--cacert", ca_file.string(), "-w", "\n%{http_code}"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv);
+  }
+  static std::string status(const ProcessResult& r) { return r.out.substr(r.out.rfind('\n') + 1); }
+  static std::string body(const ProcessResult& r) { return r.out.substr(0, r.out.rfind('\n')); }
+};
+
+std::string digest_of(const std::string& bytes) { return "sha256:" + sha256_hex(bytes); }
+
+}  // namespace
+
+TEST_CASE("caddy validate accepts the generated Caddyfile with the TrustNet CA and with ACME") {
+  Appliance a;
+  ProcessResult local = run_process({"caddy", "validate", "--config", (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"});
+  INFO(local.err);
+  CHECK(local.exit_status == 0);
+  const std::string text = read_text_file(a.dir / "Caddyfile");
+  CHECK(text.find("\tadmin off\n") != std::string::npos);
+  CHECK(text.find(fmt::format("https://registry.trustnet.local:{}, https://[::1]:{} {{", a.spec.https_port, a.spec.https_port)) != std::string::npos);
+
+  RegistrySpec acme = a.spec;
+  acme.tls = RegistrySpec::Tls::acme;
+  acme.acme_email = "ops@example.org";
+  acme.names = {"registry.example.org"};
+  auto file = a.dir.write("Caddyfile.acme", render_caddyfile(acme));
+  ProcessResult public_name = run_process({"caddy", "validate", "--config", file.string(), "--adapter", "caddyfile"});
+  INFO(public_name.err);
+  CHECK(public_name.exit_status == 0);
+  const std::string acme_text = read_text_file(file);
+  CHECK(acme_text.find("\ttls ops@example.org\n") != std::string::npos);
+  CHECK(acme_text.find("[::1]") == std::string::npos);  // Let's Encrypt cannot certify an address
+}
+
+TEST_CASE("the registry behind Caddy answers /health without credentials, refuses the API without them, and returns pushed blobs and manifests") {
+  Appliance a;
+  const std::string env_home = "HOME=" + a.dir.path().string();
+  test::BackgroundProcess registry({"docker-registry", "serve", (a.dir / "config.yml").string()}, a.dir / "registry.log");
+  test::BackgroundProcess caddy({"env", env_home, "XDG_CONFIG_HOME=" + (a.dir / "xdg").string(), "caddy", "run", "--config",
+                                 (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"},
+                                a.dir / "caddy.log");
+  std::optional<ProcessResult> health;
+  for (int i = 0; i < 100; ++i) {
+    health = a.curl({a.url("/health")});
+    if (health->exit_status == 0 && Appliance::status(*health) == "200") break;
+    REQUIRE_MESSAGE(!registry.exited(), registry.output());
+    REQUIRE_MESSAGE(!caddy.exited(), caddy.output());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(registry.output(), caddy.output());
+  REQUIRE(Appliance::status(*health) == "200");
+  // The same through the registry's name, which the certificate carries.
+  ProcessResult by_name = a.curl({"--resolve", fmt::format("registry.trustnet.local:{}:[::1]", a.spec.https_port),
+                                  fmt::format("https://registry.trustnet.local:{}/health", a.spec.https_port)});
+  CHECK(Appliance::status(by_name) == "200");
+
+  CHECK(Appliance::status(a.curl({a.url("/v2/")})) == "401");
+  CHECK(Appliance::status(a.curl({"-u", "keeper:wrong", a.url("/v2/")})) == "401");
+  const std::string user = "keeper:" + a.password;
+  CHECK(Appliance::status(a.curl({"-u", user, a.url("/v2/")})) == "200");
+
+  // Push two blobs (config and layer) and a manifest, then pull them back.
+  const std::string layer = test::random_bytes(300000, 9);
+  const std::string config = R"({"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  for (const std::string* blob : {&layer, &config}) {
+    ProcessResult start = a.curl({"-u", user, "-X", "POST", "-D", "-", a.url("/v2/trustnet/test/blobs/uploads/")});
+    REQUIRE(Appliance::status(start) == "202");
+    std::string headers = start.out;  // HTTP/2 names headers in lower case
+    for (auto& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto at = headers.find("\nlocation: ");
+    REQUIRE(at != std::string::npos);
+    std::string location = start.out.substr(at + 11, start.out.find('\r', at) - at - 11);
+    if (location.rfind("/", 0) == 0) location = a.url(location);
+    auto body_file = a.dir.write("blob", *blob);
+    location += (location.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest_of(*blob);
+    ProcessResult put = a.curl({"-u", user, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary",
+                                "@" + body_file.string(), location});
+    REQUIRE_MESSAGE(Appliance::status(put) == "201", put.out);
+  }
+  const std::string manifest = fmt::format(
+      R"({{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{},"digest":"{}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":{},"digest":"{}"}}]}})",
+      config.size(), digest_of(config), layer.size(), digest_of(layer));
+  auto manifest_file = a.dir.write("manifest.json", manifest);
+  const std::string type = "application/vnd.docker.distribution.manifest.v2+json";
+  ProcessResult put = a.curl({"-u", user, "-X", "PUT", "-H", "Content-Type: " + type, "--data-binary", "@" + manifest_file.string(),
+                              a.url("/v2/trustnet/test/manifests/v1")});
+  REQUIRE_MESSAGE(Appliance::status(put) == "201", put.out);
+
+  ProcessResult pulled = a.curl({"-u", user, "-H", "Accept: " + type, a.url("/v2/trustnet/test/manifests/v1")});
+  CHECK(Appliance::status(pulled) == "200");
+  CHECK(Appliance::body(pulled) == manifest);
+  ProcessResult blob = a.curl({"-u", user, "-L", a.url("/v2/trustnet/test/blobs/" + digest_of(layer))});
+  CHECK(Appliance::status(blob) == "200");
+  CHECK(Appliance::body(blob) == layer);
+  CHECK(Appliance::status(a.curl({"-u", user, "-X", "DELETE", a.url("/v2/trustnet/test/manifests/" + digest_of(manifest))})) == "202");
+  CHECK(Appliance::status(a.curl({"-u", user, "-H", "Accept: " + type, a.url("/v2/trustnet/test/manifests/v1")})) == "404");
+}
