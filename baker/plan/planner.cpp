@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
 #include "baker/plan/plan.hpp"
+#include "baker/render/caddyfile.hpp"
 #include "baker/render/network.hpp"
+#include "baker/render/registry_config.hpp"
 #include "common/cometbft_config.hpp"
 #include "baker/render/openrc.hpp"
 #include "baker/render/sshd.hpp"
@@ -61,6 +63,11 @@ Plan make_plan(const Recipe& recipe) {
   }
   steps.push_back(WriteFile{sshd_policy_path, render_sshd_policy(recipe.ssh), 0644, {}});
   steps.push_back(IncludeSshdDropins{});
+  if (const auto& registry = recipe.registry) {
+    // Readable by the registry's user only: it names where the credentials are.
+    steps.push_back(WriteFile{registry->config, render_registry_config(*registry), 0640, Owner{"root", registry->owner}});
+    steps.push_back(WriteFile{registry->caddyfile, render_caddyfile(*registry), 0644, {}});
+  }
   for (const auto& overlay : recipe.overlays) steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner});
   for (const auto& binary : recipe.binaries) {
     std::filesystem::path source = binary.path ? *binary.path : std::filesystem::path();

@@ -154,6 +154,7 @@ struct Recipe {
   NetworkSpec network;
   SshPolicy ssh;
   std::optional<CometbftSpec> cometbft;
+  std::optional<RegistrySpec> registry;
   std::vector<RecipeSource> sources;            // every file read, in order (digest input)
 
   const UserSpec* find_user(const std::string& name) const;

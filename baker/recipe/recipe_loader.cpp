@@ -33,6 +33,7 @@ struct Layer {
   std::optional<NetworkLayer> network;
   std::optional<SshPolicy> ssh;
   std::optional<CometbftSpec> cometbft;
+  std::optional<RegistrySpec> registry;
   std::vector<UserSpec> users;
   std::vector<DirectorySpec> directories;
   std::vector<BinarySpec> binaries;
@@ -62,6 +63,7 @@ void merge(Layer& into, const Layer& from) {
   take(into.disk_size, from.disk_size);
   take(into.base, from.base);
   take(into.cometbft, from.cometbft);
+  take(into.registry, from.registry);
   if (from.network) {
     if (!into.network) into.network = NetworkLayer{};
     NetworkLayer& net = *into.network;
@@ -247,6 +249,55 @@ CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
   return spec;
 }
 
+RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
+  YamlMap map(node, file, "registry",
+              {"config", "caddyfile", "storage", "listen", "debug_listen", "htpasswd", "owner", "https_port", "names", "tls",
+               "acme_email", "certificate", "key", "caddy_data"});
+  RegistrySpec spec;
+  for (auto [key, field] : {std::pair{"config", &spec.config}, {"caddyfile", &spec.caddyfile}, {"storage", &spec.storage},
+                            {"htpasswd", &spec.htpasswd}, {"certificate", &spec.certificate}, {"key", &spec.key},
+                            {"caddy_data", &spec.caddy_data}})
+    if (map.has(key)) *field = image_path(map, map.get(key), key);
+  // The registry speaks plain HTTP: only Caddy, on the same machine, may reach it.
+  static const std::regex loopback(R"((127\.0\.0\.1|\[::1\]):([1-9][0-9]{0,4}))");
+  for (auto [key, field] : {std::pair{"listen", &spec.listen}, {"debug_listen", &spec.debug_listen}})
+    if (auto text = map.optional_string(key)) {
+      if (!std::regex_match(*text, loopback)) map.fail(map.get(key), fmt::format("{} '{}' must be a loopback address and port, such as 127.0.0.1:5000", key, *text));
+      *field = *text;
+    }
+  if (auto owner = map.optional_string("owner")) {
+    if (auto problem = check_user_name(*owner)) map.fail(map.get("owner"), *problem);
+    spec.owner = *owner;
+  }
+  if (auto port = map.optional_string("https_port")) {
+    int value = 0;
+    if (port->find_first_not_of("0123456789") != std::string::npos || port->size() > 5 || (value = std::stoi(*port)) < 1 || value > 65535)
+      map.fail(map.get("https_port"), fmt::format("https_port '{}' must be a port number from 1 to 65535", *port));
+    spec.https_port = value;
+  }
+  if (map.has("names")) {
+    spec.names = map.string_list("names");
+    if (spec.names.empty()) map.fail(map.get("names"), "registry.names must name at least one host");
+    for (const auto& name : spec.names)
+      if (auto problem = check_domain(name)) map.fail(map.get("names"), fmt::format("registry name '{}': {}", name, *problem));
+  }
+  const std::string tls = map.optional_string("tls").value_or("local-ca");
+  if (tls == "acme") {
+    spec.tls = RegistrySpec::Tls::acme;
+    spec.acme_email = map.optional_string("acme_email").value_or("");
+    static const std::regex email(R"([^@\s"'{}]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
+    if (!std::regex_match(spec.acme_email, email))
+      map.fail(map.has("acme_email") ? map.get("acme_email") : map.get("tls"), "tls: acme needs acme_email, the contact address for Let's Encrypt");
+    for (const auto& name : spec.names)
+      if (name.size() >= 6 && name.compare(name.size() - 6, 6, ".local") == 0)
+        map.fail(map.get("tls"), fmt::format("Let's Encrypt cannot certify '{}', a .local name: use tls: local-ca", name));
+  } else if (tls != "local-ca") {
+    map.fail(map.get("tls"), fmt::format("tls '{}' must be local-ca (certificates from the TrustNet CA) or acme (Let's Encrypt)", tls));
+  }
+  spec.where = map.at(node);
+  return spec;
+}
+
 ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   const std::string& name = entry.name;
   if (auto problem = check_service_name(name)) throw Error(entry.where, *problem);
@@ -365,7 +416,7 @@ class LayerReader {
     sources.push_back({file, sha256_file(file)});
     YamlMap map(root, name, "the recipe",
                 {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users",
-                 "directories", "binaries", "overlays", "services", "network", "ssh", "cometbft"});
+                 "directories", "binaries", "overlays", "services", "network", "ssh", "cometbft", "registry"});
     Layer layer;
     for (const auto& include : includes(map)) {
       fs::path included = local_path(map, include.first, dir);
@@ -419,6 +470,7 @@ class LayerReader {
     if (map.has("network")) layer.network = read_network(map.get("network"), file);
     if (map.has("ssh")) layer.ssh = read_ssh(map.get("ssh"), file);
     if (map.has("cometbft")) layer.cometbft = read_cometbft(map.get("cometbft"), file);
+    if (map.has("registry")) layer.registry = read_registry(map.get("registry"), file);
     for (const auto& entry : map.entries("users")) layer.users.push_back(read_user(entry, file, dir));
     for (const auto& entry : map.entries("directories")) layer.directories.push_back(read_directory(entry, file));
     for (const auto& entry : map.entries("binaries")) layer.binaries.push_back(read_binary(entry, file, dir));
@@ -469,6 +521,8 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
   recipe.ssh = layer.ssh.value_or(SshPolicy{});
   recipe.cometbft = layer.cometbft;
   if (recipe.cometbft && recipe.cometbft->moniker.empty()) recipe.cometbft->moniker = recipe.hostname;
+  recipe.registry = layer.registry;
+  if (recipe.registry) recipe.registry->addresses = {recipe.network.address};
   recipe.users = std::move(layer.users);
   recipe.directories = std::move(layer.directories);
   recipe.binaries = std::move(layer.binaries);
@@ -497,6 +551,8 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
   }
   if (recipe.cometbft && recipe.cometbft->owner != "root" && !recipe.find_user(recipe.cometbft->owner))
     throw Error(recipe.cometbft->where, fmt::format("cometbft.owner '{}' is not defined under users", recipe.cometbft->owner));
+  if (recipe.registry && !recipe.find_user(recipe.registry->owner))
+    throw Error(recipe.registry->where, fmt::format("registry.owner '{}' is not defined under users", recipe.registry->owner));
   std::set<std::string> destinations;
   for (const auto& binary : recipe.binaries)
     if (!destinations.insert(binary.destination).second)

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <yaml-cpp/yaml.h>
 #include <regex>
 
 #include "../support/background_process.hpp"
@@ -328,6 +329,14 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   check_service(g, "registry", "keeper");
   check_service(g, "caddy", "");
   CHECK(g.read_file("/etc/init.d/caddy").value().find("need net registry") != std::string::npos);
+  // The registry's and Caddy's configuration are baked; credentials and TLS files are not.
+  check_entry(g, "/etc/trustnet-registry/config.yml", 0640, 0, 1200);
+  YAML::Node registry_config = YAML::Load(g.read_file("/etc/trustnet-registry/config.yml").value());
+  CHECK(registry_config["http"]["addr"].as<std::string>() == "127.0.0.1:5000");
+  CHECK(registry_config["storage"]["delete"]["enabled"].as<bool>());
+  CHECK(g.read_file("/etc/trustnet-registry/Caddyfile").value().find("https://[fd10:1234::2]:8053") != std::string::npos);
+  for (const char* secret : {"/etc/trustnet-registry/htpasswd", "/etc/trustnet-registry/tls/registry.key"})
+    CHECK_MESSAGE(!g.exists(secret), secret);
   CHECK_FALSE(g.exists("/opt/trustnet"));
   CHECK_FALSE(g.exists("/etc/runlevels/default/tendermint"));
   g.umount_all();

@@ -84,6 +84,12 @@ TEST_CASE("the registry recipe describes the registry appliance with both releas
   CHECK(r.binaries[1].name == "caddy");
   CHECK(r.binaries[1].sha256 == "501e955fa634c5aab63247458c3ac655cfdd6cbf1e0436528f41248451c190ac");
   CHECK(r.services.size() == 2);
+  REQUIRE(r.registry.has_value());
+  CHECK(r.registry->listen == "127.0.0.1:5000");
+  CHECK(r.registry->https_port == 8053);
+  CHECK(r.registry->tls == RegistrySpec::Tls::local_ca);
+  CHECK(r.registry->names == std::vector<std::string>{"registry.trustnet.local"});
+  CHECK(r.registry->addresses == std::vector<std::string>{"fd10:1234::2"});  // from network.address
   CHECK(r.base.sha256 == load_recipe(test::source_dir() / "recipes/node.yaml", with_key(dir)).base.sha256);
 }
 
