@@ -5,10 +5,10 @@
 
 #include <fstream>
 
+#include "../support/iso_files.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
 #include "baker/render/network.hpp"
-#include "common/archive_handle.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
 #include "launcher/identity/seed_disk.hpp"
@@ -39,18 +39,8 @@ fs::path golden_root(const test::TempDir& dir) {
 // The seed ISO's files, unpacked by libarchive into a folder, as the mounted disk would show them.
 fs::path unpack_seed(const test::TempDir& dir, const launcher::Seed& seed) {
   launcher::write_seed_iso(dir / "seed.iso", seed);
-  ArchiveReader reader(archive_read_new());
-  archive_read_support_format_iso9660(reader.get());
-  REQUIRE(archive_read_open_filename(reader.get(), (dir / "seed.iso").c_str(), 1 << 16) == ARCHIVE_OK);
-  archive_entry* entry = nullptr;
-  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
-    if (archive_entry_filetype(entry) != AE_IFREG) continue;
-    std::string content;
-    char buffer[4096];
-    la_ssize_t n;
-    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) content.append(buffer, static_cast<size_t>(n));
-    dir.write(std::string("seed/") + archive_entry_pathname(entry), content);
-  }
+  for (const auto& [name, entry] : test::read_iso(dir / "seed.iso"))
+    if (!entry.directory) dir.write("seed/" + name, entry.content);
   return dir / "seed";
 }
 

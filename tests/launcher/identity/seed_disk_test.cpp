@@ -6,8 +6,8 @@
 #include <fstream>
 #include <map>
 
+#include "../../support/iso_files.hpp"
 #include "../../support/temp_dir.hpp"
-#include "common/archive_handle.hpp"
 #include "common/error.hpp"
 
 using namespace trustnet;
@@ -15,33 +15,6 @@ using namespace trustnet::launcher;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Read {
-  std::string content;
-  uint32_t mode = 0;
-  bool directory = false;
-};
-
-// Every entry of the ISO, as libarchive's ISO 9660 reader (with Rock Ridge) sees it.
-std::map<std::string, Read> read_iso(const fs::path& iso) {
-  ArchiveReader reader(archive_read_new());
-  archive_read_support_format_iso9660(reader.get());
-  REQUIRE(archive_read_open_filename(reader.get(), iso.c_str(), 1 << 16) == ARCHIVE_OK);
-  std::map<std::string, Read> entries;
-  archive_entry* entry = nullptr;
-  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
-    Read r;
-    r.mode = archive_entry_perm(entry);
-    r.directory = archive_entry_filetype(entry) == AE_IFDIR;
-    char buffer[4096];
-    la_ssize_t n;
-    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) r.content.append(buffer, static_cast<size_t>(n));
-    std::string name = archive_entry_pathname(entry);
-    if (!name.empty() && name.back() == '/') name.pop_back();
-    entries[name] = r;
-  }
-  return entries;
-}
 
 Seed node_seed() {
   return {"trustnet-node",
@@ -66,7 +39,7 @@ TEST_CASE("the seed disk is an ISO 9660 image labelled TRUSTNET holding the mani
   CHECK(std::string(descriptor + 1, 5) == "CD001");
   CHECK(std::string(descriptor + 40, 8) == "TRUSTNET");
 
-  auto entries = read_iso(iso);
+  auto entries = test::read_iso(iso);
   CHECK(entries["trustnet/hostname"].content == "trustnet-node\n");
   CHECK(entries["trustnet/address"].content == "fd10:1234::1/32\n");
   CHECK(entries["trustnet/manifest"].content ==

@@ -1,0 +1,214 @@
+#include "launcher/identity/network_identity.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "common/atomic_file.hpp"
+#include "common/cometbft_config.hpp"
+#include "common/encoding.hpp"
+#include "common/error.hpp"
+#include "common/text_file.hpp"
+#include "launcher/identity/cometbft_keys.hpp"
+#include "launcher/identity/htpasswd.hpp"
+#include "launcher/identity/openssh_key.hpp"
+#include "launcher/identity/seed_disk.hpp"
+#include "launcher/identity/tls_certificates.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// The users of the node and registry recipes: CometBFT runs as warden, the registry as keeper.
+constexpr const char* kNodeUser = "warden";
+constexpr const char* kRegistryUser = "keeper";
+constexpr const char* kNodeConfig = "/opt/trustnet/node/config";
+constexpr int kCaDays = 3650, kServerDays = 825;
+
+struct InstanceKeys {
+  Ed25519Key ssh_host, node, validator;
+  std::string tls_certificate, tls_key;
+  std::string htpasswd;  // registry only
+};
+
+const fs::perms kPrivate = fs::perms(0600);
+
+Ed25519Key key_from_hex(const std::string& hex, const fs::path& file) {
+  auto seed = hex_decode(hex);
+  if (seed.size() != 32) throw Error(fmt::format("{}: a key seed is not 32 bytes", file.string()));
+  return ed25519_from_seed(std::span<const uint8_t, 32>(seed.data(), 32));
+}
+
+InstanceKeys new_keys() { return {ed25519_generate(), ed25519_generate(), ed25519_generate(), "", "", ""}; }
+
+InstanceKeys load_keys(const fs::path& file) {
+  try {
+    json j = json::parse(read_text_file(file));
+    return {key_from_hex(j.at("ssh_host_ed25519"), file), key_from_hex(j.at("node_key"), file), key_from_hex(j.at("validator_key"), file),
+            j.value("tls_certificate", ""), j.value("tls_key", ""), j.value("htpasswd", "")};
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: not a TrustNet instance key file ({}); restore it, or make new identities with --rotate", file.string(), e.what()));
+  }
+}
+
+void save_keys(const fs::path& file, const InstanceKeys& k) {
+  json j = {{"ssh_host_ed25519", hex_lower(k.ssh_host.seed)}, {"node_key", hex_lower(k.node.seed)},
+            {"validator_key", hex_lower(k.validator.seed)}, {"tls_certificate", k.tls_certificate}, {"tls_key", k.tls_key},
+            {"htpasswd", k.htpasswd}};
+  write_file_atomically(file, j.dump(2) + "\n", kPrivate);
+}
+
+void check_definition(const NetworkDefinition& network) {
+  static const std::regex chain(R"([A-Za-z0-9][A-Za-z0-9._-]{0,49})"), name(R"([a-z0-9][a-z0-9-]{0,62})");
+  if (!std::regex_match(network.chain_id, chain))
+    throw Error(fmt::format("chain id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", network.chain_id));
+  std::set<std::string> names, addresses;
+  size_t nodes = 0;
+  for (const auto& instance : network.instances) {
+    if (!std::regex_match(instance.name, name)) throw Error(fmt::format("instance name '{}' must be lower-case letters, digits and '-'", instance.name));
+    if (!names.insert(instance.name).second) throw Error(fmt::format("two instances are named {}", instance.name));
+    if (!addresses.insert(instance.address).second) throw Error(fmt::format("two instances have the address {}", instance.address));
+    if (instance.role == Role::node) ++nodes;
+  }
+  if (nodes == 0) throw Error(fmt::format("network {} has no node instance: a chain needs at least one validator", network.chain_id));
+}
+
+ServerIdentity server_identity(const InstanceDefinition& instance, const std::string& domain) {
+  const std::string role = instance.role == Role::node ? "node" : "registry";
+  return {instance.hostname, {instance.hostname, instance.hostname + "." + domain, role + "." + domain}, {instance.address}};
+}
+
+// Whether a stored "user:hash\n" line is still the one for `password`.
+bool htpasswd_holds(const std::string& line, const std::string& password) {
+  const auto colon = line.find(':');
+  if (colon == std::string::npos || line.empty() || line.back() != '\n') return false;
+  return bcrypt_matches(password, line.substr(colon + 1, line.size() - colon - 2));
+}
+
+std::vector<std::string> validator_names(const json& genesis) {
+  std::vector<std::string> names;
+  for (const auto& v : genesis.at("validators")) names.push_back(v.at("address").get<std::string>());
+  return names;
+}
+
+}  // namespace
+
+InitResult init_network(const NetworkDefinition& network, const fs::path& state_dir, const InitOptions& options) {
+  check_definition(network);
+  InitResult result;
+  const fs::path shared = state_dir / "network";
+  fs::create_directories(shared);
+
+  // The CA: made once per network; certificates it signed stay valid while it does.
+  PemPair ca;
+  const bool new_ca = options.rotate || !fs::exists(shared / "ca.key") || !fs::exists(shared / "ca.crt");
+  if (new_ca) {
+    ca = create_certificate_authority(fmt::format("TrustNet CA {}", network.chain_id), kCaDays);
+    write_file_atomically(shared / "ca.key", ca.private_key, kPrivate);
+    write_file_atomically(shared / "ca.crt", ca.certificate);
+  } else {
+    ca = {read_text_file(shared / "ca.crt"), read_text_file(shared / "ca.key")};
+  }
+  result.ca_certificate = shared / "ca.crt";
+
+  // The registry operator's password: shown once, when it is made.
+  std::string password;
+  const fs::path password_file = shared / "registry-password";
+  if (!options.rotate && fs::exists(password_file)) {
+    password = read_text_file(password_file);
+    while (!password.empty() && password.back() == '\n') password.pop_back();
+  } else {
+    password = generate_password();
+    write_file_atomically(password_file, password + "\n", kPrivate);
+    result.registry_password = password;
+  }
+
+  std::vector<InstanceKeys> keys;
+  for (const auto& instance : network.instances) {
+    const fs::path file = state_dir / instance.name / "keys.json";
+    const bool exists = !options.rotate && fs::exists(file);
+    InstanceKeys k = exists ? load_keys(file) : new_keys();
+    (exists ? result.kept : result.created).push_back(instance.name);
+    if (new_ca || k.tls_certificate.empty()) {
+      PemPair tls = issue_server_certificate(ca, server_identity(instance, network.domain), kServerDays);
+      k.tls_certificate = tls.certificate;
+      k.tls_key = tls.private_key;
+    }
+    if (instance.role == Role::registry && !htpasswd_holds(k.htpasswd, password)) k.htpasswd = htpasswd_line(kRegistryUser, password);
+    keys.push_back(std::move(k));
+  }
+
+  // One genesis for the whole network; a changed validator set is a new chain.
+  std::vector<GenesisValidator> validators;
+  std::vector<Peer> peers;
+  for (size_t i = 0; i < network.instances.size(); ++i)
+    if (network.instances[i].role == Role::node) {
+      validators.push_back({network.instances[i].hostname, keys[i].validator, 1});
+      peers.push_back({cometbft_node_id(keys[i].node), network.instances[i].address});
+    }
+  const fs::path genesis_file = shared / "genesis.json";
+  std::string genesis_time = options.genesis_time;
+  if (!options.rotate && fs::exists(genesis_file)) {
+    json existing = json::parse(read_text_file(genesis_file));
+    json wanted = genesis_json(network.chain_id, existing.at("genesis_time").get<std::string>(), validators);
+    if (validator_names(existing) != validator_names(wanted) || existing.at("chain_id") != wanted.at("chain_id"))
+      throw Error(fmt::format("the chain's validators or chain id changed since {} was made; that is a new chain: run with --rotate",
+                              genesis_file.string()));
+    genesis_time = existing.at("genesis_time").get<std::string>();
+  }
+  const std::string genesis = genesis_json(network.chain_id, genesis_time, validators).dump(2) + "\n";
+  // Saved only now: a refused change leaves no new instance behind.
+  for (size_t i = 0; i < network.instances.size(); ++i) {
+    fs::create_directories(state_dir / network.instances[i].name);
+    save_keys(state_dir / network.instances[i].name / "keys.json", keys[i]);
+  }
+  write_file_atomically(genesis_file, genesis);
+
+  json summary = {{"chain_id", network.chain_id}, {"instances", json::array()}};
+  for (size_t i = 0; i < network.instances.size(); ++i) {
+    const InstanceDefinition& instance = network.instances[i];
+    const InstanceKeys& k = keys[i];
+    Seed seed{instance.hostname, fmt::format("{}/{}", instance.address, instance.prefix), {}};
+    seed.files.push_back({"/etc/ssh/ssh_host_ed25519_key", openssh_private_key(k.ssh_host, "root@" + instance.hostname), 0600});
+    seed.files.push_back({"/etc/ssh/ssh_host_ed25519_key.pub", openssh_public_key(k.ssh_host, "root@" + instance.hostname), 0644});
+    seed.files.push_back({"/etc/trustnet/ca.crt", ca.certificate, 0644});
+    json entry = {{"name", instance.name}, {"hostname", instance.hostname}, {"address", instance.address},
+                  {"ssh_host_key", openssh_public_key(k.ssh_host, "")}};
+    if (instance.role == Role::node) {
+      std::vector<Peer> others;
+      for (const auto& peer : peers)
+        if (peer.address != instance.address) others.push_back(peer);
+      CometbftConfig config;
+      config.moniker = instance.hostname;
+      config.persistent_peers = persistent_peers(others);
+      const std::string dir = kNodeConfig;
+      seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
+      seed.files.push_back({dir + "/node_key.json", node_key_json(k.node).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
+      seed.files.push_back({dir + "/genesis.json", genesis, 0644, kNodeUser, kNodeUser});
+      seed.files.push_back({dir + "/config.toml", render_cometbft_config(config), 0640, kNodeUser, kNodeUser});
+      seed.files.push_back({dir + "/rpc.crt", k.tls_certificate, 0644, kNodeUser, kNodeUser});
+      seed.files.push_back({dir + "/rpc.key", k.tls_key, 0600, kNodeUser, kNodeUser});
+      seed.files.push_back({"/opt/trustnet/node/data/priv_validator_state.json", priv_validator_state_json().dump() + "\n", 0600, kNodeUser, kNodeUser});
+      entry["role"] = "node";
+      entry["node_id"] = cometbft_node_id(k.node);
+      entry["validator_address"] = cometbft_address(k.validator);
+    } else {
+      seed.files.push_back({"/etc/trustnet-registry/htpasswd", k.htpasswd, 0640, "root", kRegistryUser});
+      seed.files.push_back({"/etc/trustnet-registry/tls/registry.crt", k.tls_certificate, 0644});
+      seed.files.push_back({"/etc/trustnet-registry/tls/registry.key", k.tls_key, 0600});
+      entry["role"] = "registry";
+    }
+    const fs::path iso = state_dir / instance.name / "seed.iso";
+    write_seed_iso(iso, seed);
+    result.seeds.push_back(iso);
+    summary["instances"].push_back(entry);
+  }
+  write_file_atomically(shared / "instances.json", summary.dump(2) + "\n");
+  return result;
+}
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,49 @@
+#pragma once
+// Every instance's identity for one network, created once and kept: SSH host keys, CometBFT node
+// and validator keys, one genesis listing every validator, persistent peers, a TrustNet CA with
+// certificates for the node RPC and the registry, the registry's credentials; and for each
+// instance a seed disk holding its part. Layout of the state folder:
+//   network/ca.crt, ca.key (0600)      the TrustNet CA, created once per network
+//   network/genesis.json               the chain's genesis, all validators
+//   network/registry-password (0600)   the registry operator's password
+//   network/instances.json             chain id and each instance's node ID and address
+//   NAME/keys.json (0600)              the instance's private material, the source of truth
+//   NAME/seed.iso (0600)               its seed disk (see seed_disk.hpp)
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trustnet::launcher {
+
+enum class Role { node, registry };
+
+struct InstanceDefinition {
+  std::string name;      // also the folder in the state folder
+  Role role = Role::node;
+  std::string hostname;
+  std::string address;   // ULA, no prefix
+  int prefix = 32;
+};
+
+struct NetworkDefinition {
+  std::string chain_id;
+  std::string domain = "trustnet.local";
+  std::vector<InstanceDefinition> instances;
+};
+
+struct InitOptions {
+  bool rotate = false;       // make new identities for everything, CA included
+  std::string genesis_time;  // RFC 3339; used when a new genesis is made
+};
+
+struct InitResult {
+  std::vector<std::string> created, kept;      // instance names
+  std::optional<std::string> registry_password;  // set only when it was created now: shown once
+  std::filesystem::path ca_certificate;
+  std::vector<std::filesystem::path> seeds;
+};
+
+InitResult init_network(const NetworkDefinition& network, const std::filesystem::path& state_dir, const InitOptions& options);
+
+}  // namespace trustnet::launcher
