@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/execute/guest_session.hpp"
-#include "baker/recipe/validators.hpp"
+#include "common/validators.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"

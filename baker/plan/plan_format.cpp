@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/plan/plan.hpp"
-#include "baker/recipe/validators.hpp"
+#include "common/validators.hpp"
 #include "common/sha256.hpp"
 
 namespace trustnet::baker {

@@ -6,8 +6,8 @@
 #include <regex>
 #include <set>
 
-#include "baker/recipe/validators.hpp"
-#include "baker/recipe/yaml_reader.hpp"
+#include "common/validators.hpp"
+#include "common/yaml_reader.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
 

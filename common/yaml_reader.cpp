@@ -1,4 +1,4 @@
-#include "baker/recipe/yaml_reader.hpp"
+#include "common/yaml_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 #include "common/text_file.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 SourceLocation location_of(const YAML::Node& node, const std::string& file) {
   YAML::Mark mark = node.Mark();
@@ -128,4 +128,4 @@ void YamlMap::fail_key(std::string_view key, const std::string& message) const {
   throw Error(at_key(key), message);
 }
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

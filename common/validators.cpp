@@ -1,4 +1,4 @@
-#include "baker/recipe/validators.hpp"
+#include "common/validators.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -7,7 +7,7 @@
 #include <array>
 #include <cctype>
 
-namespace trustnet::baker {
+namespace trustnet {
 namespace {
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -169,4 +169,4 @@ std::string format_size(uint64_t bytes) {
   return std::to_string(bytes);
 }
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -1,8 +1,8 @@
-#include "baker/recipe/validators.hpp"
+#include "common/validators.hpp"
 
 #include <doctest/doctest.h>
 
-using namespace trustnet::baker;
+using namespace trustnet;
 
 TEST_CASE("unique local IPv6 addresses pass and everything else is named") {
   CHECK_FALSE(check_ipv6_ula("fd10:1234::1"));

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace trustnet::baker {
+namespace trustnet {
 
 using Problem = std::optional<std::string>;
 
@@ -28,4 +28,4 @@ std::optional<uint32_t> parse_mode(std::string_view text);    // "0750" or "750"
 std::optional<uint64_t> parse_size(std::string_view text);    // "50G", "512M", "1073741824"
 std::string format_size(uint64_t bytes);
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -13,7 +13,7 @@
 
 #include "common/error.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 // Parses a YAML file; syntax errors become Errors with their position.
 YAML::Node load_yaml_file(const std::filesystem::path& file);
@@ -61,4 +61,4 @@ class YamlMap {
 
 SourceLocation location_of(const YAML::Node& node, const std::string& file);
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

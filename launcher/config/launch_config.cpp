@@ -1,0 +1,151 @@
+#include "launcher/config/launch_config.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <regex>
+#include <set>
+
+#include "common/encoding.hpp"
+#include "common/sha256.hpp"
+#include "common/validators.hpp"
+#include "common/yaml_reader.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+
+std::string derive_mac(const std::string& name) {
+  const Sha256Digest digest = sha256_of(std::span(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+  return fmt::format("52:54:00:{:02x}:{:02x}:{:02x}", digest[0], digest[1], digest[2]);
+}
+
+namespace {
+
+fs::path expand_home(const std::string& text) {
+  if (text == "~" || text.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    if (!home || !*home) throw Error(fmt::format("state folder '{}' starts with ~ but HOME is not set", text));
+    return fs::path(home) / text.substr(text.size() > 1 ? 2 : 1);
+  }
+  return text;
+}
+
+int port(const YamlMap& map, const YAML::Node& node, const std::string& what) {
+  const std::string text = map.scalar(node, what);
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1 ||
+      std::stoi(text) > 65535)
+    map.fail(node, fmt::format("{} '{}' must be a port number from 1 to 65535", what, text));
+  return std::stoi(text);
+}
+
+uint64_t size(const YamlMap& map, const std::string& key, uint64_t minimum) {
+  const std::string text = map.string(key);
+  auto value = parse_size(text);
+  if (!value || *value < minimum)
+    map.fail(map.get(key), fmt::format("{} '{}' must be a size of at least {}, such as 4G", key, text, format_size(minimum)));
+  return *value;
+}
+
+InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir, int prefix) {
+  static const std::regex name_pattern("[a-z0-9][a-z0-9-]{0,62}");
+  if (!std::regex_match(entry.name, name_pattern))
+    throw Error(entry.where, fmt::format("instance name '{}' must be lower-case letters, digits and '-'", entry.name));
+  YamlMap map(entry.value, file, "instances." + entry.name,
+              {"role", "image", "hostname", "address", "memory", "cpus", "disk", "mac", "forwards", "boot"});
+  InstanceConfig instance;
+  instance.identity.name = entry.name;
+  instance.identity.prefix = prefix;
+  const std::string role = map.string("role");
+  if (role == "node") instance.identity.role = Role::node;
+  else if (role == "registry") instance.identity.role = Role::registry;
+  else map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
+  const fs::path image = map.string("image");
+  instance.image = image.is_absolute() ? image : dir / image;
+  instance.identity.hostname = map.string("hostname");
+  if (auto problem = check_hostname(instance.identity.hostname)) map.fail(map.get("hostname"), *problem);
+  instance.identity.address = map.string("address");
+  if (auto problem = check_ipv6_ula(instance.identity.address)) map.fail(map.get("address"), *problem);
+  instance.memory = size(map, "memory", 256ULL << 20);
+  instance.disk_size = size(map, "disk", 1ULL << 30);
+  if (auto cpus = map.optional_uint("cpus", 64)) {
+    if (*cpus < 1) map.fail(map.get("cpus"), "cpus must be from 1 to 64");
+    instance.cpus = static_cast<int>(*cpus);
+  }
+  static const std::regex mac("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
+  instance.mac = map.optional_string("mac").value_or(derive_mac(entry.name));
+  if (!std::regex_match(instance.mac, mac)) map.fail(map.get("mac"), fmt::format("mac '{}' must be six lower-case hex bytes, such as 52:54:00:12:34:56", instance.mac));
+  if (std::stoi(instance.mac.substr(0, 2), nullptr, 16) & 1) map.fail(map.get("mac"), fmt::format("mac '{}' is a multicast address", instance.mac));
+  if (YAML::Node forwards = map.get("forwards")) {
+    if (!forwards.IsSequence()) map.fail(forwards, fmt::format("instances.{}.forwards must be a list", entry.name));
+    for (const auto& item : forwards) {
+      YamlMap forward(item, file, "a forward of " + entry.name, {"host", "guest"});
+      instance.forwards.push_back({port(forward, forward.require("host"), "host"), port(forward, forward.require("guest"), "guest")});
+    }
+  }
+  const std::string boot = map.optional_string("boot").value_or("uefi");
+  if (boot == "direct") instance.boot = BootMode::direct;
+  else if (boot != "uefi") map.fail(map.get("boot"), fmt::format("boot '{}' must be uefi or direct", boot));
+  instance.where = entry.where;
+  return instance;
+}
+
+}  // namespace
+
+NetworkDefinition LaunchConfig::network() const {
+  NetworkDefinition definition{chain_id, domain, {}};
+  for (const auto& instance : instances) definition.instances.push_back(instance.identity);
+  return definition;
+}
+
+LaunchConfig load_launch_config(const fs::path& file) {
+  if (!fs::is_regular_file(file)) throw Error(fmt::format("launcher configuration {} does not exist (pass --config FILE)", file.string()), ExitCode::bad_input);
+  const std::string name = file.string();
+  YAML::Node root = load_yaml_file(file);
+  YamlMap map(root, name, "the launcher configuration", {"network", "bridge", "state", "instances"});
+  LaunchConfig config;
+  config.file = file;
+
+  YamlMap network(map.require("network"), name, "network", {"chain_id", "domain"});
+  config.chain_id = network.string("chain_id");
+  static const std::regex chain("[A-Za-z0-9][A-Za-z0-9._-]{0,49}");
+  if (!std::regex_match(config.chain_id, chain))
+    network.fail(network.get("chain_id"), fmt::format("chain_id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", config.chain_id));
+  if (auto domain = network.optional_string("domain")) {
+    if (auto problem = check_domain(*domain)) network.fail(network.get("domain"), *problem);
+    config.domain = *domain;
+  }
+
+  YamlMap bridge(map.require("bridge"), name, "bridge", {"name", "address"});
+  config.bridge_name = bridge.string("name");
+  static const std::regex interface("[A-Za-z0-9_.-]{1,15}");
+  if (!std::regex_match(config.bridge_name, interface))
+    bridge.fail(bridge.get("name"), fmt::format("bridge name '{}' must be 1 to 15 letters, digits, '_', '.' or '-'", config.bridge_name));
+  const std::string address = bridge.string("address");
+  const auto slash = address.find('/');
+  if (slash == std::string::npos) bridge.fail(bridge.get("address"), fmt::format("bridge address '{}' needs a prefix, such as fd10:1234::fe/32", address));
+  config.bridge_address = address.substr(0, slash);
+  if (auto problem = check_ipv6_ula(config.bridge_address)) bridge.fail(bridge.get("address"), *problem);
+  const std::string prefix = address.substr(slash + 1);
+  if (prefix.empty() || prefix.size() > 3 || prefix.find_first_not_of("0123456789") != std::string::npos ||
+      check_ipv6_prefix(std::stoi(prefix)))
+    bridge.fail(bridge.get("address"), fmt::format("bridge prefix '/{}' must be from 8 to 128", prefix));
+  config.bridge_prefix = std::stoi(prefix);
+
+  config.state_dir = expand_home(map.optional_string("state").value_or("~/vms"));
+  std::set<std::string> addresses{config.bridge_address}, macs;
+  std::set<int> host_ports;
+  for (const auto& entry : map.entries("instances")) {
+    InstanceConfig instance = read_instance(entry, name, file.parent_path(), config.bridge_prefix);
+    if (!addresses.insert(instance.identity.address).second)
+      throw Error(instance.where, fmt::format("address {} of {} is already used on the bridge", instance.identity.address, instance.identity.name));
+    if (!macs.insert(instance.mac).second) throw Error(instance.where, fmt::format("mac {} of {} is used twice", instance.mac, instance.identity.name));
+    for (const auto& forward : instance.forwards)
+      if (!host_ports.insert(forward.host).second)
+        throw Error(instance.where, fmt::format("host port {} of {} is forwarded twice", forward.host, instance.identity.name));
+    config.instances.push_back(std::move(instance));
+  }
+  if (config.instances.empty()) map.fail(root, "the launcher configuration defines no instances");
+  return config;
+}
+
+}  // namespace trustnet::launcher

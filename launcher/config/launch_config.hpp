@@ -1,0 +1,51 @@
+#pragma once
+// The launcher's configuration file (default launcher/trustnet.yaml): the network, the bridge,
+// the state folder and every instance. Read as strictly as recipes: unknown keys, missing keys
+// and malformed values are errors with file:line:col.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "launcher/identity/network_identity.hpp"
+
+namespace trustnet::launcher {
+
+struct PortForward {
+  int host = 0, guest = 0;  // TCP, on the IPv4 user-mode NIC
+};
+
+enum class BootMode { uefi, direct };
+
+struct InstanceConfig {
+  InstanceDefinition identity;  // name, role, hostname, address, prefix
+  std::filesystem::path image;  // the golden image
+  uint64_t memory = 0, disk_size = 0;
+  int cpus = 1;
+  std::string mac;              // derived from the name unless given
+  std::vector<PortForward> forwards;
+  BootMode boot = BootMode::uefi;
+  SourceLocation where;
+};
+
+struct LaunchConfig {
+  std::filesystem::path file;
+  std::string chain_id, domain = "trustnet.local";
+  std::string bridge_name;
+  std::string bridge_address;   // the host's address on the bridge
+  int bridge_prefix = 32;
+  std::filesystem::path state_dir;
+  std::vector<InstanceConfig> instances;
+
+  NetworkDefinition network() const;
+};
+
+LaunchConfig load_launch_config(const std::filesystem::path& file);
+
+// A stable, locally administered unicast MAC from the instance name: 52:54:00 (QEMU's prefix)
+// and three bytes of SHA-256(name).
+std::string derive_mac(const std::string& name);
+
+}  // namespace trustnet::launcher

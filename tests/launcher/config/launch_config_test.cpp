@@ -1,0 +1,90 @@
+#include "launcher/config/launch_config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <regex>
+
+#include "../../support/temp_dir.hpp"
+#include "../../support/test_paths.hpp"
+
+using namespace trustnet;
+using namespace trustnet::launcher;
+
+namespace {
+
+const std::string kValid = R"(network:
+  chain_id: trustnet-1
+bridge:
+  name: trustnet0
+  address: fd10:1234::fe/32
+state: /srv/vms
+instances:
+  node:
+    role: node
+    image: out/node.qcow2
+    hostname: trustnet-node
+    address: fd10:1234::1
+    memory: 8G
+    cpus: 4
+    disk: 50G
+    forwards:
+      - {host: 3222, guest: 22}
+)";
+
+// The one line a user would see for `text` as a configuration file.
+std::string error_of(const std::string& text) {
+  test::TempDir dir;
+  try {
+    load_launch_config(dir.write("launch.yaml", text));
+  } catch (const Error& e) {
+    std::string line = e.line();
+    return line.substr(line.find("launch.yaml:") + 12);
+  }
+  return "no error";
+}
+
+std::string with(const std::string& from, const std::string& to) { return std::regex_replace(kValid, std::regex(from), to); }
+
+}  // namespace
+
+TEST_CASE("the default launcher configuration describes both appliances on the ULA bridge") {
+  LaunchConfig config = load_launch_config(test::source_dir() / "launcher/trustnet.yaml");
+  CHECK(config.chain_id == "trustnet-1");
+  CHECK(config.bridge_name == "trustnet0");
+  CHECK(config.bridge_address == "fd10:1234::fe");
+  CHECK(config.bridge_prefix == 32);
+  REQUIRE(config.instances.size() == 2);
+  const InstanceConfig& node = config.instances[0];
+  CHECK(node.identity.role == Role::node);
+  CHECK(node.identity.address == "fd10:1234::1");
+  CHECK(node.memory == 8ULL << 30);
+  CHECK(node.cpus == 4);
+  CHECK(node.disk_size == 50ULL << 30);
+  CHECK(node.image == test::source_dir() / "launcher/../out/node.qcow2");
+  REQUIRE(node.forwards.size() == 1);
+  CHECK(node.forwards[0].host == 3222);
+  const InstanceConfig& registry = config.instances[1];
+  CHECK(registry.identity.role == Role::registry);
+  CHECK(registry.forwards.size() == 2);
+  CHECK(registry.forwards[1].host == 8053);
+  CHECK(node.mac != registry.mac);
+  CHECK(config.network().instances.size() == 2);
+}
+
+TEST_CASE("MACs derived from names are stable, locally administered and unicast") {
+  CHECK(derive_mac("node") == derive_mac("node"));
+  CHECK(derive_mac("node") != derive_mac("node2"));
+  CHECK(std::regex_match(derive_mac("node"), std::regex("52:54:00(:[0-9a-f]{2}){3}")));
+}
+
+TEST_CASE("bad launcher configurations name the file, line and column of the fault") {
+  CHECK(error_of(kValid + "    boot: floppy\n") == "18:11: boot 'floppy' must be uefi or direct");
+  CHECK(error_of(with("address: fd10:1234::1", "address: 10.0.0.1")) == "12:14: '10.0.0.1' is not a valid IPv6 address");
+  CHECK(error_of(with("fd10:1234::fe/32", "fd10:1234::fe")) == "5:12: bridge address 'fd10:1234::fe' needs a prefix, such as fd10:1234::fe/32");
+  CHECK(error_of(with("role: node", "role: validator")) == "9:11: role 'validator' must be node or registry");
+  CHECK(error_of(with("memory: 8G", "memory: lots")) == "13:13: memory 'lots' must be a size of at least 256M, such as 4G");
+  CHECK(error_of(with("guest: 22", "guest: 70000")) == "17:29: guest '70000' must be a port number from 1 to 65535");
+  CHECK(error_of(with("    cpus: 4\n", "    cpus: 4\n    gpus: 1\n")).find("15:5: unknown key 'gpus' in instances.node") == 0);
+  CHECK(error_of(with("address: fd10:1234::1", "address: fd10:1234::fe")) == "8:3: address fd10:1234::fe of node is already used on the bridge");
+  CHECK(error_of(with("  node:\n", "  Node:\n")) == "8:3: instance name 'Node' must be lower-case letters, digits and '-'");
+}
