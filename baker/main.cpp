@@ -9,6 +9,7 @@
 #include "baker/bake_command.hpp"
 #include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
+#include "common/command_line.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 
@@ -50,12 +51,6 @@ struct CommonOptions {
     return files;
   }
 };
-
-int print_error(const Error& e) {
-  fmt::print(stderr, "{}\n", e.where().known() || e.has_context() ? e.line() : "bake: " + e.line());
-  return static_cast<int>(e.exit_code()) == 130 && interrupt::signal_number() ? 128 + interrupt::signal_number()
-                                                                             : static_cast<int>(e.exit_code());
-}
 
 int run_plan(const CommonOptions& common, const std::vector<std::string>& names, bool json) {
   for (const auto& file : common.recipe_files(names)) {
@@ -114,7 +109,7 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
       outcomes.push_back({{"name", outcome.name}, {"image", outcome.image.string()}, {"report", outcome.report.string()},
                           {"seconds", outcome.seconds}});
     } catch (const Error& e) {
-      status = std::max(status, print_error(e));
+      status = std::max(status, report_error(e, "bake"));
     } catch (const std::exception& e) {
       fmt::print(stderr, "bake: {}\n", e.what());
       status = std::max(status, 1);
@@ -173,13 +168,7 @@ int main(int argc, char** argv) {
   fetch->add_flag("-q,--quiet", fetch_quiet, "print errors only");
   fetch->add_flag("--json", fetch_json, "list the inputs as JSON on stdout");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  try {
+  return run_command_line(app, argc, argv, "bake", [&] {
     if (*plan) return run_plan(plan_common, plan_names, plan_json);
     if (*fetch) {
       fetch_options.fetch = {fetch_only_flags.offline, fetch_only_flags.retries};
@@ -194,10 +183,5 @@ int main(int argc, char** argv) {
     options.accel = accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
     options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
     return run_bake(common, names, options, fetch_flags, json);
-  } catch (const Error& e) {
-    return print_error(e);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "bake: {}\n", e.what());
-    return 1;
-  }
+  });
 }

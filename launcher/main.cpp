@@ -7,7 +7,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
+#include "common/command_line.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/identity/network_identity.hpp"
 
@@ -59,20 +59,5 @@ int main(int argc, char** argv) {
   init->add_flag("--json", json, "print the outcome as JSON");
   init->add_option("--config", config_file, "launcher configuration")->capture_default_str();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  try {
-    if (*init) return run_init(config_file, rotate, json);
-    return 2;
-  } catch (const Error& e) {
-    fmt::print(stderr, "{}\n", e.where().known() || e.has_context() ? e.line() : "launch: " + e.line());
-    return static_cast<int>(e.exit_code());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "launch: {}\n", e.what());
-    return 1;
-  }
+  return run_command_line(app, argc, argv, "launch", [&] { return run_init(config_file, rotate, json); });
 }

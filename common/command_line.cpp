@@ -1,0 +1,31 @@
+#include "common/command_line.hpp"
+
+#include <fmt/format.h>
+
+#include "common/interrupt.hpp"
+
+namespace trustnet {
+
+int report_error(const Error& error, std::string_view program) {
+  fmt::print(stderr, "{}\n", error.where().known() || error.has_context() ? error.line() : fmt::format("{}: {}", program, error.line()));
+  const int code = static_cast<int>(error.exit_code());
+  return code == static_cast<int>(ExitCode::interrupted) && interrupt::signal_number() ? 128 + interrupt::signal_number() : code;
+}
+
+int run_command_line(CLI::App& app, int argc, char** argv, std::string_view program, const std::function<int()>& work) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    return work();
+  } catch (const Error& e) {
+    return report_error(e, program);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return 1;
+  }
+}
+
+}  // namespace trustnet
