@@ -253,6 +253,10 @@ std::vector<std::string> GuestSession::glob(const std::string& pattern) {
 void GuestSession::remove(const std::string& path) { check(guestfs_rm_f(handle_.get(), path.c_str()), fmt::format("remove {}", path)); }
 void GuestSession::truncate(const std::string& path) { check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path)); }
 
+void GuestSession::tar_out(const std::string& directory, const std::filesystem::path& tarball) {
+  check(guestfs_tar_out(handle_.get(), directory.c_str(), tarball.c_str()), fmt::format("pack {} into {}", directory, tarball.string()));
+}
+
 void GuestSession::tar_in(const std::filesystem::path& tarball, const std::string& directory) {
   check(guestfs_tar_in(handle_.get(), tarball.c_str(), directory.c_str()), fmt::format("unpack {} into {}", tarball.string(), directory));
 }

@@ -13,6 +13,7 @@
 
 #include "../support/background_process.hpp"
 #include "../support/http_server.hpp"
+#include "../support/tar_files.hpp"
 #include "../support/test_paths.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "common/process.hpp"
@@ -200,6 +201,24 @@ void check_binary(GuestSession& g, const std::string& path, const std::string& c
   CHECK(g.checksum_sha256(path) == sha256_hex(content));
 }
 
+// Packs the mounted root with tar_out and scans every text file for key material, in one pass.
+void check_no_private_key(GuestSession& g, const fs::path& tarball) {
+  g.tar_out("/", tarball);
+  size_t files = 0;
+  bool motd = false;
+  for (const auto& [name, entry] : test::read_tar(tarball)) {
+    ++files;
+    motd = motd || name.ends_with("etc/motd");
+    // Keys are text (PEM, JSON); programs that know the markers (ssh-keygen, libcrypto) are not.
+    if (entry.find('\0') != std::string::npos) continue;
+    for (const char* secret : {"PRIVATE KEY-----", "\"priv_key\"", "OPENSSH PRIVATE KEY"})
+      CHECK_MESSAGE(entry.find(secret) == std::string::npos, name << " holds " << secret);
+  }
+  CHECK(files > 50);  // the whole tree was read, down to the overlay's files
+  CHECK(motd);
+  fs::remove(tarball);
+}
+
 }  // namespace
 
 TEST_CASE("bake all bakes both recipes in parallel from the fixture base; the base is untouched") {
@@ -283,7 +302,7 @@ TEST_CASE("the grown GPT of a golden image is valid for sgdisk, with the root pa
   fs::remove(raw);
 }
 
-TEST_CASE("read back with libguestfs, the golden images hold every item of their recipes") {
+TEST_CASE("read back with libguestfs, the golden images hold every item of their recipes, and no private key") {
   const Baked& b = baked();
   REQUIRE(b.all.exit_status == 0);
   GuestSession g(ApplianceAccel::tcg);
@@ -315,6 +334,7 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
                              "/opt/trustnet/node/config/rpc.key", "/opt/trustnet/node/data/priv_validator_state.json"})
     CHECK_MESSAGE(!g.exists(secret), secret);
   CHECK(g.read_file("/etc/trustnet/node.env").value() == read_text_file(test::source_dir() / "overlays/node/etc/trustnet/node.env"));
+  check_no_private_key(g, run_dir() / "node.tar");
   g.umount_all();
 
   g.mount("/dev/sdb2", "/", true);
@@ -337,6 +357,7 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   CHECK(g.read_file("/etc/trustnet-registry/Caddyfile").value().find("https://[fd10:1234::2]:8053") != std::string::npos);
   for (const char* secret : {"/etc/trustnet-registry/htpasswd", "/etc/trustnet-registry/tls/registry.key"})
     CHECK_MESSAGE(!g.exists(secret), secret);
+  check_no_private_key(g, run_dir() / "registry.tar");
   CHECK_FALSE(g.exists("/opt/trustnet"));
   CHECK_FALSE(g.exists("/etc/runlevels/default/tendermint"));
   g.umount_all();
