@@ -15,6 +15,7 @@
 #include "../support/http_server.hpp"
 #include "../support/tar_files.hpp"
 #include "../support/test_paths.hpp"
+#include "../support/text_lines.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
@@ -118,14 +119,6 @@ const Baked& baked() {
   return result;
 }
 
-std::vector<std::string> lines_starting(const std::string& text, const std::string& prefix) {
-  std::vector<std::string> found;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(prefix, 0) == 0) found.push_back(line);
-  return found;
-}
-
 void check_entry(GuestSession& g, const std::string& path, uint32_t mode, uint32_t uid, uint32_t gid) {
   CAPTURE(path);
   REQUIRE(g.exists(path));
@@ -138,14 +131,14 @@ void check_entry(GuestSession& g, const std::string& path, uint32_t mode, uint32
 void check_common(GuestSession& g, const std::string& user, uint32_t uid, const std::string& hostname, const std::string& address) {
   // accounts: one line each, key-only login, supplementary group
   std::string passwd = g.read_file("/etc/passwd").value();
-  CHECK(lines_starting(passwd, user + ":").size() == 1);
-  CHECK(lines_starting(passwd, user + ":")[0] == fmt::format("{0}:x:{1}:{1}:{2}:/home/{0}:/bin/ash", user, uid,
+  CHECK(test::lines_starting(passwd, user + ":").size() == 1);
+  CHECK(test::lines_starting(passwd, user + ":")[0] == fmt::format("{0}:x:{1}:{1}:{2}:/home/{0}:/bin/ash", user, uid,
                                                               user == "warden" ? "TrustNet node operator" : "TrustNet registry operator"));
-  CHECK(lines_starting(passwd, "root:").size() == 1);
-  auto shadow = lines_starting(g.read_file("/etc/shadow").value(), user + ":");
+  CHECK(test::lines_starting(passwd, "root:").size() == 1);
+  auto shadow = test::lines_starting(g.read_file("/etc/shadow").value(), user + ":");
   REQUIRE(shadow.size() == 1);
   CHECK(shadow[0].rfind(user + ":*:", 0) == 0);
-  auto wheel = lines_starting(g.read_file("/etc/group").value(), "wheel:");
+  auto wheel = test::lines_starting(g.read_file("/etc/group").value(), "wheel:");
   REQUIRE(wheel.size() == 1);
   CHECK(wheel[0].find(user) != std::string::npos);
   check_entry(g, "/etc/shadow", 0640, 0, 42);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "../../support/fixture_files.hpp"
+#include "../../support/text_lines.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -25,26 +26,18 @@ UserSpec warden() {
   return user;
 }
 
-std::vector<std::string> lines_starting(const std::string& text, const std::string& prefix) {
-  std::vector<std::string> found;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(prefix, 0) == 0) found.push_back(line);
-  return found;
-}
-
 size_t line_count(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 }  // namespace
 
 TEST_CASE("adding a user to Alpine's real account files appends one line to each and keeps the rest") {
   AccountFiles base = alpine_accounts();
-  REQUIRE(lines_starting(base.passwd, "root:").size() == 1);
+  REQUIRE(test::lines_starting(base.passwd, "root:").size() == 1);
   AccountFiles out = apply_users(base, {warden()});
-  CHECK(lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
-  CHECK(lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*::0:99999:7:::"});
-  CHECK(lines_starting(out.group, "warden:") == std::vector<std::string>{"warden:x:1100:"});
-  auto wheel = lines_starting(out.group, "wheel:");
+  CHECK(test::lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
+  CHECK(test::lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*::0:99999:7:::"});
+  CHECK(test::lines_starting(out.group, "warden:") == std::vector<std::string>{"warden:x:1100:"});
+  auto wheel = test::lines_starting(out.group, "wheel:");
   REQUIRE(wheel.size() == 1);
   CHECK(wheel[0].substr(wheel[0].size() - 7) == ",warden");
   CHECK(line_count(out.passwd) == line_count(base.passwd) + 1);
@@ -66,16 +59,16 @@ TEST_CASE("a user already in the base is updated in place to the recipe's values
   base.shadow += "warden:!:19000:0:99999:7:::\n";
   base.group += "warden:x:1100:\n";
   AccountFiles out = apply_users(base, {warden()});
-  CHECK(lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
+  CHECK(test::lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
   // '!' locks the account and OpenSSH would refuse its keys; '*' keeps key-only login working.
-  CHECK(lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*:19000:0:99999:7:::"});
+  CHECK(test::lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*:19000:0:99999:7:::"});
 }
 
 TEST_CASE("membership of supplementary groups is exactly the recipe's") {
   AccountFiles base = alpine_accounts();
   base.group += "docker:x:2000:warden\n";
   AccountFiles out = apply_users(base, {warden()});
-  CHECK(lines_starting(out.group, "docker:") == std::vector<std::string>{"docker:x:2000:"});
+  CHECK(test::lines_starting(out.group, "docker:") == std::vector<std::string>{"docker:x:2000:"});
 }
 
 TEST_CASE("a uid taken by another account or a missing group is an error that says so") {
