@@ -1,0 +1,88 @@
+#include "launcher/qemu/qemu_command.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "common/sha256.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+
+Accel choose_accel(const HostFacts& host, std::optional<Accel> forced) {
+  const bool arm = host.arch == "aarch64" || host.arch == "arm64";
+  if (forced) {
+    if (*forced == Accel::kvm && !(host.os == "linux" && arm && host.dev_kvm))
+      throw Error(fmt::format("--accel kvm needs an aarch64 Linux host with /dev/kvm; this is {} on {}", host.os, host.arch), ExitCode::bad_input);
+    if (*forced == Accel::hvf && !(host.os == "darwin" && arm))
+      throw Error(fmt::format("--accel hvf needs macOS on Apple silicon; this is {} on {}", host.os, host.arch), ExitCode::bad_input);
+    return *forced;
+  }
+  if (host.os == "linux" && arm && host.dev_kvm) return Accel::kvm;
+  if (host.os == "darwin" && arm) return Accel::hvf;
+  return Accel::tcg;
+}
+
+std::string accel_name(Accel accel) {
+  switch (accel) {
+    case Accel::kvm: return "kvm";
+    case Accel::hvf: return "hvf";
+    case Accel::tcg: return "tcg";
+  }
+  return "tcg";
+}
+
+InstancePaths InstancePaths::in(const fs::path& state_dir, const std::string& name) {
+  const fs::path dir = state_dir / name;
+  return {dir / "disk.qcow2", dir / "seed.iso", dir / "efivars.fd", dir / "serial.log", dir / "qmp.sock", dir / "qemu.pid"};
+}
+
+std::string tap_name(const std::string& instance) {
+  const std::string name = "tn-" + instance;
+  if (name.size() <= 15) return name;
+  // Long names: a short digest keeps taps of different instances apart.
+  return "tn-" + sha256_hex(instance).substr(0, 12);
+}
+
+namespace {
+
+// The user-mode NIC gets its own stable MAC, next to the bridge one.
+std::string second_mac(const std::string& mac) {
+  const int last = std::stoi(mac.substr(15, 2), nullptr, 16) ^ 0x01;
+  return fmt::format("{}{:02x}", mac.substr(0, 15), last);
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
+                                      const Firmware& firmware, const std::optional<DirectBoot>& direct) {
+  const std::string& name = instance.identity.name;
+  if (instance.boot == BootMode::direct && !direct)
+    throw Error(fmt::format("instance {} boots directly but no kernel and initrd were given", name));
+  std::vector<std::string> argv{"qemu-system-aarch64", "-name", fmt::format("{},process=trustnet-{}", name, name)};
+  argv.insert(argv.end(), {"-machine", accel == Accel::tcg ? "virt,gic-version=3" : "virt,gic-version=max"});
+  argv.insert(argv.end(), {"-accel", accel == Accel::tcg ? "tcg,thread=multi" : accel_name(accel)});
+  argv.insert(argv.end(), {"-cpu", accel == Accel::tcg ? "max" : "host"});
+  argv.insert(argv.end(), {"-smp", std::to_string(instance.cpus), "-m", fmt::format("{}M", instance.memory >> 20)});
+  argv.insert(argv.end(), {"-nodefaults", "-display", "none"});
+  if (instance.boot == BootMode::uefi) {
+    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", firmware.code.string())});
+    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", paths.efi_vars.string())});
+  } else {
+    argv.insert(argv.end(), {"-kernel", direct->kernel.string(), "-initrd", direct->initrd.string(), "-append", direct->command_line});
+  }
+  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", paths.disk.string()),
+                           "-device", "virtio-blk-pci,drive=disk0,bootindex=0"});
+  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=seed,format=raw,readonly=on,file={}", paths.seed.string()),
+                           "-device", "virtio-blk-pci,drive=seed"});
+  argv.insert(argv.end(), {"-netdev", fmt::format("tap,id=ula,ifname={},script=no,downscript=no", tap_name(name)),
+                           "-device", fmt::format("virtio-net-pci,netdev=ula,mac={}", instance.mac)});
+  std::string user = "user,id=v4";
+  for (const auto& forward : instance.forwards) user += fmt::format(",hostfwd=tcp::{}-:{}", forward.host, forward.guest);
+  argv.insert(argv.end(), {"-netdev", user, "-device", fmt::format("virtio-net-pci,netdev=v4,mac={}", second_mac(instance.mac))});
+  argv.insert(argv.end(), {"-serial", "file:" + paths.serial_log.string()});
+  argv.insert(argv.end(), {"-qmp", fmt::format("unix:{},server=on,wait=off", paths.qmp_socket.string())});
+  argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});
+  return argv;
+}
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,47 @@
+#pragma once
+// The qemu-system-aarch64 command line of one instance, as a value: built here, printed by
+// `launch all --dry-run`, spawned by the process runner. Pure: the host facts come in as values.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "launcher/config/launch_config.hpp"
+
+namespace trustnet::launcher {
+
+enum class Accel { kvm, hvf, tcg };
+
+struct HostFacts {
+  std::string os;    // "linux", "darwin"
+  std::string arch;  // "aarch64", "x86_64", "arm64"
+  bool dev_kvm = false;
+};
+
+// KVM on an aarch64 Linux host with /dev/kvm, HVF on an Apple silicon Mac, TCG otherwise;
+// `forced` wins (and is refused where it cannot work).
+Accel choose_accel(const HostFacts& host, std::optional<Accel> forced);
+std::string accel_name(Accel accel);
+
+struct InstancePaths {
+  std::filesystem::path disk, seed, efi_vars, serial_log, qmp_socket, pid_file;
+  static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
+};
+
+struct Firmware {
+  std::filesystem::path code = "/usr/share/AAVMF/AAVMF_CODE.fd";  // qemu-efi-aarch64
+  std::filesystem::path vars_template = "/usr/share/AAVMF/AAVMF_VARS.fd";
+};
+
+struct DirectBoot {
+  std::filesystem::path kernel, initrd;
+  std::string command_line;
+};
+
+// The tap of an instance on the bridge: "tn-" and the name, within the kernel's 15 characters.
+std::string tap_name(const std::string& instance);
+
+std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
+                                      const Firmware& firmware, const std::optional<DirectBoot>& direct);
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,94 @@
+#include "launcher/qemu/qemu_command.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "../../support/test_paths.hpp"
+#include "common/error.hpp"
+
+using namespace trustnet;
+using namespace trustnet::launcher;
+
+namespace {
+
+InstanceConfig node() {
+  return load_launch_config(test::source_dir() / "launcher/trustnet.yaml").instances.at(0);
+}
+
+// Every value that follows `flag` in the argument vector, in order.
+std::vector<std::string> values_of(const std::vector<std::string>& argv, const std::string& flag) {
+  std::vector<std::string> values;
+  for (size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i] == flag) values.push_back(argv[i + 1]);
+  return values;
+}
+
+bool has(const std::vector<std::string>& argv, const std::string& word) { return std::find(argv.begin(), argv.end(), word) != argv.end(); }
+
+const InstancePaths kPaths = InstancePaths::in("/srv/vms", "node");
+
+}  // namespace
+
+TEST_CASE("acceleration is KVM on aarch64 Linux with /dev/kvm, HVF on Apple silicon, TCG otherwise, unless forced") {
+  CHECK(choose_accel({"linux", "aarch64", true}, std::nullopt) == Accel::kvm);
+  CHECK(choose_accel({"linux", "aarch64", false}, std::nullopt) == Accel::tcg);
+  CHECK(choose_accel({"linux", "x86_64", true}, std::nullopt) == Accel::tcg);  // x86 KVM cannot run aarch64 guests
+  CHECK(choose_accel({"darwin", "arm64", false}, std::nullopt) == Accel::hvf);
+  CHECK(choose_accel({"darwin", "x86_64", false}, std::nullopt) == Accel::tcg);
+  CHECK(choose_accel({"linux", "aarch64", true}, Accel::tcg) == Accel::tcg);
+  CHECK_THROWS_WITH_AS(choose_accel({"linux", "x86_64", true}, Accel::kvm),
+                       "--accel kvm needs an aarch64 Linux host with /dev/kvm; this is linux on x86_64", Error);
+  CHECK_THROWS_AS(choose_accel({"linux", "aarch64", true}, Accel::hvf), Error);
+}
+
+TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP and pid file") {
+  const auto argv = qemu_command(node(), kPaths, Accel::tcg, Firmware{}, std::nullopt);
+  CHECK(argv.front() == "qemu-system-aarch64");
+  CHECK(values_of(argv, "-machine") == std::vector<std::string>{"virt,gic-version=3"});
+  CHECK(values_of(argv, "-accel") == std::vector<std::string>{"tcg,thread=multi"});
+  CHECK(values_of(argv, "-cpu") == std::vector<std::string>{"max"});
+  CHECK(values_of(argv, "-smp") == std::vector<std::string>{"4"});
+  CHECK(values_of(argv, "-m") == std::vector<std::string>{"8192M"});
+  CHECK(values_of(argv, "-drive") ==
+        std::vector<std::string>{"if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd",
+                                 "if=pflash,format=raw,unit=1,file=/srv/vms/node/efivars.fd",
+                                 "if=none,id=disk0,format=qcow2,discard=unmap,file=/srv/vms/node/disk.qcow2",
+                                 "if=none,id=seed,format=raw,readonly=on,file=/srv/vms/node/seed.iso"});
+  const auto netdevs = values_of(argv, "-netdev");
+  REQUIRE(netdevs.size() == 2);
+  CHECK(netdevs[0] == "tap,id=ula,ifname=tn-node,script=no,downscript=no");
+  CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp::3222-:22");
+  const auto devices = values_of(argv, "-device");
+  CHECK(std::find(devices.begin(), devices.end(), "virtio-net-pci,netdev=ula,mac=" + node().mac) != devices.end());
+  CHECK(values_of(argv, "-serial") == std::vector<std::string>{"file:/srv/vms/node/serial.log"});
+  CHECK(values_of(argv, "-qmp") == std::vector<std::string>{"unix:/srv/vms/node/qmp.sock,server=on,wait=off"});
+  CHECK(values_of(argv, "-pidfile") == std::vector<std::string>{"/srv/vms/node/qemu.pid"});
+  CHECK(has(argv, "-daemonize"));
+  CHECK_FALSE(has(argv, "-kernel"));
+}
+
+TEST_CASE("KVM uses the host CPU; direct boot takes kernel, initrd and command line instead of firmware") {
+  const auto kvm = qemu_command(node(), kPaths, Accel::kvm, Firmware{}, std::nullopt);
+  CHECK(values_of(kvm, "-accel") == std::vector<std::string>{"kvm"});
+  CHECK(values_of(kvm, "-cpu") == std::vector<std::string>{"host"});
+
+  InstanceConfig direct = node();
+  direct.boot = BootMode::direct;
+  const DirectBoot boot{"/boot/vmlinuz", "/boot/initrd.img", "console=ttyAMA0 root=/dev/vda2"};
+  const auto argv = qemu_command(direct, kPaths, Accel::tcg, Firmware{}, boot);
+  CHECK(values_of(argv, "-kernel") == std::vector<std::string>{"/boot/vmlinuz"});
+  CHECK(values_of(argv, "-initrd") == std::vector<std::string>{"/boot/initrd.img"});
+  CHECK(values_of(argv, "-append") == std::vector<std::string>{"console=ttyAMA0 root=/dev/vda2"});
+  for (const auto& drive : values_of(argv, "-drive")) CHECK(drive.find("pflash") == std::string::npos);
+  CHECK_THROWS_WITH_AS(qemu_command(direct, kPaths, Accel::tcg, Firmware{}, std::nullopt),
+                       "instance node boots directly but no kernel and initrd were given", Error);
+}
+
+TEST_CASE("tap names fit the kernel's 15 characters and stay distinct") {
+  CHECK(tap_name("node") == "tn-node");
+  CHECK(tap_name("registry") == "tn-registry");
+  const std::string a = tap_name("validator-number-one"), b = tap_name("validator-number-two");
+  CHECK(a.size() <= 15);
+  CHECK(a != b);
+}
