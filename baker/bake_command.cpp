@@ -34,7 +34,6 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     const InputCache cache(cache_root(options.cache_dir));
     use_cached_inputs(plan, cache);
     const fs::path base = *plan.base.path;
-    if (!fs::is_regular_file(base)) throw Error(fmt::format("base image {} does not exist", base.string()));
     auto verify = [&](const fs::path& file, const std::string& sha256, const std::string& what) {
       try {
         verify_sha256(file, sha256, what);

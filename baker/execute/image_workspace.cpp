@@ -15,6 +15,7 @@ namespace trustnet::baker {
 namespace fs = std::filesystem;
 
 void verify_sha256(const fs::path& file, const std::string& expected, const std::string& what) {
+  if (!fs::is_regular_file(file)) throw Error(fmt::format("{} {} does not exist", what, file.string()));
   std::string actual = sha256_file(file);
   if (actual != expected)
     throw Error(fmt::format("{} {}: sha256 is {}, but the recipe pins {}", what, file.string(), actual, expected));

@@ -9,7 +9,7 @@
 
 namespace trustnet::baker {
 
-// Throws when the file's SHA-256 differs from the pin; `what` names the input in the message.
+// Throws when the file is missing or its SHA-256 differs from the pin; `what` names the input.
 void verify_sha256(const std::filesystem::path& file, const std::string& expected, const std::string& what);
 
 uint64_t virtual_size(const std::filesystem::path& image, const std::string& format);
