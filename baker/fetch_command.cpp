@@ -20,10 +20,11 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
   std::set<std::string> seen;
   for (const auto& file : recipe_files) {
     Plan plan = make_plan(load_recipe(file, options.load));
-    for (Download& download : url_inputs(plan))
+    PlanInputs of_plan = plan_inputs(plan);
+    for (Download& download : of_plan.downloads)
       if (seen.insert(download.sha256).second) inputs.push_back({plan.name, std::move(download), {}, "cached"});
     if (options.verify_local)
-      for (LocalInput& input : local_inputs(plan))
+      for (LocalInput& input : of_plan.local)
         if (seen.insert(input.path.string() + "\n" + input.sha256).second)
           local.push_back({plan.name, {input.name, "", input.sha256}, input.path, "local"});
   }
@@ -45,7 +46,6 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
   }
   // Local files are not copied into the cache, but are held to their pins the same way.
   for (auto& input : local) {
-    if (!fs::is_regular_file(input.file)) throw Error(fmt::format("{} {} does not exist", input.download.name, input.file.string()));
     verify_sha256(input.file, input.download.sha256, input.download.name);
     display.line(fmt::format("fetch {}: local file {}, sha256 verified", input.download.name, input.file.string()));
     inputs.push_back(std::move(input));

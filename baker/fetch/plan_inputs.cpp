@@ -14,29 +14,27 @@ void refuse_unpinned(const Plan& plan) {
                               install->input, install->unpinned_reason), ExitCode::bad_input);
 }
 
-std::vector<Download> url_inputs(const Plan& plan) {
+PlanInputs plan_inputs(const Plan& plan) {
   refuse_unpinned(plan);
-  std::vector<Download> inputs;
-  if (!plan.base.path && plan.base.url) inputs.push_back({"base image", *plan.base.url, plan.base.sha256});
-  for (const auto& step : plan.steps)
-    if (const auto* install = std::get_if<InstallFile>(&step); install && install->source.empty() && install->url)
-      inputs.push_back({"binary " + install->input, *install->url, install->sha256});
-  return inputs;
-}
-
-std::vector<LocalInput> local_inputs(const Plan& plan) {
-  refuse_unpinned(plan);
-  std::vector<LocalInput> inputs;
-  if (plan.base.path) inputs.push_back({"base image", *plan.base.path, plan.base.sha256});
-  for (const auto& step : plan.steps)
-    if (const auto* install = std::get_if<InstallFile>(&step); install && !install->source.empty())
-      inputs.push_back({"binary " + install->input, install->source, install->sha256});
+  PlanInputs inputs;
+  if (plan.base.path)
+    inputs.local.push_back({"base image", *plan.base.path, plan.base.sha256});
+  else if (plan.base.url)
+    inputs.downloads.push_back({"base image", *plan.base.url, plan.base.sha256});
+  for (const auto& step : plan.steps) {
+    const auto* install = std::get_if<InstallFile>(&step);
+    if (!install) continue;
+    if (!install->source.empty())
+      inputs.local.push_back({"binary " + install->input, install->source, install->sha256});
+    else if (install->url)
+      inputs.downloads.push_back({"binary " + install->input, *install->url, install->sha256});
+  }
   return inputs;
 }
 
 void use_cached_inputs(Plan& plan, const InputCache& cache) {
   std::vector<std::string> missing;
-  for (const Download& input : url_inputs(plan))
+  for (const Download& input : plan_inputs(plan).downloads)
     if (!cache.has(input.sha256)) missing.push_back(fmt::format("{} ({})", input.name, input.url));
   if (!missing.empty())
     throw Error(fmt::format("not in the cache {}: {}; run `bake fetch {}` where there is a network", cache.root().string(),

@@ -11,16 +11,19 @@ namespace trustnet::baker {
 // An input without a verified digest is never fetched nor put into a golden image.
 void refuse_unpinned(const Plan& plan);
 
-// The base (unless a local path replaces it) and every binary given by URL, in plan order.
-std::vector<Download> url_inputs(const Plan& plan);
-
 struct LocalInput {
   std::string name;
   std::filesystem::path path;
   std::string sha256;
 };
-// The base and binaries given as local files (a path, or --base-image), in plan order.
-std::vector<LocalInput> local_inputs(const Plan& plan);
+
+// Every input of a plan, in plan order: those given by URL (unless a local path replaces them)
+// and those given as local files (a path, or --base-image). Refuses unpinned ones.
+struct PlanInputs {
+  std::vector<Download> downloads;
+  std::vector<LocalInput> local;
+};
+PlanInputs plan_inputs(const Plan& plan);
 
 // Sets the plan's base path and install sources to cache entries. Throws, naming every input
 // that is missing, when any is.
