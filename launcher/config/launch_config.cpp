@@ -19,6 +19,8 @@ std::string derive_mac(const std::string& name) {
   return fmt::format("52:54:00:{:02x}:{:02x}:{:02x}", digest[0], digest[1], digest[2]);
 }
 
+std::string default_operator(Role role) { return role == Role::node ? "warden" : "keeper"; }
+
 namespace {
 
 fs::path expand_home(const std::string& text) {
@@ -51,7 +53,8 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   if (!std::regex_match(entry.name, name_pattern))
     throw Error(entry.where, fmt::format("instance name '{}' must be lower-case letters, digits and '-'", entry.name));
   YamlMap map(entry.value, file, "instances." + entry.name,
-              {"role", "image", "hostname", "address", "memory", "cpus", "disk", "mac", "forwards", "boot"});
+              {"role", "image", "hostname", "address", "memory", "cpus", "disk", "mac", "forwards", "boot", "kernel",
+               "initrd", "append", "user"});
   InstanceConfig instance;
   instance.identity.name = entry.name;
   instance.identity.prefix = prefix;
@@ -59,8 +62,8 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   if (role == "node") instance.identity.role = Role::node;
   else if (role == "registry") instance.identity.role = Role::registry;
   else map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
-  const fs::path image = map.string("image");
-  instance.image = image.is_absolute() ? image : dir / image;
+  auto relative_to_config = [&](const fs::path& path) { return path.is_absolute() ? path : dir / path; };
+  instance.image = relative_to_config(map.string("image"));
   instance.identity.hostname = map.string("hostname");
   if (auto problem = check_hostname(instance.identity.hostname)) map.fail(map.get("hostname"), *problem);
   instance.identity.address = map.string("address");
@@ -85,6 +88,17 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   const std::string boot = map.optional_string("boot").value_or("uefi");
   if (boot == "direct") instance.boot = BootMode::direct;
   else if (boot != "uefi") map.fail(map.get("boot"), fmt::format("boot '{}' must be uefi or direct", boot));
+  if (instance.boot == BootMode::direct) {
+    instance.kernel = relative_to_config(map.string("kernel"));
+    instance.initrd = relative_to_config(map.string("initrd"));
+    instance.append = map.optional_string("append").value_or("console=ttyAMA0");
+  } else {
+    for (const char* key : {"kernel", "initrd", "append"})
+      if (map.has(key)) map.fail(map.get(key), fmt::format("{} applies only to boot: direct", key));
+  }
+  instance.user = map.optional_string("user").value_or(default_operator(instance.identity.role));
+  static const std::regex user_name("[a-z_][a-z0-9_-]{0,31}");
+  if (!std::regex_match(instance.user, user_name)) map.fail(map.get("user"), fmt::format("user '{}' is not a valid user name", instance.user));
   instance.where = entry.where;
   return instance;
 }

@@ -27,6 +27,10 @@ struct InstanceConfig {
   std::string mac;              // derived from the name unless given
   std::vector<PortForward> forwards;
   BootMode boot = BootMode::uefi;
+  // Direct boot only: the kernel, initrd and kernel command line that replace the firmware.
+  std::filesystem::path kernel, initrd;
+  std::string append;
+  std::string user;             // the operator `launch ssh` logs in as
   SourceLocation where;
 };
 
@@ -47,5 +51,8 @@ LaunchConfig load_launch_config(const std::filesystem::path& file);
 // A stable, locally administered unicast MAC from the instance name: 52:54:00 (QEMU's prefix)
 // and three bytes of SHA-256(name).
 std::string derive_mac(const std::string& name);
+
+// The appliance's operator account (DESIGN.md): warden on the node, keeper on the registry.
+std::string default_operator(Role role);
 
 }  // namespace trustnet::launcher

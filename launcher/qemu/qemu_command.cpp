@@ -54,9 +54,9 @@ std::string second_mac(const std::string& mac) {
 }  // namespace
 
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
-                                      const Firmware& firmware, const std::optional<DirectBoot>& direct) {
+                                      const Firmware& firmware) {
   const std::string& name = instance.identity.name;
-  if (instance.boot == BootMode::direct && !direct)
+  if (instance.boot == BootMode::direct && (instance.kernel.empty() || instance.initrd.empty()))
     throw Error(fmt::format("instance {} boots directly but no kernel and initrd were given", name));
   std::vector<std::string> argv{"qemu-system-aarch64", "-name", fmt::format("{},process=trustnet-{}", name, name)};
   argv.insert(argv.end(), {"-machine", accel == Accel::tcg ? "virt,gic-version=3" : "virt,gic-version=max"});
@@ -68,7 +68,7 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
     argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", firmware.code.string())});
     argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", paths.efi_vars.string())});
   } else {
-    argv.insert(argv.end(), {"-kernel", direct->kernel.string(), "-initrd", direct->initrd.string(), "-append", direct->command_line});
+    argv.insert(argv.end(), {"-kernel", instance.kernel.string(), "-initrd", instance.initrd.string(), "-append", instance.append});
   }
   argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", paths.disk.string()),
                            "-device", "virtio-blk-pci,drive=disk0,bootindex=0"});
@@ -77,7 +77,7 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
   argv.insert(argv.end(), {"-netdev", fmt::format("tap,id=ula,ifname={},script=no,downscript=no", tap_name(name)),
                            "-device", fmt::format("virtio-net-pci,netdev=ula,mac={}", instance.mac)});
   std::string user = "user,id=v4";
-  for (const auto& forward : instance.forwards) user += fmt::format(",hostfwd=tcp::{}-:{}", forward.host, forward.guest);
+  for (const auto& forward : instance.forwards) user += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
   argv.insert(argv.end(), {"-netdev", user, "-device", fmt::format("virtio-net-pci,netdev=v4,mac={}", second_mac(instance.mac))});
   argv.insert(argv.end(), {"-serial", "file:" + paths.serial_log.string()});
   argv.insert(argv.end(), {"-qmp", fmt::format("unix:{},server=on,wait=off", paths.qmp_socket.string())});

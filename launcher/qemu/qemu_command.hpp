@@ -33,15 +33,11 @@ struct Firmware {
   std::filesystem::path vars_template = "/usr/share/AAVMF/AAVMF_VARS.fd";
 };
 
-struct DirectBoot {
-  std::filesystem::path kernel, initrd;
-  std::string command_line;
-};
-
 // The tap of an instance on the bridge: "tn-" and the name, within the kernel's 15 characters.
 std::string tap_name(const std::string& instance);
 
+// IPv4 forwards listen on the host's loopback only (DESIGN.md: 127.0.0.1:3222 and so on).
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
-                                      const Firmware& firmware, const std::optional<DirectBoot>& direct);
+                                      const Firmware& firmware);
 
 }  // namespace trustnet::launcher

@@ -69,6 +69,22 @@ TEST_CASE("the default launcher configuration describes both appliances on the U
   CHECK(registry.forwards[1].host == 8053);
   CHECK(node.mac != registry.mac);
   CHECK(config.network().instances.size() == 2);
+  CHECK(node.user == "warden");
+  CHECK(registry.user == "keeper");
+}
+
+TEST_CASE("direct boot takes kernel and initrd beside the configuration and a command line; UEFI refuses them") {
+  test::TempDir dir;
+  const auto config = load_launch_config(
+      dir.write("launch.yaml", kValid + "    boot: direct\n    kernel: boot/vmlinuz\n    initrd: /srv/initrd.gz\n    user: ops\n"));
+  const InstanceConfig& node = config.instances.at(0);
+  CHECK(node.boot == BootMode::direct);
+  CHECK(node.kernel == dir.path() / "boot/vmlinuz");
+  CHECK(node.initrd == "/srv/initrd.gz");
+  CHECK(node.append == "console=ttyAMA0");
+  CHECK(node.user == "ops");
+  CHECK(error_of(kValid + "    boot: direct\n    initrd: i\n").find("8:3: missing required key 'kernel' in instances.node") == 0);
+  CHECK(error_of(kValid + "    kernel: vmlinuz\n") == "18:13: kernel applies only to boot: direct");
 }
 
 TEST_CASE("MACs derived from names are stable, locally administered and unicast") {

@@ -43,7 +43,7 @@ TEST_CASE("acceleration is KVM on aarch64 Linux with /dev/kvm, HVF on Apple sili
 }
 
 TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP and pid file") {
-  const auto argv = qemu_command(node(), kPaths, Accel::tcg, Firmware{}, std::nullopt);
+  const auto argv = qemu_command(node(), kPaths, Accel::tcg, Firmware{});
   CHECK(argv.front() == "qemu-system-aarch64");
   CHECK(values_of(argv, "-machine") == std::vector<std::string>{"virt,gic-version=3"});
   CHECK(values_of(argv, "-accel") == std::vector<std::string>{"tcg,thread=multi"});
@@ -58,7 +58,7 @@ TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk
   const auto netdevs = values_of(argv, "-netdev");
   REQUIRE(netdevs.size() == 2);
   CHECK(netdevs[0] == "tap,id=ula,ifname=tn-node,script=no,downscript=no");
-  CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp::3222-:22");
+  CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp:127.0.0.1:3222-:22");
   const auto devices = values_of(argv, "-device");
   CHECK(std::find(devices.begin(), devices.end(), "virtio-net-pci,netdev=ula,mac=" + node().mac) != devices.end());
   CHECK(values_of(argv, "-serial") == std::vector<std::string>{"file:/srv/vms/node/serial.log"});
@@ -69,19 +69,22 @@ TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk
 }
 
 TEST_CASE("KVM uses the host CPU; direct boot takes kernel, initrd and command line instead of firmware") {
-  const auto kvm = qemu_command(node(), kPaths, Accel::kvm, Firmware{}, std::nullopt);
+  const auto kvm = qemu_command(node(), kPaths, Accel::kvm, Firmware{});
   CHECK(values_of(kvm, "-accel") == std::vector<std::string>{"kvm"});
   CHECK(values_of(kvm, "-cpu") == std::vector<std::string>{"host"});
 
   InstanceConfig direct = node();
   direct.boot = BootMode::direct;
-  const DirectBoot boot{"/boot/vmlinuz", "/boot/initrd.img", "console=ttyAMA0 root=/dev/vda2"};
-  const auto argv = qemu_command(direct, kPaths, Accel::tcg, Firmware{}, boot);
+  const auto missing = direct;
+  direct.kernel = "/boot/vmlinuz";
+  direct.initrd = "/boot/initrd.img";
+  direct.append = "console=ttyAMA0 root=/dev/vda2";
+  const auto argv = qemu_command(direct, kPaths, Accel::tcg, Firmware{});
   CHECK(values_of(argv, "-kernel") == std::vector<std::string>{"/boot/vmlinuz"});
   CHECK(values_of(argv, "-initrd") == std::vector<std::string>{"/boot/initrd.img"});
   CHECK(values_of(argv, "-append") == std::vector<std::string>{"console=ttyAMA0 root=/dev/vda2"});
   for (const auto& drive : values_of(argv, "-drive")) CHECK(drive.find("pflash") == std::string::npos);
-  CHECK_THROWS_WITH_AS(qemu_command(direct, kPaths, Accel::tcg, Firmware{}, std::nullopt),
+  CHECK_THROWS_WITH_AS(qemu_command(missing, kPaths, Accel::tcg, Firmware{}),
                        "instance node boots directly but no kernel and initrd were given", Error);
 }
 
