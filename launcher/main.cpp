@@ -1,39 +1,56 @@
-// launch: runs TrustNet's golden images on a host. `launch init` gives every instance of the
-// configured network its identity and seed disk.
+// launch: runs TrustNet's golden images on a host: identities, the ULA bridge, QEMU, health.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/command_line.hpp"
+#include "common/interrupt.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/identity/network_identity.hpp"
+#include "launcher/instance/golden_image.hpp"
+#include "launcher/instance/instance_runtime.hpp"
+#include "launcher/network/host_network.hpp"
+#include "launcher/run/launch_instances.hpp"
+#include "launcher/run/preflight.hpp"
+#include "launcher/run/stop_instances.hpp"
 
 namespace fs = std::filesystem;
 using namespace trustnet;
 using namespace trustnet::launcher;
+using namespace std::chrono;
 
 namespace {
 
-std::string utc_now() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
-}
+std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", floor<seconds>(system_clock::now())); }
 
-int run_init(const fs::path& config_file, bool rotate, bool json) {
-  LaunchConfig config = load_launch_config(config_file);
+int run_init(const LaunchConfig& config, bool rotate, bool json) {
+  std::vector<RecordOutcome> golden;
+  for (const auto& instance : config.instances) golden.push_back(record_golden_image(config.state_dir, instance));
   InitResult result = init_network(config.network(), config.state_dir, {rotate, utc_now()});
   if (json) {
     nlohmann::json out = {{"state", config.state_dir.string()}, {"ca_certificate", result.ca_certificate.string()},
                           {"created", result.created}, {"kept", result.kept}};
     for (const auto& seed : result.seeds) out["seeds"].push_back(seed.string());
+    for (size_t i = 0; i < golden.size(); ++i)
+      out["golden_images"][config.instances[i].identity.name] = {
+          {"image", golden[i].record.image.string()}, {"sha256", golden[i].record.sha256}, {"changed", golden[i].changed}};
     if (result.registry_password) out["registry_password"] = *result.registry_password;
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
   for (const auto& name : result.created) fmt::print("{}: new identity, seed {}\n", name, (config.state_dir / name / "seed.iso").string());
   for (const auto& name : result.kept) fmt::print("{}: identity kept, seed {}\n", name, (config.state_dir / name / "seed.iso").string());
+  for (size_t i = 0; i < golden.size(); ++i)
+    fmt::print("{}: golden image {} sha256 {}{}\n", config.instances[i].identity.name, golden[i].record.image.string(),
+               golden[i].record.sha256, golden[i].changed ? " (changed since the last init)" : "");
   fmt::print("TrustNet CA certificate (trust it in clients): {}\n", result.ca_certificate.string());
   if (result.registry_password)
     fmt::print("registry password of keeper, shown once (kept 0600 in {}): {}\n",
@@ -41,23 +58,223 @@ int run_init(const fs::path& config_file, bool rotate, bool json) {
   return 0;
 }
 
+uid_t owner_uid(const std::string& owner) {
+  if (owner.empty()) {
+    // Under sudo, the taps go to the user who asked, who will run QEMU.
+    if (const char* sudo_uid = std::getenv("SUDO_UID")) return static_cast<uid_t>(std::stoul(sudo_uid));
+    return ::getuid();
+  }
+  if (owner.find_first_not_of("0123456789") == std::string::npos) return static_cast<uid_t>(std::stoul(owner));
+  if (const passwd* user = ::getpwnam(owner.c_str())) return user->pw_uid;
+  throw Error(fmt::format("--owner: no user named '{}'", owner), ExitCode::bad_input);
+}
+
+int run_network(const LaunchConfig& config, const std::string& action, const std::string& owner, bool json) {
+  const NetworkLayout layout = network_layout(config);
+  if (action == "status") {
+    const NetworkState state = network_state(layout);
+    if (json) {
+      auto link = [](const LinkState& l) {
+        return nlohmann::json{{"name", l.name}, {"exists", l.exists}, {"up", l.up}, {"on_bridge", l.on_bridge}, {"has_address", l.has_address}, {"owner", l.owner}};
+      };
+      nlohmann::json out = {{"bridge", link(state.bridge)}, {"address", fmt::format("{}/{}", layout.address, layout.prefix)},
+                            {"complete", state.complete()}, {"taps", nlohmann::json::array()}};
+      for (const auto& tap : state.taps) out["taps"].push_back(link(tap));
+      fmt::print("{}\n", out.dump(2));
+    } else {
+      fmt::print("bridge {}: {}\n", layout.bridge,
+                 !state.bridge.exists ? "missing"
+                                      : fmt::format("{}, {}/{} {}", state.bridge.up ? "up" : "down", layout.address, layout.prefix,
+                                                    state.bridge.has_address ? "present" : "missing"));
+      for (const auto& tap : state.taps)
+        fmt::print("tap {}: {}\n", tap.name,
+                   !tap.exists ? "missing"
+                               : fmt::format("{}, {}, owner uid {}", tap.up ? "up" : "down", tap.on_bridge ? "on the bridge" : "not on the bridge",
+                                             tap.owner));
+    }
+    return state.complete() ? 0 : 3;
+  }
+  if (action == "down")
+    for (const auto& instance : config.instances)
+      if (auto runtime = inspect_runtime(InstancePaths::in(config.state_dir, instance.identity.name)); runtime.state == RunState::running)
+        throw Error(fmt::format("{} is running (pid {}) on the bridge; `launch stop all` first", instance.identity.name, runtime.pid), ExitCode::bad_input);
+  const NetworkChanges changes = action == "up" ? network_up(layout, owner_uid(owner)) : network_down(layout);
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"changes", changes}}.dump(2));
+    return 0;
+  }
+  for (const auto& change : changes) fmt::print("{}\n", change);
+  if (changes.empty()) fmt::print("network already {}; nothing changed\n", action == "up" ? "up" : "down");
+  return 0;
+}
+
+struct StartFlags {
+  bool dry_run = false, json = false, quiet = false;
+  std::string accel = "auto", wait = "up";
+  int timeout = 300;
+};
+
+int run_start(const LaunchConfig& config, const std::string& which, const StartFlags& flags) {
+  const auto instances = select_instances(config, which);
+  LaunchOptions options;
+  if (flags.accel != "auto") options.accel = flags.accel == "kvm" ? Accel::kvm : flags.accel == "hvf" ? Accel::hvf : Accel::tcg;
+  options.wait = flags.wait == "started" ? WaitFor::started : flags.wait == "reachable" ? WaitFor::reachable : WaitFor::up;
+  options.timeout = seconds(flags.timeout);
+  options.quiet = flags.quiet;
+  if (flags.dry_run) {
+    for (const auto& line : launch_plan(config, instances, options)) fmt::print("{}\n", line);
+    return 0;
+  }
+  interrupt::install();
+  const auto rows = launch_instances(config, instances, options);
+  fmt::print("{}", flags.json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
+  return 0;
+}
+
+int run_stop(const LaunchConfig& config, const std::string& which, int timeout, bool json) {
+  const auto stopped = stop_instances(config, select_instances(config, which), seconds(timeout));
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : stopped) {
+    if (json) out.push_back({{"name", s.name}, {"outcome", describe(s.outcome)}, {"seconds", s.outcome.seconds}});
+    else fmt::print("{}: {}\n", s.name, describe(s.outcome));
+  }
+  if (json) fmt::print("{}\n", out.dump(2));
+  return 0;
+}
+
+int run_status(const LaunchConfig& config, const std::string& which, bool json) {
+  const auto rows = instance_status(config, select_instances(config, which), milliseconds(1000));
+  fmt::print("{}", json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
+  return 0;
+}
+
+int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
+  const auto instance = select_instances(config, name).at(0);
+  const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
+  std::ifstream log(paths.serial_log, std::ios::binary);
+  if (!log) throw Error(fmt::format("{} has no console log yet ({}); it has not been started", name, paths.serial_log.string()));
+  interrupt::install();
+  std::string chunk(64 * 1024, '\0');
+  for (;;) {
+    while (log.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || log.gcount() > 0) {
+      std::fwrite(chunk.data(), 1, static_cast<size_t>(log.gcount()), stdout);
+      if (log.eof()) break;
+    }
+    std::fflush(stdout);
+    if (!follow || interrupt::requested() || inspect_runtime(paths).state != RunState::running) return 0;
+    log.clear();
+    std::this_thread::sleep_for(250ms);
+  }
+}
+
+int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, const std::vector<std::string>& extra) {
+  const auto instance = select_instances(config, name).at(0);
+  const fs::path known_hosts = config.state_dir / "network" / "known_hosts";
+  if (!fs::exists(known_hosts)) throw Error(fmt::format("{} is missing; run `launch init` first", known_hosts.string()), ExitCode::bad_input);
+  std::vector<std::string> argv{"ssh", "-o", "UserKnownHostsFile=" + known_hosts.string(), "-o", "StrictHostKeyChecking=yes"};
+  if (ipv4) {
+    auto forward = std::find_if(instance.forwards.begin(), instance.forwards.end(), [](const PortForward& f) { return f.guest == 22; });
+    if (forward == instance.forwards.end()) throw Error(fmt::format("{} forwards no host port to its SSH port 22", name), ExitCode::bad_input);
+    argv.insert(argv.end(), {"-o", "HostKeyAlias=" + instance.identity.address, "-p", std::to_string(forward->host), instance.user + "@127.0.0.1"});
+  } else {
+    argv.push_back(instance.user + "@" + instance.identity.address);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  std::vector<char*> args;
+  for (auto& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  ::execvp("ssh", args.data());
+  throw Error(fmt::format("cannot run ssh: {}; install openssh-client", std::strerror(errno)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"launch: run TrustNet golden images on this host.\n"
-               "  launch init [--rotate]   give every configured instance its identity and seed disk",
+               "  launch init                  identities, seed disks, golden image digests\n"
+               "  launch network up|down|status  the ULA bridge and one tap per instance (needs CAP_NET_ADMIN)\n"
+               "  launch all | NAME            start instances and wait until they answer\n"
+               "  launch stop all|NAME         power them off\n"
+               "  launch status [all|NAME]     state, pid, uptime and what answers\n"
+               "  launch logs NAME             the serial console\n"
+               "  launch ssh NAME              log in as the operator",
                "launch"};
   app.set_version_flag("--version", std::string("launch ") + TRUSTNET_VERSION);
-  app.require_subcommand(1);
   fs::path config_file = "launcher/trustnet.yaml";
-  app.add_option("--config", config_file, "launcher configuration")->capture_default_str();
+  auto add_config = [&](CLI::App& command) { command.add_option("--config", config_file, "launcher configuration")->capture_default_str(); };
+  add_config(app);
 
-  CLI::App* init = app.add_subcommand("init", "create the identities (keys, genesis, CA, certificates, credentials) and seed disks; "
-                                              "existing identities are kept");
-  bool rotate = false, json = false;
+  std::string which;
+  StartFlags start;
+  app.add_option("instances", which, "all, or the name of one instance to start");
+  app.add_flag("--dry-run", start.dry_run, "print the commands that would run, and run none");
+  app.add_option("--accel", start.accel, "QEMU acceleration: auto (KVM on aarch64 Linux, HVF on Apple silicon, else TCG), kvm, hvf, tcg")
+      ->check(CLI::IsMember({"auto", "kvm", "hvf", "tcg"}))->capture_default_str();
+  app.add_option("--wait", start.wait, "wait until instances are up (SSH and service answer), reachable (ping or any service), or started")
+      ->check(CLI::IsMember({"up", "reachable", "started"}))->capture_default_str();
+  app.add_option("--timeout", start.timeout, "seconds to wait")->check(CLI::Range(1, 86400))->capture_default_str();
+  app.add_flag("--json", start.json, "print the final table as JSON");
+  app.add_flag("-q,--quiet", start.quiet, "print errors and the final table only");
+
+  CLI::App* init = app.add_subcommand("init", "create the identities (keys, genesis, CA, certificates, credentials) and seed disks, "
+                                              "and record each golden image's SHA-256; existing identities are kept");
+  bool rotate = false, init_json = false;
   init->add_flag("--rotate", rotate, "make new identities for every instance, the CA and the registry password");
-  init->add_flag("--json", json, "print the outcome as JSON");
-  init->add_option("--config", config_file, "launcher configuration")->capture_default_str();
+  init->add_flag("--json", init_json, "print the outcome as JSON");
+  add_config(*init);
 
-  return run_command_line(app, argc, argv, "launch", [&] { return run_init(config_file, rotate, json); });
+  CLI::App* network = app.add_subcommand("network", "create, remove or show the bridge, its address and the instances' taps");
+  std::string network_action, owner;
+  bool network_json = false;
+  network->add_option("action", network_action, "up, down or status")->required()->check(CLI::IsMember({"up", "down", "status"}));
+  network->add_option("--owner", owner, "user (name or uid) who may open the taps, that is who runs QEMU (default: the sudo user, else you)");
+  network->add_flag("--json", network_json, "print the outcome as JSON");
+  add_config(*network);
+
+  CLI::App* stop = app.add_subcommand("stop", "power instances off: ACPI power-down, then SIGTERM, then SIGKILL; disks stay");
+  std::string stop_which;
+  int stop_timeout = 60;
+  bool stop_json = false;
+  stop->add_option("instances", stop_which, "all, or an instance name")->required();
+  stop->add_option("--timeout", stop_timeout, "seconds to wait for the guest to power off before SIGTERM")->check(CLI::Range(0, 3600))->capture_default_str();
+  stop->add_flag("--json", stop_json, "print the outcome as JSON");
+  add_config(*stop);
+
+  CLI::App* status = app.add_subcommand("status", "show each instance's state, pid, uptime and what answers");
+  std::string status_which = "all";
+  bool status_json_flag = false;
+  status->add_option("instances", status_which, "all, or an instance name")->capture_default_str();
+  status->add_flag("--json", status_json_flag, "machine-readable output");
+  add_config(*status);
+
+  CLI::App* logs = app.add_subcommand("logs", "print an instance's serial console log");
+  std::string logs_name;
+  bool follow = false;
+  logs->add_option("name", logs_name, "instance name")->required();
+  logs->add_flag("-f,--follow", follow, "keep printing while the instance runs");
+  add_config(*logs);
+
+  CLI::App* ssh = app.add_subcommand("ssh", "log in to an instance as its operator, checking the host key made by init");
+  std::string ssh_name;
+  bool ipv4 = false;
+  std::vector<std::string> ssh_args;
+  ssh->add_option("name", ssh_name, "instance name")->required();
+  ssh->add_flag("--ipv4", ipv4, "go through the forwarded port on 127.0.0.1 instead of the ULA address");
+  ssh->add_option("command", ssh_args, "command to run remotely (after --)");
+  add_config(*ssh);
+
+  return run_command_line(app, argc, argv, "launch", [&] {
+    if (which.empty() && !*init && !*network && !*stop && !*status && !*logs && !*ssh) {
+      fmt::print(stderr, "launch: name what to start (all or an instance) or a command; see launch --help\n");
+      return 2;
+    }
+    const LaunchConfig config = load_launch_config(config_file);
+    if (*init) return run_init(config, rotate, init_json);
+    if (*network) return run_network(config, network_action, owner, network_json);
+    if (*stop) return run_stop(config, stop_which, stop_timeout, stop_json);
+    if (*status) return run_status(config, status_which, status_json_flag);
+    if (*logs) return run_logs(config, logs_name, follow);
+    if (*ssh) return run_ssh(config, ssh_name, ipv4, ssh_args);
+    return run_start(config, which, start);
+  });
 }

@@ -169,6 +169,7 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
   write_file_atomically(genesis_file, genesis);
 
   json summary = {{"chain_id", network.chain_id}, {"instances", json::array()}};
+  std::string known_hosts;
   for (size_t i = 0; i < network.instances.size(); ++i) {
     const InstanceDefinition& instance = network.instances[i];
     const InstanceKeys& k = keys[i];
@@ -202,12 +203,16 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
       seed.files.push_back({"/etc/trustnet-registry/tls/registry.key", k.tls_key, 0600});
       entry["role"] = "registry";
     }
+    // `launch ssh` checks the host key it made instead of trusting the first one offered.
+    known_hosts += fmt::format("{},{},{}.{} {}", instance.address, instance.hostname, instance.hostname, network.domain,
+                               openssh_public_key(k.ssh_host, "root@" + instance.hostname));
     const fs::path iso = state_dir / instance.name / "seed.iso";
     write_seed_iso(iso, seed);
     result.seeds.push_back(iso);
     summary["instances"].push_back(entry);
   }
   write_file_atomically(shared / "instances.json", summary.dump(2) + "\n");
+  write_file_atomically(shared / "known_hosts", known_hosts);
   return result;
 }
 

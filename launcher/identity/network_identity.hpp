@@ -7,6 +7,7 @@
 //   network/genesis.json               the chain's genesis, all validators
 //   network/registry-password (0600)   the registry operator's password
 //   network/instances.json             chain id and each instance's node ID and address
+//   network/known_hosts                every instance's SSH host key, for `launch ssh`
 //   NAME/keys.json (0600)              the instance's private material, the source of truth
 //   NAME/seed.iso (0600)               its seed disk (see seed_disk.hpp)
 #include <filesystem>

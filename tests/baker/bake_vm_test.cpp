@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 #include <regex>
 
+#include "baked_images.hpp"
 #include "../support/background_process.hpp"
 #include "../support/http_server.hpp"
 #include "../support/tar_files.hpp"
@@ -68,14 +69,7 @@ std::vector<std::string> bake_args(const std::string& name, const fs::path& over
           "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--accel", "tcg"};
 }
 
-struct Baked {
-  std::string base_sha256_before, base_sha256_after;
-  fs::perms base_perms_after;
-  fs::path out, cache;
-  fs::path node_override, registry_override;  // local inputs, for the single bakes of the other tests
-  ProcessResult all;
-  std::vector<std::string> server_log;  // what `bake all` asked the HTTP server for
-};
+using test::Baked;
 
 // A recipe folder of the test's own: each recipe includes the real one and replaces its inputs.
 fs::path test_recipes(const std::string& node_inputs, const std::string& registry_inputs) {
@@ -86,8 +80,8 @@ fs::path test_recipes(const std::string& node_inputs, const std::string& registr
   return dir;
 }
 
-const Baked& baked() {
-  static const Baked result = [] {
+Baked bake_both() {
+  return [] {
     Baked b;
     fs::remove_all(run_dir());
     write(run_dir() / "inputs/operator.pub", test::operator_key + "\n");
@@ -116,8 +110,9 @@ const Baked& baked() {
     b.base_perms_after = fs::status(good_base()).permissions();
     return b;
   }();
-  return result;
 }
+
+const Baked& baked() { return test::baked_images(); }
 
 void check_entry(GuestSession& g, const std::string& path, uint32_t mode, uint32_t uid, uint32_t gid) {
   CAPTURE(path);
@@ -213,6 +208,11 @@ void check_no_private_key(GuestSession& g, const fs::path& tarball) {
 }
 
 }  // namespace
+
+const Baked& test::baked_images() {
+  static const Baked result = bake_both();
+  return result;
+}
 
 TEST_CASE("bake all bakes both recipes in parallel from the fixture base; the base is untouched") {
   const Baked& b = baked();

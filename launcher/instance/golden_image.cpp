@@ -1,0 +1,69 @@
+#include "launcher/instance/golden_image.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/sha256.hpp"
+#include "common/text_file.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path golden_record_file(const fs::path& state_dir, const std::string& name) { return state_dir / name / "golden.json"; }
+
+namespace {
+
+std::optional<GoldenRecord> read_record(const fs::path& file) {
+  if (!fs::exists(file)) return std::nullopt;
+  try {
+    json j = json::parse(read_text_file(file));
+    return GoldenRecord{j.at("image").get<std::string>(), j.at("sha256").get<std::string>(), j.at("size").get<uint64_t>()};
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{} is damaged ({}); run `launch init` again", file.string(), e.what()));
+  }
+}
+
+void require_image(const InstanceConfig& instance) {
+  if (!fs::is_regular_file(instance.image))
+    throw Error(instance.where, fmt::format("image {} of instance {} does not exist; bake it or fix instances.{}.image",
+                                            instance.image.string(), instance.identity.name, instance.identity.name));
+}
+
+}  // namespace
+
+RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance) {
+  require_image(instance);
+  const fs::path file = golden_record_file(state_dir, instance.identity.name);
+  const auto before = read_record(file);
+  GoldenRecord record{fs::absolute(instance.image).lexically_normal(), sha256_file(instance.image), fs::file_size(instance.image)};
+  fs::create_directories(file.parent_path());
+  json j = {{"image", record.image.string()}, {"sha256", record.sha256}, {"size", record.size}};
+  write_file_atomically(file, j.dump(2) + "\n");
+  return {record, before && (before->sha256 != record.sha256 || before->image != record.image)};
+}
+
+GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig& instance) {
+  const std::string& name = instance.identity.name;
+  require_image(instance);
+  const fs::path file = golden_record_file(state_dir, name);
+  const auto record = read_record(file);
+  if (!record) throw Error(fmt::format("{}: no golden image was recorded for it; run `launch init` first", name), ExitCode::bad_input);
+  const fs::path image = fs::absolute(instance.image).lexically_normal();
+  if (record->image != image)
+    throw Error(fmt::format("{}: the configuration names image {}, but init recorded {}; run `launch init` to accept it", name,
+                            image.string(), record->image.string()),
+                ExitCode::bad_input);
+  const std::string actual = sha256_file(image);
+  if (actual != record->sha256)
+    throw Error(fmt::format("{}: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
+                            "(run init again only if the new image is the one you meant)",
+                            name, image.string(), actual, record->sha256),
+                ExitCode::bad_input);
+  return *record;
+}
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,78 @@
+#include "launcher/instance/instance_disk.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "common/text_file.hpp"
+#include "common/validators.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+uint64_t virtual_size(const fs::path& image) {
+  const std::string info = run_checked({"qemu-img", "info", "--output=json", "-U", image.string()});
+  return json::parse(info).at("virtual-size").get<uint64_t>();
+}
+
+// The golden image a disk was made from, kept beside it: an overlay on a different backing
+// image would read as garbage.
+fs::path disk_record(const InstancePaths& paths) { return paths.disk.parent_path() / "disk.json"; }
+
+}  // namespace
+
+std::vector<std::string> overlay_command(const fs::path& golden, const fs::path& disk, uint64_t size) {
+  return {"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", golden.string(), disk.string(), std::to_string(size)};
+}
+
+std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths, const GoldenRecord& golden,
+                                               const Firmware& firmware) {
+  const std::string& name = instance.identity.name;
+  std::vector<std::string> done;
+  fs::create_directories(paths.disk.parent_path());
+  if (fs::exists(paths.disk)) {
+    std::string made_from;
+    try {
+      made_from = json::parse(read_text_file(disk_record(paths))).at("golden_sha256").get<std::string>();
+    } catch (const std::exception&) {
+      throw Error(fmt::format("{}: {} has no readable {}; remove the disk to start from the golden image again", name,
+                              paths.disk.string(), disk_record(paths).string()));
+    }
+    if (made_from != golden.sha256)
+      throw Error(fmt::format("{}: disk {} was made from golden image {}, not the recorded {}; remove it to start from the new image "
+                              "(its data is lost), or run `launch init` with the old image",
+                              name, paths.disk.string(), made_from.substr(0, 12), golden.sha256.substr(0, 12)));
+    if (virtual_size(paths.disk) < instance.disk_size) {
+      run_checked({"qemu-img", "resize", "-f", "qcow2", paths.disk.string(), std::to_string(instance.disk_size)});
+      done.push_back(fmt::format("grew disk to {}", format_size(instance.disk_size)));
+    }
+  } else {
+    const uint64_t golden_size = virtual_size(golden.image);
+    if (instance.disk_size < golden_size)
+      throw Error(instance.where, fmt::format("disk {} of {} is smaller than its golden image ({})", format_size(instance.disk_size), name,
+                                              format_size(golden_size)));
+    TemporaryPath temporary(paths.disk);
+    run_checked(overlay_command(golden.image, temporary.path(), instance.disk_size));
+    write_file_atomically(disk_record(paths), json{{"golden_sha256", golden.sha256}, {"golden_image", golden.image.string()}}.dump(2) + "\n");
+    temporary.commit();
+    done.push_back(fmt::format("created disk {} ({}) on {}", paths.disk.string(), format_size(instance.disk_size), golden.image.string()));
+  }
+  if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars)) {
+    if (!fs::is_regular_file(firmware.vars_template))
+      throw Error(fmt::format("UEFI variable store {} is missing; install qemu-efi-aarch64", firmware.vars_template.string()));
+    TemporaryPath temporary(paths.efi_vars);
+    fs::copy_file(firmware.vars_template, temporary.path());
+    fs::permissions(temporary.path(), fs::perms(0644));
+    temporary.commit();
+    done.push_back("copied the UEFI variable store");
+  }
+  return done;
+}
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,37 @@
+#include "launcher/run/boot_display.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace trustnet::launcher {
+
+BootDisplay::BootDisplay(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
+
+void BootDisplay::update(const std::vector<HealthRow>& rows, double elapsed) {
+  if (quiet_) return;
+  last_phase_.resize(rows.size());
+  if (!terminal_) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const std::string phase = phase_name(rows[i].phase);
+      if (phase == last_phase_[i]) continue;
+      last_phase_[i] = phase;
+      std::string answered;
+      for (const auto& what : rows[i].answered) answered += (answered.empty() ? "" : ",") + what;
+      fmt::print(stderr, "launch {}: {}{} after {:.1f} s\n", rows[i].name, phase, answered.empty() ? "" : " (" + answered + ")", elapsed);
+    }
+    return;
+  }
+  std::string frame = drawn_lines_ ? fmt::format("\x1b[{}F", drawn_lines_) : "";
+  for (const auto& row : rows) {
+    std::string answered;
+    for (const auto& what : row.answered) answered += (answered.empty() ? "" : ",") + what;
+    frame += fmt::format("\x1b[2K  {:<16} {:<10} {:>6.1f} s  {}\n", row.name, phase_name(row.phase), elapsed, answered);
+  }
+  drawn_lines_ = rows.size();
+  fmt::print(stderr, "{}", frame);
+  std::fflush(stderr);
+}
+
+void BootDisplay::finish() { drawn_lines_ = 0; }
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,36 @@
+#pragma once
+// `launch all|NAME`: verify each golden image, prepare each instance's disk, start the QEMUs in
+// parallel, then wait until every instance answers, with a live display on stderr.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "launcher/config/launch_config.hpp"
+#include "launcher/health/instance_health.hpp"
+#include "launcher/qemu/qemu_command.hpp"
+
+namespace trustnet::launcher {
+
+enum class WaitFor { started, reachable, up };
+
+struct LaunchOptions {
+  std::optional<Accel> accel;
+  WaitFor wait = WaitFor::up;
+  std::chrono::seconds timeout{300};
+  Firmware firmware;
+  bool quiet = false;
+};
+
+// The commands that `launch` would run, one shell-quoted line each, without running any.
+std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options);
+
+// Starts the instances and waits; returns the final rows. Throws when one cannot start, exits
+// while booting, or does not reach `options.wait` in time (the instances that run stay running).
+std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options);
+
+// One probe round for each instance, as `launch status` shows them.
+std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                       std::chrono::milliseconds probe_timeout);
+
+}  // namespace trustnet::launcher

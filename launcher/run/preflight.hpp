@@ -1,0 +1,28 @@
+#pragma once
+// Checks made before any instance starts, so that a start either begins for every selected
+// instance or fails with one line naming what is wrong: QEMU installed, no instance already
+// running, identities made by `launch init`, forwarded ports free, bridge and taps in place.
+#include <string>
+#include <vector>
+
+#include "launcher/config/launch_config.hpp"
+#include "launcher/qemu/qemu_command.hpp"
+
+namespace trustnet::launcher {
+
+// The instances named on the command line: "all" or one name.
+std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which);
+
+// The facts of this host that choose the accelerator.
+HostFacts this_host();
+
+// This host and the state folder: throws the first problem found; stale pid files of dead
+// processes are removed on the way and reported in the returned notes.
+std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
+// The bridge and the instances' taps, made by `launch network up`.
+void preflight_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
+
+// True when nothing listens on (and nothing else holds) 127.0.0.1:port.
+bool loopback_port_free(int port);
+
+}  // namespace trustnet::launcher

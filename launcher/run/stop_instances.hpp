@@ -1,0 +1,21 @@
+#pragma once
+// `launch stop all|NAME`: every selected instance in parallel, each by ACPI power-down, then
+// SIGTERM, then SIGKILL. The instance disks stay.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "launcher/config/launch_config.hpp"
+#include "launcher/qemu/qemu_process.hpp"
+
+namespace trustnet::launcher {
+
+struct StoppedInstance {
+  std::string name;
+  StopOutcome outcome;
+};
+
+std::vector<StoppedInstance> stop_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                            std::chrono::milliseconds power_down_timeout);
+
+}  // namespace trustnet::launcher
