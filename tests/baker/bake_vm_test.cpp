@@ -214,7 +214,7 @@ const Baked& test::baked_images() {
   return result;
 }
 
-TEST_CASE("bake all bakes both recipes in parallel from the fixture base; the base is untouched") {
+TEST_CASE("bake all bakes both recipes in parallel from the fixture base, the base is untouched") {
   const Baked& b = baked();
   INFO(b.all.err);
   REQUIRE(b.all.exit_status == 0);

@@ -2,12 +2,21 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <regex>
 
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
+#include "../support/text_lines.hpp"
 #include "common/process.hpp"
+#include "common/sha256.hpp"
+#include "common/unique_fd.hpp"
 #include "common/text_file.hpp"
+#include "launcher/run/preflight.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -19,11 +28,28 @@ ProcessResult launch(std::vector<std::string> args) {
   return run_process(args);
 }
 
-// The default configuration with its state folder moved into the test's folder.
+// The default configuration with its state folder and golden images (small empty qcow2 files)
+// moved into the test's folder.
 fs::path config_in(const test::TempDir& dir) {
   std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
   text = std::regex_replace(text, std::regex("state: ~/vms"), "state: " + (dir / "vms").string());
+  text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
+  fs::create_directories(dir / "out");
+  for (const char* name : {"node", "registry"})
+    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
   return dir.write("trustnet.yaml", text);
+}
+
+// The config with every instance's forwarded host ports moved to free ones (tests run in parallel).
+fs::path with_ports(const test::TempDir& dir, const fs::path& config, int first) {
+  std::string text = read_text_file(config);
+  for (const char* port : {"3222", "3223", "8053"}) text = std::regex_replace(text, std::regex("host: " + std::string(port)), "host: " + std::to_string(first++));
+  return dir.write("ports.yaml", text);
+}
+
+int free_port() {
+  for (int port = 20000 + ::getpid() % 20000;; ++port)
+    if (launcher::loopback_port_free(port) && launcher::loopback_port_free(port + 1) && launcher::loopback_port_free(port + 2)) return port;
 }
 
 }  // namespace
@@ -59,4 +85,112 @@ TEST_CASE("launch answers --help, and a bad configuration gets one file:line:col
   CHECK(r.exit_status == 2);
   CHECK(r.err == bad.string() + ":3:3: unknown key 'color' in network (expected one of: chain_id, domain)\n");
   CHECK(launch({"init", "--config", (dir / "missing.yaml").string()}).exit_status == 2);
+}
+
+TEST_CASE("launch init records each golden image's digest, and refuses a missing image") {
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  ProcessResult init = launch({"init", "--config", config.string(), "--json"});
+  REQUIRE(init.exit_status == 0);
+  const auto outcome = nlohmann::json::parse(init.out);
+  CHECK(outcome["golden_images"]["node"]["sha256"] == sha256_file(dir / "out/node.qcow2"));
+  CHECK(outcome["golden_images"]["node"]["changed"] == false);
+  const auto record = nlohmann::json::parse(read_text_file(dir / "vms/node/golden.json"));
+  CHECK(record["image"] == (dir / "out/node.qcow2").string());
+  CHECK(read_text_file(dir / "vms/network/known_hosts").find("fd10:1234::1,trustnet-node,trustnet-node.trustnet.local ssh-ed25519 ") == 0);
+
+  fs::remove(dir / "out/registry.qcow2");
+  ProcessResult missing = launch({"init", "--config", config.string()});
+  CHECK(missing.exit_status == 2);
+  CHECK(missing.err == config.string() + ":25:3: image " + (dir / "out/registry.qcow2").string() +
+                           " of instance registry does not exist; bake it or fix instances.registry.image\n");
+}
+
+TEST_CASE("launch all refuses, before starting anything: a changed or missing golden image, a busy port, no bridge, no QEMU") {
+  test::TempDir dir;
+  const fs::path config = with_ports(dir, config_in(dir), free_port());
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  auto start = [&](const std::string& which) { return launch({which, "--config", config.string(), "--timeout", "5"}); };
+
+  // The bridge of the default configuration does not exist on this host.
+  ProcessResult no_bridge = start("all");
+  CHECK(no_bridge.exit_status == 1);
+  CHECK(no_bridge.err == "launch: bridge trustnet0 does not exist; run `sudo launch network up` first\n");
+
+  // An image that changed since init is refused, naming both digests.
+  const std::string recorded = sha256_file(dir / "out/node.qcow2");
+  run_checked({"qemu-img", "resize", "-q", (dir / "out/node.qcow2").string(), "2G"});
+  ProcessResult changed = start("node");
+  CHECK(changed.exit_status == 2);
+  CHECK(changed.err == fmt::format("launch: node: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
+                                   "(run init again only if the new image is the one you meant)\n",
+                                   (dir / "out/node.qcow2").string(), sha256_file(dir / "out/node.qcow2"), recorded));
+  fs::remove(dir / "out/node.qcow2");
+  ProcessResult missing = start("node");
+  CHECK(missing.exit_status == 2);
+  CHECK(missing.err.find("image " + (dir / "out/node.qcow2").string() + " of instance node does not exist") != std::string::npos);
+
+  // A forwarded port held by another program.
+  const int busy_port = std::stoi(std::regex_replace(read_text_file(config), std::regex("(.|\n)*host: ([0-9]+), guest: 8053(.|\n)*"), "$2"));
+  UniqueFd holder(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(busy_port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(holder.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  REQUIRE(::listen(holder.get(), 1) == 0);
+  ProcessResult busy = start("registry");
+  CHECK(busy.exit_status == 1);
+  CHECK(busy.err == fmt::format("launch: registry: port 127.0.0.1:{} (forwarded to guest port 8053) is already in use by another program\n", busy_port));
+
+  ProcessResult no_qemu = run_process({"/usr/bin/env", "PATH=/nonexistent", TRUSTNET_LAUNCH_BINARY, "all", "--config", config.string()});
+  CHECK(no_qemu.exit_status == 1);
+  CHECK(no_qemu.err == "launch: qemu-system-aarch64 is not installed (not found in PATH); install Debian's qemu-system-arm and qemu-utils\n");
+
+  ProcessResult unknown = launch({"stop", "validator", "--config", config.string()});
+  CHECK(unknown.exit_status == 2);
+  CHECK(unknown.err == "launch: " + config.string() + " has no instance 'validator' (it has: node, registry, or all)\n");
+  // Nothing was started or made on the way.
+  CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
+  CHECK_FALSE(fs::exists(dir / "vms/registry/qemu.pid"));
+}
+
+TEST_CASE("launch all --dry-run prints every command it would run and runs none") {
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  ProcessResult plan = launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()});
+  REQUIRE(plan.exit_status == 0);
+  const auto lines = test::lines_starting(plan.out, "");
+  REQUIRE(lines.size() == 8);
+  CHECK(lines[0] == "# node: verify sha256 of " + (dir / "out/node.qcow2").string() + " against " + (dir / "vms/node/golden.json").string());
+  CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200", (dir / "out/node.qcow2").string(),
+                                (dir / "vms/node/disk.qcow2").string()));
+  CHECK(lines[2] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
+  CHECK(lines[3].rfind("qemu-system-aarch64 -name node,process=trustnet-node ", 0) == 0);
+  CHECK(lines[3].find(" -accel tcg,thread=multi ") != std::string::npos);
+  CHECK(lines[7].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
+  CHECK_FALSE(fs::exists(dir / "vms/node/efivars.fd"));
+}
+
+TEST_CASE("every launch subcommand answers --help, and launch without a command says what to do") {
+  for (const char* command : {"init", "network", "stop", "status", "logs", "ssh"}) {
+    ProcessResult help = launch({command, "--help"});
+    CHECK_MESSAGE(help.exit_status == 0, command);
+    CHECK_MESSAGE(help.out.find("--config") != std::string::npos, command);
+  }
+  ProcessResult bare = launch({});
+  CHECK(bare.exit_status == 2);
+  CHECK(bare.err == "launch: name what to start (all or an instance) or a command; see launch --help\n");
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  ProcessResult no_log = launch({"logs", "node", "--config", config.string()});
+  CHECK(no_log.exit_status == 1);
+  CHECK(no_log.err == "launch: node has no console log yet (" + (dir / "vms/node/serial.log").string() + "); it has not been started\n");
+  ProcessResult status = launch({"status", "--config", config.string()});
+  CHECK(status.exit_status == 0);
+  CHECK(status.out == "NAME      ADDRESS       PID  STATE    UPTIME  ANSWERED\n"
+                      "node      fd10:1234::1  -    stopped  -       -\n"
+                      "registry  fd10:1234::2  -    stopped  -       -\n");
 }

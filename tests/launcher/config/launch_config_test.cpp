@@ -73,7 +73,7 @@ TEST_CASE("the default launcher configuration describes both appliances on the U
   CHECK(registry.user == "keeper");
 }
 
-TEST_CASE("direct boot takes kernel and initrd beside the configuration and a command line; UEFI refuses them") {
+TEST_CASE("direct boot takes kernel and initrd beside the configuration and a command line, UEFI refuses them") {
   test::TempDir dir;
   const auto config = load_launch_config(
       dir.write("launch.yaml", kValid + "    boot: direct\n    kernel: boot/vmlinuz\n    initrd: /srv/initrd.gz\n    user: ops\n"));
@@ -83,7 +83,7 @@ TEST_CASE("direct boot takes kernel and initrd beside the configuration and a co
   CHECK(node.initrd == "/srv/initrd.gz");
   CHECK(node.append == "console=ttyAMA0");
   CHECK(node.user == "ops");
-  CHECK(error_of(kValid + "    boot: direct\n    initrd: i\n").find("8:3: missing required key 'kernel' in instances.node") == 0);
+  CHECK(error_of(kValid + "    boot: direct\n    initrd: i\n").find("9:5: missing required key 'kernel' in instances.node") == 0);
   CHECK(error_of(kValid + "    kernel: vmlinuz\n") == "18:13: kernel applies only to boot: direct");
 }
 

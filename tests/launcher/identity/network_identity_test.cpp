@@ -98,7 +98,7 @@ TEST_CASE("a 4-validator network gets 4 node seeds and a registry seed, one gene
   CHECK(read_text_file(state / "network/genesis.json").find("priv_key") == std::string::npos);
 }
 
-TEST_CASE("running init again keeps every identity and the password; --rotate makes new ones") {
+TEST_CASE("running init again keeps every identity and the password, --rotate makes new ones") {
   test::TempDir dir;
   const fs::path state = dir / "vms";
   InitResult first = init_network(four_validators(), state, kOptions);
@@ -123,7 +123,7 @@ TEST_CASE("running init again keeps every identity and the password; --rotate ma
   CHECK(json::parse(read_text_file(state / "network/genesis.json"))["genesis_time"] == "2030-01-01T00:00:00Z");
 }
 
-TEST_CASE("a changed validator set is a new chain: refused without --rotate; bad definitions are refused") {
+TEST_CASE("a changed validator set is a new chain: refused without --rotate, bad definitions are refused") {
   test::TempDir dir;
   const fs::path state = dir / "vms";
   init_network(four_validators(), state, kOptions);

@@ -68,7 +68,7 @@ TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk
   CHECK_FALSE(has(argv, "-kernel"));
 }
 
-TEST_CASE("KVM uses the host CPU; direct boot takes kernel, initrd and command line instead of firmware") {
+TEST_CASE("KVM uses the host CPU, direct boot takes kernel, initrd and command line instead of firmware") {
   const auto kvm = qemu_command(node(), kPaths, Accel::kvm, Firmware{});
   CHECK(values_of(kvm, "-accel") == std::vector<std::string>{"kvm"});
   CHECK(values_of(kvm, "-cpu") == std::vector<std::string>{"host"});

@@ -1,0 +1,107 @@
+#include "launcher/health/instance_health.hpp"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "../../support/http_server.hpp"
+#include "../../support/temp_dir.hpp"
+#include "common/unique_fd.hpp"
+#include "launcher/health/health_probe.hpp"
+#include "launcher/identity/tls_certificates.hpp"
+
+using namespace trustnet;
+using namespace trustnet::launcher;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A one-connection TCP server on [::1] that sends `greeting` and closes.
+class GreetingServer {
+ public:
+  explicit GreetingServer(std::string greeting) : greeting_(std::move(greeting)) {
+    fd_ = UniqueFd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_addr = in6addr_loopback;
+    REQUIRE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+    socklen_t size = sizeof(address);
+    REQUIRE(::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &size) == 0);
+    port_ = ntohs(address.sin6_port);
+    REQUIRE(::listen(fd_.get(), 1) == 0);
+    thread_ = std::thread([this] {
+      UniqueFd client(::accept(fd_.get(), nullptr, nullptr));
+      if (client.valid()) (void)!::send(client.get(), greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
+    });
+  }
+  ~GreetingServer() { thread_.join(); }
+  int port() const { return port_; }
+
+ private:
+  std::string greeting_;
+  UniqueFd fd_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("the SSH probe reads the banner of an SSH server and nothing from other servers or closed ports") {
+  {
+    GreetingServer ssh("SSH-2.0-OpenSSH_9.9\r\n");
+    CHECK(ssh_banner("::1", ssh.port(), 2s) == std::optional<std::string>("SSH-2.0-OpenSSH_9.9"));
+  }
+  {
+    GreetingServer http("HTTP/1.1 400 Bad Request\r\n\r\n");
+    CHECK_FALSE(ssh_banner("::1", http.port(), 2s).has_value());
+  }
+  int closed = 0;
+  {
+    GreetingServer gone("");  // learn a free port, then let it close
+    closed = gone.port();
+    CHECK_FALSE(ssh_banner("::1", gone.port(), 2s).has_value());
+  }
+  CHECK_FALSE(ssh_banner("::1", closed, 500ms).has_value());
+  CHECK_FALSE(ssh_banner("not-an-address", 22, 500ms).has_value());
+}
+
+TEST_CASE("ping6 gets an echo reply from a live address and refuses what is not an address") {
+  CHECK(ping6("::1", 2s));
+  CHECK_FALSE(ping6("garbage", 300ms));
+}
+
+TEST_CASE("the HTTPS probe wants a 200 from a server whose certificate the TrustNet CA signed") {
+  test::TempDir dir;
+  PemPair ca = create_certificate_authority("TrustNet CA test", 30);
+  PemPair server_cert = issue_server_certificate(ca, {"trustnet-node", {"trustnet-node"}, {"127.0.0.1"}}, 30);
+  const auto ca_file = dir.write("ca.pem", ca.certificate);
+  const auto other_ca = dir.write("other.pem", create_certificate_authority("Other CA", 30).certificate);
+  dir.write("www/status", "{}\n");
+  test::HttpServer server(dir / "www", dir / "nginx", test::TlsFiles{dir.write("c.pem", server_cert.certificate), dir.write("k.pem", server_cert.private_key)});
+  CHECK(https_ok(server.https_url("/files/status"), ca_file, 5s));
+  CHECK_FALSE(https_ok(server.https_url("/files/missing"), ca_file, 5s));   // 404
+  CHECK_FALSE(https_ok(server.https_url("/files/status"), other_ca, 5s));  // untrusted certificate
+  CHECK_FALSE(https_ok(server.url("/files/status"), ca_file, 5s));         // plain HTTP is not accepted
+  CHECK(service_url(Role::node, "fd10:1234::1") == "https://[fd10:1234::1]:26657/status");
+  CHECK(service_url(Role::registry, "fd10:1234::2") == "https://[fd10:1234::2]:8053/health");
+}
+
+TEST_CASE("the status table and JSON show name, address, pid, state, uptime and what answered") {
+  std::vector<HealthRow> rows{{"node", "fd10:1234::1", 4242, Phase::up, 3725, {"ping", "ssh", "rpc"}},
+                              {"registry", "fd10:1234::2", 0, Phase::stopped, 0, {}}};
+  CHECK(render_status_table(rows) ==
+        "NAME      ADDRESS       PID   STATE    UPTIME  ANSWERED\n"
+        "node      fd10:1234::1  4242  up       1h02m   ping,ssh,rpc\n"
+        "registry  fd10:1234::2  -     stopped  -       -\n");
+  const auto json = status_json(rows);
+  CHECK(json[0]["pid"] == 4242);
+  CHECK(json[0]["uptime_seconds"] == 3725);
+  CHECK(json[0]["answered"] == nlohmann::json::array({"ping", "ssh", "rpc"}));
+  CHECK(json[1]["pid"].is_null());
+  CHECK(json[1]["state"] == "stopped");
+  CHECK(format_uptime(59) == "59s");
+  CHECK(format_uptime(61) == "1m01s");
+  CHECK(format_uptime(2 * 86400 + 7200) == "2d02h");
+}

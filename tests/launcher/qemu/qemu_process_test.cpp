@@ -1,0 +1,67 @@
+// A real, paused qemu-system-aarch64 (no guest code runs): start through the daemonizing path,
+// QMP, and the stop sequence down to SIGTERM.
+#include "launcher/qemu/qemu_process.hpp"
+
+#include <doctest/doctest.h>
+
+#include "../../support/temp_dir.hpp"
+#include "common/error.hpp"
+#include "launcher/instance/instance_runtime.hpp"
+#include "launcher/qemu/qmp_client.hpp"
+
+using namespace trustnet;
+using namespace trustnet::launcher;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> paused_qemu(const InstancePaths& paths) {
+  return {"qemu-system-aarch64", "-M", "virt", "-S", "-nodefaults", "-display", "none", "-m", "64M",
+          "-serial", "file:" + paths.serial_log.string(),
+          "-qmp", "unix:" + paths.qmp_socket.string() + ",server=on,wait=off", "-pidfile", paths.pid_file.string(), "-daemonize"};
+}
+
+}  // namespace
+
+TEST_CASE("QEMU started by the launcher daemonizes, answers QMP, and is stopped with SIGTERM when the guest ignores power-down") {
+  test::TempDir dir;
+  const InstancePaths paths = InstancePaths::in(dir.path(), "paused");
+  std::filesystem::create_directories(paths.pid_file.parent_path());
+  const pid_t pid = start_qemu("paused", paused_qemu(paths), paths);
+  CHECK(pid > 0);
+  const Runtime runtime = inspect_runtime(paths);
+  CHECK(runtime.state == RunState::running);
+  CHECK(runtime.pid == pid);
+
+  {
+    QmpClient qmp(paths.qmp_socket, 5s);
+    CHECK(qmp.execute("query-status")["status"] == "prelaunch");
+    CHECK_THROWS_WITH_AS(qmp.execute("no-such-command"), "QMP no-such-command: The command no-such-command has not been found", Error);
+  }
+
+  const StopOutcome outcome = stop_qemu(paths, 500ms);
+  CHECK(outcome.how == StopOutcome::How::terminated);
+  CHECK(outcome.note == "the guest did not power off within 0.5 s");
+  CHECK(describe(outcome).rfind("terminated with SIGTERM in ", 0) == 0);
+  CHECK_FALSE(process_alive(pid));
+  CHECK_FALSE(std::filesystem::exists(paths.pid_file));
+  CHECK_FALSE(std::filesystem::exists(paths.qmp_socket));
+  CHECK(stop_qemu(paths, 500ms).how == StopOutcome::How::not_running);
+}
+
+TEST_CASE("a QEMU that cannot start is reported with its own last line") {
+  test::TempDir dir;
+  const InstancePaths paths = InstancePaths::in(dir.path(), "broken");
+  std::filesystem::create_directories(paths.pid_file.parent_path());
+  auto argv = paused_qemu(paths);
+  argv.insert(argv.end(), {"-drive", "file=" + (dir / "absent.qcow2").string() + ",format=qcow2,if=none,id=d"});
+  try {
+    start_qemu("broken", argv, paths);
+    FAIL("QEMU started with a missing disk");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK(message.rfind("broken: QEMU did not start (exit 1): ", 0) == 0);
+    CHECK(message.find("absent.qcow2") != std::string::npos);
+  }
+  CHECK(inspect_runtime(paths).state != RunState::running);
+}
