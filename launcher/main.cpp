@@ -13,6 +13,7 @@
 
 #include "common/command_line.hpp"
 #include "common/interrupt.hpp"
+#include "common/process.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/identity/network_identity.hpp"
 #include "launcher/instance/golden_image.hpp"
@@ -167,7 +168,7 @@ int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
   }
 }
 
-int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, const std::vector<std::string>& extra) {
+int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, bool dry_run, const std::vector<std::string>& extra) {
   const auto instance = select_instances(config, name).at(0);
   const fs::path known_hosts = config.state_dir / "network" / "known_hosts";
   if (!fs::exists(known_hosts)) throw Error(fmt::format("{} is missing; run `launch init` first", known_hosts.string()), ExitCode::bad_input);
@@ -180,6 +181,10 @@ int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, cons
     argv.push_back(instance.user + "@" + instance.identity.address);
   }
   argv.insert(argv.end(), extra.begin(), extra.end());
+  if (dry_run) {
+    fmt::print("{}\n", command_line(argv));
+    return 0;
+  }
   std::vector<char*> args;
   for (auto& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
@@ -256,10 +261,11 @@ int main(int argc, char** argv) {
 
   CLI::App* ssh = app.add_subcommand("ssh", "log in to an instance as its operator, checking the host key made by init");
   std::string ssh_name;
-  bool ipv4 = false;
+  bool ipv4 = false, ssh_dry_run = false;
   std::vector<std::string> ssh_args;
   ssh->add_option("name", ssh_name, "instance name")->required();
   ssh->add_flag("--ipv4", ipv4, "go through the forwarded port on 127.0.0.1 instead of the ULA address");
+  ssh->add_flag("--dry-run", ssh_dry_run, "print the ssh command instead of running it");
   ssh->add_option("command", ssh_args, "command to run remotely (after --)");
   add_config(*ssh);
 
@@ -274,7 +280,7 @@ int main(int argc, char** argv) {
     if (*stop) return run_stop(config, stop_which, stop_timeout, stop_json);
     if (*status) return run_status(config, status_which, status_json_flag);
     if (*logs) return run_logs(config, logs_name, follow);
-    if (*ssh) return run_ssh(config, ssh_name, ipv4, ssh_args);
+    if (*ssh) return run_ssh(config, ssh_name, ipv4, ssh_dry_run, ssh_args);
     return run_start(config, which, start);
   });
 }

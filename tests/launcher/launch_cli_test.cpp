@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <regex>
 
 #include "../support/temp_dir.hpp"
@@ -193,4 +194,33 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
   CHECK(status.out == "NAME      ADDRESS       PID  STATE    UPTIME  ANSWERED\n"
                       "node      fd10:1234::1  -    stopped  -       -\n"
                       "registry  fd10:1234::2  -    stopped  -       -\n");
+}
+
+TEST_CASE("launch ssh logs in as the operator and trusts only the host key that init made") {
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  ProcessResult before_init = launch({"ssh", "node", "--dry-run", "--config", config.string()});
+  CHECK(before_init.exit_status == 2);
+  CHECK(before_init.err == "launch: " + (dir / "vms/network/known_hosts").string() + " is missing; run `launch init` first\n");
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  const std::string known_hosts = (dir / "vms/network/known_hosts").string();
+  ProcessResult ula = launch({"ssh", "node", "--dry-run", "--config", config.string(), "--", "uptime"});
+  CHECK(ula.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes warden@fd10:1234::1 uptime\n");
+  ProcessResult v4 = launch({"ssh", "registry", "--ipv4", "--dry-run", "--config", config.string()});
+  CHECK(v4.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes -o HostKeyAlias=fd10:1234::2 -p 3223 "
+                  "keeper@127.0.0.1\n");
+  // OpenSSH itself finds each instance's host key, the one on its seed disk, under its address.
+  const std::string found = run_checked({"ssh-keygen", "-F", "fd10:1234::2", "-f", known_hosts});
+  const auto instances = nlohmann::json::parse(read_text_file(dir / "vms/network/instances.json"))["instances"];
+  CHECK(found.find(instances[1]["ssh_host_key"].get<std::string>().substr(0, 80)) != std::string::npos);
+}
+
+TEST_CASE("a stale pid file of a QEMU that is gone is cleaned up before a start") {
+  test::TempDir dir;
+  const fs::path config = with_ports(dir, config_in(dir), free_port());
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  std::ofstream(dir / "vms/node/qemu.pid") << "999999999\n";
+  ProcessResult start = launch({"node", "--config", config.string()});
+  CHECK(start.err.find("launch node: removed the stale pid file of a QEMU that is gone\n") == 0);
+  CHECK_FALSE(fs::exists(dir / "vms/node/qemu.pid"));
 }
