@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "baker/execute/executor.hpp"
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
+#include "baker/publish/content_listing.hpp"
 #include "baker/publish/report.hpp"
+#include "common/sha256.hpp"
 #include "common/atomic_file.hpp"
 #include "common/file_lock.hpp"
 #include "common/interrupt.hpp"
@@ -53,12 +57,20 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     interrupt::throw_if_requested();
     progress.phase_done("copy base", work.path().filename().string());
 
-    ExecuteOptions execute_options{options.accel, options.out_dir};
+    const fs::path listing = options.out_dir / (recipe.name + ".mtree");
+    TemporaryPath root_tar(options.out_dir / (recipe.name + ".root.tar"));
+    ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path()};
     ExecutionResult result = execute_plan(plan, work.path(), execute_options, progress);
+    const std::string listing_text = mtree_from_tar(root_tar.path());
+    fs::remove(root_tar.path());
+    progress.phase_done("list contents", fmt::format("{} entries", std::count(listing_text.begin(), listing_text.end(), '\n') - 1));
+    const std::string image_sha256 = sha256_file(work.path());
+    write_file_atomically(listing, listing_text);
     work.commit();
     progress.phase_done("publish", image.string());
 
-    ReportInput input{recipe, plan, base.string(), result, progress.phases(), image.string()};
+    ReportInput input{recipe, plan, base.string(), result, progress.phases(), image.string(), image_sha256, listing.string(),
+                      sha256_hex(listing_text)};
     write_file_atomically(report, render_report(input));
     progress.note(fmt::format("baked {} in {:.1f} s; report {}", image.string(), progress.total_seconds(), report.string()));
     return {recipe.name, image, report, progress.total_seconds()};

@@ -8,6 +8,7 @@
 
 #include "baker/bake_command.hpp"
 #include "baker/fetch_command.hpp"
+#include "baker/release_command.hpp"
 #include "baker/plan/plan.hpp"
 #include "common/command_line.hpp"
 #include "common/error.hpp"
@@ -125,7 +126,12 @@ int main(int argc, char** argv) {
   CLI::App app{"bake: build TrustNet golden images (Alpine Linux aarch64) from recipes, offline.\n"
                "  bake NAME... | all      bake recipes/NAME.yaml into out/NAME.qcow2\n"
                "  bake plan NAME          print the edits without touching an image\n"
-               "  bake fetch NAME... | all  download the pinned inputs into the cache",
+               "  bake fetch NAME... | all  download the pinned inputs into the cache\n"
+               "  bake keygen FILE        a release signing key pair\n"
+               "  bake publish NAME... | all --key FILE   signed, compressed release folders\n"
+               "  bake verify DIR --pubkey FILE           check a release folder\n"
+               "  bake contents IMAGE     the content listing (mtree) of an image\n"
+               "  bake diff A B           what differs between two images, manifests or listings",
                "bake"};
   app.set_version_flag("--version", std::string("bake ") + TRUSTNET_VERSION);
   CommonOptions common;
@@ -168,7 +174,64 @@ int main(int argc, char** argv) {
   fetch->add_flag("-q,--quiet", fetch_quiet, "print errors only");
   fetch->add_flag("--json", fetch_json, "list the inputs as JSON on stdout");
 
+  CLI::App* keygen = app.add_subcommand("keygen", "make an Ed25519 release signing key: FILE (0600) and FILE.pub");
+  fs::path keygen_file;
+  keygen->add_option("file", keygen_file, "private key file to write (never overwritten)")->required();
+
+  CLI::App* publish = app.add_subcommand("publish", "write signed release folders from baked images (compressed image, "
+                                                     "content listing, manifest, SHA256SUMS, signature)");
+  std::vector<std::string> publish_names;
+  PublishOptions publish_options;
+  bool publish_json = false;
+  std::string publish_recipes = "recipes";
+  publish->add_option("names", publish_names, "appliance names, or all (every recipe)")->required();
+  publish->add_option("--key", publish_options.signing_key, "Ed25519 private key (bake keygen)")->required();
+  publish->add_option("--out", publish_options.out_dir, "where bake wrote the images")->capture_default_str();
+  publish->add_option("--release", publish_options.release_dir, "folder that gets one release folder per appliance")->capture_default_str();
+  publish->add_option("--recipes", publish_recipes, "folder of recipe files, for all")->capture_default_str();
+  publish->add_flag("--json", publish_json, "print the outcome as JSON");
+
+  CLI::App* verify = app.add_subcommand("verify", "check a release folder: signature, SHA256SUMS, image digest");
+  fs::path verify_dir, verify_key;
+  bool verify_json = false;
+  verify->add_option("release", verify_dir, "release folder (or its NAME.manifest.json)")->required();
+  verify->add_option("--pubkey", verify_key, "trusted public key (FILE.pub from bake keygen)")->required();
+  verify->add_flag("--json", verify_json, "print the outcome as JSON");
+
+  CLI::App* contents = app.add_subcommand("contents", "print the content listing (mtree: type, mode, owner, size, SHA-256, "
+                                                       "link target of every file) of an image's root filesystem");
+  fs::path contents_image;
+  std::string contents_accel = "auto";
+  contents->add_option("image", contents_image, "qcow2 image (golden or compressed release image)")->required();
+  contents->add_option("--accel", contents_accel, "libguestfs appliance acceleration: auto or tcg")->check(CLI::IsMember({"auto", "tcg"}));
+
+  CLI::App* diff = app.add_subcommand("diff", "list the files added, removed and changed between two images, release manifests "
+                                               "or mtree listings");
+  fs::path diff_a, diff_b;
+  std::string diff_accel = "auto";
+  bool diff_json = false;
+  diff->add_option("before", diff_a, "image, NAME.manifest.json or NAME.mtree")->required();
+  diff->add_option("after", diff_b, "image, NAME.manifest.json or NAME.mtree")->required();
+  diff->add_option("--accel", diff_accel, "libguestfs appliance acceleration: auto or tcg")->check(CLI::IsMember({"auto", "tcg"}));
+  diff->add_flag("--json", diff_json, "print the differences as JSON");
+
+  auto appliance_accel = [](const std::string& text) { return text == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic; };
+
   return run_command_line(app, argc, argv, "bake", [&] {
+    if (*keygen) return run_keygen(keygen_file);
+    if (*publish) {
+      publish_options.source_date_epoch = source_date_epoch_from_environment();
+      std::vector<std::string> names;
+      for (const auto& name : publish_names) {
+        if (name != "all") names.push_back(name);
+        else
+          for (const auto& file : list_recipes(publish_recipes)) names.push_back(file.stem().string());
+      }
+      return run_publish(names, publish_options, publish_json);
+    }
+    if (*verify) return run_verify(verify_dir, verify_key, verify_json);
+    if (*contents) return run_contents(contents_image, appliance_accel(contents_accel));
+    if (*diff) return run_diff(diff_a, diff_b, appliance_accel(diff_accel), diff_json);
     if (*plan) return run_plan(plan_common, plan_names, plan_json);
     if (*fetch) {
       fetch_options.fetch = {fetch_only_flags.offline, fetch_only_flags.retries};

@@ -235,9 +235,27 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
   }
   progress.phase_done("apply edits", fmt::format("{} steps, {} files", plan.steps.size(), result.files.size()));
 
+  if (!options.root_tar.empty()) {
+    guest.tar_out("/", options.root_tar);
+    interrupt::throw_if_requested();
+    progress.phase_done("pack root for the listing");
+  }
+
   guest.shutdown();
   progress.phase_done("close image");
   return result;
+}
+
+void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar) {
+  if (!std::filesystem::is_regular_file(image)) throw Error(fmt::format("image {} does not exist", image.string()), ExitCode::bad_input);
+  GuestSession guest(accel);
+  guest.add_drive(image, GuestSession::detect_format(image), true);
+  guest.launch();
+  const Inspection found = guest.inspect();
+  check_alpine_aarch64(found);
+  guest.mount(found.root_device, "/", true);
+  guest.tar_out("/", tar);
+  guest.shutdown();
 }
 
 }  // namespace trustnet::baker

@@ -33,10 +33,15 @@ struct ExecutionResult {
 struct ExecuteOptions {
   ApplianceAccel accel = ApplianceAccel::automatic;
   std::filesystem::path scratch_dir;  // for the overlay archives
+  std::filesystem::path root_tar;     // when set, the finished root filesystem is packed here
 };
 
 // Every InstallFile step must already name a local source.
 ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
                              Progress& progress);
+
+// Opens `image` read-only, checks it is Alpine aarch64, and packs its root filesystem into `tar`
+// (uncompressed, numeric owners): the source of a content listing.
+void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar);
 
 }  // namespace trustnet::baker

@@ -254,7 +254,9 @@ void GuestSession::remove(const std::string& path) { check(guestfs_rm_f(handle_.
 void GuestSession::truncate(const std::string& path) { check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path)); }
 
 void GuestSession::tar_out(const std::string& directory, const std::filesystem::path& tarball) {
-  check(guestfs_tar_out(handle_.get(), directory.c_str(), tarball.c_str()), fmt::format("pack {} into {}", directory, tarball.string()));
+  // Numeric owners: the image's ids, not names looked up in the appliance's own files.
+  check(guestfs_tar_out_opts(handle_.get(), directory.c_str(), tarball.c_str(), GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1),
+        fmt::format("pack {} into {}", directory, tarball.string()));
 }
 
 void GuestSession::tar_in(const std::filesystem::path& tarball, const std::string& directory) {

@@ -64,7 +64,7 @@ class GuestSession {
   void remove(const std::string& path);
   void truncate(const std::string& path);
   void tar_in(const std::filesystem::path& tarball, const std::string& directory);
-  void tar_out(const std::string& directory, const std::filesystem::path& tarball);  // uncompressed
+  void tar_out(const std::string& directory, const std::filesystem::path& tarball);  // uncompressed, numeric owners
   GuestStat lstat(const std::string& path);
   std::string checksum_sha256(const std::string& path);
   std::vector<std::string> list_files(const std::string& directory);  // recursive, relative

@@ -28,9 +28,21 @@ std::string render_report(const ReportInput& input) {
     total += p.seconds;
   }
   const Inspection& os = input.result.inspection;
+  // Every release binary by origin and digest, for the release manifest.
+  json inputs = json::array();
+  for (const auto& step : input.plan.steps)
+    if (const auto* install = std::get_if<InstallFile>(&step)) {
+      json item{{"name", install->input}, {"destination", install->path}, {"sha256", install->sha256}};
+      if (install->url) item["url"] = *install->url;
+      if (install->member) item["member"] = *install->member;
+      inputs.push_back(item);
+    }
   json doc{
       {"name", input.recipe.name},
       {"image", input.image_file},
+      {"image_sha256", input.image_sha256},
+      {"contents", {{"file", input.listing_file}, {"sha256", input.listing_sha256}}},
+      {"inputs", inputs},
       {"tool", {{"name", "bake"}, {"version", TRUSTNET_VERSION}}},
       {"recipe", {{"sha256", input.plan.recipe_digest}, {"files", sources}}},
       {"base", base},

@@ -16,6 +16,8 @@ struct ReportInput {
   const ExecutionResult& result;
   std::vector<PhaseTime> phases;
   std::string image_file;
+  std::string image_sha256;
+  std::string listing_file, listing_sha256;  // the mtree content listing beside the image
 };
 
 std::string render_report(const ReportInput& input);

@@ -1,0 +1,137 @@
+#include "baker/publish/content_listing.hpp"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "common/archive_handle.hpp"
+#include "common/error.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+std::string mtree_from_tar(const fs::path& tar) {
+  ArchiveReader reader(archive_read_new());
+  ArchiveWriter writer(archive_write_new());
+  if (!reader || !writer) throw Error("libarchive: out of memory");
+  auto check_read = [&](int rc, const std::string& what) {
+    if (rc != ARCHIVE_OK) throw Error(fmt::format("reading {}: {}: {}", tar.string(), what, archive_error_string(reader.get())));
+  };
+  auto check_write = [&](int rc, const std::string& what) {
+    if (rc != ARCHIVE_OK) throw Error(fmt::format("writing the listing of {}: {}: {}", tar.string(), what, archive_error_string(writer.get())));
+  };
+  check_read(archive_read_support_format_tar(reader.get()), "tar format");
+  check_read(archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20), "open");
+  check_write(archive_write_set_format_mtree(writer.get()), "mtree format");
+  // Type, mode, owner ids, size, SHA-256 and link targets; no times, names, devices or link counts.
+  check_write(archive_write_set_options(writer.get(), "!device,!flags,!gname,!nlink,!time,!uname,sha256"), "options");
+  std::string text;
+  // The listing is small (a line a file): kept in memory, handed back whole.
+  check_write(archive_write_open(writer.get(), &text, nullptr,
+                                 [](archive*, void* out, const void* data, size_t size) -> la_ssize_t {
+                                   static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
+                                   return static_cast<la_ssize_t>(size);
+                                 },
+                                 nullptr),
+              "open");
+  archive_entry* entry = nullptr;
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const int rc = archive_read_next_header(reader.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    check_read(rc == ARCHIVE_WARN ? ARCHIVE_OK : rc, "next entry");
+    // Hard links are listed as the files they are, with their own digest.
+    if (archive_entry_hardlink(entry)) archive_entry_set_hardlink(entry, nullptr);
+    check_write(archive_write_header(writer.get(), entry), archive_entry_pathname(entry));
+    for (;;) {
+      const la_ssize_t got = archive_read_data(reader.get(), buffer.data(), buffer.size());
+      if (got < 0) check_read(static_cast<int>(got), archive_entry_pathname(entry));
+      if (got <= 0) break;
+      if (archive_write_data(writer.get(), buffer.data(), static_cast<size_t>(got)) != got)
+        check_write(ARCHIVE_FATAL, archive_entry_pathname(entry));
+    }
+  }
+  check_write(archive_write_close(writer.get()), "close");
+  return text;
+}
+
+namespace {
+
+// mtree escapes white space and backslashes as \ and three octal digits.
+std::string unescape(const std::string& word) {
+  std::string out;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (word[i] == '\\' && i + 3 < word.size() && std::isdigit(static_cast<unsigned char>(word[i + 1]))) {
+      out += static_cast<char>(std::stoi(word.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += word[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Listing parse_mtree(const std::string& text, const std::string& source) {
+  Listing listing;
+  std::istringstream in(text);
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string path;
+    words >> path;
+    if (path == "/.") path = ".";  // how libarchive names the root of a tar of "/"
+    if (path.rfind("./", 0) != 0 && path != ".")
+      throw Error(fmt::format("{}:{}: '{}' is not a path of a content listing", source, number, path.substr(0, 60)), ExitCode::bad_input);
+    ListedFile file;
+    for (std::string word; words >> word;) {
+      const auto equals = word.find('=');
+      if (equals == std::string::npos) throw Error(fmt::format("{}:{}: '{}' is not keyword=value", source, number, word), ExitCode::bad_input);
+      file.keywords[word.substr(0, equals)] = unescape(word.substr(equals + 1));
+    }
+    listing[unescape(path)] = std::move(file);
+  }
+  return listing;
+}
+
+ListingDiff diff_listings(const Listing& before, const Listing& after) {
+  ListingDiff diff;
+  for (const auto& [path, file] : before) {
+    auto other = after.find(path);
+    if (other == after.end()) {
+      diff.removed.push_back(path);
+      continue;
+    }
+    std::vector<std::string> fields;
+    std::map<std::string, std::string> keys = file.keywords;
+    keys.insert(other->second.keywords.begin(), other->second.keywords.end());
+    for (const auto& [key, unused] : keys) {
+      auto a = file.keywords.find(key), b = other->second.keywords.find(key);
+      const std::string old_value = a == file.keywords.end() ? "-" : a->second, new_value = b == other->second.keywords.end() ? "-" : b->second;
+      if (old_value == new_value) continue;
+      fields.push_back(key == "sha256digest" ? "content" : fmt::format("{} {} -> {}", key, old_value, new_value));
+    }
+    if (!fields.empty()) diff.changed.emplace_back(path, fields);
+  }
+  for (const auto& [path, file] : after)
+    if (!before.contains(path)) diff.added.push_back(path);
+  return diff;
+}
+
+std::string render_diff(const ListingDiff& diff) {
+  auto shown = [](const std::string& path) { return path == "." ? std::string("/") : path.substr(1); };
+  std::string text;
+  for (const auto& path : diff.added) text += "added   " + shown(path) + "\n";
+  for (const auto& path : diff.removed) text += "removed " + shown(path) + "\n";
+  for (const auto& [path, fields] : diff.changed) {
+    std::string joined;
+    for (const auto& field : fields) joined += (joined.empty() ? "" : ", ") + field;
+    text += "changed " + shown(path) + ": " + joined + "\n";
+  }
+  return text;
+}
+
+}  // namespace trustnet::baker

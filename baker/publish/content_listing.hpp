@@ -1,0 +1,35 @@
+#pragma once
+// The content listing of an image's root filesystem: every file with type, mode, owner, size,
+// SHA-256 and symlink target, in the mtree format written by libarchive (which orders entries
+// itself, so two listings of the same tree are the same text whatever order the tar had).
+// Times are left out: they say when a bake ran, not what it made.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace trustnet::baker {
+
+// The listing of an uncompressed tar of a root filesystem (numeric owners), as mtree text.
+std::string mtree_from_tar(const std::filesystem::path& tar);
+
+struct ListedFile {
+  std::map<std::string, std::string> keywords;  // type, mode, uid, gid, size, sha256digest, link
+};
+using Listing = std::map<std::string, ListedFile>;  // by path, "./etc/passwd"
+
+// Reads mtree text as mtree_from_tar writes it; `source` names it in errors.
+Listing parse_mtree(const std::string& text, const std::string& source);
+
+struct ListingDiff {
+  std::vector<std::string> added, removed;
+  std::vector<std::pair<std::string, std::vector<std::string>>> changed;  // path, "mode 644 -> 600"
+  bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
+};
+
+ListingDiff diff_listings(const Listing& before, const Listing& after);
+// For operators: "added ./x", "removed ./y", "changed ./z: sha256digest, size 10 -> 12".
+std::string render_diff(const ListingDiff& diff);
+
+}  // namespace trustnet::baker

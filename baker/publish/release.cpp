@@ -1,0 +1,148 @@
+#include "baker/publish/release.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "common/sha256.hpp"
+#include "common/signing_key.hpp"
+#include "common/text_file.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::optional<int64_t> source_date_epoch_from_environment() {
+  const char* text = std::getenv("SOURCE_DATE_EPOCH");
+  if (!text || !*text) return std::nullopt;
+  const std::string value = text;
+  if (value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' must be seconds since 1970 (digits only)", value), ExitCode::bad_input);
+  return std::stoll(value);
+}
+
+std::string choose_compression() {
+  const fs::path probe = fs::temp_directory_path() / fmt::format("trustnet-zstd-probe-{}.qcow2", ::getpid());
+  const ProcessResult result = run_process({"qemu-img", "create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", probe.string(), "1M"});
+  std::error_code ignored;
+  fs::remove(probe, ignored);
+  return result.exit_status == 0 ? "zstd" : "zlib";
+}
+
+json release_manifest(const json& report, const ReleaseFacts& facts) {
+  json base = {{"sha256", report.at("base").at("sha256")}};
+  if (report.at("base").contains("url")) base["url"] = report["base"]["url"];
+  return {
+      {"format", "trustnet-release/1"},
+      {"appliance", report.at("name")},
+      {"recipe", {{"sha256", report.at("recipe").at("sha256")}}},
+      {"base", base},
+      {"inputs", report.value("inputs", json::array())},
+      {"golden_image", {{"sha256", report.at("image_sha256")}, {"virtual_size", facts.virtual_size}}},
+      {"image", {{"file", facts.image_file}, {"sha256", facts.image_sha256}, {"size", facts.image_size},
+                 {"virtual_size", facts.virtual_size}, {"format", "qcow2"}, {"compression", facts.compression}}},
+      {"contents", {{"file", facts.listing_file}, {"sha256", facts.listing_sha256}, {"format", "mtree"}, {"entries", facts.listing_entries}}},
+      {"tool", report.at("tool")},
+      {"build_time", facts.build_time},
+      {"signing_key", facts.signing_key},
+  };
+}
+
+namespace {
+
+json read_report(const fs::path& file, const std::string& name) {
+  if (!fs::exists(file)) throw Error(fmt::format("{} is missing: bake {} first", file.string(), name), ExitCode::bad_input);
+  try {
+    return json::parse(read_text_file(file));
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{} is not a bake report: {}", file.string(), e.what()));
+  }
+}
+
+// A folder that is removed on scope exit unless it was renamed into place.
+class TemporaryFolder {
+ public:
+  explicit TemporaryFolder(fs::path final_path)
+      : final_(std::move(final_path)), path_(final_.parent_path() / fmt::format(".{}.tmp-{}", final_.filename().string(), ::getpid())) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    if (!committed_) fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+  // Replaces the final folder: the old one is moved aside first and removed after.
+  void commit() {
+    const fs::path old = final_.parent_path() / fmt::format(".{}.old-{}", final_.filename().string(), ::getpid());
+    if (fs::exists(final_)) fs::rename(final_, old);
+    fs::rename(path_, final_);
+    committed_ = true;
+    std::error_code ignored;
+    fs::remove_all(old, ignored);
+  }
+
+ private:
+  fs::path final_, path_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+PublishOutcome publish_release(const std::string& name, const PublishOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path golden = options.out_dir / (name + ".qcow2"), listing = options.out_dir / (name + ".mtree");
+  const json report = read_report(options.out_dir / (name + ".report.json"), name);
+  if (!fs::is_regular_file(options.signing_key))
+    throw Error(fmt::format("signing key {} does not exist (make one with `bake keygen`)", options.signing_key.string()), ExitCode::bad_input);
+  // What is published must be what was baked and reported.
+  for (const auto& [file, recorded] : {std::pair{golden, report.value("image_sha256", "")},
+                                       std::pair{listing, report.value("contents", json::object()).value("sha256", "")}}) {
+    if (!fs::is_regular_file(file)) throw Error(fmt::format("{} is missing: bake {} again", file.string(), name), ExitCode::bad_input);
+    if (recorded.empty() || sha256_file(file) != recorded)
+      throw Error(fmt::format("{} differs from what its bake reported; bake {} again", file.string(), name));
+  }
+
+  fs::create_directories(options.release_dir);
+  const fs::path final_folder = options.release_dir / name;
+  TemporaryFolder folder(final_folder);
+  ReleaseFacts facts;
+  facts.compression = choose_compression();
+  facts.image_file = name + ".qcow2";
+  const fs::path image = folder.path() / facts.image_file;
+  run_checked({"qemu-img", "convert", "-c", "-f", "qcow2", "-O", "qcow2", "-o", "compression_type=" + facts.compression,
+               golden.string(), image.string()});
+  facts.image_sha256 = sha256_file(image);
+  facts.image_size = fs::file_size(image);
+  facts.virtual_size = report.at("disk").at("virtual_size").get<uint64_t>();
+  facts.listing_file = name + ".mtree";
+  const std::string listing_text = read_text_file(listing);
+  write_file_atomically(folder.path() / facts.listing_file, listing_text);
+  facts.listing_sha256 = sha256_hex(listing_text);
+  facts.listing_entries = static_cast<size_t>(std::count(listing_text.begin(), listing_text.end(), '\n')) - 1;  // "#mtree"
+  const auto epoch = options.source_date_epoch ? std::chrono::sys_seconds(std::chrono::seconds(*options.source_date_epoch))
+                                               : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  facts.build_time = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", epoch);
+
+  // The public key's fingerprint comes from the private key: derive it through a public PEM.
+  facts.signing_key = signing_key_fingerprint(options.signing_key);
+  const std::string manifest_name = name + ".manifest.json";
+  const std::string manifest = release_manifest(report, facts).dump(2) + "\n";
+  write_file_atomically(folder.path() / manifest_name, manifest);
+  write_file_atomically(folder.path() / (manifest_name + ".sig"), sign_message(manifest, options.signing_key));
+  write_file_atomically(folder.path() / "SHA256SUMS", fmt::format("{}  {}\n{}  {}\n{}  {}\n", facts.image_sha256, facts.image_file,
+                                                                  facts.listing_sha256, facts.listing_file, sha256_hex(manifest), manifest_name));
+  folder.commit();
+  return {name, facts.compression, final_folder, final_folder / facts.image_file, fs::file_size(golden), facts.image_size,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,24 @@
+#pragma once
+// Checks a release folder written by `bake publish`: the Ed25519 signature over the manifest
+// with a trusted public key, the manifest against SHA256SUMS, and every file it names (the
+// compressed image, the content listing) against its digest. Used by `bake verify` and by the
+// launcher before it starts an image. Each failure is an Error saying what failed.
+#include <filesystem>
+#include <string>
+
+namespace trustnet {
+
+struct VerifiedRelease {
+  std::string appliance;
+  std::filesystem::path manifest, image, listing;
+  std::string image_sha256, signing_key;  // the key's fingerprint
+  uint64_t image_size = 0;
+};
+
+// `dir` holds exactly one NAME.manifest.json, or `manifest` names it.
+VerifiedRelease verify_release(const std::filesystem::path& dir, const std::filesystem::path& public_key);
+
+// The manifest a release folder holds; an Error when there is none or more than one.
+std::filesystem::path find_manifest(const std::filesystem::path& dir);
+
+}  // namespace trustnet
