@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "common/archive_handle.hpp"
@@ -10,7 +12,27 @@
 namespace trustnet::baker {
 namespace fs = std::filesystem;
 
+namespace {
+
+// The paths that hard links of the tar point at (a first pass over its headers only).
+std::set<std::string> hard_link_targets(const fs::path& tar) {
+  ArchiveReader reader(archive_read_new());
+  if (!reader) throw Error("libarchive: out of memory");
+  if (archive_read_support_format_tar(reader.get()) != ARCHIVE_OK || archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20) != ARCHIVE_OK)
+    throw Error(fmt::format("reading {}: {}", tar.string(), archive_error_string(reader.get())));
+  std::set<std::string> targets;
+  archive_entry* entry = nullptr;
+  for (int rc; (rc = archive_read_next_header(reader.get(), &entry)) != ARCHIVE_EOF;) {
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) throw Error(fmt::format("reading {}: {}", tar.string(), archive_error_string(reader.get())));
+    if (const char* target = archive_entry_hardlink(entry)) targets.insert(target);
+  }
+  return targets;
+}
+
+}  // namespace
+
 std::string mtree_from_tar(const fs::path& tar) {
+  const std::set<std::string> linked = hard_link_targets(tar);
   ArchiveReader reader(archive_read_new());
   ArchiveWriter writer(archive_write_new());
   if (!reader || !writer) throw Error("libarchive: out of memory");
@@ -36,19 +58,42 @@ std::string mtree_from_tar(const fs::path& tar) {
               "open");
   archive_entry* entry = nullptr;
   std::vector<char> buffer(1 << 20);
+  // A hard link is listed as the file it is, with size and digest, whichever name the tar
+  // carried the data under: the contents of multiply linked files are kept for their links.
+  std::map<std::string, std::string> linked_contents;
+  size_t linked_bytes = 0;
   for (;;) {
     const int rc = archive_read_next_header(reader.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     check_read(rc == ARCHIVE_WARN ? ARCHIVE_OK : rc, "next entry");
-    // Hard links are listed as the files they are, with their own digest.
-    if (archive_entry_hardlink(entry)) archive_entry_set_hardlink(entry, nullptr);
-    check_write(archive_write_header(writer.get(), entry), archive_entry_pathname(entry));
+    // The root as "." however the tar spelled it ("./" from tar_out of "/").
+    if (std::string(archive_entry_pathname(entry)) == "./") archive_entry_set_pathname(entry, ".");
+    const std::string path = archive_entry_pathname(entry);
+    if (const char* target = archive_entry_hardlink(entry)) {
+      auto content = linked_contents.find(target);
+      if (content == linked_contents.end()) throw Error(fmt::format("reading {}: {} links to {}, which came before it with no data", tar.string(), path, target));
+      archive_entry_set_hardlink(entry, nullptr);
+      archive_entry_set_filetype(entry, AE_IFREG);
+      archive_entry_set_size(entry, static_cast<la_int64_t>(content->second.size()));
+      check_write(archive_write_header(writer.get(), entry), path);
+      if (archive_write_data(writer.get(), content->second.data(), content->second.size()) != static_cast<la_ssize_t>(content->second.size()))
+        check_write(ARCHIVE_FATAL, path);
+      continue;
+    }
+    const bool keep = archive_entry_filetype(entry) == AE_IFREG && linked.contains(path);
+    std::string kept;
+    check_write(archive_write_header(writer.get(), entry), path);
     for (;;) {
       const la_ssize_t got = archive_read_data(reader.get(), buffer.data(), buffer.size());
-      if (got < 0) check_read(static_cast<int>(got), archive_entry_pathname(entry));
+      if (got < 0) check_read(static_cast<int>(got), path);
       if (got <= 0) break;
-      if (archive_write_data(writer.get(), buffer.data(), static_cast<size_t>(got)) != got)
-        check_write(ARCHIVE_FATAL, archive_entry_pathname(entry));
+      if (archive_write_data(writer.get(), buffer.data(), static_cast<size_t>(got)) != got) check_write(ARCHIVE_FATAL, path);
+      if (keep) kept.append(buffer.data(), static_cast<size_t>(got));
+    }
+    if (keep) {
+      linked_bytes += kept.size();
+      if (linked_bytes > (512u << 20)) throw Error(fmt::format("reading {}: more than 512 MiB of hard-linked files", tar.string()));
+      linked_contents.emplace(path, std::move(kept));
     }
   }
   check_write(archive_write_close(writer.get()), "close");
@@ -83,7 +128,6 @@ Listing parse_mtree(const std::string& text, const std::string& source) {
     std::istringstream words(line);
     std::string path;
     words >> path;
-    if (path == "/.") path = ".";  // how libarchive names the root of a tar of "/"
     if (path.rfind("./", 0) != 0 && path != ".")
       throw Error(fmt::format("{}:{}: '{}' is not a path of a content listing", source, number, path.substr(0, 60)), ExitCode::bad_input);
     ListedFile file;
