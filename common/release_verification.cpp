@@ -17,7 +17,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 fs::path find_manifest(const fs::path& dir) {
-  if (fs::is_regular_file(dir) && dir.string().ends_with(".manifest.json")) return dir;
+  if (dir.string().ends_with(".manifest.json")) {
+    if (!fs::is_regular_file(dir)) throw Error(fmt::format("{} is missing: the image is not in a release folder", dir.string()));
+    return dir;
+  }
   if (!fs::is_directory(dir)) throw Error(fmt::format("release folder {} does not exist", dir.string()), ExitCode::bad_input);
   std::vector<fs::path> found;
   for (const auto& entry : fs::directory_iterator(dir))

@@ -34,7 +34,7 @@ std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", floor<second
 
 int run_init(const LaunchConfig& config, bool rotate, bool json) {
   std::vector<RecordOutcome> golden;
-  for (const auto& instance : config.instances) golden.push_back(record_golden_image(config.state_dir, instance));
+  for (const auto& instance : config.instances) golden.push_back(record_golden_image(config.state_dir, instance, config.trusted_key));
   InitResult result = init_network(config.network(), config.state_dir, {rotate, utc_now()});
   if (json) {
     nlohmann::json out = {{"state", config.state_dir.string()}, {"ca_certificate", result.ca_certificate.string()},

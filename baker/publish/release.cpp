@@ -28,11 +28,14 @@ std::optional<int64_t> source_date_epoch_from_environment() {
 }
 
 std::string choose_compression() {
-  const fs::path probe = fs::temp_directory_path() / fmt::format("trustnet-zstd-probe-{}.qcow2", ::getpid());
-  const ProcessResult result = run_process({"qemu-img", "create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", probe.string(), "1M"});
-  std::error_code ignored;
-  fs::remove(probe, ignored);
-  return result.exit_status == 0 ? "zstd" : "zlib";
+  // Asked once per process: parallel publishes share the answer (and never share a probe file).
+  static const std::string choice = [] {
+    TemporaryPath probe(fs::temp_directory_path() / fmt::format("trustnet-zstd-probe-{}.qcow2", ::getpid()));
+    const ProcessResult result =
+        run_process({"qemu-img", "create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", probe.path().string(), "1M"});
+    return std::string(result.exit_status == 0 ? "zstd" : "zlib");
+  }();
+  return choice;
 }
 
 json release_manifest(const json& report, const ReleaseFacts& facts) {

@@ -115,7 +115,7 @@ LaunchConfig load_launch_config(const fs::path& file) {
   if (!fs::is_regular_file(file)) throw Error(fmt::format("launcher configuration {} does not exist (pass --config FILE)", file.string()), ExitCode::bad_input);
   const std::string name = file.string();
   YAML::Node root = load_yaml_file(file);
-  YamlMap map(root, name, "the launcher configuration", {"network", "bridge", "state", "instances"});
+  YamlMap map(root, name, "the launcher configuration", {"network", "bridge", "state", "trusted_key", "instances"});
   LaunchConfig config;
   config.file = file;
 
@@ -146,6 +146,12 @@ LaunchConfig load_launch_config(const fs::path& file) {
   config.bridge_prefix = std::stoi(prefix);
 
   config.state_dir = expand_home(map.optional_string("state").value_or("~/vms"));
+  if (auto key = map.optional_string("trusted_key")) {
+    const fs::path path = expand_home(*key);
+    config.trusted_key = path.is_absolute() ? path : file.parent_path() / path;
+    if (!fs::is_regular_file(*config.trusted_key))
+      map.fail(map.get("trusted_key"), fmt::format("trusted_key {} does not exist", config.trusted_key->string()));
+  }
   std::set<std::string> addresses{config.bridge_address}, macs;
   std::set<int> host_ports;
   for (const auto& entry : map.entries("instances")) {

@@ -41,6 +41,8 @@ struct LaunchConfig {
   std::string bridge_address;   // the host's address on the bridge
   int bridge_prefix = 32;
   std::filesystem::path state_dir;
+  // A release signing key (bake keygen's FILE.pub): when set, every image must be a verified release image.
+  std::optional<std::filesystem::path> trusted_key;
   std::vector<InstanceConfig> instances;
 
   NetworkDefinition network() const;

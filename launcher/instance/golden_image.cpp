@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/release_verification.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
 
@@ -33,20 +34,37 @@ void require_image(const InstanceConfig& instance) {
                                             instance.image.string(), instance.identity.name, instance.identity.name));
 }
 
+// The image's SHA-256: from release verification when a key is trusted (which hashes it), else hashed here.
+std::string image_digest(const InstanceConfig& instance, const std::optional<fs::path>& trusted_key) {
+  const fs::path image = fs::absolute(instance.image).lexically_normal();
+  if (!trusted_key) return sha256_file(image);
+  const fs::path manifest = image.parent_path() / (image.stem().string() + ".manifest.json");
+  try {
+    const VerifiedRelease release = verify_release(manifest, *trusted_key);
+    if (fs::absolute(release.image).lexically_normal() != image)
+      throw Error(fmt::format("the manifest names {}, not this image", release.image.filename().string()));
+    return release.image_sha256;
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: image {} fails release verification with the trusted key {}: {}", instance.identity.name, image.string(),
+                            trusted_key->string(), e.what()),
+                ExitCode::bad_input);
+  }
+}
+
 }  // namespace
 
-RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance) {
+RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance, const std::optional<fs::path>& trusted_key) {
   require_image(instance);
   const fs::path file = golden_record_file(state_dir, instance.identity.name);
   const auto before = read_record(file);
-  GoldenRecord record{fs::absolute(instance.image).lexically_normal(), sha256_file(instance.image), fs::file_size(instance.image)};
+  GoldenRecord record{fs::absolute(instance.image).lexically_normal(), image_digest(instance, trusted_key), fs::file_size(instance.image)};
   fs::create_directories(file.parent_path());
   json j = {{"image", record.image.string()}, {"sha256", record.sha256}, {"size", record.size}};
   write_file_atomically(file, j.dump(2) + "\n");
   return {record, before && (before->sha256 != record.sha256 || before->image != record.image)};
 }
 
-GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig& instance) {
+GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig& instance, const std::optional<fs::path>& trusted_key) {
   const std::string& name = instance.identity.name;
   require_image(instance);
   const fs::path file = golden_record_file(state_dir, name);
@@ -57,7 +75,7 @@ GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig
     throw Error(fmt::format("{}: the configuration names image {}, but init recorded {}; run `launch init` to accept it", name,
                             image.string(), record->image.string()),
                 ExitCode::bad_input);
-  const std::string actual = sha256_file(image);
+  const std::string actual = image_digest(instance, trusted_key);
   if (actual != record->sha256)
     throw Error(fmt::format("{}: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
                             "(run init again only if the new image is the one you meant)",

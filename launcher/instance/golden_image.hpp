@@ -3,6 +3,7 @@
 // STATE/NAME/golden.json and checked again before every start, so that an image replaced or
 // damaged since init is refused instead of booted.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "launcher/config/launch_config.hpp"
@@ -22,9 +23,14 @@ struct RecordOutcome {
   GoldenRecord record;
   bool changed = false;  // a different digest was recorded before
 };
-RecordOutcome record_golden_image(const std::filesystem::path& state_dir, const InstanceConfig& instance);
+// With a trusted release key (the configuration's trusted_key), the image must also be the image
+// of a release folder whose signature, SHA256SUMS and digests verify with that key.
+RecordOutcome record_golden_image(const std::filesystem::path& state_dir, const InstanceConfig& instance,
+                                  const std::optional<std::filesystem::path>& trusted_key);
 
-// Throws a one-line Error when the image is missing, was never recorded, or differs from the record.
-GoldenRecord verify_golden_image(const std::filesystem::path& state_dir, const InstanceConfig& instance);
+// Throws a one-line Error when the image is missing, was never recorded, differs from the
+// record, or (with a trusted key) fails release verification.
+GoldenRecord verify_golden_image(const std::filesystem::path& state_dir, const InstanceConfig& instance,
+                                 const std::optional<std::filesystem::path>& trusted_key);
 
 }  // namespace trustnet::launcher

@@ -83,7 +83,8 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   // Golden images are hashed side by side: on a multi-core host the slowest image sets the time.
   std::vector<std::future<GoldenRecord>> verifications;
   for (const auto& instance : instances)
-    verifications.push_back(std::async(std::launch::async, verify_golden_image, std::cref(config.state_dir), std::cref(instance)));
+    verifications.push_back(
+        std::async(std::launch::async, verify_golden_image, std::cref(config.state_dir), std::cref(instance), std::cref(config.trusted_key)));
   std::vector<GoldenRecord> golden;
   for (auto& verification : verifications) golden.push_back(verification.get());
   preflight_network(config, instances);

@@ -226,7 +226,8 @@ TEST_CASE("bake all bakes both recipes in parallel from the fixture base, the ba
   CHECK(b.base_perms_after == fs::perms(0444));
   for (const auto& entry : fs::directory_iterator(b.out)) {
     std::string name = entry.path().filename();
-    CHECK_MESSAGE((name == "node.qcow2" || name == "registry.qcow2" || name == "node.report.json" ||
+    CHECK_MESSAGE((name == "node.qcow2" || name == "registry.qcow2" || name == "node.report.json" || name == "node.mtree" ||
+                   name == "registry.mtree" ||
                    name == "registry.report.json" || name == ".node.lock" || name == ".registry.lock"),
                   "unexpected file left in out: " << name);
   }

@@ -104,3 +104,12 @@ TEST_CASE("bad launcher configurations name the file, line and column of the fau
   CHECK(error_of(with("address: fd10:1234::1", "address: fd10:1234::fe")) == "8:3: address fd10:1234::fe of node is already used on the bridge");
   CHECK(error_of(with("  node:\n", "  Node:\n")) == "8:3: instance name 'Node' must be lower-case letters, digits and '-'");
 }
+
+TEST_CASE("a trusted release key is read beside the configuration and must exist") {
+  test::TempDir dir;
+  dir.write("keys/release.pub", "-----BEGIN PUBLIC KEY-----\n");
+  const auto config = load_launch_config(dir.write("launch.yaml", with("state: /srv/vms", "state: /srv/vms\ntrusted_key: keys/release.pub")));
+  CHECK(config.trusted_key == dir.path() / "keys/release.pub");
+  CHECK_FALSE(load_launch_config(dir.write("plain.yaml", kValid)).trusted_key.has_value());
+  CHECK(error_of(with("state: /srv/vms", "state: /srv/vms\ntrusted_key: nowhere.pub")).find("7:14: trusted_key ") == 0);
+}
