@@ -10,6 +10,7 @@
 #include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/content_listing.hpp"
+#include "baker/publish/release.hpp"
 #include "baker/publish/report.hpp"
 #include "common/sha256.hpp"
 #include "common/atomic_file.hpp"
@@ -59,7 +60,7 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
 
     const fs::path listing = options.out_dir / (recipe.name + ".mtree");
     TemporaryPath root_tar(options.out_dir / (recipe.name + ".root.tar"));
-    ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path()};
+    ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path(), source_date_epoch_from_environment()};
     ExecutionResult result = execute_plan(plan, work.path(), execute_options, progress);
     const std::string listing_text = mtree_from_tar(root_tar.path());
     fs::remove(root_tar.path());

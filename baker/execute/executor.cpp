@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "baker/execute/archive_member.hpp"
 #include "baker/execute/image_workspace.hpp"
 #include "baker/execute/overlay_tar.hpp"
@@ -234,6 +236,19 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
     interrupt::throw_if_requested();
   }
   progress.phase_done("apply edits", fmt::format("{} steps, {} files", plan.steps.size(), result.files.size()));
+
+  if (options.source_date_epoch) {
+    // Reproducible builds: what the bake wrote, and the folders it wrote into, get the time of
+    // SOURCE_DATE_EPOCH instead of the bake's (symlinks keep theirs: utimens follows them).
+    std::set<std::string> touched;
+    for (const auto& file : result.files)
+      for (std::filesystem::path p = file.path; !p.empty() && p != "/"; p = p.parent_path()) touched.insert(p.string());
+    touched.insert("/");
+    for (const auto& removed : result.removed) touched.insert(std::filesystem::path(removed).parent_path().string());
+    for (const auto& path : touched)
+      if (guest.exists(path) && !guest.is_symlink(path)) guest.set_times(path, *options.source_date_epoch);
+    progress.phase_done("set times", fmt::format("{} paths to SOURCE_DATE_EPOCH {}", touched.size(), *options.source_date_epoch));
+  }
 
   if (!options.root_tar.empty()) {
     guest.tar_out("/", options.root_tar);

@@ -2,6 +2,7 @@
 // Runs a plan against a working image in one libguestfs session (one appliance launch).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct ExecuteOptions {
   ApplianceAccel accel = ApplianceAccel::automatic;
   std::filesystem::path scratch_dir;  // for the overlay archives
   std::filesystem::path root_tar;     // when set, the finished root filesystem is packed here
+  std::optional<int64_t> source_date_epoch;  // when set, the times of what the bake wrote
 };
 
 // Every InstallFile step must already name a local source.

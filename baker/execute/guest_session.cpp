@@ -263,6 +263,10 @@ void GuestSession::tar_in(const std::filesystem::path& tarball, const std::strin
   check(guestfs_tar_in(handle_.get(), tarball.c_str(), directory.c_str()), fmt::format("unpack {} into {}", tarball.string(), directory));
 }
 
+void GuestSession::set_times(const std::string& path, int64_t seconds) {
+  check(guestfs_utimens(handle_.get(), path.c_str(), seconds, 0, seconds, 0), fmt::format("set the times of {}", path));
+}
+
 GuestStat GuestSession::lstat(const std::string& path) {
   Statns st(guestfs_lstatns(handle_.get(), path.c_str()));
   if (!st) fail(fmt::format("lstat {}", path));

@@ -66,6 +66,7 @@ class GuestSession {
   void tar_in(const std::filesystem::path& tarball, const std::string& directory);
   void tar_out(const std::string& directory, const std::filesystem::path& tarball);  // uncompressed, numeric owners
   GuestStat lstat(const std::string& path);
+  void set_times(const std::string& path, int64_t seconds);  // access and modification time
   std::string checksum_sha256(const std::string& path);
   std::vector<std::string> list_files(const std::string& directory);  // recursive, relative
 

@@ -11,6 +11,7 @@
 
 #include "baked_images.hpp"
 #include "../support/test_paths.hpp"
+#include "../support/text_lines.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
@@ -169,13 +170,18 @@ TEST_CASE("the compressed release image holds the same files as the golden image
 TEST_CASE("two bakes of one recipe from the same inputs have the same content listing") {
   const test::Baked& baked = test::baked_images();
   const fs::path again = run_dir() / "rebake";
-  ProcessResult rebake = bake({"node", "--recipes", (test::source_dir() / "recipes").string(), "--override", baked.node_override.string(),
+  ProcessResult rebake = run_process({"/usr/bin/env", "SOURCE_DATE_EPOCH=1767225600", TRUSTNET_BAKE_BINARY, "node", "--recipes", (test::source_dir() / "recipes").string(), "--override", baked.node_override.string(),
                                "--ssh-key", (test::test_data_dir() / "vm-run/inputs/operator.pub").string(), "--out", again.string(),
                                "--accel", "tcg", "-q"});
   INFO(rebake.err);
   REQUIRE(rebake.exit_status == 0);
   ProcessResult diff = bake({"diff", (baked.out / "node.mtree").string(), (again / "node.mtree").string()});
   CHECK(diff.out == "no differences\n");
+  // SOURCE_DATE_EPOCH: what the bake wrote carries that time; the base's own files keep theirs.
+  const std::string times = run_checked({"guestfish", "--ro", "-a", (again / "node.qcow2").string(), "-m", "/dev/sda2", "lstatns",
+                                         "/usr/local/bin/tendermint", ":", "lstatns", "/etc/hostname", ":", "lstatns", "/bin/busybox"});
+  CHECK(test::lines_starting(times, "st_mtime_sec: ") ==
+        std::vector<std::string>{"st_mtime_sec: 1767225600", "st_mtime_sec: 1767225600", "st_mtime_sec: 1718003507"});
   // An image against a listing: the image is opened with libguestfs.
   ProcessResult against_image = bake({"diff", (again / "node.qcow2").string(), (baked.out / "node.mtree").string(), "--accel", "tcg"});
   INFO(against_image.err);
