@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -32,13 +31,6 @@ fs::path find_manifest(const fs::path& dir) {
 
 namespace {
 
-std::string read_binary(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream data;
-  data << in.rdbuf();
-  return data.str();
-}
-
 // "DIGEST  NAME" lines, as sha256sum writes them.
 std::map<std::string, std::string> read_sums(const fs::path& file) {
   std::map<std::string, std::string> sums;
@@ -64,7 +56,7 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key) 
     if (!fs::is_regular_file(file)) throw Error(fmt::format("release {}: {} is missing", folder.string(), file.filename().string()));
   if (!fs::is_regular_file(public_key)) throw Error(fmt::format("public key {} does not exist", public_key.string()), ExitCode::bad_input);
 
-  const std::string manifest_bytes = read_binary(manifest_file);
+  const std::string manifest_bytes = read_text_file(manifest_file);
   const auto sums = read_sums(sums_file);
   auto listed = sums.find(manifest_name);
   if (listed == sums.end()) throw Error(fmt::format("release {}: SHA256SUMS does not list {}", folder.string(), manifest_name));
@@ -78,7 +70,7 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key) 
     throw Error(fmt::format("release {}: {} is not JSON", folder.string(), manifest_name));
   }
   const std::string trusted = public_key_fingerprint(public_key);
-  if (!signature_matches(manifest_bytes, read_binary(signature_file), public_key)) {
+  if (!signature_matches(manifest_bytes, read_text_file(signature_file), public_key)) {
     const std::string signer = manifest.value("signing_key", "");
     if (!signer.empty() && signer != trusted)
       throw Error(fmt::format("release {}: {} is signed by another key ({}), not the trusted {}", folder.string(), manifest_name, signer, trusted));

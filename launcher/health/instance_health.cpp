@@ -31,6 +31,12 @@ Answers probe_instance(const InstanceConfig& instance, bool running, const std::
   return answers;
 }
 
+std::string answered_text(const HealthRow& row) {
+  std::string text;
+  for (const auto& what : row.answered) text += (text.empty() ? "" : ",") + what;
+  return text;
+}
+
 std::string format_uptime(double seconds) {
   const long s = static_cast<long>(seconds);
   if (s < 60) return fmt::format("{}s", s);
@@ -43,8 +49,7 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
   std::vector<std::vector<std::string>> cells{{"NAME", "ADDRESS", "PID", "STATE", "UPTIME", "ANSWERED"}};
   for (const auto& row : rows) {
     const bool running = row.pid > 0;
-    std::string answered;
-    for (const auto& what : row.answered) answered += (answered.empty() ? "" : ",") + what;
+    const std::string answered = answered_text(row);
     cells.push_back({row.name, row.address, running ? std::to_string(row.pid) : "-", phase_name(row.phase),
                      running ? format_uptime(row.uptime_seconds) : "-", answered.empty() ? "-" : answered});
   }

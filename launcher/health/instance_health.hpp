@@ -25,6 +25,9 @@ struct HealthRow {
 Answers probe_instance(const InstanceConfig& instance, bool running, const std::filesystem::path& ca_file,
                        std::chrono::milliseconds timeout, std::vector<std::string>& answered);
 
+// "ping,ssh,rpc": what answered, as the table and the live display show it.
+std::string answered_text(const HealthRow& row);
+
 // Pure renderings of a set of rows.
 std::string render_status_table(const std::vector<HealthRow>& rows);
 nlohmann::json status_json(const std::vector<HealthRow>& rows);

@@ -15,17 +15,14 @@ void BootDisplay::update(const std::vector<HealthRow>& rows, double elapsed) {
       const std::string phase = phase_name(rows[i].phase);
       if (phase == last_phase_[i]) continue;
       last_phase_[i] = phase;
-      std::string answered;
-      for (const auto& what : rows[i].answered) answered += (answered.empty() ? "" : ",") + what;
+      const std::string answered = answered_text(rows[i]);
       fmt::print(stderr, "launch {}: {}{} after {:.1f} s\n", rows[i].name, phase, answered.empty() ? "" : " (" + answered + ")", elapsed);
     }
     return;
   }
   std::string frame = drawn_lines_ ? fmt::format("\x1b[{}F", drawn_lines_) : "";
   for (const auto& row : rows) {
-    std::string answered;
-    for (const auto& what : row.answered) answered += (answered.empty() ? "" : ",") + what;
-    frame += fmt::format("\x1b[2K  {:<16} {:<10} {:>6.1f} s  {}\n", row.name, phase_name(row.phase), elapsed, answered);
+    frame += fmt::format("\x1b[2K  {:<16} {:<10} {:>6.1f} s  {}\n", row.name, phase_name(row.phase), elapsed, answered_text(row));
   }
   drawn_lines_ = rows.size();
   fmt::print(stderr, "{}", frame);
