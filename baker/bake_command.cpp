@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "baker/execute/executor.hpp"
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
@@ -64,7 +62,7 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     ExecutionResult result = execute_plan(plan, work.path(), execute_options, progress);
     const std::string listing_text = mtree_from_tar(root_tar.path());
     fs::remove(root_tar.path());
-    progress.phase_done("list contents", fmt::format("{} entries", std::count(listing_text.begin(), listing_text.end(), '\n') - 1));
+    progress.phase_done("list contents", fmt::format("{} entries", listing_entries(listing_text)));
     const std::string image_sha256 = sha256_file(work.path());
     write_file_atomically(listing, listing_text);
     work.commit();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -117,6 +118,11 @@ std::string unescape(const std::string& word) {
 }
 
 }  // namespace
+
+size_t listing_entries(const std::string& mtree_text) {
+  const auto lines = static_cast<size_t>(std::count(mtree_text.begin(), mtree_text.end(), '\n'));
+  return mtree_text.starts_with("#mtree") && lines > 0 ? lines - 1 : lines;
+}
 
 Listing parse_mtree(const std::string& text, const std::string& source) {
   Listing listing;

@@ -19,6 +19,9 @@ struct ListedFile {
 };
 using Listing = std::map<std::string, ListedFile>;  // by path, "./etc/passwd"
 
+// How many entries mtree text lists (its lines but the "#mtree" header).
+size_t listing_entries(const std::string& mtree_text);
+
 // Reads mtree text as mtree_from_tar writes it; `source` names it in errors.
 Listing parse_mtree(const std::string& text, const std::string& source);
 

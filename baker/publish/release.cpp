@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 
+#include "baker/publish/content_listing.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
@@ -130,7 +130,7 @@ PublishOutcome publish_release(const std::string& name, const PublishOptions& op
   const std::string listing_text = read_text_file(listing);
   write_file_atomically(folder.path() / facts.listing_file, listing_text);
   facts.listing_sha256 = sha256_hex(listing_text);
-  facts.listing_entries = static_cast<size_t>(std::count(listing_text.begin(), listing_text.end(), '\n')) - 1;  // "#mtree"
+  facts.listing_entries = listing_entries(listing_text);
   const auto epoch = options.source_date_epoch ? std::chrono::sys_seconds(std::chrono::seconds(*options.source_date_epoch))
                                                : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   facts.build_time = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", epoch);

@@ -63,11 +63,12 @@ bool bridge_has_address(const NlSocket& sock, int ifindex, const NetworkLayout& 
   return false;
 }
 
-LinkState link_state(const NlSocket& sock, const std::string& name) {
+// What one kernel query of a link (null when it does not exist) says.
+LinkState link_state(const std::string& name, rtnl_link* link) {
   LinkState state{name};
-  if (LinkPtr link = find_link(sock, name)) {
+  if (link) {
     state.exists = true;
-    state.up = rtnl_link_get_flags(link.get()) & IFF_UP;
+    state.up = rtnl_link_get_flags(link) & IFF_UP;
   }
   return state;
 }
@@ -88,15 +89,17 @@ void set_up(const NlSocket& sock, const std::string& name, int master) {
 NetworkState network_state(const NetworkLayout& layout) {
   NlSocket sock;
   NetworkState state;
-  state.bridge = link_state(sock, layout.bridge);
+  const LinkPtr bridge = find_link(sock, layout.bridge);
+  state.bridge = link_state(layout.bridge, bridge.get());
   int bridge_index = 0;
-  if (LinkPtr bridge = find_link(sock, layout.bridge)) {
+  if (bridge) {
     bridge_index = rtnl_link_get_ifindex(bridge.get());
     state.bridge.has_address = bridge_has_address(sock, bridge_index, layout);
   }
   for (const auto& name : layout.taps) {
-    LinkState tap = link_state(sock, name);
-    if (LinkPtr link = find_link(sock, name)) tap.on_bridge = bridge_index && rtnl_link_get_master(link.get()) == bridge_index;
+    const LinkPtr link = find_link(sock, name);
+    LinkState tap = link_state(name, link.get());
+    tap.on_bridge = link && bridge_index && rtnl_link_get_master(link.get()) == bridge_index;
     tap.owner = tap_owner(name);
     state.taps.push_back(tap);
   }

@@ -41,6 +41,7 @@ TEST_CASE("a root's listing gives type, mode, owner, size, SHA-256 and link targ
 
   const Listing listing = parse_mtree(text, "a.mtree");
   CHECK(listing.size() == 10);
+  CHECK(listing_entries(text) == 10);
   const auto& hostname = listing.at("./etc/hostname").keywords;
   CHECK(hostname.at("type") == "file");
   CHECK(hostname.at("size") == "14");
