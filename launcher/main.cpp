@@ -144,7 +144,7 @@ int run_stop(const LaunchConfig& config, const std::string& which, int timeout, 
 }
 
 int run_status(const LaunchConfig& config, const std::string& which, bool json) {
-  const auto rows = instance_status(config, select_instances(config, which), milliseconds(1000));
+  const auto rows = instance_status(config, select_instances(config, which));
   fmt::print("{}", json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
   return 0;
 }

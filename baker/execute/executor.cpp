@@ -42,6 +42,7 @@ class StepRunner {
   void run(const Step& step) {
     progress_.detail(describe(step));
     std::visit(overloaded{[this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
+                          [this](const DisableCloudInit& s) { disable_cloud_init(s); },
                           [this](const UpdateAccounts& s) { accounts(s); }, [this](const MakeDirectory& s) { mkdir(s); },
                           [this](const WriteFile& s) { write(s); }, [this](const InstallFile& s) { install(s); },
                           [this](const MakeSymlink& s) { symlink(s); }, [this](const IncludeSshdDropins&) { sshd_include(); },
@@ -103,6 +104,30 @@ class StepRunner {
     result_.removed.push_back(s.path + " (emptied)");
   }
 
+  void note(std::string text) {
+    progress_.note(fmt::format("{}: {}", plan_name_, text));
+    result_.notes.push_back(std::move(text));
+  }
+
+  void disable_cloud_init(const DisableCloudInit& s) {
+    std::vector<std::string> links;
+    for (const auto& pattern : s.link_patterns)
+      for (const auto& path : guest_.glob(pattern)) {
+        guest_.remove(path);
+        result_.removed.push_back(path);
+        links.push_back(path.substr(std::string("/etc/runlevels/").size()));
+      }
+    const std::string marker = "# Written by bake: TrustNet instances take their identity from their seed disk.\n";
+    ensure_parent(s.marker);
+    guest_.write_file(s.marker, marker);
+    set_owner_and_mode(s.marker, {}, 0644);
+    record(s.marker, "file", sha256_hex(marker), 0644, {}, Owner{}, "recipe");
+    std::string removed;
+    for (const auto& link : links) removed += (removed.empty() ? "" : ", ") + link;
+    note(links.empty() ? fmt::format("cloud-init: no runlevel links in the base; wrote {}", s.marker)
+                       : fmt::format("cloud-init disabled: removed runlevel links {}; wrote {}", removed, s.marker));
+  }
+
   void accounts(const UpdateAccounts& s) {
     AccountFiles files;
     auto required = [&](const char* path) {
@@ -113,7 +138,22 @@ class StepRunner {
     files.passwd = required("/etc/passwd");
     files.group = required("/etc/group");
     files.shadow = required("/etc/shadow");
-    AccountFiles updated = apply_users(files, s.users);
+    const AccountRemoval removal = remove_users(files, s.remove);
+    for (const auto& name : removal.absent) note(fmt::format("user {} is not in the base; nothing to remove", name));
+    for (const auto& user : removal.removed) {
+      std::string what = fmt::format("removed user {} (uid {})", user.name, user.uid);
+      if (user.group_removed) what += fmt::format(", its group {}", user.name);
+      for (const auto& group : user.left_groups) what += fmt::format(", its membership of {}", group);
+      // Only a home under /home is the account's own to delete; /, /root or /var/... never are.
+      if (std::filesystem::path(user.home).lexically_normal().parent_path() == "/home" && user.home.find("..") == std::string::npos &&
+          guest_.is_dir(user.home)) {
+        guest_.remove_tree(user.home);
+        result_.removed.push_back(user.home);
+        what += fmt::format(", its home {}", user.home);
+      }
+      note(what);
+    }
+    AccountFiles updated = apply_users(removal.files, s.users);
     // guestfs_write truncates in place, so the files keep their modes and owners.
     guest_.write_file("/etc/passwd", updated.passwd);
     guest_.write_file("/etc/group", updated.group);

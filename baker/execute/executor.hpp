@@ -29,6 +29,7 @@ struct ExecutionResult {
   uint64_t root_fs_size = 0;     // after growing
   std::vector<InstalledFile> files;
   std::vector<std::string> removed;
+  std::vector<std::string> notes;  // what the bake did to the base beyond the plan's files (cloud-init, users)
 };
 
 struct ExecuteOptions {

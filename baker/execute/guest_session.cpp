@@ -251,6 +251,9 @@ std::vector<std::string> GuestSession::glob(const std::string& pattern) {
 }
 
 void GuestSession::remove(const std::string& path) { check(guestfs_rm_f(handle_.get(), path.c_str()), fmt::format("remove {}", path)); }
+void GuestSession::remove_tree(const std::string& path) {
+  check(guestfs_rm_rf(handle_.get(), path.c_str()), fmt::format("remove {} and what it holds", path));
+}
 void GuestSession::truncate(const std::string& path) { check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path)); }
 
 void GuestSession::tar_out(const std::string& directory, const std::filesystem::path& tarball) {

@@ -62,6 +62,7 @@ class GuestSession {
   std::string readlink(const std::string& path);
   std::vector<std::string> glob(const std::string& pattern);
   void remove(const std::string& path);
+  void remove_tree(const std::string& path);
   void truncate(const std::string& path);
   void tar_in(const std::filesystem::path& tarball, const std::string& directory);
   void tar_out(const std::string& directory, const std::filesystem::path& tarball);  // uncompressed, numeric owners

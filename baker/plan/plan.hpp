@@ -23,6 +23,14 @@ struct EmptyFile {
 };
 struct UpdateAccounts {
   std::vector<UserSpec> users;
+  std::vector<std::string> remove;  // base accounts deleted first, with their homes under /home
+};
+// Keeps the base's cloud-init from running: its runlevel links go, /etc/cloud/cloud-init.disabled
+// is written (cloud-init's own switch, for whatever else would start it).
+struct DisableCloudInit {
+  std::vector<std::string> link_patterns = {"/etc/runlevels/*/cloud-init*", "/etc/runlevels/*/cloud-config",
+                                            "/etc/runlevels/*/cloud-final"};
+  std::string marker = "/etc/cloud/cloud-init.disabled";
 };
 struct MakeDirectory {
   std::string path;
@@ -60,7 +68,7 @@ struct UnpackOverlay {
   Owner owner;
 };
 
-using Step = std::variant<RemoveFiles, EmptyFile, UpdateAccounts, MakeDirectory, WriteFile, InstallFile,
+using Step = std::variant<RemoveFiles, EmptyFile, DisableCloudInit, UpdateAccounts, MakeDirectory, WriteFile, InstallFile,
                           MakeSymlink, IncludeSshdDropins, UnpackOverlay>;
 
 struct Plan {

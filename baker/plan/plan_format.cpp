@@ -38,8 +38,12 @@ std::string describe(const Step& step) {
       overloaded{
           [](const RemoveFiles& s) { return fmt::format("remove    {}  ({})", s.pattern, s.why); },
           [](const EmptyFile& s) { return fmt::format("empty     {}  (if present)", s.path); },
+          [](const DisableCloudInit& s) {
+            return fmt::format("cloud-init off  (remove its runlevel links, write {})", s.marker);
+          },
           [](const UpdateAccounts& s) {
             std::string text = "accounts  /etc/passwd /etc/group /etc/shadow:";
+            for (const auto& name : s.remove) text += " remove " + name + " (with its home and group memberships);";
             for (const auto& user : s.users) text += " " + user_summary(user);
             return text;
           },
@@ -83,12 +87,13 @@ std::string plan_to_json(const Plan& plan) {
         overloaded{
             [](const RemoveFiles& s) { return json{{"op", "remove"}, {"pattern", s.pattern}, {"why", s.why}}; },
             [](const EmptyFile& s) { return json{{"op", "empty"}, {"path", s.path}}; },
+            [](const DisableCloudInit& s) { return json{{"op", "disable-cloud-init"}, {"links", s.link_patterns}, {"marker", s.marker}}; },
             [](const UpdateAccounts& s) {
               json users = json::array();
               for (const auto& u : s.users)
                 users.push_back({{"name", u.name}, {"uid", u.uid}, {"gid", u.primary_gid()}, {"home", u.home_dir()},
                                  {"shell", u.shell}, {"groups", u.groups}, {"ssh_keys", u.ssh_keys.size()}});
-              return json{{"op", "accounts"}, {"users", users}};
+              return json{{"op", "accounts"}, {"users", users}, {"remove", s.remove}};
             },
             [&](const MakeDirectory& s) {
               return json{{"op", "mkdir"}, {"path", s.path}, {"mode", mode_text(s.mode)}, {"owner", owner_json(s.owner)}};

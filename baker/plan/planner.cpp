@@ -47,8 +47,9 @@ Plan make_plan(const Recipe& recipe) {
   auto& steps = plan.steps;
 
   add_instance_secret_removal(steps);
+  if (recipe.disable_cloud_init) steps.push_back(DisableCloudInit{});
   // Accounts first: every later owner name is resolved against the updated files.
-  steps.push_back(UpdateAccounts{recipe.users});
+  steps.push_back(UpdateAccounts{recipe.users, recipe.remove_users});
   steps.push_back(WriteFile{"/etc/hostname", render_hostname(recipe), 0644, {}});
   steps.push_back(WriteFile{"/etc/hosts", render_hosts(recipe), 0644, {}});
   steps.push_back(WriteFile{"/etc/network/interfaces", render_interfaces(recipe.network), 0644, {}});

@@ -50,6 +50,7 @@ std::string render_report(const ReportInput& input) {
                       {"version", fmt::format("{}.{}", os.major, os.minor)}}},
       {"disk", {{"virtual_size", input.result.disk_size}, {"root_filesystem_size", input.result.root_fs_size}}},
       {"removed", input.result.removed},
+      {"notes", input.result.notes},
       {"files", files},
       {"phases", phases},
       {"total_seconds", std::round(total * 1000) / 1000},

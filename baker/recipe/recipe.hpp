@@ -155,6 +155,9 @@ struct Recipe {
   SshPolicy ssh;
   std::optional<CometbftSpec> cometbft;
   std::optional<RegistrySpec> registry;
+  // The base's cloud-init would replace an instance's host keys and host name on first boot.
+  bool disable_cloud_init = false;
+  std::vector<std::string> remove_users;        // accounts of the base to delete (e.g. alpine)
   std::vector<RecipeSource> sources;            // every file read, in order (digest input)
 
   const UserSpec* find_user(const std::string& name) const;

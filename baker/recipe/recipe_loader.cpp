@@ -39,6 +39,8 @@ struct Layer {
   std::vector<BinarySpec> binaries;
   std::vector<OverlaySpec> overlays;
   std::vector<ServiceSpec> services;
+  std::optional<std::pair<bool, SourceLocation>> disable_cloud_init;
+  std::vector<std::pair<std::string, SourceLocation>> remove_users;
 };
 
 template <typename T, typename KeyOf>
@@ -75,6 +77,10 @@ void merge(Layer& into, const Layer& from) {
     net.where = from.network->where;
   }
   take(into.ssh, from.ssh);
+  take(into.disable_cloud_init, from.disable_cloud_init);
+  for (const auto& removed : from.remove_users)
+    if (std::none_of(into.remove_users.begin(), into.remove_users.end(), [&](const auto& r) { return r.first == removed.first; }))
+      into.remove_users.push_back(removed);
   merge_named(into.users, from.users, [](const UserSpec& u) { return u.name; });
   merge_named(into.directories, from.directories, [](const DirectorySpec& d) { return d.path; });
   merge_named(into.binaries, from.binaries, [](const BinarySpec& b) { return b.name; });
@@ -416,7 +422,8 @@ class LayerReader {
     sources.push_back({file, sha256_file(file)});
     YamlMap map(root, name, "the recipe",
                 {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users",
-                 "directories", "binaries", "overlays", "services", "network", "ssh", "cometbft", "registry"});
+                 "directories", "binaries", "overlays", "services", "network", "ssh", "cometbft", "registry",
+                 "cloud_init", "remove_users"});
     Layer layer;
     for (const auto& include : includes(map)) {
       fs::path included = local_path(map, include.first, dir);
@@ -469,6 +476,21 @@ class LayerReader {
     if (map.has("base")) layer.base = read_base(map.get("base"), file, dir);
     if (map.has("network")) layer.network = read_network(map.get("network"), file);
     if (map.has("ssh")) layer.ssh = read_ssh(map.get("ssh"), file);
+    if (map.has("cloud_init")) {
+      auto [text, where] = located_scalar(map, "cloud_init");
+      if (text != "disabled" && text != "kept")
+        map.fail_key("cloud_init", fmt::format("cloud_init '{}' must be disabled (the golden image must not let cloud-init run) or kept", text));
+      layer.disable_cloud_init = {{text == "disabled", where}};
+    }
+    if (YAML::Node removed = map.get("remove_users")) {
+      if (!removed.IsSequence()) map.fail(removed, "remove_users must be a list of user names");
+      for (const auto& item : removed) {
+        std::string name = map.scalar(item, "a user name");
+        if (auto problem = check_user_name(name)) map.fail(item, *problem);
+        if (name == "root") map.fail(item, "root cannot be removed");
+        layer.remove_users.emplace_back(name, map.at(item));
+      }
+    }
     if (map.has("cometbft")) layer.cometbft = read_cometbft(map.get("cometbft"), file);
     if (map.has("registry")) layer.registry = read_registry(map.get("registry"), file);
     for (const auto& entry : map.entries("users")) layer.users.push_back(read_user(entry, file, dir));
@@ -528,6 +550,12 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
   recipe.binaries = std::move(layer.binaries);
   recipe.overlays = std::move(layer.overlays);
   recipe.services = std::move(layer.services);
+  recipe.disable_cloud_init = layer.disable_cloud_init ? layer.disable_cloud_init->first : false;
+  for (const auto& [name, where] : layer.remove_users) {
+    if (recipe.find_user(name))
+      throw Error(where, fmt::format("remove_users names '{}', which the recipe defines under users", name));
+    recipe.remove_users.push_back(name);
+  }
 
   if (options.base_image) recipe.base.path = fs::absolute(*options.base_image);
 

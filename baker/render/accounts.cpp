@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace trustnet::baker {
 namespace {
@@ -41,7 +42,7 @@ class Table {
 
   Fields* find(const std::string& name) {
     for (size_t i = 0; i < lines_.size(); ++i) {
-      if (!is_record(lines_[i])) continue;
+      if (!is_record(lines_[i]) || removed_.count(i)) continue;
       if (split(lines_[i], ':')[0] == name) return &edit(i);
     }
     return nullptr;
@@ -49,9 +50,10 @@ class Table {
 
   // Name of the record (other than `except`) whose field `index` equals `value`.
   std::optional<std::string> owner_of(size_t index, const std::string& value, const std::string& except) const {
-    for (const auto& line : lines_) {
-      if (!is_record(line)) continue;
-      Fields f = split(line, ':');
+    for (size_t i = 0; i < lines_.size(); ++i) {
+      if (!is_record(lines_[i]) || removed_.count(i)) continue;
+      auto it = edited_.find(i);
+      Fields f = it != edited_.end() ? it->second : split(lines_[i], ':');
       if (f.size() > index && f[index] == value && f[0] != except) return f[0];
     }
     return std::nullopt;
@@ -60,8 +62,18 @@ class Table {
   std::vector<Fields*> records() {
     std::vector<Fields*> all;
     for (size_t i = 0; i < lines_.size(); ++i)
-      if (is_record(lines_[i])) all.push_back(&edit(i));
+      if (is_record(lines_[i]) && !removed_.count(i)) all.push_back(&edit(i));
     return all;
+  }
+
+  // The record's line disappears from text(); other lines keep their places.
+  bool remove(const std::string& name) {
+    for (size_t i = 0; i < lines_.size(); ++i)
+      if (!removed_.count(i) && is_record(lines_[i]) && split(lines_[i], ':')[0] == name) {
+        removed_.insert(i);
+        return true;
+      }
+    return false;
   }
 
   void append(Fields fields) {
@@ -72,6 +84,7 @@ class Table {
   std::string text() {
     std::string out;
     for (size_t i = 0; i < lines_.size(); ++i) {
+      if (removed_.count(i)) continue;
       auto it = edited_.find(i);
       out += (it != edited_.end() ? join(it->second, ':') : lines_[i]) + "\n";
     }
@@ -93,6 +106,7 @@ class Table {
 
   std::vector<std::string> lines_;
   std::map<size_t, Fields> edited_;
+  std::set<size_t> removed_;
   size_t field_count_;
 };
 
@@ -153,6 +167,36 @@ std::optional<uint32_t> find_id(const std::string& text, const std::string& name
 }
 
 }  // namespace
+
+AccountRemoval remove_users(const AccountFiles& files, const std::vector<std::string>& names) {
+  Table passwd(files.passwd, 7), group(files.group, 4), shadow(files.shadow, 9);
+  AccountRemoval result;
+  for (const auto& name : names) {
+    Fields* entry = passwd.find(name);
+    if (!entry) {
+      result.absent.push_back(name);
+      continue;
+    }
+    RemovedUser removed{name, (*entry)[2], (*entry)[5], {}, false};
+    const std::string gid = (*entry)[3];
+    passwd.remove(name);
+    shadow.remove(name);
+    for (Fields* record : group.records()) {
+      Fields members = (*record)[3].empty() ? Fields{} : split((*record)[3], ',');
+      auto it = std::find(members.begin(), members.end(), name);
+      if (it == members.end()) continue;
+      members.erase(it);
+      (*record)[3] = join(members, ',');
+      if ((*record)[0] != name) removed.left_groups.push_back((*record)[0]);
+    }
+    // Its own group goes too, unless someone else is in it or has it as primary group.
+    if (Fields* own = group.find(name); own && (*own)[2] == gid && (*own)[3].empty() && !passwd.owner_of(3, gid, name))
+      removed.group_removed = group.remove(name);
+    result.removed.push_back(std::move(removed));
+  }
+  result.files = {passwd.text(), group.text(), shadow.text()};
+  return result;
+}
 
 AccountFiles apply_users(const AccountFiles& files, const std::vector<UserSpec>& users) {
   Table passwd(files.passwd, 7), group(files.group, 4), shadow(files.shadow, 9);

@@ -1,7 +1,6 @@
 #include "launcher/health/health_probe.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -29,13 +28,47 @@ std::optional<sockaddr_in6> ipv6(const std::string& address, int port) {
   return to;
 }
 
-int remaining(steady_clock::time_point deadline) {
-  return static_cast<int>(std::max<long>(0, duration_cast<milliseconds>(deadline - steady_clock::now()).count()));
+// Waits for `events` on `fd` until the deadline, in short slices so that a cancel is seen soon.
+bool wait_for(int fd, short events, steady_clock::time_point deadline, const std::atomic<bool>& cancel) {
+  for (;;) {
+    if (cancel.load()) return false;
+    const auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, events, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long>(left, 100)));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+}
+
+void put_u32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((value >> shift) & 0xff));
+}
+
+// Our identification line and an unencrypted SSH_MSG_DISCONNECT packet (RFC 4253 sections 4.2,
+// 6 and 11.1): before key exchange a packet has no MAC and a block size of 8.
+std::string ssh_goodbye() {
+  constexpr uint8_t kDisconnect = 1;
+  constexpr uint32_t kByApplication = 11;
+  const std::string description = "trustnet launch health probe";
+  std::string payload(1, static_cast<char>(kDisconnect));
+  put_u32(payload, kByApplication);
+  put_u32(payload, static_cast<uint32_t>(description.size()));
+  payload += description;
+  put_u32(payload, 0);  // language tag
+  size_t padding = 8 - (4 + 1 + payload.size()) % 8;
+  if (padding < 4) padding += 8;
+  std::string packet;
+  put_u32(packet, static_cast<uint32_t>(1 + payload.size() + padding));
+  packet.push_back(static_cast<char>(padding));
+  packet += payload;
+  packet.append(padding, '\0');
+  return "SSH-2.0-TrustNetLaunchProbe\r\n" + packet;
 }
 
 }  // namespace
 
-bool ping6(const std::string& address, milliseconds timeout) {
+bool ping6(const std::string& address, milliseconds patience, const std::atomic<bool>& cancel) {
   auto to = ipv6(address, 0);
   if (!to) return false;
   // Unprivileged ICMP sockets when net.ipv4.ping_group_range admits us; raw ones as root.
@@ -52,11 +85,9 @@ bool ping6(const std::string& address, milliseconds timeout) {
   request.icmp6_id = htons(id);
   request.icmp6_seq = htons(1);
   if (::sendto(fd.get(), &request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&*to), sizeof(*to)) < 0) return false;
-  const auto deadline = steady_clock::now() + timeout;
+  const auto deadline = steady_clock::now() + patience;
   for (;;) {
-    pollfd p{fd.get(), POLLIN, 0};
-    int wait = remaining(deadline);
-    if (wait == 0 || ::poll(&p, 1, wait) <= 0) return false;
+    if (!wait_for(fd.get(), POLLIN, deadline, cancel)) return false;
     icmp6_hdr reply{};
     sockaddr_in6 from{};
     socklen_t from_size = sizeof(from);
@@ -68,32 +99,44 @@ bool ping6(const std::string& address, milliseconds timeout) {
   }
 }
 
-std::optional<std::string> ssh_banner(const std::string& address, int port, milliseconds timeout) {
+SshGreeting ssh_greeting(const std::string& address, int port, milliseconds patience, const std::atomic<bool>& cancel) {
+  SshGreeting greeting;
   auto to = ipv6(address, port);
-  if (!to) return std::nullopt;
+  if (!to) return greeting;
   UniqueFd fd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd.valid()) return std::nullopt;
-  const auto deadline = steady_clock::now() + timeout;
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*to), sizeof(*to)) < 0 && errno != EINPROGRESS) return std::nullopt;
-  pollfd p{fd.get(), POLLOUT, 0};
-  if (::poll(&p, 1, remaining(deadline)) <= 0) return std::nullopt;
+  if (!fd.valid()) return greeting;
+  const auto deadline = steady_clock::now() + patience;
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*to), sizeof(*to)) < 0 && errno != EINPROGRESS) return greeting;
+  if (!wait_for(fd.get(), POLLOUT, deadline, cancel)) return greeting;
   int error = 0;
   socklen_t size = sizeof(error);
-  if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size) < 0 || error != 0) return std::nullopt;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size) < 0 || error != 0) return greeting;
+  greeting.outcome.connected = true;
   std::string received;
   while (received.find('\n') == std::string::npos && received.size() < 256) {
-    p = {fd.get(), POLLIN, 0};
-    if (::poll(&p, 1, remaining(deadline)) <= 0) return std::nullopt;
+    if (!wait_for(fd.get(), POLLIN, deadline, cancel)) return greeting;
     char chunk[256];
-    ssize_t n = ::recv(fd.get(), chunk, sizeof(chunk), 0);
-    if (n <= 0) return std::nullopt;
+    const ssize_t n = ::recv(fd.get(), chunk, sizeof(chunk), 0);
+    if (n <= 0) return greeting;
     received.append(chunk, static_cast<size_t>(n));
   }
-  if (received.rfind("SSH-", 0) != 0) return std::nullopt;
-  return received.substr(0, received.find_first_of("\r\n"));
+  if (received.rfind("SSH-", 0) != 0) return greeting;
+  greeting.banner = received.substr(0, received.find_first_of("\r\n"));
+  greeting.outcome.answered = true;
+  // Say goodbye, then let the server close first: closing with unread data would send a reset.
+  const std::string goodbye = ssh_goodbye();
+  if (::send(fd.get(), goodbye.data(), goodbye.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(goodbye.size())) {
+    ::shutdown(fd.get(), SHUT_WR);
+    const auto linger = std::min(deadline, steady_clock::now() + 2s);
+    char sink[4096];
+    while (wait_for(fd.get(), POLLIN, linger, cancel) && ::recv(fd.get(), sink, sizeof(sink), 0) > 0) {
+    }
+  }
+  return greeting;
 }
 
-bool https_ok(const std::string& url, const std::filesystem::path& ca_file, milliseconds timeout) {
+ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, milliseconds patience, const std::atomic<bool>& cancel) {
+  ProbeOutcome outcome;
   CurlEasy curl = make_curl_easy();
   const std::string ca = ca_file.string();
   auto set = [&](CURLoption option, auto value) {
@@ -106,17 +149,30 @@ bool https_ok(const std::string& url, const std::filesystem::path& ca_file, mill
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(patience.count()));
   using Sink = size_t (*)(char*, size_t, size_t, void*);
   set(CURLOPT_WRITEFUNCTION, static_cast<Sink>([](char*, size_t size, size_t count, void*) { return size * count; }));
-  if (curl_easy_perform(curl.get()) != CURLE_OK) return false;
+  // libcurl calls this about once a second, and more often while data moves: a non-zero return aborts.
+  using Progress = int (*)(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+  set(CURLOPT_XFERINFOFUNCTION, static_cast<Progress>([](void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+        return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+      }));
+  set(CURLOPT_XFERINFODATA, const_cast<void*>(static_cast<const void*>(&cancel)));
+  set(CURLOPT_NOPROGRESS, 0L);
+  const CURLcode result = curl_easy_perform(curl.get());
+  curl_off_t connect_time = 0;
+  if (curl_easy_getinfo(curl.get(), CURLINFO_CONNECT_TIME_T, &connect_time) == CURLE_OK) outcome.connected = connect_time > 0;
+  if (result != CURLE_OK) return outcome;
   long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  return status == 200;
+  if (curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) return outcome;
+  outcome.answered = status == 200;
+  return outcome;
 }
 
 std::string service_url(Role role, const std::string& address) {
   return role == Role::node ? fmt::format("https://[{}]:26657/status", address) : fmt::format("https://[{}]:8053/health", address);
 }
+
+std::string service_probe_name(Role role) { return role == Role::node ? "rpc" : "health"; }
 
 }  // namespace trustnet::launcher

@@ -1,7 +1,8 @@
 #pragma once
-// One round of health probes against an instance's ULA address, each bounded by a timeout:
-// ICMPv6 echo, the SSH banner on port 22, and the role's HTTPS service verified with the
-// TrustNet CA (node: RPC /status on 26657; registry: /health on 8053).
+// Single health probes against an instance, each waiting up to its patience for an answer:
+// ICMPv6 echo, the SSH banner (the connection then closed politely), and an HTTPS URL verified
+// with the TrustNet CA. A probe can be cancelled from another thread; it then returns quickly.
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -11,13 +12,32 @@
 
 namespace trustnet::launcher {
 
-bool ping6(const std::string& address, std::chrono::milliseconds timeout);
-// The first line the SSH server sends ("SSH-2.0-OpenSSH_9.9"), when one answers.
-std::optional<std::string> ssh_banner(const std::string& address, int port, std::chrono::milliseconds timeout);
-// HTTP 200 from `url`, with the server certificate verified against `ca_file`.
-bool https_ok(const std::string& url, const std::filesystem::path& ca_file, std::chrono::milliseconds timeout);
+struct ProbeOutcome {
+  bool answered = false;
+  bool connected = false;  // a TCP connection was established (SSH and HTTPS probes)
+};
 
-// The role's service URL on the instance's ULA address.
+// Never set: for callers that do not cancel.
+inline const std::atomic<bool> kNeverCancel{false};
+
+bool ping6(const std::string& address, std::chrono::milliseconds patience, const std::atomic<bool>& cancel = kNeverCancel);
+
+struct SshGreeting {
+  ProbeOutcome outcome;
+  std::string banner;  // "SSH-2.0-OpenSSH_9.9" when one was read
+};
+// Reads the server's identification line, then answers with one of its own and an
+// SSH_MSG_DISCONNECT ("by application"), and reads until the server closes, so that sshd sees a
+// client that said goodbye rather than a dropped connection.
+SshGreeting ssh_greeting(const std::string& address, int port, std::chrono::milliseconds patience,
+                         const std::atomic<bool>& cancel = kNeverCancel);
+
+// HTTP 200 from `url`, with the server certificate verified against `ca_file`.
+ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, std::chrono::milliseconds patience,
+                       const std::atomic<bool>& cancel = kNeverCancel);
+
+// The role's service URL on the instance's ULA address, and the name of that service's probe.
 std::string service_url(Role role, const std::string& address);
+std::string service_probe_name(Role role);
 
 }  // namespace trustnet::launcher

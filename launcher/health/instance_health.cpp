@@ -3,37 +3,56 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
+#include <fstream>
 
-#include "launcher/health/health_probe.hpp"
+#include "common/atomic_file.hpp"
 
 namespace trustnet::launcher {
 
-Answers probe_instance(const InstanceConfig& instance, bool running, const std::filesystem::path& ca_file,
-                       std::chrono::milliseconds timeout, std::vector<std::string>& answered) {
-  Answers answers;
-  answered.clear();
-  answers.process = running;
-  if (!running) return answers;
-  const std::string& address = instance.identity.address;
-  // The three probes run side by side: a round costs the slowest one, not their sum.
-  auto ping = std::async(std::launch::async, [&] { return ping6(address, timeout); });
-  auto ssh = std::async(std::launch::async, [&] { return ssh_banner(address, 22, timeout).has_value(); });
-  auto service = std::async(std::launch::async, [&] {
-    return std::filesystem::exists(ca_file) && https_ok(service_url(instance.identity.role, address), ca_file, timeout);
-  });
-  answers.ping = ping.get();
-  answers.ssh = ssh.get();
-  answers.service = service.get();
-  if (answers.ping) answered.push_back("ping");
-  if (answers.ssh) answered.push_back("ssh");
-  if (answers.service) answered.push_back(instance.identity.role == Role::node ? "rpc" : "health");
-  return answers;
+void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor) {
+  row.answered = monitor.answering();
+  row.lost = monitor.lost();
+  row.connections.clear();
+  for (ProbeKind kind : {ProbeKind::ssh, ProbeKind::service}) row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
+}
+
+namespace {
+
+const char* kind_key(ProbeKind kind) {
+  switch (kind) {
+    case ProbeKind::ping: return "ping";
+    case ProbeKind::ssh: return "ssh";
+    case ProbeKind::service: return "service";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void save_health_record(const std::filesystem::path& file, pid_t pid, const HealthTracker& tracker) {
+  nlohmann::json answered = nlohmann::json::array();
+  for (ProbeKind kind : kProbeKinds)
+    if (tracker.ever_answered(kind)) answered.push_back(kind_key(kind));
+  write_file_atomically(file, nlohmann::json{{"pid", pid}, {"answered", answered}}.dump() + "\n", std::filesystem::perms(0600));
+}
+
+void restore_health_record(const std::filesystem::path& file, pid_t pid, HealthTracker& tracker) {
+  std::ifstream in(file);
+  if (!in) return;
+  // A record that cannot be read tells nothing: the probes start from scratch.
+  const nlohmann::json record = nlohmann::json::parse(in, nullptr, false);
+  if (!record.is_object() || !record.contains("pid") || record["pid"] != pid || !record["answered"].is_array()) return;
+  for (ProbeKind kind : kProbeKinds)
+    for (const auto& name : record["answered"])
+      if (name == kind_key(kind)) tracker.remember_answered(kind);
 }
 
 std::string answered_text(const HealthRow& row) {
   std::string text;
   for (const auto& what : row.answered) text += (text.empty() ? "" : ",") + what;
+  std::string lost;
+  for (const auto& what : row.lost) lost += (lost.empty() ? "" : ",") + what;
+  if (!lost.empty()) text += (text.empty() ? "" : "; ") + std::string("lost ") + lost;
   return text;
 }
 
@@ -68,7 +87,8 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
 nlohmann::json status_json(const std::vector<HealthRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& row : rows) {
-    nlohmann::json item = {{"name", row.name}, {"address", row.address}, {"state", phase_name(row.phase)}, {"answered", row.answered}};
+    nlohmann::json item = {{"name", row.name}, {"address", row.address}, {"state", phase_name(row.phase)},
+                           {"answered", row.answered}, {"lost", row.lost}, {"probe_connections", row.connections}};
     item["pid"] = row.pid > 0 ? nlohmann::json(row.pid) : nlohmann::json(nullptr);
     item["uptime_seconds"] = row.pid > 0 ? nlohmann::json(static_cast<long>(row.uptime_seconds)) : nlohmann::json(nullptr);
     out.push_back(item);

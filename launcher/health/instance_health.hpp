@@ -1,15 +1,15 @@
 #pragma once
-// An instance's health as the operator sees it: one probe round and one row of the status table.
+// An instance's health as the operator sees it: one row of the status table, made from what its
+// HealthMonitor saw; and the record that carries what answered from `launch all` to `launch status`.
 #include <sys/types.h>
 
-#include <chrono>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "launcher/config/launch_config.hpp"
-#include "launcher/instance/instance_runtime.hpp"
+#include "launcher/health/health_monitor.hpp"
 
 namespace trustnet::launcher {
 
@@ -18,19 +18,25 @@ struct HealthRow {
   pid_t pid = 0;
   Phase phase = Phase::stopped;
   double uptime_seconds = 0;
-  std::vector<std::string> answered;  // "ping", "ssh", and "rpc" (node) or "health" (registry)
+  std::vector<std::string> answered;        // "ping", "ssh", and "rpc" (node) or "health" (registry)
+  std::vector<std::string> lost;            // answered once, then stopped answering
+  std::map<std::string, int> connections;   // TCP connections the probes opened, by probe
 };
 
-// Probes the instance (only when its QEMU runs) and returns the answers with their names.
-Answers probe_instance(const InstanceConfig& instance, bool running, const std::filesystem::path& ca_file,
-                       std::chrono::milliseconds timeout, std::vector<std::string>& answered);
+// The row's probe part: what answered, what was lost, the connections opened.
+void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor);
 
-// "ping,ssh,rpc": what answered, as the table and the live display show it.
+// "ping,ssh,rpc" (and "; lost ssh"): what answered, as the table and the live display show it.
 std::string answered_text(const HealthRow& row);
 
 // Pure renderings of a set of rows.
 std::string render_status_table(const std::vector<HealthRow>& rows);
 nlohmann::json status_json(const std::vector<HealthRow>& rows);
 std::string format_uptime(double seconds);
+
+// What answered during the life of the QEMU with this pid, kept in the instance's folder so that
+// `launch status` knows an instance was up before (and shows `degraded`, not `reachable`).
+void save_health_record(const std::filesystem::path& file, pid_t pid, const HealthTracker& tracker);
+void restore_health_record(const std::filesystem::path& file, pid_t pid, HealthTracker& tracker);
 
 }  // namespace trustnet::launcher

@@ -55,24 +55,7 @@ void remove_runtime_files(const InstancePaths& paths) {
   std::error_code ignored;  // either may be gone already
   fs::remove(paths.pid_file, ignored);
   fs::remove(paths.qmp_socket, ignored);
-}
-
-Phase next_phase(Phase previous, const Answers& answers) {
-  if (!answers.process) return previous == Phase::stopped ? Phase::stopped : Phase::exited;
-  if (answers.ssh && answers.service) return Phase::up;
-  if (answers.ping || answers.ssh || answers.service) return Phase::reachable;
-  return Phase::booting;
-}
-
-std::string phase_name(Phase phase) {
-  switch (phase) {
-    case Phase::stopped: return "stopped";
-    case Phase::booting: return "booting";
-    case Phase::reachable: return "reachable";
-    case Phase::up: return "up";
-    case Phase::exited: return "exited";
-  }
-  return "?";
+  fs::remove(paths.health_record, ignored);
 }
 
 }  // namespace trustnet::launcher

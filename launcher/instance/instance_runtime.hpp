@@ -1,6 +1,5 @@
 #pragma once
-// Whether an instance's QEMU is running, from its pid file and /proc; and the phases an instance
-// goes through while it boots, from what answers.
+// Whether an instance's QEMU is running, from its pid file and /proc.
 #include <sys/types.h>
 
 #include <chrono>
@@ -27,25 +26,8 @@ struct Runtime {
 };
 
 Runtime inspect_runtime(const InstancePaths& paths);
-// Removes the pid file and the QMP socket; the disk, seed and logs stay.
+// Removes the pid file, the QMP socket and the health record; the disk, seed and logs stay.
 void remove_runtime_files(const InstancePaths& paths);
 bool process_alive(pid_t pid);
-
-// What answered in one round of health probes.
-struct Answers {
-  bool process = false, ping = false, ssh = false, service = false;
-};
-
-enum class Phase {
-  stopped,    // not running
-  booting,    // QEMU runs, nothing answers yet
-  reachable,  // the guest answers on the bridge (ping or SSH) but not every service yet
-  up,         // SSH and the role's service answer
-  exited,     // QEMU was running and is gone
-};
-
-// Pure: the next phase from the previous one and the latest answers.
-Phase next_phase(Phase previous, const Answers& answers);
-std::string phase_name(Phase phase);
 
 }  // namespace trustnet::launcher

@@ -33,7 +33,8 @@ std::string accel_name(Accel accel) {
 
 InstancePaths InstancePaths::in(const fs::path& state_dir, const std::string& name) {
   const fs::path dir = state_dir / name;
-  return {dir / "disk.qcow2", dir / "seed.iso", dir / "efivars.fd", dir / "serial.log", dir / "qmp.sock", dir / "qemu.pid"};
+  return {dir / "disk.qcow2", dir / "seed.iso", dir / "efivars.fd", dir / "serial.log", dir / "qmp.sock", dir / "qemu.pid",
+          dir / "health.json"};
 }
 
 std::string tap_name(const std::string& instance) {

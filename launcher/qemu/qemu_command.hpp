@@ -24,7 +24,7 @@ Accel choose_accel(const HostFacts& host, std::optional<Accel> forced);
 std::string accel_name(Accel accel);
 
 struct InstancePaths {
-  std::filesystem::path disk, seed, efi_vars, serial_log, qmp_socket, pid_file;
+  std::filesystem::path disk, seed, efi_vars, serial_log, qmp_socket, pid_file, health_record;
   static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
 };
 

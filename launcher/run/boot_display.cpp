@@ -9,14 +9,14 @@ BootDisplay::BootDisplay(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_
 
 void BootDisplay::update(const std::vector<HealthRow>& rows, double elapsed) {
   if (quiet_) return;
-  last_phase_.resize(rows.size());
+  last_line_.resize(rows.size());
   if (!terminal_) {
     for (size_t i = 0; i < rows.size(); ++i) {
-      const std::string phase = phase_name(rows[i].phase);
-      if (phase == last_phase_[i]) continue;
-      last_phase_[i] = phase;
       const std::string answered = answered_text(rows[i]);
-      fmt::print(stderr, "launch {}: {}{} after {:.1f} s\n", rows[i].name, phase, answered.empty() ? "" : " (" + answered + ")", elapsed);
+      const std::string line = phase_name(rows[i].phase) + (answered.empty() ? "" : " (" + answered + ")");
+      if (line == last_line_[i]) continue;
+      last_line_[i] = line;
+      fmt::print(stderr, "launch {}: {} after {:.1f} s\n", rows[i].name, line, elapsed);
     }
     return;
   }

@@ -1,6 +1,6 @@
 #pragma once
 // The live view of instances while they boot, on stderr: redrawn in place on a terminal, one line
-// per change of phase otherwise (logs, CI).
+// per change of phase or of what answers otherwise (logs, CI).
 #include <string>
 #include <vector>
 
@@ -17,7 +17,7 @@ class BootDisplay {
  private:
   bool quiet_, terminal_;
   size_t drawn_lines_ = 0;
-  std::vector<std::string> last_phase_;
+  std::vector<std::string> last_line_;
 };
 
 }  // namespace trustnet::launcher

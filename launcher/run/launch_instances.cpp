@@ -24,38 +24,66 @@ namespace {
 
 fs::path ca_file(const LaunchConfig& config) { return config.state_dir / "network" / "ca.crt"; }
 
-bool reached(Phase phase, WaitFor wait) {
+bool reached(const HealthTracker& tracker, bool running, WaitFor wait) {
+  if (!running) return false;
   switch (wait) {
-    case WaitFor::started: return phase != Phase::stopped && phase != Phase::exited;
-    case WaitFor::reachable: return phase == Phase::reachable || phase == Phase::up;
-    case WaitFor::up: return phase == Phase::up;
+    case WaitFor::started: return true;
+    case WaitFor::reachable: return tracker.reached_reachable();
+    case WaitFor::up: return tracker.reached_up();
   }
   return false;
 }
 
-HealthRow probe_row(const LaunchConfig& config, const InstanceConfig& instance, Phase previous, milliseconds timeout) {
-  const Runtime runtime = inspect_runtime(InstancePaths::in(config.state_dir, instance.identity.name));
-  HealthRow row;
-  row.name = instance.identity.name;
-  row.address = instance.identity.address;
-  const bool running = runtime.state == RunState::running;
-  const Answers answers = probe_instance(instance, running, ca_file(config), timeout, row.answered);
-  row.phase = next_phase(previous, answers);
-  if (running) {
-    row.pid = runtime.pid;
-    row.uptime_seconds = duration<double>(system_clock::now() - runtime.started).count();
+// The instances being watched: each with its own monitor, probing in the background.
+struct Watch {
+  const InstanceConfig& instance;
+  InstancePaths paths;
+  std::unique_ptr<HealthMonitor> monitor;
+  Runtime runtime;
+  std::string recorded;  // what the health record last said
+};
+
+std::vector<Watch> watch(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
+  std::vector<Watch> watches;
+  for (const auto& instance : instances) {
+    const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
+    watches.push_back({instance, paths, std::make_unique<HealthMonitor>(probe_targets(instance, ca_file(config))),
+                       inspect_runtime(paths), ""});
   }
-  return row;
+  return watches;
 }
 
-std::vector<HealthRow> probe_all(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                 const std::vector<Phase>& previous, milliseconds timeout) {
-  std::vector<std::future<HealthRow>> rounds;
-  for (size_t i = 0; i < instances.size(); ++i)
-    rounds.push_back(std::async(std::launch::async, probe_row, std::cref(config), std::cref(instances[i]), previous[i], timeout));
-  std::vector<HealthRow> rows;
-  for (auto& round : rounds) rows.push_back(round.get());
-  return rows;
+// Polls every monitor once; keeps each health record up to date. Returns whether anything arrived.
+bool poll_all(std::vector<Watch>& watches) {
+  bool arrived = false;
+  for (auto& w : watches) {
+    w.runtime = inspect_runtime(w.paths);
+    if (w.runtime.state != RunState::running || !w.monitor->poll()) continue;
+    arrived = true;
+    std::string answered;
+    for (const auto& name : w.monitor->answering()) answered += name + ",";
+    for (ProbeKind kind : kProbeKinds) answered += w.monitor->tracker().ever_answered(kind) ? "1" : "0";
+    if (answered != w.recorded) {
+      save_health_record(w.paths.health_record, w.runtime.pid, w.monitor->tracker());
+      w.recorded = answered;
+    }
+  }
+  return arrived;
+}
+
+// `gone` is the phase of an instance whose QEMU does not run: exited while we watched it, or stopped.
+HealthRow row_of(const Watch& w, Phase gone) {
+  HealthRow row;
+  row.name = w.instance.identity.name;
+  row.address = w.instance.identity.address;
+  const bool running = w.runtime.state == RunState::running;
+  row.phase = running ? w.monitor->tracker().phase() : gone;
+  if (running) {
+    fill_from_monitor(row, *w.monitor);
+    row.pid = w.runtime.pid;
+    row.uptime_seconds = duration<double>(system_clock::now() - w.runtime.started).count();
+  }
+  return row;
 }
 
 }  // namespace
@@ -124,35 +152,58 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
 
   BootDisplay display(options.quiet);
   const auto started = steady_clock::now(), deadline = started + options.timeout;
-  std::vector<Phase> phases(instances.size(), Phase::booting);
-  std::vector<HealthRow> rows;
+  std::vector<Watch> watches = watch(config, instances);
+  auto last_drawn = steady_clock::time_point{};
   for (;;) {
-    const auto round_started = steady_clock::now();
-    rows = probe_all(config, instances, phases, 1s);
-    for (size_t i = 0; i < rows.size(); ++i) phases[i] = rows[i].phase;
-    const double elapsed = duration<double>(steady_clock::now() - started).count();
-    display.update(rows, elapsed);
+    const bool arrived = poll_all(watches);
+    std::vector<HealthRow> rows;
+    for (const auto& w : watches) rows.push_back(row_of(w, Phase::exited));
+    const auto now = steady_clock::now();
+    if (arrived || now - last_drawn >= 1s) {
+      display.update(rows, duration<double>(now - started).count());
+      last_drawn = now;
+    }
     for (const auto& row : rows)
       if (row.phase == Phase::exited)
         throw Error(fmt::format("{}: QEMU exited while the guest was booting; see {}", row.name,
                                 InstancePaths::in(config.state_dir, row.name).serial_log.string()));
-    if (std::all_of(rows.begin(), rows.end(), [&](const HealthRow& row) { return reached(row.phase, options.wait); })) break;
-    if (steady_clock::now() >= deadline) {
+    if (std::all_of(watches.begin(), watches.end(), [&](const Watch& w) {
+          return reached(w.monitor->tracker(), w.runtime.state == RunState::running, options.wait);
+        })) {
+      display.finish();
+      return rows;
+    }
+    if (now >= deadline) {
       std::string waiting;
-      for (const auto& row : rows)
-        if (!reached(row.phase, options.wait)) waiting += fmt::format("{}{} is {}", waiting.empty() ? "" : ", ", row.name, phase_name(row.phase));
+      for (size_t i = 0; i < rows.size(); ++i)
+        if (!reached(watches[i].monitor->tracker(), true, options.wait))
+          waiting += fmt::format("{}{} is {}", waiting.empty() ? "" : ", ", rows[i].name, phase_name(rows[i].phase));
       throw Error(fmt::format("timed out after {} s: {} (the instances keep running; see `launch status` and `launch logs NAME`)",
                               options.timeout.count(), waiting));
     }
     interrupt::throw_if_requested();
-    std::this_thread::sleep_until(round_started + 1s);
+    std::this_thread::sleep_for(100ms);
   }
-  display.finish();
-  return rows;
 }
 
-std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, milliseconds probe_timeout) {
-  return probe_all(config, instances, std::vector<Phase>(instances.size(), Phase::stopped), probe_timeout);
+std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
+  std::vector<Watch> watches = watch(config, instances);
+  for (auto& w : watches)
+    if (w.runtime.state == RunState::running) restore_health_record(w.paths.health_record, w.runtime.pid, w.monitor->tracker());
+  // The same probes with the same patience as `launch all`: each kind probed until it has a
+  // verdict. Bounded: a kind in doubt settles after `lost_after` probes of at most `patience` each.
+  const ProbePolicy policy;
+  const auto deadline = steady_clock::now() + policy.patience * (policy.lost_after + 1) + policy.retry * policy.lost_after;
+  for (;;) {
+    poll_all(watches);
+    if (std::all_of(watches.begin(), watches.end(), [](const Watch& w) { return w.runtime.state != RunState::running || w.monitor->settled(); }) ||
+        steady_clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  std::vector<HealthRow> rows;
+  for (const auto& w : watches) rows.push_back(row_of(w, Phase::stopped));
+  return rows;
 }
 
 }  // namespace trustnet::launcher

@@ -29,8 +29,8 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
 // while booting, or does not reach `options.wait` in time (the instances that run stay running).
 std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options);
 
-// One probe round for each instance, as `launch status` shows them.
-std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                       std::chrono::milliseconds probe_timeout);
+// Each instance's state as `launch status` shows it: the same probes and patience as the wait of
+// `launch all`, until each kind has a verdict; what answered earlier in the QEMU's life counts.
+std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
 
 }  // namespace trustnet::launcher

@@ -1,6 +1,7 @@
 #include "baker/plan/plan.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -42,9 +43,25 @@ TEST_CASE("the node plan removes instance secrets first and updates accounts bef
   REQUIRE(plan.steps.size() > 10);
   CHECK(std::get<RemoveFiles>(plan.steps[0]).pattern == "/etc/ssh/ssh_host_*");
   CHECK(std::get<EmptyFile>(plan.steps[1]).path == "/etc/machine-id");
-  CHECK(std::holds_alternative<UpdateAccounts>(plan.steps[2]));
-  CHECK(index_of(plan, "/opt/trustnet/node/data") > 2);
+  CHECK(std::holds_alternative<DisableCloudInit>(plan.steps[2]));
+  REQUIRE(std::holds_alternative<UpdateAccounts>(plan.steps[3]));
+  CHECK(std::get<UpdateAccounts>(plan.steps[3]).remove == std::vector<std::string>{"alpine"});
+  CHECK(describe(plan.steps[2]) == "cloud-init off  (remove its runlevel links, write /etc/cloud/cloud-init.disabled)");
+  CHECK(describe(plan.steps[3]).find("remove alpine (with its home and group memberships);") != std::string::npos);
+  CHECK(index_of(plan, "/opt/trustnet/node/data") > 3);
   CHECK(index_of(plan, "/etc/init.d/tendermint") < index_of(plan, "/etc/runlevels/default/tendermint"));
+}
+
+TEST_CASE("cloud-init stays as the base has it, and no user is removed, when a recipe says so") {
+  test::TempDir dir;
+  const auto recipe = dir.write("r.yaml", fmt::format("include: {}\ncloud_init: kept\nremove_users: []\n",
+                                                      (test::source_dir() / "recipes/node.yaml").string()));
+  LoadOptions options;
+  options.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+  const Plan plan = make_plan(load_recipe(recipe, options));
+  CHECK(steps_of<DisableCloudInit>(plan).empty());
+  // Lists of names accumulate over the layers: the include's alpine is still removed.
+  CHECK(steps_of<UpdateAccounts>(plan)[0]->remove == std::vector<std::string>{"alpine"});
 }
 
 TEST_CASE("the node plan writes the operator's keys with strict modes and enables the service") {

@@ -89,3 +89,41 @@ TEST_CASE("owner names resolve through the account files and numbers pass throug
   CHECK(find_uid(out.passwd, "4242") == 4242u);
   CHECK_FALSE(find_uid(out.passwd, "ghost"));
 }
+
+TEST_CASE("removing the cloud image's default user deletes its lines, its own group and its memberships, and keeps the rest") {
+  // The production base's `alpine` user, as Alpine's cloud images add it, on the fixture's real files.
+  AccountFiles base = alpine_accounts();
+  base.passwd += "alpine:x:1000:1000:Linux User,,,:/home/alpine:/bin/sh\n";
+  base.shadow += "alpine:*:19000:0:99999:7:::\n";
+  base.group += "alpine:x:1000:\n";
+  std::string group;
+  for (const auto& line : test::lines_starting(base.group, "")) group += (line.rfind("wheel:", 0) == 0 ? line + ",alpine" : line) + "\n";
+  base.group = group;
+  const AccountRemoval out = remove_users(base, {"alpine", "nobody-here"});
+  REQUIRE(out.removed.size() == 1);
+  CHECK(out.removed[0].name == "alpine");
+  CHECK(out.removed[0].uid == "1000");
+  CHECK(out.removed[0].home == "/home/alpine");
+  CHECK(out.removed[0].group_removed);
+  CHECK(out.removed[0].left_groups == std::vector<std::string>{"wheel"});
+  CHECK(out.absent == std::vector<std::string>{"nobody-here"});
+  const AccountFiles fixture = alpine_accounts();
+  CHECK(out.files.passwd == fixture.passwd);  // exactly the base without the user's line
+  CHECK(out.files.shadow == fixture.shadow);
+  CHECK(out.files.group == fixture.group);
+  // A recipe user may then take the freed uid.
+  UserSpec taker = warden();
+  taker.uid = 1000;
+  CHECK_NOTHROW(apply_users(out.files, {taker}));
+}
+
+TEST_CASE("a removed user's group stays when another account has it as primary group") {
+  AccountFiles base{"root:x:0:0:root:/root:/bin/ash\nold:x:1000:1000::/home/old:/bin/sh\nfriend:x:1001:1000::/home/friend:/bin/sh\n",
+                    "root:x:0:root\nold:x:1000:\n", "root:*::0:::::\nold:*::0:::::\nfriend:*::0:::::\n"};
+  const AccountRemoval out = remove_users(base, {"old"});
+  REQUIRE(out.removed.size() == 1);
+  CHECK_FALSE(out.removed[0].group_removed);
+  CHECK(out.files.group == base.group);
+  CHECK(out.files.passwd == "root:x:0:0:root:/root:/bin/ash\nfriend:x:1001:1000::/home/friend:/bin/sh\n");
+  CHECK(out.files.shadow == "root:*::0:::::\nfriend:*::0:::::\n");
+}

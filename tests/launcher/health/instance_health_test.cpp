@@ -51,20 +51,20 @@ class GreetingServer {
 TEST_CASE("the SSH probe reads the banner of an SSH server and nothing from other servers or closed ports") {
   {
     GreetingServer ssh("SSH-2.0-OpenSSH_9.9\r\n");
-    CHECK(ssh_banner("::1", ssh.port(), 2s) == std::optional<std::string>("SSH-2.0-OpenSSH_9.9"));
+    CHECK(ssh_greeting("::1", ssh.port(), 2s).banner == "SSH-2.0-OpenSSH_9.9");
   }
   {
     GreetingServer http("HTTP/1.1 400 Bad Request\r\n\r\n");
-    CHECK_FALSE(ssh_banner("::1", http.port(), 2s).has_value());
+    CHECK_FALSE(ssh_greeting("::1", http.port(), 2s).outcome.answered);
   }
   int closed = 0;
   {
     GreetingServer gone("");  // learn a free port, then let it close
     closed = gone.port();
-    CHECK_FALSE(ssh_banner("::1", gone.port(), 2s).has_value());
+    CHECK_FALSE(ssh_greeting("::1", gone.port(), 2s).outcome.answered);
   }
-  CHECK_FALSE(ssh_banner("::1", closed, 500ms).has_value());
-  CHECK_FALSE(ssh_banner("not-an-address", 22, 500ms).has_value());
+  CHECK_FALSE(ssh_greeting("::1", closed, 500ms).outcome.connected);
+  CHECK_FALSE(ssh_greeting("not-an-address", 22, 500ms).outcome.answered);
 }
 
 TEST_CASE("ping6 gets an echo reply from a live address and refuses what is not an address") {
@@ -80,28 +80,55 @@ TEST_CASE("the HTTPS probe wants a 200 from a server whose certificate the Trust
   const auto other_ca = dir.write("other.pem", create_certificate_authority("Other CA", 30).certificate);
   dir.write("www/status", "{}\n");
   test::HttpServer server(dir / "www", dir / "nginx", test::TlsFiles{dir.write("c.pem", server_cert.certificate), dir.write("k.pem", server_cert.private_key)});
-  CHECK(https_ok(server.https_url("/files/status"), ca_file, 5s));
-  CHECK_FALSE(https_ok(server.https_url("/files/missing"), ca_file, 5s));   // 404
-  CHECK_FALSE(https_ok(server.https_url("/files/status"), other_ca, 5s));  // untrusted certificate
-  CHECK_FALSE(https_ok(server.url("/files/status"), ca_file, 5s));         // plain HTTP is not accepted
+  CHECK(https_get(server.https_url("/files/status"), ca_file, 5s).answered);
+  CHECK_FALSE(https_get(server.https_url("/files/missing"), ca_file, 5s).answered);   // 404
+  CHECK_FALSE(https_get(server.https_url("/files/status"), other_ca, 5s).answered);  // untrusted certificate
+  CHECK_FALSE(https_get(server.url("/files/status"), ca_file, 5s).answered);         // plain HTTP is not accepted
   CHECK(service_url(Role::node, "fd10:1234::1") == "https://[fd10:1234::1]:26657/status");
   CHECK(service_url(Role::registry, "fd10:1234::2") == "https://[fd10:1234::2]:8053/health");
 }
 
 TEST_CASE("the status table and JSON show name, address, pid, state, uptime and what answered") {
-  std::vector<HealthRow> rows{{"node", "fd10:1234::1", 4242, Phase::up, 3725, {"ping", "ssh", "rpc"}},
-                              {"registry", "fd10:1234::2", 0, Phase::stopped, 0, {}}};
+  std::vector<HealthRow> rows{{"node", "fd10:1234::1", 4242, Phase::up, 3725, {"ping", "ssh", "rpc"}, {}, {{"ssh", 2}, {"rpc", 3}}},
+                              {"registry", "fd10:1234::2", 0, Phase::stopped, 0, {}, {}, {}},
+                              {"other", "fd10:1234::3", 77, Phase::degraded, 5, {"ping", "health"}, {"ssh"}, {}}};
   CHECK(render_status_table(rows) ==
-        "NAME      ADDRESS       PID   STATE    UPTIME  ANSWERED\n"
-        "node      fd10:1234::1  4242  up       1h02m   ping,ssh,rpc\n"
-        "registry  fd10:1234::2  -     stopped  -       -\n");
+        "NAME      ADDRESS       PID   STATE     UPTIME  ANSWERED\n"
+        "node      fd10:1234::1  4242  up        1h02m   ping,ssh,rpc\n"
+        "registry  fd10:1234::2  -     stopped   -       -\n"
+        "other     fd10:1234::3  77    degraded  5s      ping,health; lost ssh\n");
   const auto json = status_json(rows);
   CHECK(json[0]["pid"] == 4242);
   CHECK(json[0]["uptime_seconds"] == 3725);
   CHECK(json[0]["answered"] == nlohmann::json::array({"ping", "ssh", "rpc"}));
   CHECK(json[1]["pid"].is_null());
   CHECK(json[1]["state"] == "stopped");
+  CHECK(json[0]["probe_connections"]["rpc"] == 3);
+  CHECK(json[2]["lost"] == nlohmann::json::array({"ssh"}));
   CHECK(format_uptime(59) == "59s");
   CHECK(format_uptime(61) == "1m01s");
   CHECK(format_uptime(2 * 86400 + 7200) == "2d02h");
+}
+
+TEST_CASE("the health record carries what answered to later commands, for the same QEMU only") {
+  test::TempDir dir;
+  const auto file = dir / "health.json";
+  HealthTracker seen;
+  seen.record(ProbeKind::ping, true);
+  seen.record(ProbeKind::ssh, true);
+  seen.record(ProbeKind::service, false);
+  save_health_record(file, 4242, seen);
+  CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) == std::filesystem::perms(0600));
+  HealthTracker same, other, damaged;
+  restore_health_record(file, 4242, same);
+  CHECK(same.ever_answered(ProbeKind::ssh));
+  CHECK(same.ever_answered(ProbeKind::ping));
+  CHECK_FALSE(same.ever_answered(ProbeKind::service));
+  restore_health_record(file, 4243, other);  // another QEMU (a restart): nothing carried over
+  CHECK(other.phase() == Phase::booting);
+  dir.write("health.json", "{not json");
+  restore_health_record(file, 4242, damaged);
+  CHECK(damaged.phase() == Phase::booting);
+  restore_health_record(dir / "missing.json", 4242, damaged);
+  CHECK(damaged.phase() == Phase::booting);
 }

@@ -34,18 +34,3 @@ TEST_CASE("the runtime of an instance is read from its pid file and /proc") {
   CHECK(process_alive(::getpid()));
   CHECK_FALSE(process_alive(0));
 }
-
-TEST_CASE("an instance's phase follows what answers: booting, reachable, up, and exited when QEMU goes away") {
-  const Answers none{true, false, false, false}, ping{true, true, false, false}, ssh_only{true, true, true, false},
-      all{true, true, true, true}, gone{false, false, false, false};
-  CHECK(next_phase(Phase::stopped, gone) == Phase::stopped);
-  CHECK(next_phase(Phase::stopped, none) == Phase::booting);
-  CHECK(next_phase(Phase::booting, ping) == Phase::reachable);
-  CHECK(next_phase(Phase::reachable, ssh_only) == Phase::reachable);  // up needs the role's service too
-  CHECK(next_phase(Phase::reachable, all) == Phase::up);
-  CHECK(next_phase(Phase::up, ping) == Phase::reachable);  // a service that stops answering is seen
-  CHECK(next_phase(Phase::booting, gone) == Phase::exited);
-  CHECK(next_phase(Phase::up, gone) == Phase::exited);
-  CHECK(next_phase(Phase::booting, Answers{true, false, true, true}) == Phase::up);  // ICMP may be filtered
-  CHECK(phase_name(Phase::reachable) == "reachable");
-}

@@ -1,0 +1,80 @@
+#pragma once
+// Watches one instance without flooding it: at most one probe of each kind in flight, each
+// waiting up to its patience for an answer instead of being abandoned and replaced. A kind that
+// has not answered yet is tried again a second after its last try; one that answers is checked
+// again only every ten seconds. Outcomes go to a HealthTracker, which gives the phase.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "launcher/config/launch_config.hpp"
+#include "launcher/health/health_probe.hpp"
+#include "launcher/health/health_tracker.hpp"
+
+namespace trustnet::launcher {
+
+struct ProbePolicy {
+  std::chrono::milliseconds patience{10000};  // how long one probe waits for its answer
+  std::chrono::milliseconds retry{1000};      // from one try to the next while a kind does not answer
+  std::chrono::milliseconds recheck{10000};   // from one check to the next while a kind answers
+  int lost_after = 3;                         // failures in a row before an answering kind is lost
+};
+
+struct ProbeTargets {
+  std::string address;  // ping and SSH
+  int ssh_port = 22;
+  std::string service_url;
+  std::filesystem::path ca_file;
+  std::string service_name = "health";  // "rpc" on a node
+};
+ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file);
+
+struct ProbeCounts {
+  int probes = 0;       // finished probes
+  int answered = 0;
+  int connections = 0;  // TCP connections established (SSH and the service)
+};
+
+class HealthMonitor {
+ public:
+  explicit HealthMonitor(ProbeTargets targets, ProbePolicy policy = {});
+  HealthMonitor(const HealthMonitor&) = delete;
+  HealthMonitor& operator=(const HealthMonitor&) = delete;
+  ~HealthMonitor();  // cancels the probes in flight and waits for them to return
+
+  // Collects the probes that finished and starts those that are due; never blocks. Returns
+  // whether any outcome arrived.
+  bool poll();
+  // Every kind has been probed, and none that answered before is in doubt (failed, but not yet
+  // `lost_after` times in a row): what `launch status` waits for.
+  bool settled() const;
+
+  HealthTracker& tracker() { return tracker_; }
+  const HealthTracker& tracker() const { return tracker_; }
+  const ProbeCounts& counts(ProbeKind kind) const { return slot(kind).counts; }
+  std::string name(ProbeKind kind) const;
+  // Kinds that answered and are not lost, and kinds that are lost: "ping", "ssh", "rpc"/"health".
+  std::vector<std::string> answering() const;
+  std::vector<std::string> lost() const;
+
+ private:
+  struct Slot {
+    std::future<ProbeOutcome> running;
+    std::chrono::steady_clock::time_point started, next_due{};
+    ProbeCounts counts;
+  };
+  Slot& slot(ProbeKind kind) { return slots_[static_cast<size_t>(kind)]; }
+  const Slot& slot(ProbeKind kind) const { return slots_[static_cast<size_t>(kind)]; }
+  std::future<ProbeOutcome> start(ProbeKind kind);
+
+  ProbeTargets targets_;
+  ProbePolicy policy_;
+  HealthTracker tracker_;
+  std::atomic<bool> cancel_{false};
+  std::array<Slot, 3> slots_;
+};
+
+}  // namespace trustnet::launcher
