@@ -168,11 +168,13 @@ int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
   }
 }
 
-int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, bool dry_run, const std::vector<std::string>& extra) {
+int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, const std::string& identity, bool dry_run,
+            const std::vector<std::string>& extra) {
   const auto instance = select_instances(config, name).at(0);
   const fs::path known_hosts = config.state_dir / "network" / "known_hosts";
   if (!fs::exists(known_hosts)) throw Error(fmt::format("{} is missing; run `launch init` first", known_hosts.string()), ExitCode::bad_input);
   std::vector<std::string> argv{"ssh", "-o", "UserKnownHostsFile=" + known_hosts.string(), "-o", "StrictHostKeyChecking=yes"};
+  if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
   if (ipv4) {
     auto forward = std::find_if(instance.forwards.begin(), instance.forwards.end(), [](const PortForward& f) { return f.guest == 22; });
     if (forward == instance.forwards.end()) throw Error(fmt::format("{} forwards no host port to its SSH port 22", name), ExitCode::bad_input);
@@ -262,9 +264,11 @@ int main(int argc, char** argv) {
   CLI::App* ssh = app.add_subcommand("ssh", "log in to an instance as its operator, checking the host key made by init");
   std::string ssh_name;
   bool ipv4 = false, ssh_dry_run = false;
+  std::string identity;
   std::vector<std::string> ssh_args;
   ssh->add_option("name", ssh_name, "instance name")->required();
   ssh->add_flag("--ipv4", ipv4, "go through the forwarded port on 127.0.0.1 instead of the ULA address");
+  ssh->add_option("-i,--identity", identity, "the operator's private key file (default: ssh's own choice, or the agent)");
   ssh->add_flag("--dry-run", ssh_dry_run, "print the ssh command instead of running it");
   ssh->add_option("command", ssh_args, "command to run remotely (after --)");
   add_config(*ssh);
@@ -280,7 +284,7 @@ int main(int argc, char** argv) {
     if (*stop) return run_stop(config, stop_which, stop_timeout, stop_json);
     if (*status) return run_status(config, status_which, status_json_flag);
     if (*logs) return run_logs(config, logs_name, follow);
-    if (*ssh) return run_ssh(config, ssh_name, ipv4, ssh_dry_run, ssh_args);
+    if (*ssh) return run_ssh(config, ssh_name, ipv4, identity, ssh_dry_run, ssh_args);
     return run_start(config, which, start);
   });
 }

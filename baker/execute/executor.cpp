@@ -105,7 +105,7 @@ class StepRunner {
   }
 
   void note(std::string text) {
-    progress_.note(fmt::format("{}: {}", plan_name_, text));
+    progress_.note(text);
     result_.notes.push_back(std::move(text));
   }
 

@@ -137,6 +137,7 @@ void check_common(GuestSession& g, const std::string& user, uint32_t uid, const 
   REQUIRE(wheel.size() == 1);
   CHECK(wheel[0].find(user) != std::string::npos);
   check_entry(g, "/etc/shadow", 0640, 0, 42);
+  check_entry(g, "/etc/cloud/cloud-init.disabled", 0644, 0, 0);
 
   // SSH: key file, policy, include order, no host keys
   check_entry(g, "/home/" + user, 0750, uid, uid);
@@ -282,6 +283,10 @@ TEST_CASE("the golden images have the recipes' virtual size, and the report list
   std::vector<std::string> removed = report["removed"];
   CHECK(std::find(removed.begin(), removed.end(), "/etc/ssh/ssh_host_ed25519_key") != removed.end());
   CHECK(report["phases"].size() >= 7);
+  // The fixture has neither cloud-init nor the cloud image's user: the bake says so (the boot
+  // test's realistic base has both).
+  CHECK(report["notes"] == nlohmann::json::array({"cloud-init: no runlevel links in the base; wrote /etc/cloud/cloud-init.disabled",
+                                                  "user alpine is not in the base; nothing to remove"}));
 }
 
 TEST_CASE("the grown GPT of a golden image is valid for sgdisk, with the root partition to the end of the disk") {
@@ -336,7 +341,8 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   CHECK(g.filesystem_size("/") < 31ULL << 30);
   check_common(g, "keeper", 1200, "trustnet-registry", "fd10:1234::2");
   check_entry(g, "/var/lib/trustnet-registry", 0750, 1200, 1200);
-  for (const char* dir : {"blobs", "repositories", "logs"}) check_entry(g, std::string("/var/lib/trustnet-registry/") + dir, 0750, 1200, 1200);
+  for (const char* dir : {"docker", "docker/registry", "docker/registry/v2", "docker/registry/v2/blobs", "docker/registry/v2/repositories", "logs"})
+    check_entry(g, std::string("/var/lib/trustnet-registry/") + dir, 0750, 1200, 1200);
   check_entry(g, "/etc/trustnet-registry", 0750, 0, 1200);
   check_binary(g, "/usr/local/bin/registry", kRegistry);
   check_binary(g, "/usr/local/bin/caddy", kCaddy);

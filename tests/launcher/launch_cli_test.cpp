@@ -209,6 +209,9 @@ TEST_CASE("launch ssh logs in as the operator and trusts only the host key that 
   ProcessResult v4 = launch({"ssh", "registry", "--ipv4", "--dry-run", "--config", config.string()});
   CHECK(v4.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes -o HostKeyAlias=fd10:1234::2 -p 3223 "
                   "keeper@127.0.0.1\n");
+  ProcessResult with_key = launch({"ssh", "node", "-i", "/keys/operator", "--dry-run", "--config", config.string()});
+  CHECK(with_key.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes -i /keys/operator -o IdentitiesOnly=yes "
+                        "warden@fd10:1234::1\n");
   // OpenSSH itself finds each instance's host key, the one on its seed disk, under its address.
   const std::string found = run_checked({"ssh-keygen", "-F", "fd10:1234::2", "-f", known_hosts});
   const auto instances = nlohmann::json::parse(read_text_file(dir / "vms/network/instances.json"))["instances"];

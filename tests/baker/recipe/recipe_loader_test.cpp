@@ -74,7 +74,7 @@ TEST_CASE("the registry recipe describes the registry appliance with both releas
   CHECK(r.disk_size == 30ULL << 30);
   CHECK(r.operator_user == "keeper");
   CHECK(r.network.address == "fd10:1234::2");
-  for (const char* path : {"/var/lib/trustnet-registry/blobs", "/var/lib/trustnet-registry/repositories",
+  for (const char* path : {"/var/lib/trustnet-registry/docker/registry/v2/blobs", "/var/lib/trustnet-registry/docker/registry/v2/repositories",
                            "/var/lib/trustnet-registry/logs"})
     CHECK_MESSAGE(find_dir(r, path) != nullptr, path);
   REQUIRE(r.binaries.size() == 2);

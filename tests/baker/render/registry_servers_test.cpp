@@ -11,6 +11,7 @@
 #include "../../support/background_process.hpp"
 #include "../../support/http_server.hpp"
 #include "../../support/random_bytes.hpp"
+#include "../../support/registry_client.hpp"
 #include "../../support/temp_dir.hpp"
 #include "baker/render/caddyfile.hpp"
 #include "baker/render/registry_config.hpp"
@@ -51,17 +52,8 @@ struct Appliance {
     dir.write("Caddyfile", render_caddyfile(spec));
   }
   std::string url(const std::string& path) const { return fmt::format("https://[::1]:{}{}", spec.https_port, path); }
-  // curl with the TrustNet CA; prints the status code last.
-  ProcessResult curl(std::vector<std::string> args) const {
-    std::vector<std::string> argv{"curl", "-sS", "--cacert", ca_file.string(), "-w", "\n%{http_code}"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv);
-  }
-  static std::string status(const ProcessResult& r) { return r.out.substr(r.out.rfind('\n') + 1); }
-  static std::string body(const ProcessResult& r) { return r.out.substr(0, r.out.rfind('\n')); }
+  test::RegistryClient client() const { return test::RegistryClient(url(""), ca_file); }
 };
-
-std::string digest_of(const std::string& bytes) { return "sha256:" + sha256_hex(bytes); }
 
 }  // namespace
 
@@ -94,59 +86,39 @@ TEST_CASE("the registry behind Caddy answers /health without credentials, refuse
   test::BackgroundProcess caddy({"env", env_home, "XDG_CONFIG_HOME=" + (a.dir / "xdg").string(), "caddy", "run", "--config",
                                  (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"},
                                 a.dir / "caddy.log");
+  const test::RegistryClient api = a.client();
   std::optional<ProcessResult> health;
   for (int i = 0; i < 100; ++i) {
-    health = a.curl({a.url("/health")});
-    if (health->exit_status == 0 && Appliance::status(*health) == "200") break;
+    health = api.curl({a.url("/health")});
+    if (health->exit_status == 0 && api.status(*health) == "200") break;
     REQUIRE_MESSAGE(!registry.exited(), registry.output());
     REQUIRE_MESSAGE(!caddy.exited(), caddy.output());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   INFO(registry.output(), caddy.output());
-  REQUIRE(Appliance::status(*health) == "200");
+  REQUIRE(api.status(*health) == "200");
   // The same through the registry's name, which the certificate carries.
-  ProcessResult by_name = a.curl({"--resolve", fmt::format("registry.trustnet.local:{}:[::1]", a.spec.https_port),
-                                  fmt::format("https://registry.trustnet.local:{}/health", a.spec.https_port)});
-  CHECK(Appliance::status(by_name) == "200");
+  CHECK(api.status_of({"--resolve", fmt::format("registry.trustnet.local:{}:[::1]", a.spec.https_port),
+                       fmt::format("https://registry.trustnet.local:{}/health", a.spec.https_port)}) == "200");
 
-  CHECK(Appliance::status(a.curl({a.url("/v2/")})) == "401");
-  CHECK(Appliance::status(a.curl({"-u", "keeper:wrong", a.url("/v2/")})) == "401");
+  CHECK(api.status_of({a.url("/v2/")}) == "401");
+  CHECK(api.status_of({"-u", "keeper:wrong", a.url("/v2/")}) == "401");
   const std::string user = "keeper:" + a.password;
-  CHECK(Appliance::status(a.curl({"-u", user, a.url("/v2/")})) == "200");
+  CHECK(api.status_of({"-u", user, a.url("/v2/")}) == "200");
 
   // Push two blobs (config and layer) and a manifest, then pull them back.
   const std::string layer = test::random_bytes(300000, 9);
   const std::string config = R"({"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
-  for (const std::string* blob : {&layer, &config}) {
-    ProcessResult start = a.curl({"-u", user, "-X", "POST", "-D", "-", a.url("/v2/trustnet/test/blobs/uploads/")});
-    REQUIRE(Appliance::status(start) == "202");
-    std::string headers = start.out;  // HTTP/2 names headers in lower case
-    for (auto& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const auto at = headers.find("\nlocation: ");
-    REQUIRE(at != std::string::npos);
-    std::string location = start.out.substr(at + 11, start.out.find('\r', at) - at - 11);
-    if (location.rfind("/", 0) == 0) location = a.url(location);
-    auto body_file = a.dir.write("blob", *blob);
-    location += (location.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest_of(*blob);
-    ProcessResult put = a.curl({"-u", user, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary",
-                                "@" + body_file.string(), location});
-    REQUIRE_MESSAGE(Appliance::status(put) == "201", put.out);
-  }
-  const std::string manifest = fmt::format(
-      R"({{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{},"digest":"{}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":{},"digest":"{}"}}]}})",
-      config.size(), digest_of(config), layer.size(), digest_of(layer));
-  auto manifest_file = a.dir.write("manifest.json", manifest);
-  const std::string type = "application/vnd.docker.distribution.manifest.v2+json";
-  ProcessResult put = a.curl({"-u", user, "-X", "PUT", "-H", "Content-Type: " + type, "--data-binary", "@" + manifest_file.string(),
-                              a.url("/v2/trustnet/test/manifests/v1")});
-  REQUIRE_MESSAGE(Appliance::status(put) == "201", put.out);
+  for (const std::string* blob : {&layer, &config}) CHECK(api.push_blob(user, "trustnet/test", *blob) == "201");
+  const std::string manifest = test::RegistryClient::manifest(config, layer);
+  REQUIRE(api.put_manifest(user, "trustnet/test", "v1", manifest) == "201");
 
-  ProcessResult pulled = a.curl({"-u", user, "-H", "Accept: " + type, a.url("/v2/trustnet/test/manifests/v1")});
-  CHECK(Appliance::status(pulled) == "200");
-  CHECK(Appliance::body(pulled) == manifest);
-  ProcessResult blob = a.curl({"-u", user, "-L", a.url("/v2/trustnet/test/blobs/" + digest_of(layer))});
-  CHECK(Appliance::status(blob) == "200");
-  CHECK(Appliance::body(blob) == layer);
-  CHECK(Appliance::status(a.curl({"-u", user, "-X", "DELETE", a.url("/v2/trustnet/test/manifests/" + digest_of(manifest))})) == "202");
-  CHECK(Appliance::status(a.curl({"-u", user, "-H", "Accept: " + type, a.url("/v2/trustnet/test/manifests/v1")})) == "404");
+  ProcessResult pulled = api.get_manifest(user, "trustnet/test", "v1");
+  CHECK(api.status(pulled) == "200");
+  CHECK(api.body(pulled) == manifest);
+  ProcessResult blob = api.get_blob(user, "trustnet/test", layer);
+  CHECK(api.status(blob) == "200");
+  CHECK(api.body(blob) == layer);
+  CHECK(api.status_of({"-u", user, "-X", "DELETE", a.url("/v2/trustnet/test/manifests/" + test::digest_of(manifest))}) == "202");
+  CHECK(api.status(api.get_manifest(user, "trustnet/test", "v1")) == "404");
 }
