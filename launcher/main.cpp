@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
 
   CLI::App* stop = app.add_subcommand("stop", "power instances off: ACPI power-down, then SIGTERM, then SIGKILL; disks stay");
   std::string stop_which;
-  int stop_timeout = 60;
+  int stop_timeout = 120;
   bool stop_json = false;
   stop->add_option("instances", stop_which, "all, or an instance name")->required();
   stop->add_option("--timeout", stop_timeout, "seconds to wait for the guest to power off before SIGTERM")->check(CLI::Range(0, 3600))->capture_default_str();
