@@ -51,7 +51,7 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     interrupt::throw_if_requested();
     progress.phase_done("verify inputs", fmt::format("base sha256:{}", plan.base.sha256.substr(0, 16)));
 
-    TemporaryPath work(image);
+    TemporaryPath work(image, fs::perms(0644));  // a golden image holds nothing secret
     make_working_copy(base, plan.base.format, work.path(), plan.disk_size);
     interrupt::throw_if_requested();
     progress.phase_done("copy base", work.path().filename().string());

@@ -1,6 +1,7 @@
 #include "common/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -31,9 +32,27 @@ fs::path parent_or_dot(const fs::path& path) {
 
 }  // namespace
 
-TemporaryPath::TemporaryPath(fs::path final_path) : final_(std::move(final_path)) {
-  temporary_ = parent_or_dot(final_) /
-               fmt::format(".{}.tmp-{}", final_.filename().string(), static_cast<long>(::getpid()));
+std::string temporary_prefix(const fs::path& final_path) { return fmt::format(".{}.tmp-", final_path.filename().string()); }
+
+std::string random_suffix() {
+  uint64_t value = 0;
+  if (::getrandom(&value, sizeof(value), 0) != static_cast<ssize_t>(sizeof(value)))
+    throw Error(fmt::format("cannot read random bytes: {}", errno_text()));
+  return fmt::format("{:016x}", value);
+}
+
+TemporaryPath::TemporaryPath(fs::path final_path, fs::perms final_mode) : final_(std::move(final_path)), final_mode_(final_mode) {
+  for (int attempt = 0;; ++attempt) {
+    temporary_ = parent_or_dot(final_) / fmt::format("{}{}-{}", temporary_prefix(final_), static_cast<long>(::getpid()), random_suffix());
+    // Ours alone: never an existing file, never through a link someone planted.
+    UniqueFd fd(::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (fd.valid()) {
+      // The umask may have narrowed 0600 further; keep exactly 0600 until commit.
+      if (::fchmod(fd.get(), 0600) != 0) throw Error(fmt::format("cannot chmod {}: {}", temporary_.string(), errno_text()));
+      return;
+    }
+    if (errno != EEXIST || attempt == 10) throw Error(fmt::format("cannot create {}: {}", temporary_.string(), errno_text()));
+  }
 }
 
 TemporaryPath::~TemporaryPath() {
@@ -44,7 +63,13 @@ TemporaryPath::~TemporaryPath() {
 }
 
 void TemporaryPath::commit() {
-  sync_path(temporary_, O_RDONLY);
+  {
+    UniqueFd fd(::open(temporary_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) throw Error(fmt::format("cannot open {}: {}", temporary_.string(), errno_text()));
+    if (::fchmod(fd.get(), static_cast<mode_t>(final_mode_)) != 0)
+      throw Error(fmt::format("cannot chmod {}: {}", temporary_.string(), errno_text()));
+    if (::fsync(fd.get()) != 0) throw Error(fmt::format("cannot sync {}: {}", temporary_.string(), errno_text()));
+  }
   if (::rename(temporary_.c_str(), final_.c_str()) != 0)
     throw Error(fmt::format("cannot rename {} to {}: {}", temporary_.string(), final_.string(),
                             errno_text()));
@@ -53,10 +78,9 @@ void TemporaryPath::commit() {
 }
 
 void write_file_atomically(const fs::path& target, std::string_view content, fs::perms mode) {
-  TemporaryPath temporary(target);
+  TemporaryPath temporary(target, mode);
   {
-    UniqueFd fd(::open(temporary.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                       static_cast<mode_t>(mode)));
+    UniqueFd fd(::open(temporary.path().c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid())
       throw Error(fmt::format("cannot create {}: {}", temporary.path().string(), errno_text()));
     size_t written = 0;
@@ -68,9 +92,6 @@ void write_file_atomically(const fs::path& target, std::string_view content, fs:
       }
       written += static_cast<size_t>(n);
     }
-    // The umask may have narrowed the mode given to open().
-    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0)
-      throw Error(fmt::format("cannot chmod {}: {}", temporary.path().string(), errno_text()));
   }
   temporary.commit();
 }

@@ -1,5 +1,8 @@
 #pragma once
 // Write-then-rename: readers see the old file or the complete new one, never a half-written one.
+// Temporary files are made like mkstemp(3) makes them: created by us (O_EXCL, O_NOFOLLOW) under a
+// name no one can guess, 0600 from the first moment, so that nothing planted in the folder can
+// be followed or read.
 #include <filesystem>
 #include <string_view>
 
@@ -9,24 +12,34 @@ namespace trustnet {
 void write_file_atomically(const std::filesystem::path& target, std::string_view content,
                            std::filesystem::perms mode = std::filesystem::perms(0644));
 
-// A path that is removed when the guard goes out of scope unless commit() renamed it into place.
+// A temporary file that is removed when the guard goes out of scope unless commit() renamed it
+// into place. It exists (empty, 0600) from construction: writers open it and truncate it.
 class TemporaryPath {
  public:
-  // The temporary path lives beside `final_path` so that the rename stays on one filesystem.
-  explicit TemporaryPath(std::filesystem::path final_path);
+  // The temporary file lives beside `final_path` so that the rename stays on one filesystem; its
+  // name is ".NAME.tmp-PID-RANDOM" (the pid lets a later run recognise a dead process's leftovers).
+  // `final_mode` is set at commit, before the rename.
+  explicit TemporaryPath(std::filesystem::path final_path, std::filesystem::perms final_mode = std::filesystem::perms(0600));
   TemporaryPath(const TemporaryPath&) = delete;
   TemporaryPath& operator=(const TemporaryPath&) = delete;
   ~TemporaryPath();
 
   const std::filesystem::path& path() const { return temporary_; }
   const std::filesystem::path& final_path() const { return final_; }
-  // Syncs the file, renames it to the final path and syncs the directory.
+  // Sets the final mode, syncs the file, renames it to the final path and syncs the directory.
   void commit();
 
  private:
   std::filesystem::path final_;
+  std::filesystem::perms final_mode_;
   std::filesystem::path temporary_;
   bool committed_ = false;
 };
+
+// The prefix of every temporary name TemporaryPath gives for `final_path` (".NAME.tmp-").
+std::string temporary_prefix(const std::filesystem::path& final_path);
+
+// 16 hexadecimal digits from the kernel's random source.
+std::string random_suffix();
 
 }  // namespace trustnet

@@ -1,7 +1,9 @@
 #pragma once
-// An exclusive advisory lock (flock) held for the lifetime of the object.
+// An exclusive advisory lock (flock) held for the lifetime of the object. The lock file names its
+// holder ("launch init (pid 4242)"), so that whoever finds it taken can say who has it.
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "common/unique_fd.hpp"
 
@@ -9,14 +11,20 @@ namespace trustnet {
 
 class FileLock {
  public:
-  // Returns nothing when another process holds the lock; never waits.
-  static std::optional<FileLock> try_acquire(const std::filesystem::path& lock_file);
+  // Returns nothing when another process holds the lock; never waits. `holder` says who takes it.
+  static std::optional<FileLock> try_acquire(const std::filesystem::path& lock_file, const std::string& holder = "");
   // Waits for the lock, checking for SIGINT/SIGTERM while it waits.
-  static FileLock acquire(const std::filesystem::path& lock_file);
+  static FileLock acquire(const std::filesystem::path& lock_file, const std::string& holder = "");
+  // Who holds (or last held) the lock, as written by them; empty when unknown.
+  static std::string holder(const std::filesystem::path& lock_file);
 
  private:
   explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;  // closing the descriptor releases the lock
 };
+
+// Takes `lock_file` for `holder`, or throws Error: "WHAT is busy: HOLDER is running; wait for it
+// to finish" (exit status 1: trying again later is the remedy).
+FileLock lock_or_refuse(const std::filesystem::path& lock_file, const std::string& holder, const std::string& what);
 
 }  // namespace trustnet

@@ -13,6 +13,7 @@
 
 #include "common/command_line.hpp"
 #include "common/interrupt.hpp"
+#include "common/private_folder.hpp"
 #include "common/process.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/identity/network_identity.hpp"
@@ -33,6 +34,7 @@ namespace {
 std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", floor<seconds>(system_clock::now())); }
 
 int run_init(const LaunchConfig& config, bool rotate, bool json) {
+  interrupt::install();  // an interrupted init removes its temporaries and changes nothing
   std::vector<RecordOutcome> golden;
   for (const auto& instance : config.instances) golden.push_back(record_golden_image(config.state_dir, instance, config.trusted_key));
   InitResult result = init_network(config.network(), config.state_dir, {rotate, utc_now()});
@@ -279,6 +281,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     const LaunchConfig config = load_launch_config(config_file);
+    // Whatever the command, a state folder someone else could write is not used (init creates it).
+    if (fs::exists(config.state_dir)) check_private_tree(config.state_dir);
     if (*init) return run_init(config, rotate, init_json);
     if (*network) return run_network(config, network_action, owner, network_json);
     if (*stop) return run_stop(config, stop_which, stop_timeout, stop_json);

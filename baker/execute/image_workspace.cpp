@@ -39,7 +39,6 @@ void make_working_copy(const fs::path& base, const std::string& format, const fs
     throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size), format_size(base_size)));
   if (format == "qcow2") {
     fs::copy_file(base, work_image, fs::copy_options::overwrite_existing);
-    fs::permissions(work_image, fs::perms(0644));
   } else {
     run_checked({"qemu-img", "convert", "-f", format, "-O", "qcow2", base.string(), work_image.string()});
   }

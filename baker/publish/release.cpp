@@ -2,9 +2,12 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "baker/publish/content_listing.hpp"
 #include "common/atomic_file.hpp"
@@ -72,9 +75,13 @@ json read_report(const fs::path& file, const std::string& name) {
 class TemporaryFolder {
  public:
   explicit TemporaryFolder(fs::path final_path)
-      : final_(std::move(final_path)), path_(final_.parent_path() / fmt::format(".{}.tmp-{}", final_.filename().string(), ::getpid())) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
+      : final_(std::move(final_path)) {
+    // Made by us under a name no one can guess (mkdir fails on anything already there).
+    for (int attempt = 0;; ++attempt) {
+      path_ = final_.parent_path() / fmt::format("{}{}-{}", temporary_prefix(final_), ::getpid(), random_suffix());
+      if (::mkdir(path_.c_str(), 0700) == 0) return;
+      if (errno != EEXIST || attempt == 10) throw Error(fmt::format("cannot create {}: {}", path_.string(), std::strerror(errno)));
+    }
   }
   TemporaryFolder(const TemporaryFolder&) = delete;
   TemporaryFolder& operator=(const TemporaryFolder&) = delete;
@@ -85,7 +92,8 @@ class TemporaryFolder {
   const fs::path& path() const { return path_; }
   // Replaces the final folder: the old one is moved aside first and removed after.
   void commit() {
-    const fs::path old = final_.parent_path() / fmt::format(".{}.old-{}", final_.filename().string(), ::getpid());
+    fs::permissions(path_, fs::perms(0755));  // a release folder is for everyone to read
+    const fs::path old = final_.parent_path() / fmt::format(".{}.old-{}-{}", final_.filename().string(), ::getpid(), random_suffix());
     if (fs::exists(final_)) fs::rename(final_, old);
     fs::rename(path_, final_);
     committed_ = true;

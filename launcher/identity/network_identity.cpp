@@ -6,6 +6,9 @@
 #include <regex>
 #include <set>
 
+#include "common/interrupt.hpp"
+#include "common/private_folder.hpp"
+#include "common/file_lock.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cometbft_config.hpp"
 #include "common/encoding.hpp"
@@ -101,18 +104,18 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
   check_definition(network);
   InitResult result;
   const fs::path shared = state_dir / "network";
-  fs::create_directories(shared);
+  make_private_folder(shared);
+  // Two inits at once would mix two CAs, passwords and key sets: one at a time.
+  const FileLock lock = lock_or_refuse(state_dir / ".lock", "launch init", state_dir.string());
 
-  // The CA: made once per network; certificates it signed stay valid while it does.
+  // Everything is worked out first and written only at the end, so that a refusal or an
+  // interruption (SIGINT, SIGTERM) leaves the previous identities exactly as they were.
   PemPair ca;
   const bool new_ca = options.rotate || !fs::exists(shared / "ca.key") || !fs::exists(shared / "ca.crt");
-  if (new_ca) {
+  if (new_ca)
     ca = create_certificate_authority(fmt::format("TrustNet CA {}", network.chain_id), kCaDays);
-    write_file_atomically(shared / "ca.key", ca.private_key, kPrivate);
-    write_file_atomically(shared / "ca.crt", ca.certificate);
-  } else {
+  else
     ca = {read_text_file(shared / "ca.crt"), read_text_file(shared / "ca.key")};
-  }
   result.ca_certificate = shared / "ca.crt";
 
   // The registry operator's password: shown once, when it is made.
@@ -123,10 +126,8 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
     while (!password.empty() && password.back() == '\n') password.pop_back();
   } else {
     password = generate_password();
-    write_file_atomically(password_file, password + "\n", kPrivate);
     result.registry_password = password;
   }
-
   std::vector<InstanceKeys> keys;
   for (const auto& instance : network.instances) {
     const fs::path file = state_dir / instance.name / "keys.json";
@@ -161,15 +162,9 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
     genesis_time = existing.at("genesis_time").get<std::string>();
   }
   const std::string genesis = genesis_json(network.chain_id, genesis_time, validators).dump(2) + "\n";
-  // Saved only now: a refused change leaves no new instance behind.
-  for (size_t i = 0; i < network.instances.size(); ++i) {
-    fs::create_directories(state_dir / network.instances[i].name);
-    save_keys(state_dir / network.instances[i].name / "keys.json", keys[i]);
-  }
-  write_file_atomically(genesis_file, genesis);
-
   json summary = {{"chain_id", network.chain_id}, {"instances", json::array()}};
   std::string known_hosts;
+  std::vector<Seed> seeds;
   for (size_t i = 0; i < network.instances.size(); ++i) {
     const InstanceDefinition& instance = network.instances[i];
     const InstanceKeys& k = keys[i];
@@ -206,11 +201,25 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
     // `launch ssh` checks the host key it made instead of trusting the first one offered.
     known_hosts += fmt::format("{},{},{}.{} {}", instance.address, instance.hostname, instance.hostname, network.domain,
                                openssh_public_key(k.ssh_host, "root@" + instance.hostname));
-    const fs::path iso = state_dir / instance.name / "seed.iso";
-    write_seed_iso(iso, seed);
-    result.seeds.push_back(iso);
+    seeds.push_back(std::move(seed));
     summary["instances"].push_back(entry);
   }
+
+  // Written only now, all of it: a signal that arrives from here on waits until the end.
+  interrupt::throw_if_requested();
+  if (new_ca) {
+    write_file_atomically(shared / "ca.key", ca.private_key, kPrivate);
+    write_file_atomically(shared / "ca.crt", ca.certificate);
+  }
+  if (result.registry_password) write_file_atomically(password_file, password + "\n", kPrivate);
+  for (size_t i = 0; i < network.instances.size(); ++i) {
+    const fs::path dir = state_dir / network.instances[i].name;
+    make_private_folder(dir);
+    save_keys(dir / "keys.json", keys[i]);
+    write_seed_iso(dir / "seed.iso", seeds[i]);
+    result.seeds.push_back(dir / "seed.iso");
+  }
+  write_file_atomically(genesis_file, genesis);
   write_file_atomically(shared / "instances.json", summary.dump(2) + "\n");
   write_file_atomically(shared / "known_hosts", known_hosts);
   return result;

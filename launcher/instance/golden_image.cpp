@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/private_folder.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/release_verification.hpp"
@@ -58,7 +59,7 @@ RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfi
   const fs::path file = golden_record_file(state_dir, instance.identity.name);
   const auto before = read_record(file);
   GoldenRecord record{fs::absolute(instance.image).lexically_normal(), image_digest(instance, trusted_key), fs::file_size(instance.image)};
-  fs::create_directories(file.parent_path());
+  make_private_folder(file.parent_path());
   json j = {{"image", record.image.string()}, {"sha256", record.sha256}, {"size", record.size}};
   write_file_atomically(file, j.dump(2) + "\n");
   return {record, before && (before->sha256 != record.sha256 || before->image != record.image)};

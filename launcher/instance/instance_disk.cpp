@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/private_folder.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
@@ -35,7 +36,7 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
                                                const Firmware& firmware) {
   const std::string& name = instance.identity.name;
   std::vector<std::string> done;
-  fs::create_directories(paths.disk.parent_path());
+  make_private_folder(paths.disk.parent_path());
   if (fs::exists(paths.disk)) {
     std::string made_from;
     try {
@@ -67,8 +68,7 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
     if (!fs::is_regular_file(firmware.vars_template))
       throw Error(fmt::format("UEFI variable store {} is missing; install qemu-efi-aarch64", firmware.vars_template.string()));
     TemporaryPath temporary(paths.efi_vars);
-    fs::copy_file(firmware.vars_template, temporary.path());
-    fs::permissions(temporary.path(), fs::perms(0644));
+    fs::copy_file(firmware.vars_template, temporary.path(), fs::copy_options::overwrite_existing);
     temporary.commit();
     done.push_back("copied the UEFI variable store");
   }

@@ -1,5 +1,6 @@
 #include "launcher/qemu/qemu_process.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/unique_fd.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "launcher/instance/instance_runtime.hpp"
@@ -40,6 +42,11 @@ pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, 
   // The previous boot's console stays readable beside the new one.
   std::error_code ignored;
   if (fs::exists(paths.serial_log)) fs::rename(paths.serial_log, paths.serial_log.string() + ".previous", ignored);
+  // The console can show secrets (keys being installed): 0600 before QEMU writes its first byte
+  // (QEMU opens an existing file and keeps its mode).
+  UniqueFd console(::open(paths.serial_log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!console.valid()) throw Error(fmt::format("{}: cannot create {}: {}", name, paths.serial_log.string(), std::strerror(errno)));
+  console.reset();
   ProcessResult result = run_process(argv);
   if (result.exit_status != 0)
     throw Error(fmt::format("{}: QEMU did not start (exit {}): {}", name, result.exit_status, last_line(result.err)));

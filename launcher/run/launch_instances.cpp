@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/file_lock.hpp"
 #include "common/interrupt.hpp"
 #include "common/process.hpp"
 #include "launcher/instance/golden_image.hpp"
@@ -108,6 +109,8 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   const Accel accel = choose_accel(this_host(), options.accel);
   for (const auto& note : preflight_host(config, instances))
     if (!options.quiet) fmt::print(stderr, "launch {}\n", note);
+  // While disks are made and QEMUs started, no `launch init` may change what they are made from.
+  std::optional<FileLock> lock = lock_or_refuse(config.state_dir / ".lock", "launch all", config.state_dir.string());
   // Golden images are hashed side by side: on a multi-core host the slowest image sets the time.
   std::vector<std::future<GoldenRecord>> verifications;
   for (const auto& instance : instances)
@@ -150,6 +153,7 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
     throw Error(joined, code);
   }
 
+  lock.reset();  // the wait below may last minutes: it changes nothing in the state folder
   BootDisplay display(options.quiet);
   const auto started = steady_clock::now(), deadline = started + options.timeout;
   std::vector<Watch> watches = watch(config, instances);

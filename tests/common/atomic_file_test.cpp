@@ -43,3 +43,33 @@ TEST_CASE("a committed TemporaryPath takes the final name") {
   CHECK(read_text_file(dir / "out.qcow2") == "baked");
   CHECK_FALSE(fs::exists(work.path()));
 }
+
+TEST_CASE("a temporary file is ours from the start: 0600, a name no one can guess, never through a planted link") {
+  test::TempDir dir;
+  const auto victim = dir.write("someone-elses-file", "theirs");
+  // Whatever is planted under the old predictable names is neither followed nor truncated.
+  for (const char* name : {".keys.json.tmp-1", ".keys.json.tmp-2"}) fs::create_symlink(victim, dir / name);
+  ::umask(0);  // even with the loosest umask
+  TemporaryPath first(dir / "keys.json"), second(dir / "keys.json");
+  ::umask(022);
+  CHECK(first.path() != second.path());
+  CHECK(first.path().filename().string().rfind(".keys.json.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
+  CHECK(first.path().filename().string().size() == std::string(".keys.json.tmp-").size() + std::to_string(::getpid()).size() + 17);
+  struct stat st {};
+  REQUIRE(::lstat(first.path().c_str(), &st) == 0);
+  CHECK(S_ISREG(st.st_mode));
+  CHECK((st.st_mode & 07777) == 0600);
+  CHECK(read_text_file(victim) == "theirs");
+
+  // A secret written with write_file_atomically is never more open than its mode; a public file
+  // gets its mode at commit.
+  write_file_atomically(dir / "ca.key", "secret", fs::perms(0600));
+  std::ofstream(second.path()) << "public";
+  second.commit();
+  REQUIRE(::stat((dir / "keys.json").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  TemporaryPath image(dir / "node.qcow2", fs::perms(0644));
+  image.commit();
+  REQUIRE(::stat((dir / "node.qcow2").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0644);
+}

@@ -9,10 +9,13 @@
 
 #include <fstream>
 #include <regex>
+#include <thread>
 
+#include "../support/background_process.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
 #include "../support/text_lines.hpp"
+#include "common/file_lock.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/unique_fd.hpp"
@@ -226,4 +229,114 @@ TEST_CASE("a stale pid file of a QEMU that is gone is cleaned up before a start"
   ProcessResult start = launch({"node", "--config", config.string()});
   CHECK(start.err.find("launch node: removed the stale pid file of a QEMU that is gone\n") == 0);
   CHECK_FALSE(fs::exists(dir / "vms/node/qemu.pid"));
+}
+
+TEST_CASE("the state folder is the caller's alone: made 0700, and refused when others could write it or planted something in it") {
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  ProcessResult init = launch({"init", "--config", config.string()});
+  INFO(init.err);
+  REQUIRE(init.exit_status == 0);
+  for (const char* folder : {"vms", "vms/network", "vms/node", "vms/registry"})
+    CHECK_MESSAGE((fs::status(dir / folder).permissions() & fs::perms::all) == fs::perms(0700), folder);
+  for (const char* secret : {"vms/node/seed.iso", "vms/node/keys.json", "vms/network/ca.key", "vms/registry/seed.iso"})
+    CHECK_MESSAGE((fs::status(dir / secret).permissions() & fs::perms::all) == fs::perms(0600), secret);
+
+  // A folder in it that someone else made: its CA key could be theirs.
+  fs::permissions(dir / "vms/network", fs::perms(0770));
+  ProcessResult group_writable = launch({"init", "--config", config.string()});
+  CHECK(group_writable.exit_status == 2);
+  CHECK(group_writable.err == "launch: " + (dir / "vms/network").string() +
+                                  " is writable by its group or others (mode 0770); run chmod go-w on it (folders that hold instance "
+                                  "secrets must be yours alone)\n");
+  fs::permissions(dir / "vms/network", fs::perms(0700));
+  REQUIRE(::chown((dir / "vms/node").c_str(), 65534, 65534) == 0);
+  for (const char* command : {"init", "status"}) {
+    ProcessResult foreign = launch({command, "--config", config.string()});
+    CHECK(foreign.exit_status == 2);
+    CHECK(foreign.err.rfind("launch: " + (dir / "vms/node").string() + " is owned by uid 65534, not by you (uid 0);", 0) == 0);
+  }
+  REQUIRE(::chown((dir / "vms/node").c_str(), 0, 0) == 0);
+  CHECK(launch({"status", "--config", config.string()}).exit_status == 0);
+
+  // A state folder inside a folder anyone may write (and swap the state folder in): refused.
+  fs::create_directories(dir / "shared");
+  fs::permissions(dir / "shared", fs::perms(0777));
+  const std::string text = std::regex_replace(read_text_file(config), std::regex("state: \\S+"), "state: " + (dir / "shared/vms").string());
+  const fs::path shared_config = dir.write("shared.yaml", text);
+  ProcessResult open_parent = launch({"init", "--config", shared_config.string()});
+  CHECK(open_parent.exit_status == 2);
+  CHECK(open_parent.err.find((dir / "shared").string() + " (above the state folder) is writable by others (mode 0777) and not sticky") !=
+        std::string::npos);
+  // ... but a sticky one, like /tmp, is fine.
+  fs::permissions(dir / "shared", fs::perms(01777));
+  CHECK(launch({"init", "--config", shared_config.string()}).exit_status == 0);
+}
+
+namespace {
+
+// The state folder holds one consistent network: the CA key is the certificate's, every
+// instance's certificate was signed by that CA, and no temporary file is left.
+void check_consistent_state(const fs::path& vms) {
+  const auto public_of = [](const std::vector<std::string>& argv) { return run_checked(argv); };
+  CHECK(public_of({"openssl", "pkey", "-in", (vms / "network/ca.key").string(), "-pubout"}) ==
+        public_of({"openssl", "x509", "-in", (vms / "network/ca.crt").string(), "-noout", "-pubkey"}));
+  for (const char* name : {"node", "registry"}) {
+    const auto keys = nlohmann::json::parse(read_text_file(vms / name / "keys.json"));
+    test::TempDir scratch;
+    const auto cert = scratch.write("cert.pem", keys["tls_certificate"].get<std::string>());
+    ProcessResult verify = run_process({"openssl", "verify", "-CAfile", (vms / "network/ca.crt").string(), cert.string()});
+    CHECK_MESSAGE(verify.exit_status == 0, name << ": " << verify.out << verify.err);
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(vms))
+    CHECK_MESSAGE(entry.path().filename().string().find(".tmp-") == std::string::npos, entry.path());
+}
+
+}  // namespace
+
+TEST_CASE("one launch init at a time: a second one is refused with who holds the state folder, and concurrent ones never mix identities") {
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  {
+    auto held = FileLock::try_acquire(dir / "vms/.lock", "launch init");
+    REQUIRE(held);
+    ProcessResult second = launch({"init", "--config", config.string()});
+    CHECK(second.exit_status == 1);
+    CHECK(second.err == fmt::format("launch: {} is busy: launch init (pid {}) is running; wait for it to finish\n", (dir / "vms").string(), ::getpid()));
+  }
+  for (int round = 0; round < 3; ++round) {
+    test::BackgroundProcess a({TRUSTNET_LAUNCH_BINARY, "init", "--rotate", "--config", config.string()}, dir / "a.log");
+    test::BackgroundProcess b({TRUSTNET_LAUNCH_BINARY, "init", "--rotate", "--config", config.string()}, dir / "b.log");
+    const int first = a.wait(), second = b.wait();
+    CHECK((first == 0 || second == 0));
+    for (const auto* p : {&a, &b})
+      if (p->output().find("is busy") != std::string::npos) CHECK(p->output().find("launch init (pid ") != std::string::npos);
+    check_consistent_state(dir / "vms");
+  }
+}
+
+TEST_CASE("SIGTERM or SIGINT during launch init leaves the previous identities whole and no temporary file behind") {
+  test::TempDir dir;
+  const fs::path config = config_in(dir);
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  int interrupted = 0;
+  for (int delay_ms : {5, 15, 30, 60, 120}) {
+    for (int signo : {SIGTERM, SIGINT}) {
+      const std::string before = read_text_file(dir / "vms/network/ca.crt");
+      test::BackgroundProcess init({TRUSTNET_LAUNCH_BINARY, "init", "--rotate", "--config", config.string()}, dir / "init.log");
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      init.signal(signo);
+      const int status = init.wait();
+      CAPTURE(delay_ms);
+      CAPTURE(init.output());
+      CHECK((status == 0 || status == 128 + signo));
+      if (status != 0) {
+        ++interrupted;
+        CHECK(read_text_file(dir / "vms/network/ca.crt") == before);  // nothing of the new identities was written
+      }
+      check_consistent_state(dir / "vms");
+    }
+  }
+  MESSAGE(interrupted << " of 10 inits were interrupted before they wrote anything");
 }

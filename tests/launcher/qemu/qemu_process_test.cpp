@@ -32,6 +32,8 @@ TEST_CASE("QEMU started by the launcher daemonizes, answers QMP, and is stopped 
   const Runtime runtime = inspect_runtime(paths);
   CHECK(runtime.state == RunState::running);
   CHECK(runtime.pid == pid);
+  // The console can show secrets: 0600 from its creation, whatever QEMU's own umask.
+  CHECK((std::filesystem::status(paths.serial_log).permissions() & std::filesystem::perms::all) == std::filesystem::perms(0600));
 
   {
     QmpClient qmp(paths.qmp_socket, 5s);
