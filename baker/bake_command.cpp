@@ -11,12 +11,38 @@
 #include "baker/publish/release.hpp"
 #include "baker/publish/report.hpp"
 #include "common/sha256.hpp"
+#include "common/validators.hpp"
 #include "common/atomic_file.hpp"
 #include "common/file_lock.hpp"
 #include "common/interrupt.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
+
+namespace {
+
+// A full filesystem would pause the appliance's QEMU (werror=enospc) in the middle of the bake:
+// refuse before starting instead. The out folder holds the working copy of the base, then the
+// root filesystem's tar for the listing (about as large as the base's data), and the inputs
+// uploaded through it.
+std::string approximate_size(uint64_t bytes) {
+  return bytes < (1ULL << 30) ? fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20))
+                              : fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
+}
+
+void require_free_space(const fs::path& out_dir, const fs::path& base, const Plan& plan, const std::string& name) {
+  uint64_t needed = 2 * fs::file_size(base) + (64ULL << 20);
+  for (const auto& step : plan.steps)
+    if (const auto* install = std::get_if<InstallFile>(&step)) needed += fs::file_size(install->source);
+  const uint64_t available = fs::space(out_dir).available;
+  if (available < needed)
+    throw Error(fmt::format("{} has {} free, but baking {} needs about {} (a copy of the base, the listing of its files, the release "
+                            "files); free some space or bake with --out elsewhere",
+                            out_dir.string(), approximate_size(available), name, approximate_size(needed)),
+                ExitCode::bad_input);
+}
+
+}  // namespace
 
 BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options) {
   Recipe recipe = load_recipe(recipe_file, options.load);
@@ -30,6 +56,10 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     const fs::path lock_file = options.out_dir / ("." + recipe.name + ".lock");
     auto lock = FileLock::try_acquire(lock_file);
     if (!lock) throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image.string(), lock_file.string()));
+    // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
+    for (const fs::path& output : {image, report, options.out_dir / (recipe.name + ".mtree"), options.out_dir / (recipe.name + ".root.tar")})
+      for (const auto& leftover : remove_leftover_temporaries(output))
+        progress.note(fmt::format("removed {}, left behind by a bake that was killed", leftover.string()));
     progress.phase_done("load recipe", fmt::format("{} steps", plan.steps.size()));
 
     // URL inputs come from the cache (run_bake fetched what was missing); local ones are used
@@ -51,6 +81,7 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     interrupt::throw_if_requested();
     progress.phase_done("verify inputs", fmt::format("base sha256:{}", plan.base.sha256.substr(0, 16)));
 
+    require_free_space(options.out_dir, base, plan, recipe.name);
     TemporaryPath work(image, fs::perms(0644));  // a golden image holds nothing secret
     make_working_copy(base, plan.base.format, work.path(), plan.disk_size);
     interrupt::throw_if_requested();

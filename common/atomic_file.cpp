@@ -34,6 +34,20 @@ fs::path parent_or_dot(const fs::path& path) {
 
 std::string temporary_prefix(const fs::path& final_path) { return fmt::format(".{}.tmp-", final_path.filename().string()); }
 
+std::vector<fs::path> remove_leftover_temporaries(const fs::path& final_path) {
+  std::vector<fs::path> removed;
+  const fs::path dir = parent_or_dot(final_path);
+  const std::string prefix = temporary_prefix(final_path), ours = prefix + std::to_string(::getpid()) + "-";
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.rfind(ours, 0) == 0) continue;
+    if (fs::is_symlink(entry.symlink_status()) || !fs::is_regular_file(entry.symlink_status())) continue;
+    if (fs::remove(entry.path(), error)) removed.push_back(entry.path());
+  }
+  return removed;
+}
+
 std::string random_suffix() {
   uint64_t value = 0;
   if (::getrandom(&value, sizeof(value), 0) != static_cast<ssize_t>(sizeof(value)))

@@ -7,6 +7,16 @@
 namespace trustnet {
 
 int report_error(const Error& error, std::string_view program) {
+  // After SIGINT or SIGTERM, whatever failed failed because of it (its children were stopped):
+  // the signal is the cause to report, and 128 + its number the exit status, as shells expect.
+  if (const int signo = interrupt::signal_number(); signo && error.exit_code() != ExitCode::interrupted) {
+    try {
+      interrupt::throw_if_requested();
+    } catch (const Error& interrupted) {
+      fmt::print(stderr, "{}: {}\n", program, interrupted.line());
+    }
+    return 128 + signo;
+  }
   fmt::print(stderr, "{}\n", error.where().known() || error.has_context() ? error.line() : fmt::format("{}: {}", program, error.line()));
   const int code = static_cast<int>(error.exit_code());
   return code == static_cast<int>(ExitCode::interrupted) && interrupt::signal_number() ? 128 + interrupt::signal_number() : code;

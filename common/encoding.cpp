@@ -44,15 +44,17 @@ std::string hex_lower(std::span<const uint8_t> bytes) { return hex(bytes, "01234
 std::string hex_upper(std::span<const uint8_t> bytes) { return hex(bytes, "0123456789ABCDEF"); }
 
 std::vector<uint8_t> hex_decode(const std::string& text) {
-  auto value = [&](char c) -> int {
+  // The text may be key material: messages give positions, never the text.
+  auto value = [&](size_t at) -> int {
+    const char c = text[at];
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    throw Error(fmt::format("'{}' is not hexadecimal", text));
+    throw Error(fmt::format("character {} of a hexadecimal value is not a hexadecimal digit", at + 1));
   };
-  if (text.size() % 2 != 0) throw Error(fmt::format("'{}' has an odd number of hexadecimal digits", text));
+  if (text.size() % 2 != 0) throw Error(fmt::format("a hexadecimal value has an odd number of digits ({})", text.size()));
   std::vector<uint8_t> bytes(text.size() / 2);
-  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(value(text[2 * i]) << 4 | value(text[2 * i + 1]));
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(value(2 * i) << 4 | value(2 * i + 1));
   return bytes;
 }
 

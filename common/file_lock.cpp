@@ -29,7 +29,13 @@ std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& lock_
     if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
       throw Error(fmt::format("cannot write lock file {}: {}", lock_file.string(), std::strerror(errno)));
   }
-  return FileLock(std::move(fd));
+  return FileLock(std::move(fd), !holder.empty());
+}
+
+FileLock::~FileLock() {
+  if (named_ && fd_.valid() && ::ftruncate(fd_.get(), 0) != 0) {
+    // Nothing to do: the lock is released when the descriptor closes, whatever the text says.
+  }
 }
 
 FileLock FileLock::acquire(const std::filesystem::path& lock_file, const std::string& holder) {
@@ -56,7 +62,12 @@ std::string FileLock::holder(const std::filesystem::path& lock_file) {
 
 FileLock lock_or_refuse(const std::filesystem::path& lock_file, const std::string& holder, const std::string& what) {
   if (auto lock = FileLock::try_acquire(lock_file, holder)) return std::move(*lock);
-  const std::string other = FileLock::holder(lock_file);
+  // The holder writes its name just after it takes the lock: give it a moment to.
+  std::string other = FileLock::holder(lock_file);
+  for (int i = 0; i < 20 && other.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    other = FileLock::holder(lock_file);
+  }
   throw Error(fmt::format("{} is busy: {} is running; wait for it to finish", what, other.empty() ? "another process" : other));
 }
 

@@ -11,6 +11,11 @@ namespace trustnet {
 
 class FileLock {
  public:
+  FileLock(FileLock&&) noexcept = default;
+  FileLock& operator=(FileLock&&) noexcept = default;
+  // The holder's name goes with the lock (the file is emptied): a later reader never sees a stale one.
+  ~FileLock();
+
   // Returns nothing when another process holds the lock; never waits. `holder` says who takes it.
   static std::optional<FileLock> try_acquire(const std::filesystem::path& lock_file, const std::string& holder = "");
   // Waits for the lock, checking for SIGINT/SIGTERM while it waits.
@@ -19,8 +24,9 @@ class FileLock {
   static std::string holder(const std::filesystem::path& lock_file);
 
  private:
-  explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  explicit FileLock(UniqueFd fd, bool named) : fd_(std::move(fd)), named_(named) {}
   UniqueFd fd_;  // closing the descriptor releases the lock
+  bool named_ = false;
 };
 
 // Takes `lock_file` for `holder`, or throws Error: "WHAT is busy: HOLDER is running; wait for it

@@ -37,6 +37,20 @@ Problem check_ipv6_ula(std::string_view address) {
   return std::nullopt;
 }
 
+std::optional<Ipv6Address> parse_ipv6(std::string_view address) {
+  Ipv6Address bytes{};
+  if (inet_pton(AF_INET6, std::string(address).c_str(), bytes.data()) != 1) return std::nullopt;
+  return bytes;
+}
+
+bool same_prefix(const Ipv6Address& a, const Ipv6Address& b, int prefix) {
+  for (int bit = 0; bit < prefix && bit < 128; ++bit) {
+    const int mask = 0x80 >> (bit % 8);
+    if ((a[static_cast<size_t>(bit / 8)] & mask) != (b[static_cast<size_t>(bit / 8)] & mask)) return false;
+  }
+  return true;
+}
+
 Problem check_ipv6_prefix(int prefix) {
   if (prefix < 8 || prefix > 128)
     return fmt::format("IPv6 prefix length {} is out of range (8 to 128)", prefix);
@@ -67,11 +81,54 @@ Problem check_domain(std::string_view domain) {
   return std::nullopt;
 }
 
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (byte < 0x20 || byte == 0x7f) out += fmt::format("\\x{:02x}", byte);
+    else out += c;
+  }
+  return out;
+}
+
+Problem check_interface_name(std::string_view name) {
+  // As the kernel's dev_valid_name(): 1 to 15 bytes, not . or .., no '/', ':' or white space.
+  if (name.empty() || name.size() > 15 || name == "." || name == "..")
+    return fmt::format("interface name '{}' must have 1 to 15 characters and not be . or ..", printable(name));
+  for (char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '/' || c == ':' || std::isspace(byte) || byte < 0x20 || byte == 0x7f)
+      return fmt::format("interface name '{}' holds a character Linux refuses ('/', ':', white space or a control character)", printable(name));
+  }
+  return std::nullopt;
+}
+
+Problem check_passwd_field(std::string_view text, std::string_view what) {
+  // A field of /etc/passwd: printable UTF-8 on one line, no ':' (the field separator).
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7f) return fmt::format("{} '{}' holds a control character", what, printable(text));
+    if (text[i] == ':') return fmt::format("{} '{}' holds ':', the separator of /etc/passwd", what, text);
+    size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return fmt::format("{} is not valid UTF-8 (byte {})", what, i + 1);
+    for (size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return fmt::format("{} is not valid UTF-8 (byte {})", what, i + k + 1);
+    i += length;
+  }
+  return std::nullopt;
+}
+
 Problem check_image_path(std::string_view path) {
   if (path.empty() || path.front() != '/')
-    return fmt::format("path '{}' must be absolute", path);
-  if (path.find('\0') != std::string_view::npos || path.find('\n') != std::string_view::npos)
-    return fmt::format("path '{}' holds a control character", path);
+    return fmt::format("path '{}' must be absolute", printable(path));
+  for (char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return fmt::format("path '{}' holds a control character", printable(path));
+    // Paths land in shell-read files (init scripts, conf.d): nothing a shell would act on.
+    if (c == '$' || c == '`' || c == '"' || c == '\'' || c == '\\')
+      return fmt::format("path '{}' holds {}, which a shell would act on", path, c);
+  }
   size_t start = 1;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
@@ -118,7 +175,8 @@ Problem check_ssh_public_key(std::string_view line) {
   size_t space = line.find(' ');
   std::string_view type = line.substr(0, space);
   if (std::find(types.begin(), types.end(), type) == types.end())
-    return fmt::format("'{}' is not an SSH public key type", type.substr(0, 40));
+    // Never quoted: the file may be a private key or another secret given by mistake.
+    return std::string("this line is not an SSH public key (it must start with a key type such as ssh-ed25519)");
   if (type == "ssh-dss") return std::string("ssh-dss keys are refused by OpenSSH; use ssh-ed25519");
   if (space == std::string_view::npos) return std::string("the key has no base64 body");
   std::string_view rest = line.substr(space + 1);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/execute/guest_session.hpp"
+#include "common/qemu_image_info.hpp"
 #include "common/validators.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
@@ -34,6 +35,7 @@ void make_working_copy(const fs::path& base, const std::string& format, const fs
   std::string detected = GuestSession::detect_format(base);
   if (detected != format)
     throw Error(fmt::format("base image {} is in {} format, but the recipe says {}", base.string(), detected, format));
+  require_self_contained(base, "base image", format);
   uint64_t base_size = virtual_size(base, format);
   if (size < base_size)
     throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size), format_size(base_size)));

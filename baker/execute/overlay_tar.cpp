@@ -37,8 +37,20 @@ void check_archive(archive* a, int rc, const std::string& what) {
 
 }  // namespace
 
+uint32_t image_mode(const fs::path& source_file, const struct stat& st, const std::string& image_path,
+                    const std::map<std::string, uint32_t>& modes) {
+  if (auto named = modes.find(image_path); named != modes.end()) return named->second;
+  const uint32_t found = st.st_mode & 07777;
+  if (found & (S_ISUID | S_ISGID | S_ISVTX | S_IWOTH))
+    throw Error(fmt::format("overlay {} {} has mode {:04o} (setuid, setgid, sticky or world-writable); name the mode of {} under the "
+                            "overlay's modes if it must be so",
+                            S_ISDIR(st.st_mode) ? "folder" : "file", source_file.string(), found, image_path),
+                ExitCode::bad_input);
+  return S_ISDIR(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644;
+}
+
 OverlayArchive write_overlay_tar(const fs::path& source, const std::string& destination, uint32_t uid, uint32_t gid,
-                                 const fs::path& tar_file) {
+                                 const fs::path& tar_file, const std::map<std::string, uint32_t>& modes) {
   if (!fs::is_directory(source)) throw Error(fmt::format("overlay folder {} does not exist", source.string()));
   const auto epoch = source_date_epoch();
 
@@ -60,7 +72,7 @@ OverlayArchive write_overlay_tar(const fs::path& source, const std::string& dest
     const std::string relative = path.lexically_relative(source).generic_string();
     OverlayEntry entry;
     entry.path = join_image_path(destination, relative);
-    entry.mode = st.st_mode & 07777;
+    entry.mode = S_ISLNK(st.st_mode) ? 0777 : image_mode(path, st, entry.path, modes);
     if (S_ISDIR(st.st_mode)) {
       entry.kind = OverlayEntry::Kind::directory;
       result.directories.push_back(entry);
@@ -102,6 +114,11 @@ OverlayArchive write_overlay_tar(const fs::path& source, const std::string& dest
     result.entries.push_back(entry);
   }
   check_archive(writer.get(), archive_write_close(writer.get()), fmt::format("finish {}", tar_file.string()));
+  for (const auto& [path, mode] : modes) {
+    auto held = [&](const OverlayEntry& e) { return e.path == path; };
+    if (std::none_of(result.entries.begin(), result.entries.end(), held) && std::none_of(result.directories.begin(), result.directories.end(), held))
+      throw Error(fmt::format("the overlay {} names a mode for {}, which it does not hold", source.string(), path), ExitCode::bad_input);
+  }
   return result;
 }
 

@@ -4,6 +4,7 @@
 // creates the missing ones itself so that folders the image already has keep their metadata.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,13 @@ struct OverlayArchive {
 };
 
 // Writes the archive to `tar_file`. Entries are sorted so the same folder gives the same bytes;
-// mtimes come from SOURCE_DATE_EPOCH when it is set.
+// mtimes come from SOURCE_DATE_EPOCH when it is set. Modes do not depend on the checkout (git
+// keeps only the executable bit; the umask decides the rest): folders 0755, files 0755 when their
+// owner may execute them, else 0644, unless `modes` names the path. A setuid, setgid, sticky or
+// world-writable file or folder is refused unless `modes` names it, as is a name in `modes` that
+// the overlay does not hold.
 OverlayArchive write_overlay_tar(const std::filesystem::path& source, const std::string& destination, uint32_t uid,
-                                 uint32_t gid, const std::filesystem::path& tar_file);
+                                 uint32_t gid, const std::filesystem::path& tar_file,
+                                 const std::map<std::string, uint32_t>& modes = {});
 
 }  // namespace trustnet::baker

@@ -3,6 +3,7 @@
 // from a recipe without touching any image; printed by `bake plan`, run by the executor.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -66,6 +67,7 @@ struct UnpackOverlay {
   std::filesystem::path source;
   std::string destination;
   Owner owner;
+  std::map<std::string, uint32_t> modes;  // named modes; everything else 0644/0755
 };
 
 using Step = std::variant<RemoveFiles, EmptyFile, DisableCloudInit, UpdateAccounts, MakeDirectory, WriteFile, InstallFile,

@@ -63,7 +63,10 @@ std::string describe(const Step& step) {
             return fmt::format("edit      /etc/ssh/sshd_config  (Include /etc/ssh/sshd_config.d/*.conf first)");
           },
           [](const UnpackOverlay& s) {
-            return fmt::format("overlay   {} -> {}  {} (modes kept)", s.source.string(), s.destination, owner_text(s.owner));
+            std::string named;
+            for (const auto& [path, mode] : s.modes) named += fmt::format(", {} {}", path, mode_text(mode));
+            return fmt::format("overlay   {} -> {}  {} (files 0644 or 0755, folders 0755{})", s.source.string(), s.destination,
+                               owner_text(s.owner), named);
           },
       },
       step);
@@ -115,8 +118,10 @@ std::string plan_to_json(const Plan& plan) {
             [](const MakeSymlink& s) { return json{{"op", "symlink"}, {"path", s.link}, {"target", s.target}}; },
             [](const IncludeSshdDropins&) { return json{{"op", "sshd-include"}, {"path", "/etc/ssh/sshd_config"}}; },
             [&](const UnpackOverlay& s) {
+              json modes = json::object();
+              for (const auto& [path, mode] : s.modes) modes[path] = mode_text(mode);
               return json{{"op", "overlay"}, {"source", s.source.string()}, {"destination", s.destination},
-                          {"owner", owner_json(s.owner)}};
+                          {"owner", owner_json(s.owner)}, {"modes", modes}};
             },
         },
         step));

@@ -69,7 +69,7 @@ Plan make_plan(const Recipe& recipe) {
     steps.push_back(WriteFile{registry->config, render_registry_config(*registry), 0640, Owner{"root", registry->owner}});
     steps.push_back(WriteFile{registry->caddyfile, render_caddyfile(*registry), 0644, {}});
   }
-  for (const auto& overlay : recipe.overlays) steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner});
+  for (const auto& overlay : recipe.overlays) steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner, overlay.modes});
   for (const auto& binary : recipe.binaries) {
     std::filesystem::path source = binary.path ? *binary.path : std::filesystem::path();
     steps.push_back(InstallFile{binary.destination, source, binary.url, binary.sha256, binary.unpinned_reason, binary.member,

@@ -66,6 +66,7 @@ struct OverlaySpec {
   std::filesystem::path source;
   std::string destination = "/";
   Owner owner;                                  // every file and folder of the overlay
+  std::map<std::string, uint32_t> modes;        // image path -> mode, for what must not be 0644/0755
   SourceLocation where;
 };
 

@@ -165,10 +165,11 @@ UserSpec read_user(const YamlMap::Entry& entry, const std::string& file, const f
   user.uid = *map.optional_uint("uid", 65533);
   user.gid = map.optional_uint("gid", 65533);
   user.gecos = map.optional_string("gecos").value_or("");
-  if (user.gecos.find_first_of(":\n") != std::string::npos)
-    map.fail(map.get("gecos"), "gecos must not contain ':' or a newline");
+  if (auto problem = check_passwd_field(user.gecos, "gecos")) map.fail(map.get("gecos"), *problem);
   if (auto shell = map.optional_string("shell")) user.shell = image_path(map, map.get("shell"), "shell");
   if (map.has("home")) user.home = image_path(map, map.get("home"), "home");
+  for (const auto& [key, value] : {std::pair{"shell", user.shell}, std::pair{"home", user.home_dir()}})
+    if (auto problem = check_passwd_field(value, key)) map.fail(map.get(key), *problem);
   user.groups = map.string_list("groups");
   for (const auto& group : user.groups)
     if (auto problem = check_user_name(group)) map.fail(map.get("groups"), *problem);
@@ -218,11 +219,18 @@ BinarySpec read_binary(const YamlMap::Entry& entry, const std::string& file, con
 }
 
 OverlaySpec read_overlay(const YAML::Node& node, const std::string& file, const fs::path& dir) {
-  YamlMap map(node, file, "an overlay", {"source", "destination", "owner", "group"});
+  YamlMap map(node, file, "an overlay", {"source", "destination", "owner", "group", "modes"});
   OverlaySpec overlay;
   overlay.source = local_path(map, map.string("source"), dir);
   if (map.has("destination")) overlay.destination = image_path(map, map.get("destination"), "destination");
   overlay.owner = owner_value(map);
+  for (const auto& [path, value, where] : map.entries("modes")) {
+    if (auto problem = check_image_path(path)) throw Error(where, *problem);
+    const std::string text = map.scalar(value, "a mode");
+    const auto mode = parse_mode(text);
+    if (!mode) map.fail(value, fmt::format("mode '{}' must be 3 or 4 octal digits, such as \"0600\"", text));
+    overlay.modes[path] = *mode;
+  }
   overlay.where = map.at(node);
   return overlay;
 }
@@ -370,11 +378,9 @@ NetworkLayer read_network(const YAML::Node& node, const std::string& file) {
   if (network.gateway)
     if (auto problem = check_ipv6_ula(*network.gateway)) map.fail(map.get("gateway"), *problem);
   network.ipv4_fallback = map.optional_string("ipv4_fallback");
-  for (const char* key : {"interface", "ipv4_fallback"}) {
-    auto name = map.optional_string(key);
-    if (name && (name->empty() || name->size() > 15 || name->find_first_of(" /:\t") != std::string::npos))
-      map.fail(map.get(key), fmt::format("'{}' is not a valid interface name", *name));
-  }
+  for (const char* key : {"interface", "ipv4_fallback"})
+    if (auto name = map.optional_string(key))
+      if (auto problem = check_interface_name(*name)) map.fail(map.get(key), *problem);
   return network;
 }
 

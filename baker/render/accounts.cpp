@@ -115,6 +115,11 @@ void set_passwd(Table& passwd, const UserSpec& user) {
   if (auto other = passwd.owner_of(2, uid, user.name))
     throw Error(fmt::format("uid {} of user {} is already used by '{}' in /etc/passwd", uid, user.name, *other));
   Fields fields = {user.name, "x", uid, std::to_string(user.primary_gid()), user.gecos, user.home_dir(), user.shell};
+  // Same name and uid: the recipe's own user from an earlier bake, updated. Another uid: an
+  // account of the base (sshd, nobody...) that the recipe must not take over.
+  if (Fields* existing = passwd.find(user.name); existing && (*existing)[2] != uid)
+    throw Error(fmt::format("recipe user {} (uid {}) clashes with the base's account '{}' in /etc/passwd; choose another name", user.name,
+                            uid, join(*existing, ':')));
   if (Fields* existing = passwd.find(user.name))
     *existing = fields;
   else
@@ -124,6 +129,9 @@ void set_passwd(Table& passwd, const UserSpec& user) {
 void set_groups(Table& group, const UserSpec& user) {
   std::string gid = std::to_string(user.primary_gid());
   if (Fields* primary = group.find(user.name)) {
+    if ((*primary)[2] != gid)
+      throw Error(fmt::format("the group of recipe user {} (gid {}) clashes with the base's group '{}' in /etc/group; choose another name",
+                              user.name, gid, join(*primary, ':')));
     if (auto other = group.owner_of(2, gid, user.name))
       throw Error(fmt::format("gid {} of group {} is already used by '{}' in /etc/group", gid, user.name, *other));
     (*primary)[2] = gid;

@@ -4,12 +4,14 @@
 
 #include <cstdlib>
 #include <regex>
+#include <map>
 #include <set>
 
 #include "common/encoding.hpp"
 #include "common/sha256.hpp"
 #include "common/validators.hpp"
 #include "common/yaml_reader.hpp"
+#include "launcher/network/tap_name.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -132,8 +134,8 @@ LaunchConfig load_launch_config(const fs::path& file) {
   YamlMap bridge(map.require("bridge"), name, "bridge", {"name", "address"});
   config.bridge_name = bridge.string("name");
   static const std::regex interface("[A-Za-z0-9_.-]{1,15}");
-  if (!std::regex_match(config.bridge_name, interface))
-    bridge.fail(bridge.get("name"), fmt::format("bridge name '{}' must be 1 to 15 letters, digits, '_', '.' or '-'", config.bridge_name));
+  if (!std::regex_match(config.bridge_name, interface) || check_interface_name(config.bridge_name))
+    bridge.fail(bridge.get("name"), fmt::format("bridge name '{}' must be 1 to 15 letters, digits, '_', '.' or '-'", printable(config.bridge_name)));
   const std::string address = bridge.string("address");
   const auto slash = address.find('/');
   if (slash == std::string::npos) bridge.fail(bridge.get("address"), fmt::format("bridge address '{}' needs a prefix, such as fd10:1234::fe/32", address));
@@ -145,20 +147,34 @@ LaunchConfig load_launch_config(const fs::path& file) {
     bridge.fail(bridge.get("address"), fmt::format("bridge prefix '/{}' must be from 8 to 128", prefix));
   config.bridge_prefix = std::stoi(prefix);
 
-  config.state_dir = expand_home(map.optional_string("state").value_or("~/vms"));
+  // A relative state folder is the configuration's, like its images: not wherever launch runs.
+  const fs::path state = expand_home(map.optional_string("state").value_or("~/vms"));
+  config.state_dir = fs::absolute(state.is_absolute() ? state : file.parent_path() / state).lexically_normal();
   if (auto key = map.optional_string("trusted_key")) {
     const fs::path path = expand_home(*key);
     config.trusted_key = path.is_absolute() ? path : file.parent_path() / path;
     if (!fs::is_regular_file(*config.trusted_key))
       map.fail(map.get("trusted_key"), fmt::format("trusted_key {} does not exist", config.trusted_key->string()));
   }
-  std::set<std::string> addresses{config.bridge_address}, macs;
+  // Addresses compare as addresses (fd10:1234::1 is fd10:1234:0::1), MACs and taps as the kernel sees them.
+  const Ipv6Address bridge_address = *parse_ipv6(config.bridge_address);
+  std::map<Ipv6Address, std::string> addresses{{bridge_address, "the bridge"}};
+  std::map<std::string, std::string> macs, taps;
   std::set<int> host_ports;
   for (const auto& entry : map.entries("instances")) {
     InstanceConfig instance = read_instance(entry, name, file.parent_path(), config.bridge_prefix);
-    if (!addresses.insert(instance.identity.address).second)
-      throw Error(instance.where, fmt::format("address {} of {} is already used on the bridge", instance.identity.address, instance.identity.name));
-    if (!macs.insert(instance.mac).second) throw Error(instance.where, fmt::format("mac {} of {} is used twice", instance.mac, instance.identity.name));
+    const std::string& who = instance.identity.name;
+    const Ipv6Address address = *parse_ipv6(instance.identity.address);
+    if (!same_prefix(address, bridge_address, config.bridge_prefix))
+      throw Error(instance.where, fmt::format("address {} of {} is outside the bridge's prefix {}/{}", instance.identity.address, who,
+                                              config.bridge_address, config.bridge_prefix));
+    if (auto [it, added] = addresses.emplace(address, who); !added)
+      throw Error(instance.where, fmt::format("address {} of {} is already {}'s", instance.identity.address, who,
+                                              it->second == "the bridge" ? "the bridge" : it->second));
+    if (auto [it, added] = macs.emplace(instance.mac, who); !added)
+      throw Error(instance.where, fmt::format("mac {} of {} is already {}'s", instance.mac, who, it->second));
+    if (auto [it, added] = taps.emplace(tap_name(who), who); !added)
+      throw Error(instance.where, fmt::format("instances {} and {} would share the tap {}; rename one", it->second, who, it->first));
     for (const auto& forward : instance.forwards)
       if (!host_ports.insert(forward.host).second)
         throw Error(instance.where, fmt::format("host port {} of {} is forwarded twice", forward.host, instance.identity.name));

@@ -40,22 +40,40 @@ struct InstanceKeys {
 
 const fs::perms kPrivate = fs::perms(0600);
 
-Ed25519Key key_from_hex(const std::string& hex, const fs::path& file) {
-  auto seed = hex_decode(hex);
-  if (seed.size() != 32) throw Error(fmt::format("{}: a key seed is not 32 bytes", file.string()));
+// A key file's content is never quoted in a message: the field and the reason only.
+Error damaged(const fs::path& file, const std::string& why) {
+  return Error(fmt::format("{}: not a TrustNet instance key file ({}); restore it, or make new identities with --rotate", file.string(), why));
+}
+
+Ed25519Key key_from_hex(const json& j, const char* field, const fs::path& file) {
+  if (!j.contains(field) || !j[field].is_string()) throw damaged(file, fmt::format("no text field {}", field));
+  std::vector<uint8_t> seed;
+  try {
+    seed = hex_decode(j[field].get<std::string>());
+  } catch (const Error& e) {
+    throw damaged(file, fmt::format("{}: {}", field, e.what()));
+  }
+  if (seed.size() != 32) throw damaged(file, fmt::format("{} is not a 32-byte seed", field));
   return ed25519_from_seed(std::span<const uint8_t, 32>(seed.data(), 32));
 }
 
 InstanceKeys new_keys() { return {ed25519_generate(), ed25519_generate(), ed25519_generate(), "", "", ""}; }
 
 InstanceKeys load_keys(const fs::path& file) {
+  json j;
   try {
-    json j = json::parse(read_text_file(file));
-    return {key_from_hex(j.at("ssh_host_ed25519"), file), key_from_hex(j.at("node_key"), file), key_from_hex(j.at("validator_key"), file),
-            j.value("tls_certificate", ""), j.value("tls_key", ""), j.value("htpasswd", "")};
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: not a TrustNet instance key file ({}); restore it, or make new identities with --rotate", file.string(), e.what()));
+    j = json::parse(read_text_file(file));
+  } catch (const json::parse_error& e) {
+    throw damaged(file, fmt::format("not JSON at byte {}", e.byte));  // e.what() would quote what it read
   }
+  if (!j.is_object()) throw damaged(file, "not a JSON object");
+  auto text = [&](const char* field) {
+    if (!j.contains(field)) return std::string();
+    if (!j[field].is_string()) throw damaged(file, fmt::format("{} is not text", field));
+    return j[field].get<std::string>();
+  };
+  return {key_from_hex(j, "ssh_host_ed25519", file), key_from_hex(j, "node_key", file), key_from_hex(j, "validator_key", file),
+          text("tls_certificate"), text("tls_key"), text("htpasswd")};
 }
 
 void save_keys(const fs::path& file, const InstanceKeys& k) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/private_folder.hpp"
+#include "common/qemu_image_info.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/release_verification.hpp"
@@ -33,6 +34,8 @@ void require_image(const InstanceConfig& instance) {
   if (!fs::is_regular_file(instance.image))
     throw Error(instance.where, fmt::format("image {} of instance {} does not exist; bake it or fix instances.{}.image",
                                             instance.image.string(), instance.identity.name, instance.identity.name));
+  // Its digest covers this file only: one that reads another file could change under it.
+  require_self_contained(instance.image, "golden image of " + instance.identity.name);
 }
 
 // The image's SHA-256: from release verification when a key is trusted (which hashes it), else hashed here.

@@ -37,11 +37,17 @@ InstancePaths InstancePaths::in(const fs::path& state_dir, const std::string& na
           dir / "health.json"};
 }
 
-std::string tap_name(const std::string& instance) {
-  const std::string name = "tn-" + instance;
-  if (name.size() <= 15) return name;
-  // Long names: a short digest keeps taps of different instances apart.
-  return "tn-" + sha256_hex(instance).substr(0, 12);
+
+std::string qemu_value(const std::string& value) {
+  std::string escaped;
+  for (char c : value) escaped += c == ',' ? std::string(",,") : std::string(1, c);
+  return escaped;
+}
+
+std::vector<std::string> console_and_qmp_options(const InstancePaths& paths) {
+  return {"-chardev", fmt::format("file,id=console,path={}", qemu_value(paths.serial_log.string())), "-serial", "chardev:console",
+          "-chardev", fmt::format("socket,id=qmp,path={},server=on,wait=off", qemu_value(paths.qmp_socket.string())),
+          "-mon", "chardev=qmp,mode=control"};
 }
 
 namespace {
@@ -66,22 +72,22 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
   argv.insert(argv.end(), {"-smp", std::to_string(instance.cpus), "-m", fmt::format("{}M", instance.memory >> 20)});
   argv.insert(argv.end(), {"-nodefaults", "-display", "none"});
   if (instance.boot == BootMode::uefi) {
-    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", firmware.code.string())});
-    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", paths.efi_vars.string())});
+    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", qemu_value(firmware.code.string()))});
+    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", qemu_value(paths.efi_vars.string()))});
   } else {
     argv.insert(argv.end(), {"-kernel", instance.kernel.string(), "-initrd", instance.initrd.string(), "-append", instance.append});
   }
-  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", paths.disk.string()),
+  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", qemu_value(paths.disk.string())),
                            "-device", "virtio-blk-pci,drive=disk0,bootindex=0"});
-  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=seed,format=raw,readonly=on,file={}", paths.seed.string()),
+  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=seed,format=raw,readonly=on,file={}", qemu_value(paths.seed.string())),
                            "-device", "virtio-blk-pci,drive=seed"});
   argv.insert(argv.end(), {"-netdev", fmt::format("tap,id=ula,ifname={},script=no,downscript=no", tap_name(name)),
                            "-device", fmt::format("virtio-net-pci,netdev=ula,mac={}", instance.mac)});
   std::string user = "user,id=v4";
   for (const auto& forward : instance.forwards) user += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
   argv.insert(argv.end(), {"-netdev", user, "-device", fmt::format("virtio-net-pci,netdev=v4,mac={}", second_mac(instance.mac))});
-  argv.insert(argv.end(), {"-serial", "file:" + paths.serial_log.string()});
-  argv.insert(argv.end(), {"-qmp", fmt::format("unix:{},server=on,wait=off", paths.qmp_socket.string())});
+  const auto console = console_and_qmp_options(paths);
+  argv.insert(argv.end(), console.begin(), console.end());
   argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});
   return argv;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "launcher/config/launch_config.hpp"
+#include "launcher/network/tap_name.hpp"
 
 namespace trustnet::launcher {
 
@@ -33,8 +34,12 @@ struct Firmware {
   std::filesystem::path vars_template = "/usr/share/AAVMF/AAVMF_VARS.fd";
 };
 
-// The tap of an instance on the bridge: "tn-" and the name, within the kernel's 15 characters.
-std::string tap_name(const std::string& instance);
+
+// A value inside QEMU's "key=value,..." options: commas doubled, so a path with a comma stays one value.
+std::string qemu_value(const std::string& value);
+
+// The serial console to a file and the QMP socket, as -chardev options (which take any path).
+std::vector<std::string> console_and_qmp_options(const InstancePaths& paths);
 
 // IPv4 forwards listen on the host's loopback only (DESIGN.md: 127.0.0.1:3222 and so on).
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,

@@ -1,7 +1,11 @@
 // The bake command line, run as users run it; nothing here starts an appliance.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
@@ -112,4 +116,68 @@ TEST_CASE("every subcommand answers --help, and a bare bake says what it needs")
   CHECK(bare.exit_status == 2);
   CHECK(bare.err.find("name a recipe") != std::string::npos);
   CHECK(bake({"--no-such-flag"}).exit_status == 2);
+}
+
+TEST_CASE("the next bake of an output removes what a killed bake left behind, and says so") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  const std::string base_pin = "7029d40a567dcfeb9a2fff68e131f484cf03c263fd11505529d5906d8c79dbec";
+  dir.write("cache/sha256/" + base_pin, "not the base");  // the bake stops at its check, after the clean-up
+  dir.write("cache/sha256/5a6a4bf655a84d9463932ff93ac373ea68327c14c26d65a497a3907c45c65144", "nor the release");
+  const auto image_left = dir.write("out/.node.qcow2.tmp-999999999-0123456789abcdef", "half an image");
+  const auto tar_left = dir.write("out/.node.root.tar.tmp-999999999-fedcba9876543210", "half a tar");
+  const auto other = dir.write("out/.registry.qcow2.tmp-999999999-0123456789abcdef", "another recipe's");
+  dir.write("out/.node.lock", "bake node (pid 999999999)\n");  // its lock, released when it died
+  ProcessResult r = bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  CHECK(r.exit_status == 1);
+  CHECK(r.err.find("removed " + image_left.string() + ", left behind by a bake that was killed") != std::string::npos);
+  CHECK(r.err.find("removed " + tar_left.string() + ", left behind by a bake that was killed") != std::string::npos);
+  CHECK_FALSE(fs::exists(image_left));
+  CHECK_FALSE(fs::exists(tar_left));
+  CHECK(fs::exists(other));  // the registry's own lock guards that one
+}
+
+namespace {
+
+// A node recipe of the test's own whose base and release are local files.
+fs::path local_node_recipe(const test::TempDir& dir, const fs::path& base) {
+  const auto release = dir.write("stage/cometbft", "#!/bin/sh\n");
+  run_checked({"tar", "-C", (dir / "stage").string(), "-czf", (dir / "cometbft.tar.gz").string(), "cometbft"});
+  return dir.write("recipes/node.yaml",
+                   fmt::format("include: {}\nbase: {{path: {}, sha256: {}}}\nbinaries:\n  tendermint: {{path: {}, sha256: {}, member: cometbft, "
+                               "destination: /usr/local/bin/tendermint}}\n",
+                               (test::source_dir() / "recipes/node.yaml").string(), base.string(), sha256_file(base),
+                               (dir / "cometbft.tar.gz").string(), sha256_file(dir / "cometbft.tar.gz")));
+}
+
+}  // namespace
+
+TEST_CASE("a base image with a backing file is refused: its pinned digest does not cover what it reads") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "unpinned.qcow2").string(), "64M"});
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "unpinned.qcow2").string(), (dir / "top.qcow2").string()});
+  local_node_recipe(dir, dir / "top.qcow2");
+  ProcessResult r = bake({"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "out").string()});
+  CHECK(r.exit_status == 2);
+  CHECK(r.err.find("base image " + (dir / "top.qcow2").string() + " has a backing file (" + (dir / "unpinned.qcow2").string() +
+                   "): its content is not all in the file whose digest is pinned") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/node.qcow2"));
+  for (const auto& entry : fs::directory_iterator(dir / "out")) CHECK_MESSAGE(entry.path().extension() == ".lock", entry.path());  // nothing else
+}
+
+TEST_CASE("an output folder without room for the bake is refused at once, naming the folder and the space needed") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  dir.write("base.raw", std::string(24 << 20, 'x'));  // incompressible enough for qcow2: 24 MiB of data
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
+  local_node_recipe(dir, dir / "base.qcow2");
+  fs::create_directories(dir / "small");
+  REQUIRE(run_process({"mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", (dir / "small").string()}).exit_status == 0);
+  ProcessResult r = bake({"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "small").string()});
+  run_process({"umount", (dir / "small").string()});
+  INFO(r.err);
+  CHECK(r.exit_status == 2);
+  CHECK(r.err.find("launch appliance") == std::string::npos);
+  CHECK(std::regex_search(r.err, std::regex((dir / "small").string() + " has 16.0 MiB free, but baking node needs about [0-9.]+ MiB \\(a copy of the base")));
 }

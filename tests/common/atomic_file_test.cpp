@@ -73,3 +73,18 @@ TEST_CASE("a temporary file is ours from the start: 0600, a name no one can gues
   REQUIRE(::stat((dir / "node.qcow2").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0644);
 }
+
+TEST_CASE("leftover temporaries of a final path are removed, ours and other files are kept") {
+  test::TempDir dir;
+  const auto left = dir.write(".node.qcow2.tmp-12-0011223344556677", "old");
+  const auto unrelated = dir.write(".node.qcow2.bak", "keep");
+  const auto other_output = dir.write(".node.mtree.tmp-12-0011223344556677", "other output");
+  TemporaryPath ours(dir / "node.qcow2");
+  fs::create_symlink("/etc/passwd", dir / ".node.qcow2.tmp-13-link");
+  const auto removed = remove_leftover_temporaries(dir / "node.qcow2");
+  CHECK(removed == std::vector<fs::path>{left});
+  CHECK(fs::exists(ours.path()));
+  CHECK(fs::exists(unrelated));
+  CHECK(fs::exists(other_output));
+  CHECK(fs::is_symlink(dir / ".node.qcow2.tmp-13-link"));  // never followed, never touched
+}

@@ -340,3 +340,20 @@ TEST_CASE("SIGTERM or SIGINT during launch init leaves the previous identities w
   }
   MESSAGE(interrupted << " of 10 inits were interrupted before they wrote anything");
 }
+
+TEST_CASE("a golden image with a backing file is refused at init and at start: its digest does not cover what it reads") {
+  test::TempDir dir;
+  const fs::path config = with_ports(dir, config_in(dir), free_port());
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  const fs::path node = dir / "out/node.qcow2";
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "elsewhere.qcow2").string(), "1G"});
+  fs::remove(node);
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "elsewhere.qcow2").string(), node.string()});
+  for (const char* command : {"init", "all"}) {
+    CAPTURE(command);
+    ProcessResult r = launch({command, "--config", config.string()});
+    CHECK(r.exit_status == 2);
+    CHECK(r.err.find("golden image of node " + node.string() + " has a backing file (" + (dir / "elsewhere.qcow2").string() + ")") !=
+          std::string::npos);
+  }
+}

@@ -138,3 +138,54 @@ TEST_CASE("a seed naming an owner the image does not have stops first boot with 
   CHECK(r.out.find("error: user keeper of /opt/trustnet/node/config/priv_validator_key.json is not in /etc/passwd") != std::string::npos);
   CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
 }
+
+namespace {
+
+// A seed folder written by hand, as a hostile or damaged seed disk would hold it.
+fs::path handmade_seed(const test::TempDir& dir, const std::string& manifest, const std::vector<std::string>& paths) {
+  dir.write("bad-seed/trustnet/manifest", manifest);
+  dir.write("bad-seed/trustnet/hostname", "trustnet-node-2\n");
+  dir.write("bad-seed/trustnet/address", "fd10:1234::5/32\n");
+  for (const auto& path : paths) dir.write("bad-seed/files" + path, "content of " + path + "\n");
+  return dir / "bad-seed";
+}
+
+}  // namespace
+
+TEST_CASE("a seed manifest whose last line has no newline installs that file too") {
+  test::TempDir dir;
+  const fs::path root = golden_root(dir);
+  const auto seed = handmade_seed(dir, "0600 root root /etc/ssh/ssh_host_ed25519_key\n0644 warden warden /opt/trustnet/node/config/genesis.json",
+                                  {"/etc/ssh/ssh_host_ed25519_key", "/opt/trustnet/node/config/genesis.json"});
+  ProcessResult r = firstboot(root, seed);
+  INFO(r.out, r.err);
+  CHECK(r.exit_status == 0);
+  CHECK(read_text_file(root / "opt/trustnet/node/config/genesis.json") == "content of /opt/trustnet/node/config/genesis.json\n");
+  CHECK(fs::exists(root / "var/lib/trustnet/firstboot.done"));
+}
+
+TEST_CASE("a hostile seed manifest installs nothing: escaped owners, paths outside an identity's folders, set-id modes") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"0600 r\\157ot root /etc/ssh/ssh_host_ed25519_key", "manifest owner 'r\\157ot:root' of /etc/ssh/ssh_host_ed25519_key is not a plain"},
+      {"0644 root root /etc/shadow", "manifest path '/etc/shadow' is not where an instance identity lives"},
+      {"0755 root root /usr/local/bin/tendermint", "manifest path '/usr/local/bin/tendermint' is not where an instance identity lives"},
+      {"4755 root root /opt/trustnet/node/config/run", "manifest mode '4755' of /opt/trustnet/node/config/run is not octal, or sets a set-id"},
+      {"0600 root root /opt/trustnet/node/../../etc/shadow", "is not in normal form"},
+      {"0600 root root etc/ssh/ssh_host_ed25519_key", "is not absolute"},
+  };
+  for (const auto& [line, message] : cases) {
+    CAPTURE(line);
+    test::TempDir dir;
+    const fs::path root = golden_root(dir);
+    // A good first line: it must not be installed either when a later one is refused.
+    const std::string path = line.substr(line.rfind(' ') + 1);
+    const auto seed = handmade_seed(dir, "0644 warden warden /opt/trustnet/node/config/genesis.json\n" + line + "\n",
+                                    {"/opt/trustnet/node/config/genesis.json", path.front() == '/' ? path : "/" + path});
+    ProcessResult r = firstboot(root, seed);
+    CHECK(r.exit_status == 1);
+    CHECK(r.out.find(message) != std::string::npos);
+    CHECK_FALSE(fs::exists(root / "opt/trustnet/node/config/genesis.json"));
+    CHECK_FALSE(fs::exists(root / "etc/shadow"));
+    CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
+  }
+}

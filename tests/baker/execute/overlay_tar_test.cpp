@@ -8,6 +8,7 @@
 
 #include "../../support/temp_dir.hpp"
 #include "common/archive_handle.hpp"
+#include "common/error.hpp"
 #include "common/sha256.hpp"
 
 using namespace trustnet;
@@ -49,7 +50,7 @@ std::map<std::string, TarEntry> read_tar(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("an overlay becomes a tar with modes kept, numeric owners from the recipe and no folders") {
+TEST_CASE("an overlay becomes a tar with checkout-independent modes, numeric owners from the recipe and no folders") {
   test::TempDir dir;
   auto src = dir / "overlay";
   dir.write("overlay/etc/motd", "hello\n");
@@ -60,13 +61,13 @@ TEST_CASE("an overlay becomes a tar with modes kept, numeric owners from the rec
   fs::create_symlink("motd", src / "etc/issue");
   ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 
-  OverlayArchive archive = write_overlay_tar(src, "/", 1100, 1100, dir / "o.tar");
+  OverlayArchive archive = write_overlay_tar(src, "/", 1100, 1100, dir / "o.tar", {{"/var/secret", 0700}});
   ::unsetenv("SOURCE_DATE_EPOCH");
   auto entries = read_tar(dir / "o.tar");
   REQUIRE(entries.size() == 3);
   CHECK(entries["etc/motd"].content == "hello\n");
   CHECK(entries["etc/motd"].mode == 0644u);
-  CHECK(entries["usr/local/bin/tool"].mode == 0750u);
+  CHECK(entries["usr/local/bin/tool"].mode == 0755u);  // the executable bit is what git keeps
   CHECK(entries["etc/motd"].uid == 1100);
   CHECK(entries["etc/motd"].gid == 1100);
   CHECK(entries["etc/motd"].uname.empty());
@@ -100,4 +101,37 @@ TEST_CASE("an overlay holding a device or fifo is refused") {
   fs::create_directories(dir / "overlay");
   REQUIRE(::mkfifo((dir / "overlay/pipe").c_str(), 0644) == 0);
   CHECK_THROWS_WITH(write_overlay_tar(dir / "overlay", "/", 0, 0, dir / "o.tar"), doctest::Contains("pipe"));
+}
+
+TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgid or world-writable ones need the recipe's word") {
+  test::TempDir dir;
+  const auto src = dir / "overlay";
+  dir.write("overlay/etc/group-writable", "x");
+  dir.write("overlay/etc/private", "x");
+  dir.write("overlay/bin/tool", "x");
+  fs::permissions(src / "etc/group-writable", fs::perms(0664));  // a checkout made with umask 002
+  fs::permissions(src / "etc/private", fs::perms(0600));
+  fs::permissions(src / "bin/tool", fs::perms(0775));
+  fs::permissions(src / "etc", fs::perms(0775));
+  write_overlay_tar(src, "/", 0, 0, dir / "o.tar");
+  auto entries = read_tar(dir / "o.tar");
+  CHECK(entries["etc/group-writable"].mode == 0644u);
+  CHECK(entries["etc/private"].mode == 0644u);  // a mode the recipe wants kept is named
+  CHECK(entries["bin/tool"].mode == 0755u);
+  const auto named = write_overlay_tar(src, "/", 0, 0, dir / "n.tar", {{"/etc/private", 0600}, {"/etc", 0750}});
+  CHECK(read_tar(dir / "n.tar")["etc/private"].mode == 0600u);
+  CHECK(named.directories[1].path == "/etc");
+  CHECK(named.directories[1].mode == 0750u);
+
+  for (auto [mode, what] : {std::pair{04755, "04755"}, std::pair{02755, "02755"}, std::pair{0666, "0666"}}) {
+    CAPTURE(what);
+    fs::permissions(src / "bin/tool", fs::perms(mode));
+    CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar"),
+                         ("overlay file " + (src / "bin/tool").string() + " has mode " + std::string(what).substr(what[0] == '0' && std::string(what).size() == 5 ? 1 : 0) +
+                          " (setuid, setgid, sticky or world-writable); name the mode of /bin/tool under the overlay's modes if it must be so").c_str(),
+                         Error);
+    CHECK_NOTHROW(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", {{"/bin/tool", static_cast<uint32_t>(mode)}}));
+  }
+  CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", {{"/bin/tool", 04755}, {"/bin/typo", 0600}}),
+                       ("the overlay " + src.string() + " names a mode for /bin/typo, which it does not hold").c_str(), Error);
 }

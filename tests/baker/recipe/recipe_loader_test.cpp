@@ -169,3 +169,18 @@ TEST_CASE("an include cycle is reported instead of looping") {
   auto b = dir.write("b.yaml", "include: a.yaml\n");
   CHECK_THROWS_WITH(load_recipe(b), doctest::Contains("include cycle"));
 }
+
+TEST_CASE("a secret given as an SSH key file is refused without quoting a byte of it") {
+  test::TempDir dir;
+  LoadOptions options;
+  const std::string secret = "hunter2-database-password-9f8e7d6c5b4a";
+  options.extra_ssh_keys = {dir.write("db.secret", secret + "\n")};
+  try {
+    load_recipe(test::source_dir() / "recipes/node.yaml", options);
+    FAIL("a secret was accepted as a key");
+  } catch (const Error& e) {
+    CHECK(e.line() == (dir / "db.secret").string() +
+                          ":1:1: this line is not an SSH public key (it must start with a key type such as ssh-ed25519)");
+    CHECK(e.line().find("hunter2") == std::string::npos);
+  }
+}

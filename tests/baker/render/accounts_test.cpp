@@ -127,3 +127,17 @@ TEST_CASE("a removed user's group stays when another account has it as primary g
   CHECK(out.files.passwd == "root:x:0:0:root:/root:/bin/ash\nfriend:x:1001:1000::/home/friend:/bin/sh\n");
   CHECK(out.files.shadow == "root:*::0:::::\nfriend:*::0:::::\n");
 }
+
+TEST_CASE("a recipe user or group that clashes with an account of the base is refused, naming both") {
+  UserSpec sshd = warden();
+  sshd.name = "sshd";  // Alpine's sshd is 22:22 in the fixture's real files
+  sshd.uid = 1200;
+  CHECK_THROWS_WITH_AS(apply_users(alpine_accounts(), {sshd}),
+                       doctest::Contains("recipe user sshd (uid 1200) clashes with the base's account 'sshd:x:22:22:"), Error);
+  UserSpec disk = warden();  // no user "disk" in the base, but a group "disk" (gid 6)
+  disk.name = "disk";
+  disk.uid = 1300;
+  CHECK_THROWS_WITH_AS(apply_users(alpine_accounts(), {disk}),
+                       "the group of recipe user disk (gid 1300) clashes with the base's group 'disk:x:6:root' in /etc/group; choose another name",
+                       Error);
+}

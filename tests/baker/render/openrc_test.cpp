@@ -27,14 +27,15 @@ ServiceSpec tendermint() {
 TEST_CASE("an OpenRC script runs the command as its user under supervise-daemon with logs and dependencies") {
   std::string script = render_openrc_script(tendermint(), "node");
   CHECK(script.rfind("#!/sbin/openrc-run\n", 0) == 0);
-  CHECK(script.find("command=\"/usr/local/bin/tendermint\"\n") != std::string::npos);
-  CHECK(script.find("command_args=\"node --home /opt/trustnet/node --moniker 'my node'\"\n") != std::string::npos);
-  CHECK(script.find("command_user=\"warden:warden\"\n") != std::string::npos);
+  CHECK(script.find("command=/usr/local/bin/tendermint\n") != std::string::npos);
+  CHECK(script.find("description='TrustNet CometBFT validator'\n") != std::string::npos);
+  CHECK(script.find("command_args='node --home /opt/trustnet/node --moniker '\\''my node'\\'''\n") != std::string::npos);
+  CHECK(script.find("command_user=warden:warden\n") != std::string::npos);
   CHECK(script.find("supervisor=supervise-daemon\n") != std::string::npos);
-  CHECK(script.find("output_log=\"/opt/trustnet/node/logs/tendermint.log\"\n") != std::string::npos);
-  CHECK(script.find("error_log=\"/opt/trustnet/node/logs/tendermint.err\"\n") != std::string::npos);
+  CHECK(script.find("output_log=/opt/trustnet/node/logs/tendermint.log\n") != std::string::npos);
+  CHECK(script.find("error_log=/opt/trustnet/node/logs/tendermint.err\n") != std::string::npos);
   CHECK(script.find("depend() {\n\tneed net\n\tafter trustnet-firstboot\n}\n") != std::string::npos);
-  CHECK(script.find("checkpath --file --owner warden:warden --mode 0640 \"/opt/trustnet/node/logs/tendermint.log\"") != std::string::npos);
+  CHECK(script.find("checkpath --file --owner warden:warden --mode 0640 /opt/trustnet/node/logs/tendermint.log\n") != std::string::npos);
 }
 
 TEST_CASE("the rendered OpenRC script is valid shell and its arguments survive the shell intact") {
@@ -83,4 +84,30 @@ TEST_CASE("a service requiring its instance identity refuses to start, saying so
   CHECK(missing.out == "ERROR: " + key + " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
   dir.write("config/priv_validator_key.json", "{}");
   CHECK(run_process({"sh", "-c", run}).exit_status == 0);
+}
+
+TEST_CASE("values that would run code when openrc-run sources the script are quoted: nothing of them runs") {
+  // Validation refuses these in recipes (the bad-recipe corpus); the renderer holds whatever it gets.
+  test::TempDir dir;
+  const std::string marker = (dir / "ran").string();
+  const std::string inject = "$(touch " + marker + ")`touch " + marker + "`\"'\n; touch " + marker;
+  ServiceSpec s = tendermint();
+  s.description = "d" + inject;
+  s.command = "/usr/bin/c" + inject;
+  s.directory = "/d" + inject;
+  s.output_log = "/o" + inject;
+  s.error_log = "/e" + inject;
+  s.requires_files = {"/r" + inject};
+  s.args = {"a" + inject};
+  s.environment = {{"V", "v" + inject}};
+  const auto script = dir.write("svc", render_openrc_script(s, "node"));
+  const auto conf = dir.write("conf", render_openrc_conf(s));
+  CHECK(run_process({"sh", "-n", script.string()}).exit_status == 0);
+  // Source both as openrc-run does, expand command_args as it does, run start_pre with stand-ins.
+  const std::string run = "eerror() { printf 'ERROR: %s\\n' \"$*\"; }; checkpath() { :; }; . " + conf.string() + "; . " + script.string() +
+                          "; eval \"set -- $command_args\"; printf '%s|' \"$command\" \"$directory\" \"$output_log\" \"$error_log\" \"$description\" \"$1\" \"$V\"; start_pre";
+  ProcessResult sourced = run_process({"sh", "-c", run});
+  CHECK_FALSE(std::filesystem::exists(marker));
+  CHECK(sourced.out == "/usr/bin/c" + inject + "|/d" + inject + "|/o" + inject + "|/e" + inject + "|d" + inject + "|a" + inject + "|v" + inject +
+                           "|ERROR: /r" + inject + " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
 }

@@ -6,6 +6,7 @@
 
 #include "../../support/temp_dir.hpp"
 #include "../../support/test_paths.hpp"
+#include "launcher/network/tap_name.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -101,7 +102,7 @@ TEST_CASE("bad launcher configurations name the file, line and column of the fau
   CHECK(error_of(with("memory: 8G", "memory: lots")) == "13:13: memory 'lots' must be a size of at least 256M, such as 4G");
   CHECK(error_of(with("guest: 22", "guest: 70000")) == "17:29: guest '70000' must be a port number from 1 to 65535");
   CHECK(error_of(with("    cpus: 4\n", "    cpus: 4\n    gpus: 1\n")).find("15:5: unknown key 'gpus' in instances.node") == 0);
-  CHECK(error_of(with("address: fd10:1234::1", "address: fd10:1234::fe")) == "8:3: address fd10:1234::fe of node is already used on the bridge");
+  CHECK(error_of(with("address: fd10:1234::1", "address: fd10:1234::fe")) == "8:3: address fd10:1234::fe of node is already the bridge's");
   CHECK(error_of(with("  node:\n", "  Node:\n")) == "8:3: instance name 'Node' must be lower-case letters, digits and '-'");
 }
 
@@ -112,4 +113,35 @@ TEST_CASE("a trusted release key is read beside the configuration and must exist
   CHECK(config.trusted_key == dir.path() / "keys/release.pub");
   CHECK_FALSE(load_launch_config(dir.write("plain.yaml", kValid)).trusted_key.has_value());
   CHECK(error_of(with("state: /srv/vms", "state: /srv/vms\ntrusted_key: nowhere.pub")).find("7:14: trusted_key ") == 0);
+}
+
+namespace {
+
+std::string second_instance(const std::string& name, const std::string& address, const std::string& extra = "") {
+  return "  " + name + ":\n    role: registry\n    image: out/r.qcow2\n    hostname: trustnet-registry\n    address: " + address +
+         "\n    memory: 4G\n    disk: 30G\n" + extra;
+}
+
+}  // namespace
+
+TEST_CASE("addresses are compared as addresses: unique, inside the bridge prefix, never the bridge own, MACs and taps unique") {
+  // The same address written two ways.
+  CHECK(error_of(kValid + second_instance("registry", "fd10:1234:0::1")) == "18:3: address fd10:1234:0::1 of registry is already node's");
+  CHECK(error_of(kValid + second_instance("registry", "fd10:1234:0:0:0:0:0:fe")) ==
+        "18:3: address fd10:1234:0:0:0:0:0:fe of registry is already the bridge's");
+  CHECK(error_of(kValid + second_instance("registry", "fd99::2")) == "18:3: address fd99::2 of registry is outside the bridge's prefix fd10:1234::fe/32");
+  CHECK(error_of(kValid + second_instance("registry", "fd10:1234::2", "    mac: " + derive_mac("node") + "\n")) ==
+        "18:3: mac " + derive_mac("node") + " of registry is already node's");
+  // A long name becomes "tn-" and a digest; an instance named like that digest would share its tap.
+  const std::string long_name = "validator-with-a-long-name";
+  const std::string tap = tap_name(long_name);
+  const std::string text = with("  node:\n", "  " + long_name + ":\n") + second_instance(tap.substr(3), "fd10:1234::2");
+  CHECK(error_of(text) == "18:3: instances " + long_name + " and " + tap.substr(3) + " would share the tap " + tap + "; rename one");
+}
+
+TEST_CASE("a relative state folder is the configuration's, wherever launch runs") {
+  test::TempDir dir;
+  const auto config = load_launch_config(dir.write("sub/launch.yaml", with("state: /srv/vms", "state: vms")));
+  CHECK(config.state_dir == dir.path() / "sub/vms");
+  CHECK(load_launch_config(dir.write("abs.yaml", kValid)).state_dir == "/srv/vms");
 }

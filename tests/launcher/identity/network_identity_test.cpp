@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <toml++/toml.h>
 
 #include "../../support/iso_files.hpp"
@@ -137,4 +139,34 @@ TEST_CASE("a changed validator set is a new chain: refused without --rotate, bad
   CHECK_THROWS_WITH_AS(init_network(twice, dir / "other", kOptions), "two instances are named node1", Error);
   NetworkDefinition registry_only{"c", "trustnet.local", {{"registry", Role::registry, "r", "fd10:1234::2", 32}}};
   CHECK_THROWS_WITH_AS(init_network(registry_only, dir / "other", kOptions), doctest::Contains("has no node instance"), Error);
+}
+
+TEST_CASE("a damaged key file is reported by field and reason, never by its content") {
+  test::TempDir dir;
+  const fs::path state = dir / "vms";
+  init_network(four_validators(), state, kOptions);
+  const json keys = json::parse(read_text_file(state / "node2/keys.json"));
+  const std::string seed = keys["ssh_host_ed25519"];
+  const std::string whole = read_text_file(state / "node2/keys.json");
+  const std::vector<std::pair<std::string, std::string>> damages = {
+      {whole.substr(0, whole.find(seed) + 40), "not JSON at byte"},                                       // cut short in the seed
+      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 60) + "zz" + seed.substr(62)), "ssh_host_ed25519: character 61"},
+      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 63)), "ssh_host_ed25519: a hexadecimal value has an odd number"},
+      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 62)), "ssh_host_ed25519 is not a 32-byte seed"},
+      {std::regex_replace(whole, std::regex("\"node_key\""), "\"nodekey\""), "no text field node_key"},
+  };
+  for (const auto& [text, reason] : damages) {
+    CAPTURE(reason);
+    std::ofstream(state / "node2/keys.json", std::ios::trunc) << text;
+    try {
+      init_network(four_validators(), state, kOptions);
+      FAIL("a damaged key file was accepted");
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      CHECK(message.find(reason) != std::string::npos);
+      CHECK(message.find("not a TrustNet instance key file") != std::string::npos);
+      CHECK(message.find(seed.substr(0, 16)) == std::string::npos);  // not a digit of the key
+      CHECK(message.find(seed.substr(30, 16)) == std::string::npos);
+    }
+  }
 }

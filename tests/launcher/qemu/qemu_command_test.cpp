@@ -61,8 +61,10 @@ TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk
   CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp:127.0.0.1:3222-:22");
   const auto devices = values_of(argv, "-device");
   CHECK(std::find(devices.begin(), devices.end(), "virtio-net-pci,netdev=ula,mac=" + node().mac) != devices.end());
-  CHECK(values_of(argv, "-serial") == std::vector<std::string>{"file:/srv/vms/node/serial.log"});
-  CHECK(values_of(argv, "-qmp") == std::vector<std::string>{"unix:/srv/vms/node/qmp.sock,server=on,wait=off"});
+  CHECK(values_of(argv, "-chardev") == std::vector<std::string>{"file,id=console,path=/srv/vms/node/serial.log",
+                                                                 "socket,id=qmp,path=/srv/vms/node/qmp.sock,server=on,wait=off"});
+  CHECK(values_of(argv, "-serial") == std::vector<std::string>{"chardev:console"});
+  CHECK(values_of(argv, "-mon") == std::vector<std::string>{"chardev=qmp,mode=control"});
   CHECK(values_of(argv, "-pidfile") == std::vector<std::string>{"/srv/vms/node/qemu.pid"});
   CHECK(has(argv, "-daemonize"));
   CHECK_FALSE(has(argv, "-kernel"));
@@ -94,4 +96,15 @@ TEST_CASE("tap names fit the kernel's 15 characters and stay distinct") {
   const std::string a = tap_name("validator-number-one"), b = tap_name("validator-number-two");
   CHECK(a.size() <= 15);
   CHECK(a != b);
+}
+
+TEST_CASE("a state folder with a comma in its path stays one value in every QEMU option") {
+  const InstancePaths paths = InstancePaths::in("/srv/a,b", "node");
+  const auto argv = qemu_command(node(), paths, Accel::tcg, Firmware{});
+  CHECK(values_of(argv, "-drive")[1] == "if=pflash,format=raw,unit=1,file=/srv/a,,b/node/efivars.fd");
+  CHECK(values_of(argv, "-drive")[2] == "if=none,id=disk0,format=qcow2,discard=unmap,file=/srv/a,,b/node/disk.qcow2");
+  CHECK(values_of(argv, "-chardev")[0] == "file,id=console,path=/srv/a,,b/node/serial.log");
+  CHECK(values_of(argv, "-chardev")[1] == "socket,id=qmp,path=/srv/a,,b/node/qmp.sock,server=on,wait=off");
+  CHECK(values_of(argv, "-pidfile") == std::vector<std::string>{"/srv/a,b/node/qemu.pid"});  // a plain argument
+  CHECK(qemu_value("no commas") == "no commas");
 }

@@ -7,6 +7,7 @@
 #include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "launcher/instance/instance_runtime.hpp"
+#include "launcher/qemu/qemu_command.hpp"
 #include "launcher/qemu/qmp_client.hpp"
 
 using namespace trustnet;
@@ -15,17 +16,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The launcher's own console and QMP options, in a state folder whose path holds a comma.
 std::vector<std::string> paused_qemu(const InstancePaths& paths) {
-  return {"qemu-system-aarch64", "-M", "virt", "-S", "-nodefaults", "-display", "none", "-m", "64M",
-          "-serial", "file:" + paths.serial_log.string(),
-          "-qmp", "unix:" + paths.qmp_socket.string() + ",server=on,wait=off", "-pidfile", paths.pid_file.string(), "-daemonize"};
+  std::vector<std::string> argv{"qemu-system-aarch64", "-M", "virt", "-S", "-nodefaults", "-display", "none", "-m", "64M"};
+  const auto console = console_and_qmp_options(paths);
+  argv.insert(argv.end(), console.begin(), console.end());
+  argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});
+  return argv;
 }
 
 }  // namespace
 
 TEST_CASE("QEMU started by the launcher daemonizes, answers QMP, and is stopped with SIGTERM when the guest ignores power-down") {
   test::TempDir dir;
-  const InstancePaths paths = InstancePaths::in(dir.path(), "paused");
+  const InstancePaths paths = InstancePaths::in(dir / "vms,with,commas", "paused");
   std::filesystem::create_directories(paths.pid_file.parent_path());
   const pid_t pid = start_qemu("paused", paused_qemu(paths), paths);
   CHECK(pid > 0);
