@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <memory>
+#include <string>
 
 namespace trustnet {
 
@@ -19,5 +20,11 @@ struct ArchiveEntryDeleter {
 using ArchiveWriter = std::unique_ptr<archive, ArchiveWriteDeleter>;
 using ArchiveReader = std::unique_ptr<archive, ArchiveReadDeleter>;
 using ArchiveEntry = std::unique_ptr<archive_entry, ArchiveEntryDeleter>;
+
+// libarchive's last error as text: archive_error_string() may return NULL, which fmt refuses.
+inline std::string archive_message(archive* handle) {
+  const char* text = archive_error_string(handle);
+  return text ? text : "libarchive gave no reason";
+}
 
 }  // namespace trustnet

@@ -32,7 +32,7 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string what,
   if (!node_.IsMap()) fail(node_, fmt::format("{} must be a mapping", what_));
   std::set<std::string> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key_node = it->first;
+    const YAML::Node key_node = it->first;  // a copy: it-> gives a temporary that a reference would outlive
     if (!key_node.IsScalar()) fail(key_node, fmt::format("keys of {} must be plain names", what_));
     std::string key = key_node.Scalar();
     if (!seen.insert(key).second) fail(key_node, fmt::format("duplicate key '{}' in {}", key, what_));

@@ -54,7 +54,7 @@ std::string extract_member(const std::filesystem::path& archive_file, const std:
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_all(reader.get());
   if (archive_read_open_filename(reader.get(), archive_file.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw Error(fmt::format("cannot open archive {}: {}", archive_file.string(), archive_error_string(reader.get())));
+    throw Error(fmt::format("cannot open archive {}: {}", archive_file.string(), archive_message(reader.get())));
   const std::string wanted = lexical_name(member);
   const std::string where = fmt::format("archive {}", archive_file.string());
   std::optional<std::string> digest;
@@ -79,13 +79,13 @@ std::string extract_member(const std::filesystem::path& archive_file, const std:
       hash.update(buffer, static_cast<size_t>(n));
       file.write(buffer, n);
     }
-    if (n < 0) throw Error(fmt::format("{}: reading {}: {}", where, member, archive_error_string(reader.get())));
+    if (n < 0) throw Error(fmt::format("{}: reading {}: {}", where, member, archive_message(reader.get())));
     file.close();
     if (!file) throw Error(fmt::format("cannot write {}", out.string()));
     // Read on to the end: a second entry of the same name would replace this one when unpacked.
     digest = hash.hex_digest();
   }
-  if (rc != ARCHIVE_EOF) throw Error(fmt::format("{}: {}", where, archive_error_string(reader.get())));
+  if (rc != ARCHIVE_EOF) throw Error(fmt::format("{}: {}", where, archive_message(reader.get())));
   if (!digest) throw Error(fmt::format("{} has no member {}", where, member));
   return *digest;
 }

@@ -23,7 +23,7 @@ using Statvfs = std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<str
 
 }  // namespace
 
-GuestSession::GuestSession(ApplianceAccel accel) : handle_(guestfs_create()), accel_(accel) {
+GuestSession::GuestSession(ApplianceAccel accel) : handle_(guestfs_create()) {
   if (!handle_) throw Error("cannot create a libguestfs handle");
   // Errors are reported through our Error type, not printed by the library.
   guestfs_set_error_handler(handle_.get(), nullptr, nullptr);

@@ -79,7 +79,6 @@ class GuestSession {
   }
 
   GuestfsHandle handle_;
-  ApplianceAccel accel_;
 };
 
 }  // namespace trustnet::baker

@@ -32,7 +32,7 @@ std::string join_image_path(const std::string& destination, const std::string& r
 }
 
 void check_archive(archive* a, int rc, const std::string& what) {
-  if (rc < ARCHIVE_OK) throw Error(fmt::format("{}: {}", what, archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
+  if (rc < ARCHIVE_OK) throw Error(fmt::format("{}: {}", what, archive_message(a)));
 }
 
 }  // namespace
@@ -114,7 +114,8 @@ OverlayArchive write_overlay_tar(const fs::path& source, const std::string& dest
     result.entries.push_back(entry);
   }
   check_archive(writer.get(), archive_write_close(writer.get()), fmt::format("finish {}", tar_file.string()));
-  for (const auto& [path, mode] : modes) {
+  for (const auto& named : modes) {
+    const std::string& path = named.first;
     auto held = [&](const OverlayEntry& e) { return e.path == path; };
     if (std::none_of(result.entries.begin(), result.entries.end(), held) && std::none_of(result.directories.begin(), result.directories.end(), held))
       throw Error(fmt::format("the overlay {} names a mode for {}, which it does not hold", source.string(), path), ExitCode::bad_input);

@@ -20,11 +20,11 @@ std::set<std::string> hard_link_targets(const fs::path& tar) {
   ArchiveReader reader(archive_read_new());
   if (!reader) throw Error("libarchive: out of memory");
   if (archive_read_support_format_tar(reader.get()) != ARCHIVE_OK || archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20) != ARCHIVE_OK)
-    throw Error(fmt::format("reading {}: {}", tar.string(), archive_error_string(reader.get())));
+    throw Error(fmt::format("reading {}: {}", tar.string(), archive_message(reader.get())));
   std::set<std::string> targets;
   archive_entry* entry = nullptr;
   for (int rc; (rc = archive_read_next_header(reader.get(), &entry)) != ARCHIVE_EOF;) {
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) throw Error(fmt::format("reading {}: {}", tar.string(), archive_error_string(reader.get())));
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) throw Error(fmt::format("reading {}: {}", tar.string(), archive_message(reader.get())));
     if (const char* target = archive_entry_hardlink(entry)) targets.insert(target);
   }
   return targets;
@@ -38,10 +38,10 @@ std::string mtree_from_tar(const fs::path& tar) {
   ArchiveWriter writer(archive_write_new());
   if (!reader || !writer) throw Error("libarchive: out of memory");
   auto check_read = [&](int rc, const std::string& what) {
-    if (rc != ARCHIVE_OK) throw Error(fmt::format("reading {}: {}: {}", tar.string(), what, archive_error_string(reader.get())));
+    if (rc != ARCHIVE_OK) throw Error(fmt::format("reading {}: {}: {}", tar.string(), what, archive_message(reader.get())));
   };
   auto check_write = [&](int rc, const std::string& what) {
-    if (rc != ARCHIVE_OK) throw Error(fmt::format("writing the listing of {}: {}: {}", tar.string(), what, archive_error_string(writer.get())));
+    if (rc != ARCHIVE_OK) throw Error(fmt::format("writing the listing of {}: {}: {}", tar.string(), what, archive_message(writer.get())));
   };
   check_read(archive_read_support_format_tar(reader.get()), "tar format");
   check_read(archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20), "open");
@@ -103,16 +103,19 @@ std::string mtree_from_tar(const fs::path& tar) {
 
 namespace {
 
-// mtree escapes white space and backslashes as \ and three octal digits.
-std::string unescape(const std::string& word) {
+// mtree escapes white space and backslashes as \ and three octal digits (at most \377).
+std::string unescape(const std::string& word, const std::string& where) {
   std::string out;
   for (size_t i = 0; i < word.size(); ++i) {
-    if (word[i] == '\\' && i + 3 < word.size() && std::isdigit(static_cast<unsigned char>(word[i + 1]))) {
-      out += static_cast<char>(std::stoi(word.substr(i + 1, 3), nullptr, 8));
-      i += 3;
-    } else {
+    if (word[i] != '\\') {
       out += word[i];
+      continue;
     }
+    const auto octal = [&](size_t k) { return k < word.size() && word[k] >= '0' && word[k] <= '7'; };
+    if (!octal(i + 1) || !octal(i + 2) || !octal(i + 3) || word[i + 1] > '3')
+      throw Error(fmt::format("{}: a backslash not followed by three octal digits up to 377", where), ExitCode::bad_input);
+    out += static_cast<char>((word[i + 1] - '0') * 64 + (word[i + 2] - '0') * 8 + (word[i + 3] - '0'));
+    i += 3;
   }
   return out;
 }
@@ -140,9 +143,9 @@ Listing parse_mtree(const std::string& text, const std::string& source) {
     for (std::string word; words >> word;) {
       const auto equals = word.find('=');
       if (equals == std::string::npos) throw Error(fmt::format("{}:{}: '{}' is not keyword=value", source, number, word), ExitCode::bad_input);
-      file.keywords[word.substr(0, equals)] = unescape(word.substr(equals + 1));
+      file.keywords[word.substr(0, equals)] = unescape(word.substr(equals + 1), fmt::format("{}:{}", source, number));
     }
-    listing[unescape(path)] = std::move(file);
+    listing[unescape(path, fmt::format("{}:{}", source, number))] = std::move(file);
   }
   return listing;
 }

@@ -26,7 +26,7 @@ void check_path(const std::string& path) {
 }
 
 void check(archive* a, int rc, const std::string& what) {
-  if (rc != ARCHIVE_OK) throw Error(fmt::format("libarchive: {}: {}", what, archive_error_string(a) ? archive_error_string(a) : "failed"));
+  if (rc != ARCHIVE_OK) throw Error(fmt::format("libarchive: {}: {}", what, archive_message(a)));
 }
 
 void add(archive* a, const std::string& name, mode_t type, uint32_t mode, const std::string& content = "") {
@@ -41,7 +41,7 @@ void add(archive* a, const std::string& name, mode_t type, uint32_t mode, const 
   archive_entry_set_size(entry.get(), type == AE_IFREG ? static_cast<la_int64_t>(content.size()) : 0);
   check(a, archive_write_header(a, entry.get()), "write the header of " + name);
   if (!content.empty() && archive_write_data(a, content.data(), content.size()) != static_cast<la_ssize_t>(content.size()))
-    throw Error(fmt::format("libarchive: write {}: {}", name, archive_error_string(a)));
+    throw Error(fmt::format("libarchive: write {}: {}", name, archive_message(a)));
 }
 
 }  // namespace

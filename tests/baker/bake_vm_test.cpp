@@ -320,7 +320,7 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   check_binary(g, "/usr/local/bin/tendermint", kTendermint);
   check_service(g, "tendermint", "warden");
   std::string script = g.read_file("/etc/init.d/tendermint").value();
-  CHECK(script.find("command_args=\"node --home /opt/trustnet/node\"") != std::string::npos);
+  CHECK(script.find("command_args='node --home /opt/trustnet/node'\n") != std::string::npos);
   CHECK(script.find("output_log=/opt/trustnet/node/logs/tendermint.log\n") != std::string::npos);
   CHECK(script.find("need net trustnet-firstboot") != std::string::npos);
   CHECK(script.find("if [ ! -e /opt/trustnet/node/config/priv_validator_key.json ]; then") != std::string::npos);

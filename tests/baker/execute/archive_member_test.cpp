@@ -4,6 +4,7 @@
 
 #include "../../support/temp_dir.hpp"
 #include "../../support/test_paths.hpp"
+#include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
@@ -84,4 +85,13 @@ TEST_CASE("hostile members of a zip release are refused the same way") {
   CHECK_THROWS_WITH(extract_member(zip, "escape", dir / "o"), doctest::Contains("stored as '../escape', a path that escapes"));
   CHECK_THROWS_WITH(extract_member(zip, "etc/absolute", dir / "o"), doctest::Contains("stored as '/etc/absolute', a path that escapes"));
   CHECK_THROWS_WITH(extract_member(zip, "symlinked", dir / "o"), doctest::Contains("member symlinked is a link, not a regular file"));
+}
+
+TEST_CASE("bytes that are no archive give an error, not a crash (found by fuzzing: libarchive gave no reason)") {
+  test::TempDir dir;
+  const auto junk = dir.write("junk.tar.gz", std::string("\x1f\x8b\x08\x00garbage", 12));
+  CHECK_THROWS_AS(extract_member(junk, "cometbft", dir / "out"), Error);
+  const auto regression = test::source_dir() / "tests/fuzz/corpus/archive_member";
+  for (const auto& entry : std::filesystem::directory_iterator(regression))
+    if (entry.path().filename().string().rfind("regression-", 0) == 0) CHECK_THROWS_AS(extract_member(entry.path(), "cometbft", dir / "out"), Error);
 }

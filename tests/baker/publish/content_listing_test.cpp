@@ -77,3 +77,10 @@ TEST_CASE("the difference of two listings names added, removed and changed paths
   CHECK_THROWS_WITH_AS(parse_mtree("#mtree\nusr/bin x=1\n", "bad.mtree"), "bad.mtree:2: 'usr/bin' is not a path of a content listing", Error);
   CHECK_THROWS_WITH_AS(parse_mtree("./usr novalue\n", "bad.mtree"), "bad.mtree:1: 'novalue' is not keyword=value", Error);
 }
+
+TEST_CASE("a listing with a broken escape is an error naming its line (found by fuzzing: it was an uncaught exception)") {
+  CHECK_THROWS_WITH_AS(parse_mtree("#mtree\n./a\\8xy mode=644\n", "x.mtree"), "x.mtree:2: a backslash not followed by three octal digits up to 377",
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_mtree("#mtree\n./a mode=6\\4\n", "x.mtree"), "x.mtree:2: a backslash not followed by three octal digits up to 377", Error);
+  CHECK(parse_mtree("#mtree\n./a\\040b mode=644\n", "x.mtree").count("./a b") == 1);
+}
