@@ -41,7 +41,7 @@ struct Watch {
   InstancePaths paths;
   std::unique_ptr<HealthMonitor> monitor;
   Runtime runtime;
-  std::string recorded;  // what the health record last said
+  std::string recorded;  // what the health record last said, one 0/1 per probe kind
 };
 
 std::vector<Watch> watch(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
@@ -61,8 +61,7 @@ bool poll_all(std::vector<Watch>& watches) {
     w.runtime = inspect_runtime(w.paths);
     if (w.runtime.state != RunState::running || !w.monitor->poll()) continue;
     arrived = true;
-    std::string answered;
-    for (const auto& name : w.monitor->answering()) answered += name + ",";
+    std::string answered;  // what the record holds: the kinds that have answered
     for (ProbeKind kind : kProbeKinds) answered += w.monitor->tracker().ever_answered(kind) ? "1" : "0";
     if (answered != w.recorded) {
       save_health_record(w.paths.health_record, w.runtime.pid, w.monitor->tracker());
