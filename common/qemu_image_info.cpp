@@ -28,8 +28,7 @@ QemuImageInfo qemu_image_info(const std::filesystem::path& image, const std::str
   }
 }
 
-void require_self_contained(const std::filesystem::path& image, const std::string& what, const std::string& format) {
-  const QemuImageInfo info = qemu_image_info(image, format);
+void require_self_contained(const QemuImageInfo& info, const std::filesystem::path& image, const std::string& what) {
   if (info.backing_file)
     throw Error(fmt::format("{} {} has a backing file ({}): its content is not all in the file whose digest is pinned; flatten it with "
                             "`qemu-img convert -O qcow2` and pin the result",

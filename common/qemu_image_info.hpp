@@ -21,6 +21,6 @@ QemuImageInfo qemu_image_info(const std::filesystem::path& image, const std::str
 
 // Throws Error (bad input) when the image reads a backing file or an external data file; `what`
 // names the image in the message ("base image", "golden image of node").
-void require_self_contained(const std::filesystem::path& image, const std::string& what, const std::string& format = "");
+void require_self_contained(const QemuImageInfo& info, const std::filesystem::path& image, const std::string& what);
 
 }  // namespace trustnet

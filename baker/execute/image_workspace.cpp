@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
 #include "baker/execute/guest_session.hpp"
 #include "common/qemu_image_info.hpp"
@@ -22,21 +21,15 @@ void verify_sha256(const fs::path& file, const std::string& expected, const std:
     throw Error(fmt::format("{} {}: sha256 is {}, but the recipe pins {}", what, file.string(), actual, expected));
 }
 
-uint64_t virtual_size(const fs::path& image, const std::string& format) {
-  std::string out = run_checked({"qemu-img", "info", "--output=json", "-f", format, image.string()});
-  try {
-    return nlohmann::json::parse(out).at("virtual-size").get<uint64_t>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("cannot read the virtual size of {}: {}", image.string(), e.what()));
-  }
-}
+uint64_t virtual_size(const fs::path& image, const std::string& format) { return qemu_image_info(image, format).virtual_size; }
 
 void make_working_copy(const fs::path& base, const std::string& format, const fs::path& work_image, uint64_t size) {
   std::string detected = GuestSession::detect_format(base);
   if (detected != format)
     throw Error(fmt::format("base image {} is in {} format, but the recipe says {}", base.string(), detected, format));
-  require_self_contained(base, "base image", format);
-  uint64_t base_size = virtual_size(base, format);
+  const QemuImageInfo info = qemu_image_info(base, format);
+  require_self_contained(info, base, "base image");
+  const uint64_t base_size = info.virtual_size;
   if (size < base_size)
     throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size), format_size(base_size)));
   if (format == "qcow2") {

@@ -35,7 +35,7 @@ void require_image(const InstanceConfig& instance) {
     throw Error(instance.where, fmt::format("image {} of instance {} does not exist; bake it or fix instances.{}.image",
                                             instance.image.string(), instance.identity.name, instance.identity.name));
   // Its digest covers this file only: one that reads another file could change under it.
-  require_self_contained(instance.image, "golden image of " + instance.identity.name);
+  require_self_contained(qemu_image_info(instance.image), instance.image, "golden image of " + instance.identity.name);
 }
 
 // The image's SHA-256: from release verification when a key is trusted (which hashes it), else hashed here.

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/qemu_image_info.hpp"
 #include "common/private_folder.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -17,10 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-uint64_t virtual_size(const fs::path& image) {
-  const std::string info = run_checked({"qemu-img", "info", "--output=json", "-U", image.string()});
-  return json::parse(info).at("virtual-size").get<uint64_t>();
-}
+uint64_t virtual_size(const fs::path& image) { return qemu_image_info(image).virtual_size; }
 
 // The golden image a disk was made from, kept beside it: an overlay on a different backing
 // image would read as garbage.
