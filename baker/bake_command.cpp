@@ -4,6 +4,7 @@
 
 #include "baker/execute/executor.hpp"
 #include "baker/execute/image_workspace.hpp"
+#include "baker/execute/space_watchdog.hpp"
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
@@ -21,25 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A full filesystem would pause the appliance's QEMU (werror=enospc) in the middle of the bake:
-// refuse before starting instead. The out folder holds the working copy of the base, then the
-// root filesystem's tar for the listing (about as large as the base's data), and the inputs
-// uploaded through it.
-std::string approximate_size(uint64_t bytes) {
-  return bytes < (1ULL << 30) ? fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20))
-                              : fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
-}
-
-void require_free_space(const fs::path& out_dir, const fs::path& base, const Plan& plan, const std::string& name) {
+// What a bake writes in the out folder: the working copy of the base, then the root
+// filesystem's tar for the listing (about as large as the base's data), and the inputs uploaded
+// through it.
+uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
   uint64_t needed = 2 * fs::file_size(base) + (64ULL << 20);
   for (const auto& step : plan.steps)
     if (const auto* install = std::get_if<InstallFile>(&step)) needed += fs::file_size(install->source);
-  const uint64_t available = fs::space(out_dir).available;
-  if (available < needed)
-    throw Error(fmt::format("{} has {} free, but baking {} needs about {} (a copy of the base, the listing of its files, the release "
-                            "files); free some space or bake with --out elsewhere",
-                            out_dir.string(), approximate_size(available), name, approximate_size(needed)),
-                ExitCode::bad_input);
+  return needed;
 }
 
 }  // namespace
@@ -81,21 +71,33 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     interrupt::throw_if_requested();
     progress.phase_done("verify inputs", fmt::format("base sha256:{}", plan.base.sha256.substr(0, 16)));
 
-    require_free_space(options.out_dir, base, plan, recipe.name);
+    // A full filesystem would pause the appliance's QEMU mid-bake: refuse before starting, and
+    // let the watchdog turn a filesystem that fills up anyway into an error, not a hang.
+    const uint64_t space_needed = bake_space_needed(base, plan);
+    require_free_space(options.out_dir, space_needed, "baking " + recipe.name,
+                       "a copy of the base, the listing of its files, the release files");
+    SpaceWatchdog watchdog(options.out_dir, space_needed);
     TemporaryPath work(image, fs::perms(0644));  // a golden image holds nothing secret
-    make_working_copy(base, plan.base.format, work.path(), plan.disk_size);
-    interrupt::throw_if_requested();
-    progress.phase_done("copy base", work.path().filename().string());
-
     const fs::path listing = options.out_dir / (recipe.name + ".mtree");
     TemporaryPath root_tar(options.out_dir / (recipe.name + ".root.tar"));
-    ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path(), source_date_epoch_from_environment()};
-    ExecutionResult result = execute_plan(plan, work.path(), execute_options, progress);
-    const std::string listing_text = mtree_from_tar(root_tar.path());
-    fs::remove(root_tar.path());
-    progress.phase_done("list contents", fmt::format("{} entries", listing_entries(listing_text)));
-    const std::string image_sha256 = sha256_file(work.path());
-    write_file_atomically(listing, listing_text);
+    ExecutionResult result;
+    std::string listing_text, image_sha256;
+    try {
+      make_working_copy(base, plan.base.format, work.path(), plan.disk_size);
+      interrupt::throw_if_requested();
+      progress.phase_done("copy base", work.path().filename().string());
+
+      ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path(), source_date_epoch_from_environment()};
+      result = execute_plan(plan, work.path(), execute_options, progress);
+      listing_text = mtree_from_tar(root_tar.path());
+      fs::remove(root_tar.path());
+      progress.phase_done("list contents", fmt::format("{} entries", listing_entries(listing_text)));
+      image_sha256 = sha256_file(work.path());
+      write_file_atomically(listing, listing_text);
+    } catch (const Error&) {
+      watchdog.throw_if_full();  // whatever failed, a full filesystem is the cause to report
+      throw;
+    }
     work.commit();
     progress.phase_done("publish", image.string());
 

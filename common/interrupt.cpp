@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -18,6 +19,9 @@ namespace trustnet::interrupt {
 namespace {
 
 std::atomic<int> received{0};
+std::atomic<bool> stopped{false};
+std::mutex stop_mutex;
+std::string stop_reason;  // written once, under stop_mutex, before `stopped` is set
 int wake_pipe[2] = {-1, -1};
 
 void on_signal(int signo) {
@@ -66,7 +70,9 @@ void watch() {
 }  // namespace
 
 void install() {
+  static std::mutex install_mutex;
   static bool installed = false;
+  std::lock_guard lock(install_mutex);
   if (installed) return;
   if (::pipe2(wake_pipe, O_CLOEXEC) != 0) throw Error("cannot create the signal pipe");
   struct sigaction action {};
@@ -79,13 +85,29 @@ void install() {
   installed = true;
 }
 
-bool requested() { return received.load() != 0; }
+void stop_work(const std::string& reason) {
+  install();
+  {
+    std::lock_guard lock(stop_mutex);
+    if (stopped.load() || received.load()) return;
+    stop_reason = reason;
+    stopped.store(true);
+  }
+  unsigned char byte = 0;
+  if (::write(wake_pipe[1], &byte, 1) != 1) throw Error("cannot wake the thread that stops child processes");
+}
+
+bool requested() { return received.load() != 0 || stopped.load(); }
 int signal_number() { return received.load(); }
 
 void throw_if_requested() {
   if (int signo = received.load())
     throw Error(fmt::format("interrupted by {}", signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : std::to_string(signo)),
                 ExitCode::interrupted);
+  if (stopped.load()) {
+    std::lock_guard lock(stop_mutex);
+    throw Error(stop_reason);
+  }
 }
 
 }  // namespace trustnet::interrupt

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "../support/tmpfs_mount.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
 #include "common/process.hpp"
@@ -172,10 +173,8 @@ TEST_CASE("an output folder without room for the bake is refused at once, naming
   dir.write("base.raw", std::string(24 << 20, 'x'));  // incompressible enough for qcow2: 24 MiB of data
   run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
   local_node_recipe(dir, dir / "base.qcow2");
-  fs::create_directories(dir / "small");
-  REQUIRE(run_process({"mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", (dir / "small").string()}).exit_status == 0);
+  test::TmpfsMount small(dir / "small", 16 << 20);
   ProcessResult r = bake({"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "small").string()});
-  run_process({"umount", (dir / "small").string()});
   INFO(r.err);
   CHECK(r.exit_status == 2);
   CHECK(r.err.find("launch appliance") == std::string::npos);

@@ -17,6 +17,7 @@
 #include "../support/tar_files.hpp"
 #include "../support/test_paths.hpp"
 #include "../support/text_lines.hpp"
+#include "../support/tmpfs_mount.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
@@ -390,6 +391,40 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
   CHECK(test::processes_mentioning(".node.qcow2.tmp-").empty());
   for (const auto& entry : fs::directory_iterator(out))
     CHECK_MESSAGE(entry.path().filename() == ".node.lock", "left behind: " << entry.path().filename().string());
+}
+
+TEST_CASE("a filesystem that fills up while the appliance runs stops the bake in seconds with an error naming the folder") {
+  const Baked& b = baked();
+  // Just big enough to pass the free-space check before the copy; then something else takes
+  // the rest, and the appliance's next write would pause its QEMU (werror=enospc).
+  test::TmpfsMount small(run_dir() / "small-fs", 100ULL << 20);
+  const fs::path out = small.path() / "out";
+  test::BackgroundProcess bake(bake_args("node", b.node_override, out), run_dir() / "full.log");
+  REQUIRE_MESSAGE(bake.wait_for_output("launch appliance", std::chrono::seconds(300)), bake.output());
+  CHECK(small.fill(small.path() / "filler") > 0);
+  const auto filled = std::chrono::steady_clock::now();
+
+  bool ended = false;  // a hang is the defect: bound the wait, then fail
+  for (int i = 0; i < 600 && !ended; ++i) {
+    ended = bake.exited();
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE_MESSAGE(ended, "the bake still runs 2 minutes after its filesystem filled up:\n" << bake.output());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - filled).count();
+  const std::string output = bake.output();
+  CAPTURE(output);
+  CHECK(bake.wait() == 1);
+  CHECK(seconds < 60);
+  CHECK(output.find(fmt::format("the filesystem of {} is full", out.string())) != std::string::npos);
+  CHECK(std::regex_search(output, std::regex("it needs about [0-9.]+ MiB free")));
+  // the error is the last line, with no failure of the stopped appliance after it
+  CHECK(output.rfind("is full") > output.rfind('\n', output.size() - 2));
+  CHECK(output.find("libguestfs") == std::string::npos);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(test::processes_mentioning(out.string()).empty());
+  for (const auto& entry : fs::directory_iterator(out))
+    CHECK_MESSAGE(entry.path().filename() == ".node.lock", "left behind: " << entry.path().filename().string());
+  CHECK(sha256_file(good_base()) == b.base_sha256_before);
 }
 
 TEST_CASE("bases that are not Alpine Linux on aarch64 are refused after inspection, leaving no image") {
