@@ -34,12 +34,34 @@ uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
 
 }  // namespace
 
+ImageFreshness image_freshness(const fs::path& recipe_file, const BakeOptions& options) {
+  const Recipe recipe = load_recipe(recipe_file, options.load);
+  const Plan plan = make_plan(recipe);
+  refuse_unpinned(plan);
+  ImageFreshness result;
+  result.name = recipe.name;
+  result.image = options.out_dir / (recipe.name + ".qcow2");
+  result.report = options.out_dir / (recipe.name + ".report.json");
+  result.exists = fs::exists(result.image);
+  try {
+    const Freshness freshness =
+        check_freshness(result.image, result.report, fingerprint_of(recipe, plan, source_date_epoch_from_environment()));
+    result.up_to_date = freshness.up_to_date;
+    result.reason = freshness.reason;
+  } catch (Error& e) {
+    throw e.with_context("bake " + recipe.name);
+  }
+  return result;
+}
+
 BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options) {
   Recipe recipe = load_recipe(recipe_file, options.load);
   Plan plan = make_plan(recipe);
   Progress progress(options.verbosity, "bake " + recipe.name);
   try {
     refuse_unpinned(plan);
+    // Taken before the work: an overlay edited during the bake must not look baked.
+    const BakeFingerprint fingerprint = fingerprint_of(recipe, plan, source_date_epoch_from_environment());
     fs::create_directories(options.out_dir);
     const fs::path image = options.out_dir / (recipe.name + ".qcow2");
     const fs::path report = options.out_dir / (recipe.name + ".report.json");
@@ -87,7 +109,7 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
       interrupt::throw_if_requested();
       progress.phase_done("copy base", work.path().filename().string());
 
-      ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path(), source_date_epoch_from_environment()};
+      ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path(), fingerprint.source_date_epoch};
       result = execute_plan(plan, work.path(), execute_options, progress);
       listing_text = mtree_from_tar(root_tar.path());
       fs::remove(root_tar.path());
@@ -101,8 +123,9 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     work.commit();
     progress.phase_done("publish", image.string());
 
-    ReportInput input{recipe, plan, base.string(), result, progress.phases(), image.string(), image_sha256, listing.string(),
-                      sha256_hex(listing_text)};
+    ReportInput input{recipe,         plan,           base.string(),    result,
+                      progress.phases(), image.string(), image_sha256,     listing.string(),
+                      sha256_hex(listing_text), fingerprint};
     write_file_atomically(report, render_report(input));
     progress.note(fmt::format("baked {} in {:.1f} s; report {}", image.string(), progress.total_seconds(), report.string()));
     return {recipe.name, image, report, progress.total_seconds()};

@@ -90,25 +90,53 @@ int run_fetch(const CommonOptions& common, const std::vector<std::string>& names
   return 0;
 }
 
+// Images already up to date are left alone (unless forced); with `check_only` nothing is baked
+// and the exit status says whether everything is up to date (0) or not (1).
 int run_bake(const CommonOptions& common, const std::vector<std::string>& names, BakeOptions options, const FetchFlags& fetch,
-             bool json) {
+             bool json, bool check_only) {
   options.load = common.load_options();
   std::vector<fs::path> files = common.recipe_files(names);
   // Every recipe is checked before any bake starts: a typo must not cost a launch.
   for (const auto& file : files) (void)load_recipe(file, options.load);
+  nlohmann::json outcomes = nlohmann::json::array();
+  std::vector<fs::path> to_bake;
+  int stale = 0;
+  for (const auto& file : files) {
+    const ImageFreshness freshness = image_freshness(file, options);
+    if (check_only) {
+      stale += freshness.up_to_date ? 0 : 1;
+      outcomes.push_back({{"name", freshness.name}, {"image", freshness.image.string()}, {"up_to_date", freshness.up_to_date},
+                          {"reason", freshness.reason}});
+      if (!json)
+        fmt::print("{}\n", freshness.up_to_date ? fmt::format("{} is up to date", freshness.image.string())
+                                                 : fmt::format("{} is out of date: {}", freshness.image.string(), freshness.reason));
+    } else if (freshness.up_to_date && !options.force) {
+      outcomes.push_back({{"name", freshness.name}, {"image", freshness.image.string()}, {"report", freshness.report.string()},
+                          {"up_to_date", true}, {"seconds", 0}});
+      if (options.verbosity != Verbosity::quiet) fmt::print(stderr, "{} is up to date\n", freshness.image.string());
+    } else {
+      if (freshness.exists && options.verbosity != Verbosity::quiet)
+        fmt::print(stderr, "bake {}: baking {} again: {}\n", freshness.name, freshness.image.string(),
+                   freshness.up_to_date ? "--force" : freshness.reason);
+      to_bake.push_back(file);
+    }
+  }
+  if (check_only) {
+    if (json) fmt::print("{}\n", outcomes.dump(2));
+    return stale == 0 ? 0 : 1;
+  }
   interrupt::install();
   // Missing inputs are fetched first, once each, before the bakes run in parallel.
   FetchCommandOptions fetch_options{options.cache_dir, options.load, {fetch.offline, fetch.retries}, options.verbosity};
-  (void)fetch_recipe_inputs(files, fetch_options);
+  (void)fetch_recipe_inputs(to_bake, fetch_options);
   std::vector<std::future<BakeOutcome>> bakes;
-  for (const auto& file : files) bakes.push_back(std::async(std::launch::async, bake_recipe, file, options));
+  for (const auto& file : to_bake) bakes.push_back(std::async(std::launch::async, bake_recipe, file, options));
   int status = 0;
-  nlohmann::json outcomes = nlohmann::json::array();
   for (auto& bake : bakes) {
     try {
       BakeOutcome outcome = bake.get();
       outcomes.push_back({{"name", outcome.name}, {"image", outcome.image.string()}, {"report", outcome.report.string()},
-                          {"seconds", outcome.seconds}});
+                          {"up_to_date", false}, {"seconds", outcome.seconds}});
     } catch (const Error& e) {
       status = std::max(status, report_error(e, "bake"));
     } catch (const std::exception& e) {
@@ -150,6 +178,10 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "print errors only");
   app.add_flag("-v,--verbose", verbose, "print every edit as it is made");
   app.add_flag("--json", json, "print the outcome as JSON on stdout");
+  app.add_flag("--force", options.force, "bake even when the image is up to date");
+  bool check_only = false;
+  app.add_flag("--check", check_only, "bake nothing: say whether each image is up to date, and why not; exit 0 when all "
+                                      "are, 1 when one is not");
   FetchFlags fetch_flags;
   fetch_flags.add_to(app);
 
@@ -245,6 +277,6 @@ int main(int argc, char** argv) {
     }
     options.accel = accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
     options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
-    return run_bake(common, names, options, fetch_flags, json);
+    return run_bake(common, names, options, fetch_flags, json, check_only);
   });
 }

@@ -18,12 +18,19 @@ struct OverlayEntry {
   uint64_t size = 0;
   std::string sha256;        // files only
   std::string link_target;   // symlinks only
+  std::filesystem::path source;  // the file in the overlay folder
+  int64_t mtime = 0;             // its modification time, used when SOURCE_DATE_EPOCH is unset
 };
 
 struct OverlayArchive {
   std::vector<OverlayEntry> directories;  // parents before children
   std::vector<OverlayEntry> entries;      // files and symlinks, in archive order
 };
+
+// The overlay as it will be in the image (paths, modes, digests), checked as below, without
+// writing anything.
+OverlayArchive read_overlay(const std::filesystem::path& source, const std::string& destination,
+                            const std::map<std::string, uint32_t>& modes = {});
 
 // Writes the archive to `tar_file`. Entries are sorted so the same folder gives the same bytes;
 // mtimes come from SOURCE_DATE_EPOCH when it is set. Modes do not depend on the checkout (git

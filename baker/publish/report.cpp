@@ -45,6 +45,7 @@ std::string render_report(const ReportInput& input) {
       {"inputs", inputs},
       {"tool", {{"name", "bake"}, {"version", TRUSTNET_VERSION}}},
       {"recipe", {{"sha256", input.plan.recipe_digest}, {"files", sources}}},
+      {"fingerprint", fingerprint_json(input.fingerprint)},
       {"base", base},
       {"inspection", {{"product", os.product}, {"distro", os.distro}, {"arch", os.arch}, {"root", os.root_device},
                       {"version", fmt::format("{}.{}", os.major, os.minor)}}},

@@ -5,6 +5,7 @@
 
 #include "baker/execute/executor.hpp"
 #include "baker/plan/plan.hpp"
+#include "baker/publish/up_to_date.hpp"
 #include "common/progress.hpp"
 
 namespace trustnet::baker {
@@ -18,6 +19,7 @@ struct ReportInput {
   std::string image_file;
   std::string image_sha256;
   std::string listing_file, listing_sha256;  // the mtree content listing beside the image
+  BakeFingerprint fingerprint;               // what made it, for the next bake's up-to-date check
 };
 
 std::string render_report(const ReportInput& input);

@@ -180,3 +180,28 @@ TEST_CASE("an output folder without room for the bake is refused at once, naming
   CHECK(r.err.find("launch appliance") == std::string::npos);
   CHECK(std::regex_search(r.err, std::regex((dir / "small").string() + " has 16.0 MiB free, but baking node needs about [0-9.]+ MiB \\(a copy of the base")));
 }
+
+TEST_CASE("bake --check says an image that does not exist is out of date and bakes nothing") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  dir.write("base.raw", std::string(1 << 20, '\0'));
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
+  local_node_recipe(dir, dir / "base.qcow2");
+  std::vector<std::string> args{"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out",
+                                (dir / "out").string(), "--check"};
+  ProcessResult r = bake(args);
+  CHECK(r.exit_status == 1);
+  CHECK(r.out == (dir / "out/node.qcow2").string() + " is out of date: " + (dir / "out/node.qcow2").string() + " does not exist\n");
+  CHECK_FALSE(fs::exists(dir / "out"));
+
+  // an image without a report (or with one from before fingerprints) is not trusted
+  fs::create_directories(dir / "out");
+  fs::copy_file(dir / "base.qcow2", dir / "out/node.qcow2");
+  dir.write("out/node.report.json", "{\"name\": \"node\"}\n");
+  args.push_back("--json");
+  r = bake(args);
+  CHECK(r.exit_status == 1);
+  auto outcome = nlohmann::json::parse(r.out);
+  CHECK(outcome[0]["up_to_date"] == false);
+  CHECK(outcome[0]["reason"].get<std::string>().find("predates up-to-date checks") != std::string::npos);
+}
