@@ -9,6 +9,7 @@
 #include "baker/fetch_command.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/content_listing.hpp"
+#include "baker/publish/derived_listing.hpp"
 #include "baker/publish/release.hpp"
 #include "baker/publish/report.hpp"
 #include "common/sha256.hpp"
@@ -101,7 +102,10 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
     SpaceWatchdog watchdog(options.out_dir, space_needed);
     TemporaryPath work(image, fs::perms(0644));  // a golden image holds nothing secret
     const fs::path listing = options.out_dir / (recipe.name + ".mtree");
-    TemporaryPath root_tar(options.out_dir / (recipe.name + ".root.tar"));
+    // The base's listing comes from the cache; the first bake of a base packs its root for it.
+    std::optional<std::string> base_listing = cache.read_listing(plan.base.sha256);
+    std::optional<TemporaryPath> base_tar;
+    if (!base_listing) base_tar.emplace(options.out_dir / (recipe.name + ".root.tar"));
     ExecutionResult result;
     std::string listing_text, image_sha256;
     try {
@@ -109,11 +113,19 @@ BakeOutcome bake_recipe(const fs::path& recipe_file, const BakeOptions& options)
       interrupt::throw_if_requested();
       progress.phase_done("copy base", work.path().filename().string());
 
-      ExecuteOptions execute_options{options.accel, options.out_dir, root_tar.path(), fingerprint.source_date_epoch};
+      ExecuteOptions execute_options{options.accel, options.out_dir, base_tar ? base_tar->path() : fs::path(),
+                                     fingerprint.source_date_epoch};
       result = execute_plan(plan, work.path(), execute_options, progress);
-      listing_text = mtree_from_tar(root_tar.path());
-      fs::remove(root_tar.path());
-      progress.phase_done("list contents", fmt::format("{} entries", listing_entries(listing_text)));
+      if (base_tar) {
+        base_listing = mtree_from_tar(base_tar->path());
+        fs::remove(base_tar->path());
+        cache.keep_listing(plan.base.sha256, *base_listing);
+      }
+      Listing derived = parse_mtree(*base_listing, cache.listing(plan.base.sha256).string());
+      apply_tree_edits(derived, result.edits);
+      listing_text = render_mtree(derived);
+      progress.phase_done("list contents", fmt::format("{} entries{}", listing_entries(listing_text),
+                                                       base_tar ? "; the base's listing is now in the cache" : ""));
       image_sha256 = sha256_file(work.path());
       write_file_atomically(listing, listing_text);
     } catch (const Error&) {

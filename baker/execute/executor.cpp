@@ -69,10 +69,18 @@ class StepRunner {
     return options_.scratch_dir / fmt::format("{}.{}", plan_name_, name);
   }
 
-  void ensure_parent(const std::string& path) {
-    std::string parent = parent_dir(path);
-    if (!guest_.is_dir(parent)) guest_.mkdir_p(parent);
+  // mkdir -p, journaling the folders it makes (0755 root: the appliance's umask is 022).
+  void make_directories(const std::string& dir) {
+    std::vector<std::string> missing;
+    for (std::filesystem::path p = dir; p != "/" && !guest_.is_dir(p.string()); p = p.parent_path()) missing.push_back(p.string());
+    if (missing.empty()) return;
+    guest_.mkdir_p(dir);
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) journal(TreeEdit::directory(*it, 0755, 0, 0));
   }
+
+  void ensure_parent(const std::string& path) { make_directories(parent_dir(path)); }
+
+  void journal(TreeEdit edit) { result_.edits.push_back(std::move(edit)); }
 
   // chown before chmod: changing the owner clears set-id bits.
   void set_owner_and_mode(const std::string& path, Ids ids, uint32_t mode) {
@@ -80,21 +88,31 @@ class StepRunner {
     guest_.chmod(mode, path);
   }
 
+  // What the bake made, for the report and for the listing; `size` for files.
   void record(const std::string& path, const std::string& kind, const std::string& sha256, uint32_t mode, Ids ids,
-              const Owner& owner, const std::string& origin, const std::string& target = {}) {
+              const Owner& owner, const std::string& origin, const std::string& target = {}, uint64_t size = 0) {
     result_.files.push_back({path, kind, sha256, target, mode, ids.uid, ids.gid, owner.user, owner.group, origin});
+    journal(kind == "file"        ? TreeEdit::file(path, mode, ids.uid, ids.gid, size, sha256)
+            : kind == "directory" ? TreeEdit::directory(path, mode, ids.uid, ids.gid)
+                                  : TreeEdit::symlink(path, ids.uid, ids.gid, target));
+  }
+
+  void record_file(const std::string& path, const std::string& content, uint32_t mode, Ids ids, const Owner& owner,
+                   const std::string& origin) {
+    record(path, "file", sha256_hex(content), mode, ids, owner, origin, {}, content.size());
   }
 
   void record_existing(const std::string& path, const std::string& content, const std::string& origin) {
     GuestStat st = guest_.lstat(path);
     Owner names{std::to_string(st.uid), std::to_string(st.gid)};
-    record(path, "file", sha256_hex(content), st.mode & 07777, {st.uid, st.gid}, names, origin);
+    record_file(path, content, st.mode & 07777, {st.uid, st.gid}, names, origin);
   }
 
   void remove(const RemoveFiles& s) {
     for (const auto& path : guest_.glob(s.pattern)) {
       guest_.remove(path);
       result_.removed.push_back(path);
+      journal(TreeEdit::removed(path));
     }
   }
 
@@ -102,6 +120,8 @@ class StepRunner {
     if (!guest_.exists(s.path)) return;
     guest_.truncate(s.path);
     result_.removed.push_back(s.path + " (emptied)");
+    GuestStat st = guest_.lstat(s.path);
+    journal(TreeEdit::file(s.path, st.mode & 07777, st.uid, st.gid, 0, sha256_hex("")));
   }
 
   void note(std::string text) {
@@ -115,13 +135,14 @@ class StepRunner {
       for (const auto& path : guest_.glob(pattern)) {
         guest_.remove(path);
         result_.removed.push_back(path);
+        journal(TreeEdit::removed(path));
         links.push_back(path.substr(std::string("/etc/runlevels/").size()));
       }
     const std::string marker = "# Written by bake: TrustNet instances take their identity from their seed disk.\n";
     ensure_parent(s.marker);
     guest_.write_file(s.marker, marker);
     set_owner_and_mode(s.marker, {}, 0644);
-    record(s.marker, "file", sha256_hex(marker), 0644, {}, Owner{}, "recipe");
+    record_file(s.marker, marker, 0644, {}, Owner{}, "recipe");
     std::string removed;
     for (const auto& link : links) removed += (removed.empty() ? "" : ", ") + link;
     note(links.empty() ? fmt::format("cloud-init: no runlevel links in the base; wrote {}", s.marker)
@@ -149,6 +170,7 @@ class StepRunner {
           guest_.is_dir(user.home)) {
         guest_.remove_tree(user.home);
         result_.removed.push_back(user.home);
+        journal(TreeEdit::removed_tree(user.home));
         what += fmt::format(", its home {}", user.home);
       }
       note(what);
@@ -168,7 +190,7 @@ class StepRunner {
 
   void mkdir(const MakeDirectory& s) {
     Ids ids = resolve(s.owner, s.path);
-    guest_.mkdir_p(s.path);
+    make_directories(s.path);
     set_owner_and_mode(s.path, ids, s.mode);
     record(s.path, "directory", "", s.mode, ids, s.owner, "recipe");
   }
@@ -178,7 +200,7 @@ class StepRunner {
     ensure_parent(s.path);
     guest_.write_file(s.path, s.content);
     set_owner_and_mode(s.path, ids, s.mode);
-    record(s.path, "file", sha256_hex(s.content), s.mode, ids, s.owner, "recipe");
+    record_file(s.path, s.content, s.mode, ids, s.owner, "recipe");
   }
 
   void install(const InstallFile& s) {
@@ -188,15 +210,18 @@ class StepRunner {
     verify_sha256(s.source, s.sha256, fmt::format("binary {}", s.input));
     ensure_parent(s.path);
     std::string installed_sha256 = s.sha256;
+    uint64_t size = 0;
     if (s.member) {
       TemporaryPath extracted(scratch(fmt::format("{}.member", s.input)));
       installed_sha256 = extract_member(s.source, *s.member, extracted.path());
+      size = std::filesystem::file_size(extracted.path());
       guest_.upload(extracted.path(), s.path);
     } else {
+      size = std::filesystem::file_size(s.source);
       guest_.upload(s.source, s.path);
     }
     set_owner_and_mode(s.path, ids, s.mode);
-    record(s.path, "file", installed_sha256, s.mode, ids, s.owner, "binary " + s.input);
+    record(s.path, "file", installed_sha256, s.mode, ids, s.owner, "binary " + s.input, {}, size);
   }
 
   void symlink(const MakeSymlink& s) {
@@ -217,7 +242,7 @@ class StepRunner {
     Ids ids = resolve(s.owner, s.destination);
     TemporaryPath tar(scratch(fmt::format("overlay-{}.tar", overlay_count_++)));
     OverlayArchive archive = write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path(), s.modes);
-    if (!guest_.is_dir(s.destination)) guest_.mkdir_p(s.destination);
+    make_directories(s.destination);
     for (const auto& dir : archive.directories) {
       if (guest_.exists(dir.path)) continue;  // folders of the base keep their modes and owners
       guest_.mkdir(dir.path);
@@ -227,7 +252,7 @@ class StepRunner {
     guest_.tar_in(tar.path(), s.destination);
     for (const auto& entry : archive.entries) {
       bool link = entry.kind == OverlayEntry::Kind::symlink;
-      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay", entry.link_target);
+      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay", entry.link_target, entry.size);
     }
   }
 
@@ -270,6 +295,13 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
   interrupt::throw_if_requested();
   progress.phase_done("grow root filesystem", fmt::format("{:.1f} GiB", static_cast<double>(result.root_fs_size) / (1 << 30)));
 
+  if (!options.base_root_tar.empty()) {
+    // Once per base digest: the base's listing, to which the bake's edits are then applied.
+    guest.tar_out("/", options.base_root_tar);
+    interrupt::throw_if_requested();
+    progress.phase_done("pack base root for its listing");
+  }
+
   StepRunner runner(guest, options, result, progress, plan.name);
   for (const auto& step : plan.steps) {
     runner.run(step);
@@ -288,12 +320,6 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
     for (const auto& path : touched)
       if (guest.exists(path) && !guest.is_symlink(path)) guest.set_times(path, *options.source_date_epoch);
     progress.phase_done("set times", fmt::format("{} paths to SOURCE_DATE_EPOCH {}", touched.size(), *options.source_date_epoch));
-  }
-
-  if (!options.root_tar.empty()) {
-    guest.tar_out("/", options.root_tar);
-    interrupt::throw_if_requested();
-    progress.phase_done("pack root for the listing");
   }
 
   guest.shutdown();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "baker/execute/guest_session.hpp"
+#include "baker/execute/tree_edit.hpp"
 #include "baker/plan/plan.hpp"
 #include "common/progress.hpp"
 
@@ -29,13 +30,14 @@ struct ExecutionResult {
   uint64_t root_fs_size = 0;     // after growing
   std::vector<InstalledFile> files;
   std::vector<std::string> removed;
+  TreeEdits edits;                 // everything the bake did to the tree, in order
   std::vector<std::string> notes;  // what the bake did to the base beyond the plan's files (cloud-init, users)
 };
 
 struct ExecuteOptions {
   ApplianceAccel accel = ApplianceAccel::automatic;
   std::filesystem::path scratch_dir;  // for the overlay archives
-  std::filesystem::path root_tar;     // when set, the finished root filesystem is packed here
+  std::filesystem::path base_root_tar;  // when set, the root filesystem is packed here before the edits
   std::optional<int64_t> source_date_epoch;  // when set, the times of what the bake wrote
 };
 

@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/text_file.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -35,6 +37,21 @@ FileLock InputCache::lock(const std::string& sha256) const {
   fs::create_directories(root_ / "partial", error);
   if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "partial").string(), error.message()));
   return FileLock::acquire(root_ / "partial" / (sha256 + ".lock"));
+}
+
+fs::path InputCache::listing(const std::string& base_sha256) const { return root_ / "listings" / (base_sha256 + ".mtree"); }
+
+std::optional<std::string> InputCache::read_listing(const std::string& base_sha256) const {
+  const fs::path file = listing(base_sha256);
+  if (!fs::is_regular_file(file)) return std::nullopt;
+  return read_text_file(file);
+}
+
+void InputCache::keep_listing(const std::string& base_sha256, const std::string& mtree_text) const {
+  std::error_code error;
+  fs::create_directories(root_ / "listings", error);
+  if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "listings").string(), error.message()));
+  write_file_atomically(listing(base_sha256), mtree_text, fs::perms(0444));
 }
 
 void InputCache::admit(const fs::path& verified, const std::string& sha256) const {

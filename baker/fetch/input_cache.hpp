@@ -3,8 +3,10 @@
 // DIGEST, read-only; ROOT/partial/DIGEST.part is a download in progress, kept across
 // interruptions so that the next fetch resumes it. Nothing enters sha256/ unverified. Entries are
 // not fsynced: every bake verifies an entry's digest again before using it, so one torn by a
-// power loss is reported (with how to replace it), never used.
+// power loss is reported (with how to replace it), never used. ROOT/listings/DIGEST.mtree is the
+// content listing of the base image whose SHA-256 is DIGEST, made by the first bake of that base.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "common/file_lock.hpp"
@@ -24,6 +26,9 @@ class InputCache {
   std::filesystem::path partial(const std::string& sha256) const;
   // Held while one process downloads one digest; a second one waits, then finds the entry.
   FileLock lock(const std::string& sha256) const;
+  std::filesystem::path listing(const std::string& base_sha256) const;
+  std::optional<std::string> read_listing(const std::string& base_sha256) const;
+  void keep_listing(const std::string& base_sha256, const std::string& mtree_text) const;
   // Moves a partial file whose digest the caller has verified into its entry.
   void admit(const std::filesystem::path& verified, const std::string& sha256) const;
 

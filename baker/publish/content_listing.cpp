@@ -98,7 +98,7 @@ std::string mtree_from_tar(const fs::path& tar) {
     }
   }
   check_write(archive_write_close(writer.get()), "close");
-  return text;
+  return render_mtree(parse_mtree(text, tar.string()));
 }
 
 namespace {
@@ -121,6 +121,36 @@ std::string unescape(const std::string& word, const std::string& where) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string escape(const std::string& word) {
+  std::string out;
+  for (unsigned char c : word) {
+    if (c > ' ' && c < 0x7f && c != '#' && c != '=' && c != '\\') {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += fmt::format("\\{:03o}", c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_mtree(const Listing& listing) {
+  static const char* const kOrder[] = {"mode", "gid", "uid", "type", "size", "sha256digest", "link"};
+  std::string text = "#mtree\n";
+  for (const auto& [path, file] : listing) {
+    text += escape(path);
+    for (const char* key : kOrder)
+      if (auto found = file.keywords.find(key); found != file.keywords.end()) text += fmt::format(" {}={}", key, escape(found->second));
+    for (const auto& [key, value] : file.keywords)
+      if (std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder)) text += fmt::format(" {}={}", key, escape(value));
+    text += "\n";
+  }
+  return text;
+}
 
 size_t listing_entries(const std::string& mtree_text) {
   const auto lines = static_cast<size_t>(std::count(mtree_text.begin(), mtree_text.end(), '\n'));

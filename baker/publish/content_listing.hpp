@@ -1,8 +1,9 @@
 #pragma once
 // The content listing of an image's root filesystem: every file with type, mode, owner, size,
-// SHA-256 and symlink target, in the mtree format written by libarchive (which orders entries
-// itself, so two listings of the same tree are the same text whatever order the tar had).
-// Times are left out: they say when a bake ran, not what it made.
+// SHA-256 and symlink target, in mtree format. Whether read from a tar (through libarchive's
+// mtree writer) or derived from a base's listing and a bake's edits, it is rendered by one
+// function in one order (paths sorted, keywords in a fixed order), so the same tree is the same
+// text. Times are left out: they say when a bake ran, not what it made.
 #include <filesystem>
 #include <map>
 #include <string>
@@ -18,6 +19,11 @@ struct ListedFile {
   std::map<std::string, std::string> keywords;  // type, mode, uid, gid, size, sha256digest, link
 };
 using Listing = std::map<std::string, ListedFile>;  // by path, "./etc/passwd"
+
+// The listing as mtree text: "#mtree", then a line per path in byte order; keywords mode, gid,
+// uid, type, size, sha256digest, link, then any other in name order; white space, '#', '=',
+// '\\' and bytes outside printable ASCII escaped as \ and three octal digits.
+std::string render_mtree(const Listing& listing);
 
 // How many entries mtree text lists (its lines but the "#mtree" header).
 size_t listing_entries(const std::string& mtree_text);

@@ -67,7 +67,8 @@ fs::path override_file(const std::string& name, const fs::path& base, const std:
 
 std::vector<std::string> bake_args(const std::string& name, const fs::path& override_path, const fs::path& out) {
   return {TRUSTNET_BAKE_BINARY, name, "--recipes", (test::source_dir() / "recipes").string(), "--override", override_path.string(),
-          "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--accel", "tcg"};
+          "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--cache", (run_dir() / "cache").string(),
+          "--accel", "tcg"};
 }
 
 using test::Baked;
@@ -233,6 +234,13 @@ TEST_CASE("bake all bakes both recipes in parallel from the fixture base, the ba
                    name == "registry.report.json" || name == ".node.lock" || name == ".registry.lock"),
                   "unexpected file left in out: " << name);
   }
+  // The first bakes of this base packed its root once each (in parallel) for its listing, kept
+  // read-only in the cache; every later bake of the base derives its listing from that one.
+  const fs::path base_listing = b.cache / "listings" / (b.base_sha256_before + ".mtree");
+  CHECK(fs::exists(base_listing));
+  CHECK(fs::status(base_listing).permissions() == fs::perms(0444));
+  for (const char* name : {"node", "registry"})
+    CHECK(std::regex_search(b.all.err, std::regex(fmt::format("bake {}: pack base root for its listing +[0-9.]+ s", name))));
   // one progress line per phase, with times
   for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem", "apply edits", "publish"})
     for (const char* name : {"node", "registry"})

@@ -20,7 +20,7 @@ fs::path work_dir() { return test::test_data_dir() / "vm-run" / "up-to-date"; }
 
 struct Setup {
   fs::path tree = work_dir() / "checkout", out = work_dir() / "out", key = work_dir() / "keys" / "operator.pub";
-  fs::path override_file;
+  fs::path override_file, cache;
   std::string bake_binary = TRUSTNET_BAKE_BINARY;
   std::vector<std::string> extra;
   std::map<std::string, std::string> env;
@@ -29,8 +29,8 @@ struct Setup {
     std::vector<std::string> a{"env"};
     for (const auto& [k, v] : env) a.push_back(k + "=" + v);
     for (const auto& s : std::vector<std::string>{bake_binary, "node", "--recipes", (tree / "recipes").string(), "--override",
-                                                  override_file.string(), "--ssh-key", key.string(), "--out", out.string(), "--accel",
-                                                  "tcg"})
+                                                  override_file.string(), "--ssh-key", key.string(), "--out", out.string(), "--cache",
+                                                  cache.string(), "--accel", "tcg"})
       a.push_back(s);
     a.insert(a.end(), extra.begin(), extra.end());
     a.insert(a.end(), more.begin(), more.end());
@@ -53,10 +53,13 @@ TEST_CASE("an up-to-date image is not baked again, and each kind of change to wh
   fs::create_directories(s.key.parent_path());
   fs::copy_file(b.node_override.parent_path() / "operator.pub", s.key);
   s.override_file = b.node_override;
+  s.cache = b.cache;
 
   ProcessResult first = run_process(s.args());
   INFO(first.err);
   REQUIRE(first.exit_status == 0);
+  CHECK(first.err.find("pack base root") == std::string::npos);  // the listing of this base is in the cache
+  CHECK(read_text_file(s.out / "node.mtree") == read_text_file(b.out / "node.mtree"));  // the same tree as the URL inputs gave
   const auto report_time = fs::last_write_time(s.out / "node.report.json");
 
   ProcessResult again = run_process(s.args({"--json"}));

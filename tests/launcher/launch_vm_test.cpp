@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -126,6 +127,23 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
     CHECK(report["notes"] == json::array({"cloud-init disabled: removed runlevel links boot/cloud-init-local, default/cloud-init, "
                                           "default/cloud-init-hotplugd, default/cloud-config, default/cloud-final; wrote /etc/cloud/cloud-init.disabled",
                                           "removed user alpine (uid 1000), its group alpine, its membership of wheel, its home /home/alpine"}));
+  }
+  // The listings were derived from the base's (packed once, into the cache) and the bakes' own
+  // edits: read back from the images they must be the same, byte for byte.
+  CHECK(fs::exists(run_dir() / "cache/listings" / (sha256_file(realistic() / "realistic-base.qcow2") + ".mtree")));
+  {
+    std::vector<std::future<ProcessResult>> read_back;
+    for (const char* name : {"node", "registry"})
+      read_back.push_back(std::async(std::launch::async, run_process,
+                                     std::vector<std::string>{TRUSTNET_BAKE_BINARY, "contents", (out / (std::string(name) + ".qcow2")).string(),
+                                                              "--accel", "tcg"}));
+    for (const char* name : {"node", "registry"}) {
+      ProcessResult contents = read_back[name == std::string("node") ? 0 : 1].get();
+      CAPTURE(name);
+      CAPTURE(contents.err);
+      REQUIRE(contents.exit_status == 0);
+      CHECK(contents.out == read_text_file(out / (std::string(name) + ".mtree")));
+    }
   }
 
   const fs::path config = write_config(), vms = run_dir() / "vms";

@@ -84,3 +84,20 @@ TEST_CASE("a listing with a broken escape is an error naming its line (found by 
   CHECK_THROWS_WITH_AS(parse_mtree("#mtree\n./a mode=6\\4\n", "x.mtree"), "x.mtree:2: a backslash not followed by three octal digits up to 377", Error);
   CHECK(parse_mtree("#mtree\n./a\\040b mode=644\n", "x.mtree").count("./a b") == 1);
 }
+
+TEST_CASE("a listing renders in one order with every odd byte escaped, and reads back the same") {
+  Listing listing;
+  listing["./b"].keywords = {{"type", "dir"}, {"mode", "755"}, {"uid", "0"}, {"gid", "0"}};
+  listing["./a name#with=odd\\bytes\n\x01\xff"].keywords = {{"type", "file"}, {"mode", "644"}, {"uid", "1"}, {"gid", "2"}, {"size", "3"},
+                                                          {"sha256digest", std::string(64, 'a')}, {"zzz", "x y"}};
+  listing["./c"].keywords = {{"type", "link"}, {"mode", "777"}, {"uid", "0"}, {"gid", "0"}, {"link", "/target with space"}};
+  const std::string text = render_mtree(listing);
+  CHECK(text == "#mtree\n"
+                "./a\\040name\\043with\\075odd\\134bytes\\012\\001\\377 mode=644 gid=2 uid=1 type=file size=3 sha256digest=" +
+                    std::string(64, 'a') + " zzz=x\\040y\n"
+                "./b mode=755 gid=0 uid=0 type=dir\n"
+                "./c mode=777 gid=0 uid=0 type=link link=/target\\040with\\040space\n");
+  const Listing again = parse_mtree(text, "x.mtree");
+  CHECK(diff_listings(listing, again).empty());
+  CHECK(render_mtree(again) == text);
+}
