@@ -289,8 +289,7 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
   progress.phase_done("inspect", fmt::format("{} {} on {}", result.inspection.product, result.inspection.arch,
                                              result.inspection.root_device));
 
-  result.disk_size = guest.grow_root_filesystem(result.inspection);
-  guest.mount(result.inspection.root_device, "/", false);
+  result.disk_size = guest.grow_and_mount_root(result.inspection);
   result.root_fs_size = guest.filesystem_size("/");
   interrupt::throw_if_requested();
   progress.phase_done("grow root filesystem", fmt::format("{:.1f} GiB", static_cast<double>(result.root_fs_size) / (1 << 30)));

@@ -41,8 +41,9 @@ class GuestSession {
   Inspection inspect();
   std::optional<std::string> filesystem_type(const std::string& device);  // nothing when none
   std::string resolve(const std::string& path);  // realpath inside the mounted image
-  // Grows the root's partition to the end of its disk and its ext4 to fill it; returns the disk size.
-  uint64_t grow_root_filesystem(const Inspection& root);
+  // Grows the root's partition to the end of its disk and its ext4 to fill it, and leaves it
+  // mounted read-write on /; returns the disk size.
+  uint64_t grow_and_mount_root(const Inspection& root);
   uint64_t device_size(const std::string& device);
   uint64_t filesystem_size(const std::string& mountpoint);  // bytes, from statvfs
   void mount(const std::string& device, const std::string& mountpoint, bool read_only);
