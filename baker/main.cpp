@@ -96,11 +96,10 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
              bool json, bool check_only) {
   options.load = common.load_options();
   std::vector<fs::path> files = common.recipe_files(names);
-  // Every recipe is checked before any bake starts: a typo must not cost a launch.
-  for (const auto& file : files) (void)load_recipe(file, options.load);
   nlohmann::json outcomes = nlohmann::json::array();
   std::vector<fs::path> to_bake;
   int stale = 0;
+  // Every recipe is loaded and checked here, before any bake starts: a typo must not cost a launch.
   for (const auto& file : files) {
     const ImageFreshness freshness = image_freshness(file, options);
     if (check_only) {

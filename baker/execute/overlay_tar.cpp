@@ -49,20 +49,6 @@ uint32_t image_mode(const fs::path& source_file, const struct stat& st, const st
   return S_ISDIR(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644;
 }
 
-namespace {
-
-std::string file_sha256(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot read {}", file.string()));
-  Sha256 hash;
-  std::vector<char> buffer(1 << 16);
-  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
-    hash.update(buffer.data(), static_cast<size_t>(in.gcount()));
-  return hash.hex_digest();
-}
-
-}  // namespace
-
 OverlayArchive read_overlay(const fs::path& source, const std::string& destination, const std::map<std::string, uint32_t>& modes) {
   if (!fs::is_directory(source)) throw Error(fmt::format("overlay folder {} does not exist", source.string()));
   std::vector<fs::path> paths;
@@ -89,7 +75,7 @@ OverlayArchive read_overlay(const fs::path& source, const std::string& destinati
       entry.link_target = fs::read_symlink(path).string();
     } else if (S_ISREG(st.st_mode)) {
       entry.size = static_cast<uint64_t>(st.st_size);
-      entry.sha256 = file_sha256(path);
+      entry.sha256 = sha256_file(path);
     } else {
       throw Error(fmt::format("overlay {}: {} is neither a file, a folder nor a symlink", source.string(),
                               path.lexically_relative(source).string()));
