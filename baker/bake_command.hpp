@@ -1,6 +1,9 @@
 #pragma once
 // `bake NAME`: recipe → plan → working copy → execute → golden image and report.
+#include <exception>
 #include <filesystem>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "baker/execute/guest_session.hpp"
@@ -17,6 +20,7 @@ struct BakeOptions {
   ApplianceAccel accel = ApplianceAccel::automatic;
   Verbosity verbosity = Verbosity::normal;
   bool force = false;  // bake even when the image is up to date
+  std::optional<size_t> appliances;  // how many libguestfs appliances share the images; default one per core
 };
 
 struct BakeOutcome {
@@ -25,7 +29,14 @@ struct BakeOutcome {
   double seconds = 0;
 };
 
-BakeOutcome bake_recipe(const std::filesystem::path& recipe_file, const BakeOptions& options);
+// Bakes every recipe, sharing libguestfs appliances between the images (see
+// execute/appliance_pool.hpp). A failure fails its image only; each result holds an outcome or
+// the image's error ("bake NAME: ..."). An interrupt is thrown.
+struct BakeResult {
+  std::optional<BakeOutcome> outcome;
+  std::exception_ptr error;
+};
+std::vector<BakeResult> bake_recipes(const std::vector<std::filesystem::path>& recipe_files, const BakeOptions& options);
 
 // Whether out/NAME.qcow2 is what bake_recipe would make now (see publish/up_to_date.hpp).
 struct ImageFreshness {

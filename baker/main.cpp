@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -128,14 +127,16 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
   // Missing inputs are fetched first, once each, before the bakes run in parallel.
   FetchCommandOptions fetch_options{options.cache_dir, options.load, {fetch.offline, fetch.retries}, options.verbosity};
   (void)fetch_recipe_inputs(to_bake, fetch_options);
-  std::vector<std::future<BakeOutcome>> bakes;
-  for (const auto& file : to_bake) bakes.push_back(std::async(std::launch::async, bake_recipe, file, options));
   int status = 0;
-  for (auto& bake : bakes) {
-    try {
-      BakeOutcome outcome = bake.get();
+  for (const BakeResult& result : bake_recipes(to_bake, options)) {
+    if (result.outcome) {
+      const BakeOutcome& outcome = *result.outcome;
       outcomes.push_back({{"name", outcome.name}, {"image", outcome.image.string()}, {"report", outcome.report.string()},
                           {"up_to_date", false}, {"seconds", outcome.seconds}});
+      continue;
+    }
+    try {
+      std::rethrow_exception(result.error);
     } catch (const Error& e) {
       status = std::max(status, report_error(e, "bake"));
     } catch (const std::exception& e) {
@@ -178,6 +179,9 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "print every edit as it is made");
   app.add_flag("--json", json, "print the outcome as JSON on stdout");
   app.add_flag("--force", options.force, "bake even when the image is up to date");
+  app.add_option("--appliances", options.appliances, "libguestfs appliances that share the images, each baking its share one "
+                                                     "after the other (default: one per core, as memory allows)")
+      ->check(CLI::Range(1, 64));
   bool check_only = false;
   app.add_flag("--check", check_only, "bake nothing: say whether each image is up to date, and why not; exit 0 when all "
                                       "are, 1 when one is not");

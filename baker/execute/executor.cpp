@@ -273,18 +273,13 @@ void check_alpine_aarch64(const Inspection& found) {
     throw Error(fmt::format("the base image is Alpine Linux for {}, not aarch64", found.arch));
 }
 
-}  // namespace
-
-ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
-                             Progress& progress) {
-  ExecutionResult result;
-  GuestSession guest(options.accel);
-  guest.add_drive(image, "qcow2", false);
-  guest.launch();
-  interrupt::throw_if_requested();
-  progress.phase_done("launch appliance", guest.accel_description());
-
-  result.inspection = guest.inspect();
+// Everything one image needs from the appliance, from inspection to its filesystem unmounted
+// and synced; the appliance is left ready for the next image.
+void execute_on_disk(GuestSession& guest, const std::string& disk, const ExecutionJob& job, ExecutionResult& result) {
+  const Plan& plan = *job.plan;
+  const ExecuteOptions& options = job.options;
+  Progress& progress = *job.progress;
+  result.inspection = guest.inspect(disk);
   check_alpine_aarch64(result.inspection);
   progress.phase_done("inspect", fmt::format("{} {} on {}", result.inspection.product, result.inspection.arch,
                                              result.inspection.root_device));
@@ -297,6 +292,7 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
   if (!options.base_root_tar.empty()) {
     // Once per base digest: the base's listing, to which the bake's edits are then applied.
     guest.tar_out("/", options.base_root_tar);
+    result.base_root_packed = true;
     interrupt::throw_if_requested();
     progress.phase_done("pack base root for its listing");
   }
@@ -321,9 +317,75 @@ ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& imag
     progress.phase_done("set times", fmt::format("{} paths to SOURCE_DATE_EPOCH {}", touched.size(), *options.source_date_epoch));
   }
 
-  guest.shutdown();
+  guest.umount_all();
+  guest.sync();
   progress.phase_done("close image");
-  return result;
+}
+
+std::string names_of(const std::vector<ExecutionJob>& jobs, size_t from, size_t to) {
+  std::string names;
+  for (size_t i = from; i < to; ++i) names += (names.empty() ? "" : ", ") + jobs[i].plan->name;
+  return names;
+}
+
+}  // namespace
+
+std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, ApplianceAccel accel) {
+  std::vector<ExecutionOutcome> outcomes(jobs.size());
+  auto fail_all = [&](std::exception_ptr error) {
+    for (auto& outcome : outcomes)
+      if (!outcome.error) outcome.error = error;
+  };
+  std::optional<GuestSession> session;
+  std::vector<std::string> disks;
+  try {
+    session.emplace(accel);
+    for (const auto& job : jobs) session->add_drive(job.image, "qcow2", false);
+    session->launch();
+    interrupt::throw_if_requested();
+    disks = session->disks();
+    if (disks.size() != jobs.size())
+      throw Error(fmt::format("the appliance shows {} drives for {} images", disks.size(), jobs.size()));
+  } catch (const Error&) {
+    fail_all(std::current_exception());
+    return outcomes;
+  }
+  GuestSession& guest = *session;
+  const std::string shared = jobs.size() > 1 ? fmt::format(", shared by {} images", jobs.size()) : "";
+  for (const auto& job : jobs) job.progress->phase_done("launch appliance", guest.accel_description() + shared);
+
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (i > 0) jobs[i].progress->phase_done("wait for the appliance", "baking " + names_of(jobs, 0, i));
+    try {
+      execute_on_disk(guest, disks[i], jobs[i], outcomes[i].result);
+    } catch (const Error&) {
+      interrupt::throw_if_requested();
+      outcomes[i].error = std::current_exception();
+      // The next image starts from nothing mounted; if even that fails, the appliance is gone.
+      try {
+        guest.umount_all();
+      } catch (const Error&) {
+        fail_all(std::current_exception());
+        return outcomes;
+      }
+    }
+  }
+  for (size_t i = 0; i + 1 < jobs.size(); ++i)
+    jobs[i].progress->phase_done("wait for the appliance", "baking " + names_of(jobs, i + 1, jobs.size()));
+  try {
+    guest.shutdown();
+  } catch (const Error&) {
+    fail_all(std::current_exception());
+  }
+  for (const auto& job : jobs) job.progress->phase_done("shut down appliance");
+  return outcomes;
+}
+
+ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
+                             Progress& progress) {
+  std::vector<ExecutionOutcome> outcome = execute_in_one_appliance({{&plan, image, options, &progress}}, options.accel);
+  if (outcome.front().error) std::rethrow_exception(outcome.front().error);
+  return std::move(outcome.front().result);
 }
 
 void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar) {
@@ -331,7 +393,7 @@ void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, c
   GuestSession guest(accel);
   guest.add_drive(image, GuestSession::detect_format(image), true);
   guest.launch();
-  const Inspection found = guest.inspect();
+  const Inspection found = guest.inspect(guest.disks().front());
   check_alpine_aarch64(found);
   guest.mount(found.root_device, "/", true);
   guest.tar_out("/", tar);

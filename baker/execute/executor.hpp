@@ -1,6 +1,7 @@
 #pragma once
 // Runs a plan against a working image in one libguestfs session (one appliance launch).
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,16 +33,35 @@ struct ExecutionResult {
   std::vector<std::string> removed;
   TreeEdits edits;                 // everything the bake did to the tree, in order
   std::vector<std::string> notes;  // what the bake did to the base beyond the plan's files (cloud-init, users)
+  bool base_root_packed = false;   // options.base_root_tar is complete (kept even when a later step failed)
 };
 
 struct ExecuteOptions {
-  ApplianceAccel accel = ApplianceAccel::automatic;
+  ApplianceAccel accel = ApplianceAccel::automatic;  // execute_plan only: a shared appliance has its own
   std::filesystem::path scratch_dir;  // for the overlay archives
   std::filesystem::path base_root_tar;  // when set, the root filesystem is packed here before the edits
   std::optional<int64_t> source_date_epoch;  // when set, the times of what the bake wrote
 };
 
-// Every InstallFile step must already name a local source.
+// One image's part of a shared appliance. Every InstallFile step must already name a local source.
+struct ExecutionJob {
+  const Plan* plan = nullptr;
+  std::filesystem::path image;  // qcow2 working copy, edited in place
+  ExecuteOptions options;
+  Progress* progress = nullptr;
+};
+
+struct ExecutionOutcome {
+  ExecutionResult result;    // as far as it got, when it failed
+  std::exception_ptr error;  // set when this image failed; the others are unaffected
+};
+
+// Adds every job's image to one libguestfs appliance and runs the plans one after the other in
+// it: one launch for all. A failure in one image fails that image only; a failure of the
+// appliance itself (launch, shutdown) fails every image; an interrupt is thrown.
+std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, ApplianceAccel accel);
+
+// One image in its own appliance; its failure is thrown.
 ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
                              Progress& progress);
 

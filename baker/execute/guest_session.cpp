@@ -78,10 +78,23 @@ std::optional<std::string> GuestSession::filesystem_type(const std::string& devi
 // What libguestfs inspection reports for Linux roots (os-release, the architecture of the
 // shell binary), found directly: inspect_os also parses /etc/fstab through Augeas, which alone
 // costs about 6 s per launch under TCG.
-Inspection GuestSession::inspect() {
+std::vector<std::string> GuestSession::disks() {
+  char** devices = guestfs_list_devices(handle_.get());
+  if (!devices) fail("list the drives");
+  return take_string_list(devices);
+}
+
+Inspection GuestSession::inspect(const std::string& disk) {
   guestfs_h* g = handle_.get();
-  std::vector<std::string> devices = take_string_list(guestfs_list_partitions(g));
-  for (const auto& disk : take_string_list(guestfs_list_devices(g))) devices.push_back(disk);
+  char** partitions = guestfs_list_partitions(g);
+  if (!partitions) fail("list the partitions");
+  std::vector<std::string> devices;
+  for (const auto& partition : take_string_list(partitions)) {
+    GuestString holder(guestfs_part_to_dev(g, partition.c_str()));
+    if (!holder) fail(fmt::format("find the disk of {}", partition));
+    if (disk == holder.get()) devices.push_back(partition);
+  }
+  devices.push_back(disk);  // a filesystem on the whole disk
   std::vector<Inspection> roots;
   for (const auto& device : devices) {
     auto type = filesystem_type(device);
@@ -111,8 +124,9 @@ Inspection GuestSession::inspect() {
     }
     umount_all();
   }
-  if (roots.empty()) throw Error("inspection found no operating system in the image (no ext filesystem with /etc/os-release)");
-  if (roots.size() > 1) throw Error(fmt::format("inspection found {} operating systems; expected one", roots.size()));
+  if (roots.empty())
+    throw Error(fmt::format("inspection found no operating system on {} (no ext filesystem with /etc/os-release)", disk));
+  if (roots.size() > 1) throw Error(fmt::format("inspection found {} operating systems on {}; expected one", roots.size(), disk));
   return roots.front();
 }
 
@@ -194,6 +208,7 @@ void GuestSession::mount(const std::string& device, const std::string& mountpoin
 }
 
 void GuestSession::umount_all() { check(guestfs_umount_all(handle_.get()), "unmount all"); }
+void GuestSession::sync() { check(guestfs_sync(handle_.get()), "sync"); }
 
 bool GuestSession::exists(const std::string& path) {
   int rc = guestfs_exists(handle_.get(), path.c_str());

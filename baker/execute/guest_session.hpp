@@ -37,8 +37,11 @@ class GuestSession {
   std::string accel_description() const;  // "TCG" or "KVM when available"
   void shutdown();                        // flushes and stops the appliance cleanly
 
-  // Finds the one Linux root filesystem and identifies its OS and architecture.
-  Inspection inspect();
+  // The appliance's names of the added drives (/dev/sda, /dev/sdb, ...), in the order they were added.
+  std::vector<std::string> disks();
+  // Finds the one Linux root filesystem on `disk` (other drives are not looked at) and identifies
+  // its OS and architecture.
+  Inspection inspect(const std::string& disk);
   std::optional<std::string> filesystem_type(const std::string& device);  // nothing when none
   std::string resolve(const std::string& path);  // realpath inside the mounted image
   // Grows the root's partition to the end of its disk and its ext4 to fill it, and leaves it
@@ -48,6 +51,7 @@ class GuestSession {
   uint64_t filesystem_size(const std::string& mountpoint);  // bytes, from statvfs
   void mount(const std::string& device, const std::string& mountpoint, bool read_only);
   void umount_all();
+  void sync();  // what was written reaches the disk images
 
   bool exists(const std::string& path);
   bool is_dir(const std::string& path);

@@ -1,0 +1,135 @@
+#include "baker/image_bake.hpp"
+
+#include <fmt/format.h>
+
+#include "baker/execute/image_workspace.hpp"
+#include "baker/fetch/plan_inputs.hpp"
+#include "baker/fetch_command.hpp"
+#include "baker/publish/content_listing.hpp"
+#include "baker/publish/derived_listing.hpp"
+#include "baker/publish/release.hpp"
+#include "baker/publish/report.hpp"
+#include "common/interrupt.hpp"
+#include "common/sha256.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+// What a bake writes in the out folder: the working copy of the base, then the root
+// filesystem's tar for the listing (about as large as the base's data), and the inputs uploaded
+// through it.
+uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
+  uint64_t needed = 2 * fs::file_size(base) + (64ULL << 20);
+  for (const auto& step : plan.steps)
+    if (const auto* install = std::get_if<InstallFile>(&step)) needed += fs::file_size(install->source);
+  return needed;
+}
+
+}  // namespace
+
+ImageBake::ImageBake(const fs::path& recipe_file, const BakeOptions& options)
+    : options_(options),
+      recipe_(load_recipe(recipe_file, options.load)),
+      plan_(make_plan(recipe_)),
+      progress_(options.verbosity, "bake " + recipe_.name),
+      cache_(cache_root(options.cache_dir)),
+      image_(options.out_dir / (recipe_.name + ".qcow2")),
+      report_(options.out_dir / (recipe_.name + ".report.json")),
+      listing_(options.out_dir / (recipe_.name + ".mtree")) {
+  in_context([&] {
+    refuse_unpinned(plan_);
+    // Taken before the work: an overlay edited during the bake must not look baked.
+    fingerprint_ = fingerprint_of(recipe_, plan_, source_date_epoch_from_environment());
+    // URL inputs come from the cache (fetched before); local ones are used where they are.
+    use_cached_inputs(plan_, cache_);
+  });
+}
+
+bool ImageBake::base_listing_cached() const { return fs::exists(cache_.listing(plan_.base.sha256)); }
+
+void ImageBake::prepare(bool pack_base) {
+  in_context([&] {
+    fs::create_directories(options_.out_dir);
+    const fs::path lock_file = options_.out_dir / ("." + recipe_.name + ".lock");
+    lock_ = FileLock::try_acquire(lock_file);
+    if (!lock_)
+      throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image_.string(), lock_file.string()));
+    // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
+    for (const fs::path& output : {image_, report_, listing_, options_.out_dir / (recipe_.name + ".root.tar")})
+      for (const auto& leftover : remove_leftover_temporaries(output))
+        progress_.note(fmt::format("removed {}, left behind by a bake that was killed", leftover.string()));
+    progress_.phase_done("load recipe", fmt::format("{} steps", plan_.steps.size()));
+
+    // Digests are checked here and again right before upload.
+    const fs::path base = *plan_.base.path;
+    auto verify = [&](const fs::path& file, const std::string& sha256, const std::string& what) {
+      try {
+        verify_sha256(file, sha256, what);
+      } catch (Error& e) {
+        if (!cache_.holds(file)) throw;
+        throw Error(fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(), recipe_.name));
+      }
+    };
+    verify(base, plan_.base.sha256, "base image");
+    for (const auto& step : plan_.steps)
+      if (const auto* install = std::get_if<InstallFile>(&step)) verify(install->source, install->sha256, "binary " + install->input);
+    interrupt::throw_if_requested();
+    progress_.phase_done("verify inputs", fmt::format("base sha256:{}", plan_.base.sha256.substr(0, 16)));
+
+    // A full filesystem would pause the appliance's QEMU mid-bake: refuse before starting, and
+    // let the watchdog turn a filesystem that fills up anyway into an error, not a hang.
+    const uint64_t space_needed = bake_space_needed(base, plan_);
+    require_free_space(options_.out_dir, space_needed, "baking " + recipe_.name,
+                       "a copy of the base, the listing of its files, the release files");
+    watchdog_ = std::make_unique<SpaceWatchdog>(options_.out_dir, space_needed);
+    work_ = std::make_unique<TemporaryPath>(image_, fs::perms(0644));  // a golden image holds nothing secret
+    if (pack_base) base_tar_ = std::make_unique<TemporaryPath>(options_.out_dir / (recipe_.name + ".root.tar"));
+    make_working_copy(base, plan_.base.format, work_->path(), plan_.disk_size);
+    interrupt::throw_if_requested();
+    progress_.phase_done("copy base", work_->path().filename().string());
+  });
+}
+
+ExecutionJob ImageBake::job() {
+  ExecuteOptions options{options_.accel, options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(), fingerprint_.source_date_epoch};
+  return {&plan_, work_->path(), options, &progress_};
+}
+
+void ImageBake::keep_base_listing(const ExecutionResult& result) {
+  if (!base_tar_ || !result.base_root_packed) return;
+  in_context([&] {
+    cache_.keep_listing(plan_.base.sha256, mtree_from_tar(base_tar_->path()));
+    base_tar_.reset();
+  });
+}
+
+BakeOutcome ImageBake::finish(const ExecutionResult& result) {
+  return in_context([&] {
+    const bool packed = result.base_root_packed;
+    base_tar_.reset();
+    // The base's listing comes from the cache (packed by this bake or an earlier one).
+    std::optional<std::string> base_listing = cache_.read_listing(plan_.base.sha256);
+    if (!base_listing)
+      throw Error(fmt::format("the listing of base sha256:{} is not in the cache: the image that was to pack it failed first; bake again",
+                              plan_.base.sha256.substr(0, 16)));
+    Listing derived = parse_mtree(*base_listing, cache_.listing(plan_.base.sha256).string());
+    apply_tree_edits(derived, result.edits);
+    const std::string listing_text = render_mtree(derived);
+    progress_.phase_done("list contents", fmt::format("{} entries{}", listing_entries(listing_text),
+                                                      packed ? "; the base's listing is now in the cache" : ""));
+    const std::string image_sha256 = sha256_file(work_->path());
+    write_file_atomically(listing_, listing_text);
+    work_->commit();
+    progress_.phase_done("publish", image_.string());
+
+    ReportInput input{recipe_, plan_, plan_.base.path->string(), result, progress_.phases(), image_.string(), image_sha256,
+                      listing_.string(), sha256_hex(listing_text), fingerprint_};
+    write_file_atomically(report_, render_report(input));
+    progress_.note(fmt::format("baked {} in {:.1f} s; report {}", image_.string(), progress_.total_seconds(), report_.string()));
+    return BakeOutcome{recipe_.name, image_, report_, progress_.total_seconds()};
+  });
+}
+
+}  // namespace trustnet::baker

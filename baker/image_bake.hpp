@@ -1,0 +1,73 @@
+#pragma once
+// One image's bake around the appliance that edits it: before (lock, inputs checked, a working
+// copy of the base) and after (the listing, the image's digest, publishing, the report). The
+// appliance part is an ExecutionJob, run alone or beside other images' jobs.
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "baker/bake_command.hpp"
+#include "baker/execute/executor.hpp"
+#include "baker/execute/space_watchdog.hpp"
+#include "baker/fetch/input_cache.hpp"
+#include "baker/plan/plan.hpp"
+#include "baker/publish/up_to_date.hpp"
+#include "common/atomic_file.hpp"
+#include "common/file_lock.hpp"
+
+namespace trustnet::baker {
+
+class ImageBake {
+ public:
+  // Loads the recipe and its plan; inputs must already be in the cache (or local).
+  ImageBake(const std::filesystem::path& recipe_file, const BakeOptions& options);
+  ImageBake(const ImageBake&) = delete;
+  ImageBake& operator=(const ImageBake&) = delete;
+
+  const std::string& name() const { return recipe_.name; }
+  const std::string& base_sha256() const { return plan_.base.sha256; }
+  bool base_listing_cached() const;
+
+  // Takes the output lock, checks the inputs and the free space, and makes the working copy.
+  // With `pack_base`, this image's job packs the base's root for the listing the cache lacks.
+  void prepare(bool pack_base);
+  ExecutionJob job();
+  // After the appliance: a base root this image packed becomes the cached listing of its base,
+  // even when this image then failed (images of the same base rely on it).
+  void keep_base_listing(const ExecutionResult& result);
+  // Lists, digests and publishes the image and writes its report.
+  BakeOutcome finish(const ExecutionResult& result);
+
+  // Runs `work`, turning any failure into this image's error ("bake NAME: ..."); a full output
+  // filesystem is reported as the cause of whatever failed.
+  template <class Work>
+  auto in_context(Work&& work) -> decltype(work()) {
+    try {
+      try {
+        return work();
+      } catch (const Error&) {
+        if (watchdog_) watchdog_->throw_if_full();
+        throw;
+      }
+    } catch (Error& e) {
+      throw e.with_context("bake " + recipe_.name);
+    }
+  }
+
+ private:
+  BakeOptions options_;
+  Recipe recipe_;
+  Plan plan_;
+  Progress progress_;
+  BakeFingerprint fingerprint_;
+  InputCache cache_;
+  std::filesystem::path image_, report_, listing_;
+  std::optional<FileLock> lock_;
+  std::unique_ptr<SpaceWatchdog> watchdog_;
+  std::unique_ptr<TemporaryPath> work_;
+  std::unique_ptr<TemporaryPath> base_tar_;
+};
+
+}  // namespace trustnet::baker
