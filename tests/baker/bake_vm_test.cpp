@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <future>
+#include <set>
 #include <sstream>
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -96,7 +97,7 @@ Baked bake_both() {
                                         binary_entry("registry", registry, "registry", "/usr/local/bin/registry") +
                                             binary_entry("caddy", caddy, "caddy", "/usr/local/bin/caddy"));
     // `bake all` fetches the releases from a real HTTP server on loopback into an empty cache, then
-    // bakes both recipes at once, in one process, as release builds run it.
+    // bakes both recipes in one process, as release builds run it, here in one shared appliance.
     test::HttpServer server(run_dir() / "inputs", run_dir() / "nginx");
     const std::string base = fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", good_base().string(), b.base_sha256_before);
     const fs::path recipes = test_recipes(
@@ -106,7 +107,7 @@ Baked bake_both() {
     b.out = run_dir() / "out";
     b.cache = run_dir() / "cache";
     b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key", (run_dir() / "inputs/operator.pub").string(),
-                         "--out", b.out.string(), "--cache", b.cache.string(), "--accel", "tcg", "--json"});
+                         "--out", b.out.string(), "--cache", b.cache.string(), "--accel", "tcg", "--appliances", "1", "--json"});
     b.server_log = server.log();
     b.base_sha256_after = sha256_file(good_base());
     b.base_perms_after = fs::status(good_base()).permissions();
@@ -217,7 +218,7 @@ const Baked& test::baked_images() {
   return result;
 }
 
-TEST_CASE("bake all bakes both recipes in parallel from the fixture base, the base is untouched") {
+TEST_CASE("bake all bakes both recipes in one shared appliance from the fixture base, the base is untouched") {
   const Baked& b = baked();
   INFO(b.all.err);
   REQUIRE(b.all.exit_status == 0);
@@ -234,15 +235,23 @@ TEST_CASE("bake all bakes both recipes in parallel from the fixture base, the ba
                    name == "registry.report.json" || name == ".node.lock" || name == ".registry.lock"),
                   "unexpected file left in out: " << name);
   }
-  // The first bakes of this base packed its root once each (in parallel) for its listing, kept
-  // read-only in the cache; every later bake of the base derives its listing from that one.
+  // One appliance launch for both images, which it bakes one after the other (node on the first
+  // drive, registry on the second), each inspected on its own drive only.
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG, shared by 2 images")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake registry: launch appliance +[0-9.]+ s  TCG, shared by 2 images")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: inspect .* on /dev/sda2")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake registry: inspect .* on /dev/sdb2")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake registry: wait for the appliance +[0-9.]+ s  baking node")));
+  // The first bake of this base packed its root once (node, first in the appliance) for its
+  // listing, kept read-only in the cache; registry and every later bake derive theirs from it.
   const fs::path base_listing = b.cache / "listings" / (b.base_sha256_before + ".mtree");
   CHECK(fs::exists(base_listing));
   CHECK(fs::status(base_listing).permissions() == fs::perms(0444));
-  for (const char* name : {"node", "registry"})
-    CHECK(std::regex_search(b.all.err, std::regex(fmt::format("bake {}: pack base root for its listing +[0-9.]+ s", name))));
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: pack base root for its listing +[0-9.]+ s")));
+  CHECK(b.all.err.find("bake registry: pack base root") == std::string::npos);
   // one progress line per phase, with times
-  for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem", "apply edits", "publish"})
+  for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem", "apply edits",
+                            "close image", "shut down appliance", "publish"})
     for (const char* name : {"node", "registry"})
       CHECK_MESSAGE(std::regex_search(b.all.err, std::regex(fmt::format("bake {}: {} +[0-9]+\\.[0-9]{{2}} s", name, phase))), phase);
 }
@@ -459,6 +468,48 @@ TEST_CASE("bases that are not Alpine Linux on aarch64 are refused after inspecti
     for (const auto& entry : fs::directory_iterator(run_dir() / ("out-" + cases[i].base)))
       CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
   }
+}
+
+TEST_CASE("in a shared appliance an image that fails fails alone: the other is baked, the base listing it packed is kept") {
+  const Baked& b = baked();
+  // ghost is node with a folder owned by a user no image has: it fails in the appliance, after
+  // packing the base's root for the (fresh) cache and halfway through its edits.
+  const fs::path recipes = run_dir() / "isolation-recipes", out = run_dir() / "out-isolation", cache = run_dir() / "cache-isolation";
+  const fs::path node_recipe = test::source_dir() / "recipes/node.yaml";
+  write(recipes / "node.yaml", fmt::format("include: {}\n", node_recipe.string()));
+  write(recipes / "ghost.yaml", fmt::format("include: {}\nname: ghost\ndirectories:\n  /opt/ghost: {{owner: ghost, mode: \"0750\"}}\n",
+                                            node_recipe.string()));
+  ProcessResult r = run_process({TRUSTNET_BAKE_BINARY, "ghost", "node", "--recipes", recipes.string(), "--override", b.node_override.string(),
+                                 "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--cache", cache.string(),
+                                 "--accel", "tcg", "--appliances", "1", "--json"});
+  CAPTURE(r.err);
+  CHECK(r.exit_status == 1);
+  CHECK(r.err.find("bake ghost: owner 'ghost' of /opt/ghost is not a user in the image's /etc/passwd") != std::string::npos);
+  CHECK(std::regex_search(r.err, std::regex("bake ghost: launch appliance +[0-9.]+ s  TCG, shared by 2 images")));
+  CHECK(std::regex_search(r.err, std::regex("bake node: wait for the appliance +[0-9.]+ s  baking ghost")));
+  CHECK(std::regex_search(r.err, std::regex("bake ghost: pack base root for its listing")));
+  auto outcome = nlohmann::json::parse(r.out);
+  REQUIRE(outcome.size() == 1);
+  CHECK(outcome[0]["name"] == "node");
+
+  // node is whole: its image, listing and report; ghost left nothing but its lock.
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(out)) left.insert(entry.path().filename());
+  CHECK(left == std::set<std::string>{".ghost.lock", ".node.lock", "node.mtree", "node.qcow2", "node.report.json"});
+  // The base's listing ghost packed before failing is the one bake all packed, byte for byte.
+  const std::string listing_name = "listings/" + b.base_sha256_before + ".mtree";
+  CHECK(read_text_file(cache / listing_name) == read_text_file(b.cache / listing_name));
+  CHECK(test::processes_mentioning(out.string()).empty());
+
+  GuestSession g(ApplianceAccel::tcg);
+  g.add_drive(out / "node.qcow2", "qcow2", true);
+  g.launch();
+  g.mount(g.inspect(g.disks().front()).root_device, "/", true);
+  check_common(g, "warden", 1100, "trustnet-node", "fd10:1234::1");
+  check_service(g, "tendermint", "warden");
+  CHECK_FALSE(g.exists("/opt/ghost"));
+  g.umount_all();
+  g.shutdown();
 }
 
 TEST_CASE("a missing base, a base checksum mismatch and a binary checksum mismatch fail before any appliance starts") {
