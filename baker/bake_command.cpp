@@ -55,6 +55,8 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
   for (size_t i : loaded) bases.push_back(bakes[i]->base_sha256());
   const size_t count = appliance_count(loaded.size(), std::thread::hardware_concurrency(),
                                        available_memory().value_or(kApplianceMemory), options.appliances);
+  // The cores are shared out: under TCG an appliance boots and works faster with more vCPUs.
+  const ApplianceSettings appliance{options.accel, appliance_vcpus(std::thread::hardware_concurrency(), count)};
   std::vector<std::vector<size_t>> groups;
   for (auto& group : assign_to_appliances(bases, count)) {
     for (size_t& member : group) member = loaded[member];
@@ -85,7 +87,7 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
     if (jobs.empty()) return;
     std::vector<ExecutionOutcome> outcomes;
     try {
-      outcomes = execute_in_one_appliance(jobs, options.accel);
+      outcomes = execute_in_one_appliance(jobs, appliance);
     } catch (...) {
       for (size_t i : ready) fail(i, std::current_exception());
       return;

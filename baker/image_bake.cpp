@@ -93,7 +93,7 @@ void ImageBake::prepare(bool pack_base) {
 }
 
 ExecutionJob ImageBake::job() {
-  ExecuteOptions options{options_.accel, options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(), fingerprint_.source_date_epoch};
+  ExecuteOptions options{options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(), fingerprint_.source_date_epoch};
   return {&plan_, work_->path(), options, &progress_};
 }
 

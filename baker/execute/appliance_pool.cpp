@@ -13,6 +13,11 @@ size_t appliance_count(size_t images, unsigned cores, uint64_t available_memory,
   return std::clamp<size_t>(count, 1, images);
 }
 
+unsigned appliance_vcpus(unsigned cores, size_t appliances) {
+  if (appliances == 0) return 1;
+  return static_cast<unsigned>(std::clamp<size_t>(cores / appliances, 1, 4));
+}
+
 std::vector<std::vector<size_t>> assign_to_appliances(const std::vector<std::string>& base_digests, size_t count) {
   std::vector<size_t> order(base_digests.size());
   std::iota(order.begin(), order.end(), 0);

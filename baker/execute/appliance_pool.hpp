@@ -17,6 +17,10 @@ inline constexpr uint64_t kApplianceMemory = 1536ULL << 20;
 // `requested` (bake --appliances) wins when set, still at most one per image.
 size_t appliance_count(size_t images, unsigned cores, uint64_t available_memory, std::optional<size_t> requested = std::nullopt);
 
+// The vCPUs of each of `appliances` appliances: the cores shared out, 1 to 4 each (the work in an
+// appliance is one command at a time; more helps only its boot).
+unsigned appliance_vcpus(unsigned cores, size_t appliances);
+
 // Image indexes split into `count` groups whose sizes differ by at most one; images of one base
 // (same digest) are kept together where the sizes allow, so the base's listing is packed once.
 std::vector<std::vector<size_t>> assign_to_appliances(const std::vector<std::string>& base_digests, size_t count);

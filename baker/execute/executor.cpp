@@ -330,7 +330,7 @@ std::string names_of(const std::vector<ExecutionJob>& jobs, size_t from, size_t 
 
 }  // namespace
 
-std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, ApplianceAccel accel) {
+std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, const ApplianceSettings& appliance) {
   std::vector<ExecutionOutcome> outcomes(jobs.size());
   auto fail_all = [&](std::exception_ptr error) {
     for (auto& outcome : outcomes)
@@ -339,7 +339,7 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
   std::optional<GuestSession> session;
   std::vector<std::string> disks;
   try {
-    session.emplace(accel);
+    session.emplace(appliance);
     for (const auto& job : jobs) session->add_drive(job.image, "qcow2", false);
     session->launch();
     interrupt::throw_if_requested();
@@ -379,13 +379,6 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
   }
   for (const auto& job : jobs) job.progress->phase_done("shut down appliance");
   return outcomes;
-}
-
-ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
-                             Progress& progress) {
-  std::vector<ExecutionOutcome> outcome = execute_in_one_appliance({{&plan, image, options, &progress}}, options.accel);
-  if (outcome.front().error) std::rethrow_exception(outcome.front().error);
-  return std::move(outcome.front().result);
 }
 
 void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar) {

@@ -37,7 +37,6 @@ struct ExecutionResult {
 };
 
 struct ExecuteOptions {
-  ApplianceAccel accel = ApplianceAccel::automatic;  // execute_plan only: a shared appliance has its own
   std::filesystem::path scratch_dir;  // for the overlay archives
   std::filesystem::path base_root_tar;  // when set, the root filesystem is packed here before the edits
   std::optional<int64_t> source_date_epoch;  // when set, the times of what the bake wrote
@@ -59,11 +58,7 @@ struct ExecutionOutcome {
 // Adds every job's image to one libguestfs appliance and runs the plans one after the other in
 // it: one launch for all. A failure in one image fails that image only; a failure of the
 // appliance itself (launch, shutdown) fails every image; an interrupt is thrown.
-std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, ApplianceAccel accel);
-
-// One image in its own appliance; its failure is thrown.
-ExecutionResult execute_plan(const Plan& plan, const std::filesystem::path& image, const ExecuteOptions& options,
-                             Progress& progress);
+std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, const ApplianceSettings& appliance);
 
 // Opens `image` read-only, checks it is Alpine aarch64, and packs its root filesystem into `tar`
 // (uncompressed, numeric owners): the source of a content listing.

@@ -23,11 +23,12 @@ using Statvfs = std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<str
 
 }  // namespace
 
-GuestSession::GuestSession(ApplianceAccel accel) : handle_(guestfs_create()) {
+GuestSession::GuestSession(const ApplianceSettings& settings) : handle_(guestfs_create()) {
   if (!handle_) throw Error("cannot create a libguestfs handle");
   // Errors are reported through our Error type, not printed by the library.
   guestfs_set_error_handler(handle_.get(), nullptr, nullptr);
-  if (accel == ApplianceAccel::tcg) {
+  check(guestfs_set_smp(handle_.get(), static_cast<int>(std::max(1u, settings.vcpus))), "set the appliance's vCPUs");
+  if (settings.accel == ApplianceAccel::tcg) {
     std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
     if (std::find(settings.begin(), settings.end(), "force_tcg") == settings.end()) settings.push_back("force_tcg");
     std::vector<char*> argv;
@@ -63,7 +64,8 @@ void GuestSession::launch() { check(guestfs_launch(handle_.get()), "launch the l
 std::string GuestSession::accel_description() const {
   std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
   bool tcg = std::find(settings.begin(), settings.end(), "force_tcg") != settings.end();
-  return tcg ? "TCG" : "KVM when available";
+  const int vcpus = guestfs_get_smp(handle_.get());
+  return fmt::format("{}{}", tcg ? "TCG" : "KVM when available", vcpus > 1 ? fmt::format(", {} vCPUs", vcpus) : "");
 }
 
 void GuestSession::shutdown() { check(guestfs_shutdown(handle_.get()), "shut the appliance down"); }

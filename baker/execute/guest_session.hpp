@@ -13,6 +13,11 @@ namespace trustnet::baker {
 
 enum class ApplianceAccel { automatic, tcg };
 
+struct ApplianceSettings {
+  ApplianceAccel accel = ApplianceAccel::automatic;
+  unsigned vcpus = 1;  // under TCG each vCPU is a host thread: the appliance boots faster with two
+};
+
 struct Inspection {
   std::string root_device;   // e.g. /dev/sda2
   std::string filesystem;    // e.g. ext4
@@ -28,13 +33,14 @@ struct GuestStat {
 
 class GuestSession {
  public:
-  explicit GuestSession(ApplianceAccel accel);
+  explicit GuestSession(ApplianceAccel accel) : GuestSession(ApplianceSettings{accel}) {}
+  explicit GuestSession(const ApplianceSettings& settings);
   // Disk format as libguestfs detects it, without launching the appliance.
   static std::string detect_format(const std::filesystem::path& image);
 
   void add_drive(const std::filesystem::path& image, const std::string& format, bool read_only);
   void launch();
-  std::string accel_description() const;  // "TCG" or "KVM when available"
+  std::string accel_description() const;  // "TCG" or "KVM when available", and the vCPUs when more than one
   void shutdown();                        // flushes and stops the appliance cleanly
 
   // The appliance's names of the added drives (/dev/sda, /dev/sdb, ...), in the order they were added.

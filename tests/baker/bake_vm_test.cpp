@@ -237,8 +237,8 @@ TEST_CASE("bake all bakes both recipes in one shared appliance from the fixture 
   }
   // One appliance launch for both images, which it bakes one after the other (node on the first
   // drive, registry on the second), each inspected on its own drive only.
-  CHECK(std::regex_search(b.all.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG, shared by 2 images")));
-  CHECK(std::regex_search(b.all.err, std::regex("bake registry: launch appliance +[0-9.]+ s  TCG, shared by 2 images")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake registry: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
   CHECK(std::regex_search(b.all.err, std::regex("bake node: inspect .* on /dev/sda2")));
   CHECK(std::regex_search(b.all.err, std::regex("bake registry: inspect .* on /dev/sdb2")));
   CHECK(std::regex_search(b.all.err, std::regex("bake registry: wait for the appliance +[0-9.]+ s  baking node")));
@@ -485,7 +485,7 @@ TEST_CASE("in a shared appliance an image that fails fails alone: the other is b
   CAPTURE(r.err);
   CHECK(r.exit_status == 1);
   CHECK(r.err.find("bake ghost: owner 'ghost' of /opt/ghost is not a user in the image's /etc/passwd") != std::string::npos);
-  CHECK(std::regex_search(r.err, std::regex("bake ghost: launch appliance +[0-9.]+ s  TCG, shared by 2 images")));
+  CHECK(std::regex_search(r.err, std::regex("bake ghost: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
   CHECK(std::regex_search(r.err, std::regex("bake node: wait for the appliance +[0-9.]+ s  baking ghost")));
   CHECK(std::regex_search(r.err, std::regex("bake ghost: pack base root for its listing")));
   auto outcome = nlohmann::json::parse(r.out);

@@ -50,3 +50,12 @@ TEST_CASE("images of one base share an appliance where the sizes allow, so the b
   CHECK(assign_to_appliances({"x", "x", "x"}, 1) == std::vector<std::vector<size_t>>{{0, 1, 2}});
   CHECK(assign_to_appliances({"x", "y"}, 5).size() == 2);  // no empty appliance
 }
+
+TEST_CASE("the cores are shared out as vCPUs between the appliances, one to four each") {
+  CHECK(appliance_vcpus(2, 1) == 2);
+  CHECK(appliance_vcpus(2, 2) == 1);
+  CHECK(appliance_vcpus(2, 3) == 1);
+  CHECK(appliance_vcpus(16, 1) == 4);
+  CHECK(appliance_vcpus(16, 4) == 4);
+  CHECK(appliance_vcpus(0, 1) == 1);
+}
