@@ -63,6 +63,7 @@ class GuestSession {
   bool is_dir(const std::string& path);
   bool is_symlink(const std::string& path);
   std::optional<std::string> read_file(const std::string& path);  // nothing when absent
+  std::string read_head(const std::string& path, size_t count);   // the first `count` bytes, or fewer
   void write_file(const std::string& path, const std::string& content);
   void upload(const std::filesystem::path& local, const std::string& path);
   void mkdir_p(const std::string& path);
@@ -83,7 +84,10 @@ class GuestSession {
   std::vector<std::string> list_files(const std::string& directory);  // recursive, relative
 
  private:
+  static constexpr size_t kReadInOneReply = 1 << 20;
   std::vector<uint8_t> read_device(const std::string& device, uint64_t size);  // from byte 0
+  std::string disk_of(const std::string& partition);
+  int partition_number(const std::string& partition);
   [[noreturn]] void fail(const std::string& operation) const;
   void check(int rc, const std::string& operation) const {
     if (rc == -1) fail(operation);
