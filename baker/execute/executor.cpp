@@ -358,7 +358,7 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
     if (i > 0) jobs[i].progress->phase_done("wait for the appliance", "baking " + names_of(jobs, 0, i));
     try {
       execute_on_disk(guest, disks[i], jobs[i], outcomes[i].result);
-    } catch (const Error&) {
+    } catch (...) {  // whatever it was (a libguestfs error, a local file that could not be written), it is this image's
       interrupt::throw_if_requested();
       outcomes[i].error = std::current_exception();
       // The next image starts from nothing mounted; if even that fails, the appliance is gone.
