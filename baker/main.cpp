@@ -9,6 +9,7 @@
 #include "baker/fetch_command.hpp"
 #include "baker/release_command.hpp"
 #include "baker/plan/plan.hpp"
+#include "baker/recipe/recipes_location.hpp"
 #include "common/command_line.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
@@ -19,13 +20,25 @@ using namespace trustnet::baker;
 
 namespace {
 
+std::string recipes_help() {
+  return "folder of recipe files (default: ./recipes in a checkout, else " + install_paths::recipes().string() + ")";
+}
+
+// The recipe folder, found once; -v says which.
+fs::path recipe_folder(const fs::path& option, bool verbose) {
+  const FoundPlace found = locate_recipes(option);
+  if (verbose) fmt::print(stderr, "bake: recipes {} (from {})\n", found.path.string(), found.source);
+  return found.path;
+}
+
 struct CommonOptions {
-  fs::path recipes_dir = "recipes";
+  fs::path recipes_option;
   std::vector<fs::path> overrides, ssh_keys;
   fs::path base_image;
+  bool verbose = false;
 
   void add_to(CLI::App& app) {
-    app.add_option("--recipes", recipes_dir, "folder of recipe files")->capture_default_str();
+    app.add_option("--recipes", recipes_option, recipes_help());
     app.add_option("--override", overrides, "recipe layer merged last (repeatable), e.g. local inputs")->check(CLI::ExistingFile);
     app.add_option("--ssh-key", ssh_keys, "SSH public key file for the operator user (repeatable)")->check(CLI::ExistingFile);
     app.add_option("--base-image", base_image, "local copy of the pinned base image (its SHA-256 is still checked)")
@@ -39,6 +52,7 @@ struct CommonOptions {
   }
 
   std::vector<fs::path> recipe_files(const std::vector<std::string>& names) const {
+    const fs::path recipes_dir = recipe_folder(recipes_option, verbose);
     std::vector<fs::path> files;
     for (const auto& name : names) {
       if (name == "all") {
@@ -176,7 +190,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "tcg"}))
       ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "print errors only");
-  app.add_flag("-v,--verbose", verbose, "print every edit as it is made");
+  app.add_flag("-v,--verbose", verbose, "print every edit as it is made, and which recipe folder is used");
   app.add_flag("--json", json, "print the outcome as JSON on stdout");
   app.add_flag("--force", options.force, "bake even when the image is up to date");
   app.add_option("--appliances", options.appliances, "libguestfs appliances that share the images, each baking its share one "
@@ -195,6 +209,7 @@ int main(int argc, char** argv) {
   bool plan_json = false;
   plan->add_option("names", plan_names, "recipe names, or all")->required();
   plan->add_flag("--json", plan_json, "machine-readable output");
+  plan->add_flag("-v,--verbose", plan_common.verbose, "say which recipe folder is used");
 
   CLI::App* fetch = app.add_subcommand("fetch", "download every input the recipes pin by URL into the cache, verified");
   CommonOptions fetch_common;
@@ -208,6 +223,7 @@ int main(int argc, char** argv) {
   fetch_only_flags.add_to(*fetch);
   fetch->add_flag("-q,--quiet", fetch_quiet, "print errors only");
   fetch->add_flag("--json", fetch_json, "list the inputs as JSON on stdout");
+  fetch->add_flag("-v,--verbose", fetch_common.verbose, "say which recipe folder is used");
 
   CLI::App* keygen = app.add_subcommand("keygen", "make an Ed25519 release signing key: FILE (0600) and FILE.pub");
   fs::path keygen_file;
@@ -218,12 +234,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> publish_names;
   PublishOptions publish_options;
   bool publish_json = false;
-  std::string publish_recipes = "recipes";
+  fs::path publish_recipes;
+  bool publish_verbose = false;
   publish->add_option("names", publish_names, "appliance names, or all (every recipe)")->required();
   publish->add_option("--key", publish_options.signing_key, "Ed25519 private key (bake keygen)")->required();
   publish->add_option("--out", publish_options.out_dir, "where bake wrote the images")->capture_default_str();
   publish->add_option("--release", publish_options.release_dir, "folder that gets one release folder per appliance")->capture_default_str();
-  publish->add_option("--recipes", publish_recipes, "folder of recipe files, for all")->capture_default_str();
+  publish->add_option("--recipes", publish_recipes, recipes_help() + ", for all");
+  publish->add_flag("-v,--verbose", publish_verbose, "say which recipe folder all came from");
   publish->add_flag("--json", publish_json, "print the outcome as JSON");
 
   CLI::App* verify = app.add_subcommand("verify", "check a release folder: signature, SHA256SUMS, image digest");
@@ -260,7 +278,7 @@ int main(int argc, char** argv) {
       for (const auto& name : publish_names) {
         if (name != "all") names.push_back(name);
         else
-          for (const auto& file : list_recipes(publish_recipes)) names.push_back(file.stem().string());
+          for (const auto& file : list_recipes(recipe_folder(publish_recipes, publish_verbose))) names.push_back(file.stem().string());
       }
       return run_publish(names, publish_options, publish_json);
     }
@@ -280,6 +298,7 @@ int main(int argc, char** argv) {
     }
     options.accel = accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
     options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
+    common.verbose = verbose;
     return run_bake(common, names, options, fetch_flags, json, check_only);
   });
 }

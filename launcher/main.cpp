@@ -15,7 +15,9 @@
 #include "common/interrupt.hpp"
 #include "common/private_folder.hpp"
 #include "common/process.hpp"
+#include "launcher/config/config_location.hpp"
 #include "launcher/config/launch_config.hpp"
+#include "launcher/export/libvirt_export.hpp"
 #include "launcher/identity/network_identity.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_runtime.hpp"
@@ -151,6 +153,28 @@ int run_status(const LaunchConfig& config, const std::string& which, bool json) 
   return 0;
 }
 
+int run_export(const LaunchConfig& config, const std::string& which, const fs::path& out, const std::string& type, bool json) {
+  DomainSettings settings;
+  settings.type = type == "qemu" ? DomainType::qemu : DomainType::kvm;
+  interrupt::install();
+  const auto exported = export_libvirt(config, select_instances(config, which), out, settings);
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& domain : exported)
+      list.push_back({{"name", domain.name}, {"domain", "trustnet-" + domain.name}, {"file", domain.file.string()}, {"prepared", domain.prepared}});
+    fmt::print("{}\n", list.dump(2));
+    return 0;
+  }
+  for (const auto& domain : exported) {
+    std::string prepared;
+    for (const auto& step : domain.prepared) prepared += "; " + step;
+    fmt::print("{}: domain trustnet-{} in {}{}\n", domain.name, domain.name, domain.file.string(), prepared);
+  }
+  fmt::print("on the libvirt host: virsh define FILE, then virsh start trustnet-NAME (bridge {} with {}/{} must exist there)\n",
+             config.bridge_name, config.bridge_address, config.bridge_prefix);
+  return 0;
+}
+
 int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
   const auto instance = select_instances(config, name).at(0);
   const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
@@ -206,11 +230,17 @@ int main(int argc, char** argv) {
                "  launch stop all|NAME         power them off\n"
                "  launch status [all|NAME]     state, pid, uptime and what answers\n"
                "  launch logs NAME             the serial console\n"
-               "  launch ssh NAME              log in as the operator",
+               "  launch ssh NAME              log in as the operator\n"
+               "  launch export libvirt [all|NAME]  libvirt domains of the instances",
                "launch"};
   app.set_version_flag("--version", std::string("launch ") + TRUSTNET_VERSION);
-  fs::path config_file = "launcher/trustnet.yaml";
-  auto add_config = [&](CLI::App& command) { command.add_option("--config", config_file, "launcher configuration")->capture_default_str(); };
+  fs::path config_file;
+  bool verbose = false;
+  auto add_config = [&](CLI::App& command) {
+    command.add_option("--config", config_file, "launcher configuration (default: $TRUSTNET_CONFIG, else launcher/trustnet.yaml "
+                                                "in a checkout, else " + install_paths::launch_config().string() + ")");
+    command.add_flag("-v,--verbose", verbose, "say which configuration and state folder are used");
+  };
   add_config(app);
 
   std::string which;
@@ -275,12 +305,36 @@ int main(int argc, char** argv) {
   ssh->add_option("command", ssh_args, "command to run remotely (after --)");
   add_config(*ssh);
 
+  CLI::App* export_command = app.add_subcommand("export", "write instances as libvirt domains (XML) that use the disks and seed "
+                                                           "launch made, for hosts that run libvirt");
+  std::string export_format, export_which = "all", export_type = "kvm";
+  fs::path export_out = "libvirt";
+  bool export_json = false;
+  export_command->add_option("format", export_format, "libvirt")->required()->check(CLI::IsMember({"libvirt"}));
+  export_command->add_option("instances", export_which, "all, or an instance name")->capture_default_str();
+  export_command->add_option("--out", export_out, "folder that gets NAME.xml per instance")->capture_default_str();
+  export_command->add_option("--domain-type", export_type, "kvm (an aarch64 host with KVM) or qemu (emulation)")
+      ->check(CLI::IsMember({"kvm", "qemu"}))->capture_default_str();
+  export_command->add_flag("--json", export_json, "print the outcome as JSON");
+  add_config(*export_command);
+
+  // For shell completion (docs/completion/launch): the instance names of the configuration in use.
+  CLI::App* instance_names = app.add_subcommand("__instances", "")->group("");
+  add_config(*instance_names);
+
   return run_command_line(app, argc, argv, "launch", [&] {
-    if (which.empty() && !*init && !*network && !*stop && !*status && !*logs && !*ssh) {
+    if (which.empty() && !*init && !*network && !*stop && !*status && !*logs && !*ssh && !*export_command && !*instance_names) {
       fmt::print(stderr, "launch: name what to start (all or an instance) or a command; see launch --help\n");
       return 2;
     }
-    const LaunchConfig config = load_launch_config(config_file);
+    const FoundPlace found = locate_launch_config(config_file, std::getenv("TRUSTNET_CONFIG"));
+    const LaunchConfig config = load_launch_config(found.path);
+    if (verbose)
+      fmt::print(stderr, "launch: configuration {} (from {}), state folder {}\n", found.path.string(), found.source, config.state_dir.string());
+    if (*instance_names) {
+      for (const auto& instance : config.instances) fmt::print("{}\n", instance.identity.name);
+      return 0;
+    }
     // Whatever the command, a state folder someone else could write is not used (init creates it).
     if (fs::exists(config.state_dir)) check_private_tree(config.state_dir);
     if (*init) return run_init(config, rotate, init_json);
@@ -288,6 +342,7 @@ int main(int argc, char** argv) {
     if (*stop) return run_stop(config, stop_which, stop_timeout, stop_json);
     if (*status) return run_status(config, status_which, status_json_flag);
     if (*logs) return run_logs(config, logs_name, follow);
+    if (*export_command) return run_export(config, export_which, export_out, export_type, export_json);
     if (*ssh) return run_ssh(config, ssh_name, ipv4, identity, ssh_dry_run, ssh_args);
     return run_start(config, which, start);
   });

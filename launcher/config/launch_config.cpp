@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <regex>
 #include <map>
@@ -11,6 +13,7 @@
 #include "common/sha256.hpp"
 #include "common/validators.hpp"
 #include "common/yaml_reader.hpp"
+#include "launcher/config/config_location.hpp"
 #include "launcher/network/tap_name.hpp"
 
 namespace trustnet::launcher {
@@ -148,8 +151,12 @@ LaunchConfig load_launch_config(const fs::path& file) {
   config.bridge_prefix = std::stoi(prefix);
 
   // A relative state folder is the configuration's, like its images: not wherever launch runs.
-  const fs::path state = expand_home(map.optional_string("state").value_or("~/vms"));
-  config.state_dir = fs::absolute(state.is_absolute() ? state : file.parent_path() / state).lexically_normal();
+  if (auto state_text = map.optional_string("state")) {
+    const fs::path state = expand_home(*state_text);
+    config.state_dir = fs::absolute(state.is_absolute() ? state : file.parent_path() / state).lexically_normal();
+  } else {
+    config.state_dir = default_state_dir(::geteuid(), std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
+  }
   if (auto key = map.optional_string("trusted_key")) {
     const fs::path path = expand_home(*key);
     config.trusted_key = path.is_absolute() ? path : file.parent_path() / path;

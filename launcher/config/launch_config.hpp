@@ -1,5 +1,5 @@
 #pragma once
-// The launcher's configuration file (default launcher/trustnet.yaml): the network, the bridge,
+// The launcher's configuration file (config_location.hpp says which): the network, the bridge,
 // the state folder and every instance. Read as strictly as recipes: unknown keys, missing keys
 // and malformed values are errors with file:line:col.
 #include <cstdint>

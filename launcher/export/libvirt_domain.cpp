@@ -1,0 +1,96 @@
+#include "launcher/export/libvirt_domain.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
+namespace trustnet::launcher {
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePaths& paths, const std::string& bridge,
+                               const DomainSettings& settings) {
+  const std::string& name = instance.identity.name;
+  if (instance.boot == BootMode::direct && (instance.kernel.empty() || instance.initrd.empty()))
+    throw Error(fmt::format("instance {} boots directly but no kernel and initrd were given", name));
+  const bool kvm = settings.type == DomainType::kvm;
+  auto path = [](const std::filesystem::path& p) { return xml_escape(p.string()); };
+  std::string xml;
+  auto line = [&xml](const std::string& text) { xml += text + "\n"; };
+
+  line(fmt::format("<domain type='{}'>", kvm ? "kvm" : "qemu"));
+  line(fmt::format("  <name>trustnet-{}</name>", xml_escape(name)));
+  line(fmt::format("  <description>TrustNet {} {} ({}), exported by launch</description>", instance.identity.role == Role::node ? "node" : "registry",
+                   xml_escape(name), xml_escape(instance.identity.address)));
+  line(fmt::format("  <memory unit='MiB'>{}</memory>", instance.memory >> 20));
+  line(fmt::format("  <vcpu>{}</vcpu>", instance.cpus));
+  line("  <os>");
+  line("    <type arch='aarch64' machine='virt'>hvm</type>");
+  if (instance.boot == BootMode::uefi) {
+    line(fmt::format("    <loader readonly='yes' type='pflash'>{}</loader>", path(settings.firmware.code)));
+    // The variable store launch made for this instance (a copy of the template).
+    line(fmt::format("    <nvram template='{}'>{}</nvram>", path(settings.firmware.vars_template), path(paths.efi_vars)));
+  } else {
+    line(fmt::format("    <kernel>{}</kernel>", path(instance.kernel)));
+    line(fmt::format("    <initrd>{}</initrd>", path(instance.initrd)));
+    line(fmt::format("    <cmdline>{}</cmdline>", xml_escape(instance.append)));
+  }
+  line("  </os>");
+  line("  <features>");
+  line("    <acpi/>");
+  line(fmt::format("    <gic version='{}'/>", kvm ? "host" : "3"));
+  line("  </features>");
+  line(kvm ? "  <cpu mode='host-passthrough'/>" : "  <cpu mode='maximum'/>");
+  line("  <clock offset='utc'/>");
+  line("  <on_poweroff>destroy</on_poweroff>");
+  line("  <on_reboot>restart</on_reboot>");
+  line("  <on_crash>destroy</on_crash>");
+  line("  <devices>");
+  line(fmt::format("    <emulator>{}</emulator>", xml_escape(settings.emulator)));
+  line("    <disk type='file' device='disk'>");
+  line("      <driver name='qemu' type='qcow2' discard='unmap'/>");
+  line(fmt::format("      <source file='{}'/>", path(paths.disk)));
+  line("      <target dev='vda' bus='virtio'/>");
+  line("      <boot order='1'/>");
+  line("    </disk>");
+  line("    <disk type='file' device='disk'>");
+  line("      <driver name='qemu' type='raw'/>");
+  line(fmt::format("      <source file='{}'/>", path(paths.seed)));
+  line("      <target dev='vdb' bus='virtio'/>");
+  line("      <readonly/>");
+  line("    </disk>");
+  line("    <interface type='bridge'>");
+  line(fmt::format("      <mac address='{}'/>", instance.mac));
+  line(fmt::format("      <source bridge='{}'/>", xml_escape(bridge)));
+  line("      <model type='virtio'/>");
+  line("    </interface>");
+  line("    <serial type='file'>");
+  line(fmt::format("      <source path='{}'/>", path(paths.serial_log)));
+  line("      <target port='0'/>");
+  line("    </serial>");
+  line("    <console type='file'>");
+  line(fmt::format("      <source path='{}'/>", path(paths.serial_log)));
+  line("      <target type='serial' port='0'/>");
+  line("    </console>");
+  line("    <rng model='virtio'>");
+  line("      <backend model='random'>/dev/urandom</backend>");
+  line("    </rng>");
+  line("  </devices>");
+  line("</domain>");
+  return xml;
+}
+
+}  // namespace trustnet::launcher

@@ -1,0 +1,130 @@
+// Domain XML for libvirt, checked by libvirt's own schema (virt-xml-validate) and defined on
+// libvirt's test driver; `launch export libvirt` as operators run it.
+#include "launcher/export/libvirt_domain.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "../../support/temp_dir.hpp"
+#include "../../support/test_paths.hpp"
+#include "common/process.hpp"
+#include "common/text_file.hpp"
+
+using namespace trustnet;
+using namespace trustnet::launcher;
+namespace fs = std::filesystem;
+
+namespace {
+
+InstanceConfig node() { return load_launch_config(test::source_dir() / "launcher/trustnet.yaml").instances.at(0); }
+
+// virt-xml-validate against the domain schema, then `virsh define` on the test driver (which
+// knows no aarch64 machines: the domain type and architecture become the driver's own there;
+// everything else is parsed as libvirt parses it).
+void check_with_libvirt(const test::TempDir& dir, const std::string& xml, const std::string& name) {
+  const fs::path file = dir.write(name + ".xml", xml);
+  const ProcessResult validate = run_process({"virt-xml-validate", file.string(), "domain"});
+  CHECK_MESSAGE(validate.exit_status == 0, name, ": ", validate.out, validate.err);
+  std::string for_test_driver = std::regex_replace(xml, std::regex("<domain type='(kvm|qemu)'>"), "<domain type='test'>");
+  for_test_driver = std::regex_replace(for_test_driver, std::regex("arch='aarch64' machine='virt'"), "arch='x86_64'");
+  const fs::path test_file = dir.write(name + "-test.xml", for_test_driver);
+  // One virsh for both commands: each connection to the test driver starts empty.
+  const ProcessResult define =
+      run_process({"virsh", "--connect", "test:///default", "define " + test_file.string() + "; dumpxml trustnet-node"});
+  CHECK_MESSAGE(define.exit_status == 0, name, ": ", define.err);
+  // What libvirt read back: the disks, the seed read-only, the MAC on the bridge.
+  CHECK(define.out.find("<source file='/srv/vms/node/disk.qcow2'/>") != std::string::npos);
+  CHECK(define.out.find("<source file='/srv/vms/node/seed.iso'/>") != std::string::npos);
+  CHECK(define.out.find("<readonly/>") != std::string::npos);
+  CHECK(define.out.find("<mac address='" + node().mac + "'/>") != std::string::npos);
+  CHECK(define.out.find("<source bridge='trustnet0'/>") != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("a node as a libvirt domain: the machine, CPUs, memory, firmware, disks, seed and MAC that launch gives it") {
+  const InstancePaths paths = InstancePaths::in("/srv/vms", "node");
+  const std::string xml = libvirt_domain_xml(node(), paths, "trustnet0", {});
+  CHECK(xml.rfind("<domain type='kvm'>\n  <name>trustnet-node</name>\n", 0) == 0);
+  CHECK(xml.find("<memory unit='MiB'>8192</memory>") != std::string::npos);
+  CHECK(xml.find("<vcpu>4</vcpu>") != std::string::npos);
+  CHECK(xml.find("<type arch='aarch64' machine='virt'>hvm</type>") != std::string::npos);
+  CHECK(xml.find("<loader readonly='yes' type='pflash'>/usr/share/AAVMF/AAVMF_CODE.fd</loader>") != std::string::npos);
+  CHECK(xml.find("<nvram template='/usr/share/AAVMF/AAVMF_VARS.fd'>/srv/vms/node/efivars.fd</nvram>") != std::string::npos);
+  CHECK(xml.find("<cpu mode='host-passthrough'/>") != std::string::npos);
+  CHECK(xml.find("<gic version='host'/>") != std::string::npos);
+  CHECK(xml.find("<source path='/srv/vms/node/serial.log'/>") != std::string::npos);
+  test::TempDir dir;
+  check_with_libvirt(dir, xml, "kvm");
+  const std::string emulated = libvirt_domain_xml(node(), paths, "trustnet0", {DomainType::qemu, {}, "/usr/bin/qemu-system-aarch64"});
+  CHECK(emulated.find("<domain type='qemu'>") == 0);
+  CHECK(emulated.find("<cpu mode='maximum'/>") != std::string::npos);
+  CHECK(emulated.find("<gic version='3'/>") != std::string::npos);
+  check_with_libvirt(dir, emulated, "qemu");
+}
+
+TEST_CASE("a direct-boot instance's kernel, initrd and command line, and paths with XML's special characters, survive libvirt's parser") {
+  InstanceConfig instance = node();
+  instance.boot = BootMode::direct;
+  instance.kernel = "/boot/vmlinuz<&>";
+  instance.initrd = "/boot/initrd's";
+  instance.append = "console=ttyAMA0 root=/dev/vda2 quiet \"x\"";
+  const std::string xml = libvirt_domain_xml(instance, InstancePaths::in("/srv/vms", "node"), "trustnet0", {});
+  CHECK(xml.find("<kernel>/boot/vmlinuz&lt;&amp;&gt;</kernel>") != std::string::npos);
+  CHECK(xml.find("<initrd>/boot/initrd&apos;s</initrd>") != std::string::npos);
+  CHECK(xml.find("<cmdline>console=ttyAMA0 root=/dev/vda2 quiet &quot;x&quot;</cmdline>") != std::string::npos);
+  CHECK(xml.find("<loader") == std::string::npos);
+  test::TempDir dir;
+  check_with_libvirt(dir, xml, "direct");
+  instance.kernel.clear();
+  CHECK_THROWS_WITH_AS(libvirt_domain_xml(instance, InstancePaths::in("/srv/vms", "node"), "trustnet0", {}),
+                       "instance node boots directly but no kernel and initrd were given", Error);
+}
+
+TEST_CASE("launch export libvirt needs init, then writes one domain per instance on the disks and seed launch made") {
+  test::TempDir dir;
+  std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
+  text = std::regex_replace(text, std::regex("state: ~/vms"), "state: " + (dir / "vms").string());
+  text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
+  fs::create_directories(dir / "out");
+  for (const char* name : {"node", "registry"})
+    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
+  const fs::path config = dir.write("trustnet.yaml", text);
+  auto launch = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), TRUSTNET_LAUNCH_BINARY);
+    args.insert(args.end(), {"--config", config.string()});
+    return run_process(args);
+  };
+  const ProcessResult before_init = launch({"export", "libvirt", "--out", (dir / "xml").string()});
+  CHECK(before_init.exit_status == 2);
+  CHECK(before_init.err == "launch: node has no identity yet (" + (dir / "vms/node/seed.iso").string() + " is missing); run `launch init` first\n");
+  CHECK_FALSE(fs::exists(dir / "xml"));
+
+  REQUIRE(launch({"init"}).exit_status == 0);
+  const ProcessResult exported = launch({"export", "libvirt", "all", "--out", (dir / "xml").string(), "--json"});
+  REQUIRE_MESSAGE(exported.exit_status == 0, exported.err);
+  const auto outcome = nlohmann::json::parse(exported.out);
+  REQUIRE(outcome.size() == 2);
+  CHECK(outcome[0]["domain"] == "trustnet-node");
+  CHECK(outcome[0]["file"] == (dir / "xml/node.xml").string());
+  // The disk and variable store launch all would make, made once.
+  CHECK(fs::exists(dir / "vms/node/disk.qcow2"));
+  CHECK(fs::exists(dir / "vms/node/efivars.fd"));
+  CHECK_FALSE(outcome[0]["prepared"].empty());
+  const std::string xml = read_text_file(dir / "xml/registry.xml");
+  CHECK(xml.find("<source file='" + (dir / "vms/registry/disk.qcow2").string() + "'/>") != std::string::npos);
+  CHECK(xml.find("<memory unit='MiB'>4096</memory>") != std::string::npos);
+  CHECK(run_process({"virt-xml-validate", (dir / "xml/registry.xml").string(), "domain"}).exit_status == 0);
+  // A second export makes nothing again; one instance alone, as emulation.
+  const ProcessResult again = launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--domain-type", "qemu"});
+  CHECK(again.exit_status == 0);
+  CHECK(again.out.rfind("node: domain trustnet-node in " + (dir / "xml/node.xml").string() + "\n", 0) == 0);
+  CHECK(read_text_file(dir / "xml/node.xml").rfind("<domain type='qemu'>", 0) == 0);
+  // A changed golden image is refused, as launch all refuses it.
+  run_checked({"qemu-img", "resize", "-q", (dir / "out/node.qcow2").string(), "2G"});
+  const ProcessResult changed = launch({"export", "libvirt", "node", "--out", (dir / "xml").string()});
+  CHECK(changed.exit_status != 0);
+  CHECK(changed.err.find("node") != std::string::npos);
+}

@@ -1,0 +1,134 @@
+// The host service files (launcher/service): the systemd unit checked by systemd-analyze, the
+// OpenRC script run as openrc-run runs it, and the commands both give the launcher accepted by
+// the real launcher.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "../../support/temp_dir.hpp"
+#include "../../support/test_paths.hpp"
+#include "../../support/text_lines.hpp"
+#include "common/process.hpp"
+#include "common/text_file.hpp"
+
+using namespace trustnet;
+namespace fs = std::filesystem;
+
+namespace {
+
+// What configure_file(@ONLY) makes of a template, with the binaries in `bindir` and /etc in `sysconfdir`.
+std::string configured(const std::string& name, const fs::path& bindir, const fs::path& sysconfdir) {
+  std::string text = read_text_file(test::source_dir() / "launcher/service" / name);
+  text = std::regex_replace(text, std::regex("@CMAKE_INSTALL_FULL_BINDIR@"), bindir.string());
+  text = std::regex_replace(text, std::regex("@CMAKE_INSTALL_FULL_SYSCONFDIR@"), sysconfdir.string());
+  CHECK_MESSAGE(text.find('@') == std::string::npos, name);
+  return text;
+}
+
+// The default configuration with its state and golden images in `dir`, initialised.
+fs::path initialised_config(const test::TempDir& dir) {
+  std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
+  text = std::regex_replace(text, std::regex("state: ~/vms"), "state: " + (dir / "vms").string());
+  text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
+  fs::create_directories(dir / "out");
+  for (const char* name : {"node", "registry"})
+    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
+  const fs::path config = dir.write("etc/trustnet/launch.yaml", text);
+  run_checked({TRUSTNET_LAUNCH_BINARY, "init", "--config", config.string()});
+  return config;
+}
+
+// A launch command line as the service gives it, run by the real launcher without touching the
+// host: `all` as a dry run, `stop` for real (nothing runs).
+void check_accepted(const fs::path& config, std::vector<std::string> args) {
+  const std::string shown = fmt::format("{}", fmt::join(args, " "));
+  if (args.at(0) == "all") args.push_back("--dry-run");
+  if (args.at(0) == "network") args = {"network", "--help"};  // needs CAP_NET_ADMIN: only its parse is checked
+  std::vector<std::string> argv{"env", "TRUSTNET_CONFIG=" + config.string(), TRUSTNET_LAUNCH_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ProcessResult result = run_process(argv);
+  CHECK_MESSAGE(result.exit_status == 0, shown, ": ", result.err);
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are accepted by the launcher") {
+  test::TempDir dir;
+  fs::create_directories(dir / "bin");
+  fs::create_symlink(TRUSTNET_LAUNCH_BINARY, dir / "bin/launch");
+  const std::string unit = configured("trustnet.service.in", dir / "bin", dir / "etc");
+  const fs::path file = dir.write("trustnet.service", unit);
+  // --man=no: the unit's Documentation= pages are the package's, not installed on a build machine
+  // (the man_pages test checks them).
+  const ProcessResult verify = run_process({"systemd-analyze", "verify", "--man=no", file.string()});
+  CHECK_MESSAGE(verify.exit_status == 0, verify.err);
+  CHECK_MESSAGE(verify.err.find("trustnet.service") == std::string::npos, verify.err);
+
+  std::map<std::string, std::string> keys;
+  for (const auto& line : test::lines_starting(unit, ""))
+    if (auto eq = line.find('='); eq != std::string::npos && line[0] != '#') keys[line.substr(0, eq)] = line.substr(eq + 1);
+  CHECK(keys["After"] == "network-online.target");
+  CHECK(keys["Wants"] == "network-online.target");
+  CHECK(keys["WantedBy"] == "multi-user.target");
+  CHECK(keys["Environment"] == "TRUSTNET_CONFIG=" + (dir / "etc/trustnet/launch.yaml").string());
+  const std::string launch = (dir / "bin/launch").string() + " ";
+  REQUIRE(keys["ExecStartPre"] == launch + "network up");
+  REQUIRE(keys["ExecStart"] == launch + "all --wait up --timeout 840 --quiet");
+  REQUIRE(keys["ExecStop"] == launch + "stop all --timeout 120");
+  // launch gives up, naming what did not answer, before systemd kills it.
+  CHECK(keys["TimeoutStartSec"] == "15min");
+  CHECK(840 < 15 * 60);
+
+  const fs::path config = initialised_config(dir);
+  for (const char* key : {"ExecStartPre", "ExecStart", "ExecStop"}) check_accepted(config, words(keys[key].substr(launch.size())));
+}
+
+TEST_CASE("the OpenRC script is valid shell and, sourced as openrc-run does, runs the bridge, the instances and the stop with conf.d's values") {
+  test::TempDir dir;
+  fs::create_directories(dir / "bin");
+  // A stand-in launcher that records each command line and the configuration it was given.
+  const fs::path log = dir / "calls";
+  dir.write("bin/launch", "#!/bin/sh\nprintf '%s|%s\\n' \"$TRUSTNET_CONFIG\" \"$*\" >> " + log.string() + "\n");
+  fs::permissions(dir / "bin/launch", fs::perms::owner_all);
+  const fs::path script = dir.write("init.d/trustnet", configured("trustnet.openrc.in", dir / "bin", dir / "etc"));
+  CHECK(read_text_file(script).rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(run_process({"sh", "-n", script.string()}).exit_status == 0);
+  CHECK(run_process({"sh", "-n", (test::source_dir() / "launcher/service/trustnet.confd").string()}).exit_status == 0);
+
+  // openrc-run sources conf.d, then the script, then calls depend, start, stop; ebegin/eend stand in.
+  const std::string helpers = "ebegin() { :; }; eend() { return \"$1\"; }; need() { echo \"need $*\"; }; after() { echo \"after $*\"; }; ";
+  const ProcessResult defaults = run_process({"sh", "-c", helpers + ". " + script.string() + " && depend && start && stop && instances"});
+  CHECK(defaults.exit_status == 0);
+  CHECK(defaults.out == "need net\nafter firewall\n");
+  const std::string config = (dir / "etc/trustnet/launch.yaml").string();
+  CHECK(read_text_file(log) == config + "|network up\n" + config + "|all --wait up --timeout 840 --quiet\n" + config +
+                                   "|stop all --timeout 120\n" + config + "|status all\n");
+
+  fs::remove(log);
+  const fs::path confd = dir.write("conf.d/trustnet", "TRUSTNET_CONFIG=/srv/trustnet.yaml\nlaunch_timeout=60\nstop_timeout=5\n");
+  const ProcessResult tuned = run_process({"sh", "-c", helpers + ". " + confd.string() + " && . " + script.string() + " && start && stop"});
+  CHECK(tuned.exit_status == 0);
+  CHECK(read_text_file(log) == "/srv/trustnet.yaml|network up\n/srv/trustnet.yaml|all --wait up --timeout 60 --quiet\n"
+                               "/srv/trustnet.yaml|stop all --timeout 5\n");
+
+  // A failing bridge stops the start there, and the failure reaches eend.
+  dir.write("bin/launch", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + log.string() + "\n[ \"$1\" != network ]\n");
+  fs::remove(log);
+  CHECK(run_process({"sh", "-c", helpers + ". " + script.string() + " && start"}).exit_status == 1);
+  CHECK(read_text_file(log) == "network up\n");
+
+  const fs::path real = initialised_config(dir);
+  for (const char* args : {"network up", "all --wait up --timeout 840 --quiet", "stop all --timeout 120", "status all"})
+    check_accepted(real, words(args));
+}
