@@ -1,15 +1,16 @@
-# The Debian package: `scripts/package` configures a build with the prefix /usr (so that the
-# host configuration is /etc/trustnet/launch.yaml and the unit /lib/systemd/system/trustnet.service)
-# and runs `cpack -G DEB`, which writes trustnet_VERSION-1_ARCH.deb.
+# The Debian package: `scripts/package` runs `cpack -G DEB` in the build of scripts/setup, which
+# is configured for the prefix /usr (so that the host configuration is /etc/trustnet/launch.yaml
+# and the unit /lib/systemd/system/trustnet.service), and gets trustnet_VERSION-1_ARCH.deb.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME trustnet)
 set(CPACK_PACKAGE_VENDOR TrustNet)
 set(CPACK_PACKAGE_CONTACT "TrustNet maintainers <maintainers@trustnet.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "bake and run TrustNet's Alpine Linux appliances")
 set(CPACK_PACKAGE_DESCRIPTION
-    "bake turns a pinned Alpine Linux aarch64 image and a recipe into a golden image, offline, through libguestfs.\n"
-    "launch runs golden images with QEMU on an IPv6 ULA bridge: identities, seed disks, health probes.\n"
-    "The trustnet service starts every instance of /etc/trustnet/launch.yaml at boot.")
+    "bake turns a pinned Alpine Linux aarch64 image and a recipe into a golden\n"
+    "image, offline, through libguestfs. launch runs golden images with QEMU on an\n"
+    "IPv6 ULA bridge: identities, seed disks, health probes. The trustnet service\n"
+    "starts every instance of /etc/trustnet/launch.yaml at boot.")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
@@ -30,11 +31,11 @@ foreach(script postinst prerm postrm)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${script} ${debian_dir}/${script} COPYONLY)
 endforeach()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${debian_dir}/conffiles ${debian_dir}/postinst ${debian_dir}/prerm ${debian_dir}/postrm)
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/trustnet)
 find_program(GZIP_PROGRAM gzip REQUIRED)
 add_custom_command(OUTPUT ${debian_dir}/changelog.Debian.gz
   COMMAND ${GZIP_PROGRAM} -9nc ${CMAKE_CURRENT_LIST_DIR}/changelog > ${debian_dir}/changelog.Debian.gz
   DEPENDS ${CMAKE_CURRENT_LIST_DIR}/changelog VERBATIM)
 add_custom_target(debian_changelog ALL DEPENDS ${debian_dir}/changelog.Debian.gz)
-install(FILES ${debian_dir}/changelog.Debian.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${debian_dir}/changelog.Debian.gz DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/trustnet)
 include(CPack)
