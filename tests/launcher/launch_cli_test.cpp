@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "../support/background_process.hpp"
+#include "../support/checkout_config.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
 #include "../support/text_lines.hpp"
@@ -32,17 +33,6 @@ ProcessResult launch(std::vector<std::string> args) {
   return run_process(args);
 }
 
-// The default configuration with its state folder and golden images (small empty qcow2 files)
-// moved into the test's folder.
-fs::path config_in(const test::TempDir& dir) {
-  std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
-  text = std::regex_replace(text, std::regex("state: ~/vms"), "state: " + (dir / "vms").string());
-  text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
-  fs::create_directories(dir / "out");
-  for (const char* name : {"node", "registry"})
-    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
-  return dir.write("trustnet.yaml", text);
-}
 
 // The config with every instance's forwarded host ports moved to free ones (tests run in parallel).
 fs::path with_ports(const test::TempDir& dir, const fs::path& config, int first) {
@@ -60,7 +50,7 @@ int free_port() {
 
 TEST_CASE("launch init writes a seed per instance, shows the registry password once, and keeps identities on a second run") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   ProcessResult first = launch({"init", "--config", config.string()});
   REQUIRE(first.exit_status == 0);
   CHECK(first.out.find("node: new identity, seed " + (dir / "vms/node/seed.iso").string()) != std::string::npos);
@@ -93,7 +83,7 @@ TEST_CASE("launch answers --help, and a bad configuration gets one file:line:col
 
 TEST_CASE("launch init records each golden image's digest, and refuses a missing image") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   ProcessResult init = launch({"init", "--config", config.string(), "--json"});
   REQUIRE(init.exit_status == 0);
   const auto outcome = nlohmann::json::parse(init.out);
@@ -112,7 +102,7 @@ TEST_CASE("launch init records each golden image's digest, and refuses a missing
 
 TEST_CASE("launch all refuses, before starting anything: a changed or missing golden image, a busy port, no bridge, no QEMU") {
   test::TempDir dir;
-  const fs::path config = with_ports(dir, config_in(dir), free_port());
+  const fs::path config = with_ports(dir, test::checkout_config_in(dir), free_port());
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   auto start = [&](const std::string& which) { return launch({which, "--config", config.string(), "--timeout", "5"}); };
 
@@ -161,7 +151,7 @@ TEST_CASE("launch all refuses, before starting anything: a changed or missing go
 
 TEST_CASE("launch all --dry-run prints every command it would run and runs none") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   ProcessResult plan = launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()});
   REQUIRE(plan.exit_status == 0);
@@ -188,7 +178,7 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
   CHECK(bare.exit_status == 2);
   CHECK(bare.err == "launch: name what to start (all or an instance) or a command; see launch --help\n");
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   ProcessResult no_log = launch({"logs", "node", "--config", config.string()});
   CHECK(no_log.exit_status == 1);
   CHECK(no_log.err == "launch: node has no console log yet (" + (dir / "vms/node/serial.log").string() + "); it has not been started\n");
@@ -201,7 +191,7 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
 
 TEST_CASE("launch ssh logs in as the operator and trusts only the host key that init made") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   ProcessResult before_init = launch({"ssh", "node", "--dry-run", "--config", config.string()});
   CHECK(before_init.exit_status == 2);
   CHECK(before_init.err == "launch: " + (dir / "vms/network/known_hosts").string() + " is missing; run `launch init` first\n");
@@ -223,7 +213,7 @@ TEST_CASE("launch ssh logs in as the operator and trusts only the host key that 
 
 TEST_CASE("a stale pid file of a QEMU that is gone is cleaned up before a start") {
   test::TempDir dir;
-  const fs::path config = with_ports(dir, config_in(dir), free_port());
+  const fs::path config = with_ports(dir, test::checkout_config_in(dir), free_port());
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   std::ofstream(dir / "vms/node/qemu.pid") << "999999999\n";
   ProcessResult start = launch({"node", "--config", config.string()});
@@ -233,7 +223,7 @@ TEST_CASE("a stale pid file of a QEMU that is gone is cleaned up before a start"
 
 TEST_CASE("the state folder is the caller's alone: made 0700, and refused when others could write it or planted something in it") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   ProcessResult init = launch({"init", "--config", config.string()});
   INFO(init.err);
   REQUIRE(init.exit_status == 0);
@@ -296,7 +286,7 @@ void check_consistent_state(const fs::path& vms) {
 
 TEST_CASE("one launch init at a time: a second one is refused with who holds the state folder, and concurrent ones never mix identities") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   {
     auto held = FileLock::try_acquire(dir / "vms/.lock", "launch init");
@@ -318,7 +308,7 @@ TEST_CASE("one launch init at a time: a second one is refused with who holds the
 
 TEST_CASE("SIGTERM or SIGINT during launch init leaves the previous identities whole and no temporary file behind") {
   test::TempDir dir;
-  const fs::path config = config_in(dir);
+  const fs::path config = test::checkout_config_in(dir);
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   int interrupted = 0;
   for (int delay_ms : {5, 15, 30, 60, 120}) {
@@ -343,7 +333,7 @@ TEST_CASE("SIGTERM or SIGINT during launch init leaves the previous identities w
 
 TEST_CASE("a golden image with a backing file is refused at init and at start: its digest does not cover what it reads") {
   test::TempDir dir;
-  const fs::path config = with_ports(dir, config_in(dir), free_port());
+  const fs::path config = with_ports(dir, test::checkout_config_in(dir), free_port());
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   const fs::path node = dir / "out/node.qcow2";
   run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "elsewhere.qcow2").string(), "1G"});

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "../../support/checkout_config.hpp"
 #include "../../support/temp_dir.hpp"
 #include "../../support/test_paths.hpp"
 #include "common/process.hpp"
@@ -85,13 +86,7 @@ TEST_CASE("a direct-boot instance's kernel, initrd and command line, and paths w
 
 TEST_CASE("launch export libvirt needs init, then writes one domain per instance on the disks and seed launch made") {
   test::TempDir dir;
-  std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
-  text = std::regex_replace(text, std::regex("state: ~/vms"), "state: " + (dir / "vms").string());
-  text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
-  fs::create_directories(dir / "out");
-  for (const char* name : {"node", "registry"})
-    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
-  const fs::path config = dir.write("trustnet.yaml", text);
+  const fs::path config = test::checkout_config_in(dir);
   auto launch = [&](std::vector<std::string> args) {
     args.insert(args.begin(), TRUSTNET_LAUNCH_BINARY);
     args.insert(args.end(), {"--config", config.string()});

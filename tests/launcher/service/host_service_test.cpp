@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../../support/checkout_config.hpp"
 #include "../../support/temp_dir.hpp"
 #include "../../support/test_paths.hpp"
 #include "../../support/text_lines.hpp"
@@ -31,13 +32,7 @@ std::string configured(const std::string& name, const fs::path& bindir, const fs
 
 // The default configuration with its state and golden images in `dir`, initialised.
 fs::path initialised_config(const test::TempDir& dir) {
-  std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
-  text = std::regex_replace(text, std::regex("state: ~/vms"), "state: " + (dir / "vms").string());
-  text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
-  fs::create_directories(dir / "out");
-  for (const char* name : {"node", "registry"})
-    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
-  const fs::path config = dir.write("etc/trustnet/launch.yaml", text);
+  const fs::path config = test::checkout_config_in(dir);
   run_checked({TRUSTNET_LAUNCH_BINARY, "init", "--config", config.string()});
   return config;
 }
