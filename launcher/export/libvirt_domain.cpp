@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "common/error.hpp"
-
 namespace trustnet::launcher {
 
 std::string xml_escape(const std::string& text) {
@@ -24,8 +22,7 @@ std::string xml_escape(const std::string& text) {
 std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePaths& paths, const std::string& bridge,
                                const DomainSettings& settings) {
   const std::string& name = instance.identity.name;
-  if (instance.boot == BootMode::direct && (instance.kernel.empty() || instance.initrd.empty()))
-    throw Error(fmt::format("instance {} boots directly but no kernel and initrd were given", name));
+  require_direct_boot_files(instance);
   const bool kvm = settings.type == DomainType::kvm;
   auto path = [](const std::filesystem::path& p) { return xml_escape(p.string()); };
   std::string xml;

@@ -7,18 +7,14 @@
 #include "common/file_lock.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_disk.hpp"
+#include "launcher/run/preflight.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
 
 std::vector<ExportedDomain> export_libvirt(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
                                            const fs::path& out_dir, const DomainSettings& settings) {
-  for (const auto& instance : instances) {
-    const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
-    if (!fs::exists(paths.seed))
-      throw Error(fmt::format("{} has no identity yet ({} is missing); run `launch init` first", instance.identity.name, paths.seed.string()),
-                  ExitCode::bad_input);
-  }
+  for (const auto& instance : instances) require_identity(InstancePaths::in(config.state_dir, instance.identity.name), instance.identity.name);
   // The disks are made from what init recorded: no init may change it meanwhile.
   const FileLock lock = lock_or_refuse(config.state_dir / ".lock", "launch export", config.state_dir.string());
   std::error_code error;

@@ -60,11 +60,15 @@ std::string second_mac(const std::string& mac) {
 
 }  // namespace
 
+void require_direct_boot_files(const InstanceConfig& instance) {
+  if (instance.boot == BootMode::direct && (instance.kernel.empty() || instance.initrd.empty()))
+    throw Error(fmt::format("instance {} boots directly but no kernel and initrd were given", instance.identity.name));
+}
+
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
                                       const Firmware& firmware) {
   const std::string& name = instance.identity.name;
-  if (instance.boot == BootMode::direct && (instance.kernel.empty() || instance.initrd.empty()))
-    throw Error(fmt::format("instance {} boots directly but no kernel and initrd were given", name));
+  require_direct_boot_files(instance);
   std::vector<std::string> argv{"qemu-system-aarch64", "-name", fmt::format("{},process=trustnet-{}", name, name)};
   argv.insert(argv.end(), {"-machine", accel == Accel::tcg ? "virt,gic-version=3" : "virt,gic-version=max"});
   argv.insert(argv.end(), {"-accel", accel == Accel::tcg ? "tcg,thread=multi" : accel_name(accel)});

@@ -41,6 +41,9 @@ std::string qemu_value(const std::string& value);
 // The serial console to a file and the QMP socket, as -chardev options (which take any path).
 std::vector<std::string> console_and_qmp_options(const InstancePaths& paths);
 
+// A direct-boot instance names its kernel and initrd (both machine descriptions need them).
+void require_direct_boot_files(const InstanceConfig& instance);
+
 // IPv4 forwards listen on the host's loopback only (DESIGN.md: 127.0.0.1:3222 and so on).
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
                                       const Firmware& firmware);

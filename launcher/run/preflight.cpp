@@ -59,6 +59,11 @@ bool in_path(const std::string& program) {
 
 }  // namespace
 
+void require_identity(const InstancePaths& paths, const std::string& name) {
+  if (!fs::exists(paths.seed))
+    throw Error(fmt::format("{} has no identity yet ({} is missing); run `launch init` first", name, paths.seed.string()), ExitCode::bad_input);
+}
+
 std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
   std::vector<std::string> notes;
   for (const char* program : {"qemu-system-aarch64", "qemu-img"})
@@ -73,7 +78,7 @@ std::vector<std::string> preflight_host(const LaunchConfig& config, const std::v
       remove_runtime_files(paths);
       notes.push_back(fmt::format("{}: removed the stale pid file of a QEMU that is gone", name));
     }
-    if (!fs::exists(paths.seed)) throw Error(fmt::format("{} has no identity yet ({} is missing); run `launch init` first", name, paths.seed.string()), ExitCode::bad_input);
+    require_identity(paths, name);
     if (instance.boot == BootMode::direct)
       for (const auto& file : {instance.kernel, instance.initrd})
         if (!fs::is_regular_file(file)) throw Error(instance.where, fmt::format("{}: direct boot file {} does not exist", name, file.string()));

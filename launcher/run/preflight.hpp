@@ -18,6 +18,9 @@ HostFacts this_host();
 
 // This host and the state folder: throws the first problem found; stale pid files of dead
 // processes are removed on the way and reported in the returned notes.
+// `launch init` has made the instance's seed disk; refused with the way out otherwise.
+void require_identity(const InstancePaths& paths, const std::string& name);
+
 std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
 // The bridge and the instances' taps, made by `launch network up`.
 void preflight_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
