@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/plan/plan.hpp"
 #include "common/error.hpp"
+#include "common/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -51,6 +54,24 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
     inputs.push_back(std::move(input));
   }
   return inputs;
+}
+
+FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options) {
+  if (auto problem = check_sha256(sha256)) throw Error(fmt::format("--sha256: {}", *problem));
+  std::string digest = sha256;
+  std::transform(digest.begin(), digest.end(), digest.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string path = url.substr(0, url.find_first_of("?#"));
+  const auto slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos || slash + 1 == path.size() ? url : path.substr(slash + 1);
+  FetchedInput input{"", {std::move(name), url, digest}, {}, "cached"};
+  const InputCache cache(cache_root(options.cache_dir));
+  if (options.fetch.offline && !cache.has(digest))
+    throw Error(fmt::format("offline, and {} ({}) is not in the cache {}", input.download.name, url, cache.root().string()));
+  TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
+  Fetcher fetcher(cache, options.fetch, display);
+  input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
+  input.file = cache.entry(digest);
+  return input;
 }
 
 }  // namespace trustnet::baker

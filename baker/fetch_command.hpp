@@ -31,4 +31,8 @@ std::filesystem::path cache_root(const std::filesystem::path& cache_dir);
 std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<std::filesystem::path>& recipe_files,
                                               const FetchCommandOptions& options);
 
+// One file pinned on the command line (`bake fetch --url URL --sha256 HEX`), for scripts that need
+// a verified download outside any recipe; named after the URL's last path segment.
+FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options);
+
 }  // namespace trustnet::baker

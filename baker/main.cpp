@@ -86,6 +86,19 @@ struct FetchFlags {
   }
 };
 
+// Pinned by the command line: the verified file's path is the output, for scripts.
+int run_fetch_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options, bool json) {
+  interrupt::install();
+  FetchedInput input = fetch_pinned_url(url, sha256, options);
+  if (json)
+    fmt::print("{}\n", nlohmann::json{{"input", input.download.name}, {"url", url}, {"sha256", input.download.sha256},
+                                      {"file", input.file.string()}, {"outcome", input.outcome}}
+                           .dump(2));
+  else
+    fmt::print("{}\n", input.file.string());
+  return 0;
+}
+
 int run_fetch(const CommonOptions& common, const std::vector<std::string>& names, FetchCommandOptions options, bool json) {
   options.load = common.load_options();
   interrupt::install();
@@ -169,6 +182,7 @@ int main(int argc, char** argv) {
                "  bake NAME... | all      bake recipes/NAME.yaml into out/NAME.qcow2\n"
                "  bake plan NAME          print the edits without touching an image\n"
                "  bake fetch NAME... | all  download the pinned inputs into the cache\n"
+               "  bake fetch --url URL --sha256 HEX  one pinned file into the cache; prints its path\n"
                "  bake keygen FILE        a release signing key pair\n"
                "  bake publish NAME... | all --key FILE   signed, compressed release folders\n"
                "  bake verify DIR --pubkey FILE           check a release folder\n"
@@ -218,7 +232,12 @@ int main(int argc, char** argv) {
   FetchCommandOptions fetch_options;
   FetchFlags fetch_only_flags;
   bool fetch_json = false, fetch_quiet = false;
-  fetch->add_option("names", fetch_names, "recipe names, or all")->required();
+  std::string fetch_url, fetch_sha256;
+  CLI::Option* fetch_names_option = fetch->add_option("names", fetch_names, "recipe names, or all");
+  CLI::Option* fetch_url_option =
+      fetch->add_option("--url", fetch_url, "fetch this one file instead of recipe inputs and print its path in the cache");
+  fetch->add_option("--sha256", fetch_sha256, "the SHA-256 that --url's file must have")->needs(fetch_url_option);
+  fetch_url_option->excludes(fetch_names_option);
   fetch->add_option("--cache", fetch_options.cache_dir, "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
   fetch_only_flags.add_to(*fetch);
   fetch->add_flag("-q,--quiet", fetch_quiet, "print errors only");
@@ -290,6 +309,17 @@ int main(int argc, char** argv) {
       fetch_options.fetch = {fetch_only_flags.offline, fetch_only_flags.retries};
       fetch_options.verbosity = fetch_quiet ? Verbosity::quiet : Verbosity::normal;
       fetch_options.verify_local = true;
+      if (!fetch_url.empty()) {
+        if (fetch_sha256.empty()) {
+          fmt::print(stderr, "bake fetch: --url needs --sha256: a download is pinned by its digest\n");
+          return 2;
+        }
+        return run_fetch_url(fetch_url, fetch_sha256, fetch_options, fetch_json);
+      }
+      if (fetch_names.empty()) {
+        fmt::print(stderr, "bake fetch: name a recipe (or all), or give --url and --sha256; see bake fetch --help\n");
+        return 2;
+      }
       return run_fetch(fetch_common, fetch_names, fetch_options, fetch_json);
     }
     if (names.empty()) {

@@ -121,3 +121,53 @@ TEST_CASE("bake fetch holds local inputs to their pins too, without copying them
   CHECK(bad.err.find("\nbake: binary tool " + tool.string() + ": sha256 is " + sha256_hex("local tool") + ", but the recipe pins " +
                        sha256_hex("the pinned tool") + "\n") != std::string::npos);
 }
+
+TEST_CASE("bake fetch --url pins one file by its SHA-256, prints its path in the cache, and refuses other bytes") {
+  test::TempDir dir;
+  test::HttpServer server{dir.path() / "www", dir.path() / "nginx"};
+  const std::string rootfs = test::random_bytes(2 << 20, 3);
+  dir.write("www/rootfs.tar.gz", rootfs);
+  const fs::path cache = dir / "cache";
+  auto fetch = [&](const std::string& url, const std::string& sha256, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{TRUSTNET_BAKE_BINARY, "fetch", "--url", url, "--sha256", sha256, "--cache", cache.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv);
+  };
+  // Upper-case digests name the same entry: the cache is keyed by lower case.
+  std::string upper = sha256_hex(rootfs);
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return static_cast<char>(std::toupper(c)); });
+  ProcessResult first = fetch(server.url("/files/rootfs.tar.gz?mirror=1"), upper);
+  REQUIRE_MESSAGE(first.exit_status == 0, first.err);
+  CHECK(first.out == (cache / "sha256" / sha256_hex(rootfs)).string() + "\n");
+  CHECK(first.err.find("fetch rootfs.tar.gz: 2.0 MiB in ") != std::string::npos);
+  CHECK(read_text_file(cache / "sha256" / sha256_hex(rootfs)) == rootfs);
+
+  ProcessResult again = fetch(server.url("/files/rootfs.tar.gz"), sha256_hex(rootfs), {"--offline", "--json"});
+  REQUIRE(again.exit_status == 0);
+  auto listed = nlohmann::json::parse(again.out);
+  CHECK(listed["outcome"] == "cached");
+  CHECK(listed["file"] == (cache / "sha256" / sha256_hex(rootfs)).string());
+  CHECK(server.log().size() == 1);
+
+  const std::string other = sha256_hex("other bytes");
+  ProcessResult wrong = fetch(server.url("/files/rootfs.tar.gz"), other);
+  CHECK(wrong.exit_status == 1);
+  CHECK(wrong.err.find("sha256 is " + sha256_hex(rootfs)) != std::string::npos);
+  CHECK_FALSE(fs::exists(cache / "sha256" / other));
+  ProcessResult offline = fetch(server.url("/files/rootfs.tar.gz"), other, {"--offline"});
+  CHECK(offline.exit_status == 1);
+  CHECK(offline.err == "bake: offline, and rootfs.tar.gz (" + server.url("/files/rootfs.tar.gz") + ") is not in the cache " + cache.string() + "\n");
+
+  ProcessResult short_digest = fetch(server.url("/files/rootfs.tar.gz"), "abc");
+  CHECK(short_digest.exit_status == 1);
+  CHECK(short_digest.err == "bake: --sha256: sha256 'abc' must be 64 hexadecimal digits\n");
+  ProcessResult unpinned = run_process({TRUSTNET_BAKE_BINARY, "fetch", "--url", server.url("/files/rootfs.tar.gz"), "--cache", cache.string()});
+  CHECK(unpinned.exit_status == 2);
+  CHECK(unpinned.err == "bake fetch: --url needs --sha256: a download is pinned by its digest\n");
+  ProcessResult both = run_process({TRUSTNET_BAKE_BINARY, "fetch", "node", "--url", server.url("/x"), "--sha256", other});
+  CHECK(both.exit_status != 0);
+  CHECK(both.err.find("names excludes --url") != std::string::npos);
+  ProcessResult nothing = run_process({TRUSTNET_BAKE_BINARY, "fetch"});
+  CHECK(nothing.exit_status == 2);
+  CHECK(nothing.err.find("give --url and --sha256") != std::string::npos);
+}

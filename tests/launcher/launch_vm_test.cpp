@@ -1,5 +1,5 @@
 // Boots both appliances as operators run them, on the realistic base (tests/support/realistic-inputs
-// builds it from ../shared/fixtures/realistic-base): UEFI firmware, real OpenRC, sshd, Caddy and
+// builds it with tests/support/make-realistic-base): UEFI firmware, real OpenRC, sshd, Caddy and
 // the distribution registry (Debian's arm64 builds), the cloud image's cloud-init services (as
 // stand-ins that replace host keys and host name unless disabled) and its `alpine` user. The node
 // runs a stand-in for CometBFT (tests/support/cometbft-stand-in): Caddy serving a CometBFT-shaped
