@@ -63,7 +63,7 @@ FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256,
   const std::string path = url.substr(0, url.find_first_of("?#"));
   const auto slash = path.find_last_of('/');
   std::string name = slash == std::string::npos || slash + 1 == path.size() ? url : path.substr(slash + 1);
-  FetchedInput input{"", {std::move(name), url, digest}, {}, "cached"};
+  FetchedInput input{"", {std::move(name), url, digest, "--sha256"}, {}, "cached"};
   const InputCache cache(cache_root(options.cache_dir));
   if (options.fetch.offline && !cache.has(digest))
     throw Error(fmt::format("offline, and {} ({}) is not in the cache {}", input.download.name, url, cache.root().string()));

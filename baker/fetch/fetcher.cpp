@@ -173,7 +173,7 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
       writer.reset();
       if (actual != download.sha256) {
         remove_file(partial);
-        throw Error(fmt::format("sha256 is {}, but the recipe pins {}; nothing was cached", actual, download.sha256));
+        throw Error(fmt::format("sha256 is {}, but {} pins {}; nothing was cached", actual, download.pinned_by, download.sha256));
       }
       cache_.admit(partial, download.sha256);
       display_.done(state.figures);

@@ -15,6 +15,7 @@ struct Download {
   std::string name;  // what the recipe calls it: "base image", "binary tendermint"
   std::string url;   // http://, https:// or file://
   std::string sha256;
+  std::string pinned_by = "the recipe";  // who pinned the digest, for the mismatch message
 };
 
 struct FetchOptions {

@@ -152,7 +152,8 @@ TEST_CASE("bake fetch --url pins one file by its SHA-256, prints its path in the
   const std::string other = sha256_hex("other bytes");
   ProcessResult wrong = fetch(server.url("/files/rootfs.tar.gz"), other);
   CHECK(wrong.exit_status == 1);
-  CHECK(wrong.err.find("sha256 is " + sha256_hex(rootfs)) != std::string::npos);
+  CHECK(wrong.err == "fetch rootfs.tar.gz: " + server.url("/files/rootfs.tar.gz") + ": sha256 is " + sha256_hex(rootfs) +
+                       ", but --sha256 pins " + other + "; nothing was cached\n");
   CHECK_FALSE(fs::exists(cache / "sha256" / other));
   ProcessResult offline = fetch(server.url("/files/rootfs.tar.gz"), other, {"--offline"});
   CHECK(offline.exit_status == 1);
