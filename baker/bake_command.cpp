@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <future>
 #include <set>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "baker/plan/plan.hpp"
 #include "baker/publish/release.hpp"
 #include "common/interrupt.hpp"
+#include "common/parallel_tasks.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -28,7 +28,7 @@ ImageFreshness image_freshness(const fs::path& recipe_file, const BakeOptions& o
   result.exists = fs::exists(result.image);
   try {
     const Freshness freshness =
-        check_freshness(result.image, result.report, fingerprint_of(recipe, plan, source_date_epoch_from_environment()));
+        check_freshness(result.image, result.report, fingerprint_of(recipe, plan, options.source_date_epoch));
     result.up_to_date = freshness.up_to_date;
     result.reason = freshness.reason;
   } catch (Error& e) {
@@ -107,9 +107,7 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
       }
     }
   };
-  std::vector<std::future<void>> appliances;
-  for (const auto& group : groups) appliances.push_back(std::async(std::launch::async, run_appliance, std::cref(group)));
-  for (auto& appliance : appliances) appliance.get();
+  parallel_map(groups, run_appliance);
   // Each image's temporaries go with it, whatever happened to the others.
   bakes.clear();
   return results;

@@ -41,7 +41,7 @@ ImageBake::ImageBake(const fs::path& recipe_file, const BakeOptions& options)
   in_context([&] {
     refuse_unpinned(plan_);
     // Taken before the work: an overlay edited during the bake must not look baked.
-    fingerprint_ = fingerprint_of(recipe_, plan_, source_date_epoch_from_environment());
+    fingerprint_ = fingerprint_of(recipe_, plan_, options.source_date_epoch);
     // URL inputs come from the cache (fetched before); local ones are used where they are.
     use_cached_inputs(plan_, cache_);
   });

@@ -327,6 +327,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.accel = accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
+    options.source_date_epoch = source_date_epoch_from_environment();
     options.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
     common.verbose = verbose;
     return run_bake(common, names, options, fetch_flags, json, check_only);

@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <future>
 #include <nlohmann/json.hpp>
 
 #include "baker/execute/executor.hpp"
 #include "baker/publish/content_listing.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/parallel_tasks.hpp"
 #include "common/release_verification.hpp"
 #include "common/signing_key.hpp"
 #include "common/text_file.hpp"
@@ -28,11 +28,12 @@ int run_keygen(const fs::path& private_file) {
 }
 
 int run_publish(const std::vector<std::string>& names, const PublishOptions& options, bool as_json) {
-  std::vector<std::future<PublishOutcome>> runs;
-  for (const auto& name : names) runs.push_back(std::async(std::launch::async, publish_release, name, options));
+  // The releases that were written are reported even when another one failed.
+  const auto runs = parallel_outcomes(names, [&options](const std::string& name) { return publish_release(name, options); });
   json out = json::array();
-  for (auto& run : runs) {
-    const PublishOutcome o = run.get();
+  for (const auto& run : runs) {
+    if (!run.result) continue;
+    const PublishOutcome& o = *run.result;
     if (as_json) {
       out.push_back({{"name", o.name}, {"folder", o.folder.string()}, {"image", o.image.string()}, {"compression", o.compression},
                      {"golden_size", o.golden_size}, {"image_size", o.image_size}, {"seconds", o.seconds}});
@@ -41,6 +42,7 @@ int run_publish(const std::vector<std::string>& names, const PublishOptions& opt
                  format_size(o.image_size), o.seconds);
     }
   }
+  throw_failures(runs);
   if (as_json) fmt::print("{}\n", out.dump(2));
   return 0;
 }
@@ -85,9 +87,9 @@ int run_contents(const fs::path& image, ApplianceAccel accel) {
 
 int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel, bool as_json) {
   // Two images cost two appliance launches: side by side.
-  auto a = std::async(std::launch::async, listing_of, before, accel);
-  auto b = std::async(std::launch::async, listing_of, after, accel);
-  const std::string text_a = a.get(), text_b = b.get();
+  const std::vector<std::string> texts =
+      parallel_map(std::vector<fs::path>{before, after}, [accel](const fs::path& image) { return listing_of(image, accel); });
+  const std::string &text_a = texts[0], &text_b = texts[1];
   const ListingDiff diff = diff_listings(parse_mtree(text_a, before.string()), parse_mtree(text_b, after.string()));
   if (as_json) {
     json changed = json::array();

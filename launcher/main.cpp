@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/appliance_contract.hpp"
 #include "common/command_line.hpp"
 #include "common/interrupt.hpp"
 #include "common/private_folder.hpp"
@@ -58,7 +59,7 @@ int run_init(const LaunchConfig& config, bool rotate, bool json) {
                golden[i].record.sha256, golden[i].changed ? " (changed since the last init)" : "");
   fmt::print("TrustNet CA certificate (trust it in clients): {}\n", result.ca_certificate.string());
   if (result.registry_password)
-    fmt::print("registry password of keeper, shown once (kept 0600 in {}): {}\n",
+    fmt::print("registry password of {}, shown once (kept 0600 in {}): {}\n", appliance::registry::user,
                (config.state_dir / "network" / "registry-password").string(), *result.registry_password);
   return 0;
 }

@@ -241,7 +241,7 @@ class StepRunner {
   void overlay(const UnpackOverlay& s) {
     Ids ids = resolve(s.owner, s.destination);
     TemporaryPath tar(scratch(fmt::format("overlay-{}.tar", overlay_count_++)));
-    OverlayArchive archive = write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path(), s.modes);
+    OverlayArchive archive = write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path(), options_.source_date_epoch, s.modes);
     make_directories(s.destination);
     for (const auto& dir : archive.directories) {
       if (guest_.exists(dir.path)) continue;  // folders of the base keep their modes and owners

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <optional>
 
@@ -17,15 +16,6 @@ namespace trustnet::baker {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<time_t> source_date_epoch() {
-  const char* text = std::getenv("SOURCE_DATE_EPOCH");
-  if (!text || !*text) return std::nullopt;
-  char* end = nullptr;
-  long long value = std::strtoll(text, &end, 10);
-  if (*end != '\0' || value < 0) throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' is not a number of seconds", text));
-  return static_cast<time_t>(value);
-}
 
 std::string join_image_path(const std::string& destination, const std::string& relative) {
   return destination == "/" ? "/" + relative : destination + "/" + relative;
@@ -92,9 +82,9 @@ OverlayArchive read_overlay(const fs::path& source, const std::string& destinati
 }
 
 OverlayArchive write_overlay_tar(const fs::path& source, const std::string& destination, uint32_t uid, uint32_t gid,
-                                 const fs::path& tar_file, const std::map<std::string, uint32_t>& modes) {
+                                 const fs::path& tar_file, std::optional<int64_t> source_date_epoch,
+                                 const std::map<std::string, uint32_t>& modes) {
   OverlayArchive result = read_overlay(source, destination, modes);
-  const auto epoch = source_date_epoch();
 
   ArchiveWriter writer(archive_write_new());
   if (!writer) throw Error("libarchive: cannot create a writer");
@@ -110,7 +100,7 @@ OverlayArchive write_overlay_tar(const fs::path& source, const std::string& dest
     // Numeric ids only: with no names, tar in the appliance cannot map them to its own accounts.
     archive_entry_set_uid(header.get(), uid);
     archive_entry_set_gid(header.get(), gid);
-    archive_entry_set_mtime(header.get(), epoch.value_or(entry.mtime), 0);
+    archive_entry_set_mtime(header.get(), source_date_epoch.value_or(entry.mtime), 0);
     if (entry.kind == OverlayEntry::Kind::symlink) {
       archive_entry_set_filetype(header.get(), AE_IFLNK);
       archive_entry_set_symlink(header.get(), entry.link_target.c_str());

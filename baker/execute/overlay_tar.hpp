@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,13 +34,14 @@ OverlayArchive read_overlay(const std::filesystem::path& source, const std::stri
                             const std::map<std::string, uint32_t>& modes = {});
 
 // Writes the archive to `tar_file`. Entries are sorted so the same folder gives the same bytes;
-// mtimes come from SOURCE_DATE_EPOCH when it is set. Modes do not depend on the checkout (git
+// mtimes are `source_date_epoch` when it is set (the caller read SOURCE_DATE_EPOCH once), else
+// the files' own. Modes do not depend on the checkout (git
 // keeps only the executable bit; the umask decides the rest): folders 0755, files 0755 when their
 // owner may execute them, else 0644, unless `modes` names the path. A setuid, setgid, sticky or
 // world-writable file or folder is refused unless `modes` names it, as is a name in `modes` that
 // the overlay does not hold.
 OverlayArchive write_overlay_tar(const std::filesystem::path& source, const std::string& destination, uint32_t uid,
-                                 uint32_t gid, const std::filesystem::path& tar_file,
+                                 uint32_t gid, const std::filesystem::path& tar_file, std::optional<int64_t> source_date_epoch,
                                  const std::map<std::string, uint32_t>& modes = {});
 
 }  // namespace trustnet::baker

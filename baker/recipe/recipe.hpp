@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/appliance_contract.hpp"
 #include "common/error.hpp"
 
 namespace trustnet::baker {
@@ -122,20 +123,20 @@ struct CometbftSpec {
 // and TLS files come from the instance's seed disk; bake writes only the configuration.
 struct RegistrySpec {
   enum class Tls { local_ca, acme };
-  std::string config = "/etc/trustnet-registry/config.yml";
-  std::string caddyfile = "/etc/trustnet-registry/Caddyfile";
+  std::string config{appliance::registry::config};
+  std::string caddyfile{appliance::registry::caddyfile};
   std::string storage = "/var/lib/trustnet-registry";
   std::string listen = "127.0.0.1:5000";        // registry API, loopback only
   std::string debug_listen = "127.0.0.1:5001";  // /debug/health, loopback only
-  std::string htpasswd = "/etc/trustnet-registry/htpasswd";
-  std::string owner = "keeper";                 // the registry's user: reads config.yml
-  int https_port = 8053;
+  std::string htpasswd{appliance::registry::htpasswd};
+  std::string owner{appliance::registry::user};  // the registry's user: reads config.yml
+  int https_port = appliance::registry::https_port;
   std::vector<std::string> names = {"registry.trustnet.local"};
   std::vector<std::string> addresses;           // IPv6 addresses served too (local-ca only)
   Tls tls = Tls::local_ca;
   std::string acme_email;
-  std::string certificate = "/etc/trustnet-registry/tls/registry.crt";
-  std::string key = "/etc/trustnet-registry/tls/registry.key";
+  std::string certificate{appliance::registry::tls_certificate};
+  std::string key{appliance::registry::tls_key};
   std::string caddy_data = "/var/lib/caddy";
   SourceLocation where;
 };

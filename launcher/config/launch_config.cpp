@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "common/appliance_contract.hpp"
 #include "common/encoding.hpp"
 #include "common/sha256.hpp"
 #include "common/validators.hpp"
@@ -24,7 +25,9 @@ std::string derive_mac(const std::string& name) {
   return fmt::format("52:54:00:{:02x}:{:02x}:{:02x}", digest[0], digest[1], digest[2]);
 }
 
-std::string default_operator(Role role) { return role == Role::node ? "warden" : "keeper"; }
+std::string default_operator(Role role) {
+  return std::string(role == Role::node ? appliance::node::user : appliance::registry::user);
+}
 
 namespace {
 

@@ -54,7 +54,8 @@ LaunchConfig load_launch_config(const std::filesystem::path& file);
 // and three bytes of SHA-256(name).
 std::string derive_mac(const std::string& name);
 
-// The appliance's operator account (DESIGN.md): warden on the node, keeper on the registry.
+// The appliance's operator account (common/appliance_contract.hpp): warden on the node, keeper on
+// the registry.
 std::string default_operator(Role role);
 
 }  // namespace trustnet::launcher

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/curl_handle.hpp"
+#include "common/appliance_contract.hpp"
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 
@@ -170,7 +171,8 @@ ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_f
 }
 
 std::string service_url(Role role, const std::string& address) {
-  return role == Role::node ? fmt::format("https://[{}]:26657/status", address) : fmt::format("https://[{}]:8053/health", address);
+  return role == Role::node ? fmt::format("https://[{}]:{}/status", address, appliance::node::rpc_port)
+                            : fmt::format("https://[{}]:{}/health", address, appliance::registry::https_port);
 }
 
 std::string service_probe_name(Role role) { return role == Role::node ? "rpc" : "health"; }

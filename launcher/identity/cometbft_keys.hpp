@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/appliance_contract.hpp"
 #include "launcher/identity/ed25519.hpp"
 
 namespace trustnet::launcher {
@@ -34,6 +35,6 @@ struct Peer {
   std::string address;  // IPv6
 };
 // "ID@[ADDRESS]:26656,..." as config.toml's persistent_peers wants it.
-std::string persistent_peers(const std::vector<Peer>& peers, uint16_t port = 26656);
+std::string persistent_peers(const std::vector<Peer>& peers, uint16_t port = appliance::node::p2p_port);
 
 }  // namespace trustnet::launcher

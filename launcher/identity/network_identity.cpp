@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "common/appliance_contract.hpp"
 #include "common/interrupt.hpp"
 #include "common/private_folder.hpp"
 #include "common/file_lock.hpp"
@@ -26,10 +27,8 @@ using nlohmann::json;
 
 namespace {
 
-// The users of the node and registry recipes: CometBFT runs as warden, the registry as keeper.
-constexpr const char* kNodeUser = "warden";
-constexpr const char* kRegistryUser = "keeper";
-constexpr const char* kNodeConfig = "/opt/trustnet/node/config";
+const std::string kNodeUser{appliance::node::user};
+const std::string kRegistryUser{appliance::registry::user};
 constexpr int kCaDays = 3650, kServerDays = 825;
 
 struct InstanceKeys {
@@ -199,21 +198,21 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
       CometbftConfig config;
       config.moniker = instance.hostname;
       config.persistent_peers = persistent_peers(others);
-      const std::string dir = kNodeConfig;
+      const std::string dir{appliance::node::config_dir};
       seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/node_key.json", node_key_json(k.node).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/genesis.json", genesis, 0644, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/config.toml", render_cometbft_config(config), 0640, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/rpc.crt", k.tls_certificate, 0644, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/rpc.key", k.tls_key, 0600, kNodeUser, kNodeUser});
-      seed.files.push_back({"/opt/trustnet/node/data/priv_validator_state.json", priv_validator_state_json().dump() + "\n", 0600, kNodeUser, kNodeUser});
+      seed.files.push_back({std::string(appliance::node::validator_state), priv_validator_state_json().dump() + "\n", 0600, kNodeUser, kNodeUser});
       entry["role"] = "node";
       entry["node_id"] = cometbft_node_id(k.node);
       entry["validator_address"] = cometbft_address(k.validator);
     } else {
-      seed.files.push_back({"/etc/trustnet-registry/htpasswd", k.htpasswd, 0640, "root", kRegistryUser});
-      seed.files.push_back({"/etc/trustnet-registry/tls/registry.crt", k.tls_certificate, 0644});
-      seed.files.push_back({"/etc/trustnet-registry/tls/registry.key", k.tls_key, 0600});
+      seed.files.push_back({std::string(appliance::registry::htpasswd), k.htpasswd, 0640, "root", kRegistryUser});
+      seed.files.push_back({std::string(appliance::registry::tls_certificate), k.tls_certificate, 0644});
+      seed.files.push_back({std::string(appliance::registry::tls_key), k.tls_key, 0600});
       entry["role"] = "registry";
     }
     // `launch ssh` checks the host key it made instead of trusting the first one offered.

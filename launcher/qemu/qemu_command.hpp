@@ -44,7 +44,8 @@ std::vector<std::string> console_and_qmp_options(const InstancePaths& paths);
 // A direct-boot instance names its kernel and initrd (both machine descriptions need them).
 void require_direct_boot_files(const InstanceConfig& instance);
 
-// IPv4 forwards listen on the host's loopback only (DESIGN.md: 127.0.0.1:3222 and so on).
+// IPv4 forwards listen on the host's loopback only (127.0.0.1:3222 and so on): the IPv4 way in is
+// for the host's own operator, never for its network.
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
                                       const Firmware& firmware);
 

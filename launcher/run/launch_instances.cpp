@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <future>
 #include <thread>
 
 #include "common/error.hpp"
 #include "common/file_lock.hpp"
 #include "common/interrupt.hpp"
+#include "common/parallel_tasks.hpp"
 #include "common/process.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_disk.hpp"
@@ -111,46 +111,32 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   // While disks are made and QEMUs started, no `launch init` may change what they are made from.
   std::optional<FileLock> lock = lock_or_refuse(config.state_dir / ".lock", "launch all", config.state_dir.string());
   // Golden images are hashed side by side: on a multi-core host the slowest image sets the time.
-  std::vector<std::future<GoldenRecord>> verifications;
-  for (const auto& instance : instances)
-    verifications.push_back(
-        std::async(std::launch::async, verify_golden_image, std::cref(config.state_dir), std::cref(instance), std::cref(config.trusted_key)));
-  std::vector<GoldenRecord> golden;
-  for (auto& verification : verifications) golden.push_back(verification.get());
+  const std::vector<GoldenRecord> golden = parallel_map(instances, [&config](const InstanceConfig& instance) {
+    return verify_golden_image(config.state_dir, instance, config.trusted_key);
+  });
   preflight_network(config, instances);
 
-  // Each instance: prepare its disk, start QEMU; the instances side by side.
-  std::vector<std::future<std::string>> starts;
-  for (size_t i = 0; i < instances.size(); ++i)
-    starts.push_back(std::async(std::launch::async, [&config, &instance = instances[i], &golden = golden[i], &options, accel] {
-      const std::string& name = instance.identity.name;
-      try {
-        const InstancePaths paths = InstancePaths::in(config.state_dir, name);
-        std::string done;
-        for (const auto& step : prepare_instance_disk(instance, paths, golden, options.firmware)) done += step + "; ";
-        const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware), paths);
-        return fmt::format("launch {}: {}started QEMU ({}), pid {}", name, done, accel_name(accel), pid);
-      } catch (Error& e) {
-        if (!e.has_context() && e.line().rfind(name + ":", 0) != 0) e.with_context(name);
-        throw;
-      }
-    }));
-  std::vector<std::string> failures;
-  ExitCode code = ExitCode::failure;
-  for (auto& start : starts) {
+  // Each instance: prepare its disk, start QEMU; the instances side by side. Those that started
+  // are reported before the failures of the others.
+  std::vector<size_t> order(instances.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto starts = parallel_outcomes(order, [&](size_t i) {
+    const InstanceConfig& instance = instances[i];
+    const std::string& name = instance.identity.name;
     try {
-      const std::string line = start.get();
-      if (!options.quiet) fmt::print(stderr, "{}\n", line);
-    } catch (const Error& e) {
-      failures.push_back(e.line());
-      code = e.exit_code();
+      const InstancePaths paths = InstancePaths::in(config.state_dir, name);
+      std::string done;
+      for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware)) done += step + "; ";
+      const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware), paths);
+      return fmt::format("launch {}: {}started QEMU ({}), pid {}", name, done, accel_name(accel), pid);
+    } catch (Error& e) {
+      if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
+      throw;
     }
-  }
-  if (!failures.empty()) {
-    std::string joined;
-    for (const auto& failure : failures) joined += (joined.empty() ? "" : "; ") + failure;
-    throw Error(joined, code);
-  }
+  });
+  for (const auto& start : starts)
+    if (start.result && !options.quiet) fmt::print(stderr, "{}\n", *start.result);
+  throw_failures(starts);
 
   lock.reset();  // the wait below may last minutes: it changes nothing in the state folder
   BootDisplay display(options.quiet);

@@ -205,3 +205,20 @@ TEST_CASE("bake --check says an image that does not exist is out of date and bak
   CHECK(outcome[0]["up_to_date"] == false);
   CHECK(outcome[0]["reason"].get<std::string>().find("predates up-to-date checks") != std::string::npos);
 }
+
+TEST_CASE("a malformed SOURCE_DATE_EPOCH is refused once, before any work, with exit 2") {
+  test::TempDir dir;
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  dir.write("base.raw", std::string(1 << 20, '\0'));
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
+  local_node_recipe(dir, dir / "base.qcow2");
+  for (const char* mode : {"", "--check"}) {
+    std::vector<std::string> args{"/usr/bin/env", "SOURCE_DATE_EPOCH=tomorrow", TRUSTNET_BAKE_BINARY, "node", "--recipes",
+                                  (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "out").string()};
+    if (*mode) args.push_back(mode);
+    ProcessResult r = run_process(args);
+    CHECK(r.exit_status == 2);
+    CHECK(r.err == "bake: SOURCE_DATE_EPOCH 'tomorrow' must be seconds since 1970 (digits only)\n");
+    CHECK_FALSE(fs::exists(dir / "out"));
+  }
+}

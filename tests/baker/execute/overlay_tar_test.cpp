@@ -59,10 +59,8 @@ TEST_CASE("an overlay becomes a tar with checkout-independent modes, numeric own
   fs::create_directories(src / "var/secret");
   fs::permissions(src / "var/secret", fs::perms(0700));
   fs::create_symlink("motd", src / "etc/issue");
-  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 
-  OverlayArchive archive = write_overlay_tar(src, "/", 1100, 1100, dir / "o.tar", {{"/var/secret", 0700}});
-  ::unsetenv("SOURCE_DATE_EPOCH");
+  OverlayArchive archive = write_overlay_tar(src, "/", 1100, 1100, dir / "o.tar", 1700000000, {{"/var/secret", 0700}});
   auto entries = read_tar(dir / "o.tar");
   REQUIRE(entries.size() == 3);
   CHECK(entries["etc/motd"].content == "hello\n");
@@ -89,10 +87,8 @@ TEST_CASE("the same overlay folder gives byte-identical archives") {
   test::TempDir dir;
   dir.write("overlay/a", "1");
   dir.write("overlay/b/c", "2");
-  ::setenv("SOURCE_DATE_EPOCH", "0", 1);
-  write_overlay_tar(dir / "overlay", "/opt", 0, 0, dir / "1.tar");
-  write_overlay_tar(dir / "overlay", "/opt", 0, 0, dir / "2.tar");
-  ::unsetenv("SOURCE_DATE_EPOCH");
+  write_overlay_tar(dir / "overlay", "/opt", 0, 0, dir / "1.tar", 0);
+  write_overlay_tar(dir / "overlay", "/opt", 0, 0, dir / "2.tar", 0);
   CHECK(sha256_file(dir / "1.tar") == sha256_file(dir / "2.tar"));
 }
 
@@ -100,7 +96,7 @@ TEST_CASE("an overlay holding a device or fifo is refused") {
   test::TempDir dir;
   fs::create_directories(dir / "overlay");
   REQUIRE(::mkfifo((dir / "overlay/pipe").c_str(), 0644) == 0);
-  CHECK_THROWS_WITH(write_overlay_tar(dir / "overlay", "/", 0, 0, dir / "o.tar"), doctest::Contains("pipe"));
+  CHECK_THROWS_WITH(write_overlay_tar(dir / "overlay", "/", 0, 0, dir / "o.tar", std::nullopt), doctest::Contains("pipe"));
 }
 
 TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgid or world-writable ones need the recipe's word") {
@@ -113,12 +109,12 @@ TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgi
   fs::permissions(src / "etc/private", fs::perms(0600));
   fs::permissions(src / "bin/tool", fs::perms(0775));
   fs::permissions(src / "etc", fs::perms(0775));
-  write_overlay_tar(src, "/", 0, 0, dir / "o.tar");
+  write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt);
   auto entries = read_tar(dir / "o.tar");
   CHECK(entries["etc/group-writable"].mode == 0644u);
   CHECK(entries["etc/private"].mode == 0644u);  // a mode the recipe wants kept is named
   CHECK(entries["bin/tool"].mode == 0755u);
-  const auto named = write_overlay_tar(src, "/", 0, 0, dir / "n.tar", {{"/etc/private", 0600}, {"/etc", 0750}});
+  const auto named = write_overlay_tar(src, "/", 0, 0, dir / "n.tar", std::nullopt, {{"/etc/private", 0600}, {"/etc", 0750}});
   CHECK(read_tar(dir / "n.tar")["etc/private"].mode == 0600u);
   CHECK(named.directories[1].path == "/etc");
   CHECK(named.directories[1].mode == 0750u);
@@ -126,12 +122,12 @@ TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgi
   for (auto [mode, what] : {std::pair{04755, "04755"}, std::pair{02755, "02755"}, std::pair{0666, "0666"}}) {
     CAPTURE(what);
     fs::permissions(src / "bin/tool", fs::perms(mode));
-    CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar"),
+    CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt),
                          ("overlay file " + (src / "bin/tool").string() + " has mode " + std::string(what).substr(what[0] == '0' && std::string(what).size() == 5 ? 1 : 0) +
                           " (setuid, setgid, sticky or world-writable); name the mode of /bin/tool under the overlay's modes if it must be so").c_str(),
                          Error);
-    CHECK_NOTHROW(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", {{"/bin/tool", static_cast<uint32_t>(mode)}}));
+    CHECK_NOTHROW(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt, {{"/bin/tool", static_cast<uint32_t>(mode)}}));
   }
-  CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", {{"/bin/tool", 04755}, {"/bin/typo", 0600}}),
+  CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt, {{"/bin/tool", 04755}, {"/bin/typo", 0600}}),
                        ("the overlay " + src.string() + " names a mode for /bin/typo, which it does not hold").c_str(), Error);
 }
