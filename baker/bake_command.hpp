@@ -3,12 +3,12 @@
 #include <exception>
 #include <filesystem>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "baker/execute/guest_session.hpp"
-#include "baker/recipe/recipe_loader.hpp"
 #include "baker/publish/up_to_date.hpp"
+#include "baker/recipe/recipe_loader.hpp"
 #include "common/progress.hpp"
 
 namespace trustnet::baker {
@@ -19,8 +19,8 @@ struct BakeOptions {
   LoadOptions load;
   ApplianceAccel accel = ApplianceAccel::automatic;
   Verbosity verbosity = Verbosity::normal;
-  bool force = false;  // bake even when the image is up to date
-  std::optional<size_t> appliances;  // how many libguestfs appliances share the images; default one per core
+  bool force = false;                        // bake even when the image is up to date
+  std::optional<size_t> appliances;          // how many libguestfs appliances share the images; default one per core
   std::optional<int64_t> source_date_epoch;  // SOURCE_DATE_EPOCH, read once by the command line
 };
 
@@ -37,7 +37,8 @@ struct BakeResult {
   std::optional<BakeOutcome> outcome;
   std::exception_ptr error;
 };
-std::vector<BakeResult> bake_recipes(const std::vector<std::filesystem::path>& recipe_files, const BakeOptions& options);
+std::vector<BakeResult> bake_recipes(const std::vector<std::filesystem::path>& recipe_files,
+                                     const BakeOptions& options);
 
 // Whether out/NAME.qcow2 is what bake_recipe would make now (see publish/up_to_date.hpp).
 struct ImageFreshness {

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 fs::path cache_root(const fs::path& cache_dir) { return cache_dir.empty() ? InputCache::default_root() : cache_dir; }
 
-std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recipe_files, const FetchCommandOptions& options) {
+std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recipe_files,
+                                              const FetchCommandOptions& options) {
   std::vector<FetchedInput> inputs, local;
   std::set<std::string> seen;
   for (const auto& file : recipe_files) {
@@ -38,8 +39,8 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
       if (!cache.has(input.download.sha256))
         missing.push_back(fmt::format("{} {} ({})", input.recipe, input.download.name, input.download.url));
     if (!missing.empty())
-      throw Error(fmt::format("offline, and {} input{} not in the cache {}: {}", missing.size(), missing.size() == 1 ? " is" : "s are",
-                              cache.root().string(), fmt::join(missing, ", ")));
+      throw Error(fmt::format("offline, and {} input{} not in the cache {}: {}", missing.size(),
+                              missing.size() == 1 ? " is" : "s are", cache.root().string(), fmt::join(missing, ", ")));
   }
   TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
   Fetcher fetcher(cache, options.fetch, display);
@@ -59,14 +60,16 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
 FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options) {
   if (auto problem = check_sha256(sha256)) throw Error(fmt::format("--sha256: {}", *problem));
   std::string digest = sha256;
-  std::transform(digest.begin(), digest.end(), digest.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(digest.begin(), digest.end(), digest.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(c)); });
   const std::string path = url.substr(0, url.find_first_of("?#"));
   const auto slash = path.find_last_of('/');
   std::string name = slash == std::string::npos || slash + 1 == path.size() ? url : path.substr(slash + 1);
   FetchedInput input{"", {std::move(name), url, digest, "--sha256"}, {}, "cached"};
   const InputCache cache(cache_root(options.cache_dir));
   if (options.fetch.offline && !cache.has(digest))
-    throw Error(fmt::format("offline, and {} ({}) is not in the cache {}", input.download.name, url, cache.root().string()));
+    throw Error(
+        fmt::format("offline, and {} ({}) is not in the cache {}", input.download.name, url, cache.root().string()));
   TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
   Fetcher fetcher(cache, options.fetch, display);
   input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";

@@ -55,7 +55,8 @@ void ImageBake::prepare(bool pack_base) {
     const fs::path lock_file = options_.out_dir / ("." + recipe_.name + ".lock");
     lock_ = FileLock::try_acquire(lock_file);
     if (!lock_)
-      throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image_.string(), lock_file.string()));
+      throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image_.string(),
+                              lock_file.string()));
     // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
     for (const fs::path& output : {image_, report_, listing_, options_.out_dir / (recipe_.name + ".root.tar")})
       for (const auto& leftover : remove_leftover_temporaries(output))
@@ -69,12 +70,14 @@ void ImageBake::prepare(bool pack_base) {
         verify_sha256(file, sha256, what);
       } catch (Error& e) {
         if (!cache_.holds(file)) throw;
-        throw Error(fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(), recipe_.name));
+        throw Error(
+            fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(), recipe_.name));
       }
     };
     verify(base, plan_.base.sha256, "base image");
     for (const auto& step : plan_.steps)
-      if (const auto* install = std::get_if<InstallFile>(&step)) verify(install->source, install->sha256, "binary " + install->input);
+      if (const auto* install = std::get_if<InstallFile>(&step))
+        verify(install->source, install->sha256, "binary " + install->input);
     interrupt::throw_if_requested();
     progress_.phase_done("verify inputs", fmt::format("base sha256:{}", plan_.base.sha256.substr(0, 16)));
 
@@ -112,8 +115,9 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
     // The base's listing comes from the cache (packed by this bake or an earlier one).
     std::optional<std::string> base_listing = cache_.read_listing(plan_.base.sha256);
     if (!base_listing)
-      throw Error(fmt::format("the listing of base sha256:{} is not in the cache: the image that was to pack it failed first; bake again",
-                              plan_.base.sha256.substr(0, 16)));
+      throw Error(fmt::format(
+          "the listing of base sha256:{} is not in the cache: the image that was to pack it failed first; bake again",
+          plan_.base.sha256.substr(0, 16)));
     Listing derived = parse_mtree(*base_listing, cache_.listing(plan_.base.sha256).string());
     apply_tree_edits(derived, result.edits);
     const std::string listing_text = render_mtree(derived);
@@ -124,10 +128,19 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
     work_->commit();
     progress_.phase_done("publish", image_.string());
 
-    ReportInput input{recipe_, plan_, plan_.base.path->string(), result, progress_.phases(), image_.string(), image_sha256,
-                      listing_.string(), sha256_hex(listing_text), fingerprint_};
+    ReportInput input{recipe_,
+                      plan_,
+                      plan_.base.path->string(),
+                      result,
+                      progress_.phases(),
+                      image_.string(),
+                      image_sha256,
+                      listing_.string(),
+                      sha256_hex(listing_text),
+                      fingerprint_};
     write_file_atomically(report_, render_report(input));
-    progress_.note(fmt::format("baked {} in {:.1f} s; report {}", image_.string(), progress_.total_seconds(), report_.string()));
+    progress_.note(
+        fmt::format("baked {} in {:.1f} s; report {}", image_.string(), progress_.total_seconds(), report_.string()));
     return BakeOutcome{recipe_.name, image_, report_, progress_.total_seconds()};
   });
 }

@@ -7,9 +7,9 @@
 
 #include "baker/bake_command.hpp"
 #include "baker/fetch_command.hpp"
-#include "baker/release_command.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/recipe/recipes_location.hpp"
+#include "baker/release_command.hpp"
 #include "common/command_line.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
@@ -39,8 +39,10 @@ struct CommonOptions {
 
   void add_to(CLI::App& app) {
     app.add_option("--recipes", recipes_option, recipes_help());
-    app.add_option("--override", overrides, "recipe layer merged last (repeatable), e.g. local inputs")->check(CLI::ExistingFile);
-    app.add_option("--ssh-key", ssh_keys, "SSH public key file for the operator user (repeatable)")->check(CLI::ExistingFile);
+    app.add_option("--override", overrides, "recipe layer merged last (repeatable), e.g. local inputs")
+        ->check(CLI::ExistingFile);
+    app.add_option("--ssh-key", ssh_keys, "SSH public key file for the operator user (repeatable)")
+        ->check(CLI::ExistingFile);
     app.add_option("--base-image", base_image, "local copy of the pinned base image (its SHA-256 is still checked)")
         ->check(CLI::ExistingFile);
   }
@@ -91,23 +93,31 @@ int run_fetch_url(const std::string& url, const std::string& sha256, const Fetch
   interrupt::install();
   FetchedInput input = fetch_pinned_url(url, sha256, options);
   if (json)
-    fmt::print("{}\n", nlohmann::json{{"input", input.download.name}, {"url", url}, {"sha256", input.download.sha256},
-                                      {"file", input.file.string()}, {"outcome", input.outcome}}
+    fmt::print("{}\n", nlohmann::json{{"input", input.download.name},
+                                      {"url", url},
+                                      {"sha256", input.download.sha256},
+                                      {"file", input.file.string()},
+                                      {"outcome", input.outcome}}
                            .dump(2));
   else
     fmt::print("{}\n", input.file.string());
   return 0;
 }
 
-int run_fetch(const CommonOptions& common, const std::vector<std::string>& names, FetchCommandOptions options, bool json) {
+int run_fetch(const CommonOptions& common, const std::vector<std::string>& names, FetchCommandOptions options,
+              bool json) {
   options.load = common.load_options();
   interrupt::install();
   std::vector<FetchedInput> inputs = fetch_recipe_inputs(common.recipe_files(names), options);
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& input : inputs)
-      out.push_back({{"recipe", input.recipe}, {"input", input.download.name}, {"url", input.download.url},
-                     {"sha256", input.download.sha256}, {"file", input.file.string()}, {"outcome", input.outcome}});
+      out.push_back({{"recipe", input.recipe},
+                     {"input", input.download.name},
+                     {"url", input.download.url},
+                     {"sha256", input.download.sha256},
+                     {"file", input.file.string()},
+                     {"outcome", input.outcome}});
     fmt::print("{}\n", out.dump(2));
   } else if (options.verbosity != Verbosity::quiet) {
     fmt::print(stderr, "bake fetch: {} input{} in the cache {}\n", inputs.size(), inputs.size() == 1 ? "" : "s",
@@ -118,8 +128,8 @@ int run_fetch(const CommonOptions& common, const std::vector<std::string>& names
 
 // Images already up to date are left alone (unless forced); with `check_only` nothing is baked
 // and the exit status says whether everything is up to date (0) or not (1).
-int run_bake(const CommonOptions& common, const std::vector<std::string>& names, BakeOptions options, const FetchFlags& fetch,
-             bool json, bool check_only) {
+int run_bake(const CommonOptions& common, const std::vector<std::string>& names, BakeOptions options,
+             const FetchFlags& fetch, bool json, bool check_only) {
   options.load = common.load_options();
   std::vector<fs::path> files = common.recipe_files(names);
   nlohmann::json outcomes = nlohmann::json::array();
@@ -130,14 +140,20 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
     const ImageFreshness freshness = image_freshness(file, options);
     if (check_only) {
       stale += freshness.up_to_date ? 0 : 1;
-      outcomes.push_back({{"name", freshness.name}, {"image", freshness.image.string()}, {"up_to_date", freshness.up_to_date},
+      outcomes.push_back({{"name", freshness.name},
+                          {"image", freshness.image.string()},
+                          {"up_to_date", freshness.up_to_date},
                           {"reason", freshness.reason}});
       if (!json)
-        fmt::print("{}\n", freshness.up_to_date ? fmt::format("{} is up to date", freshness.image.string())
-                                                 : fmt::format("{} is out of date: {}", freshness.image.string(), freshness.reason));
+        fmt::print("{}\n", freshness.up_to_date
+                               ? fmt::format("{} is up to date", freshness.image.string())
+                               : fmt::format("{} is out of date: {}", freshness.image.string(), freshness.reason));
     } else if (freshness.up_to_date && !options.force) {
-      outcomes.push_back({{"name", freshness.name}, {"image", freshness.image.string()}, {"report", freshness.report.string()},
-                          {"up_to_date", true}, {"seconds", 0}});
+      outcomes.push_back({{"name", freshness.name},
+                          {"image", freshness.image.string()},
+                          {"report", freshness.report.string()},
+                          {"up_to_date", true},
+                          {"seconds", 0}});
       if (options.verbosity != Verbosity::quiet) fmt::print(stderr, "{} is up to date\n", freshness.image.string());
     } else {
       if (freshness.exists && options.verbosity != Verbosity::quiet)
@@ -158,8 +174,11 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
   for (const BakeResult& result : bake_recipes(to_bake, options)) {
     if (result.outcome) {
       const BakeOutcome& outcome = *result.outcome;
-      outcomes.push_back({{"name", outcome.name}, {"image", outcome.image.string()}, {"report", outcome.report.string()},
-                          {"up_to_date", false}, {"seconds", outcome.seconds}});
+      outcomes.push_back({{"name", outcome.name},
+                          {"image", outcome.image.string()},
+                          {"report", outcome.report.string()},
+                          {"up_to_date", false},
+                          {"seconds", outcome.seconds}});
       continue;
     }
     try {
@@ -178,17 +197,18 @@ int run_bake(const CommonOptions& common, const std::vector<std::string>& names,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"bake: build TrustNet golden images (Alpine Linux aarch64) from recipes, offline.\n"
-               "  bake NAME... | all      bake recipes/NAME.yaml into out/NAME.qcow2\n"
-               "  bake plan NAME          print the edits without touching an image\n"
-               "  bake fetch NAME... | all  download the pinned inputs into the cache\n"
-               "  bake fetch --url URL --sha256 HEX  one pinned file into the cache; prints its path\n"
-               "  bake keygen FILE        a release signing key pair\n"
-               "  bake publish NAME... | all --key FILE   signed, compressed release folders\n"
-               "  bake verify DIR --pubkey FILE           check a release folder\n"
-               "  bake contents IMAGE     the content listing (mtree) of an image\n"
-               "  bake diff A B           what differs between two images, manifests or listings",
-               "bake"};
+  CLI::App app{
+      "bake: build TrustNet golden images (Alpine Linux aarch64) from recipes, offline.\n"
+      "  bake NAME... | all      bake recipes/NAME.yaml into out/NAME.qcow2\n"
+      "  bake plan NAME          print the edits without touching an image\n"
+      "  bake fetch NAME... | all  download the pinned inputs into the cache\n"
+      "  bake fetch --url URL --sha256 HEX  one pinned file into the cache; prints its path\n"
+      "  bake keygen FILE        a release signing key pair\n"
+      "  bake publish NAME... | all --key FILE   signed, compressed release folders\n"
+      "  bake verify DIR --pubkey FILE           check a release folder\n"
+      "  bake contents IMAGE     the content listing (mtree) of an image\n"
+      "  bake diff A B           what differs between two images, manifests or listings",
+      "bake"};
   app.set_version_flag("--version", std::string("bake ") + TRUSTNET_VERSION);
   CommonOptions common;
   common.add_to(app);
@@ -199,20 +219,23 @@ int main(int argc, char** argv) {
   app.add_option("names", names, "recipe names, or all");
   app.add_option("--out", options.out_dir, "output folder")->capture_default_str();
   app.add_option("--cache", options.cache_dir, "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
-  app.add_option("--accel", accel, "libguestfs appliance acceleration: auto (libguestfs decides, honours "
-                                   "LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)")
+  app.add_option("--accel", accel,
+                 "libguestfs appliance acceleration: auto (libguestfs decides, honours "
+                 "LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)")
       ->check(CLI::IsMember({"auto", "tcg"}))
       ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "print errors only");
   app.add_flag("-v,--verbose", verbose, "print every edit as it is made, and which recipe folder is used");
   app.add_flag("--json", json, "print the outcome as JSON on stdout");
   app.add_flag("--force", options.force, "bake even when the image is up to date");
-  app.add_option("--appliances", options.appliances, "libguestfs appliances that share the images, each baking its share one "
-                                                     "after the other (default: one per core, as memory allows)")
+  app.add_option("--appliances", options.appliances,
+                 "libguestfs appliances that share the images, each baking its share one "
+                 "after the other (default: one per core, as memory allows)")
       ->check(CLI::Range(1, 64));
   bool check_only = false;
-  app.add_flag("--check", check_only, "bake nothing: say whether each image is up to date, and why not; exit 0 when all "
-                                      "are, 1 when one is not");
+  app.add_flag("--check", check_only,
+               "bake nothing: say whether each image is up to date, and why not; exit 0 when all "
+               "are, 1 when one is not");
   FetchFlags fetch_flags;
   fetch_flags.add_to(app);
 
@@ -234,11 +257,12 @@ int main(int argc, char** argv) {
   bool fetch_json = false, fetch_quiet = false;
   std::string fetch_url, fetch_sha256;
   CLI::Option* fetch_names_option = fetch->add_option("names", fetch_names, "recipe names, or all");
-  CLI::Option* fetch_url_option =
-      fetch->add_option("--url", fetch_url, "fetch this one file instead of recipe inputs and print its path in the cache");
+  CLI::Option* fetch_url_option = fetch->add_option(
+      "--url", fetch_url, "fetch this one file instead of recipe inputs and print its path in the cache");
   fetch->add_option("--sha256", fetch_sha256, "the SHA-256 that --url's file must have")->needs(fetch_url_option);
   fetch_url_option->excludes(fetch_names_option);
-  fetch->add_option("--cache", fetch_options.cache_dir, "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
+  fetch->add_option("--cache", fetch_options.cache_dir,
+                    "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
   fetch_only_flags.add_to(*fetch);
   fetch->add_flag("-q,--quiet", fetch_quiet, "print errors only");
   fetch->add_flag("--json", fetch_json, "list the inputs as JSON on stdout");
@@ -248,8 +272,9 @@ int main(int argc, char** argv) {
   fs::path keygen_file;
   keygen->add_option("file", keygen_file, "private key file to write (never overwritten)")->required();
 
-  CLI::App* publish = app.add_subcommand("publish", "write signed release folders from baked images (compressed image, "
-                                                     "content listing, manifest, SHA256SUMS, signature)");
+  CLI::App* publish = app.add_subcommand("publish",
+                                         "write signed release folders from baked images (compressed image, "
+                                         "content listing, manifest, SHA256SUMS, signature)");
   std::vector<std::string> publish_names;
   PublishOptions publish_options;
   bool publish_json = false;
@@ -258,7 +283,8 @@ int main(int argc, char** argv) {
   publish->add_option("names", publish_names, "appliance names, or all (every recipe)")->required();
   publish->add_option("--key", publish_options.signing_key, "Ed25519 private key (bake keygen)")->required();
   publish->add_option("--out", publish_options.out_dir, "where bake wrote the images")->capture_default_str();
-  publish->add_option("--release", publish_options.release_dir, "folder that gets one release folder per appliance")->capture_default_str();
+  publish->add_option("--release", publish_options.release_dir, "folder that gets one release folder per appliance")
+      ->capture_default_str();
   publish->add_option("--recipes", publish_recipes, recipes_help() + ", for all");
   publish->add_flag("-v,--verbose", publish_verbose, "say which recipe folder all came from");
   publish->add_flag("--json", publish_json, "print the outcome as JSON");
@@ -270,24 +296,30 @@ int main(int argc, char** argv) {
   verify->add_option("--pubkey", verify_key, "trusted public key (FILE.pub from bake keygen)")->required();
   verify->add_flag("--json", verify_json, "print the outcome as JSON");
 
-  CLI::App* contents = app.add_subcommand("contents", "print the content listing (mtree: type, mode, owner, size, SHA-256, "
-                                                       "link target of every file) of an image's root filesystem");
+  CLI::App* contents = app.add_subcommand("contents",
+                                          "print the content listing (mtree: type, mode, owner, size, SHA-256, "
+                                          "link target of every file) of an image's root filesystem");
   fs::path contents_image;
   std::string contents_accel = "auto";
   contents->add_option("image", contents_image, "qcow2 image (golden or compressed release image)")->required();
-  contents->add_option("--accel", contents_accel, "libguestfs appliance acceleration: auto or tcg")->check(CLI::IsMember({"auto", "tcg"}));
+  contents->add_option("--accel", contents_accel, "libguestfs appliance acceleration: auto or tcg")
+      ->check(CLI::IsMember({"auto", "tcg"}));
 
-  CLI::App* diff = app.add_subcommand("diff", "list the files added, removed and changed between two images, release manifests "
-                                               "or mtree listings");
+  CLI::App* diff = app.add_subcommand("diff",
+                                      "list the files added, removed and changed between two images, release manifests "
+                                      "or mtree listings");
   fs::path diff_a, diff_b;
   std::string diff_accel = "auto";
   bool diff_json = false;
   diff->add_option("before", diff_a, "image, NAME.manifest.json or NAME.mtree")->required();
   diff->add_option("after", diff_b, "image, NAME.manifest.json or NAME.mtree")->required();
-  diff->add_option("--accel", diff_accel, "libguestfs appliance acceleration: auto or tcg")->check(CLI::IsMember({"auto", "tcg"}));
+  diff->add_option("--accel", diff_accel, "libguestfs appliance acceleration: auto or tcg")
+      ->check(CLI::IsMember({"auto", "tcg"}));
   diff->add_flag("--json", diff_json, "print the differences as JSON");
 
-  auto appliance_accel = [](const std::string& text) { return text == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic; };
+  auto appliance_accel = [](const std::string& text) {
+    return text == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
+  };
 
   return run_command_line(app, argc, argv, "bake", [&] {
     if (*keygen) return run_keygen(keygen_file);
@@ -295,9 +327,11 @@ int main(int argc, char** argv) {
       publish_options.source_date_epoch = source_date_epoch_from_environment();
       std::vector<std::string> names;
       for (const auto& name : publish_names) {
-        if (name != "all") names.push_back(name);
+        if (name != "all")
+          names.push_back(name);
         else
-          for (const auto& file : list_recipes(recipe_folder(publish_recipes, publish_verbose))) names.push_back(file.stem().string());
+          for (const auto& file : list_recipes(recipe_folder(publish_recipes, publish_verbose)))
+            names.push_back(file.stem().string());
       }
       return run_publish(names, publish_options, publish_json);
     }

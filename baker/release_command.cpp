@@ -29,17 +29,23 @@ int run_keygen(const fs::path& private_file) {
 
 int run_publish(const std::vector<std::string>& names, const PublishOptions& options, bool as_json) {
   // The releases that were written are reported even when another one failed.
-  const auto runs = parallel_outcomes(names, [&options](const std::string& name) { return publish_release(name, options); });
+  const auto runs =
+      parallel_outcomes(names, [&options](const std::string& name) { return publish_release(name, options); });
   json out = json::array();
   for (const auto& run : runs) {
     if (!run.result) continue;
     const PublishOutcome& o = *run.result;
     if (as_json) {
-      out.push_back({{"name", o.name}, {"folder", o.folder.string()}, {"image", o.image.string()}, {"compression", o.compression},
-                     {"golden_size", o.golden_size}, {"image_size", o.image_size}, {"seconds", o.seconds}});
+      out.push_back({{"name", o.name},
+                     {"folder", o.folder.string()},
+                     {"image", o.image.string()},
+                     {"compression", o.compression},
+                     {"golden_size", o.golden_size},
+                     {"image_size", o.image_size},
+                     {"seconds", o.seconds}});
     } else {
-      fmt::print("{}: {} ({}, {} -> {}, {:.1f} s)\n", o.name, o.folder.string(), o.compression, format_size(o.golden_size),
-                 format_size(o.image_size), o.seconds);
+      fmt::print("{}: {} ({}, {} -> {}, {:.1f} s)\n", o.name, o.folder.string(), o.compression,
+                 format_size(o.golden_size), format_size(o.image_size), o.seconds);
     }
   }
   throw_failures(runs);
@@ -50,18 +56,23 @@ int run_publish(const std::vector<std::string>& names, const PublishOptions& opt
 int run_verify(const fs::path& release, const fs::path& public_key, bool as_json) {
   const VerifiedRelease v = verify_release(release, public_key);
   if (as_json) {
-    fmt::print("{}\n", json::object({{"appliance", v.appliance}, {"manifest", v.manifest.string()}, {"image", v.image.string()},
-                                     {"image_sha256", v.image_sha256}, {"signing_key", v.signing_key}, {"verified", true}})
+    fmt::print("{}\n", json::object({{"appliance", v.appliance},
+                                     {"manifest", v.manifest.string()},
+                                     {"image", v.image.string()},
+                                     {"image_sha256", v.image_sha256},
+                                     {"signing_key", v.signing_key},
+                                     {"verified", true}})
                            .dump(2));
   } else {
-    fmt::print("{}: verified: signature by {}, SHA256SUMS, {} sha256 {}\n", v.appliance, v.signing_key, v.image.filename().string(),
-               v.image_sha256);
+    fmt::print("{}: verified: signature by {}, SHA256SUMS, {} sha256 {}\n", v.appliance, v.signing_key,
+               v.image.filename().string(), v.image_sha256);
   }
   return 0;
 }
 
 std::string listing_of(const fs::path& operand, ApplianceAccel accel) {
-  if (!fs::is_regular_file(operand)) throw Error(fmt::format("{} does not exist", operand.string()), ExitCode::bad_input);
+  if (!fs::is_regular_file(operand))
+    throw Error(fmt::format("{} does not exist", operand.string()), ExitCode::bad_input);
   const std::string name = operand.filename().string();
   if (name.ends_with(".mtree")) return read_text_file(operand);
   if (name.ends_with(".manifest.json")) {
@@ -74,8 +85,10 @@ std::string listing_of(const fs::path& operand, ApplianceAccel accel) {
   }
   // Anything else must be a disk image; a small raw "image" is a file given by mistake.
   if (GuestSession::detect_format(operand) != "qcow2" && fs::file_size(operand) < (1 << 20))
-    throw Error(fmt::format("{} is not a disk image, a NAME.manifest.json or a NAME.mtree", operand.string()), ExitCode::bad_input);
-  TemporaryPath tar(fs::temp_directory_path() / fmt::format("trustnet-contents-{}.tar", ::getpid()));  // removed on return
+    throw Error(fmt::format("{} is not a disk image, a NAME.manifest.json or a NAME.mtree", operand.string()),
+                ExitCode::bad_input);
+  TemporaryPath tar(fs::temp_directory_path() /
+                    fmt::format("trustnet-contents-{}.tar", ::getpid()));  // removed on return
   pack_image_root(operand, accel, tar.path());
   return mtree_from_tar(tar.path());
 }
@@ -87,8 +100,8 @@ int run_contents(const fs::path& image, ApplianceAccel accel) {
 
 int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel, bool as_json) {
   // Two images cost two appliance launches: side by side.
-  const std::vector<std::string> texts =
-      parallel_map(std::vector<fs::path>{before, after}, [accel](const fs::path& image) { return listing_of(image, accel); });
+  const std::vector<std::string> texts = parallel_map(
+      std::vector<fs::path>{before, after}, [accel](const fs::path& image) { return listing_of(image, accel); });
   const std::string &text_a = texts[0], &text_b = texts[1];
   const ListingDiff diff = diff_listings(parse_mtree(text_a, before.string()), parse_mtree(text_b, after.string()));
   if (as_json) {
@@ -98,7 +111,8 @@ int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel
   } else if (diff.empty()) {
     fmt::print("no differences\n");
   } else {
-    fmt::print("{}{} added, {} removed, {} changed\n", render_diff(diff), diff.added.size(), diff.removed.size(), diff.changed.size());
+    fmt::print("{}{} added, {} removed, {} changed\n", render_diff(diff), diff.added.size(), diff.removed.size(),
+               diff.changed.size());
   }
   return 0;
 }

@@ -9,7 +9,7 @@
 namespace trustnet::appliance {
 
 namespace node {
-inline constexpr std::string_view user = "warden";  // runs CometBFT; the operator logs in as it
+inline constexpr std::string_view user = "warden";              // runs CometBFT; the operator logs in as it
 inline constexpr std::string_view home = "/opt/trustnet/node";  // CometBFT's --home
 inline constexpr std::string_view config_dir = "/opt/trustnet/node/config";
 inline constexpr std::string_view validator_state = "/opt/trustnet/node/data/priv_validator_state.json";

@@ -1,9 +1,9 @@
 #include "common/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,17 +22,16 @@ std::string errno_text() { return std::strerror(errno); }
 void sync_path(const fs::path& path, int flags) {
   UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
   if (!fd.valid()) throw Error(fmt::format("cannot open {}: {}", path.string(), errno_text()));
-  if (::fsync(fd.get()) != 0)
-    throw Error(fmt::format("cannot sync {}: {}", path.string(), errno_text()));
+  if (::fsync(fd.get()) != 0) throw Error(fmt::format("cannot sync {}: {}", path.string(), errno_text()));
 }
 
-fs::path parent_or_dot(const fs::path& path) {
-  return path.has_parent_path() ? path.parent_path() : fs::path(".");
-}
+fs::path parent_or_dot(const fs::path& path) { return path.has_parent_path() ? path.parent_path() : fs::path("."); }
 
 }  // namespace
 
-std::string temporary_prefix(const fs::path& final_path) { return fmt::format(".{}.tmp-", final_path.filename().string()); }
+std::string temporary_prefix(const fs::path& final_path) {
+  return fmt::format(".{}.tmp-", final_path.filename().string());
+}
 
 std::vector<fs::path> remove_leftover_temporaries(const fs::path& final_path) {
   std::vector<fs::path> removed;
@@ -55,17 +54,21 @@ std::string random_suffix() {
   return fmt::format("{:016x}", value);
 }
 
-TemporaryPath::TemporaryPath(fs::path final_path, fs::perms final_mode) : final_(std::move(final_path)), final_mode_(final_mode) {
+TemporaryPath::TemporaryPath(fs::path final_path, fs::perms final_mode)
+    : final_(std::move(final_path)), final_mode_(final_mode) {
   for (int attempt = 0;; ++attempt) {
-    temporary_ = parent_or_dot(final_) / fmt::format("{}{}-{}", temporary_prefix(final_), static_cast<long>(::getpid()), random_suffix());
+    temporary_ = parent_or_dot(final_) /
+                 fmt::format("{}{}-{}", temporary_prefix(final_), static_cast<long>(::getpid()), random_suffix());
     // Ours alone: never an existing file, never through a link someone planted.
     UniqueFd fd(::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.valid()) {
       // The umask may have narrowed 0600 further; keep exactly 0600 until commit.
-      if (::fchmod(fd.get(), 0600) != 0) throw Error(fmt::format("cannot chmod {}: {}", temporary_.string(), errno_text()));
+      if (::fchmod(fd.get(), 0600) != 0)
+        throw Error(fmt::format("cannot chmod {}: {}", temporary_.string(), errno_text()));
       return;
     }
-    if (errno != EEXIST || attempt == 10) throw Error(fmt::format("cannot create {}: {}", temporary_.string(), errno_text()));
+    if (errno != EEXIST || attempt == 10)
+      throw Error(fmt::format("cannot create {}: {}", temporary_.string(), errno_text()));
   }
 }
 
@@ -85,8 +88,7 @@ void TemporaryPath::commit() {
     if (::fsync(fd.get()) != 0) throw Error(fmt::format("cannot sync {}: {}", temporary_.string(), errno_text()));
   }
   if (::rename(temporary_.c_str(), final_.c_str()) != 0)
-    throw Error(fmt::format("cannot rename {} to {}: {}", temporary_.string(), final_.string(),
-                            errno_text()));
+    throw Error(fmt::format("cannot rename {} to {}: {}", temporary_.string(), final_.string(), errno_text()));
   committed_ = true;
   sync_path(parent_or_dot(final_), O_RDONLY | O_DIRECTORY);
 }
@@ -95,8 +97,7 @@ void write_file_atomically(const fs::path& target, std::string_view content, fs:
   TemporaryPath temporary(target, mode);
   {
     UniqueFd fd(::open(temporary.path().c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd.valid())
-      throw Error(fmt::format("cannot create {}: {}", temporary.path().string(), errno_text()));
+    if (!fd.valid()) throw Error(fmt::format("cannot create {}: {}", temporary.path().string(), errno_text()));
     size_t written = 0;
     while (written < content.size()) {
       ssize_t n = ::write(fd.get(), content.data() + written, content.size() - written);

@@ -20,7 +20,8 @@ class TemporaryPath {
   // The temporary file lives beside `final_path` so that the rename stays on one filesystem; its
   // name is ".NAME.tmp-PID-RANDOM" (the pid lets a later run recognise a dead process's leftovers).
   // `final_mode` is set at commit, before the rename.
-  explicit TemporaryPath(std::filesystem::path final_path, std::filesystem::perms final_mode = std::filesystem::perms(0600));
+  explicit TemporaryPath(std::filesystem::path final_path,
+                         std::filesystem::perms final_mode = std::filesystem::perms(0600));
   TemporaryPath(const TemporaryPath&) = delete;
   TemporaryPath& operator=(const TemporaryPath&) = delete;
   ~TemporaryPath();

@@ -1,7 +1,7 @@
 #include "common/cometbft_config.hpp"
 
-#include <sstream>
 #include <toml++/toml.h>
+#include <sstream>
 
 namespace trustnet {
 
@@ -16,9 +16,12 @@ std::string render_cometbft_config(const CometbftConfig& c) {
       {"priv_validator_key_file", "config/priv_validator_key.json"},
       {"priv_validator_state_file", "data/priv_validator_state.json"},
       {"node_key_file", "config/node_key.json"},
-      {"rpc", toml::table{{"laddr", c.rpc_laddr}, {"tls_cert_file", c.tls_cert_file}, {"tls_key_file", c.tls_key_file}}},
+      {"rpc",
+       toml::table{{"laddr", c.rpc_laddr}, {"tls_cert_file", c.tls_cert_file}, {"tls_key_file", c.tls_key_file}}},
       // ULA addresses are private: a strict address book would refuse every peer.
-      {"p2p", toml::table{{"laddr", c.p2p_laddr}, {"persistent_peers", c.persistent_peers}, {"addr_book_strict", false},
+      {"p2p", toml::table{{"laddr", c.p2p_laddr},
+                          {"persistent_peers", c.persistent_peers},
+                          {"addr_book_strict", false},
                           {"pex", true}}},
       {"consensus", toml::table{{"timeout_commit", c.timeout_commit}}},
       {"instrumentation", toml::table{{"prometheus", false}}},

@@ -10,13 +10,13 @@ namespace trustnet {
 
 struct CometbftConfig {
   std::string moniker;
-  std::string proxy_app = "kvstore";          // built in: a lone validator makes blocks
+  std::string proxy_app = "kvstore";  // built in: a lone validator makes blocks
   std::string rpc_laddr = "tcp://[::]:" + std::to_string(appliance::node::rpc_port);
-  std::string tls_cert_file = "rpc.crt";      // relative to HOME/config; from the seed disk
+  std::string tls_cert_file = "rpc.crt";  // relative to HOME/config; from the seed disk
   std::string tls_key_file = "rpc.key";
   std::string p2p_laddr = "tcp://[::]:" + std::to_string(appliance::node::p2p_port);
-  std::string persistent_peers;               // "ID@[ADDRESS]:26656,..."
-  std::string timeout_commit = "500ms";       // block time
+  std::string persistent_peers;          // "ID@[ADDRESS]:26656,..."
+  std::string timeout_commit = "500ms";  // block time
 };
 
 std::string render_cometbft_config(const CometbftConfig& config);

@@ -17,9 +17,13 @@ int report_error(const Error& error, std::string_view program) {
     }
     return 128 + signo;
   }
-  fmt::print(stderr, "{}\n", error.where().known() || error.has_context() ? error.line() : fmt::format("{}: {}", program, error.line()));
+  fmt::print(
+      stderr, "{}\n",
+      error.where().known() || error.has_context() ? error.line() : fmt::format("{}: {}", program, error.line()));
   const int code = static_cast<int>(error.exit_code());
-  return code == static_cast<int>(ExitCode::interrupted) && interrupt::signal_number() ? 128 + interrupt::signal_number() : code;
+  return code == static_cast<int>(ExitCode::interrupted) && interrupt::signal_number()
+             ? 128 + interrupt::signal_number()
+             : code;
 }
 
 int run_command_line(CLI::App& app, int argc, char** argv, std::string_view program, const std::function<int()>& work) {

@@ -9,7 +9,8 @@ namespace trustnet {
 
 std::string base64_encode(std::span<const uint8_t> bytes) {
   std::string text(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), bytes.data(), static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), bytes.data(), static_cast<int>(bytes.size()));
   if (written < 0 || static_cast<size_t>(written) != text.size()) throw Error("base64 encoding failed");
   return text;
 }
@@ -17,7 +18,8 @@ std::string base64_encode(std::span<const uint8_t> bytes) {
 std::vector<uint8_t> base64_decode(const std::string& text) {
   if (text.size() % 4 != 0) throw Error(fmt::format("'{}' is not base64: its length is not a multiple of 4", text));
   std::vector<uint8_t> bytes(text.size() / 4 * 3);
-  const int written = EVP_DecodeBlock(bytes.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int written =
+      EVP_DecodeBlock(bytes.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (written < 0) throw Error(fmt::format("'{}' is not base64", text));
   // EVP_DecodeBlock keeps the bytes that padding stands for; drop them.
   size_t padding = 0;
@@ -52,7 +54,8 @@ std::vector<uint8_t> hex_decode(const std::string& text) {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     throw Error(fmt::format("character {} of a hexadecimal value is not a hexadecimal digit", at + 1));
   };
-  if (text.size() % 2 != 0) throw Error(fmt::format("a hexadecimal value has an odd number of digits ({})", text.size()));
+  if (text.size() % 2 != 0)
+    throw Error(fmt::format("a hexadecimal value has an odd number of digits ({})", text.size()));
   std::vector<uint8_t> bytes(text.size() / 2);
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(value(2 * i) << 4 | value(2 * i + 1));
   return bytes;

@@ -10,8 +10,7 @@ std::string SourceLocation::str() const {
   return fmt::format("{}:{}:{}", file, line, column);
 }
 
-Error::Error(std::string message, ExitCode code)
-    : std::runtime_error(std::move(message)), code_(code) {}
+Error::Error(std::string message, ExitCode code) : std::runtime_error(std::move(message)), code_(code) {}
 
 Error::Error(SourceLocation where, std::string message)
     : std::runtime_error(std::move(message)), where_(std::move(where)), code_(ExitCode::bad_input) {}

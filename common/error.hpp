@@ -15,8 +15,8 @@ struct SourceLocation {
 };
 
 enum class ExitCode : int {
-  failure = 1,      // something went wrong while doing the work
-  bad_input = 2,    // the user's input (recipe, command line) is at fault
+  failure = 1,    // something went wrong while doing the work
+  bad_input = 2,  // the user's input (recipe, command line) is at fault
   interrupted = 130,
 };
 

@@ -18,15 +18,15 @@ namespace trustnet {
 std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& lock_file, const std::string& holder) {
   // Never through a link planted in place of the lock file.
   UniqueFd fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid())
-    throw Error(fmt::format("cannot open lock file {}: {}", lock_file.string(), std::strerror(errno)));
+  if (!fd.valid()) throw Error(fmt::format("cannot open lock file {}: {}", lock_file.string(), std::strerror(errno)));
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) return std::nullopt;
     throw Error(fmt::format("cannot lock {}: {}", lock_file.string(), std::strerror(errno)));
   }
   if (!holder.empty()) {
     const std::string text = fmt::format("{} (pid {})\n", holder, ::getpid());
-    if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+    if (::ftruncate(fd.get(), 0) != 0 ||
+        ::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
       throw Error(fmt::format("cannot write lock file {}: {}", lock_file.string(), std::strerror(errno)));
   }
   return FileLock(std::move(fd), !holder.empty());
@@ -68,7 +68,8 @@ FileLock lock_or_refuse(const std::filesystem::path& lock_file, const std::strin
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     other = FileLock::holder(lock_file);
   }
-  throw Error(fmt::format("{} is busy: {} is running; wait for it to finish", what, other.empty() ? "another process" : other));
+  throw Error(
+      fmt::format("{} is busy: {} is running; wait for it to finish", what, other.empty() ? "another process" : other));
 }
 
 }  // namespace trustnet

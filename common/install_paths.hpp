@@ -17,10 +17,14 @@ namespace trustnet::install_paths {
 #endif
 
 // The launcher's host configuration.
-inline std::filesystem::path launch_config() { return std::filesystem::path(TRUSTNET_SYSCONFDIR) / "trustnet" / "launch.yaml"; }
+inline std::filesystem::path launch_config() {
+  return std::filesystem::path(TRUSTNET_SYSCONFDIR) / "trustnet" / "launch.yaml";
+}
 // The recipes and overlays the package ships.
 inline std::filesystem::path recipes() { return std::filesystem::path(TRUSTNET_DATADIR) / "trustnet" / "recipes"; }
 // root's state folder: identities, seeds, instance disks.
-inline std::filesystem::path system_state() { return std::filesystem::path(TRUSTNET_LOCALSTATEDIR) / "lib" / "trustnet"; }
+inline std::filesystem::path system_state() {
+  return std::filesystem::path(TRUSTNET_LOCALSTATEDIR) / "lib" / "trustnet";
+}
 
 }  // namespace trustnet::install_paths

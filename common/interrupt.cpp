@@ -102,7 +102,9 @@ int signal_number() { return received.load(); }
 
 void throw_if_requested() {
   if (int signo = received.load())
-    throw Error(fmt::format("interrupted by {}", signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : std::to_string(signo)),
+    throw Error(fmt::format("interrupted by {}", signo == SIGINT    ? "SIGINT"
+                                                 : signo == SIGTERM ? "SIGTERM"
+                                                                    : std::to_string(signo)),
                 ExitCode::interrupted);
   if (stopped.load()) {
     std::lock_guard lock(stop_mutex);

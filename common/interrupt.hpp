@@ -13,7 +13,7 @@ void install();
 // The first reason (or signal) wins.
 void stop_work(const std::string& reason);
 bool requested();
-int signal_number();         // 0 when no signal arrived
-void throw_if_requested();   // throws Error naming the signal, or the stop_work reason
+int signal_number();        // 0 when no signal arrived
+void throw_if_requested();  // throws Error naming the signal, or the stop_work reason
 
 }  // namespace trustnet::interrupt

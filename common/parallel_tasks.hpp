@@ -37,7 +37,8 @@ auto parallel_outcomes(const std::vector<Item>& items, Task task) {
   static_assert(!std::is_void_v<Result>, "parallel_outcomes needs tasks that return a value; see parallel_map");
   std::vector<std::future<Result>> running;
   running.reserve(items.size());
-  for (const Item& item : items) running.push_back(std::async(std::launch::async, [&task, &item] { return task(item); }));
+  for (const Item& item : items)
+    running.push_back(std::async(std::launch::async, [&task, &item] { return task(item); }));
   std::vector<TaskOutcome<Result>> outcomes(running.size());
   for (size_t i = 0; i < running.size(); ++i) try {
       outcomes[i].result.emplace(running[i].get());

@@ -17,12 +17,15 @@ namespace {
 
 struct stat lstat_or_throw(const fs::path& path) {
   struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  if (::lstat(path.c_str(), &st) != 0)
+    throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
   return st;
 }
 
 Error unsafe(const fs::path& dir, const std::string& why, const std::string& fix) {
-  return Error(fmt::format("{} {}; {} (folders that hold instance secrets must be yours alone)", dir.string(), why, fix), ExitCode::bad_input);
+  return Error(
+      fmt::format("{} {}; {} (folders that hold instance secrets must be yours alone)", dir.string(), why, fix),
+      ExitCode::bad_input);
 }
 
 // The folder itself or one inside it: ours, a real folder, not writable by anyone else.
@@ -31,9 +34,11 @@ void check_own(const fs::path& dir) {
   if (S_ISLNK(st.st_mode)) throw unsafe(dir, "is a symbolic link", "replace it with a folder");
   if (!S_ISDIR(st.st_mode)) throw unsafe(dir, "is not a folder", "move it away");
   if (st.st_uid != ::geteuid())
-    throw unsafe(dir, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()), "remove it or use another state folder");
+    throw unsafe(dir, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()),
+                 "remove it or use another state folder");
   if (st.st_mode & (S_IWGRP | S_IWOTH))
-    throw unsafe(dir, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777), "run chmod go-w on it");
+    throw unsafe(dir, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
+                 "run chmod go-w on it");
 }
 
 // A folder above: a swap of what it holds must be impossible for anyone but root and us.
@@ -41,10 +46,13 @@ void check_ancestor(const fs::path& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) throw Error(fmt::format("cannot read {}: {}", dir.string(), std::strerror(errno)));
   if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    throw unsafe(dir, fmt::format("(above the state folder) is owned by uid {}", st.st_uid), "choose a state folder under your own");
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-    throw unsafe(dir, fmt::format("(above the state folder) is writable by others (mode {:04o}) and not sticky", st.st_mode & 07777),
+    throw unsafe(dir, fmt::format("(above the state folder) is owned by uid {}", st.st_uid),
                  "choose a state folder under your own");
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+    throw unsafe(
+        dir,
+        fmt::format("(above the state folder) is writable by others (mode {:04o}) and not sticky", st.st_mode & 07777),
+        "choose a state folder under your own");
 }
 
 }  // namespace
@@ -65,7 +73,8 @@ void check_private_tree(const fs::path& root) {
 
 void make_private_folder(const fs::path& dir) {
   std::vector<fs::path> missing;
-  for (fs::path p = fs::absolute(dir).lexically_normal(); !p.empty() && !fs::exists(fs::symlink_status(p)); p = p.parent_path())
+  for (fs::path p = fs::absolute(dir).lexically_normal(); !p.empty() && !fs::exists(fs::symlink_status(p));
+       p = p.parent_path())
     missing.push_back(p);
   for (auto it = missing.rbegin(); it != missing.rend(); ++it)
     if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST)

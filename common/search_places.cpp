@@ -8,14 +8,18 @@
 namespace trustnet {
 namespace fs = std::filesystem;
 
-FoundPlace first_existing(std::string_view what, PlaceKind kind, const std::vector<SearchPlace>& places, std::string_view hint) {
-  auto holds = [kind](const fs::path& path) { return kind == PlaceKind::file ? fs::is_regular_file(path) : fs::is_directory(path); };
+FoundPlace first_existing(std::string_view what, PlaceKind kind, const std::vector<SearchPlace>& places,
+                          std::string_view hint) {
+  auto holds = [kind](const fs::path& path) {
+    return kind == PlaceKind::file ? fs::is_regular_file(path) : fs::is_directory(path);
+  };
   std::vector<std::string> looked;
   for (const auto& place : places) {
     if (place.named) {
       if (!holds(place.path))
         throw Error(fmt::format("{} {} (from {}) {}", what, place.path.string(), place.source,
-                                fs::exists(place.path) ? (kind == PlaceKind::file ? "is not a file" : "is not a folder") : "does not exist"),
+                                fs::exists(place.path) ? (kind == PlaceKind::file ? "is not a file" : "is not a folder")
+                                                       : "does not exist"),
                     ExitCode::bad_input);
       return {place.path, place.source};
     }

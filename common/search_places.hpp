@@ -25,6 +25,7 @@ enum class PlaceKind { file, folder };
 
 // `what` names the thing in the error ("launcher configuration"), `hint` says how to name one
 // ("pass --config FILE or set TRUSTNET_CONFIG").
-FoundPlace first_existing(std::string_view what, PlaceKind kind, const std::vector<SearchPlace>& places, std::string_view hint);
+FoundPlace first_existing(std::string_view what, PlaceKind kind, const std::vector<SearchPlace>& places,
+                          std::string_view hint);
 
 }  // namespace trustnet

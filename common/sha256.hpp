@@ -19,7 +19,7 @@ class Sha256 {
   Sha256();
   void update(const void* data, size_t size);
   void update(std::string_view data) { update(data.data(), data.size()); }
-  Sha256Digest digest();      // finishes the hash
+  Sha256Digest digest();     // finishes the hash
   std::string hex_digest();  // finishes the hash
 
  private:

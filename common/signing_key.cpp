@@ -31,11 +31,14 @@ std::string openssl_error() {
 EvpPkey read_key(const fs::path& file, bool is_private) {
   const std::string pem = read_text_file(file);
   Bio bio = memory_bio(pem);
-  EvpPkey key(is_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  EvpPkey key(is_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+                         : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
   if (!key)
-    throw Error(fmt::format("{} is not a PEM {} key", file.string(), is_private ? "private" : "public"), ExitCode::bad_input);
+    throw Error(fmt::format("{} is not a PEM {} key", file.string(), is_private ? "private" : "public"),
+                ExitCode::bad_input);
   if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519)
-    throw Error(fmt::format("{} is not an Ed25519 key (make one with `bake keygen`)", file.string()), ExitCode::bad_input);
+    throw Error(fmt::format("{} is not an Ed25519 key (make one with `bake keygen`)", file.string()),
+                ExitCode::bad_input);
   return key;
 }
 
@@ -43,7 +46,8 @@ EvpPkey read_key(const fs::path& file, bool is_private) {
 
 void generate_signing_key(const fs::path& private_file, const fs::path& public_file) {
   for (const auto& file : {private_file, public_file})
-    if (fs::exists(file)) throw Error(fmt::format("{} exists; a signing key is never overwritten", file.string()), ExitCode::bad_input);
+    if (fs::exists(file))
+      throw Error(fmt::format("{} exists; a signing key is never overwritten", file.string()), ExitCode::bad_input);
   EvpPkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!key) throw Error("OpenSSL: cannot generate an Ed25519 key: " + openssl_error());
   Bio private_pem = memory_bio(), public_pem = memory_bio();
@@ -59,10 +63,12 @@ std::string sign_message(std::string_view message, const fs::path& private_file)
   EvpMdCtx ctx(EVP_MD_CTX_new());
   if (!ctx) throw Error("OpenSSL: out of memory");
   // Ed25519 hashes the message itself: no digest is named.
-  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) throw Error("OpenSSL: sign init: " + openssl_error());
+  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1)
+    throw Error("OpenSSL: sign init: " + openssl_error());
   size_t size = 0;
   const auto* data = reinterpret_cast<const unsigned char*>(message.data());
-  if (EVP_DigestSign(ctx.get(), nullptr, &size, data, message.size()) != 1) throw Error("OpenSSL: sign: " + openssl_error());
+  if (EVP_DigestSign(ctx.get(), nullptr, &size, data, message.size()) != 1)
+    throw Error("OpenSSL: sign: " + openssl_error());
   std::string signature(size, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size, data, message.size()) != 1)
     throw Error("OpenSSL: sign: " + openssl_error());
@@ -74,7 +80,8 @@ bool signature_matches(std::string_view message, std::string_view signature, con
   EvpPkey key = read_key(public_file, false);
   EvpMdCtx ctx(EVP_MD_CTX_new());
   if (!ctx) throw Error("OpenSSL: out of memory");
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) throw Error("OpenSSL: verify init: " + openssl_error());
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1)
+    throw Error("OpenSSL: verify init: " + openssl_error());
   const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                                   reinterpret_cast<const unsigned char*>(message.data()), message.size());
   ERR_clear_error();  // a bad signature leaves an error on the queue
@@ -96,7 +103,11 @@ std::string fingerprint_of(const EvpPkey& key, const fs::path& file) {
 
 }  // namespace
 
-std::string public_key_fingerprint(const fs::path& public_file) { return fingerprint_of(read_key(public_file, false), public_file); }
-std::string signing_key_fingerprint(const fs::path& private_file) { return fingerprint_of(read_key(private_file, true), private_file); }
+std::string public_key_fingerprint(const fs::path& public_file) {
+  return fingerprint_of(read_key(public_file, false), public_file);
+}
+std::string signing_key_fingerprint(const fs::path& private_file) {
+  return fingerprint_of(read_key(private_file, true), private_file);
+}
 
 }  // namespace trustnet

@@ -13,11 +13,9 @@ namespace {
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 Problem check_dns_label(std::string_view label, std::string_view what) {
-  if (label.empty() || label.size() > 63)
-    return fmt::format("{} label '{}' must have 1 to 63 characters", what, label);
+  if (label.empty() || label.size() > 63) return fmt::format("{} label '{}' must have 1 to 63 characters", what, label);
   for (char c : label)
-    if (!is_lower_alnum(c) && c != '-')
-      return fmt::format("{} '{}' may hold only a-z, 0-9 and '-'", what, label);
+    if (!is_lower_alnum(c) && c != '-') return fmt::format("{} '{}' may hold only a-z, 0-9 and '-'", what, label);
   if (label.front() == '-' || label.back() == '-')
     return fmt::format("{} '{}' must not start or end with '-'", what, label);
   return std::nullopt;
@@ -30,10 +28,8 @@ Problem check_ipv6_ula(std::string_view address) {
   if (text.find('/') != std::string::npos)
     return fmt::format("'{}': give the address without a prefix; the prefix has its own key", text);
   unsigned char bytes[16];
-  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1)
-    return fmt::format("'{}' is not a valid IPv6 address", text);
-  if ((bytes[0] & 0xfe) != 0xfc)
-    return fmt::format("'{}' is not a unique local IPv6 address (fc00::/7)", text);
+  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return fmt::format("'{}' is not a valid IPv6 address", text);
+  if ((bytes[0] & 0xfe) != 0xfc) return fmt::format("'{}' is not a unique local IPv6 address (fc00::/7)", text);
   return std::nullopt;
 }
 
@@ -52,8 +48,7 @@ bool same_prefix(const Ipv6Address& a, const Ipv6Address& b, int prefix) {
 }
 
 Problem check_ipv6_prefix(int prefix) {
-  if (prefix < 8 || prefix > 128)
-    return fmt::format("IPv6 prefix length {} is out of range (8 to 128)", prefix);
+  if (prefix < 8 || prefix > 128) return fmt::format("IPv6 prefix length {} is out of range (8 to 128)", prefix);
   return std::nullopt;
 }
 
@@ -85,9 +80,12 @@ std::string printable(std::string_view text) {
   std::string out;
   for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (byte < 0x20 || byte == 0x7f) out += fmt::format("\\x{:02x}", byte);
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (byte < 0x20 || byte == 0x7f)
+      out += fmt::format("\\x{:02x}", byte);
+    else
+      out += c;
   }
   return out;
 }
@@ -99,7 +97,9 @@ Problem check_interface_name(std::string_view name) {
   for (char c : name) {
     const auto byte = static_cast<unsigned char>(c);
     if (c == '/' || c == ':' || std::isspace(byte) || byte < 0x20 || byte == 0x7f)
-      return fmt::format("interface name '{}' holds a character Linux refuses ('/', ':', white space or a control character)", printable(name));
+      return fmt::format(
+          "interface name '{}' holds a character Linux refuses ('/', ':', white space or a control character)",
+          printable(name));
   }
   return std::nullopt;
 }
@@ -113,15 +113,15 @@ Problem check_passwd_field(std::string_view text, std::string_view what) {
     size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
     if (length == 0 || i + length > text.size()) return fmt::format("{} is not valid UTF-8 (byte {})", what, i + 1);
     for (size_t k = 1; k < length; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return fmt::format("{} is not valid UTF-8 (byte {})", what, i + k + 1);
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2)
+        return fmt::format("{} is not valid UTF-8 (byte {})", what, i + k + 1);
     i += length;
   }
   return std::nullopt;
 }
 
 Problem check_image_path(std::string_view path) {
-  if (path.empty() || path.front() != '/')
-    return fmt::format("path '{}' must be absolute", printable(path));
+  if (path.empty() || path.front() != '/') return fmt::format("path '{}' must be absolute", printable(path));
   for (char c : path) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f) return fmt::format("path '{}' holds a control character", printable(path));
@@ -162,16 +162,22 @@ Problem check_service_name(std::string_view name) {
 Problem check_service_argument(std::string_view arg) {
   for (char c : arg)
     if (c == '\'' || c == '"' || c == '`' || c == '$' || c == '\\' || c == '\n' || c == '\0')
-      return fmt::format("argument '{}' holds a shell metacharacter ({}), which OpenRC would expand", arg, c == '\n' ? std::string("newline") : std::string(1, c));
+      return fmt::format("argument '{}' holds a shell metacharacter ({}), which OpenRC would expand", arg,
+                         c == '\n' ? std::string("newline") : std::string(1, c));
   return std::nullopt;
 }
 
 Problem check_ssh_public_key(std::string_view line) {
   if (line.find("PRIVATE KEY") != std::string_view::npos)
     return std::string("this is a private key; only public keys may go into an image");
-  static constexpr std::array<std::string_view, 8> types = {
-      "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-      "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com", "ssh-dss"};
+  static constexpr std::array<std::string_view, 8> types = {"ssh-ed25519",
+                                                            "ssh-rsa",
+                                                            "ecdsa-sha2-nistp256",
+                                                            "ecdsa-sha2-nistp384",
+                                                            "ecdsa-sha2-nistp521",
+                                                            "sk-ssh-ed25519@openssh.com",
+                                                            "sk-ecdsa-sha2-nistp256@openssh.com",
+                                                            "ssh-dss"};
   size_t space = line.find(' ');
   std::string_view type = line.substr(0, space);
   if (std::find(types.begin(), types.end(), type) == types.end())
@@ -202,11 +208,20 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   if (text.empty()) return std::nullopt;
   uint64_t multiplier = 1;
   switch (text.back()) {
-    case 'K': multiplier = 1ULL << 10; break;
-    case 'M': multiplier = 1ULL << 20; break;
-    case 'G': multiplier = 1ULL << 30; break;
-    case 'T': multiplier = 1ULL << 40; break;
-    default: break;
+    case 'K':
+      multiplier = 1ULL << 10;
+      break;
+    case 'M':
+      multiplier = 1ULL << 20;
+      break;
+    case 'G':
+      multiplier = 1ULL << 30;
+      break;
+    case 'T':
+      multiplier = 1ULL << 40;
+      break;
+    default:
+      break;
   }
   if (multiplier != 1) text.remove_suffix(1);
   if (text.empty() || text.size() > 15) return std::nullopt;

@@ -37,8 +37,8 @@ Problem check_service_argument(std::string_view arg);
 // One authorized_keys line: a public key, never a private one.
 Problem check_ssh_public_key(std::string_view line);
 
-std::optional<uint32_t> parse_mode(std::string_view text);    // "0750" or "750"
-std::optional<uint64_t> parse_size(std::string_view text);    // "50G", "512M", "1073741824"
+std::optional<uint32_t> parse_mode(std::string_view text);  // "0750" or "750"
+std::optional<uint64_t> parse_size(std::string_view text);  // "50G", "512M", "1073741824"
 std::string format_size(uint64_t bytes);
 
 }  // namespace trustnet

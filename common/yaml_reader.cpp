@@ -36,8 +36,7 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string what,
     if (!key_node.IsScalar()) fail(key_node, fmt::format("keys of {} must be plain names", what_));
     std::string key = key_node.Scalar();
     if (!seen.insert(key).second) fail(key_node, fmt::format("duplicate key '{}' in {}", key, what_));
-    if (allowed_keys.size() != 0 &&
-        std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end()) {
+    if (allowed_keys.size() != 0 && std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end()) {
       std::string expected;
       for (auto allowed : allowed_keys) expected += (expected.empty() ? "" : ", ") + std::string(allowed);
       fail(key_node, fmt::format("unknown key '{}' in {} (expected one of: {})", key, what_, expected));
@@ -120,12 +119,8 @@ SourceLocation YamlMap::at_key(std::string_view key) const {
   return value ? at(value) : at(node_);
 }
 
-void YamlMap::fail(const YAML::Node& node, const std::string& message) const {
-  throw Error(at(node), message);
-}
+void YamlMap::fail(const YAML::Node& node, const std::string& message) const { throw Error(at(node), message); }
 
-void YamlMap::fail_key(std::string_view key, const std::string& message) const {
-  throw Error(at_key(key), message);
-}
+void YamlMap::fail_key(std::string_view key, const std::string& message) const { throw Error(at_key(key), message); }
 
 }  // namespace trustnet

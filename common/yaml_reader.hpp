@@ -26,17 +26,17 @@ class YamlMap {
           std::initializer_list<std::string_view> allowed_keys);
 
   bool has(std::string_view key) const;
-  YAML::Node get(std::string_view key) const;          // undefined node when absent
-  YAML::Node require(std::string_view key) const;      // error at the mapping when absent
+  YAML::Node get(std::string_view key) const;      // undefined node when absent
+  YAML::Node require(std::string_view key) const;  // error at the mapping when absent
 
-  std::string string(std::string_view key) const;      // required scalar
+  std::string string(std::string_view key) const;  // required scalar
   std::optional<std::string> optional_string(std::string_view key) const;
   std::optional<bool> optional_bool(std::string_view key) const;
   std::optional<uint32_t> optional_uint(std::string_view key, uint32_t max) const;
   std::vector<std::string> string_list(std::string_view key) const;  // empty when absent
 
   SourceLocation at(const YAML::Node& node) const;
-  SourceLocation at_key(std::string_view key) const;   // the key's value, or the mapping
+  SourceLocation at_key(std::string_view key) const;  // the key's value, or the mapping
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const;
   [[noreturn]] void fail_key(std::string_view key, const std::string& message) const;
 

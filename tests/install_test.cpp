@@ -4,17 +4,19 @@
 
 #include <sys/stat.h>
 
-#include "support/temp_dir.hpp"
-#include "support/test_paths.hpp"
 #include "common/install_paths.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
 #include "launcher/config/launch_config.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
 
-TEST_CASE("cmake --install puts the programs, recipes, overlays, host configuration and service files in their places and they work there") {
+TEST_CASE(
+    "cmake --install puts the programs, recipes, overlays, host configuration and service files in their places and "
+    "they work there") {
   test::TempDir dir;
   const fs::path root = dir / "root";
   const fs::path build = fs::path(TRUSTNET_TEST_DATA_DIR).parent_path();
@@ -22,7 +24,8 @@ TEST_CASE("cmake --install puts the programs, recipes, overlays, host configurat
   REQUIRE_MESSAGE(install.exit_status == 0, install.err);
   auto in_root = [&](const fs::path& path) { return root / path.relative_path(); };
 
-  const fs::path prefix = fs::path(install_paths::recipes()).parent_path().parent_path().parent_path();  // DATADIR/trustnet/recipes
+  const fs::path prefix =
+      fs::path(install_paths::recipes()).parent_path().parent_path().parent_path();  // DATADIR/trustnet/recipes
   const fs::path bin = in_root(prefix / "bin");
   CHECK(run_checked({(bin / "bake").string(), "--version"}) == std::string("bake ") + TRUSTNET_VERSION + "\n");
   CHECK(run_checked({(bin / "launch").string(), "--version"}) == std::string("launch ") + TRUSTNET_VERSION + "\n");
@@ -31,7 +34,8 @@ TEST_CASE("cmake --install puts the programs, recipes, overlays, host configurat
   const fs::path recipes = in_root(install_paths::recipes());
   const fs::path key = dir.write("op.pub", test::operator_key + "\n");
   for (const char* name : {"node", "registry"}) {
-    const ProcessResult plan = run_process({(bin / "bake").string(), "plan", name, "--recipes", recipes.string(), "--ssh-key", key.string()});
+    const ProcessResult plan =
+        run_process({(bin / "bake").string(), "plan", name, "--recipes", recipes.string(), "--ssh-key", key.string()});
     CHECK_MESSAGE(plan.exit_status == 0, plan.err);
   }
   // Every overlay file, byte for byte and with its mode (the first-boot scripts stay executable).
@@ -45,7 +49,8 @@ TEST_CASE("cmake --install puts the programs, recipes, overlays, host configurat
   }
   CHECK(overlay_files >= 5);
 
-  // The host configuration loads; without state: it uses the default state folder; its images are under the system state.
+  // The host configuration loads; without state: it uses the default state folder; its images are under the system
+  // state.
   const fs::path config = in_root(install_paths::launch_config());
   const launcher::LaunchConfig loaded = launcher::load_launch_config(config);
   CHECK(loaded.instances.size() == 2);
@@ -69,7 +74,8 @@ TEST_CASE("cmake --install puts the programs, recipes, overlays, host configurat
 
   // Man pages (compressed) and the bash completions.
   const fs::path data = install_paths::recipes().parent_path().parent_path();
-  for (const char* page : {"man1/bake.1.gz", "man1/launch.1.gz", "man5/trustnet-recipe.5.gz", "man5/trustnet-launch.yaml.5.gz"})
+  for (const char* page :
+       {"man1/bake.1.gz", "man1/launch.1.gz", "man5/trustnet-recipe.5.gz", "man5/trustnet-launch.yaml.5.gz"})
     CHECK_MESSAGE(run_process({"gzip", "-t", in_root(data / "man" / page).string()}).exit_status == 0, page);
   for (const char* program : {"bake", "launch"})
     CHECK(read_text_file(in_root(data / "bash-completion/completions" / program)) ==

@@ -13,7 +13,9 @@ struct NothingRanListener : doctest::IReporter {
   explicit NothingRanListener(const doctest::ContextOptions&) {}
   void report_query(const doctest::QueryData&) override {}
   void test_run_start() override {}
-  void test_run_end(const doctest::TestRunStats& stats) override { nothing_ran = stats.numTestCasesPassingFilters == 0; }
+  void test_run_end(const doctest::TestRunStats& stats) override {
+    nothing_ran = stats.numTestCasesPassingFilters == 0;
+  }
   void test_case_start(const doctest::TestCaseData&) override {}
   void test_case_reenter(const doctest::TestCaseData&) override {}
   void test_case_end(const doctest::CurrentTestCaseStats&) override {}

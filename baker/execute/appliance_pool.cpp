@@ -9,7 +9,8 @@ namespace trustnet::baker {
 
 size_t appliance_count(size_t images, unsigned cores, uint64_t available_memory, std::optional<size_t> requested) {
   if (images == 0) return 0;
-  size_t count = requested.value_or(std::max<size_t>(1, std::min<uint64_t>(std::max(1u, cores), available_memory / kApplianceMemory)));
+  size_t count = requested.value_or(
+      std::max<size_t>(1, std::min<uint64_t>(std::max(1u, cores), available_memory / kApplianceMemory)));
   return std::clamp<size_t>(count, 1, images);
 }
 

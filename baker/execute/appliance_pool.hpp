@@ -15,7 +15,8 @@ namespace trustnet::baker {
 inline constexpr uint64_t kApplianceMemory = 1536ULL << 20;
 
 // `requested` (bake --appliances) wins when set, still at most one per image.
-size_t appliance_count(size_t images, unsigned cores, uint64_t available_memory, std::optional<size_t> requested = std::nullopt);
+size_t appliance_count(size_t images, unsigned cores, uint64_t available_memory,
+                       std::optional<size_t> requested = std::nullopt);
 
 // The vCPUs of each of `appliances` appliances: the cores shared out, 1 to 4 each (the work in an
 // appliance is one command at a time; more helps only its boot).

@@ -48,7 +48,8 @@ bool escapes(const std::string& name) {
 
 }  // namespace
 
-std::string extract_member(const std::filesystem::path& archive_file, const std::string& member, const std::filesystem::path& out) {
+std::string extract_member(const std::filesystem::path& archive_file, const std::string& member,
+                           const std::filesystem::path& out) {
   ArchiveReader reader(archive_read_new());
   if (!reader) throw Error("libarchive: cannot create a reader");
   archive_read_support_filter_all(reader.get());
@@ -64,7 +65,8 @@ std::string extract_member(const std::filesystem::path& archive_file, const std:
     const char* raw_name = archive_entry_pathname(entry);
     const std::string raw = raw_name ? raw_name : "";
     if (lexical_name(raw) != wanted) continue;
-    if (escapes(raw)) throw Error(fmt::format("{}: member {} is stored as '{}', a path that escapes the archive", where, member, raw));
+    if (escapes(raw))
+      throw Error(fmt::format("{}: member {} is stored as '{}', a path that escapes the archive", where, member, raw));
     if (digest) throw Error(fmt::format("{}: member {} appears more than once", where, member));
     if (archive_entry_hardlink(entry) || archive_entry_symlink(entry))
       throw Error(fmt::format("{}: member {} is a link, not a regular file", where, member));

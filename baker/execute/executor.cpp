@@ -41,13 +41,14 @@ class StepRunner {
 
   void run(const Step& step) {
     progress_.detail(describe(step));
-    std::visit(overloaded{[this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
-                          [this](const DisableCloudInit& s) { disable_cloud_init(s); },
-                          [this](const UpdateAccounts& s) { accounts(s); }, [this](const MakeDirectory& s) { mkdir(s); },
-                          [this](const WriteFile& s) { write(s); }, [this](const InstallFile& s) { install(s); },
-                          [this](const MakeSymlink& s) { symlink(s); }, [this](const IncludeSshdDropins&) { sshd_include(); },
-                          [this](const UnpackOverlay& s) { overlay(s); }},
-               step);
+    std::visit(
+        overloaded{[this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
+                   [this](const DisableCloudInit& s) { disable_cloud_init(s); },
+                   [this](const UpdateAccounts& s) { accounts(s); }, [this](const MakeDirectory& s) { mkdir(s); },
+                   [this](const WriteFile& s) { write(s); }, [this](const InstallFile& s) { install(s); },
+                   [this](const MakeSymlink& s) { symlink(s); }, [this](const IncludeSshdDropins&) { sshd_include(); },
+                   [this](const UnpackOverlay& s) { overlay(s); }},
+        step);
   }
 
  private:
@@ -72,7 +73,8 @@ class StepRunner {
   // mkdir -p, journaling the folders it makes (0755 root: the appliance's umask is 022).
   void make_directories(const std::string& dir) {
     std::vector<std::string> missing;
-    for (std::filesystem::path p = dir; p != "/" && !guest_.is_dir(p.string()); p = p.parent_path()) missing.push_back(p.string());
+    for (std::filesystem::path p = dir; p != "/" && !guest_.is_dir(p.string()); p = p.parent_path())
+      missing.push_back(p.string());
     if (missing.empty()) return;
     guest_.mkdir_p(dir);
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) journal(TreeEdit::directory(*it, 0755, 0, 0));
@@ -166,8 +168,8 @@ class StepRunner {
       if (user.group_removed) what += fmt::format(", its group {}", user.name);
       for (const auto& group : user.left_groups) what += fmt::format(", its membership of {}", group);
       // Only a home under /home is the account's own to delete; /, /root or /var/... never are.
-      if (std::filesystem::path(user.home).lexically_normal().parent_path() == "/home" && user.home.find("..") == std::string::npos &&
-          guest_.is_dir(user.home)) {
+      if (std::filesystem::path(user.home).lexically_normal().parent_path() == "/home" &&
+          user.home.find("..") == std::string::npos && guest_.is_dir(user.home)) {
         guest_.remove_tree(user.home);
         result_.removed.push_back(user.home);
         journal(TreeEdit::removed_tree(user.home));
@@ -241,7 +243,8 @@ class StepRunner {
   void overlay(const UnpackOverlay& s) {
     Ids ids = resolve(s.owner, s.destination);
     TemporaryPath tar(scratch(fmt::format("overlay-{}.tar", overlay_count_++)));
-    OverlayArchive archive = write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path(), options_.source_date_epoch, s.modes);
+    OverlayArchive archive =
+        write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path(), options_.source_date_epoch, s.modes);
     make_directories(s.destination);
     for (const auto& dir : archive.directories) {
       if (guest_.exists(dir.path)) continue;  // folders of the base keep their modes and owners
@@ -252,7 +255,8 @@ class StepRunner {
     guest_.tar_in(tar.path(), s.destination);
     for (const auto& entry : archive.entries) {
       bool link = entry.kind == OverlayEntry::Kind::symlink;
-      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay", entry.link_target, entry.size);
+      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay",
+             entry.link_target, entry.size);
     }
   }
 
@@ -268,7 +272,8 @@ class StepRunner {
 
 void check_alpine_aarch64(const Inspection& found) {
   if (found.type != "linux" || found.distro != "alpinelinux")
-    throw Error(fmt::format("the base image holds {} ({} {}), not Alpine Linux", found.product, found.type, found.distro));
+    throw Error(
+        fmt::format("the base image holds {} ({} {}), not Alpine Linux", found.product, found.type, found.distro));
   if (found.arch != "aarch64")
     throw Error(fmt::format("the base image is Alpine Linux for {}, not aarch64", found.arch));
 }
@@ -287,7 +292,8 @@ void execute_on_disk(GuestSession& guest, const std::string& disk, const Executi
   result.disk_size = guest.grow_and_mount_root(result.inspection);
   result.root_fs_size = guest.filesystem_size("/");
   interrupt::throw_if_requested();
-  progress.phase_done("grow root filesystem", fmt::format("{:.1f} GiB", static_cast<double>(result.root_fs_size) / (1 << 30)));
+  progress.phase_done("grow root filesystem",
+                      fmt::format("{:.1f} GiB", static_cast<double>(result.root_fs_size) / (1 << 30)));
 
   if (!options.base_root_tar.empty()) {
     // Once per base digest: the base's listing, to which the bake's edits are then applied.
@@ -314,7 +320,8 @@ void execute_on_disk(GuestSession& guest, const std::string& disk, const Executi
     for (const auto& removed : result.removed) touched.insert(std::filesystem::path(removed).parent_path().string());
     for (const auto& path : touched)
       if (guest.exists(path) && !guest.is_symlink(path)) guest.set_times(path, *options.source_date_epoch);
-    progress.phase_done("set times", fmt::format("{} paths to SOURCE_DATE_EPOCH {}", touched.size(), *options.source_date_epoch));
+    progress.phase_done("set times",
+                        fmt::format("{} paths to SOURCE_DATE_EPOCH {}", touched.size(), *options.source_date_epoch));
   }
 
   guest.umount_all();
@@ -330,7 +337,8 @@ std::string names_of(const std::vector<ExecutionJob>& jobs, size_t from, size_t 
 
 }  // namespace
 
-std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, const ApplianceSettings& appliance) {
+std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs,
+                                                       const ApplianceSettings& appliance) {
   std::vector<ExecutionOutcome> outcomes(jobs.size());
   auto fail_all = [&](std::exception_ptr error) {
     for (auto& outcome : outcomes)
@@ -382,7 +390,8 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
 }
 
 void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar) {
-  if (!std::filesystem::is_regular_file(image)) throw Error(fmt::format("image {} does not exist", image.string()), ExitCode::bad_input);
+  if (!std::filesystem::is_regular_file(image))
+    throw Error(fmt::format("image {} does not exist", image.string()), ExitCode::bad_input);
   GuestSession guest(accel);
   guest.add_drive(image, GuestSession::detect_format(image), true);
   guest.launch();

@@ -16,19 +16,19 @@ namespace trustnet::baker {
 
 struct InstalledFile {
   std::string path;
-  std::string kind;     // file, directory, symlink
-  std::string sha256;   // files only
-  std::string target;   // symlinks only
+  std::string kind;    // file, directory, symlink
+  std::string sha256;  // files only
+  std::string target;  // symlinks only
   uint32_t mode = 0;
   uint32_t uid = 0, gid = 0;
   std::string user, group;
-  std::string origin;   // what put it there: recipe, accounts, overlay, binary NAME
+  std::string origin;  // what put it there: recipe, accounts, overlay, binary NAME
 };
 
 struct ExecutionResult {
   Inspection inspection;
-  uint64_t disk_size = 0;        // virtual size seen by the guest
-  uint64_t root_fs_size = 0;     // after growing
+  uint64_t disk_size = 0;     // virtual size seen by the guest
+  uint64_t root_fs_size = 0;  // after growing
   std::vector<InstalledFile> files;
   std::vector<std::string> removed;
   TreeEdits edits;                 // everything the bake did to the tree, in order
@@ -37,8 +37,8 @@ struct ExecutionResult {
 };
 
 struct ExecuteOptions {
-  std::filesystem::path scratch_dir;  // for the overlay archives
-  std::filesystem::path base_root_tar;  // when set, the root filesystem is packed here before the edits
+  std::filesystem::path scratch_dir;         // for the overlay archives
+  std::filesystem::path base_root_tar;       // when set, the root filesystem is packed here before the edits
   std::optional<int64_t> source_date_epoch;  // when set, the times of what the bake wrote
 };
 
@@ -58,7 +58,8 @@ struct ExecutionOutcome {
 // Adds every job's image to one libguestfs appliance and runs the plans one after the other in
 // it: one launch for all. A failure in one image fails that image only; a failure of the
 // appliance itself (launch, shutdown) fails every image; an interrupt is thrown.
-std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs, const ApplianceSettings& appliance);
+std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<ExecutionJob>& jobs,
+                                                       const ApplianceSettings& appliance);
 
 // Opens `image` read-only, checks it is Alpine aarch64, and packs its root filesystem into `tar`
 // (uncompressed, numeric owners): the source of a content listing.

@@ -12,9 +12,8 @@ namespace trustnet::baker {
 namespace {
 
 // UEFI 2.10, 5.3.2: header field offsets.
-constexpr size_t kSignature = 0, kHeaderSize = 12, kHeaderCrc = 16, kMyLba = 24, kAlternateLba = 32,
-                 kFirstUsable = 40, kLastUsable = 48, kEntriesLba = 72, kEntryCount = 80, kEntrySize = 84,
-                 kEntriesCrc = 88;
+constexpr size_t kSignature = 0, kHeaderSize = 12, kHeaderCrc = 16, kMyLba = 24, kAlternateLba = 32, kFirstUsable = 40,
+                 kLastUsable = 48, kEntriesLba = 72, kEntryCount = 80, kEntrySize = 84, kEntriesCrc = 88;
 // 5.3.3: entry field offsets.
 constexpr size_t kEntryFirstLba = 32, kEntryLastLba = 40;
 constexpr char kGptSignature[] = "EFI PART";
@@ -39,15 +38,19 @@ struct Header {
 };
 
 Header read_header(std::span<const uint8_t> head, uint32_t sector_size) {
-  if (sector_size < 512 || sector_size % 512 != 0) throw Error(fmt::format("the sector size {} is not supported", sector_size));
+  if (sector_size < 512 || sector_size % 512 != 0)
+    throw Error(fmt::format("the sector size {} is not supported", sector_size));
   if (head.size() < 2 * uint64_t{sector_size}) throw Error("the disk is too small to hold a GPT");
   const uint8_t* h = head.data() + sector_size;
   if (std::memcmp(h + kSignature, kGptSignature, 8) != 0) throw Error("the disk has no GPT header at LBA 1");
   Header header{le32(h + kHeaderSize), le32(h + kEntryCount), le32(h + kEntrySize), le64(h + kEntriesLba)};
-  if (header.size < 92 || header.size > sector_size) throw Error(fmt::format("the GPT header size {} is invalid", header.size));
+  if (header.size < 92 || header.size > sector_size)
+    throw Error(fmt::format("the GPT header size {} is invalid", header.size));
   if (header.entry_size < 128 || header.entry_size % 8 != 0 || header.entry_count == 0 || header.entry_count > 1024)
-    throw Error(fmt::format("the GPT entry array ({} entries of {} bytes) is invalid", header.entry_count, header.entry_size));
-  if (header.entries_lba < 2 || header.entries_lba > 64) throw Error(fmt::format("the GPT entry array at LBA {} is unexpected", header.entries_lba));
+    throw Error(
+        fmt::format("the GPT entry array ({} entries of {} bytes) is invalid", header.entry_count, header.entry_size));
+  if (header.entries_lba < 2 || header.entries_lba > 64)
+    throw Error(fmt::format("the GPT entry array at LBA {} is unexpected", header.entries_lba));
   return header;
 }
 
@@ -79,7 +82,8 @@ uint64_t gpt_head_size(std::span<const uint8_t> first_two_sectors, uint32_t sect
   return (header.entries_lba + entry_sectors) * sector_size;
 }
 
-GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector_size, uint64_t disk_bytes, int number) {
+GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector_size, uint64_t disk_bytes,
+                                  int number) {
   const Header header = read_header(head, sector_size);
   if (head.size() < gpt_head_size(head, sector_size)) throw Error("the GPT entry array was not read whole");
   const uint8_t* old_header = head.data() + sector_size;
@@ -87,13 +91,15 @@ GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector
   std::vector<uint8_t> primary(old_header, old_header + sector_size);
   uint32_t stored_crc = le32(primary.data() + kHeaderCrc);
   put32(primary.data() + kHeaderCrc, 0);
-  if (crc32_ieee({primary.data(), header.size}) != stored_crc) throw Error("the GPT header checksum does not match; the table is damaged");
+  if (crc32_ieee({primary.data(), header.size}) != stored_crc)
+    throw Error("the GPT header checksum does not match; the table is damaged");
   if (le64(primary.data() + kMyLba) != 1) throw Error("the GPT header at LBA 1 does not say it is the primary");
 
   const uint64_t entries_offset = header.entries_lba * sector_size;
   std::vector<uint8_t> entries(head.begin() + static_cast<ptrdiff_t>(entries_offset),
                                head.begin() + static_cast<ptrdiff_t>(entries_offset + header.entry_bytes()));
-  if (crc32_ieee(entries) != le32(primary.data() + kEntriesCrc)) throw Error("the GPT entry array checksum does not match; the table is damaged");
+  if (crc32_ieee(entries) != le32(primary.data() + kEntriesCrc))
+    throw Error("the GPT entry array checksum does not match; the table is damaged");
 
   if (number < 1 || static_cast<uint32_t>(number) > header.entry_count)
     throw Error(fmt::format("GPT partition {} does not exist (the table has {} entries)", number, header.entry_count));
@@ -103,7 +109,8 @@ GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector
   for (uint32_t i = 0; i < header.entry_count; ++i) {
     const uint8_t* entry = entries.data() + uint64_t{i} * header.entry_size;
     if (static_cast<int>(i) + 1 != number && le64(entry + kEntryLastLba) > old_last)
-      throw Error(fmt::format("GPT partition {} ends after partition {}; only the last partition can grow", i + 1, number));
+      throw Error(
+          fmt::format("GPT partition {} ends after partition {}; only the last partition can grow", i + 1, number));
   }
 
   const uint64_t entry_sectors = (header.entry_bytes() + sector_size - 1) / sector_size;
@@ -111,7 +118,8 @@ GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector
   const uint64_t backup_lba = disk_lbas - 1;
   const uint64_t backup_entries_lba = backup_lba - entry_sectors;
   const uint64_t last_usable = backup_entries_lba - 1;
-  if (last_usable < old_last) throw Error(fmt::format("the disk ({} bytes) is smaller than its partitions", disk_bytes));
+  if (last_usable < old_last)
+    throw Error(fmt::format("the disk ({} bytes) is smaller than its partitions", disk_bytes));
   put64(target + kEntryLastLba, last_usable);
   const uint32_t entries_crc = crc32_ieee(entries);
 
@@ -137,7 +145,8 @@ GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector
   tail.insert(tail.end(), backup.begin(), backup.end());
   growth.writes.push_back({backup_entries_lba * sector_size, std::move(tail)});
 
-  std::vector<uint8_t> start(head.begin(), head.begin() + static_cast<ptrdiff_t>(entries_offset + entry_sectors * sector_size));
+  std::vector<uint8_t> start(head.begin(),
+                             head.begin() + static_cast<ptrdiff_t>(entries_offset + entry_sectors * sector_size));
   // The protective MBR's partition covers the whole disk, capped at 2^32-1 sectors.
   if (start[510] == 0x55 && start[511] == 0xAA && start[446 + 4] == 0xEE)
     put32(start.data() + 446 + 12, static_cast<uint32_t>(std::min<uint64_t>(disk_lbas - 1, 0xFFFFFFFFu)));

@@ -25,8 +25,7 @@ uint64_t gpt_head_size(std::span<const uint8_t> first_two_sectors, uint32_t sect
 
 // `head` starts at byte 0 and holds at least gpt_head_size() bytes. The partition `number`
 // (1-based) must be the one that ends last. Throws Error on a damaged or foreign table.
-GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector_size, uint64_t disk_bytes,
-                                  int number);
+GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector_size, uint64_t disk_bytes, int number);
 
 uint32_t crc32_ieee(std::span<const uint8_t> bytes);
 

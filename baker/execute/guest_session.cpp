@@ -21,7 +21,8 @@ struct GuestfsStructDeleter {
   void operator()(T* p) const { Free(p); }
 };
 using Statns = std::unique_ptr<struct guestfs_statns, GuestfsStructDeleter<struct guestfs_statns, guestfs_free_statns>>;
-using Statvfs = std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<struct guestfs_statvfs, guestfs_free_statvfs>>;
+using Statvfs =
+    std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<struct guestfs_statvfs, guestfs_free_statvfs>>;
 
 }  // namespace
 
@@ -45,7 +46,8 @@ std::string GuestSession::detect_format(const std::filesystem::path& image) {
   if (!g) throw Error("cannot create a libguestfs handle");
   guestfs_set_error_handler(g.get(), nullptr, nullptr);
   GuestString format(guestfs_disk_format(g.get(), image.c_str()));
-  if (!format) throw Error(fmt::format("cannot read the format of {}: {}", image.string(), guestfs_last_error(g.get())));
+  if (!format)
+    throw Error(fmt::format("cannot read the format of {}: {}", image.string(), guestfs_last_error(g.get())));
   return format.get();
 }
 
@@ -131,8 +133,10 @@ Inspection GuestSession::inspect(const std::string& disk) {
     umount_all();
   }
   if (roots.empty())
-    throw Error(fmt::format("inspection found no operating system on {} (no ext filesystem with /etc/os-release)", disk));
-  if (roots.size() > 1) throw Error(fmt::format("inspection found {} operating systems on {}; expected one", roots.size(), disk));
+    throw Error(
+        fmt::format("inspection found no operating system on {} (no ext filesystem with /etc/os-release)", disk));
+  if (roots.size() > 1)
+    throw Error(fmt::format("inspection found {} operating systems on {}; expected one", roots.size(), disk));
   return roots.front();
 }
 
@@ -158,9 +162,11 @@ uint64_t GuestSession::grow_and_mount_root(const Inspection& root) {
   uint32_t ss = 0;
   for (uint32_t size : {512u, 4096u})
     if (ss == 0 && has_gpt_header(first_sectors, size)) ss = size;
-  if (ss == 0) throw Error(fmt::format("{} has no GPT; only GPT disks (as in Alpine's UEFI cloud images) can be grown", disk));
+  if (ss == 0)
+    throw Error(fmt::format("{} has no GPT; only GPT disks (as in Alpine's UEFI cloud images) can be grown", disk));
   first_sectors.resize(2 * uint64_t{ss});
-  GptGrowth growth = grow_last_gpt_partition(read_device(disk, gpt_head_size(first_sectors, ss)), ss, disk_bytes, partnum);
+  GptGrowth growth =
+      grow_last_gpt_partition(read_device(disk, gpt_head_size(first_sectors, ss)), ss, disk_bytes, partnum);
   for (const DiskWrite& write : growth.writes) {
     int written = guestfs_pwrite_device(g, disk.c_str(), reinterpret_cast<const char*>(write.bytes.data()),
                                         write.bytes.size(), static_cast<int64_t>(write.offset));
@@ -186,7 +192,8 @@ uint64_t GuestSession::grow_and_mount_root(const Inspection& root) {
   // size takes a fraction of it.
   const uint64_t grown = filesystem_size("/");
   if (grown < expected / 10 * 9)
-    throw Error(fmt::format("the filesystem on {} is {} bytes after growing; its partition is {} bytes", device, grown, expected));
+    throw Error(fmt::format("the filesystem on {} is {} bytes after growing; its partition is {} bytes", device, grown,
+                            expected));
   return disk_bytes;
 }
 
@@ -276,11 +283,16 @@ void GuestSession::write_file(const std::string& path, const std::string& conten
 }
 
 void GuestSession::upload(const std::filesystem::path& local, const std::string& path) {
-  check(guestfs_upload(handle_.get(), local.c_str(), path.c_str()), fmt::format("upload {} to {}", local.string(), path));
+  check(guestfs_upload(handle_.get(), local.c_str(), path.c_str()),
+        fmt::format("upload {} to {}", local.string(), path));
 }
 
-void GuestSession::mkdir_p(const std::string& path) { check(guestfs_mkdir_p(handle_.get(), path.c_str()), fmt::format("mkdir -p {}", path)); }
-void GuestSession::mkdir(const std::string& path) { check(guestfs_mkdir(handle_.get(), path.c_str()), fmt::format("mkdir {}", path)); }
+void GuestSession::mkdir_p(const std::string& path) {
+  check(guestfs_mkdir_p(handle_.get(), path.c_str()), fmt::format("mkdir -p {}", path));
+}
+void GuestSession::mkdir(const std::string& path) {
+  check(guestfs_mkdir(handle_.get(), path.c_str()), fmt::format("mkdir {}", path));
+}
 
 void GuestSession::chmod(uint32_t mode, const std::string& path) {
   check(guestfs_chmod(handle_.get(), static_cast<int>(mode), path.c_str()), fmt::format("chmod {:04o} {}", mode, path));
@@ -307,20 +319,26 @@ std::vector<std::string> GuestSession::glob(const std::string& pattern) {
   return take_string_list(matches);
 }
 
-void GuestSession::remove(const std::string& path) { check(guestfs_rm_f(handle_.get(), path.c_str()), fmt::format("remove {}", path)); }
+void GuestSession::remove(const std::string& path) {
+  check(guestfs_rm_f(handle_.get(), path.c_str()), fmt::format("remove {}", path));
+}
 void GuestSession::remove_tree(const std::string& path) {
   check(guestfs_rm_rf(handle_.get(), path.c_str()), fmt::format("remove {} and what it holds", path));
 }
-void GuestSession::truncate(const std::string& path) { check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path)); }
+void GuestSession::truncate(const std::string& path) {
+  check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path));
+}
 
 void GuestSession::tar_out(const std::string& directory, const std::filesystem::path& tarball) {
   // Numeric owners: the image's ids, not names looked up in the appliance's own files.
-  check(guestfs_tar_out_opts(handle_.get(), directory.c_str(), tarball.c_str(), GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1),
-        fmt::format("pack {} into {}", directory, tarball.string()));
+  check(
+      guestfs_tar_out_opts(handle_.get(), directory.c_str(), tarball.c_str(), GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1),
+      fmt::format("pack {} into {}", directory, tarball.string()));
 }
 
 void GuestSession::tar_in(const std::filesystem::path& tarball, const std::string& directory) {
-  check(guestfs_tar_in(handle_.get(), tarball.c_str(), directory.c_str()), fmt::format("unpack {} into {}", tarball.string(), directory));
+  check(guestfs_tar_in(handle_.get(), tarball.c_str(), directory.c_str()),
+        fmt::format("unpack {} into {}", tarball.string(), directory));
 }
 
 void GuestSession::set_times(const std::string& path, int64_t seconds) {

@@ -19,8 +19,8 @@ struct ApplianceSettings {
 };
 
 struct Inspection {
-  std::string root_device;   // e.g. /dev/sda2
-  std::string filesystem;    // e.g. ext4
+  std::string root_device;  // e.g. /dev/sda2
+  std::string filesystem;   // e.g. ext4
   std::string type, distro, arch, product;
   int major = 0, minor = 0;
 };
@@ -49,7 +49,7 @@ class GuestSession {
   // its OS and architecture.
   Inspection inspect(const std::string& disk);
   std::optional<std::string> filesystem_type(const std::string& device);  // nothing when none
-  std::string resolve(const std::string& path);  // realpath inside the mounted image
+  std::string resolve(const std::string& path);                           // realpath inside the mounted image
   // Grows the root's partition to the end of its disk and its ext4 to fill it, and leaves it
   // mounted read-write on /; returns the disk size.
   uint64_t grow_and_mount_root(const Inspection& root);

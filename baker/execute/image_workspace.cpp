@@ -5,11 +5,11 @@
 #include <cstdlib>
 
 #include "baker/execute/guest_session.hpp"
-#include "common/qemu_image_info.hpp"
-#include "common/validators.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "common/qemu_image_info.hpp"
 #include "common/sha256.hpp"
+#include "common/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -21,7 +21,9 @@ void verify_sha256(const fs::path& file, const std::string& expected, const std:
     throw Error(fmt::format("{} {}: sha256 is {}, but the recipe pins {}", what, file.string(), actual, expected));
 }
 
-uint64_t virtual_size(const fs::path& image, const std::string& format) { return qemu_image_info(image, format).virtual_size; }
+uint64_t virtual_size(const fs::path& image, const std::string& format) {
+  return qemu_image_info(image, format).virtual_size;
+}
 
 void make_working_copy(const fs::path& base, const std::string& format, const fs::path& work_image, uint64_t size) {
   std::string detected = GuestSession::detect_format(base);
@@ -31,7 +33,8 @@ void make_working_copy(const fs::path& base, const std::string& format, const fs
   require_self_contained(info, base, "base image");
   const uint64_t base_size = info.virtual_size;
   if (size < base_size)
-    throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size), format_size(base_size)));
+    throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size),
+                            format_size(base_size)));
   if (format == "qcow2") {
     fs::copy_file(base, work_image, fs::copy_options::overwrite_existing);
   } else {

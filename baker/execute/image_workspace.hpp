@@ -15,7 +15,7 @@ void verify_sha256(const std::filesystem::path& file, const std::string& expecte
 uint64_t virtual_size(const std::filesystem::path& image, const std::string& format);
 
 // Copies the base to `work_image` as qcow2 and grows its virtual disk to `size` bytes.
-void make_working_copy(const std::filesystem::path& base, const std::string& format, const std::filesystem::path& work_image,
-                       uint64_t size);
+void make_working_copy(const std::filesystem::path& base, const std::string& format,
+                       const std::filesystem::path& work_image, uint64_t size);
 
 }  // namespace trustnet::baker

@@ -32,14 +32,17 @@ uint32_t image_mode(const fs::path& source_file, const struct stat& st, const st
   if (auto named = modes.find(image_path); named != modes.end()) return named->second;
   const uint32_t found = st.st_mode & 07777;
   if (found & (S_ISUID | S_ISGID | S_ISVTX | S_IWOTH))
-    throw Error(fmt::format("overlay {} {} has mode {:04o} (setuid, setgid, sticky or world-writable); name the mode of {} under the "
-                            "overlay's modes if it must be so",
-                            S_ISDIR(st.st_mode) ? "folder" : "file", source_file.string(), found, image_path),
-                ExitCode::bad_input);
+    throw Error(
+        fmt::format(
+            "overlay {} {} has mode {:04o} (setuid, setgid, sticky or world-writable); name the mode of {} under the "
+            "overlay's modes if it must be so",
+            S_ISDIR(st.st_mode) ? "folder" : "file", source_file.string(), found, image_path),
+        ExitCode::bad_input);
   return S_ISDIR(st.st_mode) || (st.st_mode & S_IXUSR) ? 0755 : 0644;
 }
 
-OverlayArchive read_overlay(const fs::path& source, const std::string& destination, const std::map<std::string, uint32_t>& modes) {
+OverlayArchive read_overlay(const fs::path& source, const std::string& destination,
+                            const std::map<std::string, uint32_t>& modes) {
   if (!fs::is_directory(source)) throw Error(fmt::format("overlay folder {} does not exist", source.string()));
   std::vector<fs::path> paths;
   for (auto it = fs::recursive_directory_iterator(source); it != fs::recursive_directory_iterator(); ++it)
@@ -75,8 +78,10 @@ OverlayArchive read_overlay(const fs::path& source, const std::string& destinati
   for (const auto& named : modes) {
     const std::string& path = named.first;
     auto held = [&](const OverlayEntry& e) { return e.path == path; };
-    if (std::none_of(result.entries.begin(), result.entries.end(), held) && std::none_of(result.directories.begin(), result.directories.end(), held))
-      throw Error(fmt::format("the overlay {} names a mode for {}, which it does not hold", source.string(), path), ExitCode::bad_input);
+    if (std::none_of(result.entries.begin(), result.entries.end(), held) &&
+        std::none_of(result.directories.begin(), result.directories.end(), held))
+      throw Error(fmt::format("the overlay {} names a mode for {}, which it does not hold", source.string(), path),
+                  ExitCode::bad_input);
   }
   return result;
 }
@@ -89,7 +94,8 @@ OverlayArchive write_overlay_tar(const fs::path& source, const std::string& dest
   ArchiveWriter writer(archive_write_new());
   if (!writer) throw Error("libarchive: cannot create a writer");
   check_archive(writer.get(), archive_write_set_format_pax_restricted(writer.get()), "tar format");
-  check_archive(writer.get(), archive_write_open_filename(writer.get(), tar_file.c_str()), fmt::format("create {}", tar_file.string()));
+  check_archive(writer.get(), archive_write_open_filename(writer.get(), tar_file.c_str()),
+                fmt::format("create {}", tar_file.string()));
 
   std::vector<char> buffer(1 << 16);
   for (auto& entry : result.entries) {

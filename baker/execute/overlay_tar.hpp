@@ -14,11 +14,11 @@ namespace trustnet::baker {
 struct OverlayEntry {
   enum class Kind { file, directory, symlink };
   Kind kind = Kind::file;
-  std::string path;          // absolute path in the image
-  uint32_t mode = 0;         // permission bits only
+  std::string path;   // absolute path in the image
+  uint32_t mode = 0;  // permission bits only
   uint64_t size = 0;
-  std::string sha256;        // files only
-  std::string link_target;   // symlinks only
+  std::string sha256;            // files only
+  std::string link_target;       // symlinks only
   std::filesystem::path source;  // the file in the overlay folder
   int64_t mtime = 0;             // its modification time, used when SOURCE_DATE_EPOCH is unset
 };
@@ -41,7 +41,8 @@ OverlayArchive read_overlay(const std::filesystem::path& source, const std::stri
 // world-writable file or folder is refused unless `modes` names it, as is a name in `modes` that
 // the overlay does not hold.
 OverlayArchive write_overlay_tar(const std::filesystem::path& source, const std::string& destination, uint32_t uid,
-                                 uint32_t gid, const std::filesystem::path& tar_file, std::optional<int64_t> source_date_epoch,
+                                 uint32_t gid, const std::filesystem::path& tar_file,
+                                 std::optional<int64_t> source_date_epoch,
                                  const std::map<std::string, uint32_t>& modes = {});
 
 }  // namespace trustnet::baker

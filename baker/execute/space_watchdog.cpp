@@ -32,12 +32,14 @@ bool StallDetector::add(uint64_t free_bytes) {
 }
 
 std::string full_filesystem_message(const fs::path& folder, uint64_t free_bytes, uint64_t needed_bytes) {
-  return fmt::format("the filesystem of {} is full ({} free) and the bake cannot write there; it needs about {} free: free some "
-                     "space or bake with --out elsewhere",
-                     folder.string(), format_bytes(free_bytes), format_bytes(needed_bytes));
+  return fmt::format(
+      "the filesystem of {} is full ({} free) and the bake cannot write there; it needs about {} free: free some "
+      "space or bake with --out elsewhere",
+      folder.string(), format_bytes(free_bytes), format_bytes(needed_bytes));
 }
 
-SpaceWatchdog::SpaceWatchdog(fs::path folder, uint64_t needed_bytes) : SpaceWatchdog(std::move(folder), needed_bytes, Options{}) {}
+SpaceWatchdog::SpaceWatchdog(fs::path folder, uint64_t needed_bytes)
+    : SpaceWatchdog(std::move(folder), needed_bytes, Options{}) {}
 
 SpaceWatchdog::SpaceWatchdog(fs::path folder, uint64_t needed_bytes, Options options)
     : folder_(std::move(folder)), needed_bytes_(needed_bytes), options_(std::move(options)) {
@@ -72,11 +74,12 @@ void SpaceWatchdog::watch() {
   }
 }
 
-void require_free_space(const fs::path& folder, uint64_t needed_bytes, const std::string& needed_for, const std::string& made_of) {
+void require_free_space(const fs::path& folder, uint64_t needed_bytes, const std::string& needed_for,
+                        const std::string& made_of) {
   const uint64_t available = writable_bytes(folder);
   if (available < needed_bytes)
-    throw Error(fmt::format("{} has {} free, but {} needs about {} ({}); free some space or bake with --out elsewhere", folder.string(),
-                            format_bytes(available), needed_for, format_bytes(needed_bytes), made_of),
+    throw Error(fmt::format("{} has {} free, but {} needs about {} ({}); free some space or bake with --out elsewhere",
+                            folder.string(), format_bytes(available), needed_for, format_bytes(needed_bytes), made_of),
                 ExitCode::bad_input);
 }
 

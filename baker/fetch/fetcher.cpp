@@ -25,7 +25,8 @@ struct Attempt {
 template <typename Value>
 void set(CURL* curl, CURLoption option, Value value) {
   CURLcode rc = curl_easy_setopt(curl, option, value);
-  if (rc != CURLE_OK) throw Error(fmt::format("libcurl: cannot set option {}: {}", static_cast<int>(option), curl_easy_strerror(rc)));
+  if (rc != CURLE_OK)
+    throw Error(fmt::format("libcurl: cannot set option {}: {}", static_cast<int>(option), curl_easy_strerror(rc)));
 }
 
 struct TransferState {
@@ -101,7 +102,8 @@ Attempt transfer(const Download& download, TransferState& state) {
   set(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   set(curl, CURLOPT_XFERINFODATA, &state);
   set(curl, CURLOPT_NOPROGRESS, 0L);
-  if (state.figures.resumed_from > 0) set(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(state.figures.resumed_from));
+  if (state.figures.resumed_from > 0)
+    set(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(state.figures.resumed_from));
 
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
@@ -124,7 +126,8 @@ void sleep_interruptibly(std::chrono::milliseconds duration) {
   const auto until = std::chrono::steady_clock::now() + duration;
   while (std::chrono::steady_clock::now() < until) {
     interrupt::throw_if_requested();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
   }
 }
 
@@ -173,7 +176,8 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
       writer.reset();
       if (actual != download.sha256) {
         remove_file(partial);
-        throw Error(fmt::format("sha256 is {}, but {} pins {}; nothing was cached", actual, download.pinned_by, download.sha256));
+        throw Error(fmt::format("sha256 is {}, but {} pins {}; nothing was cached", actual, download.pinned_by,
+                                download.sha256));
       }
       cache_.admit(partial, download.sha256);
       display_.done(state.figures);
@@ -189,8 +193,8 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
       continue;
     }
     if (attempt == attempts) break;
-    display_.line(fmt::format("fetch {}: attempt {} of {} failed ({}); retrying in {:.1f} s", download.name, attempt, attempts,
-                              result.message, static_cast<double>(backoff.count()) / 1000));
+    display_.line(fmt::format("fetch {}: attempt {} of {} failed ({}); retrying in {:.1f} s", download.name, attempt,
+                              attempts, result.message, static_cast<double>(backoff.count()) / 1000));
     sleep_interruptibly(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
   }

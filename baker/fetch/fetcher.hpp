@@ -20,7 +20,7 @@ struct Download {
 
 struct FetchOptions {
   bool offline = false;
-  int retries = 3;  // after the first attempt, for transient failures only
+  int retries = 3;                               // after the first attempt, for transient failures only
   std::chrono::milliseconds first_backoff{500};  // doubled each retry, at most 8 s
 };
 

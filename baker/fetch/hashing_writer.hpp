@@ -36,7 +36,7 @@ class HashingWriter {
 
  private:
   void push_current();  // queues current_ and takes a free buffer in its place
-  void drain();  // the writer thread
+  void drain();         // the writer thread
 
   std::filesystem::path file_;
   UniqueFd fd_;
@@ -46,7 +46,7 @@ class HashingWriter {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::vector<char>> queue_;  // filled, waiting to be written
-  std::vector<std::vector<char>> free_;   // written, ready to be filled again
+  std::vector<std::vector<char>> free_;  // written, ready to be filled again
   bool closing_ = false;
   std::exception_ptr failure_;
   std::thread thread_;

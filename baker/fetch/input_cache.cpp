@@ -35,11 +35,14 @@ fs::path InputCache::partial(const std::string& sha256) const { return root_ / "
 FileLock InputCache::lock(const std::string& sha256) const {
   std::error_code error;
   fs::create_directories(root_ / "partial", error);
-  if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "partial").string(), error.message()));
+  if (error)
+    throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "partial").string(), error.message()));
   return FileLock::acquire(root_ / "partial" / (sha256 + ".lock"));
 }
 
-fs::path InputCache::listing(const std::string& base_sha256) const { return root_ / "listings" / (base_sha256 + ".mtree"); }
+fs::path InputCache::listing(const std::string& base_sha256) const {
+  return root_ / "listings" / (base_sha256 + ".mtree");
+}
 
 std::optional<std::string> InputCache::read_listing(const std::string& base_sha256) const {
   const fs::path file = listing(base_sha256);
@@ -50,7 +53,8 @@ std::optional<std::string> InputCache::read_listing(const std::string& base_sha2
 void InputCache::keep_listing(const std::string& base_sha256, const std::string& mtree_text) const {
   std::error_code error;
   fs::create_directories(root_ / "listings", error);
-  if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "listings").string(), error.message()));
+  if (error)
+    throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "listings").string(), error.message()));
   write_file_atomically(listing(base_sha256), mtree_text, fs::perms(0444));
 }
 
@@ -58,8 +62,10 @@ void InputCache::admit(const fs::path& verified, const std::string& sha256) cons
   const fs::path target = entry(sha256);
   std::error_code error;
   fs::create_directories(target.parent_path(), error);
-  if (error) throw Error(fmt::format("cannot create the cache folder {}: {}", target.parent_path().string(), error.message()));
-  if (::chmod(verified.c_str(), 0444) != 0) throw Error(fmt::format("cannot chmod {}: {}", verified.string(), std::strerror(errno)));
+  if (error)
+    throw Error(fmt::format("cannot create the cache folder {}: {}", target.parent_path().string(), error.message()));
+  if (::chmod(verified.c_str(), 0444) != 0)
+    throw Error(fmt::format("cannot chmod {}: {}", verified.string(), std::strerror(errno)));
   if (::rename(verified.c_str(), target.c_str()) != 0)
     throw Error(fmt::format("cannot move {} into the cache: {}", verified.string(), std::strerror(errno)));
 }

@@ -10,8 +10,10 @@ namespace trustnet::baker {
 void refuse_unpinned(const Plan& plan) {
   for (const auto& step : plan.steps)
     if (const auto* install = std::get_if<InstallFile>(&step); install && install->sha256.empty())
-      throw Error(fmt::format("binary {} has no pinned sha256 ({}); pin the digest of the release, or give a pinned local file in an --override file",
-                              install->input, install->unpinned_reason), ExitCode::bad_input);
+      throw Error(fmt::format("binary {} has no pinned sha256 ({}); pin the digest of the release, or give a pinned "
+                              "local file in an --override file",
+                              install->input, install->unpinned_reason),
+                  ExitCode::bad_input);
 }
 
 PlanInputs plan_inputs(const Plan& plan) {
@@ -37,8 +39,8 @@ void use_cached_inputs(Plan& plan, const InputCache& cache) {
   for (const Download& input : plan_inputs(plan).downloads)
     if (!cache.has(input.sha256)) missing.push_back(fmt::format("{} ({})", input.name, input.url));
   if (!missing.empty())
-    throw Error(fmt::format("not in the cache {}: {}; run `bake fetch {}` where there is a network", cache.root().string(),
-                            fmt::join(missing, ", "), plan.name));
+    throw Error(fmt::format("not in the cache {}: {}; run `bake fetch {}` where there is a network",
+                            cache.root().string(), fmt::join(missing, ", "), plan.name));
   if (!plan.base.path) plan.base.path = cache.entry(plan.base.sha256);
   for (auto& step : plan.steps)
     if (auto* install = std::get_if<InstallFile>(&step); install && install->source.empty())

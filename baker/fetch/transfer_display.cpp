@@ -39,20 +39,22 @@ std::string format_transfer_bar(const std::string& name, const TransferFigures& 
   std::string figures;
   if (f.total && *f.total > 0) {
     const double fraction = std::min(1.0, static_cast<double>(f.bytes) / static_cast<double>(*f.total));
-    const std::string left = r > 0 ? format_duration(static_cast<double>(*f.total - std::min(f.bytes, *f.total)) / r) : "-:--";
-    figures = fmt::format(" {:>3.0f}% {} / {}  {}/s  {} left", fraction * 100, format_bytes(f.bytes), format_bytes(*f.total),
-                          format_bytes(static_cast<uint64_t>(r)), left);
+    const std::string left =
+        r > 0 ? format_duration(static_cast<double>(*f.total - std::min(f.bytes, *f.total)) / r) : "-:--";
+    figures = fmt::format(" {:>3.0f}% {} / {}  {}/s  {} left", fraction * 100, format_bytes(f.bytes),
+                          format_bytes(*f.total), format_bytes(static_cast<uint64_t>(r)), left);
     // "fetch NAME [" + bar + "]" + figures, leaving the last column free so the line never wraps.
     const int bar_width = std::clamp(width - 1 - static_cast<int>(name.size() + figures.size()) - 9, 0, 40);
     const int filled = static_cast<int>(fraction * bar_width);
-    return fmt::format("fetch {} [{}{}]{}", name, std::string(filled, '#'), std::string(bar_width - filled, ' '), figures);
+    return fmt::format("fetch {} [{}{}]{}", name, std::string(filled, '#'), std::string(bar_width - filled, ' '),
+                       figures);
   }
   return fmt::format("fetch {} {}  {}/s", name, format_bytes(f.bytes), format_bytes(static_cast<uint64_t>(r)));
 }
 
 std::string format_transfer_done(const std::string& name, const TransferFigures& f) {
-  std::string line = fmt::format("fetch {}: {} in {:.2f} s ({}/s)", name, format_bytes(f.bytes - f.resumed_from), f.seconds,
-                                 format_bytes(static_cast<uint64_t>(rate(f))));
+  std::string line = fmt::format("fetch {}: {} in {:.2f} s ({}/s)", name, format_bytes(f.bytes - f.resumed_from),
+                                 f.seconds, format_bytes(static_cast<uint64_t>(rate(f))));
   if (f.resumed_from > 0) line += fmt::format(", resumed after {}", format_bytes(f.resumed_from));
   return line;
 }

@@ -11,14 +11,14 @@
 namespace trustnet::baker {
 
 struct TransferFigures {
-  uint64_t bytes = 0;                // in the file so far, resumed bytes included
-  std::optional<uint64_t> total;     // when the server said
+  uint64_t bytes = 0;             // in the file so far, resumed bytes included
+  std::optional<uint64_t> total;  // when the server said
   uint64_t resumed_from = 0;
-  double seconds = 0;                // since this transfer started
+  double seconds = 0;  // since this transfer started
 };
 
-std::string format_bytes(uint64_t bytes);           // "512.0 MiB"
-std::string format_duration(double seconds);        // "0:07", "1:02:03"
+std::string format_bytes(uint64_t bytes);     // "512.0 MiB"
+std::string format_duration(double seconds);  // "0:07", "1:02:03"
 std::string format_transfer_bar(const std::string& name, const TransferFigures& figures, int width);
 std::string format_transfer_done(const std::string& name, const TransferFigures& figures);
 
@@ -30,7 +30,7 @@ class TransferDisplay {
   void start(const std::string& name);
   void update(const TransferFigures& figures);  // redraws at most ten times a second
   void done(const TransferFigures& figures);
-  void line(const std::string& text);           // a whole line (cache hits, retries)
+  void line(const std::string& text);  // a whole line (cache hits, retries)
 
  private:
   void clear_bar();

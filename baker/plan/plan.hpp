@@ -47,7 +47,7 @@ struct WriteFile {
 // Uploads a local file whose digest was pinned by the recipe.
 struct InstallFile {
   std::string path;
-  std::filesystem::path source;    // empty until a URL input is resolved from the cache
+  std::filesystem::path source;  // empty until a URL input is resolved from the cache
   std::optional<std::string> url;
   std::string sha256;
   std::string unpinned_reason;
@@ -70,8 +70,8 @@ struct UnpackOverlay {
   std::map<std::string, uint32_t> modes;  // named modes; everything else 0644/0755
 };
 
-using Step = std::variant<RemoveFiles, EmptyFile, DisableCloudInit, UpdateAccounts, MakeDirectory, WriteFile, InstallFile,
-                          MakeSymlink, IncludeSshdDropins, UnpackOverlay>;
+using Step = std::variant<RemoveFiles, EmptyFile, DisableCloudInit, UpdateAccounts, MakeDirectory, WriteFile,
+                          InstallFile, MakeSymlink, IncludeSshdDropins, UnpackOverlay>;
 
 struct Plan {
   std::string name;
@@ -84,8 +84,8 @@ struct Plan {
 
 Plan make_plan(const Recipe& recipe);
 
-std::string describe(const Step& step);   // one human line
-std::string format_plan(const Plan& plan); // `bake plan` output
+std::string describe(const Step& step);     // one human line
+std::string format_plan(const Plan& plan);  // `bake plan` output
 std::string plan_to_json(const Plan& plan);
 
 }  // namespace trustnet::baker

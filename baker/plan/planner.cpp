@@ -3,10 +3,10 @@
 #include "baker/plan/plan.hpp"
 #include "baker/render/caddyfile.hpp"
 #include "baker/render/network.hpp"
-#include "baker/render/registry_config.hpp"
-#include "common/cometbft_config.hpp"
 #include "baker/render/openrc.hpp"
+#include "baker/render/registry_config.hpp"
 #include "baker/render/sshd.hpp"
+#include "common/cometbft_config.hpp"
 
 namespace trustnet::baker {
 namespace {
@@ -60,20 +60,23 @@ Plan make_plan(const Recipe& recipe) {
     config.moniker = node->moniker;
     config.proxy_app = node->proxy_app;
     config.timeout_commit = node->timeout_commit;
-    steps.push_back(WriteFile{node->home + "/config/config.toml", render_cometbft_config(config), 0640, owned_by(node->owner)});
+    steps.push_back(
+        WriteFile{node->home + "/config/config.toml", render_cometbft_config(config), 0640, owned_by(node->owner)});
   }
   steps.push_back(WriteFile{sshd_policy_path, render_sshd_policy(recipe.ssh), 0644, {}});
   steps.push_back(IncludeSshdDropins{});
   if (const auto& registry = recipe.registry) {
     // Readable by the registry's user only: it names where the credentials are.
-    steps.push_back(WriteFile{registry->config, render_registry_config(*registry), 0640, Owner{"root", registry->owner}});
+    steps.push_back(
+        WriteFile{registry->config, render_registry_config(*registry), 0640, Owner{"root", registry->owner}});
     steps.push_back(WriteFile{registry->caddyfile, render_caddyfile(*registry), 0644, {}});
   }
-  for (const auto& overlay : recipe.overlays) steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner, overlay.modes});
+  for (const auto& overlay : recipe.overlays)
+    steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner, overlay.modes});
   for (const auto& binary : recipe.binaries) {
     std::filesystem::path source = binary.path ? *binary.path : std::filesystem::path();
-    steps.push_back(InstallFile{binary.destination, source, binary.url, binary.sha256, binary.unpinned_reason, binary.member,
-                                binary.mode, binary.owner, binary.name});
+    steps.push_back(InstallFile{binary.destination, source, binary.url, binary.sha256, binary.unpinned_reason,
+                                binary.member, binary.mode, binary.owner, binary.name});
   }
   for (const auto& service : recipe.services) add_service(steps, service, recipe.name);
   return plan;

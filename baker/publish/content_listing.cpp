@@ -19,12 +19,14 @@ namespace {
 std::set<std::string> hard_link_targets(const fs::path& tar) {
   ArchiveReader reader(archive_read_new());
   if (!reader) throw Error("libarchive: out of memory");
-  if (archive_read_support_format_tar(reader.get()) != ARCHIVE_OK || archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20) != ARCHIVE_OK)
+  if (archive_read_support_format_tar(reader.get()) != ARCHIVE_OK ||
+      archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20) != ARCHIVE_OK)
     throw Error(fmt::format("reading {}: {}", tar.string(), archive_message(reader.get())));
   std::set<std::string> targets;
   archive_entry* entry = nullptr;
   for (int rc; (rc = archive_read_next_header(reader.get(), &entry)) != ARCHIVE_EOF;) {
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) throw Error(fmt::format("reading {}: {}", tar.string(), archive_message(reader.get())));
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+      throw Error(fmt::format("reading {}: {}", tar.string(), archive_message(reader.get())));
     if (const char* target = archive_entry_hardlink(entry)) targets.insert(target);
   }
   return targets;
@@ -38,10 +40,12 @@ std::string mtree_from_tar(const fs::path& tar) {
   ArchiveWriter writer(archive_write_new());
   if (!reader || !writer) throw Error("libarchive: out of memory");
   auto check_read = [&](int rc, const std::string& what) {
-    if (rc != ARCHIVE_OK) throw Error(fmt::format("reading {}: {}: {}", tar.string(), what, archive_message(reader.get())));
+    if (rc != ARCHIVE_OK)
+      throw Error(fmt::format("reading {}: {}: {}", tar.string(), what, archive_message(reader.get())));
   };
   auto check_write = [&](int rc, const std::string& what) {
-    if (rc != ARCHIVE_OK) throw Error(fmt::format("writing the listing of {}: {}: {}", tar.string(), what, archive_message(writer.get())));
+    if (rc != ARCHIVE_OK)
+      throw Error(fmt::format("writing the listing of {}: {}: {}", tar.string(), what, archive_message(writer.get())));
   };
   check_read(archive_read_support_format_tar(reader.get()), "tar format");
   check_read(archive_read_open_filename(reader.get(), tar.c_str(), 1 << 20), "open");
@@ -50,12 +54,13 @@ std::string mtree_from_tar(const fs::path& tar) {
   check_write(archive_write_set_options(writer.get(), "!device,!flags,!gname,!nlink,!time,!uname,sha256"), "options");
   std::string text;
   // The listing is small (a line a file): kept in memory, handed back whole.
-  check_write(archive_write_open(writer.get(), &text, nullptr,
-                                 [](archive*, void* out, const void* data, size_t size) -> la_ssize_t {
-                                   static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
-                                   return static_cast<la_ssize_t>(size);
-                                 },
-                                 nullptr),
+  check_write(archive_write_open(
+                  writer.get(), &text, nullptr,
+                  [](archive*, void* out, const void* data, size_t size) -> la_ssize_t {
+                    static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
+                    return static_cast<la_ssize_t>(size);
+                  },
+                  nullptr),
               "open");
   archive_entry* entry = nullptr;
   std::vector<char> buffer(1 << 20);
@@ -72,12 +77,15 @@ std::string mtree_from_tar(const fs::path& tar) {
     const std::string path = archive_entry_pathname(entry);
     if (const char* target = archive_entry_hardlink(entry)) {
       auto content = linked_contents.find(target);
-      if (content == linked_contents.end()) throw Error(fmt::format("reading {}: {} links to {}, which came before it with no data", tar.string(), path, target));
+      if (content == linked_contents.end())
+        throw Error(
+            fmt::format("reading {}: {} links to {}, which came before it with no data", tar.string(), path, target));
       archive_entry_set_hardlink(entry, nullptr);
       archive_entry_set_filetype(entry, AE_IFREG);
       archive_entry_set_size(entry, static_cast<la_int64_t>(content->second.size()));
       check_write(archive_write_header(writer.get(), entry), path);
-      if (archive_write_data(writer.get(), content->second.data(), content->second.size()) != static_cast<la_ssize_t>(content->second.size()))
+      if (archive_write_data(writer.get(), content->second.data(), content->second.size()) !=
+          static_cast<la_ssize_t>(content->second.size()))
         check_write(ARCHIVE_FATAL, path);
       continue;
     }
@@ -88,12 +96,14 @@ std::string mtree_from_tar(const fs::path& tar) {
       const la_ssize_t got = archive_read_data(reader.get(), buffer.data(), buffer.size());
       if (got < 0) check_read(static_cast<int>(got), path);
       if (got <= 0) break;
-      if (archive_write_data(writer.get(), buffer.data(), static_cast<size_t>(got)) != got) check_write(ARCHIVE_FATAL, path);
+      if (archive_write_data(writer.get(), buffer.data(), static_cast<size_t>(got)) != got)
+        check_write(ARCHIVE_FATAL, path);
       if (keep) kept.append(buffer.data(), static_cast<size_t>(got));
     }
     if (keep) {
       linked_bytes += kept.size();
-      if (linked_bytes > (512u << 20)) throw Error(fmt::format("reading {}: more than 512 MiB of hard-linked files", tar.string()));
+      if (linked_bytes > (512u << 20))
+        throw Error(fmt::format("reading {}: more than 512 MiB of hard-linked files", tar.string()));
       linked_contents.emplace(path, std::move(kept));
     }
   }
@@ -113,7 +123,8 @@ std::string unescape(const std::string& word, const std::string& where) {
     }
     const auto octal = [&](size_t k) { return k < word.size() && word[k] >= '0' && word[k] <= '7'; };
     if (!octal(i + 1) || !octal(i + 2) || !octal(i + 3) || word[i + 1] > '3')
-      throw Error(fmt::format("{}: a backslash not followed by three octal digits up to 377", where), ExitCode::bad_input);
+      throw Error(fmt::format("{}: a backslash not followed by three octal digits up to 377", where),
+                  ExitCode::bad_input);
     out += static_cast<char>((word[i + 1] - '0') * 64 + (word[i + 2] - '0') * 8 + (word[i + 3] - '0'));
     i += 3;
   }
@@ -144,9 +155,11 @@ std::string render_mtree(const Listing& listing) {
   for (const auto& [path, file] : listing) {
     text += escape(path);
     for (const char* key : kOrder)
-      if (auto found = file.keywords.find(key); found != file.keywords.end()) text += fmt::format(" {}={}", key, escape(found->second));
+      if (auto found = file.keywords.find(key); found != file.keywords.end())
+        text += fmt::format(" {}={}", key, escape(found->second));
     for (const auto& [key, value] : file.keywords)
-      if (std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder)) text += fmt::format(" {}={}", key, escape(value));
+      if (std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder))
+        text += fmt::format(" {}={}", key, escape(value));
     text += "\n";
   }
   return text;
@@ -168,11 +181,13 @@ Listing parse_mtree(const std::string& text, const std::string& source) {
     std::string path;
     words >> path;
     if (path.rfind("./", 0) != 0 && path != ".")
-      throw Error(fmt::format("{}:{}: '{}' is not a path of a content listing", source, number, path.substr(0, 60)), ExitCode::bad_input);
+      throw Error(fmt::format("{}:{}: '{}' is not a path of a content listing", source, number, path.substr(0, 60)),
+                  ExitCode::bad_input);
     ListedFile file;
     for (std::string word; words >> word;) {
       const auto equals = word.find('=');
-      if (equals == std::string::npos) throw Error(fmt::format("{}:{}: '{}' is not keyword=value", source, number, word), ExitCode::bad_input);
+      if (equals == std::string::npos)
+        throw Error(fmt::format("{}:{}: '{}' is not keyword=value", source, number, word), ExitCode::bad_input);
       file.keywords[word.substr(0, equals)] = unescape(word.substr(equals + 1), fmt::format("{}:{}", source, number));
     }
     listing[unescape(path, fmt::format("{}:{}", source, number))] = std::move(file);
@@ -193,7 +208,8 @@ ListingDiff diff_listings(const Listing& before, const Listing& after) {
     keys.insert(other->second.keywords.begin(), other->second.keywords.end());
     for (const auto& [key, unused] : keys) {
       auto a = file.keywords.find(key), b = other->second.keywords.find(key);
-      const std::string old_value = a == file.keywords.end() ? "-" : a->second, new_value = b == other->second.keywords.end() ? "-" : b->second;
+      const std::string old_value = a == file.keywords.end() ? "-" : a->second,
+                        new_value = b == other->second.keywords.end() ? "-" : b->second;
       if (old_value == new_value) continue;
       fields.push_back(key == "sha256digest" ? "content" : fmt::format("{} {} -> {}", key, old_value, new_value));
     }

@@ -9,13 +9,16 @@ namespace trustnet::baker {
 namespace {
 
 std::string listed_path(const std::string& image_path) {
-  if (image_path.empty() || image_path[0] != '/') throw Error(fmt::format("the bake edited '{}', which is not an absolute path", image_path));
+  if (image_path.empty() || image_path[0] != '/')
+    throw Error(fmt::format("the bake edited '{}', which is not an absolute path", image_path));
   return image_path == "/" ? "." : "." + image_path;
 }
 
 ListedFile entry(const TreeEdit& edit, const char* type) {
   ListedFile file;
-  file.keywords = {{"type", type}, {"mode", fmt::format("{:o}", edit.mode)}, {"uid", std::to_string(edit.uid)},
+  file.keywords = {{"type", type},
+                   {"mode", fmt::format("{:o}", edit.mode)},
+                   {"uid", std::to_string(edit.uid)},
                    {"gid", std::to_string(edit.gid)}};
   return file;
 }
@@ -49,7 +52,8 @@ void apply_tree_edits(Listing& listing, const TreeEdits& edits) {
       case TreeEdit::Kind::remove_tree: {
         listing.erase(path);
         const std::string prefix = path + "/";
-        for (auto it = listing.lower_bound(prefix); it != listing.end() && it->first.starts_with(prefix);) it = listing.erase(it);
+        for (auto it = listing.lower_bound(prefix); it != listing.end() && it->first.starts_with(prefix);)
+          it = listing.erase(it);
         break;
       }
     }

@@ -26,7 +26,8 @@ std::optional<int64_t> source_date_epoch_from_environment() {
   if (!text || !*text) return std::nullopt;
   const std::string value = text;
   if (value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' must be seconds since 1970 (digits only)", value), ExitCode::bad_input);
+    throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' must be seconds since 1970 (digits only)", value),
+                ExitCode::bad_input);
   return std::stoll(value);
 }
 
@@ -34,8 +35,8 @@ std::string choose_compression() {
   // Asked once per process: parallel publishes share the answer (and never share a probe file).
   static const std::string choice = [] {
     TemporaryPath probe(fs::temp_directory_path() / fmt::format("trustnet-zstd-probe-{}.qcow2", ::getpid()));
-    const ProcessResult result =
-        run_process({"qemu-img", "create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", probe.path().string(), "1M"});
+    const ProcessResult result = run_process(
+        {"qemu-img", "create", "-q", "-f", "qcow2", "-o", "compression_type=zstd", probe.path().string(), "1M"});
     return std::string(result.exit_status == 0 ? "zstd" : "zlib");
   }();
   return choice;
@@ -51,9 +52,18 @@ json release_manifest(const json& report, const ReleaseFacts& facts) {
       {"base", base},
       {"inputs", report.value("inputs", json::array())},
       {"golden_image", {{"sha256", report.at("image_sha256")}, {"virtual_size", facts.virtual_size}}},
-      {"image", {{"file", facts.image_file}, {"sha256", facts.image_sha256}, {"size", facts.image_size},
-                 {"virtual_size", facts.virtual_size}, {"format", "qcow2"}, {"compression", facts.compression}}},
-      {"contents", {{"file", facts.listing_file}, {"sha256", facts.listing_sha256}, {"format", "mtree"}, {"entries", facts.listing_entries}}},
+      {"image",
+       {{"file", facts.image_file},
+        {"sha256", facts.image_sha256},
+        {"size", facts.image_size},
+        {"virtual_size", facts.virtual_size},
+        {"format", "qcow2"},
+        {"compression", facts.compression}}},
+      {"contents",
+       {{"file", facts.listing_file},
+        {"sha256", facts.listing_sha256},
+        {"format", "mtree"},
+        {"entries", facts.listing_entries}}},
       {"tool", report.at("tool")},
       {"build_time", facts.build_time},
       {"signing_key", facts.signing_key},
@@ -63,7 +73,8 @@ json release_manifest(const json& report, const ReleaseFacts& facts) {
 namespace {
 
 json read_report(const fs::path& file, const std::string& name) {
-  if (!fs::exists(file)) throw Error(fmt::format("{} is missing: bake {} first", file.string(), name), ExitCode::bad_input);
+  if (!fs::exists(file))
+    throw Error(fmt::format("{} is missing: bake {} first", file.string(), name), ExitCode::bad_input);
   try {
     return json::parse(read_text_file(file));
   } catch (const json::exception& e) {
@@ -74,13 +85,13 @@ json read_report(const fs::path& file, const std::string& name) {
 // A folder that is removed on scope exit unless it was renamed into place.
 class TemporaryFolder {
  public:
-  explicit TemporaryFolder(fs::path final_path)
-      : final_(std::move(final_path)) {
+  explicit TemporaryFolder(fs::path final_path) : final_(std::move(final_path)) {
     // Made by us under a name no one can guess (mkdir fails on anything already there).
     for (int attempt = 0;; ++attempt) {
       path_ = final_.parent_path() / fmt::format("{}{}-{}", temporary_prefix(final_), ::getpid(), random_suffix());
       if (::mkdir(path_.c_str(), 0700) == 0) return;
-      if (errno != EEXIST || attempt == 10) throw Error(fmt::format("cannot create {}: {}", path_.string(), std::strerror(errno)));
+      if (errno != EEXIST || attempt == 10)
+        throw Error(fmt::format("cannot create {}: {}", path_.string(), std::strerror(errno)));
     }
   }
   TemporaryFolder(const TemporaryFolder&) = delete;
@@ -93,7 +104,8 @@ class TemporaryFolder {
   // Replaces the final folder: the old one is moved aside first and removed after.
   void commit() {
     fs::permissions(path_, fs::perms(0755));  // a release folder is for everyone to read
-    const fs::path old = final_.parent_path() / fmt::format(".{}.old-{}-{}", final_.filename().string(), ::getpid(), random_suffix());
+    const fs::path old =
+        final_.parent_path() / fmt::format(".{}.old-{}-{}", final_.filename().string(), ::getpid(), random_suffix());
     if (fs::exists(final_)) fs::rename(final_, old);
     fs::rename(path_, final_);
     committed_ = true;
@@ -113,11 +125,15 @@ PublishOutcome publish_release(const std::string& name, const PublishOptions& op
   const fs::path golden = options.out_dir / (name + ".qcow2"), listing = options.out_dir / (name + ".mtree");
   const json report = read_report(options.out_dir / (name + ".report.json"), name);
   if (!fs::is_regular_file(options.signing_key))
-    throw Error(fmt::format("signing key {} does not exist (make one with `bake keygen`)", options.signing_key.string()), ExitCode::bad_input);
+    throw Error(
+        fmt::format("signing key {} does not exist (make one with `bake keygen`)", options.signing_key.string()),
+        ExitCode::bad_input);
   // What is published must be what was baked and reported.
-  for (const auto& [file, recorded] : {std::pair{golden, report.value("image_sha256", "")},
-                                       std::pair{listing, report.value("contents", json::object()).value("sha256", "")}}) {
-    if (!fs::is_regular_file(file)) throw Error(fmt::format("{} is missing: bake {} again", file.string(), name), ExitCode::bad_input);
+  for (const auto& [file, recorded] :
+       {std::pair{golden, report.value("image_sha256", "")},
+        std::pair{listing, report.value("contents", json::object()).value("sha256", "")}}) {
+    if (!fs::is_regular_file(file))
+      throw Error(fmt::format("{} is missing: bake {} again", file.string(), name), ExitCode::bad_input);
     if (recorded.empty() || sha256_file(file) != recorded)
       throw Error(fmt::format("{} differs from what its bake reported; bake {} again", file.string(), name));
   }
@@ -139,8 +155,9 @@ PublishOutcome publish_release(const std::string& name, const PublishOptions& op
   write_file_atomically(folder.path() / facts.listing_file, listing_text);
   facts.listing_sha256 = sha256_hex(listing_text);
   facts.listing_entries = listing_entries(listing_text);
-  const auto epoch = options.source_date_epoch ? std::chrono::sys_seconds(std::chrono::seconds(*options.source_date_epoch))
-                                               : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto epoch = options.source_date_epoch
+                         ? std::chrono::sys_seconds(std::chrono::seconds(*options.source_date_epoch))
+                         : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   facts.build_time = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", epoch);
 
   // The public key's fingerprint comes from the private key: derive it through a public PEM.
@@ -149,10 +166,16 @@ PublishOutcome publish_release(const std::string& name, const PublishOptions& op
   const std::string manifest = release_manifest(report, facts).dump(2) + "\n";
   write_file_atomically(folder.path() / manifest_name, manifest);
   write_file_atomically(folder.path() / (manifest_name + ".sig"), sign_message(manifest, options.signing_key));
-  write_file_atomically(folder.path() / "SHA256SUMS", fmt::format("{}  {}\n{}  {}\n{}  {}\n", facts.image_sha256, facts.image_file,
-                                                                  facts.listing_sha256, facts.listing_file, sha256_hex(manifest), manifest_name));
+  write_file_atomically(folder.path() / "SHA256SUMS",
+                        fmt::format("{}  {}\n{}  {}\n{}  {}\n", facts.image_sha256, facts.image_file,
+                                    facts.listing_sha256, facts.listing_file, sha256_hex(manifest), manifest_name));
   folder.commit();
-  return {name, facts.compression, final_folder, final_folder / facts.image_file, fs::file_size(golden), facts.image_size,
+  return {name,
+          facts.compression,
+          final_folder,
+          final_folder / facts.image_file,
+          fs::file_size(golden),
+          facts.image_size,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
 }
 

@@ -10,13 +10,15 @@ namespace trustnet::baker {
 std::string render_report(const ReportInput& input) {
   using nlohmann::json;
   json sources = json::array();
-  for (const auto& source : input.recipe.sources) sources.push_back({{"file", source.file.string()}, {"sha256", source.sha256}});
+  for (const auto& source : input.recipe.sources)
+    sources.push_back({{"file", source.file.string()}, {"sha256", source.sha256}});
   json base{{"sha256", input.plan.base.sha256}, {"file", input.base_file}, {"format", input.plan.base.format}};
   if (input.plan.base.url) base["url"] = *input.plan.base.url;
   json files = json::array();
   for (const auto& f : input.result.files) {
-    json entry{{"path", f.path}, {"type", f.kind}, {"mode", fmt::format("{:04o}", f.mode)}, {"uid", f.uid}, {"gid", f.gid},
-               {"owner", f.user}, {"group", f.group}, {"origin", f.origin}};
+    json entry{{"path", f.path},   {"type", f.kind},    {"mode", fmt::format("{:04o}", f.mode)},
+               {"uid", f.uid},     {"gid", f.gid},      {"owner", f.user},
+               {"group", f.group}, {"origin", f.origin}};
     if (!f.sha256.empty()) entry["sha256"] = f.sha256;
     if (!f.target.empty()) entry["target"] = f.target;
     files.push_back(entry);
@@ -47,8 +49,12 @@ std::string render_report(const ReportInput& input) {
       {"recipe", {{"sha256", input.plan.recipe_digest}, {"files", sources}}},
       {"fingerprint", fingerprint_json(input.fingerprint)},
       {"base", base},
-      {"inspection", {{"product", os.product}, {"distro", os.distro}, {"arch", os.arch}, {"root", os.root_device},
-                      {"version", fmt::format("{}.{}", os.major, os.minor)}}},
+      {"inspection",
+       {{"product", os.product},
+        {"distro", os.distro},
+        {"arch", os.arch},
+        {"root", os.root_device},
+        {"version", fmt::format("{}.{}", os.major, os.minor)}}},
       {"disk", {{"virtual_size", input.result.disk_size}, {"root_filesystem_size", input.result.root_fs_size}}},
       {"removed", input.result.removed},
       {"notes", input.result.notes},

@@ -24,8 +24,9 @@ std::string overlays_digest(const Plan& plan) {
     hash.update(fmt::format("overlay {} {}:{}\n", overlay->destination, overlay->owner.user, overlay->owner.group));
     for (const auto& d : archive.directories) hash.update(fmt::format("d {:o} {}\n", d.mode, d.path));
     for (const auto& e : archive.entries)
-      hash.update(e.kind == OverlayEntry::Kind::symlink ? fmt::format("l {} -> {}\n", e.path, e.link_target)
-                                                        : fmt::format("f {:o} {} {} {}\n", e.mode, e.size, e.sha256, e.path));
+      hash.update(e.kind == OverlayEntry::Kind::symlink
+                      ? fmt::format("l {} -> {}\n", e.path, e.link_target)
+                      : fmt::format("f {:o} {} {} {}\n", e.mode, e.size, e.sha256, e.path));
   }
   return hash.hex_digest();
 }
@@ -64,18 +65,22 @@ Freshness check_freshness(const fs::path& image, const fs::path& report, const B
   if (!fs::exists(image)) return {false, fmt::format("{} does not exist", image.string())};
   std::optional<json> doc = read_report(report);
   if (!doc || !doc->is_object()) return {false, fmt::format("its report {} is missing or unreadable", report.string())};
-  if (!doc->contains("fingerprint")) return {false, fmt::format("its report {} predates up-to-date checks", report.string())};
+  if (!doc->contains("fingerprint"))
+    return {false, fmt::format("its report {} predates up-to-date checks", report.string())};
   const json then = (*doc)["fingerprint"];
   const json current = fingerprint_json(now);
-  if (then.value("recipe_sha256", "") != now.recipe) return {false, "the recipe changed (a recipe, include, override or key file)"};
+  if (then.value("recipe_sha256", "") != now.recipe)
+    return {false, "the recipe changed (a recipe, include, override or key file)"};
   if (then.value("overlays_sha256", "") != now.overlays) return {false, "an overlay file changed"};
   if (then.value("tool_sha256", "") != now.tool) return {false, "bake itself changed"};
-  if (then.value("source_date_epoch", json(nullptr)) != current["source_date_epoch"]) return {false, "SOURCE_DATE_EPOCH changed"};
+  if (then.value("source_date_epoch", json(nullptr)) != current["source_date_epoch"])
+    return {false, "SOURCE_DATE_EPOCH changed"};
 
   // Beside the image, whatever path the report gives: the out folder may have been moved.
   const fs::path listing = fs::path(image).replace_extension(".mtree");
   if (!fs::exists(listing) || sha256_file(listing) != text_at(*doc, json::json_pointer("/contents/sha256")))
-    return {false, fmt::format("its content listing {} is missing or is not the one its report names", listing.string())};
+    return {false,
+            fmt::format("its content listing {} is missing or is not the one its report names", listing.string())};
   if (sha256_file(image) != doc->value("image_sha256", ""))
     return {false, fmt::format("{} is not the image its report names (its sha256 differs)", image.string())};
   return {true, ""};

@@ -29,6 +29,7 @@ struct Freshness {
   std::string reason;  // why not: "the recipe changed (...)"
 };
 
-Freshness check_freshness(const std::filesystem::path& image, const std::filesystem::path& report, const BakeFingerprint& now);
+Freshness check_freshness(const std::filesystem::path& image, const std::filesystem::path& report,
+                          const BakeFingerprint& now);
 
 }  // namespace trustnet::baker

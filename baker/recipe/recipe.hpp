@@ -19,24 +19,24 @@ struct Owner {
 };
 
 struct BaseImage {
-  std::optional<std::string> url;               // where the release engineer gets it
-  std::optional<std::filesystem::path> path;    // a local copy, used instead of the URL
+  std::optional<std::string> url;             // where the release engineer gets it
+  std::optional<std::filesystem::path> path;  // a local copy, used instead of the URL
   std::string sha256;
   std::string format = "qcow2";
-  std::string provenance;                       // where the pinned digest was taken from
+  std::string provenance;  // where the pinned digest was taken from
   SourceLocation where;
 };
 
 struct UserSpec {
   std::string name;
   uint32_t uid = 0;
-  std::optional<uint32_t> gid;                  // primary group id; defaults to uid
+  std::optional<uint32_t> gid;  // primary group id; defaults to uid
   std::string gecos;
   std::string shell = "/bin/ash";
-  std::optional<std::string> home;              // defaults to /home/NAME
-  std::vector<std::string> groups;              // supplementary groups, which the base must have
+  std::optional<std::string> home;  // defaults to /home/NAME
+  std::vector<std::string> groups;  // supplementary groups, which the base must have
   std::vector<std::filesystem::path> ssh_key_files;
-  std::vector<std::string> ssh_keys;            // the files' keys, validated and de-duplicated
+  std::vector<std::string> ssh_keys;  // the files' keys, validated and de-duplicated
   SourceLocation where;
 
   uint32_t primary_gid() const { return gid.value_or(uid); }
@@ -54,9 +54,9 @@ struct BinarySpec {
   std::string name;
   std::optional<std::string> url;
   std::optional<std::filesystem::path> path;
-  std::string sha256;                           // of the download (the archive, when member is set)
-  std::string unpinned_reason;                  // set instead of sha256 when no digest could be found
-  std::optional<std::string> member;            // the file to install from a .tar.gz or .zip release
+  std::string sha256;                 // of the download (the archive, when member is set)
+  std::string unpinned_reason;        // set instead of sha256 when no digest could be found
+  std::optional<std::string> member;  // the file to install from a .tar.gz or .zip release
   std::string destination;
   uint32_t mode = 0755;
   Owner owner;
@@ -66,8 +66,8 @@ struct BinarySpec {
 struct OverlaySpec {
   std::filesystem::path source;
   std::string destination = "/";
-  Owner owner;                                  // every file and folder of the overlay
-  std::map<std::string, uint32_t> modes;        // image path -> mode, for what must not be 0644/0755
+  Owner owner;                            // every file and folder of the overlay
+  std::map<std::string, uint32_t> modes;  // image path -> mode, for what must not be 0644/0755
   SourceLocation where;
 };
 
@@ -76,21 +76,21 @@ struct ServiceSpec {
   std::string description;
   std::string command;
   std::vector<std::string> args;
-  std::optional<std::string> user;              // runs as root when absent
-  std::vector<std::string> need;                // OpenRC depend(): need
-  std::vector<std::string> after;               // OpenRC depend(): after
+  std::optional<std::string> user;  // runs as root when absent
+  std::vector<std::string> need;    // OpenRC depend(): need
+  std::vector<std::string> after;   // OpenRC depend(): after
   std::optional<std::string> output_log;
   std::optional<std::string> error_log;
   std::optional<std::string> directory;
   std::map<std::string, std::string> environment;
-  std::vector<std::string> requires_files;      // start refused while one is missing (instance identity)
+  std::vector<std::string> requires_files;  // start refused while one is missing (instance identity)
   std::string runlevel = "default";
   SourceLocation where;
 };
 
 struct NetworkSpec {
   std::string interface = "eth0";
-  std::string address;                          // IPv6 ULA, no prefix
+  std::string address;  // IPv6 ULA, no prefix
   int prefix = 64;
   std::optional<std::string> gateway;
   std::optional<std::string> ipv4_fallback_interface;  // configured by DHCP
@@ -100,7 +100,7 @@ struct NetworkSpec {
 struct SshPolicy {
   bool permit_root_login = false;
   bool password_authentication = false;
-  std::vector<std::string> allow_users;         // the operator when empty
+  std::vector<std::string> allow_users;  // the operator when empty
 };
 
 struct RecipeSource {
@@ -112,8 +112,8 @@ struct RecipeSource {
 // come from the instance's seed disk).
 struct CometbftSpec {
   std::string home;
-  std::string owner;                            // the user the node runs as; owns config.toml
-  std::string moniker;                          // default: the hostname
+  std::string owner;    // the user the node runs as; owns config.toml
+  std::string moniker;  // default: the hostname
   std::string proxy_app = "kvstore";
   std::string timeout_commit = "500ms";
   SourceLocation where;
@@ -132,7 +132,7 @@ struct RegistrySpec {
   std::string owner{appliance::registry::user};  // the registry's user: reads config.yml
   int https_port = appliance::registry::https_port;
   std::vector<std::string> names = {"registry.trustnet.local"};
-  std::vector<std::string> addresses;           // IPv6 addresses served too (local-ca only)
+  std::vector<std::string> addresses;  // IPv6 addresses served too (local-ca only)
   Tls tls = Tls::local_ca;
   std::string acme_email;
   std::string certificate{appliance::registry::tls_certificate};
@@ -159,11 +159,11 @@ struct Recipe {
   std::optional<RegistrySpec> registry;
   // The base's cloud-init would replace an instance's host keys and host name on first boot.
   bool disable_cloud_init = false;
-  std::vector<std::string> remove_users;        // accounts of the base to delete (e.g. alpine)
-  std::vector<RecipeSource> sources;            // every file read, in order (digest input)
+  std::vector<std::string> remove_users;  // accounts of the base to delete (e.g. alpine)
+  std::vector<RecipeSource> sources;      // every file read, in order (digest input)
 
   const UserSpec* find_user(const std::string& name) const;
-  std::string digest() const;                   // SHA-256 over every source file
+  std::string digest() const;  // SHA-256 over every source file
 };
 
 }  // namespace trustnet::baker

@@ -6,10 +6,10 @@
 #include <regex>
 #include <set>
 
-#include "common/validators.hpp"
-#include "common/yaml_reader.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "common/validators.hpp"
+#include "common/yaml_reader.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -79,7 +79,8 @@ void merge(Layer& into, const Layer& from) {
   take(into.ssh, from.ssh);
   take(into.disable_cloud_init, from.disable_cloud_init);
   for (const auto& removed : from.remove_users)
-    if (std::none_of(into.remove_users.begin(), into.remove_users.end(), [&](const auto& r) { return r.first == removed.first; }))
+    if (std::none_of(into.remove_users.begin(), into.remove_users.end(),
+                     [&](const auto& r) { return r.first == removed.first; }))
       into.remove_users.push_back(removed);
   merge_named(into.users, from.users, [](const UserSpec& u) { return u.name; });
   merge_named(into.directories, from.directories, [](const DirectorySpec& d) { return d.path; });
@@ -103,7 +104,8 @@ std::string image_path(const YamlMap& map, const YAML::Node& node, const std::st
 std::string sha256_value(const YamlMap& map) {
   std::string digest = map.string("sha256");
   if (auto problem = check_sha256(digest)) map.fail(map.get("sha256"), *problem);
-  std::transform(digest.begin(), digest.end(), digest.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(digest.begin(), digest.end(), digest.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(c)); });
   return digest;
 }
 
@@ -243,20 +245,25 @@ CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
   if (auto problem = check_user_name(spec.owner)) map.fail(map.get("owner"), *problem);
   if (auto moniker = map.optional_string("moniker")) {
     if (moniker->empty() || moniker->size() > 64 ||
-        moniker->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._- ") != std::string::npos)
-      map.fail(map.get("moniker"), fmt::format("moniker '{}' must be 1 to 64 letters, digits, spaces, '.', '_' or '-'", *moniker));
+        moniker->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._- ") !=
+            std::string::npos)
+      map.fail(map.get("moniker"),
+               fmt::format("moniker '{}' must be 1 to 64 letters, digits, spaces, '.', '_' or '-'", *moniker));
     spec.moniker = *moniker;
   }
   if (auto app = map.optional_string("proxy_app")) {
     static const std::set<std::string> built_in = {"kvstore", "persistent_kvstore", "noop"};
     if (!built_in.count(*app) && app->rfind("tcp://", 0) != 0 && app->rfind("unix://", 0) != 0)
-      map.fail(map.get("proxy_app"), fmt::format("proxy_app '{}' must be kvstore, persistent_kvstore, noop, or a tcp:// or unix:// address", *app));
+      map.fail(map.get("proxy_app"),
+               fmt::format("proxy_app '{}' must be kvstore, persistent_kvstore, noop, or a tcp:// or unix:// address",
+                           *app));
     spec.proxy_app = *app;
   }
   if (auto timeout = map.optional_string("timeout_commit")) {
     static const std::regex duration("[1-9][0-9]*(ms|s)");
     if (!std::regex_match(*timeout, duration))
-      map.fail(map.get("timeout_commit"), fmt::format("timeout_commit '{}' must be a duration such as 500ms or 1s", *timeout));
+      map.fail(map.get("timeout_commit"),
+               fmt::format("timeout_commit '{}' must be a duration such as 500ms or 1s", *timeout));
     spec.timeout_commit = *timeout;
   }
   spec.where = map.at(node);
@@ -265,18 +272,24 @@ CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
 
 RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
   YamlMap map(node, file, "registry",
-              {"config", "caddyfile", "storage", "listen", "debug_listen", "htpasswd", "owner", "https_port", "names", "tls",
-               "acme_email", "certificate", "key", "caddy_data"});
+              {"config", "caddyfile", "storage", "listen", "debug_listen", "htpasswd", "owner", "https_port", "names",
+               "tls", "acme_email", "certificate", "key", "caddy_data"});
   RegistrySpec spec;
-  for (auto [key, field] : {std::pair{"config", &spec.config}, {"caddyfile", &spec.caddyfile}, {"storage", &spec.storage},
-                            {"htpasswd", &spec.htpasswd}, {"certificate", &spec.certificate}, {"key", &spec.key},
+  for (auto [key, field] : {std::pair{"config", &spec.config},
+                            {"caddyfile", &spec.caddyfile},
+                            {"storage", &spec.storage},
+                            {"htpasswd", &spec.htpasswd},
+                            {"certificate", &spec.certificate},
+                            {"key", &spec.key},
                             {"caddy_data", &spec.caddy_data}})
     if (map.has(key)) *field = image_path(map, map.get(key), key);
   // The registry speaks plain HTTP: only Caddy, on the same machine, may reach it.
   static const std::regex loopback(R"((127\.0\.0\.1|\[::1\]):([1-9][0-9]{0,4}))");
   for (auto [key, field] : {std::pair{"listen", &spec.listen}, {"debug_listen", &spec.debug_listen}})
     if (auto text = map.optional_string(key)) {
-      if (!std::regex_match(*text, loopback)) map.fail(map.get(key), fmt::format("{} '{}' must be a loopback address and port, such as 127.0.0.1:5000", key, *text));
+      if (!std::regex_match(*text, loopback))
+        map.fail(map.get(key),
+                 fmt::format("{} '{}' must be a loopback address and port, such as 127.0.0.1:5000", key, *text));
       *field = *text;
     }
   if (auto owner = map.optional_string("owner")) {
@@ -285,7 +298,8 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
   }
   if (auto port = map.optional_string("https_port")) {
     int value = 0;
-    if (port->find_first_not_of("0123456789") != std::string::npos || port->size() > 5 || (value = std::stoi(*port)) < 1 || value > 65535)
+    if (port->find_first_not_of("0123456789") != std::string::npos || port->size() > 5 ||
+        (value = std::stoi(*port)) < 1 || value > 65535)
       map.fail(map.get("https_port"), fmt::format("https_port '{}' must be a port number from 1 to 65535", *port));
     spec.https_port = value;
   }
@@ -293,7 +307,8 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
     spec.names = map.string_list("names");
     if (spec.names.empty()) map.fail(map.get("names"), "registry.names must name at least one host");
     for (const auto& name : spec.names)
-      if (auto problem = check_domain(name)) map.fail(map.get("names"), fmt::format("registry name '{}': {}", name, *problem));
+      if (auto problem = check_domain(name))
+        map.fail(map.get("names"), fmt::format("registry name '{}': {}", name, *problem));
   }
   const std::string tls = map.optional_string("tls").value_or("local-ca");
   if (tls == "acme") {
@@ -301,12 +316,15 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
     spec.acme_email = map.optional_string("acme_email").value_or("");
     static const std::regex email(R"([^@\s"'{}]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
     if (!std::regex_match(spec.acme_email, email))
-      map.fail(map.has("acme_email") ? map.get("acme_email") : map.get("tls"), "tls: acme needs acme_email, the contact address for Let's Encrypt");
+      map.fail(map.has("acme_email") ? map.get("acme_email") : map.get("tls"),
+               "tls: acme needs acme_email, the contact address for Let's Encrypt");
     for (const auto& name : spec.names)
       if (name.size() >= 6 && name.compare(name.size() - 6, 6, ".local") == 0)
-        map.fail(map.get("tls"), fmt::format("Let's Encrypt cannot certify '{}', a .local name: use tls: local-ca", name));
+        map.fail(map.get("tls"),
+                 fmt::format("Let's Encrypt cannot certify '{}', a .local name: use tls: local-ca", name));
   } else if (tls != "local-ca") {
-    map.fail(map.get("tls"), fmt::format("tls '{}' must be local-ca (certificates from the TrustNet CA) or acme (Let's Encrypt)", tls));
+    map.fail(map.get("tls"),
+             fmt::format("tls '{}' must be local-ca (certificates from the TrustNet CA) or acme (Let's Encrypt)", tls));
   }
   spec.where = map.at(node);
   return spec;
@@ -317,8 +335,8 @@ ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   if (auto problem = check_service_name(name)) throw Error(entry.where, *problem);
   const YAML::Node& node = entry.value;
   YamlMap map(node, file, "services." + name,
-              {"description", "command", "args", "user", "need", "after", "output_log", "error_log",
-               "directory", "environment", "requires", "runlevel"});
+              {"description", "command", "args", "user", "need", "after", "output_log", "error_log", "directory",
+               "environment", "requires", "runlevel"});
   ServiceSpec service;
   service.name = name;
   service.description = map.optional_string("description").value_or(name);
@@ -341,9 +359,11 @@ ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   if (map.has("error_log")) service.error_log = image_path(map, map.get("error_log"), "error_log");
   if (map.has("directory")) service.directory = image_path(map, map.get("directory"), "directory");
   for (const auto& [key, value, unused] : map.entries("environment")) {
-    bool valid_name = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
-                      key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
-    if (!valid_name) map.fail(map.get("environment"), fmt::format("'{}' is not a valid environment variable name", key));
+    bool valid_name =
+        !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+        key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+    if (!valid_name)
+      map.fail(map.get("environment"), fmt::format("'{}' is not a valid environment variable name", key));
     std::string text = map.scalar(value, "an environment value");
     if (auto problem = check_service_argument(text)) map.fail(value, *problem);
     service.environment[key] = text;
@@ -355,7 +375,8 @@ ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   service.runlevel = map.optional_string("runlevel").value_or("default");
   static const std::set<std::string> runlevels = {"sysinit", "boot", "default", "nonetwork", "shutdown"};
   if (!runlevels.count(service.runlevel))
-    map.fail(map.get("runlevel"), fmt::format("runlevel '{}' must be one of sysinit, boot, default, nonetwork, shutdown", service.runlevel));
+    map.fail(map.get("runlevel"),
+             fmt::format("runlevel '{}' must be one of sysinit, boot, default, nonetwork, shutdown", service.runlevel));
   service.where = entry.where;
   return service;
 }
@@ -369,7 +390,8 @@ NetworkLayer read_network(const YAML::Node& node, const std::string& file) {
   if (network.address)
     if (auto problem = check_ipv6_ula(*network.address)) map.fail(map.get("address"), *problem);
   if (auto prefix_text = map.optional_string("prefix")) {
-    if (prefix_text->empty() || prefix_text->size() > 3 || prefix_text->find_first_not_of("0123456789") != std::string::npos)
+    if (prefix_text->empty() || prefix_text->size() > 3 ||
+        prefix_text->find_first_not_of("0123456789") != std::string::npos)
       map.fail(map.get("prefix"), fmt::format("IPv6 prefix '{}' must be a number of bits such as 32", *prefix_text));
     network.prefix = std::stoi(*prefix_text);
     if (auto problem = check_ipv6_prefix(*network.prefix)) map.fail(map.get("prefix"), *problem);
@@ -426,14 +448,15 @@ class LayerReader {
     const fs::path dir = file.parent_path();
     YAML::Node root = load_yaml_file(file);
     sources.push_back({file, sha256_file(file)});
-    YamlMap map(root, name, "the recipe",
-                {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users",
-                 "directories", "binaries", "overlays", "services", "network", "ssh", "cometbft", "registry",
-                 "cloud_init", "remove_users"});
+    YamlMap map(
+        root, name, "the recipe",
+        {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users", "directories", "binaries",
+         "overlays", "services", "network", "ssh", "cometbft", "registry", "cloud_init", "remove_users"});
     Layer layer;
     for (const auto& include : includes(map)) {
       fs::path included = local_path(map, include.first, dir);
-      if (!fs::exists(included)) throw Error(include.second, fmt::format("included file {} does not exist", included.string()));
+      if (!fs::exists(included))
+        throw Error(include.second, fmt::format("included file {} does not exist", included.string()));
       merge(layer, read(included, stack));
     }
     merge(layer, read_own(map, dir));
@@ -475,8 +498,11 @@ class LayerReader {
       auto [text, where] = located_scalar(map, "disk_size");
       auto size = parse_size(text);
       if (!size || *size < (64ULL << 20))
-        map.fail_key("disk_size", fmt::format("disk_size '{}' must be a size of at least 64M, such as 50G (suffixes K, M, G, T)", text));
-      if (*size % 512 != 0) map.fail_key("disk_size", fmt::format("disk_size '{}' must be a multiple of 512 bytes", text));
+        map.fail_key(
+            "disk_size",
+            fmt::format("disk_size '{}' must be a size of at least 64M, such as 50G (suffixes K, M, G, T)", text));
+      if (*size % 512 != 0)
+        map.fail_key("disk_size", fmt::format("disk_size '{}' must be a multiple of 512 bytes", text));
       layer.disk_size = {{*size, where}};
     }
     if (map.has("base")) layer.base = read_base(map.get("base"), file, dir);
@@ -485,7 +511,10 @@ class LayerReader {
     if (map.has("cloud_init")) {
       auto [text, where] = located_scalar(map, "cloud_init");
       if (text != "disabled" && text != "kept")
-        map.fail_key("cloud_init", fmt::format("cloud_init '{}' must be disabled (the golden image must not let cloud-init run) or kept", text));
+        map.fail_key(
+            "cloud_init",
+            fmt::format("cloud_init '{}' must be disabled (the golden image must not let cloud-init run) or kept",
+                        text));
       layer.disable_cloud_init = {{text == "disabled", where}};
     }
     if (YAML::Node removed = map.get("remove_users")) {
@@ -512,7 +541,8 @@ class LayerReader {
 };
 
 std::vector<std::string> read_ssh_keys(const fs::path& file, std::vector<RecipeSource>& sources) {
-  if (!fs::is_regular_file(file)) throw Error(SourceLocation{file.string(), 0, 0}, "SSH public key file does not exist");
+  if (!fs::is_regular_file(file))
+    throw Error(SourceLocation{file.string(), 0, 0}, "SSH public key file does not exist");
   std::string text = read_text_file(file);
   sources.push_back({file, sha256_hex(text)});
   std::vector<std::string> keys;
@@ -532,7 +562,9 @@ std::vector<std::string> read_ssh_keys(const fs::path& file, std::vector<RecipeS
 
 template <typename T>
 const T& required(const std::optional<T>& value, const fs::path& file, std::string_view key) {
-  if (!value) throw Error(SourceLocation{file.string(), 1, 1}, fmt::format("missing required key '{}' in the recipe (or its includes)", key));
+  if (!value)
+    throw Error(SourceLocation{file.string(), 1, 1},
+                fmt::format("missing required key '{}' in the recipe (or its includes)", key));
   return *value;
 }
 
@@ -568,7 +600,9 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
   std::set<uint32_t> uids;
   for (const auto& user : recipe.users) {
     if (user.name == "root") throw Error(user.where, "root is managed by the base image; do not list it under users");
-    if (user.uid < 100) throw Error(user.where, fmt::format("uid {} of {} is reserved for system accounts; use 100 or more", user.uid, user.name));
+    if (user.uid < 100)
+      throw Error(user.where,
+                  fmt::format("uid {} of {} is reserved for system accounts; use 100 or more", user.uid, user.name));
     if (!uids.insert(user.uid).second) throw Error(user.where, fmt::format("uid {} is used by two users", user.uid));
   }
   auto* op = const_cast<UserSpec*>(recipe.find_user(recipe.operator_user));
@@ -576,23 +610,28 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
   for (const auto& key : options.extra_ssh_keys) op->ssh_key_files.push_back(fs::absolute(key));
 
   for (const auto& allowed : recipe.ssh.allow_users)
-    if (!recipe.find_user(allowed)) throw Error(operator_where, fmt::format("ssh.allow_users names '{}', which is not defined under users", allowed));
+    if (!recipe.find_user(allowed))
+      throw Error(operator_where, fmt::format("ssh.allow_users names '{}', which is not defined under users", allowed));
   if (recipe.ssh.allow_users.empty()) recipe.ssh.allow_users = {recipe.operator_user};
 
   for (const auto& service : recipe.services) {
     if (service.user && *service.user != "root" && !recipe.find_user(*service.user))
-      throw Error(service.where, fmt::format("service {} runs as '{}', which is not defined under users", service.name, *service.user));
+      throw Error(service.where, fmt::format("service {} runs as '{}', which is not defined under users", service.name,
+                                             *service.user));
   }
   if (recipe.cometbft && recipe.cometbft->owner != "root" && !recipe.find_user(recipe.cometbft->owner))
-    throw Error(recipe.cometbft->where, fmt::format("cometbft.owner '{}' is not defined under users", recipe.cometbft->owner));
+    throw Error(recipe.cometbft->where,
+                fmt::format("cometbft.owner '{}' is not defined under users", recipe.cometbft->owner));
   if (recipe.registry && !recipe.find_user(recipe.registry->owner))
-    throw Error(recipe.registry->where, fmt::format("registry.owner '{}' is not defined under users", recipe.registry->owner));
+    throw Error(recipe.registry->where,
+                fmt::format("registry.owner '{}' is not defined under users", recipe.registry->owner));
   std::set<std::string> destinations;
   for (const auto& binary : recipe.binaries)
     if (!destinations.insert(binary.destination).second)
       throw Error(binary.where, fmt::format("two binaries are installed at {}", binary.destination));
   for (const auto& overlay : recipe.overlays)
-    if (!fs::is_directory(overlay.source)) throw Error(overlay.where, fmt::format("overlay folder {} does not exist", overlay.source.string()));
+    if (!fs::is_directory(overlay.source))
+      throw Error(overlay.where, fmt::format("overlay folder {} does not exist", overlay.source.string()));
   for (const auto& binary : recipe.binaries)
     if (binary.path && !binary.url && !fs::is_regular_file(*binary.path))
       throw Error(binary.where, fmt::format("binary {}: file {} does not exist", binary.name, binary.path->string()));
@@ -605,8 +644,11 @@ Recipe finish(Layer layer, const fs::path& file, std::vector<RecipeSource> sourc
     user.ssh_keys = std::move(keys);
   }
   if (recipe.find_user(recipe.operator_user)->ssh_keys.empty())
-    throw Error(operator_where, fmt::format("operator '{}' has no SSH public key: list a key file under users.{}.ssh_keys or pass --ssh-key FILE",
-                                            recipe.operator_user, recipe.operator_user));
+    throw Error(
+        operator_where,
+        fmt::format(
+            "operator '{}' has no SSH public key: list a key file under users.{}.ssh_keys or pass --ssh-key FILE",
+            recipe.operator_user, recipe.operator_user));
   recipe.sources = std::move(sources);
   return recipe;
 }
@@ -621,12 +663,14 @@ const UserSpec* Recipe::find_user(const std::string& user_name) const {
 
 std::string Recipe::digest() const {
   Sha256 hash;
-  for (const auto& source : sources) hash.update(fmt::format("{}  {}\n", source.sha256, source.file.filename().string()));
+  for (const auto& source : sources)
+    hash.update(fmt::format("{}  {}\n", source.sha256, source.file.filename().string()));
   return hash.hex_digest();
 }
 
 Recipe load_recipe(const fs::path& file, const LoadOptions& options) {
-  if (!fs::is_regular_file(file)) throw Error(fmt::format("recipe {} does not exist", file.string()), ExitCode::bad_input);
+  if (!fs::is_regular_file(file))
+    throw Error(fmt::format("recipe {} does not exist", file.string()), ExitCode::bad_input);
   LayerReader reader;
   std::vector<fs::path> stack;
   Layer layer = reader.read(file, stack);
@@ -639,7 +683,8 @@ Recipe load_recipe(const fs::path& file, const LoadOptions& options) {
 }
 
 std::vector<fs::path> list_recipes(const fs::path& folder) {
-  if (!fs::is_directory(folder)) throw Error(fmt::format("recipe folder {} does not exist", folder.string()), ExitCode::bad_input);
+  if (!fs::is_directory(folder))
+    throw Error(fmt::format("recipe folder {} does not exist", folder.string()), ExitCode::bad_input);
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder))
     if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path());

@@ -10,9 +10,9 @@
 namespace trustnet::baker {
 
 struct LoadOptions {
-  std::vector<std::filesystem::path> overrides;      // recipe layers applied last, in order
+  std::vector<std::filesystem::path> overrides;       // recipe layers applied last, in order
   std::vector<std::filesystem::path> extra_ssh_keys;  // added to the operator user
-  std::optional<std::filesystem::path> base_image;   // a local copy of the pinned base
+  std::optional<std::filesystem::path> base_image;    // a local copy of the pinned base
 };
 
 Recipe load_recipe(const std::filesystem::path& file, const LoadOptions& options = {});

@@ -9,6 +9,7 @@
 namespace trustnet::baker {
 
 // `option` empty: not given.
-FoundPlace locate_recipes(const std::filesystem::path& option, const std::filesystem::path& installed = install_paths::recipes());
+FoundPlace locate_recipes(const std::filesystem::path& option,
+                          const std::filesystem::path& installed = install_paths::recipes());
 
 }  // namespace trustnet::baker

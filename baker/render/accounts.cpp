@@ -92,7 +92,9 @@ class Table {
   }
 
  private:
-  static bool is_record(const std::string& line) { return !line.empty() && line[0] != '#' && line.find(':') != std::string::npos; }
+  static bool is_record(const std::string& line) {
+    return !line.empty() && line[0] != '#' && line.find(':') != std::string::npos;
+  }
 
   Fields& edit(size_t i) {
     auto it = edited_.find(i);
@@ -118,8 +120,9 @@ void set_passwd(Table& passwd, const UserSpec& user) {
   // Same name and uid: the recipe's own user from an earlier bake, updated. Another uid: an
   // account of the base (sshd, nobody...) that the recipe must not take over.
   if (Fields* existing = passwd.find(user.name); existing && (*existing)[2] != uid)
-    throw Error(fmt::format("recipe user {} (uid {}) clashes with the base's account '{}' in /etc/passwd; choose another name", user.name,
-                            uid, join(*existing, ':')));
+    throw Error(
+        fmt::format("recipe user {} (uid {}) clashes with the base's account '{}' in /etc/passwd; choose another name",
+                    user.name, uid, join(*existing, ':')));
   if (Fields* existing = passwd.find(user.name))
     *existing = fields;
   else
@@ -130,13 +133,15 @@ void set_groups(Table& group, const UserSpec& user) {
   std::string gid = std::to_string(user.primary_gid());
   if (Fields* primary = group.find(user.name)) {
     if ((*primary)[2] != gid)
-      throw Error(fmt::format("the group of recipe user {} (gid {}) clashes with the base's group '{}' in /etc/group; choose another name",
-                              user.name, gid, join(*primary, ':')));
+      throw Error(fmt::format(
+          "the group of recipe user {} (gid {}) clashes with the base's group '{}' in /etc/group; choose another name",
+          user.name, gid, join(*primary, ':')));
     if (auto other = group.owner_of(2, gid, user.name))
       throw Error(fmt::format("gid {} of group {} is already used by '{}' in /etc/group", gid, user.name, *other));
     (*primary)[2] = gid;
   } else if (auto other = group.owner_of(2, gid, user.name)) {
-    throw Error(fmt::format("gid {} for the group of user {} is already used by '{}' in /etc/group", gid, user.name, *other));
+    throw Error(
+        fmt::format("gid {} for the group of user {} is already used by '{}' in /etc/group", gid, user.name, *other));
   } else {
     group.append({user.name, "x", gid, ""});
   }

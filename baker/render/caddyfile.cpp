@@ -12,10 +12,12 @@ std::string render_caddyfile(const RegistrySpec& r) {
   // Nothing listens on port 80: no redirects from it.
   text += "\tauto_https disable_redirects\n}\n\n";
   std::string sites;
-  for (const auto& name : r.names) sites += fmt::format("{}https://{}:{}", sites.empty() ? "" : ", ", name, r.https_port);
+  for (const auto& name : r.names)
+    sites += fmt::format("{}https://{}:{}", sites.empty() ? "" : ", ", name, r.https_port);
   // Let's Encrypt cannot certify addresses: they are served only with the TrustNet CA.
   if (!acme)
-    for (const auto& address : r.addresses) sites += fmt::format("{}https://[{}]:{}", sites.empty() ? "" : ", ", address, r.https_port);
+    for (const auto& address : r.addresses)
+      sites += fmt::format("{}https://[{}]:{}", sites.empty() ? "" : ", ", address, r.https_port);
   text += sites + " {\n";
   text += acme ? fmt::format("\ttls {}\n", r.acme_email) : fmt::format("\ttls {} {}\n", r.certificate, r.key);
   text += fmt::format("\thandle /health {{\n\t\trewrite * /debug/health\n\t\treverse_proxy {}\n\t}}\n", r.debug_listen);

@@ -44,8 +44,10 @@ std::string render_openrc_script(const ServiceSpec& service, const std::string& 
     // Files of the instance's identity come from its seed disk at first boot; a service without
     // them refuses to start rather than run with an invented identity.
     for (const auto& file : service.requires_files)
-      script += fmt::format("\tif [ ! -e {} ]; then\n\t\teerror {}\n\t\treturn 1\n\tfi\n", shell_quote(file),
-                            shell_quote(file + " is missing: this appliance has no instance identity (give it a seed disk: launch init)"));
+      script += fmt::format(
+          "\tif [ ! -e {} ]; then\n\t\teerror {}\n\t\treturn 1\n\tfi\n", shell_quote(file),
+          shell_quote(file +
+                      " is missing: this appliance has no instance identity (give it a seed disk: launch init)"));
     // supervise-daemon opens the logs as the service user: their folder must exist and be theirs.
     std::string owner = service.user ? fmt::format("{0}:{0}", *service.user) : "root:root";
     for (const auto* log : {&service.output_log, &service.error_log}) {

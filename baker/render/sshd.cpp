@@ -11,7 +11,8 @@ namespace {
 const std::string include_line = fmt::format("Include {}/*.conf", sshd_dropin_dir);
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 
@@ -39,7 +40,8 @@ std::string render_sshd_policy(const SshPolicy& policy) {
 
 std::string include_sshd_dropins(const std::optional<std::string>& main_config) {
   if (!main_config)
-    return fmt::format("# Written by bake: the base image had no sshd_config.\n{}\nSubsystem sftp internal-sftp\n", include_line);
+    return fmt::format("# Written by bake: the base image had no sshd_config.\n{}\nSubsystem sftp internal-sftp\n",
+                       include_line);
   std::string text = *main_config;
   std::string out;
   bool included_first = false, seen_directive = false;

@@ -9,9 +9,12 @@ namespace fs = std::filesystem;
 
 FoundPlace locate_launch_config(const fs::path& option, const char* environment, const fs::path& installed) {
   std::vector<SearchPlace> places;
-  if (!option.empty()) places.push_back({option, "--config", true});
-  else if (environment && *environment) places.push_back({environment, "$TRUSTNET_CONFIG", true});
-  else places = {{"launcher/trustnet.yaml", "a checkout"}, {installed, "the host configuration"}};
+  if (!option.empty())
+    places.push_back({option, "--config", true});
+  else if (environment && *environment)
+    places.push_back({environment, "$TRUSTNET_CONFIG", true});
+  else
+    places = {{"launcher/trustnet.yaml", "a checkout"}, {installed, "the host configuration"}};
   return first_existing("launcher configuration", PlaceKind::file, places, "pass --config FILE or set TRUSTNET_CONFIG");
 }
 
@@ -20,9 +23,10 @@ fs::path default_state_dir(unsigned euid, const char* xdg_state_home, const char
   // The XDG base directory rules ignore a relative value.
   if (xdg_state_home && *xdg_state_home == '/') return fs::path(xdg_state_home) / "trustnet";
   if (!home || *home != '/')
-    throw Error("no state folder: the configuration names none and neither XDG_STATE_HOME nor HOME is set to an absolute path; "
-                "add state: to the configuration",
-                ExitCode::bad_input);
+    throw Error(
+        "no state folder: the configuration names none and neither XDG_STATE_HOME nor HOME is set to an absolute path; "
+        "add state: to the configuration",
+        ExitCode::bad_input);
   return fs::path(home) / ".local" / "state" / "trustnet";
 }
 

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <regex>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "common/appliance_contract.hpp"
@@ -42,8 +42,8 @@ fs::path expand_home(const std::string& text) {
 
 int port(const YamlMap& map, const YAML::Node& node, const std::string& what) {
   const std::string text = map.scalar(node, what);
-  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1 ||
-      std::stoi(text) > 65535)
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(text) < 1 || std::stoi(text) > 65535)
     map.fail(node, fmt::format("{} '{}' must be a port number from 1 to 65535", what, text));
   return std::stoi(text);
 }
@@ -52,7 +52,8 @@ uint64_t size(const YamlMap& map, const std::string& key, uint64_t minimum) {
   const std::string text = map.string(key);
   auto value = parse_size(text);
   if (!value || *value < minimum)
-    map.fail(map.get(key), fmt::format("{} '{}' must be a size of at least {}, such as 4G", key, text, format_size(minimum)));
+    map.fail(map.get(key),
+             fmt::format("{} '{}' must be a size of at least {}, such as 4G", key, text, format_size(minimum)));
   return *value;
 }
 
@@ -67,9 +68,12 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   instance.identity.name = entry.name;
   instance.identity.prefix = prefix;
   const std::string role = map.string("role");
-  if (role == "node") instance.identity.role = Role::node;
-  else if (role == "registry") instance.identity.role = Role::registry;
-  else map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
+  if (role == "node")
+    instance.identity.role = Role::node;
+  else if (role == "registry")
+    instance.identity.role = Role::registry;
+  else
+    map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
   auto relative_to_config = [&](const fs::path& path) { return path.is_absolute() ? path : dir / path; };
   instance.image = relative_to_config(map.string("image"));
   instance.identity.hostname = map.string("hostname");
@@ -84,18 +88,24 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   }
   static const std::regex mac("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
   instance.mac = map.optional_string("mac").value_or(derive_mac(entry.name));
-  if (!std::regex_match(instance.mac, mac)) map.fail(map.get("mac"), fmt::format("mac '{}' must be six lower-case hex bytes, such as 52:54:00:12:34:56", instance.mac));
-  if (std::stoi(instance.mac.substr(0, 2), nullptr, 16) & 1) map.fail(map.get("mac"), fmt::format("mac '{}' is a multicast address", instance.mac));
+  if (!std::regex_match(instance.mac, mac))
+    map.fail(map.get("mac"),
+             fmt::format("mac '{}' must be six lower-case hex bytes, such as 52:54:00:12:34:56", instance.mac));
+  if (std::stoi(instance.mac.substr(0, 2), nullptr, 16) & 1)
+    map.fail(map.get("mac"), fmt::format("mac '{}' is a multicast address", instance.mac));
   if (YAML::Node forwards = map.get("forwards")) {
     if (!forwards.IsSequence()) map.fail(forwards, fmt::format("instances.{}.forwards must be a list", entry.name));
     for (const auto& item : forwards) {
       YamlMap forward(item, file, "a forward of " + entry.name, {"host", "guest"});
-      instance.forwards.push_back({port(forward, forward.require("host"), "host"), port(forward, forward.require("guest"), "guest")});
+      instance.forwards.push_back(
+          {port(forward, forward.require("host"), "host"), port(forward, forward.require("guest"), "guest")});
     }
   }
   const std::string boot = map.optional_string("boot").value_or("uefi");
-  if (boot == "direct") instance.boot = BootMode::direct;
-  else if (boot != "uefi") map.fail(map.get("boot"), fmt::format("boot '{}' must be uefi or direct", boot));
+  if (boot == "direct")
+    instance.boot = BootMode::direct;
+  else if (boot != "uefi")
+    map.fail(map.get("boot"), fmt::format("boot '{}' must be uefi or direct", boot));
   if (instance.boot == BootMode::direct) {
     instance.kernel = relative_to_config(map.string("kernel"));
     instance.initrd = relative_to_config(map.string("initrd"));
@@ -106,7 +116,8 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   }
   instance.user = map.optional_string("user").value_or(default_operator(instance.identity.role));
   static const std::regex user_name("[a-z_][a-z0-9_-]{0,31}");
-  if (!std::regex_match(instance.user, user_name)) map.fail(map.get("user"), fmt::format("user '{}' is not a valid user name", instance.user));
+  if (!std::regex_match(instance.user, user_name))
+    map.fail(map.get("user"), fmt::format("user '{}' is not a valid user name", instance.user));
   instance.where = entry.where;
   return instance;
 }
@@ -120,7 +131,9 @@ NetworkDefinition LaunchConfig::network() const {
 }
 
 LaunchConfig load_launch_config(const fs::path& file) {
-  if (!fs::is_regular_file(file)) throw Error(fmt::format("launcher configuration {} does not exist (pass --config FILE)", file.string()), ExitCode::bad_input);
+  if (!fs::is_regular_file(file))
+    throw Error(fmt::format("launcher configuration {} does not exist (pass --config FILE)", file.string()),
+                ExitCode::bad_input);
   const std::string name = file.string();
   YAML::Node root = load_yaml_file(file);
   YamlMap map(root, name, "the launcher configuration", {"network", "bridge", "state", "trusted_key", "instances"});
@@ -131,7 +144,8 @@ LaunchConfig load_launch_config(const fs::path& file) {
   config.chain_id = network.string("chain_id");
   static const std::regex chain("[A-Za-z0-9][A-Za-z0-9._-]{0,49}");
   if (!std::regex_match(config.chain_id, chain))
-    network.fail(network.get("chain_id"), fmt::format("chain_id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", config.chain_id));
+    network.fail(network.get("chain_id"),
+                 fmt::format("chain_id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", config.chain_id));
   if (auto domain = network.optional_string("domain")) {
     if (auto problem = check_domain(*domain)) network.fail(network.get("domain"), *problem);
     config.domain = *domain;
@@ -141,10 +155,13 @@ LaunchConfig load_launch_config(const fs::path& file) {
   config.bridge_name = bridge.string("name");
   static const std::regex interface("[A-Za-z0-9_.-]{1,15}");
   if (!std::regex_match(config.bridge_name, interface) || check_interface_name(config.bridge_name))
-    bridge.fail(bridge.get("name"), fmt::format("bridge name '{}' must be 1 to 15 letters, digits, '_', '.' or '-'", printable(config.bridge_name)));
+    bridge.fail(bridge.get("name"), fmt::format("bridge name '{}' must be 1 to 15 letters, digits, '_', '.' or '-'",
+                                                printable(config.bridge_name)));
   const std::string address = bridge.string("address");
   const auto slash = address.find('/');
-  if (slash == std::string::npos) bridge.fail(bridge.get("address"), fmt::format("bridge address '{}' needs a prefix, such as fd10:1234::fe/32", address));
+  if (slash == std::string::npos)
+    bridge.fail(bridge.get("address"),
+                fmt::format("bridge address '{}' needs a prefix, such as fd10:1234::fe/32", address));
   config.bridge_address = address.substr(0, slash);
   if (auto problem = check_ipv6_ula(config.bridge_address)) bridge.fail(bridge.get("address"), *problem);
   const std::string prefix = address.substr(slash + 1);
@@ -176,18 +193,21 @@ LaunchConfig load_launch_config(const fs::path& file) {
     const std::string& who = instance.identity.name;
     const Ipv6Address address = *parse_ipv6(instance.identity.address);
     if (!same_prefix(address, bridge_address, config.bridge_prefix))
-      throw Error(instance.where, fmt::format("address {} of {} is outside the bridge's prefix {}/{}", instance.identity.address, who,
-                                              config.bridge_address, config.bridge_prefix));
+      throw Error(instance.where,
+                  fmt::format("address {} of {} is outside the bridge's prefix {}/{}", instance.identity.address, who,
+                              config.bridge_address, config.bridge_prefix));
     if (auto [it, added] = addresses.emplace(address, who); !added)
       throw Error(instance.where, fmt::format("address {} of {} is already {}'s", instance.identity.address, who,
                                               it->second == "the bridge" ? "the bridge" : it->second));
     if (auto [it, added] = macs.emplace(instance.mac, who); !added)
       throw Error(instance.where, fmt::format("mac {} of {} is already {}'s", instance.mac, who, it->second));
     if (auto [it, added] = taps.emplace(tap_name(who), who); !added)
-      throw Error(instance.where, fmt::format("instances {} and {} would share the tap {}; rename one", it->second, who, it->first));
+      throw Error(instance.where,
+                  fmt::format("instances {} and {} would share the tap {}; rename one", it->second, who, it->first));
     for (const auto& forward : instance.forwards)
       if (!host_ports.insert(forward.host).second)
-        throw Error(instance.where, fmt::format("host port {} of {} is forwarded twice", forward.host, instance.identity.name));
+        throw Error(instance.where,
+                    fmt::format("host port {} of {} is forwarded twice", forward.host, instance.identity.name));
     config.instances.push_back(std::move(instance));
   }
   if (config.instances.empty()) map.fail(root, "the launcher configuration defines no instances");

@@ -24,13 +24,13 @@ struct InstanceConfig {
   std::filesystem::path image;  // the golden image
   uint64_t memory = 0, disk_size = 0;
   int cpus = 1;
-  std::string mac;              // derived from the name unless given
+  std::string mac;  // derived from the name unless given
   std::vector<PortForward> forwards;
   BootMode boot = BootMode::uefi;
   // Direct boot only: the kernel, initrd and kernel command line that replace the firmware.
   std::filesystem::path kernel, initrd;
   std::string append;
-  std::string user;             // the operator `launch ssh` logs in as
+  std::string user;  // the operator `launch ssh` logs in as
   SourceLocation where;
 };
 
@@ -38,7 +38,7 @@ struct LaunchConfig {
   std::filesystem::path file;
   std::string chain_id, domain = "trustnet.local";
   std::string bridge_name;
-  std::string bridge_address;   // the host's address on the bridge
+  std::string bridge_address;  // the host's address on the bridge
   int bridge_prefix = 32;
   std::filesystem::path state_dir;
   // A release signing key (bake keygen's FILE.pub): when set, every image must be a verified release image.

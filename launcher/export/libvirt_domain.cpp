@@ -8,12 +8,23 @@ std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -30,8 +41,9 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
 
   line(fmt::format("<domain type='{}'>", kvm ? "kvm" : "qemu"));
   line(fmt::format("  <name>trustnet-{}</name>", xml_escape(name)));
-  line(fmt::format("  <description>TrustNet {} {} ({}), exported by launch</description>", instance.identity.role == Role::node ? "node" : "registry",
-                   xml_escape(name), xml_escape(instance.identity.address)));
+  line(fmt::format("  <description>TrustNet {} {} ({}), exported by launch</description>",
+                   instance.identity.role == Role::node ? "node" : "registry", xml_escape(name),
+                   xml_escape(instance.identity.address)));
   line(fmt::format("  <memory unit='MiB'>{}</memory>", instance.memory >> 20));
   line(fmt::format("  <vcpu>{}</vcpu>", instance.cpus));
   line("  <os>");
@@ -39,7 +51,8 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
   if (instance.boot == BootMode::uefi) {
     line(fmt::format("    <loader readonly='yes' type='pflash'>{}</loader>", path(settings.firmware.code)));
     // The variable store launch made for this instance (a copy of the template).
-    line(fmt::format("    <nvram template='{}'>{}</nvram>", path(settings.firmware.vars_template), path(paths.efi_vars)));
+    line(fmt::format("    <nvram template='{}'>{}</nvram>", path(settings.firmware.vars_template),
+                     path(paths.efi_vars)));
   } else {
     line(fmt::format("    <kernel>{}</kernel>", path(instance.kernel)));
     line(fmt::format("    <initrd>{}</initrd>", path(instance.initrd)));

@@ -5,7 +5,8 @@ using namespace std::chrono;
 
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file) {
   const std::string& address = instance.identity.address;
-  return {address, 22, service_url(instance.identity.role, address), ca_file, service_probe_name(instance.identity.role)};
+  return {address, 22, service_url(instance.identity.role, address), ca_file,
+          service_probe_name(instance.identity.role)};
 }
 
 HealthMonitor::HealthMonitor(ProbeTargets targets, ProbePolicy policy)
@@ -21,10 +22,13 @@ std::future<ProbeOutcome> HealthMonitor::start(ProbeKind kind) {
   const milliseconds patience = policy_.patience;
   switch (kind) {
     case ProbeKind::ping:
-      return std::async(std::launch::async, [this, patience] { return ProbeOutcome{ping6(targets_.address, patience, cancel_), false}; });
+      return std::async(std::launch::async, [this, patience] {
+        return ProbeOutcome{ping6(targets_.address, patience, cancel_), false};
+      });
     case ProbeKind::ssh:
-      return std::async(std::launch::async,
-                        [this, patience] { return ssh_greeting(targets_.address, targets_.ssh_port, patience, cancel_).outcome; });
+      return std::async(std::launch::async, [this, patience] {
+        return ssh_greeting(targets_.address, targets_.ssh_port, patience, cancel_).outcome;
+      });
     case ProbeKind::service:
       return std::async(std::launch::async, [this, patience] {
         // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
@@ -68,9 +72,12 @@ bool HealthMonitor::settled() const {
 
 std::string HealthMonitor::name(ProbeKind kind) const {
   switch (kind) {
-    case ProbeKind::ping: return "ping";
-    case ProbeKind::ssh: return "ssh";
-    case ProbeKind::service: return targets_.service_name;
+    case ProbeKind::ping:
+      return "ping";
+    case ProbeKind::ssh:
+      return "ssh";
+    case ProbeKind::service:
+      return targets_.service_name;
   }
   return "?";
 }

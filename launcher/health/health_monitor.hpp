@@ -33,7 +33,7 @@ struct ProbeTargets {
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file);
 
 struct ProbeCounts {
-  int probes = 0;       // finished probes
+  int probes = 0;  // finished probes
   int answered = 0;
   int connections = 0;  // TCP connections established (SSH and the service)
 };

@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/curl_handle.hpp"
 #include "common/appliance_contract.hpp"
+#include "common/curl_handle.hpp"
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 
@@ -85,16 +85,19 @@ bool ping6(const std::string& address, milliseconds patience, const std::atomic<
   request.icmp6_type = ICMP6_ECHO_REQUEST;
   request.icmp6_id = htons(id);
   request.icmp6_seq = htons(1);
-  if (::sendto(fd.get(), &request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&*to), sizeof(*to)) < 0) return false;
+  if (::sendto(fd.get(), &request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&*to), sizeof(*to)) < 0)
+    return false;
   const auto deadline = steady_clock::now() + patience;
   for (;;) {
     if (!wait_for(fd.get(), POLLIN, deadline, cancel)) return false;
     icmp6_hdr reply{};
     sockaddr_in6 from{};
     socklen_t from_size = sizeof(from);
-    if (::recvfrom(fd.get(), &reply, sizeof(reply), 0, reinterpret_cast<sockaddr*>(&from), &from_size) < static_cast<ssize_t>(sizeof(reply)))
+    if (::recvfrom(fd.get(), &reply, sizeof(reply), 0, reinterpret_cast<sockaddr*>(&from), &from_size) <
+        static_cast<ssize_t>(sizeof(reply)))
       continue;
-    if (reply.icmp6_type != ICMP6_ECHO_REPLY || std::memcmp(&from.sin6_addr, &to->sin6_addr, sizeof(in6_addr)) != 0) continue;
+    if (reply.icmp6_type != ICMP6_ECHO_REPLY || std::memcmp(&from.sin6_addr, &to->sin6_addr, sizeof(in6_addr)) != 0)
+      continue;
     if (raw && ntohs(reply.icmp6_id) != id) continue;  // datagram sockets match the id themselves
     return true;
   }
@@ -136,7 +139,8 @@ SshGreeting ssh_greeting(const std::string& address, int port, milliseconds pati
   return greeting;
 }
 
-ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, milliseconds patience, const std::atomic<bool>& cancel) {
+ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, milliseconds patience,
+                       const std::atomic<bool>& cancel) {
   ProbeOutcome outcome;
   CurlEasy curl = make_curl_easy();
   const std::string ca = ca_file.string();
@@ -162,7 +166,8 @@ ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_f
   set(CURLOPT_NOPROGRESS, 0L);
   const CURLcode result = curl_easy_perform(curl.get());
   curl_off_t connect_time = 0;
-  if (curl_easy_getinfo(curl.get(), CURLINFO_CONNECT_TIME_T, &connect_time) == CURLE_OK) outcome.connected = connect_time > 0;
+  if (curl_easy_getinfo(curl.get(), CURLINFO_CONNECT_TIME_T, &connect_time) == CURLE_OK)
+    outcome.connected = connect_time > 0;
   if (result != CURLE_OK) return outcome;
   long status = 0;
   if (curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) return outcome;

@@ -20,7 +20,8 @@ struct ProbeOutcome {
 // Never set: for callers that do not cancel.
 inline const std::atomic<bool> kNeverCancel{false};
 
-bool ping6(const std::string& address, std::chrono::milliseconds patience, const std::atomic<bool>& cancel = kNeverCancel);
+bool ping6(const std::string& address, std::chrono::milliseconds patience,
+           const std::atomic<bool>& cancel = kNeverCancel);
 
 struct SshGreeting {
   ProbeOutcome outcome;

@@ -20,7 +20,8 @@ bool HealthTracker::reached_reachable() const {
 }
 
 Phase HealthTracker::phase() const {
-  if (std::any_of(kProbeKinds.begin(), kProbeKinds.end(), [&](ProbeKind kind) { return lost(kind); })) return Phase::degraded;
+  if (std::any_of(kProbeKinds.begin(), kProbeKinds.end(), [&](ProbeKind kind) { return lost(kind); }))
+    return Phase::degraded;
   if (reached_up()) return Phase::up;
   if (reached_reachable()) return Phase::reachable;
   return Phase::booting;
@@ -28,12 +29,18 @@ Phase HealthTracker::phase() const {
 
 std::string phase_name(Phase phase) {
   switch (phase) {
-    case Phase::stopped: return "stopped";
-    case Phase::booting: return "booting";
-    case Phase::reachable: return "reachable";
-    case Phase::up: return "up";
-    case Phase::degraded: return "degraded";
-    case Phase::exited: return "exited";
+    case Phase::stopped:
+      return "stopped";
+    case Phase::booting:
+      return "booting";
+    case Phase::reachable:
+      return "reachable";
+    case Phase::up:
+      return "up";
+    case Phase::degraded:
+      return "degraded";
+    case Phase::exited:
+      return "exited";
   }
   return "?";
 }

@@ -13,16 +13,20 @@ void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor) {
   row.answered = monitor.answering();
   row.lost = monitor.lost();
   row.connections.clear();
-  for (ProbeKind kind : {ProbeKind::ssh, ProbeKind::service}) row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
+  for (ProbeKind kind : {ProbeKind::ssh, ProbeKind::service})
+    row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
 }
 
 namespace {
 
 const char* kind_key(ProbeKind kind) {
   switch (kind) {
-    case ProbeKind::ping: return "ping";
-    case ProbeKind::ssh: return "ssh";
-    case ProbeKind::service: return "service";
+    case ProbeKind::ping:
+      return "ping";
+    case ProbeKind::ssh:
+      return "ssh";
+    case ProbeKind::service:
+      return "service";
   }
   return "?";
 }
@@ -33,7 +37,8 @@ void save_health_record(const std::filesystem::path& file, pid_t pid, const Heal
   nlohmann::json answered = nlohmann::json::array();
   for (ProbeKind kind : kProbeKinds)
     if (tracker.ever_answered(kind)) answered.push_back(kind_key(kind));
-  write_file_atomically(file, nlohmann::json{{"pid", pid}, {"answered", answered}}.dump() + "\n", std::filesystem::perms(0600));
+  write_file_atomically(file, nlohmann::json{{"pid", pid}, {"answered", answered}}.dump() + "\n",
+                        std::filesystem::perms(0600));
 }
 
 void restore_health_record(const std::filesystem::path& file, pid_t pid, HealthTracker& tracker) {
@@ -78,7 +83,8 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
   std::string text;
   for (const auto& line : cells) {
     std::string out;
-    for (size_t i = 0; i < line.size(); ++i) out += i + 1 < line.size() ? fmt::format("{:<{}}  ", line[i], widths[i]) : line[i];
+    for (size_t i = 0; i < line.size(); ++i)
+      out += i + 1 < line.size() ? fmt::format("{:<{}}  ", line[i], widths[i]) : line[i];
     text += out + "\n";
   }
   return text;
@@ -87,10 +93,12 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
 nlohmann::json status_json(const std::vector<HealthRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& row : rows) {
-    nlohmann::json item = {{"name", row.name}, {"address", row.address}, {"state", phase_name(row.phase)},
-                           {"answered", row.answered}, {"lost", row.lost}, {"probe_connections", row.connections}};
+    nlohmann::json item = {
+        {"name", row.name},         {"address", row.address}, {"state", phase_name(row.phase)},
+        {"answered", row.answered}, {"lost", row.lost},       {"probe_connections", row.connections}};
     item["pid"] = row.pid > 0 ? nlohmann::json(row.pid) : nlohmann::json(nullptr);
-    item["uptime_seconds"] = row.pid > 0 ? nlohmann::json(static_cast<long>(row.uptime_seconds)) : nlohmann::json(nullptr);
+    item["uptime_seconds"] =
+        row.pid > 0 ? nlohmann::json(static_cast<long>(row.uptime_seconds)) : nlohmann::json(nullptr);
     out.push_back(item);
   }
   return out;

@@ -18,9 +18,9 @@ struct HealthRow {
   pid_t pid = 0;
   Phase phase = Phase::stopped;
   double uptime_seconds = 0;
-  std::vector<std::string> answered;        // "ping", "ssh", and "rpc" (node) or "health" (registry)
-  std::vector<std::string> lost;            // answered once, then stopped answering
-  std::map<std::string, int> connections;   // TCP connections the probes opened, by probe
+  std::vector<std::string> answered;       // "ping", "ssh", and "rpc" (node) or "health" (registry)
+  std::vector<std::string> lost;           // answered once, then stopped answering
+  std::map<std::string, int> connections;  // TCP connections the probes opened, by probe
 };
 
 // The row's probe part: what answered, what was lost, the connections opened.

@@ -36,7 +36,9 @@ nlohmann::json private_key_json(const Ed25519Key& key) {
 }  // namespace
 
 nlohmann::json priv_validator_key_json(const Ed25519Key& key) {
-  return {{"address", cometbft_address(key)}, {"pub_key", cometbft_public_key_json(key)}, {"priv_key", private_key_json(key)}};
+  return {{"address", cometbft_address(key)},
+          {"pub_key", cometbft_public_key_json(key)},
+          {"priv_key", private_key_json(key)}};
 }
 
 nlohmann::json node_key_json(const Ed25519Key& key) { return {{"priv_key", private_key_json(key)}}; }
@@ -50,8 +52,10 @@ nlohmann::json genesis_json(const std::string& chain_id, const std::string& gene
   for (const auto& v : validators) {
     if (v.power < 1) throw Error(fmt::format("validator {} has power {}; it must be at least 1", v.name, v.power));
     // 64-bit numbers are strings in CometBFT's JSON.
-    list.push_back({{"address", cometbft_address(v.key)}, {"pub_key", cometbft_public_key_json(v.key)},
-                    {"power", std::to_string(v.power)}, {"name", v.name}});
+    list.push_back({{"address", cometbft_address(v.key)},
+                    {"pub_key", cometbft_public_key_json(v.key)},
+                    {"power", std::to_string(v.power)},
+                    {"name", v.name}});
   }
   return {
       {"genesis_time", genesis_time},
@@ -59,7 +63,8 @@ nlohmann::json genesis_json(const std::string& chain_id, const std::string& gene
       {"initial_height", "1"},
       {"consensus_params",
        {{"block", {{"max_bytes", "22020096"}, {"max_gas", "-1"}}},
-        {"evidence", {{"max_age_num_blocks", "100000"}, {"max_age_duration", "172800000000000"}, {"max_bytes", "1048576"}}},
+        {"evidence",
+         {{"max_age_num_blocks", "100000"}, {"max_age_duration", "172800000000000"}, {"max_bytes", "1048576"}}},
         {"validator", {{"pub_key_types", {"ed25519"}}}},
         {"version", {{"app", "0"}}},
         {"abci", {{"vote_extensions_enable_height", "0"}}}}},
@@ -70,7 +75,8 @@ nlohmann::json genesis_json(const std::string& chain_id, const std::string& gene
 
 std::string persistent_peers(const std::vector<Peer>& peers, uint16_t port) {
   std::string list;
-  for (const auto& peer : peers) list += fmt::format("{}{}@[{}]:{}", list.empty() ? "" : ",", peer.node_id, peer.address, port);
+  for (const auto& peer : peers)
+    list += fmt::format("{}{}@[{}]:{}", list.empty() ? "" : ",", peer.node_id, peer.address, port);
   return list;
 }
 

@@ -20,7 +20,8 @@ Ed25519Key ed25519_from_seed(std::span<const uint8_t, 32> seed) {
 
 Ed25519Key ed25519_generate() {
   std::array<uint8_t, 32> seed{};
-  if (RAND_priv_bytes(seed.data(), static_cast<int>(seed.size())) != 1) throw Error("OpenSSL: no random bytes for a key");
+  if (RAND_priv_bytes(seed.data(), static_cast<int>(seed.size())) != 1)
+    throw Error("OpenSSL: no random bytes for a key");
   Ed25519Key pair = ed25519_from_seed(seed);
   OPENSSL_cleanse(seed.data(), seed.size());
   return pair;

@@ -40,9 +40,11 @@ std::string crypt_with(const std::string& password, const char* setting) {
 std::string bcrypt_hash(const std::string& password, int cost) {
   if (password.size() > 72) throw Error("bcrypt uses only the first 72 bytes of a password; choose a shorter one");
   std::array<char, 16> salt_bytes{};
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt_bytes.data()), salt_bytes.size()) != 1) throw Error("OpenSSL: no random bytes for a salt");
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt_bytes.data()), salt_bytes.size()) != 1)
+    throw Error("OpenSSL: no random bytes for a salt");
   std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> setting{};
-  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), salt_bytes.data(), salt_bytes.size(), setting.data(), setting.size()))
+  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), salt_bytes.data(), salt_bytes.size(), setting.data(),
+                        setting.size()))
     throw Error(fmt::format("libcrypt: cannot make a bcrypt setting with cost {}", cost));
   std::string hash = crypt_with(password, setting.data());
   if (hash.rfind("$2b$", 0) != 0) throw Error("libcrypt: bcrypt hashing failed");
@@ -54,7 +56,8 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
 }
 
 std::string htpasswd_line(const std::string& user, const std::string& password) {
-  if (user.empty() || user.find_first_of(":\n") != std::string::npos) throw Error(fmt::format("'{}' cannot be an htpasswd user name", user));
+  if (user.empty() || user.find_first_of(":\n") != std::string::npos)
+    throw Error(fmt::format("'{}' cannot be an htpasswd user name", user));
   return user + ":" + bcrypt_hash(password) + "\n";
 }
 

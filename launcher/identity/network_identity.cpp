@@ -7,13 +7,13 @@
 #include <set>
 
 #include "common/appliance_contract.hpp"
-#include "common/interrupt.hpp"
-#include "common/private_folder.hpp"
-#include "common/file_lock.hpp"
 #include "common/atomic_file.hpp"
 #include "common/cometbft_config.hpp"
 #include "common/encoding.hpp"
 #include "common/error.hpp"
+#include "common/file_lock.hpp"
+#include "common/interrupt.hpp"
+#include "common/private_folder.hpp"
 #include "common/text_file.hpp"
 #include "launcher/identity/cometbft_keys.hpp"
 #include "launcher/identity/htpasswd.hpp"
@@ -41,7 +41,9 @@ const fs::perms kPrivate = fs::perms(0600);
 
 // A key file's content is never quoted in a message: the field and the reason only.
 Error damaged(const fs::path& file, const std::string& why) {
-  return Error(fmt::format("{}: not a TrustNet instance key file ({}); restore it, or make new identities with --rotate", file.string(), why));
+  return Error(
+      fmt::format("{}: not a TrustNet instance key file ({}); restore it, or make new identities with --rotate",
+                  file.string(), why));
 }
 
 Ed25519Key key_from_hex(const json& j, const char* field, const fs::path& file) {
@@ -71,13 +73,20 @@ InstanceKeys load_keys(const fs::path& file) {
     if (!j[field].is_string()) throw damaged(file, fmt::format("{} is not text", field));
     return j[field].get<std::string>();
   };
-  return {key_from_hex(j, "ssh_host_ed25519", file), key_from_hex(j, "node_key", file), key_from_hex(j, "validator_key", file),
-          text("tls_certificate"), text("tls_key"), text("htpasswd")};
+  return {key_from_hex(j, "ssh_host_ed25519", file),
+          key_from_hex(j, "node_key", file),
+          key_from_hex(j, "validator_key", file),
+          text("tls_certificate"),
+          text("tls_key"),
+          text("htpasswd")};
 }
 
 void save_keys(const fs::path& file, const InstanceKeys& k) {
-  json j = {{"ssh_host_ed25519", hex_lower(k.ssh_host.seed)}, {"node_key", hex_lower(k.node.seed)},
-            {"validator_key", hex_lower(k.validator.seed)}, {"tls_certificate", k.tls_certificate}, {"tls_key", k.tls_key},
+  json j = {{"ssh_host_ed25519", hex_lower(k.ssh_host.seed)},
+            {"node_key", hex_lower(k.node.seed)},
+            {"validator_key", hex_lower(k.validator.seed)},
+            {"tls_certificate", k.tls_certificate},
+            {"tls_key", k.tls_key},
             {"htpasswd", k.htpasswd}};
   write_file_atomically(file, j.dump(2) + "\n", kPrivate);
 }
@@ -89,17 +98,22 @@ void check_definition(const NetworkDefinition& network) {
   std::set<std::string> names, addresses;
   size_t nodes = 0;
   for (const auto& instance : network.instances) {
-    if (!std::regex_match(instance.name, name)) throw Error(fmt::format("instance name '{}' must be lower-case letters, digits and '-'", instance.name));
+    if (!std::regex_match(instance.name, name))
+      throw Error(fmt::format("instance name '{}' must be lower-case letters, digits and '-'", instance.name));
     if (!names.insert(instance.name).second) throw Error(fmt::format("two instances are named {}", instance.name));
-    if (!addresses.insert(instance.address).second) throw Error(fmt::format("two instances have the address {}", instance.address));
+    if (!addresses.insert(instance.address).second)
+      throw Error(fmt::format("two instances have the address {}", instance.address));
     if (instance.role == Role::node) ++nodes;
   }
-  if (nodes == 0) throw Error(fmt::format("network {} has no node instance: a chain needs at least one validator", network.chain_id));
+  if (nodes == 0)
+    throw Error(fmt::format("network {} has no node instance: a chain needs at least one validator", network.chain_id));
 }
 
 ServerIdentity server_identity(const InstanceDefinition& instance, const std::string& domain) {
   const std::string role = instance.role == Role::node ? "node" : "registry";
-  return {instance.hostname, {instance.hostname, instance.hostname + "." + domain, role + "." + domain}, {instance.address}};
+  return {instance.hostname,
+          {instance.hostname, instance.hostname + "." + domain, role + "." + domain},
+          {instance.address}};
 }
 
 // Whether a stored "user:hash\n" line is still the one for `password`.
@@ -156,7 +170,8 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
       k.tls_certificate = tls.certificate;
       k.tls_key = tls.private_key;
     }
-    if (instance.role == Role::registry && !htpasswd_holds(k.htpasswd, password)) k.htpasswd = htpasswd_line(kRegistryUser, password);
+    if (instance.role == Role::registry && !htpasswd_holds(k.htpasswd, password))
+      k.htpasswd = htpasswd_line(kRegistryUser, password);
     keys.push_back(std::move(k));
   }
 
@@ -174,8 +189,9 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
     json existing = json::parse(read_text_file(genesis_file));
     json wanted = genesis_json(network.chain_id, existing.at("genesis_time").get<std::string>(), validators);
     if (validator_names(existing) != validator_names(wanted) || existing.at("chain_id") != wanted.at("chain_id"))
-      throw Error(fmt::format("the chain's validators or chain id changed since {} was made; that is a new chain: run with --rotate",
-                              genesis_file.string()));
+      throw Error(fmt::format(
+          "the chain's validators or chain id changed since {} was made; that is a new chain: run with --rotate",
+          genesis_file.string()));
     genesis_time = existing.at("genesis_time").get<std::string>();
   }
   const std::string genesis = genesis_json(network.chain_id, genesis_time, validators).dump(2) + "\n";
@@ -186,10 +202,14 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
     const InstanceDefinition& instance = network.instances[i];
     const InstanceKeys& k = keys[i];
     Seed seed{instance.hostname, fmt::format("{}/{}", instance.address, instance.prefix), {}};
-    seed.files.push_back({"/etc/ssh/ssh_host_ed25519_key", openssh_private_key(k.ssh_host, "root@" + instance.hostname), 0600});
-    seed.files.push_back({"/etc/ssh/ssh_host_ed25519_key.pub", openssh_public_key(k.ssh_host, "root@" + instance.hostname), 0644});
+    seed.files.push_back(
+        {"/etc/ssh/ssh_host_ed25519_key", openssh_private_key(k.ssh_host, "root@" + instance.hostname), 0600});
+    seed.files.push_back(
+        {"/etc/ssh/ssh_host_ed25519_key.pub", openssh_public_key(k.ssh_host, "root@" + instance.hostname), 0644});
     seed.files.push_back({"/etc/trustnet/ca.crt", ca.certificate, 0644});
-    json entry = {{"name", instance.name}, {"hostname", instance.hostname}, {"address", instance.address},
+    json entry = {{"name", instance.name},
+                  {"hostname", instance.hostname},
+                  {"address", instance.address},
                   {"ssh_host_key", openssh_public_key(k.ssh_host, "")}};
     if (instance.role == Role::node) {
       std::vector<Peer> others;
@@ -199,13 +219,15 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
       config.moniker = instance.hostname;
       config.persistent_peers = persistent_peers(others);
       const std::string dir{appliance::node::config_dir};
-      seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
+      seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600,
+                            kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/node_key.json", node_key_json(k.node).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/genesis.json", genesis, 0644, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/config.toml", render_cometbft_config(config), 0640, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/rpc.crt", k.tls_certificate, 0644, kNodeUser, kNodeUser});
       seed.files.push_back({dir + "/rpc.key", k.tls_key, 0600, kNodeUser, kNodeUser});
-      seed.files.push_back({std::string(appliance::node::validator_state), priv_validator_state_json().dump() + "\n", 0600, kNodeUser, kNodeUser});
+      seed.files.push_back({std::string(appliance::node::validator_state), priv_validator_state_json().dump() + "\n",
+                            0600, kNodeUser, kNodeUser});
       entry["role"] = "node";
       entry["node_id"] = cometbft_node_id(k.node);
       entry["validator_address"] = cometbft_address(k.validator);

@@ -20,10 +20,10 @@ namespace trustnet::launcher {
 enum class Role { node, registry };
 
 struct InstanceDefinition {
-  std::string name;      // also the folder in the state folder
+  std::string name;  // also the folder in the state folder
   Role role = Role::node;
   std::string hostname;
-  std::string address;   // ULA, no prefix
+  std::string address;  // ULA, no prefix
   int prefix = 32;
 };
 
@@ -39,12 +39,13 @@ struct InitOptions {
 };
 
 struct InitResult {
-  std::vector<std::string> created, kept;      // instance names
+  std::vector<std::string> created, kept;        // instance names
   std::optional<std::string> registry_password;  // set only when it was created now: shown once
   std::filesystem::path ca_certificate;
   std::vector<std::filesystem::path> seeds;
 };
 
-InitResult init_network(const NetworkDefinition& network, const std::filesystem::path& state_dir, const InitOptions& options);
+InitResult init_network(const NetworkDefinition& network, const std::filesystem::path& state_dir,
+                        const InitOptions& options);
 
 }  // namespace trustnet::launcher

@@ -11,6 +11,7 @@ namespace trustnet::launcher {
 
 std::string openssh_public_key(const Ed25519Key& key, const std::string& comment);
 // `check` is the private section's check number; random unless given (for reproducible tests).
-std::string openssh_private_key(const Ed25519Key& key, const std::string& comment, std::optional<uint32_t> check = std::nullopt);
+std::string openssh_private_key(const Ed25519Key& key, const std::string& comment,
+                                std::optional<uint32_t> check = std::nullopt);
 
 }  // namespace trustnet::launcher

@@ -40,7 +40,8 @@ void add(archive* a, const std::string& name, mode_t type, uint32_t mode, const 
   archive_entry_set_mtime(entry.get(), 0, 0);  // the same identity gives the same files
   archive_entry_set_size(entry.get(), type == AE_IFREG ? static_cast<la_int64_t>(content.size()) : 0);
   check(a, archive_write_header(a, entry.get()), "write the header of " + name);
-  if (!content.empty() && archive_write_data(a, content.data(), content.size()) != static_cast<la_ssize_t>(content.size()))
+  if (!content.empty() &&
+      archive_write_data(a, content.data(), content.size()) != static_cast<la_ssize_t>(content.size()))
     throw Error(fmt::format("libarchive: write {}: {}", name, archive_message(a)));
 }
 
@@ -92,7 +93,8 @@ void write_seed_iso(const fs::path& iso, const Seed& seed) {
     }
     check(a, archive_write_close(a), "finish " + temporary.path().string());
   }
-  if (::chmod(temporary.path().c_str(), 0600) != 0) throw Error(fmt::format("cannot chmod {}", temporary.path().string()));
+  if (::chmod(temporary.path().c_str(), 0600) != 0)
+    throw Error(fmt::format("cannot chmod {}", temporary.path().string()));
   temporary.commit();
 }
 

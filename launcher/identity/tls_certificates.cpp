@@ -57,14 +57,18 @@ X509Cert new_certificate(EVP_PKEY* key, const std::string& subject, int valid_da
   check(RAND_bytes(serial, sizeof serial), "draw a serial number");
   serial[0] &= 0x7f;  // positive
   Bignum number(BN_bin2bn(serial, sizeof serial, nullptr));
-  if (!number || !BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert.get()))) throw Error("OpenSSL: cannot set the serial number");
+  if (!number || !BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert.get())))
+    throw Error("OpenSSL: cannot set the serial number");
   if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||
       !X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(valid_days) * 24 * 3600))
     throw Error("OpenSSL: cannot set the validity");
   check(X509_set_pubkey(cert.get(), key), "set the public key");
   X509_NAME* name = X509_get_subject_name(cert.get());
-  check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("TrustNet"), -1, -1, 0), "set the organisation");
-  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(subject.c_str()), -1, -1, 0),
+  check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("TrustNet"), -1, -1,
+                                   0),
+        "set the organisation");
+  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(subject.c_str()),
+                                   -1, -1, 0),
         "set the common name");
   return cert;
 }
@@ -73,7 +77,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) 
   X509V3_CTX context;
   X509V3_set_ctx(&context, issuer, cert, nullptr, nullptr, 0);
   X509Extension extension(X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str()));
-  if (!extension) throw Error(fmt::format("OpenSSL: cannot make the certificate extension {} = {}", OBJ_nid2sn(nid), value));
+  if (!extension)
+    throw Error(fmt::format("OpenSSL: cannot make the certificate extension {} = {}", OBJ_nid2sn(nid), value));
   check(X509_add_ext(cert, extension.get(), -1), "add a certificate extension");
 }
 
@@ -86,7 +91,8 @@ PemPair create_certificate_authority(const std::string& name, int valid_days) {
   add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
   add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
   add_extension(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) throw Error("OpenSSL: cannot sign the authority's certificate");
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0)
+    throw Error("OpenSSL: cannot sign the authority's certificate");
   return {certificate_pem(cert.get()), key_pem(key.get())};
 }
 
@@ -107,7 +113,8 @@ PemPair issue_server_certificate(const PemPair& authority, const ServerIdentity&
   add_extension(cert.get(), authority_cert.get(), NID_ext_key_usage, "serverAuth");
   add_extension(cert.get(), authority_cert.get(), NID_subject_key_identifier, "hash");
   add_extension(cert.get(), authority_cert.get(), NID_authority_key_identifier, "keyid:always");
-  if (X509_sign(cert.get(), authority_key.get(), EVP_sha256()) <= 0) throw Error("OpenSSL: cannot sign a server certificate");
+  if (X509_sign(cert.get(), authority_key.get(), EVP_sha256()) <= 0)
+    throw Error("OpenSSL: cannot sign a server certificate");
   return {certificate_pem(cert.get()), key_pem(key.get())};
 }
 

@@ -13,9 +13,9 @@ struct PemPair {
 };
 
 struct ServerIdentity {
-  std::string common_name;               // e.g. trustnet-node
-  std::vector<std::string> dns_names;    // e.g. trustnet-node, node.trustnet.local
-  std::vector<std::string> ip_addresses; // e.g. fd10:1234::1
+  std::string common_name;                // e.g. trustnet-node
+  std::vector<std::string> dns_names;     // e.g. trustnet-node, node.trustnet.local
+  std::vector<std::string> ip_addresses;  // e.g. fd10:1234::1
 };
 
 PemPair create_certificate_authority(const std::string& name, int valid_days);

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/private_folder.hpp"
-#include "common/qemu_image_info.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/private_folder.hpp"
+#include "common/qemu_image_info.hpp"
 #include "common/release_verification.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
@@ -16,7 +16,9 @@ namespace trustnet::launcher {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path golden_record_file(const fs::path& state_dir, const std::string& name) { return state_dir / name / "golden.json"; }
+fs::path golden_record_file(const fs::path& state_dir, const std::string& name) {
+  return state_dir / name / "golden.json";
+}
 
 namespace {
 
@@ -24,7 +26,8 @@ std::optional<GoldenRecord> read_record(const fs::path& file) {
   if (!fs::exists(file)) return std::nullopt;
   try {
     json j = json::parse(read_text_file(file));
-    return GoldenRecord{j.at("image").get<std::string>(), j.at("sha256").get<std::string>(), j.at("size").get<uint64_t>()};
+    return GoldenRecord{j.at("image").get<std::string>(), j.at("sha256").get<std::string>(),
+                        j.at("size").get<uint64_t>()};
   } catch (const json::exception& e) {
     throw Error(fmt::format("{} is damaged ({}); run `launch init` again", file.string(), e.what()));
   }
@@ -49,36 +52,42 @@ std::string image_digest(const InstanceConfig& instance, const std::optional<fs:
       throw Error(fmt::format("the manifest names {}, not this image", release.image.filename().string()));
     return release.image_sha256;
   } catch (const Error& e) {
-    throw Error(fmt::format("{}: image {} fails release verification with the trusted key {}: {}", instance.identity.name, image.string(),
-                            trusted_key->string(), e.what()),
+    throw Error(fmt::format("{}: image {} fails release verification with the trusted key {}: {}",
+                            instance.identity.name, image.string(), trusted_key->string(), e.what()),
                 ExitCode::bad_input);
   }
 }
 
 }  // namespace
 
-RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance, const std::optional<fs::path>& trusted_key) {
+RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance,
+                                  const std::optional<fs::path>& trusted_key) {
   require_image(instance);
   const fs::path file = golden_record_file(state_dir, instance.identity.name);
   const auto before = read_record(file);
-  GoldenRecord record{fs::absolute(instance.image).lexically_normal(), image_digest(instance, trusted_key), fs::file_size(instance.image)};
+  GoldenRecord record{fs::absolute(instance.image).lexically_normal(), image_digest(instance, trusted_key),
+                      fs::file_size(instance.image)};
   make_private_folder(file.parent_path());
   json j = {{"image", record.image.string()}, {"sha256", record.sha256}, {"size", record.size}};
   write_file_atomically(file, j.dump(2) + "\n");
   return {record, before && (before->sha256 != record.sha256 || before->image != record.image)};
 }
 
-GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig& instance, const std::optional<fs::path>& trusted_key) {
+GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig& instance,
+                                 const std::optional<fs::path>& trusted_key) {
   const std::string& name = instance.identity.name;
   require_image(instance);
   const fs::path file = golden_record_file(state_dir, name);
   const auto record = read_record(file);
-  if (!record) throw Error(fmt::format("{}: no golden image was recorded for it; run `launch init` first", name), ExitCode::bad_input);
+  if (!record)
+    throw Error(fmt::format("{}: no golden image was recorded for it; run `launch init` first", name),
+                ExitCode::bad_input);
   const fs::path image = fs::absolute(instance.image).lexically_normal();
   if (record->image != image)
-    throw Error(fmt::format("{}: the configuration names image {}, but init recorded {}; run `launch init` to accept it", name,
-                            image.string(), record->image.string()),
-                ExitCode::bad_input);
+    throw Error(
+        fmt::format("{}: the configuration names image {}, but init recorded {}; run `launch init` to accept it", name,
+                    image.string(), record->image.string()),
+        ExitCode::bad_input);
   const std::string actual = image_digest(instance, trusted_key);
   if (actual != record->sha256)
     throw Error(fmt::format("{}: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "

@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/qemu_image_info.hpp"
-#include "common/private_folder.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/private_folder.hpp"
 #include "common/process.hpp"
+#include "common/qemu_image_info.hpp"
 #include "common/text_file.hpp"
 #include "common/validators.hpp"
 
@@ -27,11 +27,12 @@ fs::path disk_record(const InstancePaths& paths) { return paths.disk.parent_path
 }  // namespace
 
 std::vector<std::string> overlay_command(const fs::path& golden, const fs::path& disk, uint64_t size) {
-  return {"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", golden.string(), disk.string(), std::to_string(size)};
+  return {"qemu-img",          "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", golden.string(), disk.string(),
+          std::to_string(size)};
 }
 
-std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths, const GoldenRecord& golden,
-                                               const Firmware& firmware) {
+std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths,
+                                               const GoldenRecord& golden, const Firmware& firmware) {
   const std::string& name = instance.identity.name;
   std::vector<std::string> done;
   make_private_folder(paths.disk.parent_path());
@@ -44,9 +45,10 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
                               paths.disk.string(), disk_record(paths).string()));
     }
     if (made_from != golden.sha256)
-      throw Error(fmt::format("{}: disk {} was made from golden image {}, not the recorded {}; remove it to start from the new image "
-                              "(its data is lost), or run `launch init` with the old image",
-                              name, paths.disk.string(), made_from.substr(0, 12), golden.sha256.substr(0, 12)));
+      throw Error(fmt::format(
+          "{}: disk {} was made from golden image {}, not the recorded {}; remove it to start from the new image "
+          "(its data is lost), or run `launch init` with the old image",
+          name, paths.disk.string(), made_from.substr(0, 12), golden.sha256.substr(0, 12)));
     if (virtual_size(paths.disk) < instance.disk_size) {
       run_checked({"qemu-img", "resize", "-f", "qcow2", paths.disk.string(), std::to_string(instance.disk_size)});
       done.push_back(fmt::format("grew disk to {}", format_size(instance.disk_size)));
@@ -54,17 +56,21 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
   } else {
     const uint64_t golden_size = virtual_size(golden.image);
     if (instance.disk_size < golden_size)
-      throw Error(instance.where, fmt::format("disk {} of {} is smaller than its golden image ({})", format_size(instance.disk_size), name,
-                                              format_size(golden_size)));
+      throw Error(instance.where, fmt::format("disk {} of {} is smaller than its golden image ({})",
+                                              format_size(instance.disk_size), name, format_size(golden_size)));
     TemporaryPath temporary(paths.disk);
     run_checked(overlay_command(golden.image, temporary.path(), instance.disk_size));
-    write_file_atomically(disk_record(paths), json{{"golden_sha256", golden.sha256}, {"golden_image", golden.image.string()}}.dump(2) + "\n");
+    write_file_atomically(
+        disk_record(paths),
+        json{{"golden_sha256", golden.sha256}, {"golden_image", golden.image.string()}}.dump(2) + "\n");
     temporary.commit();
-    done.push_back(fmt::format("created disk {} ({}) on {}", paths.disk.string(), format_size(instance.disk_size), golden.image.string()));
+    done.push_back(fmt::format("created disk {} ({}) on {}", paths.disk.string(), format_size(instance.disk_size),
+                               golden.image.string()));
   }
   if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars)) {
     if (!fs::is_regular_file(firmware.vars_template))
-      throw Error(fmt::format("UEFI variable store {} is missing; install qemu-efi-aarch64", firmware.vars_template.string()));
+      throw Error(
+          fmt::format("UEFI variable store {} is missing; install qemu-efi-aarch64", firmware.vars_template.string()));
     TemporaryPath temporary(paths.efi_vars);
     fs::copy_file(firmware.vars_template, temporary.path(), fs::copy_options::overwrite_existing);
     temporary.commit();

@@ -12,7 +12,8 @@
 namespace trustnet::launcher {
 
 // The qemu-img command that makes the overlay (also shown by `launch all --dry-run`).
-std::vector<std::string> overlay_command(const std::filesystem::path& golden, const std::filesystem::path& disk, uint64_t size);
+std::vector<std::string> overlay_command(const std::filesystem::path& golden, const std::filesystem::path& disk,
+                                         uint64_t size);
 
 // What was done, one line each ("created disk …"); empty when the disk was already there.
 std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths,

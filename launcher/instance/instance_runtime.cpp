@@ -45,8 +45,9 @@ Runtime inspect_runtime(const InstancePaths& paths) {
     runtime.pid = *pid;
     struct stat written {};
     if (::stat(paths.pid_file.c_str(), &written) == 0)
-      runtime.started = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(written.st_mtim.tv_sec) + std::chrono::nanoseconds(written.st_mtim.tv_nsec)));
+      runtime.started =
+          std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::seconds(written.st_mtim.tv_sec) + std::chrono::nanoseconds(written.st_mtim.tv_nsec)));
   }
   return runtime;
 }

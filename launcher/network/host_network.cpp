@@ -24,7 +24,8 @@ NetworkLayout network_layout(const LaunchConfig& config) {
 
 bool NetworkState::complete() const {
   return bridge.exists && bridge.up && bridge.has_address &&
-         std::all_of(taps.begin(), taps.end(), [](const LinkState& tap) { return tap.exists && tap.up && tap.on_bridge; });
+         std::all_of(taps.begin(), taps.end(),
+                     [](const LinkState& tap) { return tap.exists && tap.up && tap.on_bridge; });
 }
 
 namespace {
@@ -111,12 +112,14 @@ NetworkChanges network_up(const NetworkLayout& layout, uid_t tap_owner_uid) {
   NetworkChanges changes;
   LinkPtr bridge = find_link(sock, layout.bridge);
   if (bridge && !rtnl_link_is_bridge(bridge.get()))
-    throw Error(fmt::format("{} exists but is not a bridge; choose another bridge name in the configuration", layout.bridge));
+    throw Error(
+        fmt::format("{} exists but is not a bridge; choose another bridge name in the configuration", layout.bridge));
   if (!bridge) {
     LinkPtr fresh(rtnl_link_bridge_alloc());
     if (!fresh) throw Error("netlink: out of memory");
     rtnl_link_set_name(fresh.get(), layout.bridge.c_str());
-    if (int rc = rtnl_link_add(sock.get(), fresh.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0) fail(rc, "creating bridge " + layout.bridge);
+    if (int rc = rtnl_link_add(sock.get(), fresh.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0)
+      fail(rc, "creating bridge " + layout.bridge);
     changes.push_back("created bridge " + layout.bridge);
     bridge = find_link(sock, layout.bridge);
     if (!bridge) throw Error(fmt::format("bridge {} was created but cannot be found", layout.bridge));
@@ -148,7 +151,8 @@ NetworkChanges network_up(const NetworkLayout& layout, uid_t tap_owner_uid) {
       tap = find_link(sock, name);
       if (!tap) throw Error(fmt::format("tap {} was created but cannot be found", name));
     } else if (tap_owner(name) != static_cast<long>(tap_owner_uid)) {
-      throw Error(fmt::format("tap {} belongs to uid {}, not {}; run `launch network down` first", name, tap_owner(name), tap_owner_uid));
+      throw Error(fmt::format("tap {} belongs to uid {}, not {}; run `launch network down` first", name,
+                              tap_owner(name), tap_owner_uid));
     }
     if (rtnl_link_get_master(tap.get()) != bridge_index || !(rtnl_link_get_flags(tap.get()) & IFF_UP)) {
       set_up(sock, name, bridge_index);
@@ -167,7 +171,8 @@ NetworkChanges network_down(const NetworkLayout& layout) {
     // Only what `up` would have made: a link of that name of another kind is someone else's.
     const char* type = rtnl_link_get_type(link.get());
     const std::string expected = std::string(what) == "tap" ? "tun" : "bridge";
-    if (!type || type != expected) throw Error(fmt::format("{} is not a {}; left alone, remove it yourself if it is not needed", name, what));
+    if (!type || type != expected)
+      throw Error(fmt::format("{} is not a {}; left alone, remove it yourself if it is not needed", name, what));
     if (int rc = rtnl_link_delete(sock.get(), link.get()); rc < 0) fail(rc, fmt::format("removing {} {}", what, name));
     changes.push_back(fmt::format("removed {} {}", what, name));
   };

@@ -23,9 +23,9 @@ NetworkLayout network_layout(const LaunchConfig& config);
 struct LinkState {
   std::string name;
   bool exists = false, up = false;
-  bool on_bridge = false;  // taps: enslaved to the layout's bridge
+  bool on_bridge = false;    // taps: enslaved to the layout's bridge
   bool has_address = false;  // bridge: holds the layout's address
-  long owner = -1;          // taps: the uid allowed to open it, -1 for anyone
+  long owner = -1;           // taps: the uid allowed to open it, -1 for anyone
 };
 
 struct NetworkState {

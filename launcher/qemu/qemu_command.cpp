@@ -12,9 +12,12 @@ Accel choose_accel(const HostFacts& host, std::optional<Accel> forced) {
   const bool arm = host.arch == "aarch64" || host.arch == "arm64";
   if (forced) {
     if (*forced == Accel::kvm && !(host.os == "linux" && arm && host.dev_kvm))
-      throw Error(fmt::format("--accel kvm needs an aarch64 Linux host with /dev/kvm; this is {} on {}", host.os, host.arch), ExitCode::bad_input);
+      throw Error(
+          fmt::format("--accel kvm needs an aarch64 Linux host with /dev/kvm; this is {} on {}", host.os, host.arch),
+          ExitCode::bad_input);
     if (*forced == Accel::hvf && !(host.os == "darwin" && arm))
-      throw Error(fmt::format("--accel hvf needs macOS on Apple silicon; this is {} on {}", host.os, host.arch), ExitCode::bad_input);
+      throw Error(fmt::format("--accel hvf needs macOS on Apple silicon; this is {} on {}", host.os, host.arch),
+                  ExitCode::bad_input);
     return *forced;
   }
   if (host.os == "linux" && arm && host.dev_kvm) return Accel::kvm;
@@ -24,19 +27,21 @@ Accel choose_accel(const HostFacts& host, std::optional<Accel> forced) {
 
 std::string accel_name(Accel accel) {
   switch (accel) {
-    case Accel::kvm: return "kvm";
-    case Accel::hvf: return "hvf";
-    case Accel::tcg: return "tcg";
+    case Accel::kvm:
+      return "kvm";
+    case Accel::hvf:
+      return "hvf";
+    case Accel::tcg:
+      return "tcg";
   }
   return "tcg";
 }
 
 InstancePaths InstancePaths::in(const fs::path& state_dir, const std::string& name) {
   const fs::path dir = state_dir / name;
-  return {dir / "disk.qcow2", dir / "seed.iso", dir / "efivars.fd", dir / "serial.log", dir / "qmp.sock", dir / "qemu.pid",
-          dir / "health.json"};
+  return {dir / "disk.qcow2", dir / "seed.iso", dir / "efivars.fd", dir / "serial.log",
+          dir / "qmp.sock",   dir / "qemu.pid", dir / "health.json"};
 }
-
 
 std::string qemu_value(const std::string& value) {
   std::string escaped;
@@ -45,9 +50,10 @@ std::string qemu_value(const std::string& value) {
 }
 
 std::vector<std::string> console_and_qmp_options(const InstancePaths& paths) {
-  return {"-chardev", fmt::format("file,id=console,path={}", qemu_value(paths.serial_log.string())), "-serial", "chardev:console",
+  return {"-chardev", fmt::format("file,id=console,path={}", qemu_value(paths.serial_log.string())),
+          "-serial",  "chardev:console",
           "-chardev", fmt::format("socket,id=qmp,path={},server=on,wait=off", qemu_value(paths.qmp_socket.string())),
-          "-mon", "chardev=qmp,mode=control"};
+          "-mon",     "chardev=qmp,mode=control"};
 }
 
 namespace {
@@ -76,20 +82,28 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
   argv.insert(argv.end(), {"-smp", std::to_string(instance.cpus), "-m", fmt::format("{}M", instance.memory >> 20)});
   argv.insert(argv.end(), {"-nodefaults", "-display", "none"});
   if (instance.boot == BootMode::uefi) {
-    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}", qemu_value(firmware.code.string()))});
-    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", qemu_value(paths.efi_vars.string()))});
+    argv.insert(argv.end(), {"-drive", fmt::format("if=pflash,format=raw,unit=0,readonly=on,file={}",
+                                                   qemu_value(firmware.code.string()))});
+    argv.insert(argv.end(),
+                {"-drive", fmt::format("if=pflash,format=raw,unit=1,file={}", qemu_value(paths.efi_vars.string()))});
   } else {
-    argv.insert(argv.end(), {"-kernel", instance.kernel.string(), "-initrd", instance.initrd.string(), "-append", instance.append});
+    argv.insert(argv.end(),
+                {"-kernel", instance.kernel.string(), "-initrd", instance.initrd.string(), "-append", instance.append});
   }
-  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", qemu_value(paths.disk.string())),
-                           "-device", "virtio-blk-pci,drive=disk0,bootindex=0"});
-  argv.insert(argv.end(), {"-drive", fmt::format("if=none,id=seed,format=raw,readonly=on,file={}", qemu_value(paths.seed.string())),
-                           "-device", "virtio-blk-pci,drive=seed"});
+  argv.insert(
+      argv.end(),
+      {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", qemu_value(paths.disk.string())),
+       "-device", "virtio-blk-pci,drive=disk0,bootindex=0"});
+  argv.insert(argv.end(),
+              {"-drive", fmt::format("if=none,id=seed,format=raw,readonly=on,file={}", qemu_value(paths.seed.string())),
+               "-device", "virtio-blk-pci,drive=seed"});
   argv.insert(argv.end(), {"-netdev", fmt::format("tap,id=ula,ifname={},script=no,downscript=no", tap_name(name)),
                            "-device", fmt::format("virtio-net-pci,netdev=ula,mac={}", instance.mac)});
   std::string user = "user,id=v4";
-  for (const auto& forward : instance.forwards) user += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
-  argv.insert(argv.end(), {"-netdev", user, "-device", fmt::format("virtio-net-pci,netdev=v4,mac={}", second_mac(instance.mac))});
+  for (const auto& forward : instance.forwards)
+    user += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
+  argv.insert(argv.end(),
+              {"-netdev", user, "-device", fmt::format("virtio-net-pci,netdev=v4,mac={}", second_mac(instance.mac))});
   const auto console = console_and_qmp_options(paths);
   argv.insert(argv.end(), console.begin(), console.end());
   argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});

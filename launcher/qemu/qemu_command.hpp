@@ -34,7 +34,6 @@ struct Firmware {
   std::filesystem::path vars_template = "/usr/share/AAVMF/AAVMF_VARS.fd";
 };
 
-
 // A value inside QEMU's "key=value,..." options: commas doubled, so a path with a comma stays one value.
 std::string qemu_value(const std::string& value);
 

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "common/unique_fd.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "common/unique_fd.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/qmp_client.hpp"
 
@@ -45,14 +45,16 @@ pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, 
   // The console can show secrets (keys being installed): 0600 before QEMU writes its first byte
   // (QEMU opens an existing file and keeps its mode).
   UniqueFd console(::open(paths.serial_log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!console.valid()) throw Error(fmt::format("{}: cannot create {}: {}", name, paths.serial_log.string(), std::strerror(errno)));
+  if (!console.valid())
+    throw Error(fmt::format("{}: cannot create {}: {}", name, paths.serial_log.string(), std::strerror(errno)));
   console.reset();
   ProcessResult result = run_process(argv);
   if (result.exit_status != 0)
     throw Error(fmt::format("{}: QEMU did not start (exit {}): {}", name, result.exit_status, last_line(result.err)));
   const Runtime runtime = inspect_runtime(paths);
   if (runtime.state != RunState::running)
-    throw Error(fmt::format("{}: QEMU daemonized but {} names no running QEMU; see {}", name, paths.pid_file.string(), paths.serial_log.string()));
+    throw Error(fmt::format("{}: QEMU daemonized but {} names no running QEMU; see {}", name, paths.pid_file.string(),
+                            paths.serial_log.string()));
   return runtime.pid;
 }
 
@@ -76,7 +78,8 @@ StopOutcome stop_qemu(const InstancePaths& paths, std::chrono::milliseconds powe
   } catch (const Error& e) {
     outcome.note = e.what();
   }
-  if (::kill(runtime.pid, SIGTERM) < 0 && errno != ESRCH) throw Error(fmt::format("cannot signal QEMU pid {}: {}", runtime.pid, std::strerror(errno)));
+  if (::kill(runtime.pid, SIGTERM) < 0 && errno != ESRCH)
+    throw Error(fmt::format("cannot signal QEMU pid {}: {}", runtime.pid, std::strerror(errno)));
   outcome.how = StopOutcome::How::terminated;
   if (!wait_gone(runtime.pid, 10s)) {
     ::kill(runtime.pid, SIGKILL);
@@ -90,10 +93,14 @@ StopOutcome stop_qemu(const InstancePaths& paths, std::chrono::milliseconds powe
 
 std::string describe(const StopOutcome& outcome) {
   switch (outcome.how) {
-    case StopOutcome::How::not_running: return "not running";
-    case StopOutcome::How::powered_off: return fmt::format("powered off in {:.1f} s", outcome.seconds);
-    case StopOutcome::How::terminated: return fmt::format("terminated with SIGTERM in {:.1f} s ({})", outcome.seconds, outcome.note);
-    case StopOutcome::How::killed: return fmt::format("killed with SIGKILL after {:.1f} s ({})", outcome.seconds, outcome.note);
+    case StopOutcome::How::not_running:
+      return "not running";
+    case StopOutcome::How::powered_off:
+      return fmt::format("powered off in {:.1f} s", outcome.seconds);
+    case StopOutcome::How::terminated:
+      return fmt::format("terminated with SIGTERM in {:.1f} s ({})", outcome.seconds, outcome.note);
+    case StopOutcome::How::killed:
+      return fmt::format("killed with SIGKILL after {:.1f} s ({})", outcome.seconds, outcome.note);
   }
   return "";
 }

@@ -13,12 +13,14 @@
 namespace trustnet::launcher {
 using nlohmann::json;
 
-QmpClient::QmpClient(const std::filesystem::path& socket, std::chrono::milliseconds timeout) : timeout_(timeout), socket_(socket) {
+QmpClient::QmpClient(const std::filesystem::path& socket, std::chrono::milliseconds timeout)
+    : timeout_(timeout), socket_(socket) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   const std::string path = socket.string();
   if (path.size() >= sizeof(address.sun_path))
-    throw Error(fmt::format("QMP socket path {} is longer than {} characters; choose a shorter state folder", path, sizeof(address.sun_path) - 1));
+    throw Error(fmt::format("QMP socket path {} is longer than {} characters; choose a shorter state folder", path,
+                            sizeof(address.sun_path) - 1));
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   fd_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) throw Error(fmt::format("QMP: cannot make a socket: {}", std::strerror(errno)));
@@ -66,8 +68,10 @@ json QmpClient::read_message() {
         throw Error(fmt::format("QMP: {} sent something that is not JSON: {}", socket_.string(), line.substr(0, 80)));
       }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) throw Error(fmt::format("QMP: no answer on {} within {} ms", socket_.string(), timeout_.count()));
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      throw Error(fmt::format("QMP: no answer on {} within {} ms", socket_.string(), timeout_.count()));
     pollfd p{fd_.get(), POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;

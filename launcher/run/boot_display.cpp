@@ -22,7 +22,8 @@ void BootDisplay::update(const std::vector<HealthRow>& rows, double elapsed) {
   }
   std::string frame = drawn_lines_ ? fmt::format("\x1b[{}F", drawn_lines_) : "";
   for (const auto& row : rows) {
-    frame += fmt::format("\x1b[2K  {:<16} {:<10} {:>6.1f} s  {}\n", row.name, phase_name(row.phase), elapsed, answered_text(row));
+    frame += fmt::format("\x1b[2K  {:<16} {:<10} {:>6.1f} s  {}\n", row.name, phase_name(row.phase), elapsed,
+                         answered_text(row));
   }
   drawn_lines_ = rows.size();
   fmt::print(stderr, "{}", frame);

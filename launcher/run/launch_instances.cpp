@@ -28,9 +28,12 @@ fs::path ca_file(const LaunchConfig& config) { return config.state_dir / "networ
 bool reached(const HealthTracker& tracker, bool running, WaitFor wait) {
   if (!running) return false;
   switch (wait) {
-    case WaitFor::started: return true;
-    case WaitFor::reachable: return tracker.reached_reachable();
-    case WaitFor::up: return tracker.reached_up();
+    case WaitFor::started:
+      return true;
+    case WaitFor::reachable:
+      return tracker.reached_reachable();
+    case WaitFor::up:
+      return tracker.reached_up();
   }
   return false;
 }
@@ -88,7 +91,8 @@ HealthRow row_of(const Watch& w, Phase gone) {
 
 }  // namespace
 
-std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options) {
+std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                     const LaunchOptions& options) {
   const Accel accel = choose_accel(this_host(), options.accel);
   std::vector<std::string> lines;
   for (const auto& instance : instances) {
@@ -104,7 +108,8 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
   return lines;
 }
 
-std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options) {
+std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                        const LaunchOptions& options) {
   const Accel accel = choose_accel(this_host(), options.accel);
   for (const auto& note : preflight_host(config, instances))
     if (!options.quiet) fmt::print(stderr, "launch {}\n", note);
@@ -167,8 +172,9 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
       for (size_t i = 0; i < rows.size(); ++i)
         if (!reached(watches[i].monitor->tracker(), true, options.wait))
           waiting += fmt::format("{}{} is {}", waiting.empty() ? "" : ", ", rows[i].name, phase_name(rows[i].phase));
-      throw Error(fmt::format("timed out after {} s: {} (the instances keep running; see `launch status` and `launch logs NAME`)",
-                              options.timeout.count(), waiting));
+      throw Error(fmt::format(
+          "timed out after {} s: {} (the instances keep running; see `launch status` and `launch logs NAME`)",
+          options.timeout.count(), waiting));
     }
     interrupt::throw_if_requested();
     std::this_thread::sleep_for(100ms);
@@ -178,14 +184,17 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
 std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
   std::vector<Watch> watches = watch(config, instances);
   for (auto& w : watches)
-    if (w.runtime.state == RunState::running) restore_health_record(w.paths.health_record, w.runtime.pid, w.monitor->tracker());
+    if (w.runtime.state == RunState::running)
+      restore_health_record(w.paths.health_record, w.runtime.pid, w.monitor->tracker());
   // The same probes with the same patience as `launch all`: each kind probed until it has a
   // verdict. Bounded: a kind in doubt settles after `lost_after` probes of at most `patience` each.
   const ProbePolicy policy;
-  const auto deadline = steady_clock::now() + policy.patience * (policy.lost_after + 1) + policy.retry * policy.lost_after;
+  const auto deadline =
+      steady_clock::now() + policy.patience * (policy.lost_after + 1) + policy.retry * policy.lost_after;
   for (;;) {
     poll_all(watches);
-    if (std::all_of(watches.begin(), watches.end(), [](const Watch& w) { return w.runtime.state != RunState::running || w.monitor->settled(); }) ||
+    if (std::all_of(watches.begin(), watches.end(),
+                    [](const Watch& w) { return w.runtime.state != RunState::running || w.monitor->settled(); }) ||
         steady_clock::now() >= deadline)
       break;
     std::this_thread::sleep_for(100ms);

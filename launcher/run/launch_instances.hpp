@@ -23,11 +23,13 @@ struct LaunchOptions {
 };
 
 // The commands that `launch` would run, one shell-quoted line each, without running any.
-std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options);
+std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                     const LaunchOptions& options);
 
 // Starts the instances and waits; returns the final rows. Throws when one cannot start, exits
 // while booting, or does not reach `options.wait` in time (the instances that run stay running).
-std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances, const LaunchOptions& options);
+std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                        const LaunchOptions& options);
 
 // Each instance's state as `launch status` shows it: the same probes and patience as the wait of
 // `launch all`, until each kind has a verdict; what answered earlier in the QEMU's life counts.

@@ -25,13 +25,15 @@ std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const s
     if (instance.identity.name == which) return {instance};
     names += (names.empty() ? "" : ", ") + instance.identity.name;
   }
-  throw Error(fmt::format("{} has no instance '{}' (it has: {}, or all)", config.file.string(), which, names), ExitCode::bad_input);
+  throw Error(fmt::format("{} has no instance '{}' (it has: {}, or all)", config.file.string(), which, names),
+              ExitCode::bad_input);
 }
 
 HostFacts this_host() {
   utsname host{};
   if (::uname(&host) < 0) throw Error("uname failed");
-  return {std::string(host.sysname) == "Darwin" ? "darwin" : "linux", host.machine, ::access("/dev/kvm", R_OK | W_OK) == 0};
+  return {std::string(host.sysname) == "Darwin" ? "darwin" : "linux", host.machine,
+          ::access("/dev/kvm", R_OK | W_OK) == 0};
 }
 
 bool loopback_port_free(int port) {
@@ -61,19 +63,24 @@ bool in_path(const std::string& program) {
 
 void require_identity(const InstancePaths& paths, const std::string& name) {
   if (!fs::exists(paths.seed))
-    throw Error(fmt::format("{} has no identity yet ({} is missing); run `launch init` first", name, paths.seed.string()), ExitCode::bad_input);
+    throw Error(
+        fmt::format("{} has no identity yet ({} is missing); run `launch init` first", name, paths.seed.string()),
+        ExitCode::bad_input);
 }
 
 std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
   std::vector<std::string> notes;
   for (const char* program : {"qemu-system-aarch64", "qemu-img"})
-    if (!in_path(program)) throw Error(fmt::format("{} is not installed (not found in PATH); install Debian's qemu-system-arm and qemu-utils", program));
+    if (!in_path(program))
+      throw Error(fmt::format(
+          "{} is not installed (not found in PATH); install Debian's qemu-system-arm and qemu-utils", program));
   for (const auto& instance : instances) {
     const std::string& name = instance.identity.name;
     const InstancePaths paths = InstancePaths::in(config.state_dir, name);
     const Runtime runtime = inspect_runtime(paths);
     if (runtime.state == RunState::running)
-      throw Error(fmt::format("{} is already running (pid {}); `launch stop {}` first", name, runtime.pid, name), ExitCode::bad_input);
+      throw Error(fmt::format("{} is already running (pid {}); `launch stop {}` first", name, runtime.pid, name),
+                  ExitCode::bad_input);
     if (runtime.state == RunState::stale) {
       remove_runtime_files(paths);
       notes.push_back(fmt::format("{}: removed the stale pid file of a QEMU that is gone", name));
@@ -81,29 +88,36 @@ std::vector<std::string> preflight_host(const LaunchConfig& config, const std::v
     require_identity(paths, name);
     if (instance.boot == BootMode::direct)
       for (const auto& file : {instance.kernel, instance.initrd})
-        if (!fs::is_regular_file(file)) throw Error(instance.where, fmt::format("{}: direct boot file {} does not exist", name, file.string()));
+        if (!fs::is_regular_file(file))
+          throw Error(instance.where, fmt::format("{}: direct boot file {} does not exist", name, file.string()));
     for (const auto& forward : instance.forwards)
       if (!loopback_port_free(forward.host))
-        throw Error(fmt::format("{}: port 127.0.0.1:{} (forwarded to guest port {}) is already in use by another program", name,
-                                forward.host, forward.guest));
+        throw Error(
+            fmt::format("{}: port 127.0.0.1:{} (forwarded to guest port {}) is already in use by another program", name,
+                        forward.host, forward.guest));
   }
   return notes;
 }
 
-void preflight_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {  LaunchConfig selected = config;
+void preflight_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
+  LaunchConfig selected = config;
   selected.instances = instances;
   const NetworkLayout layout = network_layout(selected);
   const NetworkState state = network_state(layout);
-  if (!state.bridge.exists) throw Error(fmt::format("bridge {} does not exist; run `sudo launch network up` first", layout.bridge));
+  if (!state.bridge.exists)
+    throw Error(fmt::format("bridge {} does not exist; run `sudo launch network up` first", layout.bridge));
   if (!state.bridge.up || !state.bridge.has_address)
-    throw Error(fmt::format("bridge {} is down or lacks {}/{}; run `sudo launch network up`", layout.bridge, layout.address, layout.prefix));
+    throw Error(fmt::format("bridge {} is down or lacks {}/{}; run `sudo launch network up`", layout.bridge,
+                            layout.address, layout.prefix));
   const long uid = static_cast<long>(::getuid());
   for (const auto& tap : state.taps) {
     if (!tap.exists || !tap.on_bridge || !tap.up)
-      throw Error(fmt::format("tap {} is {}; run `sudo launch network up`", tap.name, !tap.exists ? "missing" : "not up on " + layout.bridge));
+      throw Error(fmt::format("tap {} is {}; run `sudo launch network up`", tap.name,
+                              !tap.exists ? "missing" : "not up on " + layout.bridge));
     if (uid != 0 && tap.owner != -1 && tap.owner != uid)
-      throw Error(fmt::format("tap {} belongs to uid {} but QEMU would run as uid {}; run `sudo launch network up --owner {}`", tap.name,
-                              tap.owner, uid, uid));
+      throw Error(
+          fmt::format("tap {} belongs to uid {} but QEMU would run as uid {}; run `sudo launch network up --owner {}`",
+                      tap.name, tap.owner, uid, uid));
   }
 }
 

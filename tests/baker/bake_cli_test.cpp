@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "../support/tmpfs_mount.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/test_paths.hpp"
+#include "../support/tmpfs_mount.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 
@@ -30,7 +30,8 @@ TEST_CASE("a recipe error on the command line prints one file:line:col line and 
   CHECK(r.exit_status == 2);
   CHECK(r.err == "tests/baker/recipe/corpus/bad_ipv6.yaml:4:12: 'fd10:1234::zz' is not a valid IPv6 address\n");
   CHECK(r.out.empty());
-  ProcessResult build = bake({"bad_size", "--recipes", "tests/baker/recipe/corpus", "--ssh-key", key.string(), "--out", (dir / "out").string()});
+  ProcessResult build = bake({"bad_size", "--recipes", "tests/baker/recipe/corpus", "--ssh-key", key.string(), "--out",
+                              (dir / "out").string()});
   CHECK(build.exit_status == 2);
   CHECK(build.err.rfind("tests/baker/recipe/corpus/bad_size.yaml:3:12: ", 0) == 0);
   CHECK_FALSE(fs::exists(dir / "out"));
@@ -60,9 +61,10 @@ TEST_CASE("bake plan --json prints the ordered edits as JSON") {
 TEST_CASE("an unpinned release, and offline inputs missing from the cache, are refused before any work") {
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");
-  auto unpin = dir.write("unpin.yaml", "binaries:\n  caddy:\n    url: https://example.invalid/caddy.tar.gz\n"
-                                       "    unpinned: no digest published yet\n    member: caddy\n"
-                                       "    destination: /usr/local/bin/caddy\n");
+  auto unpin = dir.write("unpin.yaml",
+                         "binaries:\n  caddy:\n    url: https://example.invalid/caddy.tar.gz\n"
+                         "    unpinned: no digest published yet\n    member: caddy\n"
+                         "    destination: /usr/local/bin/caddy\n");
   const std::vector<std::string> where{"--ssh-key", key.string(), "--cache", (dir / "cache").string()};
   auto with = [&](std::vector<std::string> args) {
     args.insert(args.end(), where.begin(), where.end());
@@ -79,9 +81,10 @@ TEST_CASE("an unpinned release, and offline inputs missing from the cache, are r
   // Offline with a cold cache: one line naming every input of both recipes, and no image.
   ProcessResult offline = with({"all", "--offline"});
   CHECK(offline.exit_status == 1);
-  CHECK(offline.err.find("offline, and 4 inputs are not in the cache " + (dir / "cache").string() + ": node base image (https://dl-cdn.alpinelinux.org/") !=
-        std::string::npos);
-  for (const char* input : {"node binary tendermint (https://github.com/cometbft/", "registry binary registry (https://github.com/distribution/",
+  CHECK(offline.err.find("offline, and 4 inputs are not in the cache " + (dir / "cache").string() +
+                         ": node base image (https://dl-cdn.alpinelinux.org/") != std::string::npos);
+  for (const char* input : {"node binary tendermint (https://github.com/cometbft/",
+                            "registry binary registry (https://github.com/distribution/",
                             "registry binary caddy (https://github.com/caddyserver/"})
     CHECK_MESSAGE(offline.err.find(input) != std::string::npos, input);
   CHECK(std::count(offline.err.begin(), offline.err.end(), '\n') == 1);
@@ -96,11 +99,13 @@ TEST_CASE("a damaged cache entry is reported with how to replace it, before any 
   const std::string cometbft_pin = "5a6a4bf655a84d9463932ff93ac373ea68327c14c26d65a497a3907c45c65144";
   auto base_entry = dir.write("cache/sha256/" + base_pin, "torn by a power loss");
   dir.write("cache/sha256/" + cometbft_pin, "torn too");
-  ProcessResult r = bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  ProcessResult r =
+      bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
   CHECK(r.exit_status == 1);
   CHECK(r.err.find("fetch base image: in the cache") != std::string::npos);
-  CHECK(r.err.find("base image " + base_entry.string() + ": sha256 is " + sha256_hex("torn by a power loss") + ", but the recipe pins " +
-                   base_pin + "; the cache entry is damaged: delete it and run `bake fetch node`") != std::string::npos);
+  CHECK(r.err.find("base image " + base_entry.string() + ": sha256 is " + sha256_hex("torn by a power loss") +
+                   ", but the recipe pins " + base_pin +
+                   "; the cache entry is damaged: delete it and run `bake fetch node`") != std::string::npos);
   CHECK(r.err.find("launch appliance") == std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out" / "node.qcow2"));
 }
@@ -129,7 +134,8 @@ TEST_CASE("the next bake of an output removes what a killed bake left behind, an
   const auto tar_left = dir.write("out/.node.root.tar.tmp-999999999-fedcba9876543210", "half a tar");
   const auto other = dir.write("out/.registry.qcow2.tmp-999999999-0123456789abcdef", "another recipe's");
   dir.write("out/.node.lock", "bake node (pid 999999999)\n");  // its lock, released when it died
-  ProcessResult r = bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
+  ProcessResult r =
+      bake({"node", "--ssh-key", key.string(), "--cache", (dir / "cache").string(), "--out", (dir / "out").string()});
   CHECK(r.exit_status == 1);
   CHECK(r.err.find("removed " + image_left.string() + ", left behind by a bake that was killed") != std::string::npos);
   CHECK(r.err.find("removed " + tar_left.string() + ", left behind by a bake that was killed") != std::string::npos);
@@ -145,7 +151,8 @@ fs::path local_node_recipe(const test::TempDir& dir, const fs::path& base) {
   const auto release = dir.write("stage/cometbft", "#!/bin/sh\n");
   run_checked({"tar", "-C", (dir / "stage").string(), "-czf", (dir / "cometbft.tar.gz").string(), "cometbft"});
   return dir.write("recipes/node.yaml",
-                   fmt::format("include: {}\nbase: {{path: {}, sha256: {}}}\nbinaries:\n  tendermint: {{path: {}, sha256: {}, member: cometbft, "
+                   fmt::format("include: {}\nbase: {{path: {}, sha256: {}}}\nbinaries:\n  tendermint: {{path: {}, "
+                               "sha256: {}, member: cometbft, "
                                "destination: /usr/local/bin/tendermint}}\n",
                                (test::source_dir() / "recipes/node.yaml").string(), base.string(), sha256_file(base),
                                (dir / "cometbft.tar.gz").string(), sha256_file(dir / "cometbft.tar.gz")));
@@ -157,41 +164,51 @@ TEST_CASE("a base image with a backing file is refused: its pinned digest does n
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");
   run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "unpinned.qcow2").string(), "64M"});
-  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "unpinned.qcow2").string(), (dir / "top.qcow2").string()});
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "unpinned.qcow2").string(),
+               (dir / "top.qcow2").string()});
   local_node_recipe(dir, dir / "top.qcow2");
-  ProcessResult r = bake({"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "out").string()});
+  ProcessResult r = bake(
+      {"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "out").string()});
   CHECK(r.exit_status == 2);
-  CHECK(r.err.find("base image " + (dir / "top.qcow2").string() + " has a backing file (" + (dir / "unpinned.qcow2").string() +
+  CHECK(r.err.find("base image " + (dir / "top.qcow2").string() + " has a backing file (" +
+                   (dir / "unpinned.qcow2").string() +
                    "): its content is not all in the file whose digest is pinned") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/node.qcow2"));
-  for (const auto& entry : fs::directory_iterator(dir / "out")) CHECK_MESSAGE(entry.path().extension() == ".lock", entry.path());  // nothing else
+  for (const auto& entry : fs::directory_iterator(dir / "out"))
+    CHECK_MESSAGE(entry.path().extension() == ".lock", entry.path());  // nothing else
 }
 
 TEST_CASE("an output folder without room for the bake is refused at once, naming the folder and the space needed") {
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");
   dir.write("base.raw", std::string(24 << 20, 'x'));  // incompressible enough for qcow2: 24 MiB of data
-  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(),
+               (dir / "base.qcow2").string()});
   local_node_recipe(dir, dir / "base.qcow2");
   test::TmpfsMount small(dir / "small", 16 << 20);
-  ProcessResult r = bake({"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "small").string()});
+  ProcessResult r = bake(
+      {"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "small").string()});
   INFO(r.err);
   CHECK(r.exit_status == 2);
   CHECK(r.err.find("launch appliance") == std::string::npos);
-  CHECK(std::regex_search(r.err, std::regex((dir / "small").string() + " has 16.0 MiB free, but baking node needs about [0-9.]+ MiB \\(a copy of the base")));
+  CHECK(std::regex_search(
+      r.err, std::regex((dir / "small").string() +
+                        " has 16.0 MiB free, but baking node needs about [0-9.]+ MiB \\(a copy of the base")));
 }
 
 TEST_CASE("bake --check says an image that does not exist is out of date and bakes nothing") {
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");
   dir.write("base.raw", std::string(1 << 20, '\0'));
-  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(),
+               (dir / "base.qcow2").string()});
   local_node_recipe(dir, dir / "base.qcow2");
-  std::vector<std::string> args{"node", "--recipes", (dir / "recipes").string(), "--ssh-key", key.string(), "--out",
-                                (dir / "out").string(), "--check"};
+  std::vector<std::string> args{"node",       "--recipes", (dir / "recipes").string(), "--ssh-key",
+                                key.string(), "--out",     (dir / "out").string(),     "--check"};
   ProcessResult r = bake(args);
   CHECK(r.exit_status == 1);
-  CHECK(r.out == (dir / "out/node.qcow2").string() + " is out of date: " + (dir / "out/node.qcow2").string() + " does not exist\n");
+  CHECK(r.out == (dir / "out/node.qcow2").string() + " is out of date: " + (dir / "out/node.qcow2").string() +
+                     " does not exist\n");
   CHECK_FALSE(fs::exists(dir / "out"));
 
   // an image without a report (or with one from before fingerprints) is not trusted
@@ -210,11 +227,13 @@ TEST_CASE("a malformed SOURCE_DATE_EPOCH is refused once, before any work, with 
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");
   dir.write("base.raw", std::string(1 << 20, '\0'));
-  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(), (dir / "base.qcow2").string()});
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(),
+               (dir / "base.qcow2").string()});
   local_node_recipe(dir, dir / "base.qcow2");
   for (const char* mode : {"", "--check"}) {
-    std::vector<std::string> args{"/usr/bin/env", "SOURCE_DATE_EPOCH=tomorrow", TRUSTNET_BAKE_BINARY, "node", "--recipes",
-                                  (dir / "recipes").string(), "--ssh-key", key.string(), "--out", (dir / "out").string()};
+    std::vector<std::string> args{"/usr/bin/env", "SOURCE_DATE_EPOCH=tomorrow", TRUSTNET_BAKE_BINARY, "node",
+                                  "--recipes",    (dir / "recipes").string(),   "--ssh-key",          key.string(),
+                                  "--out",        (dir / "out").string()};
     if (*mode) args.push_back(mode);
     ProcessResult r = run_process(args);
     CHECK(r.exit_status == 2);

@@ -3,22 +3,22 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <fstream>
-#include <future>
-#include <set>
-#include <sstream>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 #include <yaml-cpp/yaml.h>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <sstream>
 
-#include "baked_images.hpp"
 #include "../support/background_process.hpp"
 #include "../support/http_server.hpp"
 #include "../support/tar_files.hpp"
 #include "../support/test_paths.hpp"
 #include "../support/text_lines.hpp"
 #include "../support/tmpfs_mount.hpp"
+#include "baked_images.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
@@ -54,22 +54,34 @@ fs::path release(const std::string& name, const std::string& member, const std::
 }
 
 // The recipe entry of a release archive: a local path, or the URL that serves it when given.
-std::string binary_entry(const std::string& name, const fs::path& archive, const std::string& member, const std::string& dest,
-                         const std::string& url = "") {
+std::string binary_entry(const std::string& name, const fs::path& archive, const std::string& member,
+                         const std::string& dest, const std::string& url = "") {
   return fmt::format("  {}:\n    {}\n    sha256: {}\n    member: {}\n    destination: {}\n    mode: \"0755\"\n", name,
                      url.empty() ? "path: " + archive.string() : "url: " + url, sha256_file(archive), member, dest);
 }
 
-fs::path override_file(const std::string& name, const fs::path& base, const std::string& base_sha256, const std::string& binaries) {
+fs::path override_file(const std::string& name, const fs::path& base, const std::string& base_sha256,
+                       const std::string& binaries) {
   fs::path file = run_dir() / "inputs" / (name + "-override.yaml");
   write(file, fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n{}", base.string(), base_sha256, binaries));
   return file;
 }
 
 std::vector<std::string> bake_args(const std::string& name, const fs::path& override_path, const fs::path& out) {
-  return {TRUSTNET_BAKE_BINARY, name, "--recipes", (test::source_dir() / "recipes").string(), "--override", override_path.string(),
-          "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--cache", (run_dir() / "cache").string(),
-          "--accel", "tcg"};
+  return {TRUSTNET_BAKE_BINARY,
+          name,
+          "--recipes",
+          (test::source_dir() / "recipes").string(),
+          "--override",
+          override_path.string(),
+          "--ssh-key",
+          (run_dir() / "inputs/operator.pub").string(),
+          "--out",
+          out.string(),
+          "--cache",
+          (run_dir() / "cache").string(),
+          "--accel",
+          "tcg"};
 }
 
 using test::Baked;
@@ -79,7 +91,8 @@ fs::path test_recipes(const std::string& node_inputs, const std::string& registr
   fs::path dir = run_dir() / "recipes";
   for (const auto& [name, inputs] : {std::pair{"node", node_inputs}, std::pair{"registry", registry_inputs}})
     write(dir / (std::string(name) + ".yaml"),
-          fmt::format("include: {}\n{}", (test::source_dir() / "recipes" / (std::string(name) + ".yaml")).string(), inputs));
+          fmt::format("include: {}\n{}", (test::source_dir() / "recipes" / (std::string(name) + ".yaml")).string(),
+                      inputs));
   return dir;
 }
 
@@ -89,8 +102,8 @@ Baked bake_both() {
     fs::remove_all(run_dir());
     write(run_dir() / "inputs/operator.pub", test::operator_key + "\n");
     b.base_sha256_before = sha256_file(good_base());
-    const fs::path cometbft = release("cometbft", "cometbft", kTendermint), registry = release("registry", "registry", kRegistry),
-                   caddy = release("caddy", "caddy", kCaddy);
+    const fs::path cometbft = release("cometbft", "cometbft", kTendermint),
+                   registry = release("registry", "registry", kRegistry), caddy = release("caddy", "caddy", kCaddy);
     b.node_override = override_file("node", good_base(), b.base_sha256_before,
                                     binary_entry("tendermint", cometbft, "cometbft", "/usr/local/bin/tendermint"));
     b.registry_override = override_file("registry", good_base(), b.base_sha256_before,
@@ -99,15 +112,20 @@ Baked bake_both() {
     // `bake all` fetches the releases from a real HTTP server on loopback into an empty cache, then
     // bakes both recipes in one process, as release builds run it, here in one shared appliance.
     test::HttpServer server(run_dir() / "inputs", run_dir() / "nginx");
-    const std::string base = fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", good_base().string(), b.base_sha256_before);
+    const std::string base =
+        fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", good_base().string(), b.base_sha256_before);
     const fs::path recipes = test_recipes(
-        base + binary_entry("tendermint", cometbft, "cometbft", "/usr/local/bin/tendermint", server.url("/files/cometbft.tar.gz")),
-        base + binary_entry("registry", registry, "registry", "/usr/local/bin/registry", server.url("/moved/registry.tar.gz")) +
+        base + binary_entry("tendermint", cometbft, "cometbft", "/usr/local/bin/tendermint",
+                            server.url("/files/cometbft.tar.gz")),
+        base +
+            binary_entry("registry", registry, "registry", "/usr/local/bin/registry",
+                         server.url("/moved/registry.tar.gz")) +
             binary_entry("caddy", caddy, "caddy", "/usr/local/bin/caddy", server.url("/files/caddy.tar.gz")));
     b.out = run_dir() / "out";
     b.cache = run_dir() / "cache";
-    b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key", (run_dir() / "inputs/operator.pub").string(),
-                         "--out", b.out.string(), "--cache", b.cache.string(), "--accel", "tcg", "--appliances", "1", "--json"});
+    b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
+                         (run_dir() / "inputs/operator.pub").string(), "--out", b.out.string(), "--cache",
+                         b.cache.string(), "--accel", "tcg", "--appliances", "1", "--json"});
     b.server_log = server.log();
     b.base_sha256_after = sha256_file(good_base());
     b.base_perms_after = fs::status(good_base()).permissions();
@@ -126,12 +144,14 @@ void check_entry(GuestSession& g, const std::string& path, uint32_t mode, uint32
   CHECK(st.gid == gid);
 }
 
-void check_common(GuestSession& g, const std::string& user, uint32_t uid, const std::string& hostname, const std::string& address) {
+void check_common(GuestSession& g, const std::string& user, uint32_t uid, const std::string& hostname,
+                  const std::string& address) {
   // accounts: one line each, key-only login, supplementary group
   std::string passwd = g.read_file("/etc/passwd").value();
   CHECK(test::lines_starting(passwd, user + ":").size() == 1);
-  CHECK(test::lines_starting(passwd, user + ":")[0] == fmt::format("{0}:x:{1}:{1}:{2}:/home/{0}:/bin/ash", user, uid,
-                                                              user == "warden" ? "TrustNet node operator" : "TrustNet registry operator"));
+  CHECK(test::lines_starting(passwd, user + ":")[0] ==
+        fmt::format("{0}:x:{1}:{1}:{2}:/home/{0}:/bin/ash", user, uid,
+                    user == "warden" ? "TrustNet node operator" : "TrustNet registry operator"));
   CHECK(test::lines_starting(passwd, "root:").size() == 1);
   auto shadow = test::lines_starting(g.read_file("/etc/shadow").value(), user + ":");
   REQUIRE(shadow.size() == 1);
@@ -158,7 +178,8 @@ void check_common(GuestSession& g, const std::string& user, uint32_t uid, const 
 
   // identity and network
   CHECK(g.read_file("/etc/hostname").value() == hostname + "\n");
-  CHECK(g.read_file("/etc/hosts").value().find(address + "\t" + hostname + ".trustnet.local " + hostname) != std::string::npos);
+  CHECK(g.read_file("/etc/hosts").value().find(address + "\t" + hostname + ".trustnet.local " + hostname) !=
+        std::string::npos);
   std::string interfaces = g.read_file("/etc/network/interfaces").value();
   CHECK(interfaces.find("iface eth0 inet6 static\n\taddress " + address + "\n\tnetmask 32\n") != std::string::npos);
   CHECK(interfaces.find("iface eth1 inet dhcp") != std::string::npos);
@@ -230,15 +251,17 @@ TEST_CASE("bake all bakes both recipes in one shared appliance from the fixture 
   CHECK(b.base_perms_after == fs::perms(0444));
   for (const auto& entry : fs::directory_iterator(b.out)) {
     std::string name = entry.path().filename();
-    CHECK_MESSAGE((name == "node.qcow2" || name == "registry.qcow2" || name == "node.report.json" || name == "node.mtree" ||
-                   name == "registry.mtree" ||
-                   name == "registry.report.json" || name == ".node.lock" || name == ".registry.lock"),
+    CHECK_MESSAGE((name == "node.qcow2" || name == "registry.qcow2" || name == "node.report.json" ||
+                   name == "node.mtree" || name == "registry.mtree" || name == "registry.report.json" ||
+                   name == ".node.lock" || name == ".registry.lock"),
                   "unexpected file left in out: " << name);
   }
   // One appliance launch for both images, which it bakes one after the other (node on the first
   // drive, registry on the second), each inspected on its own drive only.
-  CHECK(std::regex_search(b.all.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
-  CHECK(std::regex_search(b.all.err, std::regex("bake registry: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(std::regex_search(
+      b.all.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(std::regex_search(
+      b.all.err, std::regex("bake registry: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
   CHECK(std::regex_search(b.all.err, std::regex("bake node: inspect .* on /dev/sda2")));
   CHECK(std::regex_search(b.all.err, std::regex("bake registry: inspect .* on /dev/sdb2")));
   CHECK(std::regex_search(b.all.err, std::regex("bake registry: wait for the appliance +[0-9.]+ s  baking node")));
@@ -250,10 +273,12 @@ TEST_CASE("bake all bakes both recipes in one shared appliance from the fixture 
   CHECK(std::regex_search(b.all.err, std::regex("bake node: pack base root for its listing +[0-9.]+ s")));
   CHECK(b.all.err.find("bake registry: pack base root") == std::string::npos);
   // one progress line per phase, with times
-  for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem", "apply edits",
-                            "close image", "shut down appliance", "publish"})
+  for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem",
+                            "apply edits", "close image", "shut down appliance", "publish"})
     for (const char* name : {"node", "registry"})
-      CHECK_MESSAGE(std::regex_search(b.all.err, std::regex(fmt::format("bake {}: {} +[0-9]+\\.[0-9]{{2}} s", name, phase))), phase);
+      CHECK_MESSAGE(
+          std::regex_search(b.all.err, std::regex(fmt::format("bake {}: {} +[0-9]+\\.[0-9]{{2}} s", name, phase))),
+          phase);
 }
 
 TEST_CASE("bake all first fetched every release over HTTP into the cache, once each, following a redirect") {
@@ -275,7 +300,8 @@ TEST_CASE("the golden images have the recipes' virtual size, and the report list
   const Baked& b = baked();
   REQUIRE(b.all.exit_status == 0);
   auto size = [](const fs::path& image) {
-    return nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", image.string()}))["virtual-size"].get<uint64_t>();
+    return nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", image.string()}))["virtual-size"]
+        .get<uint64_t>();
   };
   CHECK(size(b.out / "node.qcow2") == 50ULL << 30);
   CHECK(size(b.out / "registry.qcow2") == 30ULL << 30);
@@ -303,8 +329,9 @@ TEST_CASE("the golden images have the recipes' virtual size, and the report list
   CHECK(report["phases"].size() >= 7);
   // The fixture has neither cloud-init nor the cloud image's user: the bake says so (the boot
   // test's realistic base has both).
-  CHECK(report["notes"] == nlohmann::json::array({"cloud-init: no runlevel links in the base; wrote /etc/cloud/cloud-init.disabled",
-                                                  "user alpine is not in the base; nothing to remove"}));
+  CHECK(report["notes"] ==
+        nlohmann::json::array({"cloud-init: no runlevel links in the base; wrote /etc/cloud/cloud-init.disabled",
+                               "user alpine is not in the base; nothing to remove"}));
 }
 
 TEST_CASE("the grown GPT of a golden image is valid for sgdisk, with the root partition to the end of the disk") {
@@ -347,10 +374,12 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   toml::table config = toml::parse(g.read_file("/opt/trustnet/node/config/config.toml").value());
   CHECK(config["moniker"].value<std::string>() == "trustnet-node");
   CHECK(config["rpc"]["laddr"].value<std::string>() == "tcp://[::]:26657");
-  for (const char* secret : {"/opt/trustnet/node/config/priv_validator_key.json", "/opt/trustnet/node/config/node_key.json",
-                             "/opt/trustnet/node/config/rpc.key", "/opt/trustnet/node/data/priv_validator_state.json"})
+  for (const char* secret :
+       {"/opt/trustnet/node/config/priv_validator_key.json", "/opt/trustnet/node/config/node_key.json",
+        "/opt/trustnet/node/config/rpc.key", "/opt/trustnet/node/data/priv_validator_state.json"})
     CHECK_MESSAGE(!g.exists(secret), secret);
-  CHECK(g.read_file("/etc/trustnet/node.env").value() == read_text_file(test::source_dir() / "overlays/node/etc/trustnet/node.env"));
+  CHECK(g.read_file("/etc/trustnet/node.env").value() ==
+        read_text_file(test::source_dir() / "overlays/node/etc/trustnet/node.env"));
   check_no_private_key(g, run_dir() / "node.tar");
   g.umount_all();
 
@@ -359,7 +388,8 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   CHECK(g.filesystem_size("/") < 31ULL << 30);
   check_common(g, "keeper", 1200, "trustnet-registry", "fd10:1234::2");
   check_entry(g, "/var/lib/trustnet-registry", 0750, 1200, 1200);
-  for (const char* dir : {"docker", "docker/registry", "docker/registry/v2", "docker/registry/v2/blobs", "docker/registry/v2/repositories", "logs"})
+  for (const char* dir : {"docker", "docker/registry", "docker/registry/v2", "docker/registry/v2/blobs",
+                          "docker/registry/v2/repositories", "logs"})
     check_entry(g, std::string("/var/lib/trustnet-registry/") + dir, 0750, 1200, 1200);
   check_entry(g, "/etc/trustnet-registry", 0750, 0, 1200);
   check_binary(g, "/usr/local/bin/registry", kRegistry);
@@ -372,7 +402,8 @@ TEST_CASE("read back with libguestfs, the golden images hold every item of their
   YAML::Node registry_config = YAML::Load(g.read_file("/etc/trustnet-registry/config.yml").value());
   CHECK(registry_config["http"]["addr"].as<std::string>() == "127.0.0.1:5000");
   CHECK(registry_config["storage"]["delete"]["enabled"].as<bool>());
-  CHECK(g.read_file("/etc/trustnet-registry/Caddyfile").value().find("https://[fd10:1234::2]:8053") != std::string::npos);
+  CHECK(g.read_file("/etc/trustnet-registry/Caddyfile").value().find("https://[fd10:1234::2]:8053") !=
+        std::string::npos);
   for (const char* secret : {"/etc/trustnet-registry/htpasswd", "/etc/trustnet-registry/tls/registry.key"})
     CHECK_MESSAGE(!g.exists(secret), secret);
   check_no_private_key(g, run_dir() / "registry.tar");
@@ -410,7 +441,8 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
     CHECK_MESSAGE(entry.path().filename() == ".node.lock", "left behind: " << entry.path().filename().string());
 }
 
-TEST_CASE("a filesystem that fills up while the appliance runs stops the bake in seconds with an error naming the folder") {
+TEST_CASE(
+    "a filesystem that fills up while the appliance runs stops the bake in seconds with an error naming the folder") {
   const Baked& b = baked();
   // Just big enough to pass the free-space check before the copy; then something else takes
   // the rest, and the appliance's next write would pause its QEMU (werror=enospc).
@@ -455,9 +487,11 @@ TEST_CASE("bases that are not Alpine Linux on aarch64 are refused after inspecti
   std::vector<std::future<ProcessResult>> runs;
   for (const auto& c : cases) {
     fs::path base = test::test_data_dir() / c.base;
-    fs::path override_path = override_file("wrong-" + c.base, base, sha256_file(base),
-                                           binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"));
-    runs.push_back(std::async(std::launch::async, run_process, bake_args("node", override_path, run_dir() / ("out-" + c.base))));
+    fs::path override_path = override_file(
+        "wrong-" + c.base, base, sha256_file(base),
+        binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"));
+    runs.push_back(
+        std::async(std::launch::async, run_process, bake_args("node", override_path, run_dir() / ("out-" + c.base))));
   }
   for (size_t i = 0; i < cases.size(); ++i) {
     ProcessResult result = runs[i].get();
@@ -470,22 +504,28 @@ TEST_CASE("bases that are not Alpine Linux on aarch64 are refused after inspecti
   }
 }
 
-TEST_CASE("in a shared appliance an image that fails fails alone: the other is baked, the base listing it packed is kept") {
+TEST_CASE(
+    "in a shared appliance an image that fails fails alone: the other is baked, the base listing it packed is kept") {
   const Baked& b = baked();
   // ghost is node with a folder owned by a user no image has: it fails in the appliance, after
   // packing the base's root for the (fresh) cache and halfway through its edits.
-  const fs::path recipes = run_dir() / "isolation-recipes", out = run_dir() / "out-isolation", cache = run_dir() / "cache-isolation";
+  const fs::path recipes = run_dir() / "isolation-recipes", out = run_dir() / "out-isolation",
+                 cache = run_dir() / "cache-isolation";
   const fs::path node_recipe = test::source_dir() / "recipes/node.yaml";
   write(recipes / "node.yaml", fmt::format("include: {}\n", node_recipe.string()));
-  write(recipes / "ghost.yaml", fmt::format("include: {}\nname: ghost\ndirectories:\n  /opt/ghost: {{owner: ghost, mode: \"0750\"}}\n",
-                                            node_recipe.string()));
-  ProcessResult r = run_process({TRUSTNET_BAKE_BINARY, "ghost", "node", "--recipes", recipes.string(), "--override", b.node_override.string(),
-                                 "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out", out.string(), "--cache", cache.string(),
-                                 "--accel", "tcg", "--appliances", "1", "--json"});
+  write(recipes / "ghost.yaml",
+        fmt::format("include: {}\nname: ghost\ndirectories:\n  /opt/ghost: {{owner: ghost, mode: \"0750\"}}\n",
+                    node_recipe.string()));
+  ProcessResult r =
+      run_process({TRUSTNET_BAKE_BINARY, "ghost", "node", "--recipes", recipes.string(), "--override",
+                   b.node_override.string(), "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out",
+                   out.string(), "--cache", cache.string(), "--accel", "tcg", "--appliances", "1", "--json"});
   CAPTURE(r.err);
   CHECK(r.exit_status == 1);
-  CHECK(r.err.find("bake ghost: owner 'ghost' of /opt/ghost is not a user in the image's /etc/passwd") != std::string::npos);
-  CHECK(std::regex_search(r.err, std::regex("bake ghost: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(r.err.find("bake ghost: owner 'ghost' of /opt/ghost is not a user in the image's /etc/passwd") !=
+        std::string::npos);
+  CHECK(std::regex_search(
+      r.err, std::regex("bake ghost: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
   CHECK(std::regex_search(r.err, std::regex("bake node: wait for the appliance +[0-9.]+ s  baking ghost")));
   CHECK(std::regex_search(r.err, std::regex("bake ghost: pack base root for its listing")));
   auto outcome = nlohmann::json::parse(r.out);
@@ -514,23 +554,30 @@ TEST_CASE("in a shared appliance an image that fails fails alone: the other is b
 
 TEST_CASE("a missing base, a base checksum mismatch and a binary checksum mismatch fail before any appliance starts") {
   const Baked& b = baked();
-  auto tendermint = binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint");
+  auto tendermint =
+      binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint");
   std::string wrong(64, 'e');
 
-  ProcessResult missing = run_process(bake_args("node", override_file("missing", run_dir() / "nope.qcow2", wrong, tendermint), run_dir() / "out-missing"));
+  ProcessResult missing = run_process(bake_args(
+      "node", override_file("missing", run_dir() / "nope.qcow2", wrong, tendermint), run_dir() / "out-missing"));
   CHECK(missing.exit_status == 1);
   CHECK(missing.err.find("nope.qcow2 does not exist") != std::string::npos);
 
-  ProcessResult mismatch = run_process(bake_args("node", override_file("mismatch", good_base(), wrong, tendermint), run_dir() / "out-mismatch"));
+  ProcessResult mismatch = run_process(
+      bake_args("node", override_file("mismatch", good_base(), wrong, tendermint), run_dir() / "out-mismatch"));
   CHECK(mismatch.exit_status == 1);
-  CHECK(mismatch.err.find(fmt::format("sha256 is {}, but the recipe pins {}", b.base_sha256_before, wrong)) != std::string::npos);
+  CHECK(mismatch.err.find(fmt::format("sha256 is {}, but the recipe pins {}", b.base_sha256_before, wrong)) !=
+        std::string::npos);
 
-  std::string bad_binary = fmt::format("  tendermint:\n    path: {}\n    sha256: {}\n    member: cometbft\n    destination: /usr/local/bin/tendermint\n",
-                                       (run_dir() / "inputs/cometbft.tar.gz").string(), wrong);
-  ProcessResult binary = run_process(bake_args("node", override_file("badbin", good_base(), b.base_sha256_before, bad_binary), run_dir() / "out-badbin"));
+  std::string bad_binary = fmt::format(
+      "  tendermint:\n    path: {}\n    sha256: {}\n    member: cometbft\n    destination: /usr/local/bin/tendermint\n",
+      (run_dir() / "inputs/cometbft.tar.gz").string(), wrong);
+  ProcessResult binary = run_process(bake_args(
+      "node", override_file("badbin", good_base(), b.base_sha256_before, bad_binary), run_dir() / "out-badbin"));
   CHECK(binary.exit_status == 1);
   CHECK(binary.err.find("binary tendermint") != std::string::npos);
   CHECK(binary.err.find("but the recipe pins " + wrong) != std::string::npos);
 
-  for (const auto* result : {&missing, &mismatch, &binary}) CHECK(result->err.find("launch appliance") == std::string::npos);
+  for (const auto* result : {&missing, &mismatch, &binary})
+    CHECK(result->err.find("launch appliance") == std::string::npos);
 }

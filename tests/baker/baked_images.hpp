@@ -12,7 +12,7 @@ namespace trustnet::test {
 struct Baked {
   std::string base_sha256_before, base_sha256_after;
   std::filesystem::perms base_perms_after;
-  std::filesystem::path out, cache;  // out/node.qcow2 and out/registry.qcow2
+  std::filesystem::path out, cache;                        // out/node.qcow2 and out/registry.qcow2
   std::filesystem::path node_override, registry_override;  // local inputs, for the single bakes of the other tests
   ProcessResult all;
   std::vector<std::string> server_log;  // what `bake all` asked the HTTP server for

@@ -29,16 +29,25 @@ struct ServedRecipe {
   explicit ServedRecipe(const std::string& route) {
     dir.write("www/base.qcow2", base);
     dir.write("www/tool.tar.gz", tool);
-    dir.write("recipes/mini.yaml", "name: mini\nhostname: mini-host\nbase:\n  url: " + server.url(route + "base.qcow2") +
-                                       "\n  sha256: " + sha256_hex(base) + "\ndisk_size: 2G\noperator: op\nusers:\n  op:\n    uid: 1000\n"
-                                       "network:\n  address: fd10:1234::9\n  prefix: 32\nbinaries:\n  tool:\n    url: " +
-                                       server.url(route + "tool.tar.gz") + "\n    sha256: " + sha256_hex(tool) +
-                                       "\n    destination: /usr/local/bin/tool\n");
+    dir.write("recipes/mini.yaml",
+              "name: mini\nhostname: mini-host\nbase:\n  url: " + server.url(route + "base.qcow2") +
+                  "\n  sha256: " + sha256_hex(base) +
+                  "\ndisk_size: 2G\noperator: op\nusers:\n  op:\n    uid: 1000\n"
+                  "network:\n  address: fd10:1234::9\n  prefix: 32\nbinaries:\n  tool:\n    url: " +
+                  server.url(route + "tool.tar.gz") + "\n    sha256: " + sha256_hex(tool) +
+                  "\n    destination: /usr/local/bin/tool\n");
     dir.write("op.pub", test::operator_key + "\n");
   }
   std::vector<std::string> command(std::vector<std::string> extra) const {
-    std::vector<std::string> argv{TRUSTNET_BAKE_BINARY, "fetch", "mini", "--recipes", (dir / "recipes").string(), "--ssh-key",
-                                  (dir / "op.pub").string(), "--cache", (dir / "cache").string()};
+    std::vector<std::string> argv{TRUSTNET_BAKE_BINARY,
+                                  "fetch",
+                                  "mini",
+                                  "--recipes",
+                                  (dir / "recipes").string(),
+                                  "--ssh-key",
+                                  (dir / "op.pub").string(),
+                                  "--cache",
+                                  (dir / "cache").string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -67,7 +76,8 @@ TEST_CASE("bake fetch downloads every URL input once, prints a line per file, an
   CHECK(r.server.log().size() == 2);  // the second run made no request
 }
 
-TEST_CASE("bake fetch interrupted by SIGTERM keeps its partial file, and the next run resumes it with a Range request") {
+TEST_CASE(
+    "bake fetch interrupted by SIGTERM keeps its partial file, and the next run resumes it with a Range request") {
   ServedRecipe r("/slow/");  // 3 MiB at 1 MiB/s
   const fs::path partial = r.dir / "cache" / "partial" / (sha256_hex(r.base) + ".part");
   test::BackgroundProcess first(r.command({}), r.dir / "first.log");
@@ -98,13 +108,23 @@ TEST_CASE("bake fetch holds local inputs to their pins too, without copying them
   auto tool = dir.write("tool", "local tool");
   dir.write("op.pub", test::operator_key + "\n");
   auto recipe = [&](const std::string& tool_sha256) {
-    dir.write("recipes/mini.yaml", "name: mini\nhostname: mini-host\nbase:\n  path: " + base.string() + "\n  sha256: " + sha256_hex("local base") +
-                                       "\ndisk_size: 2G\noperator: op\nusers:\n  op:\n    uid: 1000\nnetwork:\n  address: fd10:1234::9\n"
-                                       "  prefix: 32\nbinaries:\n  tool:\n    path: " + tool.string() + "\n    sha256: " + tool_sha256 +
-                                       "\n    destination: /usr/local/bin/tool\n");
+    dir.write("recipes/mini.yaml",
+              "name: mini\nhostname: mini-host\nbase:\n  path: " + base.string() +
+                  "\n  sha256: " + sha256_hex("local base") +
+                  "\ndisk_size: 2G\noperator: op\nusers:\n  op:\n    uid: 1000\nnetwork:\n  address: fd10:1234::9\n"
+                  "  prefix: 32\nbinaries:\n  tool:\n    path: " +
+                  tool.string() + "\n    sha256: " + tool_sha256 + "\n    destination: /usr/local/bin/tool\n");
   };
-  const std::vector<std::string> command{TRUSTNET_BAKE_BINARY, "fetch", "mini", "--recipes", (dir / "recipes").string(), "--ssh-key",
-                                         (dir / "op.pub").string(), "--cache", (dir / "cache").string(), "--json"};
+  const std::vector<std::string> command{TRUSTNET_BAKE_BINARY,
+                                         "fetch",
+                                         "mini",
+                                         "--recipes",
+                                         (dir / "recipes").string(),
+                                         "--ssh-key",
+                                         (dir / "op.pub").string(),
+                                         "--cache",
+                                         (dir / "cache").string(),
+                                         "--json"};
   recipe(sha256_hex("local tool"));
   ProcessResult good = run_process(command);
   REQUIRE(good.exit_status == 0);
@@ -118,8 +138,8 @@ TEST_CASE("bake fetch holds local inputs to their pins too, without copying them
   recipe(sha256_hex("the pinned tool"));
   ProcessResult bad = run_process(command);
   CHECK(bad.exit_status == 1);
-  CHECK(bad.err.find("\nbake: binary tool " + tool.string() + ": sha256 is " + sha256_hex("local tool") + ", but the recipe pins " +
-                       sha256_hex("the pinned tool") + "\n") != std::string::npos);
+  CHECK(bad.err.find("\nbake: binary tool " + tool.string() + ": sha256 is " + sha256_hex("local tool") +
+                     ", but the recipe pins " + sha256_hex("the pinned tool") + "\n") != std::string::npos);
 }
 
 TEST_CASE("bake fetch --url pins one file by its SHA-256, prints its path in the cache, and refuses other bytes") {
@@ -129,7 +149,8 @@ TEST_CASE("bake fetch --url pins one file by its SHA-256, prints its path in the
   dir.write("www/rootfs.tar.gz", rootfs);
   const fs::path cache = dir / "cache";
   auto fetch = [&](const std::string& url, const std::string& sha256, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{TRUSTNET_BAKE_BINARY, "fetch", "--url", url, "--sha256", sha256, "--cache", cache.string()};
+    std::vector<std::string> argv{TRUSTNET_BAKE_BINARY, "fetch", "--url",   url,
+                                  "--sha256",           sha256,  "--cache", cache.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run_process(argv);
   };
@@ -152,20 +173,23 @@ TEST_CASE("bake fetch --url pins one file by its SHA-256, prints its path in the
   const std::string other = sha256_hex("other bytes");
   ProcessResult wrong = fetch(server.url("/files/rootfs.tar.gz"), other);
   CHECK(wrong.exit_status == 1);
-  CHECK(wrong.err == "fetch rootfs.tar.gz: " + server.url("/files/rootfs.tar.gz") + ": sha256 is " + sha256_hex(rootfs) +
-                       ", but --sha256 pins " + other + "; nothing was cached\n");
+  CHECK(wrong.err == "fetch rootfs.tar.gz: " + server.url("/files/rootfs.tar.gz") + ": sha256 is " +
+                         sha256_hex(rootfs) + ", but --sha256 pins " + other + "; nothing was cached\n");
   CHECK_FALSE(fs::exists(cache / "sha256" / other));
   ProcessResult offline = fetch(server.url("/files/rootfs.tar.gz"), other, {"--offline"});
   CHECK(offline.exit_status == 1);
-  CHECK(offline.err == "bake: offline, and rootfs.tar.gz (" + server.url("/files/rootfs.tar.gz") + ") is not in the cache " + cache.string() + "\n");
+  CHECK(offline.err == "bake: offline, and rootfs.tar.gz (" + server.url("/files/rootfs.tar.gz") +
+                           ") is not in the cache " + cache.string() + "\n");
 
   ProcessResult short_digest = fetch(server.url("/files/rootfs.tar.gz"), "abc");
   CHECK(short_digest.exit_status == 1);
   CHECK(short_digest.err == "bake: --sha256: sha256 'abc' must be 64 hexadecimal digits\n");
-  ProcessResult unpinned = run_process({TRUSTNET_BAKE_BINARY, "fetch", "--url", server.url("/files/rootfs.tar.gz"), "--cache", cache.string()});
+  ProcessResult unpinned = run_process(
+      {TRUSTNET_BAKE_BINARY, "fetch", "--url", server.url("/files/rootfs.tar.gz"), "--cache", cache.string()});
   CHECK(unpinned.exit_status == 2);
   CHECK(unpinned.err == "bake fetch: --url needs --sha256: a download is pinned by its digest\n");
-  ProcessResult both = run_process({TRUSTNET_BAKE_BINARY, "fetch", "node", "--url", server.url("/x"), "--sha256", other});
+  ProcessResult both =
+      run_process({TRUSTNET_BAKE_BINARY, "fetch", "node", "--url", server.url("/x"), "--sha256", other});
   CHECK(both.exit_status != 0);
   CHECK(both.err.find("names excludes --url") != std::string::npos);
   ProcessResult nothing = run_process({TRUSTNET_BAKE_BINARY, "fetch"});

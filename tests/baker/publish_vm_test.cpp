@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "baked_images.hpp"
 #include "../support/test_paths.hpp"
 #include "../support/text_lines.hpp"
+#include "baked_images.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
@@ -41,8 +41,9 @@ const Published& published() {
     fs::create_directories(run_dir());
     Published p{run_dir() / "release.key", run_dir() / "release.key.pub", run_dir() / "release", {}};
     run_checked({TRUSTNET_BAKE_BINARY, "keygen", p.key.string()});
-    p.publish = run_process({"/usr/bin/env", "SOURCE_DATE_EPOCH=1767225600", TRUSTNET_BAKE_BINARY, "publish", "node", "registry", "--key",
-                             p.key.string(), "--out", baked.out.string(), "--release", p.release.string(), "--json"});
+    p.publish = run_process({"/usr/bin/env", "SOURCE_DATE_EPOCH=1767225600", TRUSTNET_BAKE_BINARY, "publish", "node",
+                             "registry", "--key", p.key.string(), "--out", baked.out.string(), "--release",
+                             p.release.string(), "--json"});
     return p;
   }();
   return result;
@@ -85,9 +86,11 @@ TEST_CASE("bake publish writes a signed, compressed release per appliance that b
     const fs::path folder = p.release / name;
     std::set<std::string> files;
     for (const auto& entry : fs::directory_iterator(folder)) files.insert(entry.path().filename().string());
-    CHECK(files == std::set<std::string>{fmt::format("{}.qcow2", name), fmt::format("{}.mtree", name), fmt::format("{}.manifest.json", name),
+    CHECK(files == std::set<std::string>{fmt::format("{}.qcow2", name), fmt::format("{}.mtree", name),
+                                         fmt::format("{}.manifest.json", name),
                                          fmt::format("{}.manifest.json.sig", name), "SHA256SUMS"});
-    CHECK(run_process({"sh", "-c", "cd '" + folder.string() + "' && sha256sum -c --quiet SHA256SUMS"}).exit_status == 0);
+    CHECK(run_process({"sh", "-c", "cd '" + folder.string() + "' && sha256sum -c --quiet SHA256SUMS"}).exit_status ==
+          0);
     ProcessResult verified = bake({"verify", folder.string(), "--pubkey", p.pub.string(), "--json"});
     INFO(verified.err);
     CHECK(verified.exit_status == 0);
@@ -101,9 +104,12 @@ TEST_CASE("bake publish writes a signed, compressed release per appliance that b
     CHECK(manifest["recipe"]["sha256"].get<std::string>().size() == 64);
     CHECK(manifest["tool"]["name"] == "bake");
     CHECK(manifest["contents"]["entries"].get<int>() > 400);
-    CHECK(json::parse(run_checked({"qemu-img", "info", "--output=json", (folder / fmt::format("{}.qcow2", name)).string()}))
-              ["format-specific"]["data"]["compression-type"] == "zstd");
-    CHECK(fs::file_size(folder / fmt::format("{}.qcow2", name)) < fs::file_size(test::baked_images().out / fmt::format("{}.qcow2", name)));
+    CHECK(json::parse(run_checked(
+              {"qemu-img", "info", "--output=json",
+               (folder / fmt::format("{}.qcow2", name)).string()}))["format-specific"]["data"]["compression-type"] ==
+          "zstd");
+    CHECK(fs::file_size(folder / fmt::format("{}.qcow2", name)) <
+          fs::file_size(test::baked_images().out / fmt::format("{}.qcow2", name)));
   }
   const json node = json::parse(read_text_file(p.release / "node/node.manifest.json"));
   REQUIRE(node["inputs"].size() == 1);
@@ -112,11 +118,14 @@ TEST_CASE("bake publish writes a signed, compressed release per appliance that b
   CHECK(node["inputs"][0]["sha256"] == sha256_file(test::test_data_dir() / "vm-run/inputs/cometbft.tar.gz"));
   // OpenSSL agrees with the signature.
   CHECK(run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", p.pub.string(), "-rawin", "-in",
-                     (p.release / "node/node.manifest.json").string(), "-sigfile", (p.release / "node/node.manifest.json.sig").string()})
+                     (p.release / "node/node.manifest.json").string(), "-sigfile",
+                     (p.release / "node/node.manifest.json.sig").string()})
             .exit_status == 0);
 }
 
-TEST_CASE("bake verify refuses a flipped byte in the image, manifest or signature, another signer, and a missing file, each in its own words") {
+TEST_CASE(
+    "bake verify refuses a flipped byte in the image, manifest or signature, another signer, and a missing file, each "
+    "in its own words") {
   const Published& p = published();
   REQUIRE(p.publish.exit_status == 0);
   const fs::path image = copy_release("image");
@@ -126,15 +135,18 @@ TEST_CASE("bake verify refuses a flipped byte in the image, manifest or signatur
 
   const fs::path manifest = copy_release("manifest");
   flip_byte(manifest / "node.manifest.json", 40);
-  CHECK(verify_error(manifest, p.pub).find("node.manifest.json does not match SHA256SUMS: the manifest was altered") != std::string::npos);
+  CHECK(verify_error(manifest, p.pub).find("node.manifest.json does not match SHA256SUMS: the manifest was altered") !=
+        std::string::npos);
 
   const fs::path signature = copy_release("signature");
   flip_byte(signature / "node.manifest.json.sig", 5);
-  CHECK(verify_error(signature, p.pub).find("the signature node.manifest.json.sig does not verify with SHA256:") != std::string::npos);
+  CHECK(verify_error(signature, p.pub).find("the signature node.manifest.json.sig does not verify with SHA256:") !=
+        std::string::npos);
 
   // A release signed with another key is refused by this key's holders.
   run_checked({TRUSTNET_BAKE_BINARY, "keygen", (run_dir() / "other.key").string()});
-  CHECK(verify_error(p.release / "node", run_dir() / "other.key.pub").find("is signed by another key (SHA256:") != std::string::npos);
+  CHECK(verify_error(p.release / "node", run_dir() / "other.key.pub").find("is signed by another key (SHA256:") !=
+        std::string::npos);
 
   const fs::path missing = copy_release("missing");
   fs::remove(missing / "node.mtree");
@@ -144,50 +156,59 @@ TEST_CASE("bake verify refuses a flipped byte in the image, manifest or signatur
   CHECK(verify_error(no_sums, p.pub).find("SHA256SUMS is missing") != std::string::npos);
 }
 
-TEST_CASE("the compressed release image holds the same files as the golden image, and bake diff tells the appliances apart") {
+TEST_CASE(
+    "the compressed release image holds the same files as the golden image, and bake diff tells the appliances apart") {
   const Published& p = published();
   REQUIRE(p.publish.exit_status == 0);
   const test::Baked& baked = test::baked_images();
   // Read back with libguestfs from the compressed image: the listing of the bake, byte for byte.
   // The golden images' listings were derived (base listing + the bake's edits), not read.
   for (const char* name : {"node", "registry"}) {
-    ProcessResult contents = bake({"contents", (p.release / name / (std::string(name) + ".qcow2")).string(), "--accel", "tcg"});
+    ProcessResult contents =
+        bake({"contents", (p.release / name / (std::string(name) + ".qcow2")).string(), "--accel", "tcg"});
     CAPTURE(name);
     INFO(contents.err);
     REQUIRE(contents.exit_status == 0);
     CHECK(contents.out == read_text_file(baked.out / (std::string(name) + ".mtree")));
   }
 
-  ProcessResult diff = bake({"diff", (p.release / "node/node.manifest.json").string(), (p.release / "registry/registry.manifest.json").string()});
+  ProcessResult diff = bake({"diff", (p.release / "node/node.manifest.json").string(),
+                             (p.release / "registry/registry.manifest.json").string()});
   REQUIRE(diff.exit_status == 0);
-  for (const char* line : {"added   /usr/local/bin/registry\n", "added   /usr/local/bin/caddy\n", "added   /etc/trustnet-registry/config.yml\n",
-                           "added   /home/keeper/.ssh/authorized_keys\n", "removed /usr/local/bin/tendermint\n",
-                           "removed /opt/trustnet/node/config\n", "changed /etc/hostname: content, size 14 -> 18\n",
-                           "changed /etc/passwd: content", "changed /etc/network/interfaces: content\n"})
+  for (const char* line : {"added   /usr/local/bin/registry\n", "added   /usr/local/bin/caddy\n",
+                           "added   /etc/trustnet-registry/config.yml\n", "added   /home/keeper/.ssh/authorized_keys\n",
+                           "removed /usr/local/bin/tendermint\n", "removed /opt/trustnet/node/config\n",
+                           "changed /etc/hostname: content, size 14 -> 18\n", "changed /etc/passwd: content",
+                           "changed /etc/network/interfaces: content\n"})
     CHECK_MESSAGE(diff.out.find(line) != std::string::npos, line);
   CHECK(diff.out.find("/etc/motd") == std::string::npos);  // the common overlay is common
   CHECK(diff.out.ends_with("20 added, 14 removed, 7 changed\n"));
-  const json as_json = json::parse(bake({"diff", (baked.out / "node.mtree").string(), (baked.out / "registry.mtree").string(), "--json"}).out);
+  const json as_json = json::parse(
+      bake({"diff", (baked.out / "node.mtree").string(), (baked.out / "registry.mtree").string(), "--json"}).out);
   CHECK(as_json["added"].size() > 5);
 }
 
 TEST_CASE("two bakes of one recipe from the same inputs have the same content listing") {
   const test::Baked& baked = test::baked_images();
   const fs::path again = run_dir() / "rebake";
-  ProcessResult rebake = run_process({"/usr/bin/env", "SOURCE_DATE_EPOCH=1767225600", TRUSTNET_BAKE_BINARY, "node", "--recipes", (test::source_dir() / "recipes").string(), "--override", baked.node_override.string(),
-                               "--ssh-key", (test::test_data_dir() / "vm-run/inputs/operator.pub").string(), "--out", again.string(),
-                               "--cache", baked.cache.string(), "--accel", "tcg", "-q"});
+  ProcessResult rebake =
+      run_process({"/usr/bin/env", "SOURCE_DATE_EPOCH=1767225600", TRUSTNET_BAKE_BINARY, "node", "--recipes",
+                   (test::source_dir() / "recipes").string(), "--override", baked.node_override.string(), "--ssh-key",
+                   (test::test_data_dir() / "vm-run/inputs/operator.pub").string(), "--out", again.string(), "--cache",
+                   baked.cache.string(), "--accel", "tcg", "-q"});
   INFO(rebake.err);
   REQUIRE(rebake.exit_status == 0);
   ProcessResult diff = bake({"diff", (baked.out / "node.mtree").string(), (again / "node.mtree").string()});
   CHECK(diff.out == "no differences\n");
   // SOURCE_DATE_EPOCH: what the bake wrote carries that time; the base's own files keep theirs.
-  const std::string times = run_checked({"guestfish", "--ro", "-a", (again / "node.qcow2").string(), "-m", "/dev/sda2", "lstatns",
-                                         "/usr/local/bin/tendermint", ":", "lstatns", "/etc/hostname", ":", "lstatns", "/bin/busybox"});
+  const std::string times =
+      run_checked({"guestfish", "--ro", "-a", (again / "node.qcow2").string(), "-m", "/dev/sda2", "lstatns",
+                   "/usr/local/bin/tendermint", ":", "lstatns", "/etc/hostname", ":", "lstatns", "/bin/busybox"});
   CHECK(test::lines_starting(times, "st_mtime_sec: ") ==
         std::vector<std::string>{"st_mtime_sec: 1767225600", "st_mtime_sec: 1767225600", "st_mtime_sec: 1718003507"});
   // An image against a listing: the image is opened with libguestfs.
-  ProcessResult against_image = bake({"diff", (again / "node.qcow2").string(), (baked.out / "node.mtree").string(), "--accel", "tcg"});
+  ProcessResult against_image =
+      bake({"diff", (again / "node.qcow2").string(), (baked.out / "node.mtree").string(), "--accel", "tcg"});
   INFO(against_image.err);
   CHECK(against_image.out == "no differences\n");
 }
@@ -197,34 +218,40 @@ TEST_CASE("with a trusted key, the launcher accepts only images of releases that
   REQUIRE(p.publish.exit_status == 0);
   auto config_for = [&](const std::string& file, const fs::path& image, const fs::path& key) {
     const fs::path config = run_dir() / file;
-    std::ofstream(config) << fmt::format("network:\n  chain_id: trustnet-release\nbridge:\n  name: tnbr0\n  address: fd10:1234::fe/32\n"
-                                         "state: {}\ntrusted_key: {}\ninstances:\n  node:\n    role: node\n    image: {}\n"
-                                         "    hostname: trustnet-node\n    address: fd10:1234::1\n    memory: 1G\n    disk: 50G\n",
-                                         (run_dir() / ("vms-" + file)).string(), key.string(), image.string());
+    std::ofstream(config) << fmt::format(
+        "network:\n  chain_id: trustnet-release\nbridge:\n  name: tnbr0\n  address: fd10:1234::fe/32\n"
+        "state: {}\ntrusted_key: {}\ninstances:\n  node:\n    role: node\n    image: {}\n"
+        "    hostname: trustnet-node\n    address: fd10:1234::1\n    memory: 1G\n    disk: 50G\n",
+        (run_dir() / ("vms-" + file)).string(), key.string(), image.string());
     return config;
   };
-  ProcessResult good = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", config_for("good.yaml", p.release / "node/node.qcow2", p.pub).string()});
+  ProcessResult good = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config",
+                                    config_for("good.yaml", p.release / "node/node.qcow2", p.pub).string()});
   INFO(good.err);
   CHECK(good.exit_status == 0);
 
   const fs::path tampered = copy_release("launcher");
   flip_byte(tampered / "node.qcow2", fs::file_size(tampered / "node.qcow2") / 3);
-  ProcessResult bad = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", config_for("bad.yaml", tampered / "node.qcow2", p.pub).string()});
+  ProcessResult bad = run_process(
+      {TRUSTNET_LAUNCH_BINARY, "init", "--config", config_for("bad.yaml", tampered / "node.qcow2", p.pub).string()});
   CHECK(bad.exit_status == 2);
-  CHECK(bad.err.find("node: image " + (tampered / "node.qcow2").string() + " fails release verification with the trusted key") != std::string::npos);
+  CHECK(bad.err.find("node: image " + (tampered / "node.qcow2").string() +
+                     " fails release verification with the trusted key") != std::string::npos);
   CHECK(bad.err.find("the file was altered") != std::string::npos);
 
   fs::remove(run_dir() / "launcher-other.key");
   fs::remove(run_dir() / "launcher-other.key.pub");
   run_checked({TRUSTNET_BAKE_BINARY, "keygen", (run_dir() / "launcher-other.key").string()});
-  ProcessResult other = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config",
-                                     config_for("other.yaml", p.release / "node/node.qcow2", run_dir() / "launcher-other.key.pub").string()});
+  ProcessResult other = run_process(
+      {TRUSTNET_LAUNCH_BINARY, "init", "--config",
+       config_for("other.yaml", p.release / "node/node.qcow2", run_dir() / "launcher-other.key.pub").string()});
   CHECK(other.exit_status == 2);
   CHECK(other.err.find("is signed by another key") != std::string::npos);
 
   // A golden image outside any release is refused as well.
-  ProcessResult loose = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config",
-                                     config_for("loose.yaml", test::baked_images().out / "node.qcow2", p.pub).string()});
+  ProcessResult loose =
+      run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config",
+                   config_for("loose.yaml", test::baked_images().out / "node.qcow2", p.pub).string()});
   CHECK(loose.exit_status == 2);
   CHECK(loose.err.find("fails release verification") != std::string::npos);
 }

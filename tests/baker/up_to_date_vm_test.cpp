@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "baked_images.hpp"
 #include "../support/test_paths.hpp"
+#include "baked_images.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
 
@@ -28,9 +28,9 @@ struct Setup {
   std::vector<std::string> args(const std::vector<std::string>& more = {}) const {
     std::vector<std::string> a{"env"};
     for (const auto& [k, v] : env) a.push_back(k + "=" + v);
-    for (const auto& s : std::vector<std::string>{bake_binary, "node", "--recipes", (tree / "recipes").string(), "--override",
-                                                  override_file.string(), "--ssh-key", key.string(), "--out", out.string(), "--cache",
-                                                  cache.string(), "--accel", "tcg"})
+    for (const auto& s : std::vector<std::string>{bake_binary, "node", "--recipes", (tree / "recipes").string(),
+                                                  "--override", override_file.string(), "--ssh-key", key.string(),
+                                                  "--out", out.string(), "--cache", cache.string(), "--accel", "tcg"})
       a.push_back(s);
     a.insert(a.end(), extra.begin(), extra.end());
     a.insert(a.end(), more.begin(), more.end());
@@ -39,7 +39,9 @@ struct Setup {
   ProcessResult check() const { return run_process(args({"--check"})); }
 };
 
-void append(const fs::path& file, const std::string& text) { std::ofstream(file, std::ios::app | std::ios::binary) << text; }
+void append(const fs::path& file, const std::string& text) {
+  std::ofstream(file, std::ios::app | std::ios::binary) << text;
+}
 
 }  // namespace
 
@@ -48,8 +50,10 @@ TEST_CASE("an up-to-date image is not baked again, and each kind of change to wh
   fs::remove_all(work_dir());
   Setup s;
   fs::create_directories(s.tree);
-  fs::copy(test::source_dir() / "recipes", s.tree / "recipes", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-  fs::copy(test::source_dir() / "overlays", s.tree / "overlays", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::copy(test::source_dir() / "recipes", s.tree / "recipes",
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::copy(test::source_dir() / "overlays", s.tree / "overlays",
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   fs::create_directories(s.key.parent_path());
   fs::copy_file(b.node_override.parent_path() / "operator.pub", s.key);
   s.override_file = b.node_override;
@@ -59,7 +63,8 @@ TEST_CASE("an up-to-date image is not baked again, and each kind of change to wh
   INFO(first.err);
   REQUIRE(first.exit_status == 0);
   CHECK(first.err.find("pack base root") == std::string::npos);  // the listing of this base is in the cache
-  CHECK(read_text_file(s.out / "node.mtree") == read_text_file(b.out / "node.mtree"));  // the same tree as the URL inputs gave
+  CHECK(read_text_file(s.out / "node.mtree") ==
+        read_text_file(b.out / "node.mtree"));  // the same tree as the URL inputs gave
   const auto report_time = fs::last_write_time(s.out / "node.report.json");
 
   ProcessResult again = run_process(s.args({"--json"}));
@@ -89,38 +94,48 @@ TEST_CASE("an up-to-date image is not baked again, and each kind of change to wh
     std::function<void(Setup&)> apply;
   };
   const std::vector<Change> changes = {
-      {"recipe", "the recipe changed", [](Setup& t) { append(t.tree / "recipes/include/appliance.yaml", "\n# a comment is a change\n"); }},
-      {"key file", "the recipe changed", [](Setup& t) {
+      {"recipe", "the recipe changed",
+       [](Setup& t) { append(t.tree / "recipes/include/appliance.yaml", "\n# a comment is a change\n"); }},
+      {"key file", "the recipe changed",
+       [](Setup& t) {
          fs::copy_file(t.key, work_dir() / "changed.pub");
-         append(work_dir() / "changed.pub", test::operator_key.substr(0, test::operator_key.rfind(' ')) + " second-operator\n");
+         append(work_dir() / "changed.pub",
+                test::operator_key.substr(0, test::operator_key.rfind(' ')) + " second-operator\n");
          t.key = work_dir() / "changed.pub";
        }},
-      {"input", "the recipe changed", [](Setup& t) {
+      {"input", "the recipe changed",
+       [](Setup& t) {
          std::string text = read_text_file(t.override_file);
          const auto at = text.rfind("sha256: ");
          text.replace(at + 8, 64, std::string(64, '0'));
          t.override_file = work_dir() / "other-input.yaml";
          std::ofstream(t.override_file) << text;
        }},
-      {"overlay file", "an overlay file changed", [](Setup& t) { append(t.tree / "overlays/common/etc/motd", "changed\n"); }},
-      {"overlay mode", "an overlay file changed", [](Setup& t) { fs::permissions(t.tree / "overlays/node/etc/trustnet/node.env", fs::perms(0755)); }},
-      {"tool", "bake itself changed", [](Setup& t) {
+      {"overlay file", "an overlay file changed",
+       [](Setup& t) { append(t.tree / "overlays/common/etc/motd", "changed\n"); }},
+      {"overlay mode", "an overlay file changed",
+       [](Setup& t) { fs::permissions(t.tree / "overlays/node/etc/trustnet/node.env", fs::perms(0755)); }},
+      {"tool", "bake itself changed",
+       [](Setup& t) {
          fs::copy_file(t.bake_binary, work_dir() / "bake-changed", fs::copy_options::overwrite_existing);
          append(work_dir() / "bake-changed", std::string(1, '\0'));
          t.bake_binary = (work_dir() / "bake-changed").string();
        }},
       {"SOURCE_DATE_EPOCH", "SOURCE_DATE_EPOCH changed", [](Setup& t) { t.env["SOURCE_DATE_EPOCH"] = "1700000000"; }},
-      {"image", "is not the image its report names", [](Setup& t) {
+      {"image", "is not the image its report names",
+       [](Setup& t) {
          t.out = work_dir() / "out-image";
          fs::copy(work_dir() / "out", t.out);
          append(t.out / "node.qcow2", "x");
        }},
-      {"listing", "content listing", [](Setup& t) {
+      {"listing", "content listing",
+       [](Setup& t) {
          t.out = work_dir() / "out-listing";
          fs::copy(work_dir() / "out", t.out);
          fs::remove(t.out / "node.mtree");
        }},
-      {"report", "report", [](Setup& t) {
+      {"report", "report",
+       [](Setup& t) {
          t.out = work_dir() / "out-report";
          fs::copy(work_dir() / "out", t.out);
          fs::remove(t.out / "node.report.json");

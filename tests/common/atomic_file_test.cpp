@@ -54,7 +54,8 @@ TEST_CASE("a temporary file is ours from the start: 0600, a name no one can gues
   ::umask(022);
   CHECK(first.path() != second.path());
   CHECK(first.path().filename().string().rfind(".keys.json.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
-  CHECK(first.path().filename().string().size() == std::string(".keys.json.tmp-").size() + std::to_string(::getpid()).size() + 17);
+  CHECK(first.path().filename().string().size() ==
+        std::string(".keys.json.tmp-").size() + std::to_string(::getpid()).size() + 17);
   struct stat st {};
   REQUIRE(::lstat(first.path().c_str(), &st) == 0);
   CHECK(S_ISREG(st.st_mode));

@@ -9,7 +9,9 @@
 
 using namespace trustnet;
 
-TEST_CASE("config.toml parses as TOML and holds the node's moniker, application, listeners, TLS files, peers and block time") {
+TEST_CASE(
+    "config.toml parses as TOML and holds the node's moniker, application, listeners, TLS files, peers and block "
+    "time") {
   CometbftConfig input;
   input.moniker = "trustnet-node";
   input.persistent_peers = "aa11@[fd10:1234::3]:26656,bb22@[fd10:1234::4]:26656";
@@ -29,10 +31,11 @@ TEST_CASE("config.toml parses as TOML and holds the node's moniker, application,
   // Python's tomllib, another TOML reader, sees the same values.
   test::TempDir dir;
   auto file = dir.write("config.toml", text);
-  ProcessResult python = run_process({"python3", "-c",
-                                      "import sys, tomllib\nc = tomllib.load(open(sys.argv[1], 'rb'))\n"
-                                      "print(c['moniker'], c['rpc']['laddr'], c['p2p']['persistent_peers'], c['consensus']['timeout_commit'])",
-                                      file.string()});
+  ProcessResult python = run_process(
+      {"python3", "-c",
+       "import sys, tomllib\nc = tomllib.load(open(sys.argv[1], 'rb'))\n"
+       "print(c['moniker'], c['rpc']['laddr'], c['p2p']['persistent_peers'], c['consensus']['timeout_commit'])",
+       file.string()});
   CHECK(python.exit_status == 0);
   CHECK(python.out == "trustnet-node tcp://[::]:26657 " + input.persistent_peers + " 500ms\n");
 }

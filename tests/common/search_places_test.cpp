@@ -23,7 +23,8 @@ std::string error_of(const std::vector<SearchPlace>& places, PlaceKind kind = Pl
 TEST_CASE("the first place that holds the file wins, and says where it came from") {
   test::TempDir dir;
   const fs::path second = dir.write("second.yaml", "x"), third = dir.write("third.yaml", "x");
-  const FoundPlace found = first_existing("thing", PlaceKind::file, {{dir / "first.yaml", "one"}, {second, "two"}, {third, "three"}}, "");
+  const FoundPlace found =
+      first_existing("thing", PlaceKind::file, {{dir / "first.yaml", "one"}, {second, "two"}, {third, "three"}}, "");
   CHECK(found.path == second);
   CHECK(found.source == "two");
 }
@@ -39,7 +40,8 @@ TEST_CASE("a folder where a file is looked for does not count, nor a file where 
 TEST_CASE("when no place holds it the error names every place looked at and how to name one") {
   test::TempDir dir;
   CHECK(error_of({{dir / "a.yaml", "a checkout"}, {dir / "b.yaml", "installed"}}) ==
-        "no thing: looked at " + (dir / "a.yaml").string() + " (a checkout), " + (dir / "b.yaml").string() + " (installed); pass --thing");
+        "no thing: looked at " + (dir / "a.yaml").string() + " (a checkout), " + (dir / "b.yaml").string() +
+            " (installed); pass --thing");
 }
 
 TEST_CASE("a place the user named is taken or refused: never a fall-through to another file") {
@@ -50,5 +52,6 @@ TEST_CASE("a place the user named is taken or refused: never a fall-through to a
         "thing " + (dir / "typo.yaml").string() + " (from --thing) does not exist");
   CHECK(error_of({{dir / "folder", "$THING", true}, {other, "installed"}}) ==
         "thing " + (dir / "folder").string() + " (from $THING) is not a file");
-  CHECK(error_of({{other, "--things", true}}, PlaceKind::folder) == "thing " + other.string() + " (from --things) is not a folder");
+  CHECK(error_of({{other, "--things", true}}, PlaceKind::folder) ==
+        "thing " + other.string() + " (from --things) is not a folder");
 }

@@ -16,8 +16,10 @@ TEST_CASE("a signing key pair signs messages that OpenSSL and we verify, and no 
   const fs::path key = dir / "release.key", pub = dir / "release.key.pub";
   generate_signing_key(key, pub);
   CHECK((fs::status(key).permissions() & fs::perms::all) == fs::perms(0600));
-  CHECK_THROWS_WITH_AS(generate_signing_key(key, dir / "x.pub"), (key.string() + " exists; a signing key is never overwritten").c_str(), Error);
-  CHECK(run_checked({"openssl", "pkey", "-in", key.string(), "-noout", "-text"}).find("ED25519 Private-Key") != std::string::npos);
+  CHECK_THROWS_WITH_AS(generate_signing_key(key, dir / "x.pub"),
+                       (key.string() + " exists; a signing key is never overwritten").c_str(), Error);
+  CHECK(run_checked({"openssl", "pkey", "-in", key.string(), "-noout", "-text"}).find("ED25519 Private-Key") !=
+        std::string::npos);
 
   const std::string message = "{\"appliance\":\"node\"}\n";
   const std::string signature = sign_message(message, key);
@@ -31,8 +33,8 @@ TEST_CASE("a signing key pair signs messages that OpenSSL and we verify, and no 
   // OpenSSL's own tool agrees.
   std::ofstream(dir / "message", std::ios::binary) << message;
   std::ofstream(dir / "message.sig", std::ios::binary) << signature;
-  CHECK(run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub.string(), "-rawin", "-in", (dir / "message").string(),
-                     "-sigfile", (dir / "message.sig").string()})
+  CHECK(run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub.string(), "-rawin", "-in",
+                     (dir / "message").string(), "-sigfile", (dir / "message.sig").string()})
             .exit_status == 0);
 
   generate_signing_key(dir / "other.key", dir / "other.key.pub");
@@ -43,7 +45,10 @@ TEST_CASE("a signing key pair signs messages that OpenSSL and we verify, and no 
   CHECK(public_key_fingerprint(pub).size() == 7 + 43);
 
   // Keys of another kind are named as such.
-  run_checked({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", (dir / "ec.key").string()});
-  CHECK_THROWS_WITH_AS(sign_message(message, dir / "ec.key"), ((dir / "ec.key").string() + " is not an Ed25519 key (make one with `bake keygen`)").c_str(), Error);
+  run_checked({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+               (dir / "ec.key").string()});
+  CHECK_THROWS_WITH_AS(sign_message(message, dir / "ec.key"),
+                       ((dir / "ec.key").string() + " is not an Ed25519 key (make one with `bake keygen`)").c_str(),
+                       Error);
   CHECK_THROWS_AS(signature_matches(message, signature, key), Error);  // a private key where the public one belongs
 }

@@ -86,16 +86,20 @@ TEST_CASE("service arguments with shell metacharacters are refused") {
 
 TEST_CASE("passwd fields are printable UTF-8 on one line without ':', and interface names what Linux allows") {
   CHECK_FALSE(check_passwd_field("Zoë Operator, room 3", "gecos"));
-  CHECK(check_passwd_field("Op\xff" "erator", "gecos") == "gecos is not valid UTF-8 (byte 3)");
+  CHECK(check_passwd_field("Op\xff"
+                           "erator",
+                           "gecos") == "gecos is not valid UTF-8 (byte 3)");
   CHECK(check_passwd_field("Op\xc3", "gecos") == "gecos is not valid UTF-8 (byte 3)");
   CHECK(check_passwd_field("a\nb", "gecos") == "gecos 'a\\nb' holds a control character");
   CHECK(check_passwd_field(std::string("a\0b", 3), "gecos") == "gecos 'a\\x00b' holds a control character");
   CHECK(check_passwd_field("/bin/sh:x", "shell") == "shell '/bin/sh:x' holds ':', the separator of /etc/passwd");
   CHECK_FALSE(check_interface_name("eth0"));
   CHECK_FALSE(check_interface_name("trustnet0.100"));
-  for (const char* bad : {"", ".", "..", "eth0:1", "a/b", "a b", "a\tb", "abcdefghijklmnop"}) CHECK_MESSAGE(check_interface_name(bad), bad);
-  CHECK(check_interface_name("eth0\nauto x") ==
-        "interface name 'eth0\\nauto x' holds a character Linux refuses ('/', ':', white space or a control character)");
+  for (const char* bad : {"", ".", "..", "eth0:1", "a/b", "a b", "a\tb", "abcdefghijklmnop"})
+    CHECK_MESSAGE(check_interface_name(bad), bad);
+  CHECK(
+      check_interface_name("eth0\nauto x") ==
+      "interface name 'eth0\\nauto x' holds a character Linux refuses ('/', ':', white space or a control character)");
 }
 
 TEST_CASE("IPv6 addresses compare as addresses, and prefixes bit by bit") {

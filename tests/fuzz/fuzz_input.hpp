@@ -13,7 +13,8 @@ namespace trustnet::fuzz {
 
 inline const std::filesystem::path& work_dir() {
   static const std::filesystem::path dir = [] {
-    const std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    const std::filesystem::path base =
+        std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     auto d = base / ("trustnet-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
@@ -23,7 +24,8 @@ inline const std::filesystem::path& work_dir() {
 
 inline std::filesystem::path write_input(const std::string& name, const uint8_t* data, size_t size) {
   const auto file = work_dir() / name;
-  std::ofstream(file, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  std::ofstream(file, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return file;
 }
 

@@ -4,9 +4,9 @@
 #include <fstream>
 
 #include "common/error.hpp"
+#include "common/release_verification.hpp"
 #include "common/sha256.hpp"
 #include "common/signing_key.hpp"
-#include "common/release_verification.hpp"
 #include "fuzz_input.hpp"
 
 namespace fs = std::filesystem;

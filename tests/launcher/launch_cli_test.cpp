@@ -1,11 +1,11 @@
 // `launch init` as operators run it.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <regex>
@@ -19,8 +19,8 @@
 #include "common/file_lock.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
-#include "common/unique_fd.hpp"
 #include "common/text_file.hpp"
+#include "common/unique_fd.hpp"
 #include "launcher/run/preflight.hpp"
 
 using namespace trustnet;
@@ -33,22 +33,25 @@ ProcessResult launch(std::vector<std::string> args) {
   return run_process(args);
 }
 
-
 // The config with every instance's forwarded host ports moved to free ones (tests run in parallel).
 fs::path with_ports(const test::TempDir& dir, const fs::path& config, int first) {
   std::string text = read_text_file(config);
-  for (const char* port : {"3222", "3223", "8053"}) text = std::regex_replace(text, std::regex("host: " + std::string(port)), "host: " + std::to_string(first++));
+  for (const char* port : {"3222", "3223", "8053"})
+    text = std::regex_replace(text, std::regex("host: " + std::string(port)), "host: " + std::to_string(first++));
   return dir.write("ports.yaml", text);
 }
 
 int free_port() {
   for (int port = 20000 + ::getpid() % 20000;; ++port)
-    if (launcher::loopback_port_free(port) && launcher::loopback_port_free(port + 1) && launcher::loopback_port_free(port + 2)) return port;
+    if (launcher::loopback_port_free(port) && launcher::loopback_port_free(port + 1) &&
+        launcher::loopback_port_free(port + 2))
+      return port;
 }
 
 }  // namespace
 
-TEST_CASE("launch init writes a seed per instance, shows the registry password once, and keeps identities on a second run") {
+TEST_CASE(
+    "launch init writes a seed per instance, shows the registry password once, and keeps identities on a second run") {
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
   ProcessResult first = launch({"init", "--config", config.string()});
@@ -56,7 +59,9 @@ TEST_CASE("launch init writes a seed per instance, shows the registry password o
   CHECK(first.out.find("node: new identity, seed " + (dir / "vms/node/seed.iso").string()) != std::string::npos);
   CHECK(first.out.find("registry: new identity") != std::string::npos);
   std::smatch password;
-  REQUIRE(std::regex_search(first.out, password, std::regex("registry password of keeper, shown once \\(kept 0600 in .*\\): ([A-Za-z0-9]{24})\\n")));
+  REQUIRE(std::regex_search(
+      first.out, password,
+      std::regex("registry password of keeper, shown once \\(kept 0600 in .*\\): ([A-Za-z0-9]{24})\\n")));
   CHECK(read_text_file(dir / "vms/network/registry-password") == password[1].str() + "\n");
 
   ProcessResult second = launch({"init", "--config", config.string(), "--json"});
@@ -91,7 +96,8 @@ TEST_CASE("launch init records each golden image's digest, and refuses a missing
   CHECK(outcome["golden_images"]["node"]["changed"] == false);
   const auto record = nlohmann::json::parse(read_text_file(dir / "vms/node/golden.json"));
   CHECK(record["image"] == (dir / "out/node.qcow2").string());
-  CHECK(read_text_file(dir / "vms/network/known_hosts").find("fd10:1234::1,trustnet-node,trustnet-node.trustnet.local ssh-ed25519 ") == 0);
+  CHECK(read_text_file(dir / "vms/network/known_hosts")
+            .find("fd10:1234::1,trustnet-node,trustnet-node.trustnet.local ssh-ed25519 ") == 0);
 
   fs::remove(dir / "out/registry.qcow2");
   ProcessResult missing = launch({"init", "--config", config.string()});
@@ -100,7 +106,9 @@ TEST_CASE("launch init records each golden image's digest, and refuses a missing
                            " of instance registry does not exist; bake it or fix instances.registry.image\n");
 }
 
-TEST_CASE("launch all refuses, before starting anything: a changed or missing golden image, a busy port, no bridge, no QEMU") {
+TEST_CASE(
+    "launch all refuses, before starting anything: a changed or missing golden image, a busy port, no bridge, no "
+    "QEMU") {
   test::TempDir dir;
   const fs::path config = with_ports(dir, test::checkout_config_in(dir), free_port());
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
@@ -116,16 +124,19 @@ TEST_CASE("launch all refuses, before starting anything: a changed or missing go
   run_checked({"qemu-img", "resize", "-q", (dir / "out/node.qcow2").string(), "2G"});
   ProcessResult changed = start("node");
   CHECK(changed.exit_status == 2);
-  CHECK(changed.err == fmt::format("launch: node: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
-                                   "(run init again only if the new image is the one you meant)\n",
-                                   (dir / "out/node.qcow2").string(), sha256_file(dir / "out/node.qcow2"), recorded));
+  CHECK(changed.err ==
+        fmt::format("launch: node: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
+                    "(run init again only if the new image is the one you meant)\n",
+                    (dir / "out/node.qcow2").string(), sha256_file(dir / "out/node.qcow2"), recorded));
   fs::remove(dir / "out/node.qcow2");
   ProcessResult missing = start("node");
   CHECK(missing.exit_status == 2);
-  CHECK(missing.err.find("image " + (dir / "out/node.qcow2").string() + " of instance node does not exist") != std::string::npos);
+  CHECK(missing.err.find("image " + (dir / "out/node.qcow2").string() + " of instance node does not exist") !=
+        std::string::npos);
 
   // A forwarded port held by another program.
-  const int busy_port = std::stoi(std::regex_replace(read_text_file(config), std::regex("(.|\n)*host: ([0-9]+), guest: 8053(.|\n)*"), "$2"));
+  const int busy_port = std::stoi(
+      std::regex_replace(read_text_file(config), std::regex("(.|\n)*host: ([0-9]+), guest: 8053(.|\n)*"), "$2"));
   UniqueFd holder(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -135,15 +146,22 @@ TEST_CASE("launch all refuses, before starting anything: a changed or missing go
   REQUIRE(::listen(holder.get(), 1) == 0);
   ProcessResult busy = start("registry");
   CHECK(busy.exit_status == 1);
-  CHECK(busy.err == fmt::format("launch: registry: port 127.0.0.1:{} (forwarded to guest port 8053) is already in use by another program\n", busy_port));
+  CHECK(busy.err ==
+        fmt::format(
+            "launch: registry: port 127.0.0.1:{} (forwarded to guest port 8053) is already in use by another program\n",
+            busy_port));
 
-  ProcessResult no_qemu = run_process({"/usr/bin/env", "PATH=/nonexistent", TRUSTNET_LAUNCH_BINARY, "all", "--config", config.string()});
+  ProcessResult no_qemu =
+      run_process({"/usr/bin/env", "PATH=/nonexistent", TRUSTNET_LAUNCH_BINARY, "all", "--config", config.string()});
   CHECK(no_qemu.exit_status == 1);
-  CHECK(no_qemu.err == "launch: qemu-system-aarch64 is not installed (not found in PATH); install Debian's qemu-system-arm and qemu-utils\n");
+  CHECK(no_qemu.err ==
+        "launch: qemu-system-aarch64 is not installed (not found in PATH); install Debian's qemu-system-arm and "
+        "qemu-utils\n");
 
   ProcessResult unknown = launch({"stop", "validator", "--config", config.string()});
   CHECK(unknown.exit_status == 2);
-  CHECK(unknown.err == "launch: " + config.string() + " has no instance 'validator' (it has: node, registry, or all)\n");
+  CHECK(unknown.err ==
+        "launch: " + config.string() + " has no instance 'validator' (it has: node, registry, or all)\n");
   // Nothing was started or made on the way.
   CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
   CHECK_FALSE(fs::exists(dir / "vms/registry/qemu.pid"));
@@ -157,9 +175,10 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   REQUIRE(plan.exit_status == 0);
   const auto lines = test::lines_starting(plan.out, "");
   REQUIRE(lines.size() == 8);
-  CHECK(lines[0] == "# node: verify sha256 of " + (dir / "out/node.qcow2").string() + " against " + (dir / "vms/node/golden.json").string());
-  CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200", (dir / "out/node.qcow2").string(),
-                                (dir / "vms/node/disk.qcow2").string()));
+  CHECK(lines[0] == "# node: verify sha256 of " + (dir / "out/node.qcow2").string() + " against " +
+                        (dir / "vms/node/golden.json").string());
+  CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200",
+                                (dir / "out/node.qcow2").string(), (dir / "vms/node/disk.qcow2").string()));
   CHECK(lines[2] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
   CHECK(lines[3].rfind("qemu-system-aarch64 -name node,process=trustnet-node ", 0) == 0);
   CHECK(lines[3].find(" -accel tcg,thread=multi ") != std::string::npos);
@@ -181,12 +200,14 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
   const fs::path config = test::checkout_config_in(dir);
   ProcessResult no_log = launch({"logs", "node", "--config", config.string()});
   CHECK(no_log.exit_status == 1);
-  CHECK(no_log.err == "launch: node has no console log yet (" + (dir / "vms/node/serial.log").string() + "); it has not been started\n");
+  CHECK(no_log.err == "launch: node has no console log yet (" + (dir / "vms/node/serial.log").string() +
+                          "); it has not been started\n");
   ProcessResult status = launch({"status", "--config", config.string()});
   CHECK(status.exit_status == 0);
-  CHECK(status.out == "NAME      ADDRESS       PID  STATE    UPTIME  ANSWERED\n"
-                      "node      fd10:1234::1  -    stopped  -       -\n"
-                      "registry  fd10:1234::2  -    stopped  -       -\n");
+  CHECK(status.out ==
+        "NAME      ADDRESS       PID  STATE    UPTIME  ANSWERED\n"
+        "node      fd10:1234::1  -    stopped  -       -\n"
+        "registry  fd10:1234::2  -    stopped  -       -\n");
 }
 
 TEST_CASE("launch ssh logs in as the operator and trusts only the host key that init made") {
@@ -194,17 +215,21 @@ TEST_CASE("launch ssh logs in as the operator and trusts only the host key that 
   const fs::path config = test::checkout_config_in(dir);
   ProcessResult before_init = launch({"ssh", "node", "--dry-run", "--config", config.string()});
   CHECK(before_init.exit_status == 2);
-  CHECK(before_init.err == "launch: " + (dir / "vms/network/known_hosts").string() + " is missing; run `launch init` first\n");
+  CHECK(before_init.err ==
+        "launch: " + (dir / "vms/network/known_hosts").string() + " is missing; run `launch init` first\n");
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   const std::string known_hosts = (dir / "vms/network/known_hosts").string();
   ProcessResult ula = launch({"ssh", "node", "--dry-run", "--config", config.string(), "--", "uptime"});
-  CHECK(ula.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes warden@fd10:1234::1 uptime\n");
+  CHECK(ula.out ==
+        "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes warden@fd10:1234::1 uptime\n");
   ProcessResult v4 = launch({"ssh", "registry", "--ipv4", "--dry-run", "--config", config.string()});
-  CHECK(v4.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes -o HostKeyAlias=fd10:1234::2 -p 3223 "
-                  "keeper@127.0.0.1\n");
+  CHECK(v4.out == "ssh -o UserKnownHostsFile=" + known_hosts +
+                      " -o StrictHostKeyChecking=yes -o HostKeyAlias=fd10:1234::2 -p 3223 "
+                      "keeper@127.0.0.1\n");
   ProcessResult with_key = launch({"ssh", "node", "-i", "/keys/operator", "--dry-run", "--config", config.string()});
-  CHECK(with_key.out == "ssh -o UserKnownHostsFile=" + known_hosts + " -o StrictHostKeyChecking=yes -i /keys/operator -o IdentitiesOnly=yes "
-                        "warden@fd10:1234::1\n");
+  CHECK(with_key.out == "ssh -o UserKnownHostsFile=" + known_hosts +
+                            " -o StrictHostKeyChecking=yes -i /keys/operator -o IdentitiesOnly=yes "
+                            "warden@fd10:1234::1\n");
   // OpenSSH itself finds each instance's host key, the one on its seed disk, under its address.
   const std::string found = run_checked({"ssh-keygen", "-F", "fd10:1234::2", "-f", known_hosts});
   const auto instances = nlohmann::json::parse(read_text_file(dir / "vms/network/instances.json"))["instances"];
@@ -221,7 +246,9 @@ TEST_CASE("a stale pid file of a QEMU that is gone is cleaned up before a start"
   CHECK_FALSE(fs::exists(dir / "vms/node/qemu.pid"));
 }
 
-TEST_CASE("the state folder is the caller's alone: made 0700, and refused when others could write it or planted something in it") {
+TEST_CASE(
+    "the state folder is the caller's alone: made 0700, and refused when others could write it or planted something in "
+    "it") {
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
   ProcessResult init = launch({"init", "--config", config.string()});
@@ -236,15 +263,17 @@ TEST_CASE("the state folder is the caller's alone: made 0700, and refused when o
   fs::permissions(dir / "vms/network", fs::perms(0770));
   ProcessResult group_writable = launch({"init", "--config", config.string()});
   CHECK(group_writable.exit_status == 2);
-  CHECK(group_writable.err == "launch: " + (dir / "vms/network").string() +
-                                  " is writable by its group or others (mode 0770); run chmod go-w on it (folders that hold instance "
-                                  "secrets must be yours alone)\n");
+  CHECK(group_writable.err ==
+        "launch: " + (dir / "vms/network").string() +
+            " is writable by its group or others (mode 0770); run chmod go-w on it (folders that hold instance "
+            "secrets must be yours alone)\n");
   fs::permissions(dir / "vms/network", fs::perms(0700));
   REQUIRE(::chown((dir / "vms/node").c_str(), 65534, 65534) == 0);
   for (const char* command : {"init", "status"}) {
     ProcessResult foreign = launch({command, "--config", config.string()});
     CHECK(foreign.exit_status == 2);
-    CHECK(foreign.err.rfind("launch: " + (dir / "vms/node").string() + " is owned by uid 65534, not by you (uid 0);", 0) == 0);
+    CHECK(foreign.err.rfind("launch: " + (dir / "vms/node").string() + " is owned by uid 65534, not by you (uid 0);",
+                            0) == 0);
   }
   REQUIRE(::chown((dir / "vms/node").c_str(), 0, 0) == 0);
   CHECK(launch({"status", "--config", config.string()}).exit_status == 0);
@@ -252,11 +281,13 @@ TEST_CASE("the state folder is the caller's alone: made 0700, and refused when o
   // A state folder inside a folder anyone may write (and swap the state folder in): refused.
   fs::create_directories(dir / "shared");
   fs::permissions(dir / "shared", fs::perms(0777));
-  const std::string text = std::regex_replace(read_text_file(config), std::regex("state: \\S+"), "state: " + (dir / "shared/vms").string());
+  const std::string text =
+      std::regex_replace(read_text_file(config), std::regex("state: \\S+"), "state: " + (dir / "shared/vms").string());
   const fs::path shared_config = dir.write("shared.yaml", text);
   ProcessResult open_parent = launch({"init", "--config", shared_config.string()});
   CHECK(open_parent.exit_status == 2);
-  CHECK(open_parent.err.find((dir / "shared").string() + " (above the state folder) is writable by others (mode 0777) and not sticky") !=
+  CHECK(open_parent.err.find((dir / "shared").string() +
+                             " (above the state folder) is writable by others (mode 0777) and not sticky") !=
         std::string::npos);
   // ... but a sticky one, like /tmp, is fine.
   fs::permissions(dir / "shared", fs::perms(01777));
@@ -275,7 +306,8 @@ void check_consistent_state(const fs::path& vms) {
     const auto keys = nlohmann::json::parse(read_text_file(vms / name / "keys.json"));
     test::TempDir scratch;
     const auto cert = scratch.write("cert.pem", keys["tls_certificate"].get<std::string>());
-    ProcessResult verify = run_process({"openssl", "verify", "-CAfile", (vms / "network/ca.crt").string(), cert.string()});
+    ProcessResult verify =
+        run_process({"openssl", "verify", "-CAfile", (vms / "network/ca.crt").string(), cert.string()});
     CHECK_MESSAGE(verify.exit_status == 0, name << ": " << verify.out << verify.err);
   }
   for (const auto& entry : fs::recursive_directory_iterator(vms))
@@ -284,7 +316,9 @@ void check_consistent_state(const fs::path& vms) {
 
 }  // namespace
 
-TEST_CASE("one launch init at a time: a second one is refused with who holds the state folder, and concurrent ones never mix identities") {
+TEST_CASE(
+    "one launch init at a time: a second one is refused with who holds the state folder, and concurrent ones never mix "
+    "identities") {
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
@@ -293,7 +327,8 @@ TEST_CASE("one launch init at a time: a second one is refused with who holds the
     REQUIRE(held);
     ProcessResult second = launch({"init", "--config", config.string()});
     CHECK(second.exit_status == 1);
-    CHECK(second.err == fmt::format("launch: {} is busy: launch init (pid {}) is running; wait for it to finish\n", (dir / "vms").string(), ::getpid()));
+    CHECK(second.err == fmt::format("launch: {} is busy: launch init (pid {}) is running; wait for it to finish\n",
+                                    (dir / "vms").string(), ::getpid()));
   }
   for (int round = 0; round < 3; ++round) {
     test::BackgroundProcess a({TRUSTNET_LAUNCH_BINARY, "init", "--rotate", "--config", config.string()}, dir / "a.log");
@@ -301,7 +336,8 @@ TEST_CASE("one launch init at a time: a second one is refused with who holds the
     const int first = a.wait(), second = b.wait();
     CHECK((first == 0 || second == 0));
     for (const auto* p : {&a, &b})
-      if (p->output().find("is busy") != std::string::npos) CHECK(p->output().find("launch init (pid ") != std::string::npos);
+      if (p->output().find("is busy") != std::string::npos)
+        CHECK(p->output().find("launch init (pid ") != std::string::npos);
     check_consistent_state(dir / "vms");
   }
 }
@@ -314,7 +350,8 @@ TEST_CASE("SIGTERM or SIGINT during launch init leaves the previous identities w
   for (int delay_ms : {5, 15, 30, 60, 120}) {
     for (int signo : {SIGTERM, SIGINT}) {
       const std::string before = read_text_file(dir / "vms/network/ca.crt");
-      test::BackgroundProcess init({TRUSTNET_LAUNCH_BINARY, "init", "--rotate", "--config", config.string()}, dir / "init.log");
+      test::BackgroundProcess init({TRUSTNET_LAUNCH_BINARY, "init", "--rotate", "--config", config.string()},
+                                   dir / "init.log");
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
       init.signal(signo);
       const int status = init.wait();
@@ -331,19 +368,21 @@ TEST_CASE("SIGTERM or SIGINT during launch init leaves the previous identities w
   MESSAGE(interrupted << " of 10 inits were interrupted before they wrote anything");
 }
 
-TEST_CASE("a golden image with a backing file is refused at init and at start: its digest does not cover what it reads") {
+TEST_CASE(
+    "a golden image with a backing file is refused at init and at start: its digest does not cover what it reads") {
   test::TempDir dir;
   const fs::path config = with_ports(dir, test::checkout_config_in(dir), free_port());
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   const fs::path node = dir / "out/node.qcow2";
   run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "elsewhere.qcow2").string(), "1G"});
   fs::remove(node);
-  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "elsewhere.qcow2").string(), node.string()});
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "elsewhere.qcow2").string(),
+               node.string()});
   for (const char* command : {"init", "all"}) {
     CAPTURE(command);
     ProcessResult r = launch({command, "--config", config.string()});
     CHECK(r.exit_status == 2);
-    CHECK(r.err.find("golden image of node " + node.string() + " has a backing file (" + (dir / "elsewhere.qcow2").string() + ")") !=
-          std::string::npos);
+    CHECK(r.err.find("golden image of node " + node.string() + " has a backing file (" +
+                     (dir / "elsewhere.qcow2").string() + ")") != std::string::npos);
   }
 }

@@ -37,27 +37,33 @@ void write(const fs::path& file, const std::string& content) {
   std::ofstream(file, std::ios::binary) << content;
 }
 
-std::string release_entry(const std::string& name, const std::string& archive, const std::string& member, const std::string& destination) {
+std::string release_entry(const std::string& name, const std::string& archive, const std::string& member,
+                          const std::string& destination) {
   const fs::path file = realistic() / "inputs" / archive;
-  return fmt::format("  {}:\n    path: {}\n    sha256: {}\n    member: {}\n    destination: {}\n    mode: \"0755\"\n", name, file.string(),
-                     sha256_file(file), member, destination);
+  return fmt::format("  {}:\n    path: {}\n    sha256: {}\n    member: {}\n    destination: {}\n    mode: \"0755\"\n",
+                     name, file.string(), sha256_file(file), member, destination);
 }
 
 // Recipes of the test's own: each includes the real one and replaces its base and releases.
 fs::path test_recipes() {
   const fs::path base = realistic() / "realistic-base.qcow2";
-  const std::string head = fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", base.string(), sha256_file(base));
+  const std::string head =
+      fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", base.string(), sha256_file(base));
   const fs::path dir = run_dir() / "recipes";
-  write(dir / "node.yaml", fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/node.yaml").string(), head,
-                                       release_entry("tendermint", "cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"),
-                                       release_entry("stand-in-caddy", "caddy.tar.gz", "caddy", "/usr/local/lib/trustnet-stand-in/caddy")));
-  write(dir / "registry.yaml", fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/registry.yaml").string(), head,
-                                           release_entry("registry", "registry.tar.gz", "registry", "/usr/local/bin/registry"),
-                                           release_entry("caddy", "caddy.tar.gz", "caddy", "/usr/local/bin/caddy")));
+  write(
+      dir / "node.yaml",
+      fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/node.yaml").string(), head,
+                  release_entry("tendermint", "cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"),
+                  release_entry("stand-in-caddy", "caddy.tar.gz", "caddy", "/usr/local/lib/trustnet-stand-in/caddy")));
+  write(dir / "registry.yaml",
+        fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/registry.yaml").string(), head,
+                    release_entry("registry", "registry.tar.gz", "registry", "/usr/local/bin/registry"),
+                    release_entry("caddy", "caddy.tar.gz", "caddy", "/usr/local/bin/caddy")));
   return dir;
 }
 
-std::string instance_yaml(const std::string& name, const std::string& address, const std::string& disk, const std::string& forwards) {
+std::string instance_yaml(const std::string& name, const std::string& address, const std::string& disk,
+                          const std::string& forwards) {
   return fmt::format(R"(  {0}:
     role: {0}
     image: out/{0}.qcow2
@@ -74,10 +80,12 @@ std::string instance_yaml(const std::string& name, const std::string& address, c
 
 fs::path write_config() {
   const fs::path config = run_dir() / "launch.yaml";
-  write(config, fmt::format("network:\n  chain_id: trustnet-boot\nbridge:\n  name: tnbr0\n  address: fd10:1234::fe/32\nstate: {}\ninstances:\n{}{}",
-                            (run_dir() / "vms").string(),
-                            instance_yaml("node", "fd10:1234::1", "50G", "{host: 3222, guest: 22}"),
-                            instance_yaml("registry", "fd10:1234::2", "30G", "{host: 3223, guest: 22}, {host: 8053, guest: 8053}")));
+  write(config,
+        fmt::format(
+            "network:\n  chain_id: trustnet-boot\nbridge:\n  name: tnbr0\n  address: fd10:1234::fe/32\nstate: "
+            "{}\ninstances:\n{}{}",
+            (run_dir() / "vms").string(), instance_yaml("node", "fd10:1234::1", "50G", "{host: 3222, guest: 22}"),
+            instance_yaml("registry", "fd10:1234::2", "30G", "{host: 3223, guest: 22}, {host: 8053, guest: 8053}")));
   return config;
 }
 
@@ -100,7 +108,8 @@ std::string consoles() {
     const fs::path log = run_dir() / "vms" / name / "serial.log";
     if (!fs::exists(log)) continue;
     const std::string all = read_text_file(log);
-    text += fmt::format("--- {} (last lines of {}):\n{}\n", name, log.string(), all.substr(all.size() > 3000 ? all.size() - 3000 : 0));
+    text += fmt::format("--- {} (last lines of {}):\n{}\n", name, log.string(),
+                        all.substr(all.size() > 3000 ? all.size() - 3000 : 0));
   }
   return text;
 }
@@ -109,7 +118,8 @@ std::string consoles() {
 
 TEST_SUITE_BEGIN("boot");
 
-TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their services, reach up and stop through ACPI") {
+TEST_CASE(
+    "both appliances baked on the realistic base boot with UEFI, run their services, reach up and stop through ACPI") {
   REQUIRE_MESSAGE(fs::exists(realistic() / "realistic-base.qcow2"), "run the realistic_base test first");
   fs::remove_all(run_dir());
   fs::create_directories(run_dir());
@@ -118,15 +128,19 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   const fs::path recipes = test_recipes(), out = run_dir() / "out";
 
   // The bake deals with the cloud image's cloud-init and default user, and says so.
-  ProcessResult bake = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key", key.string() + ".pub", "--out",
-                                    out.string(), "--cache", (run_dir() / "cache").string(), "--accel", "tcg"});
+  ProcessResult bake =
+      run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key", key.string() + ".pub",
+                   "--out", out.string(), "--cache", (run_dir() / "cache").string(), "--accel", "tcg"});
   INFO(bake.err);
   REQUIRE(bake.exit_status == 0);
   for (const char* name : {"node", "registry"}) {
     const json report = json::parse(read_text_file(out / (std::string(name) + ".report.json")));
-    CHECK(report["notes"] == json::array({"cloud-init disabled: removed runlevel links boot/cloud-init-local, default/cloud-init, "
-                                          "default/cloud-init-hotplugd, default/cloud-config, default/cloud-final; wrote /etc/cloud/cloud-init.disabled",
-                                          "removed user alpine (uid 1000), its group alpine, its membership of wheel, its home /home/alpine"}));
+    CHECK(report["notes"] ==
+          json::array(
+              {"cloud-init disabled: removed runlevel links boot/cloud-init-local, default/cloud-init, "
+               "default/cloud-init-hotplugd, default/cloud-config, default/cloud-final; wrote "
+               "/etc/cloud/cloud-init.disabled",
+               "removed user alpine (uid 1000), its group alpine, its membership of wheel, its home /home/alpine"}));
   }
   // The listings were derived from the base's (packed once, into the cache) and the bakes' own
   // edits: read back from the images they must be the same, byte for byte.
@@ -134,9 +148,10 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   {
     std::vector<std::future<ProcessResult>> read_back;
     for (const char* name : {"node", "registry"})
-      read_back.push_back(std::async(std::launch::async, run_process,
-                                     std::vector<std::string>{TRUSTNET_BAKE_BINARY, "contents", (out / (std::string(name) + ".qcow2")).string(),
-                                                              "--accel", "tcg"}));
+      read_back.push_back(
+          std::async(std::launch::async, run_process,
+                     std::vector<std::string>{TRUSTNET_BAKE_BINARY, "contents",
+                                              (out / (std::string(name) + ".qcow2")).string(), "--accel", "tcg"}));
     for (const char* name : {"node", "registry"}) {
       ProcessResult contents = read_back[name == std::string("node") ? 0 : 1].get();
       CAPTURE(name);
@@ -152,7 +167,8 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   INFO(init.err);
   REQUIRE(init.exit_status == 0);
   std::smatch found;
-  REQUIRE(std::regex_search(init.out, found, std::regex("registry password of keeper, shown once \\(kept 0600 in [^)]*\\): (\\S+)")));
+  REQUIRE(std::regex_search(init.out, found,
+                            std::regex("registry password of keeper, shown once \\(kept 0600 in [^)]*\\): (\\S+)")));
   const std::string password = found[1];
 
   test::NetNamespace ns("boot");
@@ -163,14 +179,16 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   ProcessResult up = run_process(ns.inside(launch(config, {"network", "up"})));
   INFO(up.err);
   REQUIRE(up.exit_status == 0);
-  CHECK(up.out == "created bridge tnbr0\nbrought up tnbr0\nadded fd10:1234::fe/32 to tnbr0\ncreated tap tn-node for uid 0\n"
-                  "attached tn-node to tnbr0\ncreated tap tn-registry for uid 0\nattached tn-registry to tnbr0\n");
+  CHECK(up.out ==
+        "created bridge tnbr0\nbrought up tnbr0\nadded fd10:1234::fe/32 to tnbr0\ncreated tap tn-node for uid 0\n"
+        "attached tn-node to tnbr0\ncreated tap tn-registry for uid 0\nattached tn-registry to tnbr0\n");
   CHECK(run_process(ns.inside(launch(config, {"network", "up"}))).out == "network already up; nothing changed\n");
 
   // Both reach `up`: ping on the bridge, the SSH banner, and HTTPS with the TrustNet CA (the
   // registry's /health through Caddy; the node's /status from the stand-in).
   auto started = std::chrono::steady_clock::now();
-  ProcessResult all = run_process(ns.inside(launch(config, {"all", "--accel", "tcg", "--wait", "up", "--timeout", "600", "--json"})));
+  ProcessResult all =
+      run_process(ns.inside(launch(config, {"all", "--accel", "tcg", "--wait", "up", "--timeout", "600", "--json"})));
   const double up_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   INFO(all.err);
   INFO(consoles());
@@ -187,8 +205,8 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
     CHECK(row["probe_connections"]["ssh"].get<int>() >= 1);
     CHECK(row["probe_connections"]["ssh"].get<int>() <= 5);
     CHECK(row["probe_connections"][service].get<int>() <= 10);
-    MESSAGE(fmt::format("{}: probes opened {} SSH and {} HTTPS connections", name, row["probe_connections"]["ssh"].get<int>(),
-                        row["probe_connections"][service].get<int>()));
+    MESSAGE(fmt::format("{}: probes opened {} SSH and {} HTTPS connections", name,
+                        row["probe_connections"]["ssh"].get<int>(), row["probe_connections"][service].get<int>()));
   }
   CHECK(all.err.find("booting") != std::string::npos);
   CHECK(all.err.find("degraded") == std::string::npos);
@@ -197,7 +215,8 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
     CHECK_MESSAGE(ping.exit_status == 0, address << ": " << ping.out << ping.err);
   }
   // The instance disk is an overlay on the untouched golden image, grown to the configured size.
-  const json disk = json::parse(run_checked({"qemu-img", "info", "-U", "--output=json", (vms / "node/disk.qcow2").string()}));
+  const json disk =
+      json::parse(run_checked({"qemu-img", "info", "-U", "--output=json", (vms / "node/disk.qcow2").string()}));
   CHECK(disk["backing-filename"] == (out / "node.qcow2").string());
   CHECK(disk["virtual-size"] == 50ULL << 30);
   CHECK(sha256_file(out / "node.qcow2") == node_golden_sha256);
@@ -211,21 +230,24 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   // A second start and a network teardown are refused while they run.
   ProcessResult again = run_process(ns.inside(launch(config, {"all"})));
   CHECK(again.exit_status == 2);
-  CHECK(std::regex_match(again.err, std::regex("launch: node is already running \\(pid [0-9]+\\); `launch stop node` first\n")));
+  CHECK(std::regex_match(again.err,
+                         std::regex("launch: node is already running \\(pid [0-9]+\\); `launch stop node` first\n")));
   CHECK(run_process(ns.inside(launch(config, {"network", "down"}))).exit_status == 2);
 
   // SSH as the operators, with the host keys `launch init` put on the seed disks and nothing else.
   auto ssh = [&](const std::string& name, const std::string& command) {
-    return run_process(ns.inside({TRUSTNET_LAUNCH_BINARY, "ssh", name, "-i", key.string(), "--config", config.string(), "--", command}));
+    return run_process(ns.inside(
+        {TRUSTNET_LAUNCH_BINARY, "ssh", name, "-i", key.string(), "--config", config.string(), "--", command}));
   };
   ProcessResult warden = ssh("node", "id");
   INFO(warden.err);
   CHECK(warden.out.rfind("uid=1100(warden) gid=1100(warden) groups=10(wheel),1100(warden)", 0) == 0);
   CHECK(ssh("registry", "id").out.rfind("uid=1200(keeper)", 0) == 0);
   for (const char* address : {"fd10:1234::1", "fd10:1234::2"}) {
-    ProcessResult root = run_process(ns.inside({"ssh", "-i", key.string(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o",
-                                                "UserKnownHostsFile=" + (vms / "network/known_hosts").string(), "-o",
-                                                "StrictHostKeyChecking=yes", std::string("root@") + address, "id"}));
+    ProcessResult root =
+        run_process(ns.inside({"ssh", "-i", key.string(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o",
+                               "UserKnownHostsFile=" + (vms / "network/known_hosts").string(), "-o",
+                               "StrictHostKeyChecking=yes", std::string("root@") + address, "id"}));
     CHECK(root.exit_status == 255);
     CHECK(root.err.find("Permission denied (publickey)") != std::string::npos);
   }
@@ -234,12 +256,14 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   for (const char* name : {"node", "registry"}) {
     CAPTURE(name);
     ProcessResult facts = ssh(name, "hostname; ls /var/lib/cloud; grep -c '^alpine:' /etc/passwd /etc/group; ls /home");
-    CHECK(facts.out == fmt::format("trustnet-{}\n/etc/passwd:0\n/etc/group:0\n{}\n", name, name == std::string("node") ? "warden" : "keeper"));
+    CHECK(facts.out == fmt::format("trustnet-{}\n/etc/passwd:0\n/etc/group:0\n{}\n", name,
+                                   name == std::string("node") ? "warden" : "keeper"));
   }
 
   // The registry through Caddy on its ULA address: 401 without credentials; with the password
   // `launch init` printed, a pushed blob and manifest come back byte for byte.
-  const test::RegistryClient api("https://[fd10:1234::2]:8053", vms / "network/ca.crt", {"ip", "netns", "exec", ns.name()});
+  const test::RegistryClient api("https://[fd10:1234::2]:8053", vms / "network/ca.crt",
+                                 {"ip", "netns", "exec", ns.name()});
   CHECK(api.status_of({api.url("/health")}) == "200");
   CHECK(api.status_of({api.url("/v2/")}) == "401");
   const std::string user = "keeper:" + password;
@@ -252,11 +276,17 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   CHECK(api.body(api.get_manifest(user, "trustnet/boot", "v1")) == manifest);
   CHECK(api.body(api.get_blob(user, "trustnet/boot", layer)) == layer);
   // ... kept where the recipe made the registry's folders.
-  ProcessResult stored = ssh("registry", "cd /var/lib/trustnet-registry && ls && ls docker/registry/v2 docker/registry/v2/repositories/trustnet && "
-                                         "ls docker/registry/v2/blobs/sha256/" + sha256_hex(layer).substr(0, 2) + "/" + sha256_hex(layer));
-  CHECK(stored.out == "docker\nlogs\ndocker/registry/v2:\nblobs\nrepositories\n\ndocker/registry/v2/repositories/trustnet:\nboot\ndata\n");
+  ProcessResult stored =
+      ssh("registry",
+          "cd /var/lib/trustnet-registry && ls && ls docker/registry/v2 docker/registry/v2/repositories/trustnet && "
+          "ls docker/registry/v2/blobs/sha256/" +
+              sha256_hex(layer).substr(0, 2) + "/" + sha256_hex(layer));
+  CHECK(stored.out ==
+        "docker\nlogs\ndocker/registry/v2:\nblobs\nrepositories\n\ndocker/registry/v2/repositories/"
+        "trustnet:\nboot\ndata\n");
   // The node's stand-in answers with the RPC certificate the seed installed.
-  ProcessResult status = run_process(ns.inside({"curl", "-sS", "--cacert", (vms / "network/ca.crt").string(), "https://[fd10:1234::1]:26657/status"}));
+  ProcessResult status = run_process(
+      ns.inside({"curl", "-sS", "--cacert", (vms / "network/ca.crt").string(), "https://[fd10:1234::1]:26657/status"}));
   CHECK(status.out.find("\"moniker\":\"trustnet-node\"") != std::string::npos);
   const std::string host_key = ssh("node", "cat /etc/ssh/ssh_host_ed25519_key.pub").out;
   CHECK(host_key.rfind("ssh-ed25519 ", 0) == 0);
@@ -278,7 +308,8 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
 
   // A second boot: first boot does nothing, the host key is the same, both reach up again.
   started = std::chrono::steady_clock::now();
-  ProcessResult second = run_process(ns.inside(launch(config, {"all", "--accel", "tcg", "--wait", "up", "--timeout", "600", "--json"})));
+  ProcessResult second =
+      run_process(ns.inside(launch(config, {"all", "--accel", "tcg", "--wait", "up", "--timeout", "600", "--json"})));
   INFO(second.err);
   INFO(consoles());
   REQUIRE(second.exit_status == 0);
@@ -293,7 +324,8 @@ TEST_CASE("both appliances baked on the realistic base boot with UEFI, run their
   CHECK(ssh("registry", "ls /var/lib/trustnet-registry/docker/registry/v2/repositories").out == "trustnet\n");
 
   ProcessResult stop_again = run_process(ns.inside(launch(config, {"stop", "all", "--timeout", "240"})));
-  CHECK(std::regex_match(stop_again.out, std::regex("node: powered off in [0-9.]+ s\nregistry: powered off in [0-9.]+ s\n")));
+  CHECK(std::regex_match(stop_again.out,
+                         std::regex("node: powered off in [0-9.]+ s\nregistry: powered off in [0-9.]+ s\n")));
   ProcessResult down = run_process(ns.inside(launch(config, {"network", "down"})));
   CHECK(down.out == "removed tap tn-node\nremoved tap tn-registry\nremoved bridge tnbr0\n");
   CHECK(run_process(ns.inside({"ip", "link", "show", "tnbr0"})).exit_status != 0);

@@ -22,11 +22,13 @@ const fs::path kScript = test::source_dir() / "overlays/common/usr/local/sbin/tr
 
 // What the golden node image holds before its first boot.
 fs::path golden_root(const test::TempDir& dir) {
-  dir.write("root/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwarden:x:1100:1100:TrustNet node operator:/home/warden:/bin/sh\n");
+  dir.write("root/etc/passwd",
+            "root:x:0:0:root:/root:/bin/sh\nwarden:x:1100:1100:TrustNet node operator:/home/warden:/bin/sh\n");
   dir.write("root/etc/group", "root:x:0:root\nwarden:x:1100:\n");
   dir.write("root/etc/hostname", "trustnet-node\n");
-  dir.write("root/etc/hosts", "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
-                              "fd10:1234::1\ttrustnet-node.trustnet.local trustnet-node\n");
+  dir.write("root/etc/hosts",
+            "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
+            "fd10:1234::1\ttrustnet-node.trustnet.local trustnet-node\n");
   baker::NetworkSpec network;
   network.interface = "eth0";
   network.address = "fd10:1234::1";
@@ -53,18 +55,20 @@ launcher::Seed second_node() {
 }
 
 ProcessResult firstboot(const fs::path& root, const fs::path& seed) {
-  return run_process({"env", "TRUSTNET_ROOT=" + root.string(), "TRUSTNET_SEED=" + seed.string(), "sh", kScript.string()});
+  return run_process(
+      {"env", "TRUSTNET_ROOT=" + root.string(), "TRUSTNET_SEED=" + seed.string(), "sh", kScript.string()});
 }
 
 struct stat stat_of(const fs::path& path) {
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   return st;
 }
 
 }  // namespace
 
-TEST_CASE("trustnet-firstboot is valid sh, and its OpenRC service runs it at boot before sshd and the appliance services") {
+TEST_CASE(
+    "trustnet-firstboot is valid sh, and its OpenRC service runs it at boot before sshd and the appliance services") {
   CHECK(run_process({"sh", "-n", kScript.string()}).exit_status == 0);
   CHECK((stat_of(kScript).st_mode & 0777) == 0755);
   const fs::path service = test::source_dir() / "overlays/common/etc/init.d/trustnet-firstboot";
@@ -72,10 +76,12 @@ TEST_CASE("trustnet-firstboot is valid sh, and its OpenRC service runs it at boo
   const std::string text = read_text_file(service);
   CHECK(text.rfind("#!/sbin/openrc-run\n", 0) == 0);
   CHECK(text.find("before hostname networking sshd tendermint registry caddy") != std::string::npos);
-  CHECK(fs::read_symlink(test::source_dir() / "overlays/common/etc/runlevels/boot/trustnet-firstboot") == "/etc/init.d/trustnet-firstboot");
+  CHECK(fs::read_symlink(test::source_dir() / "overlays/common/etc/runlevels/boot/trustnet-firstboot") ==
+        "/etc/init.d/trustnet-firstboot");
 }
 
-TEST_CASE("on first boot the seed's files are installed with their modes and owners, and host name and address applied") {
+TEST_CASE(
+    "on first boot the seed's files are installed with their modes and owners, and host name and address applied") {
   test::TempDir dir;
   const fs::path root = golden_root(dir);
   ProcessResult r = firstboot(root, unpack_seed(dir, second_node()));
@@ -93,12 +99,14 @@ TEST_CASE("on first boot the seed's files are installed with their modes and own
   CHECK((stat_of(root / "opt/trustnet/node/config/genesis.json").st_mode & 07777) == 0644);
 
   CHECK(read_text_file(root / "etc/hostname") == "trustnet-node-2\n");
-  CHECK(read_text_file(root / "etc/hosts") == "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
-                                              "fd10:1234::5\ttrustnet-node-2.trustnet.local trustnet-node-2\n");
+  CHECK(read_text_file(root / "etc/hosts") ==
+        "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
+        "fd10:1234::5\ttrustnet-node-2.trustnet.local trustnet-node-2\n");
   const std::string interfaces = read_text_file(root / "etc/network/interfaces");
   CHECK(interfaces.find("iface eth0 inet6 static\n\taddress fd10:1234::5\n\tnetmask 32\n") != std::string::npos);
   CHECK(interfaces.find("iface eth1 inet dhcp") != std::string::npos);
-  CHECK(read_text_file(root / "var/lib/trustnet/firstboot.done").find("as trustnet-node-2 (fd10:1234::5/32)") != std::string::npos);
+  CHECK(read_text_file(root / "var/lib/trustnet/firstboot.done").find("as trustnet-node-2 (fd10:1234::5/32)") !=
+        std::string::npos);
   for (const auto& entry : fs::recursive_directory_iterator(root))
     CHECK_MESSAGE(entry.path().string().find("firstboot-new") == std::string::npos, entry.path().string());
 
@@ -110,7 +118,9 @@ TEST_CASE("on first boot the seed's files are installed with their modes and own
   CHECK(read_text_file(root / "etc/ssh/ssh_host_ed25519_key") == "ROTATED BY THE OPERATOR\n");
 }
 
-TEST_CASE("without a seed, first boot generates SSH host keys, says the appliance has no identity, and will install one later") {
+TEST_CASE(
+    "without a seed, first boot generates SSH host keys, says the appliance has no identity, and will install one "
+    "later") {
   test::TempDir dir;
   const fs::path root = golden_root(dir);
   fs::create_directories(dir / "empty");
@@ -128,14 +138,16 @@ TEST_CASE("without a seed, first boot generates SSH host keys, says the applianc
   CHECK_FALSE(fs::exists(root / "var/lib/trustnet/no-identity"));
 }
 
-TEST_CASE("a seed naming an owner the image does not have stops first boot with a clear error, leaving it to run again") {
+TEST_CASE(
+    "a seed naming an owner the image does not have stops first boot with a clear error, leaving it to run again") {
   test::TempDir dir;
   const fs::path root = golden_root(dir);
   launcher::Seed seed = second_node();
   seed.files[1].owner = "keeper";
   ProcessResult r = firstboot(root, unpack_seed(dir, seed));
   CHECK(r.exit_status == 1);
-  CHECK(r.out.find("error: user keeper of /opt/trustnet/node/config/priv_validator_key.json is not in /etc/passwd") != std::string::npos);
+  CHECK(r.out.find("error: user keeper of /opt/trustnet/node/config/priv_validator_key.json is not in /etc/passwd") !=
+        std::string::npos);
   CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
 }
 
@@ -155,21 +167,27 @@ fs::path handmade_seed(const test::TempDir& dir, const std::string& manifest, co
 TEST_CASE("a seed manifest whose last line has no newline installs that file too") {
   test::TempDir dir;
   const fs::path root = golden_root(dir);
-  const auto seed = handmade_seed(dir, "0600 root root /etc/ssh/ssh_host_ed25519_key\n0644 warden warden /opt/trustnet/node/config/genesis.json",
-                                  {"/etc/ssh/ssh_host_ed25519_key", "/opt/trustnet/node/config/genesis.json"});
+  const auto seed = handmade_seed(
+      dir, "0600 root root /etc/ssh/ssh_host_ed25519_key\n0644 warden warden /opt/trustnet/node/config/genesis.json",
+      {"/etc/ssh/ssh_host_ed25519_key", "/opt/trustnet/node/config/genesis.json"});
   ProcessResult r = firstboot(root, seed);
   INFO(r.out, r.err);
   CHECK(r.exit_status == 0);
-  CHECK(read_text_file(root / "opt/trustnet/node/config/genesis.json") == "content of /opt/trustnet/node/config/genesis.json\n");
+  CHECK(read_text_file(root / "opt/trustnet/node/config/genesis.json") ==
+        "content of /opt/trustnet/node/config/genesis.json\n");
   CHECK(fs::exists(root / "var/lib/trustnet/firstboot.done"));
 }
 
-TEST_CASE("a hostile seed manifest installs nothing: escaped owners, paths outside an identity's folders, set-id modes") {
+TEST_CASE(
+    "a hostile seed manifest installs nothing: escaped owners, paths outside an identity's folders, set-id modes") {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"0600 r\\157ot root /etc/ssh/ssh_host_ed25519_key", "manifest owner 'r\\157ot:root' of /etc/ssh/ssh_host_ed25519_key is not a plain"},
+      {"0600 r\\157ot root /etc/ssh/ssh_host_ed25519_key",
+       "manifest owner 'r\\157ot:root' of /etc/ssh/ssh_host_ed25519_key is not a plain"},
       {"0644 root root /etc/shadow", "manifest path '/etc/shadow' is not where an instance identity lives"},
-      {"0755 root root /usr/local/bin/tendermint", "manifest path '/usr/local/bin/tendermint' is not where an instance identity lives"},
-      {"4755 root root /opt/trustnet/node/config/run", "manifest mode '4755' of /opt/trustnet/node/config/run is not octal, or sets a set-id"},
+      {"0755 root root /usr/local/bin/tendermint",
+       "manifest path '/usr/local/bin/tendermint' is not where an instance identity lives"},
+      {"4755 root root /opt/trustnet/node/config/run",
+       "manifest mode '4755' of /opt/trustnet/node/config/run is not octal, or sets a set-id"},
       {"0600 root root /opt/trustnet/node/../../etc/shadow", "is not in normal form"},
       {"0600 root root etc/ssh/ssh_host_ed25519_key", "is not absolute"},
   };
@@ -179,8 +197,9 @@ TEST_CASE("a hostile seed manifest installs nothing: escaped owners, paths outsi
     const fs::path root = golden_root(dir);
     // A good first line: it must not be installed either when a later one is refused.
     const std::string path = line.substr(line.rfind(' ') + 1);
-    const auto seed = handmade_seed(dir, "0644 warden warden /opt/trustnet/node/config/genesis.json\n" + line + "\n",
-                                    {"/opt/trustnet/node/config/genesis.json", path.front() == '/' ? path : "/" + path});
+    const auto seed =
+        handmade_seed(dir, "0644 warden warden /opt/trustnet/node/config/genesis.json\n" + line + "\n",
+                      {"/opt/trustnet/node/config/genesis.json", path.front() == '/' ? path : "/" + path});
     ProcessResult r = firstboot(root, seed);
     CHECK(r.exit_status == 1);
     CHECK(r.out.find(message) != std::string::npos);

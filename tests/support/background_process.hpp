@@ -17,7 +17,8 @@ namespace trustnet::test {
 
 class BackgroundProcess {
  public:
-  BackgroundProcess(const std::vector<std::string>& argv, const std::filesystem::path& stderr_file) : stderr_file_(stderr_file) {
+  BackgroundProcess(const std::vector<std::string>& argv, const std::filesystem::path& stderr_file)
+      : stderr_file_(stderr_file) {
     pid_ = ::fork();
     if (pid_ == 0) {
       int fd = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

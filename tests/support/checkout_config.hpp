@@ -18,7 +18,8 @@ inline std::filesystem::path checkout_config_in(const TempDir& dir) {
   text = std::regex_replace(text, std::regex("\\.\\./out/"), (dir / "out").string() + "/");
   std::filesystem::create_directories(dir / "out");
   for (const char* name : {"node", "registry"})
-    run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
+    run_checked(
+        {"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out" / (std::string(name) + ".qcow2")).string(), "1G"});
   return dir.write("trustnet.yaml", text);
 }
 

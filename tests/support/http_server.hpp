@@ -59,7 +59,8 @@ struct TlsFiles {
 
 class HttpServer {
  public:
-  HttpServer(const std::filesystem::path& root, const std::filesystem::path& work, std::optional<TlsFiles> tls = std::nullopt)
+  HttpServer(const std::filesystem::path& root, const std::filesystem::path& work,
+             std::optional<TlsFiles> tls = std::nullopt)
       : work_(work), port_(free_loopback_port()), https_port_(free_loopback_port()) {
     std::filesystem::create_directories(work_ / "tmp");
     if (!tls) {
@@ -69,21 +70,23 @@ class HttpServer {
     }
     const std::string w = work_.string(), r = std::filesystem::absolute(root).string();
     std::ofstream(work_ / "nginx.conf") << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-        << "pid " << w << "/nginx.pid;\nerror_log " << w << "/error.log;\n"
-        << "events { worker_connections 64; }\nhttp {\n"
-        << "  log_format ranges '$request_uri $status \"$http_range\"';\n"
-        << "  access_log " << w << "/access.log ranges;\n"
-        << "  client_body_temp_path " << w << "/tmp; proxy_temp_path " << w << "/tmp; fastcgi_temp_path " << w << "/tmp;\n"
-        << "  uwsgi_temp_path " << w << "/tmp; scgi_temp_path " << w << "/tmp;\n"
-        << "  default_type application/octet-stream;\n"
-        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
-        << "    location /files/ { alias " << r << "/; }\n"
-        << "    location /slow/ { alias " << r << "/; limit_rate 1m; }\n"
-        << "    location /moved/ { rewrite ^/moved/(.*)$ /files/$1 redirect; }\n"
-        << "    location /fail/ { return 503; }\n  }\n"
-        << "  server {\n    listen 127.0.0.1:" << https_port_ << " ssl;\n"
-        << "    ssl_certificate " << tls->certificate.string() << ";\n    ssl_certificate_key " << tls->key.string() << ";\n"
-        << "    location /files/ { alias " << r << "/; }\n  }\n}\n";
+                                        << "pid " << w << "/nginx.pid;\nerror_log " << w << "/error.log;\n"
+                                        << "events { worker_connections 64; }\nhttp {\n"
+                                        << "  log_format ranges '$request_uri $status \"$http_range\"';\n"
+                                        << "  access_log " << w << "/access.log ranges;\n"
+                                        << "  client_body_temp_path " << w << "/tmp; proxy_temp_path " << w
+                                        << "/tmp; fastcgi_temp_path " << w << "/tmp;\n"
+                                        << "  uwsgi_temp_path " << w << "/tmp; scgi_temp_path " << w << "/tmp;\n"
+                                        << "  default_type application/octet-stream;\n"
+                                        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
+                                        << "    location /files/ { alias " << r << "/; }\n"
+                                        << "    location /slow/ { alias " << r << "/; limit_rate 1m; }\n"
+                                        << "    location /moved/ { rewrite ^/moved/(.*)$ /files/$1 redirect; }\n"
+                                        << "    location /fail/ { return 503; }\n  }\n"
+                                        << "  server {\n    listen 127.0.0.1:" << https_port_ << " ssl;\n"
+                                        << "    ssl_certificate " << tls->certificate.string()
+                                        << ";\n    ssl_certificate_key " << tls->key.string() << ";\n"
+                                        << "    location /files/ { alias " << r << "/; }\n  }\n}\n";
     process_.emplace(std::vector<std::string>{"nginx", "-p", w, "-c", w + "/nginx.conf"}, work_ / "nginx.out");
     for (int i = 0; i < 100 && !(accepts_connections(port_) && accepts_connections(https_port_)); ++i) {
       if (process_->exited()) throw std::runtime_error("nginx did not start: " + process_->output() + errors());
@@ -96,7 +99,9 @@ class HttpServer {
   }
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  std::string https_url(const std::string& path) const { return "https://127.0.0.1:" + std::to_string(https_port_) + path; }
+  std::string https_url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(https_port_) + path;
+  }
   uint16_t https_port() const { return https_port_; }
 
   // nginx logs a request after sending its response, so a client can finish first: wait until

@@ -33,7 +33,8 @@ void verify_fixture(const fs::path& dir) {
     if (name.front() == '*') name.erase(0, 1);
     if (name != kTarball) continue;
     std::string actual = trustnet::sha256_file(dir / name);
-    if (actual != digest) throw Error(fmt::format("fixture {} has sha256 {}, SHA256SUMS says {}", name, actual, digest));
+    if (actual != digest)
+      throw Error(fmt::format("fixture {} has sha256 {}, SHA256SUMS says {}", name, actual, digest));
     return;
   }
   throw Error(fmt::format("SHA256SUMS does not list {}", kTarball));
@@ -93,7 +94,8 @@ int main(int argc, char** argv) {
       }
       if (std::string(dev) == "/dev/sdc") {
         check(g, guestfs_rm(g, "/etc/alpine-release"), "rm alpine-release");
-        const std::string os = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n";
+        const std::string os =
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n";
         check(g, guestfs_rm(g, "/etc/os-release"), "rm os-release");
         check(g, guestfs_write(g, "/etc/os-release", os.data(), os.size()), "write os-release");
         check(g, guestfs_write(g, "/etc/debian_version", "12.7\n", 5), "write debian_version");

@@ -49,8 +49,8 @@ class RegistryClient {
     if (location.rfind("/", 0) == 0) location = url(location);
     location += (location.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest_of(blob);
     const auto body_file = scratch_.write("blob", blob);
-    return status(curl({"-u", user, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + body_file.string(),
-                        location}));
+    return status(curl({"-u", user, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary",
+                        "@" + body_file.string(), location}));
   }
 
   // An image manifest naming `config` and one `layer`, as the registry stores it byte for byte.
@@ -60,12 +60,14 @@ class RegistryClient {
         kManifestType, config.size(), digest_of(config), layer.size(), digest_of(layer));
   }
 
-  std::string put_manifest(const std::string& user, const std::string& repository, const std::string& tag, const std::string& text) const {
+  std::string put_manifest(const std::string& user, const std::string& repository, const std::string& tag,
+                           const std::string& text) const {
     const auto file = scratch_.write("manifest.json", text);
-    return status(curl({"-u", user, "-X", "PUT", "-H", "Content-Type: " + kManifestType, "--data-binary", "@" + file.string(),
-                        url("/v2/" + repository + "/manifests/" + tag)}));
+    return status(curl({"-u", user, "-X", "PUT", "-H", "Content-Type: " + kManifestType, "--data-binary",
+                        "@" + file.string(), url("/v2/" + repository + "/manifests/" + tag)}));
   }
-  ProcessResult get_manifest(const std::string& user, const std::string& repository, const std::string& reference) const {
+  ProcessResult get_manifest(const std::string& user, const std::string& repository,
+                             const std::string& reference) const {
     return curl({"-u", user, "-H", "Accept: " + kManifestType, url("/v2/" + repository + "/manifests/" + reference)});
   }
   ProcessResult get_blob(const std::string& user, const std::string& repository, const std::string& bytes) const {

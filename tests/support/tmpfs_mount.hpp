@@ -19,7 +19,8 @@ class TmpfsMount {
     std::filesystem::create_directories(where_);
     const std::string options = fmt::format("size={},mode=0755", bytes);
     if (::mount("tmpfs", where_.c_str(), "tmpfs", 0, options.c_str()) != 0)
-      throw std::runtime_error(fmt::format("cannot mount a tmpfs on {} (root needed): {}", where_.string(), std::strerror(errno)));
+      throw std::runtime_error(
+          fmt::format("cannot mount a tmpfs on {} (root needed): {}", where_.string(), std::strerror(errno)));
   }
   ~TmpfsMount() { ::umount2(where_.c_str(), MNT_DETACH); }
   TmpfsMount(const TmpfsMount&) = delete;

@@ -22,9 +22,11 @@ TEST_CASE("a member is read out of a real .tar.gz release and its digest returne
 TEST_CASE("a zip release works the same way, and a missing member or a link is refused") {
   test::TempDir dir;
   dir.write("pkg/cometbft", "binary");
-  run_checked({"sh", "-c", "cd " + dir.path().string() + "/pkg && ln -s cometbft link && tar czf ../rel.tar.gz cometbft link"});
+  run_checked(
+      {"sh", "-c", "cd " + dir.path().string() + "/pkg && ln -s cometbft link && tar czf ../rel.tar.gz cometbft link"});
   CHECK_THROWS_WITH(extract_member(dir / "rel.tar.gz", "link", dir / "o"), doctest::Contains("not a regular file"));
-  CHECK_THROWS_WITH(extract_member(dir / "rel.tar.gz", "nothere", dir / "o"), doctest::Contains("has no member nothere"));
+  CHECK_THROWS_WITH(extract_member(dir / "rel.tar.gz", "nothere", dir / "o"),
+                    doctest::Contains("has no member nothere"));
   run_checked({"sh", "-c", "cd " + dir.path().string() + "/pkg && zip -q ../rel.zip cometbft"});
   CHECK(extract_member(dir / "rel.zip", "cometbft", dir / "z") == sha256_hex("binary"));
   CHECK(read_text_file(dir / "z") == "binary");
@@ -68,11 +70,15 @@ TEST_CASE("hostile members of a tar.gz release are refused: escaping names, abso
   make_hostile_releases(dir);
   const auto tar = dir / "hostile.tar.gz";
   CHECK(extract_member(tar, "cometbft", dir / "ok") == sha256_hex("the real binary"));
-  CHECK_THROWS_WITH(extract_member(tar, "escape", dir / "o"), doctest::Contains("member escape is stored as '../escape', a path that escapes the archive"));
-  CHECK_THROWS_WITH(extract_member(tar, "etc/absolute", dir / "o"), doctest::Contains("stored as '/etc/absolute', a path that escapes"));
+  CHECK_THROWS_WITH(extract_member(tar, "escape", dir / "o"),
+                    doctest::Contains("member escape is stored as '../escape', a path that escapes the archive"));
+  CHECK_THROWS_WITH(extract_member(tar, "etc/absolute", dir / "o"),
+                    doctest::Contains("stored as '/etc/absolute', a path that escapes"));
   CHECK_THROWS_WITH(extract_member(tar, "up", dir / "o"), doctest::Contains("stored as 'a/../../up'"));
-  CHECK_THROWS_WITH(extract_member(tar, "symlinked", dir / "o"), doctest::Contains("member symlinked is a link, not a regular file"));
-  CHECK_THROWS_WITH(extract_member(tar, "hardlinked", dir / "o"), doctest::Contains("member hardlinked is a link, not a regular file"));
+  CHECK_THROWS_WITH(extract_member(tar, "symlinked", dir / "o"),
+                    doctest::Contains("member symlinked is a link, not a regular file"));
+  CHECK_THROWS_WITH(extract_member(tar, "hardlinked", dir / "o"),
+                    doctest::Contains("member hardlinked is a link, not a regular file"));
   CHECK_THROWS_WITH(extract_member(tar, "twice", dir / "o"), doctest::Contains("member twice appears more than once"));
 }
 
@@ -82,9 +88,12 @@ TEST_CASE("hostile members of a zip release are refused the same way") {
   const auto zip = dir / "hostile.zip";
   CHECK(extract_member(zip, "cometbft", dir / "ok") == sha256_hex("the real binary"));
   CHECK(read_text_file(dir / "ok") == "the real binary");
-  CHECK_THROWS_WITH(extract_member(zip, "escape", dir / "o"), doctest::Contains("stored as '../escape', a path that escapes"));
-  CHECK_THROWS_WITH(extract_member(zip, "etc/absolute", dir / "o"), doctest::Contains("stored as '/etc/absolute', a path that escapes"));
-  CHECK_THROWS_WITH(extract_member(zip, "symlinked", dir / "o"), doctest::Contains("member symlinked is a link, not a regular file"));
+  CHECK_THROWS_WITH(extract_member(zip, "escape", dir / "o"),
+                    doctest::Contains("stored as '../escape', a path that escapes"));
+  CHECK_THROWS_WITH(extract_member(zip, "etc/absolute", dir / "o"),
+                    doctest::Contains("stored as '/etc/absolute', a path that escapes"));
+  CHECK_THROWS_WITH(extract_member(zip, "symlinked", dir / "o"),
+                    doctest::Contains("member symlinked is a link, not a regular file"));
 }
 
 TEST_CASE("bytes that are no archive give an error, not a crash (found by fuzzing: libarchive gave no reason)") {
@@ -93,5 +102,6 @@ TEST_CASE("bytes that are no archive give an error, not a crash (found by fuzzin
   CHECK_THROWS_AS(extract_member(junk, "cometbft", dir / "out"), Error);
   const auto regression = test::source_dir() / "tests/fuzz/corpus/archive_member";
   for (const auto& entry : std::filesystem::directory_iterator(regression))
-    if (entry.path().filename().string().rfind("regression-", 0) == 0) CHECK_THROWS_AS(extract_member(entry.path(), "cometbft", dir / "out"), Error);
+    if (entry.path().filename().string().rfind("regression-", 0) == 0)
+      CHECK_THROWS_AS(extract_member(entry.path(), "cometbft", dir / "out"), Error);
 }

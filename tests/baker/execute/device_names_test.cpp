@@ -20,6 +20,7 @@ TEST_CASE("partition names give their disk and number") {
 }
 
 TEST_CASE("names of whole disks and other forms are not taken for partitions") {
-  for (const char* name : {"/dev/sda", "/dev/sd1", "/dev/sda0", "/dev/sda1x", "/dev/nvme0n1p2", "/dev/mapper/root", "/dev/sda1234", ""})
+  for (const char* name :
+       {"/dev/sda", "/dev/sd1", "/dev/sda0", "/dev/sda1x", "/dev/nvme0n1p2", "/dev/mapper/root", "/dev/sda1234", ""})
     CHECK_MESSAGE(!parse_partition_name(name), name);
 }

@@ -13,7 +13,9 @@ namespace {
 
 std::string header(char elf_class, char data, uint16_t machine) {
   std::string h(64, '\0');
-  h.replace(0, 4, "\x7f" "ELF");
+  h.replace(0, 4,
+            "\x7f"
+            "ELF");
   h[4] = elf_class;
   h[5] = data;
   h[18] = static_cast<char>(data == 1 ? machine & 0xff : machine >> 8);
@@ -35,7 +37,10 @@ TEST_CASE("ELF headers give libguestfs' architecture names") {
 
 TEST_CASE("what is not an ELF header, or names an unknown machine, gives nothing") {
   CHECK_FALSE(elf_architecture("#!/bin/sh\necho hello world\n"));
-  CHECK_FALSE(elf_architecture(std::string("\x7f" "ELF", 4)));
+  CHECK_FALSE(
+      elf_architecture(std::string("\x7f"
+                                   "ELF",
+                                   4)));
   CHECK_FALSE(elf_architecture(header(3, 1, 183)));
   CHECK_FALSE(elf_architecture(header(2, 1, 0x1234)));
   CHECK_FALSE(elf_architecture(header(1, 1, 183)));  // aarch64 is 64-bit only
@@ -46,5 +51,6 @@ TEST_CASE("the header of this machine's own shell names this machine's architect
   std::string bytes(64, '\0');
   in.read(bytes.data(), 64);
   REQUIRE(in.gcount() == 64);
-  CHECK(elf_architecture(bytes) == trustnet::run_checked({"uname", "-m"}).substr(0, trustnet::run_checked({"uname", "-m"}).find('\n')));
+  CHECK(elf_architecture(bytes) ==
+        trustnet::run_checked({"uname", "-m"}).substr(0, trustnet::run_checked({"uname", "-m"}).find('\n')));
 }

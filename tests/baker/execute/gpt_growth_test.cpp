@@ -92,10 +92,12 @@ TEST_CASE("a GPT partition that is not the last, a damaged header and a disk wit
 
   auto damaged = head;
   damaged[512 + 60] ^= 1;  // inside the disk GUID
-  CHECK_THROWS_WITH(grow_last_gpt_partition(damaged, 512, 32 * kMiB, 2), doctest::Contains("GPT header checksum does not match"));
+  CHECK_THROWS_WITH(grow_last_gpt_partition(damaged, 512, 32 * kMiB, 2),
+                    doctest::Contains("GPT header checksum does not match"));
   auto damaged_entries = head;
   damaged_entries[1024 + 128 + 60] ^= 1;  // partition 2's name
-  CHECK_THROWS_WITH(grow_last_gpt_partition(damaged_entries, 512, 32 * kMiB, 2), doctest::Contains("entry array checksum"));
+  CHECK_THROWS_WITH(grow_last_gpt_partition(damaged_entries, 512, 32 * kMiB, 2),
+                    doctest::Contains("entry array checksum"));
   std::vector<uint8_t> blank(head.size(), 0);
   CHECK(has_gpt_header(head, 512));
   CHECK_FALSE(has_gpt_header(blank, 512));

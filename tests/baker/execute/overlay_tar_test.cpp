@@ -33,7 +33,9 @@ std::map<std::string, TarEntry> read_tar(const fs::path& file) {
   archive_entry* entry = nullptr;
   while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
     TarEntry e;
-    e.type = archive_entry_filetype(entry) == AE_IFLNK ? "link" : archive_entry_filetype(entry) == AE_IFREG ? "file" : "other";
+    e.type = archive_entry_filetype(entry) == AE_IFLNK   ? "link"
+             : archive_entry_filetype(entry) == AE_IFREG ? "file"
+                                                         : "other";
     e.mode = archive_entry_perm(entry);
     e.uid = archive_entry_uid(entry);
     e.gid = archive_entry_gid(entry);
@@ -42,7 +44,8 @@ std::map<std::string, TarEntry> read_tar(const fs::path& file) {
     if (archive_entry_symlink(entry)) e.link = archive_entry_symlink(entry);
     char buffer[4096];
     la_ssize_t n;
-    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) e.content.append(buffer, static_cast<size_t>(n));
+    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0)
+      e.content.append(buffer, static_cast<size_t>(n));
     entries[archive_entry_pathname(entry)] = e;
   }
   return entries;
@@ -96,10 +99,13 @@ TEST_CASE("an overlay holding a device or fifo is refused") {
   test::TempDir dir;
   fs::create_directories(dir / "overlay");
   REQUIRE(::mkfifo((dir / "overlay/pipe").c_str(), 0644) == 0);
-  CHECK_THROWS_WITH(write_overlay_tar(dir / "overlay", "/", 0, 0, dir / "o.tar", std::nullopt), doctest::Contains("pipe"));
+  CHECK_THROWS_WITH(write_overlay_tar(dir / "overlay", "/", 0, 0, dir / "o.tar", std::nullopt),
+                    doctest::Contains("pipe"));
 }
 
-TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgid or world-writable ones need the recipe's word") {
+TEST_CASE(
+    "overlay modes do not depend on the builder's umask, and setuid, setgid or world-writable ones need the recipe's "
+    "word") {
   test::TempDir dir;
   const auto src = dir / "overlay";
   dir.write("overlay/etc/group-writable", "x");
@@ -114,7 +120,8 @@ TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgi
   CHECK(entries["etc/group-writable"].mode == 0644u);
   CHECK(entries["etc/private"].mode == 0644u);  // a mode the recipe wants kept is named
   CHECK(entries["bin/tool"].mode == 0755u);
-  const auto named = write_overlay_tar(src, "/", 0, 0, dir / "n.tar", std::nullopt, {{"/etc/private", 0600}, {"/etc", 0750}});
+  const auto named =
+      write_overlay_tar(src, "/", 0, 0, dir / "n.tar", std::nullopt, {{"/etc/private", 0600}, {"/etc", 0750}});
   CHECK(read_tar(dir / "n.tar")["etc/private"].mode == 0600u);
   CHECK(named.directories[1].path == "/etc");
   CHECK(named.directories[1].mode == 0750u);
@@ -123,11 +130,16 @@ TEST_CASE("overlay modes do not depend on the builder's umask, and setuid, setgi
     CAPTURE(what);
     fs::permissions(src / "bin/tool", fs::perms(mode));
     CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt),
-                         ("overlay file " + (src / "bin/tool").string() + " has mode " + std::string(what).substr(what[0] == '0' && std::string(what).size() == 5 ? 1 : 0) +
-                          " (setuid, setgid, sticky or world-writable); name the mode of /bin/tool under the overlay's modes if it must be so").c_str(),
+                         ("overlay file " + (src / "bin/tool").string() + " has mode " +
+                          std::string(what).substr(what[0] == '0' && std::string(what).size() == 5 ? 1 : 0) +
+                          " (setuid, setgid, sticky or world-writable); name the mode of /bin/tool under the overlay's "
+                          "modes if it must be so")
+                             .c_str(),
                          Error);
-    CHECK_NOTHROW(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt, {{"/bin/tool", static_cast<uint32_t>(mode)}}));
+    CHECK_NOTHROW(
+        write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt, {{"/bin/tool", static_cast<uint32_t>(mode)}}));
   }
-  CHECK_THROWS_WITH_AS(write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt, {{"/bin/tool", 04755}, {"/bin/typo", 0600}}),
-                       ("the overlay " + src.string() + " names a mode for /bin/typo, which it does not hold").c_str(), Error);
+  CHECK_THROWS_WITH_AS(
+      write_overlay_tar(src, "/", 0, 0, dir / "o.tar", std::nullopt, {{"/bin/tool", 04755}, {"/bin/typo", 0600}}),
+      ("the overlay " + src.string() + " names a mode for /bin/typo, which it does not hold").c_str(), Error);
 }

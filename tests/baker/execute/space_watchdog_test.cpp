@@ -84,7 +84,8 @@ TEST_CASE("a bake that needs more than the folder has free is refused before it 
   } catch (const Error& e) {
     CHECK(e.exit_code() == ExitCode::bad_input);
     CHECK(std::string(e.what()) == small.path().string() +
-                                       " has 4.0 MiB free, but baking node needs about 100.0 MiB (a copy of the base); free some space or bake with "
+                                       " has 4.0 MiB free, but baking node needs about 100.0 MiB (a copy of the base); "
+                                       "free some space or bake with "
                                        "--out elsewhere");
   }
   CHECK_NOTHROW(require_free_space(small.path(), 1 << 20, "baking node", "a copy of the base"));

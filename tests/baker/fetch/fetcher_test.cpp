@@ -23,7 +23,8 @@ namespace {
 
 size_t count_requests(const test::HttpServer& server, const std::string& uri_prefix) {
   auto log = server.log();
-  return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const std::string& line) { return line.rfind(uri_prefix, 0) == 0; }));
+  return static_cast<size_t>(
+      std::count_if(log.begin(), log.end(), [&](const std::string& line) { return line.rfind(uri_prefix, 0) == 0; }));
 }
 
 // A server, a cache and a quiet fetcher with short back-off, for one test.
@@ -62,7 +63,7 @@ TEST_CASE("a download enters the cache read-only once its digest matches, and a 
   CHECK(s.fetch(s.server.url("/files/tool.tar.gz"), digest) == FetchOutcome::downloaded);
   REQUIRE(s.cache.has(digest));
   CHECK(read_text_file(s.cache.entry(digest)) == content);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(s.cache.entry(digest).c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0444);
   CHECK_FALSE(fs::exists(s.cache.partial(digest)));
@@ -76,8 +77,9 @@ TEST_CASE("a checksum mismatch names the URL and both digests, and nothing is ca
   const std::string content = s.serve("tool.tar.gz", "not the pinned release\n");
   const std::string pinned = sha256_hex("the pinned release\n");
   const std::string url = s.server.url("/files/tool.tar.gz");
-  CHECK_THAT(s.failure(url, pinned), fmt::format("fetch binary tool: {}: sha256 is {}, but the recipe pins {}; nothing was cached",
-                                                                        url, sha256_hex(content), pinned));
+  CHECK_THAT(s.failure(url, pinned),
+             fmt::format("fetch binary tool: {}: sha256 is {}, but the recipe pins {}; nothing was cached", url,
+                         sha256_hex(content), pinned));
   CHECK_FALSE(s.cache.has(pinned));
   CHECK_FALSE(s.cache.has(sha256_hex(content)));
   CHECK_FALSE(fs::exists(s.cache.partial(pinned)));
@@ -151,6 +153,7 @@ TEST_CASE("offline, a fetch that would need the network fails and names what is 
   Setup s;
   s.options.offline = true;
   const std::string digest = sha256_hex(s.serve("tool.tar.gz", "release\n"));
-  CHECK_THAT(s.failure(s.server.url("/files/tool.tar.gz"), digest), "offline, and " + s.server.url("/files/tool.tar.gz") + " (sha256:" + digest + ") is not in the cache");
+  CHECK_THAT(s.failure(s.server.url("/files/tool.tar.gz"), digest),
+             "offline, and " + s.server.url("/files/tool.tar.gz") + " (sha256:" + digest + ") is not in the cache");
   CHECK(s.server.log().empty());
 }

@@ -26,11 +26,12 @@ TEST_CASE("the progress bar shows the share done, bytes, rate and time left, wit
   const std::string filled = bar.substr(bar.find('[') + 1, bar.find(']') - bar.find('[') - 1);
   CHECK(std::count(filled.begin(), filled.end(), '#') == static_cast<long>(filled.size() / 2));
   // Unknown length: no bar, no estimate.
-  CHECK(format_transfer_bar("base image", {.bytes = 1 << 20, .total = std::nullopt, .resumed_from = 0, .seconds = 1}, 100) ==
-        "fetch base image 1.0 MiB  1.0 MiB/s");
+  CHECK(format_transfer_bar("base image", {.bytes = 1 << 20, .total = std::nullopt, .resumed_from = 0, .seconds = 1},
+                            100) == "fetch base image 1.0 MiB  1.0 MiB/s");
 }
 
 TEST_CASE("the line of a finished download counts only the bytes it moved, and says where it resumed") {
   TransferFigures f{.bytes = 3ULL << 20, .total = 3ULL << 20, .resumed_from = 1ULL << 20, .seconds = 2};
-  CHECK(format_transfer_done("binary tool", f) == "fetch binary tool: 2.0 MiB in 2.00 s (1.0 MiB/s), resumed after 1.0 MiB");
+  CHECK(format_transfer_done("binary tool", f) ==
+        "fetch binary tool: 2.0 MiB in 2.00 s (1.0 MiB/s), resumed after 1.0 MiB");
 }

@@ -25,7 +25,9 @@ const char* const kBase =
 
 }  // namespace
 
-TEST_CASE("the bake's edits applied to the base's listing give the files, folders and links it made and drop what it removed") {
+TEST_CASE(
+    "the bake's edits applied to the base's listing give the files, folders and links it made and drop what it "
+    "removed") {
   Listing listing = parse_mtree(kBase, "base.mtree");
   TreeEdits edits{
       TreeEdit::removed("/etc/ssh/ssh_host_rsa_key"),
@@ -50,17 +52,20 @@ TEST_CASE("the bake's edits applied to the base's listing give the files, folder
         "./etc mode=755 gid=0 uid=0 type=dir\n"
         "./etc/passwd mode=644 gid=0 uid=0 type=file size=5 sha256digest=aa\n"
         "./etc/runlevels/default/tendermint mode=777 gid=0 uid=0 type=link link=/etc/init.d/tendermint\n"
-        "./etc/shadow mode=640 gid=42 uid=0 type=file size=9 sha256digest=" + sha256_hex("new:data\n") + "\n"
-        "./etc/ssh mode=755 gid=0 uid=0 type=dir\n"
-        "./home mode=755 gid=0 uid=0 type=dir\n"
-        "./home/alpine2 mode=755 gid=1001 uid=1001 type=dir\n"
-        "./opt mode=755 gid=0 uid=0 type=dir\n"
-        "./opt/trustnet mode=750 gid=1100 uid=1100 type=dir\n"
-        "./opt/trustnet/tool mode=4755 gid=0 uid=0 type=file size=0 sha256digest=" + sha256_hex("") + "\n");
+        "./etc/shadow mode=640 gid=42 uid=0 type=file size=9 sha256digest=" +
+            sha256_hex("new:data\n") +
+            "\n"
+            "./etc/ssh mode=755 gid=0 uid=0 type=dir\n"
+            "./home mode=755 gid=0 uid=0 type=dir\n"
+            "./home/alpine2 mode=755 gid=1001 uid=1001 type=dir\n"
+            "./opt mode=755 gid=0 uid=0 type=dir\n"
+            "./opt/trustnet mode=750 gid=1100 uid=1100 type=dir\n"
+            "./opt/trustnet/tool mode=4755 gid=0 uid=0 type=file size=0 sha256digest=" +
+            sha256_hex("") + "\n");
 }
 
 TEST_CASE("an edit of a path that is not absolute is an error, not a listing entry") {
   Listing listing = parse_mtree(kBase, "base.mtree");
-  CHECK_THROWS_WITH_AS(apply_tree_edits(listing, {TreeEdit::removed("etc/passwd")}), "the bake edited 'etc/passwd', which is not an absolute path",
-                       Error);
+  CHECK_THROWS_WITH_AS(apply_tree_edits(listing, {TreeEdit::removed("etc/passwd")}),
+                       "the bake edited 'etc/passwd', which is not an absolute path", Error);
 }

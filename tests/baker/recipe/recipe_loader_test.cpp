@@ -40,7 +40,8 @@ TEST_CASE("the node recipe describes the validator appliance completely") {
   CHECK(r.users[0].shell == "/bin/ash");
   CHECK(r.users[0].groups == std::vector<std::string>{"wheel"});
   CHECK(r.users[0].ssh_keys == std::vector<std::string>{test::operator_key});
-  for (const char* path : {"/opt/trustnet/node/config", "/opt/trustnet/node/data", "/opt/trustnet/node/logs", "/etc/trustnet"})
+  for (const char* path :
+       {"/opt/trustnet/node/config", "/opt/trustnet/node/data", "/opt/trustnet/node/logs", "/etc/trustnet"})
     CHECK_MESSAGE(find_dir(r, path) != nullptr, path);
   CHECK(find_dir(r, "/opt/trustnet/node/data")->owner.user == "warden");
   CHECK(find_dir(r, "/opt/trustnet/node/data")->mode == 0700u);
@@ -74,8 +75,9 @@ TEST_CASE("the registry recipe describes the registry appliance with both releas
   CHECK(r.disk_size == 30ULL << 30);
   CHECK(r.operator_user == "keeper");
   CHECK(r.network.address == "fd10:1234::2");
-  for (const char* path : {"/var/lib/trustnet-registry/docker/registry/v2/blobs", "/var/lib/trustnet-registry/docker/registry/v2/repositories",
-                           "/var/lib/trustnet-registry/logs"})
+  for (const char* path :
+       {"/var/lib/trustnet-registry/docker/registry/v2/blobs",
+        "/var/lib/trustnet-registry/docker/registry/v2/repositories", "/var/lib/trustnet-registry/logs"})
     CHECK_MESSAGE(find_dir(r, path) != nullptr, path);
   REQUIRE(r.binaries.size() == 2);
   CHECK(r.binaries[0].name == "registry");
@@ -104,11 +106,14 @@ TEST_CASE("later layers replace named entries whole and keep the rest") {
   test::TempDir dir;
   dir.write("base.yaml",
             "name: a\nhostname: a\ndisk_size: 1G\noperator: op\n"
-            "base: {path: /b.qcow2, sha256: " + std::string(64, '1') + "}\n"
-            "users: {op: {uid: 1000, groups: [wheel]}, extra: {uid: 1001}}\n"
-            "network: {address: 'fd00::1', prefix: 48, interface: eth7}\n"
-            "directories: {/srv: {mode: '0700'}, /data: {}}\n");
-  auto top = dir.write("top.yaml", "include: base.yaml\nhostname: b\nusers: {op: {uid: 2000}}\nnetwork: {address: 'fd00::2'}\n");
+            "base: {path: /b.qcow2, sha256: " +
+                std::string(64, '1') +
+                "}\n"
+                "users: {op: {uid: 1000, groups: [wheel]}, extra: {uid: 1001}}\n"
+                "network: {address: 'fd00::1', prefix: 48, interface: eth7}\n"
+                "directories: {/srv: {mode: '0700'}, /data: {}}\n");
+  auto top = dir.write("top.yaml",
+                       "include: base.yaml\nhostname: b\nusers: {op: {uid: 2000}}\nnetwork: {address: 'fd00::2'}\n");
   Recipe r = load_recipe(top, with_key(dir));
   CHECK(r.hostname == "b");
   CHECK(r.name == "a");
@@ -159,7 +164,8 @@ TEST_CASE("an operator without any SSH key is refused, and private keys never pa
     load_recipe(test::source_dir() / "recipes/node.yaml", options);
     FAIL("a private key was accepted");
   } catch (const Error& e) {
-    CHECK(e.line() == (dir / "id_ed25519").string() + ":1:1: this is a private key; only public keys may go into an image");
+    CHECK(e.line() ==
+          (dir / "id_ed25519").string() + ":1:1: this is a private key; only public keys may go into an image");
   }
 }
 
@@ -179,8 +185,9 @@ TEST_CASE("a secret given as an SSH key file is refused without quoting a byte o
     load_recipe(test::source_dir() / "recipes/node.yaml", options);
     FAIL("a secret was accepted as a key");
   } catch (const Error& e) {
-    CHECK(e.line() == (dir / "db.secret").string() +
-                          ":1:1: this line is not an SSH public key (it must start with a key type such as ssh-ed25519)");
+    CHECK(e.line() ==
+          (dir / "db.secret").string() +
+              ":1:1: this line is not an SSH public key (it must start with a key type such as ssh-ed25519)");
     CHECK(e.line().find("hunter2") == std::string::npos);
   }
 }

@@ -34,7 +34,8 @@ TEST_CASE("adding a user to Alpine's real account files appends one line to each
   AccountFiles base = alpine_accounts();
   REQUIRE(test::lines_starting(base.passwd, "root:").size() == 1);
   AccountFiles out = apply_users(base, {warden()});
-  CHECK(test::lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
+  CHECK(test::lines_starting(out.passwd, "warden:") ==
+        std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
   CHECK(test::lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*::0:99999:7:::"});
   CHECK(test::lines_starting(out.group, "warden:") == std::vector<std::string>{"warden:x:1100:"});
   auto wheel = test::lines_starting(out.group, "wheel:");
@@ -59,7 +60,8 @@ TEST_CASE("a user already in the base is updated in place to the recipe's values
   base.shadow += "warden:!:19000:0:99999:7:::\n";
   base.group += "warden:x:1100:\n";
   AccountFiles out = apply_users(base, {warden()});
-  CHECK(test::lines_starting(out.passwd, "warden:") == std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
+  CHECK(test::lines_starting(out.passwd, "warden:") ==
+        std::vector<std::string>{"warden:x:1100:1100:TrustNet node operator:/home/warden:/bin/ash"});
   // '!' locks the account and OpenSSH would refuse its keys; '*' keeps key-only login working.
   CHECK(test::lines_starting(out.shadow, "warden:") == std::vector<std::string>{"warden:*:19000:0:99999:7:::"});
 }
@@ -74,10 +76,12 @@ TEST_CASE("membership of supplementary groups is exactly the recipe's") {
 TEST_CASE("a uid taken by another account or a missing group is an error that says so") {
   UserSpec clash = warden();
   clash.uid = 0;
-  CHECK_THROWS_WITH(apply_users(alpine_accounts(), {clash}), doctest::Contains("uid 0 of user warden is already used by 'root'"));
+  CHECK_THROWS_WITH(apply_users(alpine_accounts(), {clash}),
+                    doctest::Contains("uid 0 of user warden is already used by 'root'"));
   UserSpec lonely = warden();
   lonely.groups = {"no-such-group"};
-  CHECK_THROWS_WITH(apply_users(alpine_accounts(), {lonely}), doctest::Contains("group 'no-such-group' of user warden does not exist"));
+  CHECK_THROWS_WITH(apply_users(alpine_accounts(), {lonely}),
+                    doctest::Contains("group 'no-such-group' of user warden does not exist"));
 }
 
 TEST_CASE("owner names resolve through the account files and numbers pass through") {
@@ -90,14 +94,17 @@ TEST_CASE("owner names resolve through the account files and numbers pass throug
   CHECK_FALSE(find_uid(out.passwd, "ghost"));
 }
 
-TEST_CASE("removing the cloud image's default user deletes its lines, its own group and its memberships, and keeps the rest") {
+TEST_CASE(
+    "removing the cloud image's default user deletes its lines, its own group and its memberships, and keeps the "
+    "rest") {
   // The production base's `alpine` user, as Alpine's cloud images add it, on the fixture's real files.
   AccountFiles base = alpine_accounts();
   base.passwd += "alpine:x:1000:1000:Linux User,,,:/home/alpine:/bin/sh\n";
   base.shadow += "alpine:*:19000:0:99999:7:::\n";
   base.group += "alpine:x:1000:\n";
   std::string group;
-  for (const auto& line : test::lines_starting(base.group, "")) group += (line.rfind("wheel:", 0) == 0 ? line + ",alpine" : line) + "\n";
+  for (const auto& line : test::lines_starting(base.group, ""))
+    group += (line.rfind("wheel:", 0) == 0 ? line + ",alpine" : line) + "\n";
   base.group = group;
   const AccountRemoval out = remove_users(base, {"alpine", "nobody-here"});
   REQUIRE(out.removed.size() == 1);
@@ -118,8 +125,9 @@ TEST_CASE("removing the cloud image's default user deletes its lines, its own gr
 }
 
 TEST_CASE("a removed user's group stays when another account has it as primary group") {
-  AccountFiles base{"root:x:0:0:root:/root:/bin/ash\nold:x:1000:1000::/home/old:/bin/sh\nfriend:x:1001:1000::/home/friend:/bin/sh\n",
-                    "root:x:0:root\nold:x:1000:\n", "root:*::0:::::\nold:*::0:::::\nfriend:*::0:::::\n"};
+  AccountFiles base{
+      "root:x:0:0:root:/root:/bin/ash\nold:x:1000:1000::/home/old:/bin/sh\nfriend:x:1001:1000::/home/friend:/bin/sh\n",
+      "root:x:0:root\nold:x:1000:\n", "root:*::0:::::\nold:*::0:::::\nfriend:*::0:::::\n"};
   const AccountRemoval out = remove_users(base, {"old"});
   REQUIRE(out.removed.size() == 1);
   CHECK_FALSE(out.removed[0].group_removed);
@@ -133,11 +141,13 @@ TEST_CASE("a recipe user or group that clashes with an account of the base is re
   sshd.name = "sshd";  // Alpine's sshd is 22:22 in the fixture's real files
   sshd.uid = 1200;
   CHECK_THROWS_WITH_AS(apply_users(alpine_accounts(), {sshd}),
-                       doctest::Contains("recipe user sshd (uid 1200) clashes with the base's account 'sshd:x:22:22:"), Error);
+                       doctest::Contains("recipe user sshd (uid 1200) clashes with the base's account 'sshd:x:22:22:"),
+                       Error);
   UserSpec disk = warden();  // no user "disk" in the base, but a group "disk" (gid 6)
   disk.name = "disk";
   disk.uid = 1300;
   CHECK_THROWS_WITH_AS(apply_users(alpine_accounts(), {disk}),
-                       "the group of recipe user disk (gid 1300) clashes with the base's group 'disk:x:6:root' in /etc/group; choose another name",
+                       "the group of recipe user disk (gid 1300) clashes with the base's group 'disk:x:6:root' in "
+                       "/etc/group; choose another name",
                        Error);
 }

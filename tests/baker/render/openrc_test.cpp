@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "common/process.hpp"
 #include "../../support/temp_dir.hpp"
+#include "common/process.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -29,13 +29,15 @@ TEST_CASE("an OpenRC script runs the command as its user under supervise-daemon 
   CHECK(script.rfind("#!/sbin/openrc-run\n", 0) == 0);
   CHECK(script.find("command=/usr/local/bin/tendermint\n") != std::string::npos);
   CHECK(script.find("description='TrustNet CometBFT validator'\n") != std::string::npos);
-  CHECK(script.find("command_args='node --home /opt/trustnet/node --moniker '\\''my node'\\'''\n") != std::string::npos);
+  CHECK(script.find("command_args='node --home /opt/trustnet/node --moniker '\\''my node'\\'''\n") !=
+        std::string::npos);
   CHECK(script.find("command_user=warden:warden\n") != std::string::npos);
   CHECK(script.find("supervisor=supervise-daemon\n") != std::string::npos);
   CHECK(script.find("output_log=/opt/trustnet/node/logs/tendermint.log\n") != std::string::npos);
   CHECK(script.find("error_log=/opt/trustnet/node/logs/tendermint.err\n") != std::string::npos);
   CHECK(script.find("depend() {\n\tneed net\n\tafter trustnet-firstboot\n}\n") != std::string::npos);
-  CHECK(script.find("checkpath --file --owner warden:warden --mode 0640 /opt/trustnet/node/logs/tendermint.log\n") != std::string::npos);
+  CHECK(script.find("checkpath --file --owner warden:warden --mode 0640 /opt/trustnet/node/logs/tendermint.log\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the rendered OpenRC script is valid shell and its arguments survive the shell intact") {
@@ -43,7 +45,8 @@ TEST_CASE("the rendered OpenRC script is valid shell and its arguments survive t
   auto file = dir.write("tendermint", render_openrc_script(tendermint(), "node"));
   CHECK(run_process({"sh", "-n", file.string()}).exit_status == 0);
   // openrc-run sources the script and expands command_args with eval: do the same here.
-  auto result = run_process({"sh", "-c", ". " + file.string() + "; eval \"set -- $command_args\"; printf '%s|' \"$@\""});
+  auto result =
+      run_process({"sh", "-c", ". " + file.string() + "; eval \"set -- $command_args\"; printf '%s|' \"$@\""});
   CHECK(result.out == "node|--home|/opt/trustnet/node|--moniker|my node|");
 }
 
@@ -63,7 +66,8 @@ TEST_CASE("the service environment goes to conf.d as quoted exports") {
   ServiceSpec s = tendermint();
   s.environment = {{"TMHOME", "/opt/trustnet/node"}, {"GREETING", "hello world"}};
   CHECK(render_openrc_conf(s) ==
-        "# Settings of the tendermint service, written by bake.\nexport GREETING='hello world'\nexport TMHOME=/opt/trustnet/node\n");
+        "# Settings of the tendermint service, written by bake.\nexport GREETING='hello world'\nexport "
+        "TMHOME=/opt/trustnet/node\n");
 }
 
 TEST_CASE("a service requiring its instance identity refuses to start, saying so, until the files are there") {
@@ -81,7 +85,8 @@ TEST_CASE("a service requiring its instance identity refuses to start, saying so
   const std::string run = "eerror() { echo \"ERROR: $*\"; }; . " + file.string() + "; start_pre";
   ProcessResult missing = run_process({"sh", "-c", run});
   CHECK(missing.exit_status == 1);
-  CHECK(missing.out == "ERROR: " + key + " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
+  CHECK(missing.out ==
+        "ERROR: " + key + " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
   dir.write("config/priv_validator_key.json", "{}");
   CHECK(run_process({"sh", "-c", run}).exit_status == 0);
 }
@@ -104,10 +109,13 @@ TEST_CASE("values that would run code when openrc-run sources the script are quo
   const auto conf = dir.write("conf", render_openrc_conf(s));
   CHECK(run_process({"sh", "-n", script.string()}).exit_status == 0);
   // Source both as openrc-run does, expand command_args as it does, run start_pre with stand-ins.
-  const std::string run = "eerror() { printf 'ERROR: %s\\n' \"$*\"; }; checkpath() { :; }; . " + conf.string() + "; . " + script.string() +
-                          "; eval \"set -- $command_args\"; printf '%s|' \"$command\" \"$directory\" \"$output_log\" \"$error_log\" \"$description\" \"$1\" \"$V\"; start_pre";
+  const std::string run = "eerror() { printf 'ERROR: %s\\n' \"$*\"; }; checkpath() { :; }; . " + conf.string() +
+                          "; . " + script.string() +
+                          "; eval \"set -- $command_args\"; printf '%s|' \"$command\" \"$directory\" \"$output_log\" "
+                          "\"$error_log\" \"$description\" \"$1\" \"$V\"; start_pre";
   ProcessResult sourced = run_process({"sh", "-c", run});
   CHECK_FALSE(std::filesystem::exists(marker));
-  CHECK(sourced.out == "/usr/bin/c" + inject + "|/d" + inject + "|/o" + inject + "|/e" + inject + "|d" + inject + "|a" + inject + "|v" + inject +
-                           "|ERROR: /r" + inject + " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
+  CHECK(sourced.out == "/usr/bin/c" + inject + "|/d" + inject + "|/o" + inject + "|/e" + inject + "|d" + inject + "|a" +
+                           inject + "|v" + inject + "|ERROR: /r" + inject +
+                           " is missing: this appliance has no instance identity (give it a seed disk: launch init)\n");
 }

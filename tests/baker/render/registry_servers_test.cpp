@@ -43,7 +43,8 @@ struct Appliance {
     spec.addresses = {"::1"};
     spec.caddy_data = (dir / "caddy-data").string();
     launcher::PemPair ca = launcher::create_certificate_authority("TrustNet CA test", 30);
-    launcher::PemPair tls = launcher::issue_server_certificate(ca, {"trustnet-registry", {"registry.trustnet.local"}, {"::1"}}, 30);
+    launcher::PemPair tls =
+        launcher::issue_server_certificate(ca, {"trustnet-registry", {"registry.trustnet.local"}, {"::1"}}, 30);
     ca_file = dir.write("ca.crt", ca.certificate);
     spec.certificate = dir.write("tls/registry.crt", tls.certificate).string();
     spec.key = dir.write("tls/registry.key", tls.private_key).string();
@@ -59,12 +60,14 @@ struct Appliance {
 
 TEST_CASE("caddy validate accepts the generated Caddyfile with the TrustNet CA and with ACME") {
   Appliance a;
-  ProcessResult local = run_process({"caddy", "validate", "--config", (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"});
+  ProcessResult local =
+      run_process({"caddy", "validate", "--config", (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"});
   INFO(local.err);
   CHECK(local.exit_status == 0);
   const std::string text = read_text_file(a.dir / "Caddyfile");
   CHECK(text.find("\tadmin off\n") != std::string::npos);
-  CHECK(text.find(fmt::format("https://registry.trustnet.local:{}, https://[::1]:{} {{", a.spec.https_port, a.spec.https_port)) != std::string::npos);
+  CHECK(text.find(fmt::format("https://registry.trustnet.local:{}, https://[::1]:{} {{", a.spec.https_port,
+                              a.spec.https_port)) != std::string::npos);
 
   RegistrySpec acme = a.spec;
   acme.tls = RegistrySpec::Tls::acme;
@@ -79,12 +82,15 @@ TEST_CASE("caddy validate accepts the generated Caddyfile with the TrustNet CA a
   CHECK(acme_text.find("[::1]") == std::string::npos);  // Let's Encrypt cannot certify an address
 }
 
-TEST_CASE("the registry behind Caddy answers /health without credentials, refuses the API without them, and returns pushed blobs and manifests") {
+TEST_CASE(
+    "the registry behind Caddy answers /health without credentials, refuses the API without them, and returns pushed "
+    "blobs and manifests") {
   Appliance a;
   const std::string env_home = "HOME=" + a.dir.path().string();
-  test::BackgroundProcess registry({"docker-registry", "serve", (a.dir / "config.yml").string()}, a.dir / "registry.log");
-  test::BackgroundProcess caddy({"env", env_home, "XDG_CONFIG_HOME=" + (a.dir / "xdg").string(), "caddy", "run", "--config",
-                                 (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"},
+  test::BackgroundProcess registry({"docker-registry", "serve", (a.dir / "config.yml").string()},
+                                   a.dir / "registry.log");
+  test::BackgroundProcess caddy({"env", env_home, "XDG_CONFIG_HOME=" + (a.dir / "xdg").string(), "caddy", "run",
+                                 "--config", (a.dir / "Caddyfile").string(), "--adapter", "caddyfile"},
                                 a.dir / "caddy.log");
   const test::RegistryClient api = a.client();
   std::optional<ProcessResult> health;
@@ -119,6 +125,7 @@ TEST_CASE("the registry behind Caddy answers /health without credentials, refuse
   ProcessResult blob = api.get_blob(user, "trustnet/test", layer);
   CHECK(api.status(blob) == "200");
   CHECK(api.body(blob) == layer);
-  CHECK(api.status_of({"-u", user, "-X", "DELETE", a.url("/v2/trustnet/test/manifests/" + test::digest_of(manifest))}) == "202");
+  CHECK(api.status_of(
+            {"-u", user, "-X", "DELETE", a.url("/v2/trustnet/test/manifests/" + test::digest_of(manifest))}) == "202");
   CHECK(api.status(api.get_manifest(user, "trustnet/test", "v1")) == "404");
 }

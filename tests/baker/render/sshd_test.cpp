@@ -15,10 +15,13 @@ TEST_CASE("the SSH policy forbids root and passwords and allows only the operato
 }
 
 TEST_CASE("the drop-in folder is included before the first directive of the main configuration") {
-  std::string alpine = "#\t$OpenBSD$\n\n#Port 22\nPermitRootLogin yes\nAuthorizedKeysFile .ssh/authorized_keys\nSubsystem sftp internal-sftp\n";
+  std::string alpine =
+      "#\t$OpenBSD$\n\n#Port 22\nPermitRootLogin yes\nAuthorizedKeysFile .ssh/authorized_keys\nSubsystem sftp "
+      "internal-sftp\n";
   std::string out = include_sshd_dropins(alpine);
-  CHECK(out == "#\t$OpenBSD$\n\n#Port 22\nInclude /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
-               "AuthorizedKeysFile .ssh/authorized_keys\nSubsystem sftp internal-sftp\n");
+  CHECK(out ==
+        "#\t$OpenBSD$\n\n#Port 22\nInclude /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
+        "AuthorizedKeysFile .ssh/authorized_keys\nSubsystem sftp internal-sftp\n");
 }
 
 TEST_CASE("an Include already first stays single, one further down moves to the top") {

@@ -16,8 +16,10 @@ namespace {
 // launch run from `dir` with TRUSTNET_CONFIG set to `environment` ("" to unset it).
 ProcessResult launch_in(const fs::path& dir, const std::string& environment, std::vector<std::string> args) {
   std::vector<std::string> argv{"env", "-C", dir.string()};
-  if (environment.empty()) argv.insert(argv.end(), {"-u", "TRUSTNET_CONFIG"});
-  else argv.push_back("TRUSTNET_CONFIG=" + environment);
+  if (environment.empty())
+    argv.insert(argv.end(), {"-u", "TRUSTNET_CONFIG"});
+  else
+    argv.push_back("TRUSTNET_CONFIG=" + environment);
   argv.push_back(TRUSTNET_LAUNCH_BINARY);
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv);
@@ -26,7 +28,8 @@ ProcessResult launch_in(const fs::path& dir, const std::string& environment, std
 
 TEST_CASE("the launcher configuration is --config, else TRUSTNET_CONFIG, else a checkout's, else the host's") {
   test::TempDir dir;
-  const fs::path option = dir.write("option.yaml", "x"), environment = dir.write("env.yaml", "x"), host = dir.write("host.yaml", "x");
+  const fs::path option = dir.write("option.yaml", "x"), environment = dir.write("env.yaml", "x"),
+                 host = dir.write("host.yaml", "x");
   // The tests run in the checkout: launcher/trustnet.yaml is there.
   CHECK(locate_launch_config(option, environment.c_str(), host).path == option);
   CHECK(locate_launch_config(option, environment.c_str(), host).source == "--config");
@@ -36,7 +39,8 @@ TEST_CASE("the launcher configuration is --config, else TRUSTNET_CONFIG, else a 
   CHECK(locate_launch_config("", nullptr, host).source == "a checkout");
 }
 
-TEST_CASE("outside a checkout launch runs with the host configuration and -v says which file and state folder it used") {
+TEST_CASE(
+    "outside a checkout launch runs with the host configuration and -v says which file and state folder it used") {
   test::TempDir dir;
   const fs::path elsewhere = dir / "elsewhere";
   fs::create_directories(elsewhere);
@@ -46,17 +50,22 @@ TEST_CASE("outside a checkout launch runs with the host configuration and -v say
   const fs::path config = dir.write("host.yaml", text);
   ProcessResult status = launch_in(elsewhere, config.string(), {"status", "-v"});
   CHECK(status.exit_status == 0);
-  CHECK(status.err == "launch: configuration " + config.string() + " (from $TRUSTNET_CONFIG), state folder " + (dir / "vms").string() + "\n");
+  CHECK(status.err == "launch: configuration " + config.string() + " (from $TRUSTNET_CONFIG), state folder " +
+                          (dir / "vms").string() + "\n");
   ProcessResult none = launch_in(elsewhere, "", {"status"});
   CHECK(none.exit_status == 2);
   CHECK(none.err == "launch: no launcher configuration: looked at launcher/trustnet.yaml (a checkout), " +
-                        install_paths::launch_config().string() + " (the host configuration); pass --config FILE or set TRUSTNET_CONFIG\n");
+                        install_paths::launch_config().string() +
+                        " (the host configuration); pass --config FILE or set TRUSTNET_CONFIG\n");
   ProcessResult typo = launch_in(elsewhere, (dir / "typo.yaml").string(), {"status"});
   CHECK(typo.exit_status == 2);
-  CHECK(typo.err == "launch: launcher configuration " + (dir / "typo.yaml").string() + " (from $TRUSTNET_CONFIG) does not exist\n");
+  CHECK(typo.err ==
+        "launch: launcher configuration " + (dir / "typo.yaml").string() + " (from $TRUSTNET_CONFIG) does not exist\n");
 }
 
-TEST_CASE("without state: in the configuration root's state folder is the system's and anyone else's is under XDG_STATE_HOME") {
+TEST_CASE(
+    "without state: in the configuration root's state folder is the system's and anyone else's is under "
+    "XDG_STATE_HOME") {
   CHECK(default_state_dir(0, "/home/op/.state", "/home/op", "/var/lib/trustnet") == "/var/lib/trustnet");
   CHECK(default_state_dir(1000, "/home/op/.state", "/home/op", "/var/lib/trustnet") == "/home/op/.state/trustnet");
   CHECK(default_state_dir(1000, nullptr, "/home/op", "/var/lib/trustnet") == "/home/op/.local/state/trustnet");

@@ -44,7 +44,9 @@ std::string error_of(const std::string& text) {
   return "no error";
 }
 
-std::string with(const std::string& from, const std::string& to) { return std::regex_replace(kValid, std::regex(from), to); }
+std::string with(const std::string& from, const std::string& to) {
+  return std::regex_replace(kValid, std::regex(from), to);
+}
 
 }  // namespace
 
@@ -77,14 +79,16 @@ TEST_CASE("the default launcher configuration describes both appliances on the U
 TEST_CASE("direct boot takes kernel and initrd beside the configuration and a command line, UEFI refuses them") {
   test::TempDir dir;
   const auto config = load_launch_config(
-      dir.write("launch.yaml", kValid + "    boot: direct\n    kernel: boot/vmlinuz\n    initrd: /srv/initrd.gz\n    user: ops\n"));
+      dir.write("launch.yaml",
+                kValid + "    boot: direct\n    kernel: boot/vmlinuz\n    initrd: /srv/initrd.gz\n    user: ops\n"));
   const InstanceConfig& node = config.instances.at(0);
   CHECK(node.boot == BootMode::direct);
   CHECK(node.kernel == dir.path() / "boot/vmlinuz");
   CHECK(node.initrd == "/srv/initrd.gz");
   CHECK(node.append == "console=ttyAMA0");
   CHECK(node.user == "ops");
-  CHECK(error_of(kValid + "    boot: direct\n    initrd: i\n").find("9:5: missing required key 'kernel' in instances.node") == 0);
+  CHECK(error_of(kValid + "    boot: direct\n    initrd: i\n")
+            .find("9:5: missing required key 'kernel' in instances.node") == 0);
   CHECK(error_of(kValid + "    kernel: vmlinuz\n") == "18:13: kernel applies only to boot: direct");
 }
 
@@ -96,20 +100,27 @@ TEST_CASE("MACs derived from names are stable, locally administered and unicast"
 
 TEST_CASE("bad launcher configurations name the file, line and column of the fault") {
   CHECK(error_of(kValid + "    boot: floppy\n") == "18:11: boot 'floppy' must be uefi or direct");
-  CHECK(error_of(with("address: fd10:1234::1", "address: 10.0.0.1")) == "12:14: '10.0.0.1' is not a valid IPv6 address");
-  CHECK(error_of(with("fd10:1234::fe/32", "fd10:1234::fe")) == "5:12: bridge address 'fd10:1234::fe' needs a prefix, such as fd10:1234::fe/32");
+  CHECK(error_of(with("address: fd10:1234::1", "address: 10.0.0.1")) ==
+        "12:14: '10.0.0.1' is not a valid IPv6 address");
+  CHECK(error_of(with("fd10:1234::fe/32", "fd10:1234::fe")) ==
+        "5:12: bridge address 'fd10:1234::fe' needs a prefix, such as fd10:1234::fe/32");
   CHECK(error_of(with("role: node", "role: validator")) == "9:11: role 'validator' must be node or registry");
-  CHECK(error_of(with("memory: 8G", "memory: lots")) == "13:13: memory 'lots' must be a size of at least 256M, such as 4G");
+  CHECK(error_of(with("memory: 8G", "memory: lots")) ==
+        "13:13: memory 'lots' must be a size of at least 256M, such as 4G");
   CHECK(error_of(with("guest: 22", "guest: 70000")) == "17:29: guest '70000' must be a port number from 1 to 65535");
-  CHECK(error_of(with("    cpus: 4\n", "    cpus: 4\n    gpus: 1\n")).find("15:5: unknown key 'gpus' in instances.node") == 0);
-  CHECK(error_of(with("address: fd10:1234::1", "address: fd10:1234::fe")) == "8:3: address fd10:1234::fe of node is already the bridge's");
-  CHECK(error_of(with("  node:\n", "  Node:\n")) == "8:3: instance name 'Node' must be lower-case letters, digits and '-'");
+  CHECK(error_of(with("    cpus: 4\n", "    cpus: 4\n    gpus: 1\n"))
+            .find("15:5: unknown key 'gpus' in instances.node") == 0);
+  CHECK(error_of(with("address: fd10:1234::1", "address: fd10:1234::fe")) ==
+        "8:3: address fd10:1234::fe of node is already the bridge's");
+  CHECK(error_of(with("  node:\n", "  Node:\n")) ==
+        "8:3: instance name 'Node' must be lower-case letters, digits and '-'");
 }
 
 TEST_CASE("a trusted release key is read beside the configuration and must exist") {
   test::TempDir dir;
   dir.write("keys/release.pub", "-----BEGIN PUBLIC KEY-----\n");
-  const auto config = load_launch_config(dir.write("launch.yaml", with("state: /srv/vms", "state: /srv/vms\ntrusted_key: keys/release.pub")));
+  const auto config = load_launch_config(
+      dir.write("launch.yaml", with("state: /srv/vms", "state: /srv/vms\ntrusted_key: keys/release.pub")));
   CHECK(config.trusted_key == dir.path() / "keys/release.pub");
   CHECK_FALSE(load_launch_config(dir.write("plain.yaml", kValid)).trusted_key.has_value());
   CHECK(error_of(with("state: /srv/vms", "state: /srv/vms\ntrusted_key: nowhere.pub")).find("7:14: trusted_key ") == 0);
@@ -118,25 +129,31 @@ TEST_CASE("a trusted release key is read beside the configuration and must exist
 namespace {
 
 std::string second_instance(const std::string& name, const std::string& address, const std::string& extra = "") {
-  return "  " + name + ":\n    role: registry\n    image: out/r.qcow2\n    hostname: trustnet-registry\n    address: " + address +
+  return "  " + name +
+         ":\n    role: registry\n    image: out/r.qcow2\n    hostname: trustnet-registry\n    address: " + address +
          "\n    memory: 4G\n    disk: 30G\n" + extra;
 }
 
 }  // namespace
 
-TEST_CASE("addresses are compared as addresses: unique, inside the bridge prefix, never the bridge own, MACs and taps unique") {
+TEST_CASE(
+    "addresses are compared as addresses: unique, inside the bridge prefix, never the bridge own, MACs and taps "
+    "unique") {
   // The same address written two ways.
-  CHECK(error_of(kValid + second_instance("registry", "fd10:1234:0::1")) == "18:3: address fd10:1234:0::1 of registry is already node's");
+  CHECK(error_of(kValid + second_instance("registry", "fd10:1234:0::1")) ==
+        "18:3: address fd10:1234:0::1 of registry is already node's");
   CHECK(error_of(kValid + second_instance("registry", "fd10:1234:0:0:0:0:0:fe")) ==
         "18:3: address fd10:1234:0:0:0:0:0:fe of registry is already the bridge's");
-  CHECK(error_of(kValid + second_instance("registry", "fd99::2")) == "18:3: address fd99::2 of registry is outside the bridge's prefix fd10:1234::fe/32");
+  CHECK(error_of(kValid + second_instance("registry", "fd99::2")) ==
+        "18:3: address fd99::2 of registry is outside the bridge's prefix fd10:1234::fe/32");
   CHECK(error_of(kValid + second_instance("registry", "fd10:1234::2", "    mac: " + derive_mac("node") + "\n")) ==
         "18:3: mac " + derive_mac("node") + " of registry is already node's");
   // A long name becomes "tn-" and a digest; an instance named like that digest would share its tap.
   const std::string long_name = "validator-with-a-long-name";
   const std::string tap = tap_name(long_name);
   const std::string text = with("  node:\n", "  " + long_name + ":\n") + second_instance(tap.substr(3), "fd10:1234::2");
-  CHECK(error_of(text) == "18:3: instances " + long_name + " and " + tap.substr(3) + " would share the tap " + tap + "; rename one");
+  CHECK(error_of(text) ==
+        "18:3: instances " + long_name + " and " + tap.substr(3) + " would share the tap " + tap + "; rename one");
 }
 
 TEST_CASE("a relative state folder is the configuration's, wherever launch runs") {

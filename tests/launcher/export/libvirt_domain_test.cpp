@@ -28,12 +28,13 @@ void check_with_libvirt(const test::TempDir& dir, const std::string& xml, const 
   const fs::path file = dir.write(name + ".xml", xml);
   const ProcessResult validate = run_process({"virt-xml-validate", file.string(), "domain"});
   CHECK_MESSAGE(validate.exit_status == 0, name, ": ", validate.out, validate.err);
-  std::string for_test_driver = std::regex_replace(xml, std::regex("<domain type='(kvm|qemu)'>"), "<domain type='test'>");
+  std::string for_test_driver =
+      std::regex_replace(xml, std::regex("<domain type='(kvm|qemu)'>"), "<domain type='test'>");
   for_test_driver = std::regex_replace(for_test_driver, std::regex("arch='aarch64' machine='virt'"), "arch='x86_64'");
   const fs::path test_file = dir.write(name + "-test.xml", for_test_driver);
   // One virsh for both commands: each connection to the test driver starts empty.
-  const ProcessResult define =
-      run_process({"virsh", "--connect", "test:///default", "define " + test_file.string() + "; dumpxml trustnet-node"});
+  const ProcessResult define = run_process(
+      {"virsh", "--connect", "test:///default", "define " + test_file.string() + "; dumpxml trustnet-node"});
   CHECK_MESSAGE(define.exit_status == 0, name, ": ", define.err);
   // What libvirt read back: the disks, the seed read-only, the MAC on the bridge.
   CHECK(define.out.find("<source file='/srv/vms/node/disk.qcow2'/>") != std::string::npos);
@@ -53,20 +54,24 @@ TEST_CASE("a node as a libvirt domain: the machine, CPUs, memory, firmware, disk
   CHECK(xml.find("<vcpu>4</vcpu>") != std::string::npos);
   CHECK(xml.find("<type arch='aarch64' machine='virt'>hvm</type>") != std::string::npos);
   CHECK(xml.find("<loader readonly='yes' type='pflash'>/usr/share/AAVMF/AAVMF_CODE.fd</loader>") != std::string::npos);
-  CHECK(xml.find("<nvram template='/usr/share/AAVMF/AAVMF_VARS.fd'>/srv/vms/node/efivars.fd</nvram>") != std::string::npos);
+  CHECK(xml.find("<nvram template='/usr/share/AAVMF/AAVMF_VARS.fd'>/srv/vms/node/efivars.fd</nvram>") !=
+        std::string::npos);
   CHECK(xml.find("<cpu mode='host-passthrough'/>") != std::string::npos);
   CHECK(xml.find("<gic version='host'/>") != std::string::npos);
   CHECK(xml.find("<source path='/srv/vms/node/serial.log'/>") != std::string::npos);
   test::TempDir dir;
   check_with_libvirt(dir, xml, "kvm");
-  const std::string emulated = libvirt_domain_xml(node(), paths, "trustnet0", {DomainType::qemu, {}, "/usr/bin/qemu-system-aarch64"});
+  const std::string emulated =
+      libvirt_domain_xml(node(), paths, "trustnet0", {DomainType::qemu, {}, "/usr/bin/qemu-system-aarch64"});
   CHECK(emulated.find("<domain type='qemu'>") == 0);
   CHECK(emulated.find("<cpu mode='maximum'/>") != std::string::npos);
   CHECK(emulated.find("<gic version='3'/>") != std::string::npos);
   check_with_libvirt(dir, emulated, "qemu");
 }
 
-TEST_CASE("a direct-boot instance's kernel, initrd and command line, and paths with XML's special characters, survive libvirt's parser") {
+TEST_CASE(
+    "a direct-boot instance's kernel, initrd and command line, and paths with XML's special characters, survive "
+    "libvirt's parser") {
   InstanceConfig instance = node();
   instance.boot = BootMode::direct;
   instance.kernel = "/boot/vmlinuz<&>";
@@ -94,7 +99,8 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   };
   const ProcessResult before_init = launch({"export", "libvirt", "--out", (dir / "xml").string()});
   CHECK(before_init.exit_status == 2);
-  CHECK(before_init.err == "launch: node has no identity yet (" + (dir / "vms/node/seed.iso").string() + " is missing); run `launch init` first\n");
+  CHECK(before_init.err == "launch: node has no identity yet (" + (dir / "vms/node/seed.iso").string() +
+                               " is missing); run `launch init` first\n");
   CHECK_FALSE(fs::exists(dir / "xml"));
 
   REQUIRE(launch({"init"}).exit_status == 0);
@@ -113,7 +119,8 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   CHECK(xml.find("<memory unit='MiB'>4096</memory>") != std::string::npos);
   CHECK(run_process({"virt-xml-validate", (dir / "xml/registry.xml").string(), "domain"}).exit_status == 0);
   // A second export makes nothing again; one instance alone, as emulation.
-  const ProcessResult again = launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--domain-type", "qemu"});
+  const ProcessResult again =
+      launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--domain-type", "qemu"});
   CHECK(again.exit_status == 0);
   CHECK(again.out.rfind("node: domain trustnet-node in " + (dir / "xml/node.xml").string() + "\n", 0) == 0);
   CHECK(read_text_file(dir / "xml/node.xml").rfind("<domain type='qemu'>", 0) == 0);

@@ -104,11 +104,12 @@ class SlowHttps {
     PemPair cert = issue_server_certificate(ca, {"trustnet-registry", {"trustnet-registry"}, {"::1"}}, 30);
     ca_file_ = dir.write("ca.pem", ca.certificate);
     const auto port_file = dir / "port";
-    process_.emplace(std::vector<std::string>{"python3", (test::source_dir() / "tests/support/slow_https_server.py").string(), "--cert",
-                                              dir.write("cert.pem", cert.certificate).string(), "--key",
-                                              dir.write("key.pem", cert.private_key).string(), "--delay", std::to_string(delay),
-                                              "--answer", std::to_string(answer), "--port-file", port_file.string()},
-                     dir / "https.log");
+    process_.emplace(
+        std::vector<std::string>{"python3", (test::source_dir() / "tests/support/slow_https_server.py").string(),
+                                 "--cert", dir.write("cert.pem", cert.certificate).string(), "--key",
+                                 dir.write("key.pem", cert.private_key).string(), "--delay", std::to_string(delay),
+                                 "--answer", std::to_string(answer), "--port-file", port_file.string()},
+        dir / "https.log");
     for (int i = 0; i < 100 && !std::filesystem::exists(port_file); ++i) std::this_thread::sleep_for(50ms);
     REQUIRE_MESSAGE(std::filesystem::exists(port_file), process_->output());
     url_ = "https://[::1]:" + read_text_file(port_file) + "/health";
@@ -146,7 +147,9 @@ std::vector<Phase> watch(HealthMonitor& monitor, milliseconds how_long, bool sto
 
 }  // namespace
 
-TEST_CASE("against an SSH greeter that takes 1.5 s and an HTTPS service that takes 2 s, the monitor reaches up with one connection at a time") {
+TEST_CASE(
+    "against an SSH greeter that takes 1.5 s and an HTTPS service that takes 2 s, the monitor reaches up with one "
+    "connection at a time") {
   test::TempDir dir;
   SlowGreeter ssh(1500ms);
   SlowHttps https(dir, 2.0, -1);
@@ -175,11 +178,13 @@ TEST_CASE("against an SSH greeter that takes 1.5 s and an HTTPS service that tak
   CHECK(packet[9] == 11);  // SSH_DISCONNECT_BY_APPLICATION
 }
 
-TEST_CASE("a service that stops answering shows as degraded only after several failed probes, and up is never taken back") {
+TEST_CASE(
+    "a service that stops answering shows as degraded only after several failed probes, and up is never taken back") {
   test::TempDir dir;
   SlowGreeter ssh(0ms);
   SlowHttps https(dir, 0.2, 2);  // answers twice, then holds every connection without a reply
-  HealthMonitor monitor({"::1", ssh.port(), https.url(), https.ca_file(), "health"}, ProbePolicy{1500ms, 500ms, 500ms, 3});
+  HealthMonitor monitor({"::1", ssh.port(), https.url(), https.ca_file(), "health"},
+                        ProbePolicy{1500ms, 500ms, 500ms, 3});
   const auto seen = watch(monitor, 12s);
   CHECK(seen == std::vector<Phase>{Phase::booting, Phase::reachable, Phase::up, Phase::degraded});
   CHECK(monitor.lost() == std::vector<std::string>{"health"});
@@ -197,7 +202,8 @@ TEST_CASE("the monitor settles once every kind has a verdict, and nothing answer
     SlowGreeter gone(0ms);
     return gone.port();
   }();
-  HealthMonitor monitor({"::1", closed, "https://[::1]:1/health", "/nonexistent/ca.pem", "rpc"}, ProbePolicy{2s, 200ms, 2s, 2});
+  HealthMonitor monitor({"::1", closed, "https://[::1]:1/health", "/nonexistent/ca.pem", "rpc"},
+                        ProbePolicy{2s, 200ms, 2s, 2});
   CHECK_FALSE(monitor.settled());
   for (int i = 0; i < 50 && !monitor.settled(); ++i) {
     monitor.poll();

@@ -4,7 +4,8 @@
 
 using namespace trustnet::launcher;
 
-TEST_CASE("phases move forward: reachable once anything answered, up once SSH and the service each answered, in any rounds") {
+TEST_CASE(
+    "phases move forward: reachable once anything answered, up once SSH and the service each answered, in any rounds") {
   HealthTracker t;
   CHECK(t.phase() == Phase::booting);
   t.record(ProbeKind::ssh, false);
@@ -42,7 +43,8 @@ TEST_CASE("a kind that answered and then fails several probes in a row is lost: 
   CHECK(t.phase() == Phase::up);
 }
 
-TEST_CASE("failures of a kind that never answered are not a loss, and ICMP may be filtered and the instance still be up") {
+TEST_CASE(
+    "failures of a kind that never answered are not a loss, and ICMP may be filtered and the instance still be up") {
   HealthTracker t(2);
   for (int i = 0; i < 10; ++i) t.record(ProbeKind::ping, false);
   CHECK_FALSE(t.lost(ProbeKind::ping));

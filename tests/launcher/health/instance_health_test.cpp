@@ -79,9 +79,11 @@ TEST_CASE("the HTTPS probe wants a 200 from a server whose certificate the Trust
   const auto ca_file = dir.write("ca.pem", ca.certificate);
   const auto other_ca = dir.write("other.pem", create_certificate_authority("Other CA", 30).certificate);
   dir.write("www/status", "{}\n");
-  test::HttpServer server(dir / "www", dir / "nginx", test::TlsFiles{dir.write("c.pem", server_cert.certificate), dir.write("k.pem", server_cert.private_key)});
+  test::HttpServer server(
+      dir / "www", dir / "nginx",
+      test::TlsFiles{dir.write("c.pem", server_cert.certificate), dir.write("k.pem", server_cert.private_key)});
   CHECK(https_get(server.https_url("/files/status"), ca_file, 5s).answered);
-  CHECK_FALSE(https_get(server.https_url("/files/missing"), ca_file, 5s).answered);   // 404
+  CHECK_FALSE(https_get(server.https_url("/files/missing"), ca_file, 5s).answered);  // 404
   CHECK_FALSE(https_get(server.https_url("/files/status"), other_ca, 5s).answered);  // untrusted certificate
   CHECK_FALSE(https_get(server.url("/files/status"), ca_file, 5s).answered);         // plain HTTP is not accepted
   CHECK(service_url(Role::node, "fd10:1234::1") == "https://[fd10:1234::1]:26657/status");
@@ -89,9 +91,10 @@ TEST_CASE("the HTTPS probe wants a 200 from a server whose certificate the Trust
 }
 
 TEST_CASE("the status table and JSON show name, address, pid, state, uptime and what answered") {
-  std::vector<HealthRow> rows{{"node", "fd10:1234::1", 4242, Phase::up, 3725, {"ping", "ssh", "rpc"}, {}, {{"ssh", 2}, {"rpc", 3}}},
-                              {"registry", "fd10:1234::2", 0, Phase::stopped, 0, {}, {}, {}},
-                              {"other", "fd10:1234::3", 77, Phase::degraded, 5, {"ping", "health"}, {"ssh"}, {}}};
+  std::vector<HealthRow> rows{
+      {"node", "fd10:1234::1", 4242, Phase::up, 3725, {"ping", "ssh", "rpc"}, {}, {{"ssh", 2}, {"rpc", 3}}},
+      {"registry", "fd10:1234::2", 0, Phase::stopped, 0, {}, {}, {}},
+      {"other", "fd10:1234::3", 77, Phase::degraded, 5, {"ping", "health"}, {"ssh"}, {}}};
   CHECK(render_status_table(rows) ==
         "NAME      ADDRESS       PID   STATE     UPTIME  ANSWERED\n"
         "node      fd10:1234::1  4242  up        1h02m   ping,ssh,rpc\n"

@@ -23,10 +23,12 @@ Ed25519Key key_from_hex(const std::string& seed_hex) {
 
 // The expected values, computed by Python's hashlib and base64 rather than by the code under test.
 std::string python(const std::string& expression, const std::string& public_hex, const std::string& seed_hex = "") {
-  return run_checked({"python3", "-c",
-                      "import base64, hashlib, sys\npub = bytes.fromhex(sys.argv[1]); seed = bytes.fromhex(sys.argv[2])\n"
-                      "print(" + expression + ", end='')",
-                      public_hex, seed_hex});
+  return run_checked(
+      {"python3", "-c",
+       "import base64, hashlib, sys\npub = bytes.fromhex(sys.argv[1]); seed = bytes.fromhex(sys.argv[2])\n"
+       "print(" +
+           expression + ", end='')",
+       public_hex, seed_hex});
 }
 
 }  // namespace
@@ -85,12 +87,14 @@ TEST_CASE("a genesis for 4 validators lists all 4 with their addresses, keys and
     CHECK(v["power"] == "10");
     CHECK_FALSE(v.contains("priv_key"));
   }
-  CHECK_THROWS_WITH_AS(genesis_json("trustnet-1", "2026-11-24T09:00:00Z", {}), "chain trustnet-1 has no validator", Error);
+  CHECK_THROWS_WITH_AS(genesis_json("trustnet-1", "2026-11-24T09:00:00Z", {}), "chain trustnet-1 has no validator",
+                       Error);
   validators[2].power = 0;
   CHECK_THROWS_WITH_AS(genesis_json("c", "t", validators), "validator node3 has power 0; it must be at least 1", Error);
 }
 
 TEST_CASE("persistent peers are written ID@[address]:26656, comma-separated") {
-  CHECK(persistent_peers({{"aa11", "fd10:1234::1"}, {"bb22", "fd10:1234::3"}}) == "aa11@[fd10:1234::1]:26656,bb22@[fd10:1234::3]:26656");
+  CHECK(persistent_peers({{"aa11", "fd10:1234::1"}, {"bb22", "fd10:1234::3"}}) ==
+        "aa11@[fd10:1234::1]:26656,bb22@[fd10:1234::3]:26656");
   CHECK(persistent_peers({}).empty());
 }

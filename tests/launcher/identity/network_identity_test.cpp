@@ -3,10 +3,10 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <toml++/toml.h>
 
 #include "../../support/iso_files.hpp"
 #include "../../support/temp_dir.hpp"
@@ -26,7 +26,8 @@ namespace {
 NetworkDefinition four_validators() {
   NetworkDefinition n{"trustnet-test", "trustnet.local", {}};
   for (int i = 1; i <= 4; ++i)
-    n.instances.push_back({"node" + std::to_string(i), Role::node, "trustnet-node-" + std::to_string(i), "fd10:1234::" + std::to_string(i), 32});
+    n.instances.push_back({"node" + std::to_string(i), Role::node, "trustnet-node-" + std::to_string(i),
+                           "fd10:1234::" + std::to_string(i), 32});
   n.instances.push_back({"registry", Role::registry, "trustnet-registry", "fd10:1234::10", 32});
   return n;
 }
@@ -34,7 +35,7 @@ NetworkDefinition four_validators() {
 const InitOptions kOptions{false, "2026-11-24T09:00:00Z"};
 
 uint32_t mode_of(const fs::path& path) {
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   return st.st_mode & 07777;
 }
@@ -45,7 +46,9 @@ std::string seed_file(const fs::path& state, const std::string& instance, const 
 
 }  // namespace
 
-TEST_CASE("a 4-validator network gets 4 node seeds and a registry seed, one genesis listing all 4, and peers to the other 3") {
+TEST_CASE(
+    "a 4-validator network gets 4 node seeds and a registry seed, one genesis listing all 4, and peers to the other "
+    "3") {
   test::TempDir dir;
   const fs::path state = dir / "vms";
   InitResult result = init_network(four_validators(), state, kOptions);
@@ -69,25 +72,29 @@ TEST_CASE("a 4-validator network gets 4 node seeds and a registry seed, one gene
     CHECK(genesis["validators"][i - 1]["address"] == validator["address"]);
     CHECK(genesis["validators"][i - 1]["pub_key"] == validator["pub_key"]);
     CHECK(genesis["validators"][i - 1]["name"] == "trustnet-node-" + std::to_string(i));
-    CHECK(seed_file(state, name, "/opt/trustnet/node/config/genesis.json") == read_text_file(state / "network/genesis.json"));
+    CHECK(seed_file(state, name, "/opt/trustnet/node/config/genesis.json") ==
+          read_text_file(state / "network/genesis.json"));
     json instances = json::parse(read_text_file(state / "network/instances.json"));
     node_ids.push_back(instances["instances"][i - 1]["node_id"]);
   }
   for (int i = 1; i <= 4; ++i) {
-    toml::table config = toml::parse(seed_file(state, "node" + std::to_string(i), "/opt/trustnet/node/config/config.toml"));
+    toml::table config =
+        toml::parse(seed_file(state, "node" + std::to_string(i), "/opt/trustnet/node/config/config.toml"));
     std::string expected;
     for (int j = 1; j <= 4; ++j)
-      if (j != i) expected += (expected.empty() ? "" : ",") + node_ids[j - 1] + "@[fd10:1234::" + std::to_string(j) + "]:26656";
+      if (j != i)
+        expected += (expected.empty() ? "" : ",") + node_ids[j - 1] + "@[fd10:1234::" + std::to_string(j) + "]:26656";
     CHECK(config["p2p"]["persistent_peers"].value<std::string>() == expected);
     CHECK(config["moniker"].value<std::string>() == "trustnet-node-" + std::to_string(i));
   }
 
   // The RPC certificate of node 1 is signed by the network's CA and names the node.
   auto rpc = dir.write("rpc.crt", seed_file(state, "node1", "/opt/trustnet/node/config/rpc.crt"));
-  CHECK(run_checked({"openssl", "verify", "-CAfile", (state / "network/ca.crt").string(), rpc.string()}) == rpc.string() + ": OK\n");
-  CHECK(run_checked({"openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", rpc.string()}).find(
-            "DNS:trustnet-node-1, DNS:trustnet-node-1.trustnet.local, DNS:node.trustnet.local, IP Address:FD10:1234:0:0:0:0:0:1") !=
-        std::string::npos);
+  CHECK(run_checked({"openssl", "verify", "-CAfile", (state / "network/ca.crt").string(), rpc.string()}) ==
+        rpc.string() + ": OK\n");
+  CHECK(run_checked({"openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", rpc.string()})
+            .find("DNS:trustnet-node-1, DNS:trustnet-node-1.trustnet.local, DNS:node.trustnet.local, IP "
+                  "Address:FD10:1234:0:0:0:0:0:1") != std::string::npos);
   // The registry's credentials hold the password shown once.
   const std::string htpasswd = seed_file(state, "registry", "/etc/trustnet-registry/htpasswd");
   REQUIRE(htpasswd.rfind("keeper:$2b$", 0) == 0);
@@ -131,14 +138,16 @@ TEST_CASE("a changed validator set is a new chain: refused without --rotate, bad
   init_network(four_validators(), state, kOptions);
   NetworkDefinition five = four_validators();
   five.instances.push_back({"node5", Role::node, "trustnet-node-5", "fd10:1234::5", 32});
-  CHECK_THROWS_WITH_AS(init_network(five, state, kOptions), doctest::Contains("that is a new chain: run with --rotate"), Error);
+  CHECK_THROWS_WITH_AS(init_network(five, state, kOptions), doctest::Contains("that is a new chain: run with --rotate"),
+                       Error);
   CHECK_FALSE(fs::exists(state / "node5"));
 
   NetworkDefinition twice = four_validators();
   twice.instances[1].name = "node1";
   CHECK_THROWS_WITH_AS(init_network(twice, dir / "other", kOptions), "two instances are named node1", Error);
   NetworkDefinition registry_only{"c", "trustnet.local", {{"registry", Role::registry, "r", "fd10:1234::2", 32}}};
-  CHECK_THROWS_WITH_AS(init_network(registry_only, dir / "other", kOptions), doctest::Contains("has no node instance"), Error);
+  CHECK_THROWS_WITH_AS(init_network(registry_only, dir / "other", kOptions), doctest::Contains("has no node instance"),
+                       Error);
 }
 
 TEST_CASE("a damaged key file is reported by field and reason, never by its content") {
@@ -149,9 +158,11 @@ TEST_CASE("a damaged key file is reported by field and reason, never by its cont
   const std::string seed = keys["ssh_host_ed25519"];
   const std::string whole = read_text_file(state / "node2/keys.json");
   const std::vector<std::pair<std::string, std::string>> damages = {
-      {whole.substr(0, whole.find(seed) + 40), "not JSON at byte"},                                       // cut short in the seed
-      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 60) + "zz" + seed.substr(62)), "ssh_host_ed25519: character 61"},
-      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 63)), "ssh_host_ed25519: a hexadecimal value has an odd number"},
+      {whole.substr(0, whole.find(seed) + 40), "not JSON at byte"},  // cut short in the seed
+      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 60) + "zz" + seed.substr(62)),
+       "ssh_host_ed25519: character 61"},
+      {std::regex_replace(whole, std::regex(seed), seed.substr(0, 63)),
+       "ssh_host_ed25519: a hexadecimal value has an odd number"},
       {std::regex_replace(whole, std::regex(seed), seed.substr(0, 62)), "ssh_host_ed25519 is not a 32-byte seed"},
       {std::regex_replace(whole, std::regex("\"node_key\""), "\"nodekey\""), "no text field node_key"},
   };

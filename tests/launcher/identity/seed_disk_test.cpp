@@ -51,7 +51,7 @@ TEST_CASE("the seed disk is an ISO 9660 image labelled TRUSTNET holding the mani
   CHECK(entries["files/opt/trustnet/node/config/priv_validator_key.json"].content == "{\"address\":\"AB\"}\n");
   CHECK(entries["files/opt/trustnet/node/config"].directory);
 
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(iso.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   size_t files = 0;
@@ -59,7 +59,8 @@ TEST_CASE("the seed disk is an ISO 9660 image labelled TRUSTNET holding the mani
   CHECK(files == 1);  // no temporary left beside it
 }
 
-TEST_CASE("a seed whose paths or owners the first-boot script could not read safely is refused, and nothing is written") {
+TEST_CASE(
+    "a seed whose paths or owners the first-boot script could not read safely is refused, and nothing is written") {
   test::TempDir dir;
   auto refused = [&](Seed seed, const std::string& message) {
     CHECK_THROWS_WITH_AS(write_seed_iso(dir / "seed.iso", seed), doctest::Contains(message.c_str()), Error);

@@ -28,13 +28,15 @@ TEST_CASE("the authority is a CA certificate that signs server certificates with
   auto node_file = dir.write("node.pem", node.certificate);
   CHECK(node.private_key.rfind("-----BEGIN PRIVATE KEY-----", 0) == 0);
 
-  CHECK(run_checked({"openssl", "verify", "-CAfile", ca_file.string(), node_file.string()}) == node_file.string() + ": OK\n");
+  CHECK(run_checked({"openssl", "verify", "-CAfile", ca_file.string(), node_file.string()}) ==
+        node_file.string() + ": OK\n");
   const std::string ca_text = x509_text(ca_file);
   CHECK(ca_text.find("CA:TRUE, pathlen:0") != std::string::npos);
   CHECK(ca_text.find("Certificate Sign, CRL Sign") != std::string::npos);
   CHECK(ca_text.find("Subject: O = TrustNet, CN = TrustNet CA test") != std::string::npos);
   const std::string node_text = x509_text(node_file);
-  CHECK(node_text.find("DNS:trustnet-node, DNS:node.trustnet.local, IP Address:FD10:1234:0:0:0:0:0:1, IP Address:127.0.0.1") !=
+  CHECK(node_text.find(
+            "DNS:trustnet-node, DNS:node.trustnet.local, IP Address:FD10:1234:0:0:0:0:0:1, IP Address:127.0.0.1") !=
         std::string::npos);
   CHECK(node_text.find("TLS Web Server Authentication") != std::string::npos);
   CHECK(node_text.find("CA:FALSE") != std::string::npos);
@@ -44,7 +46,8 @@ TEST_CASE("the authority is a CA certificate that signs server certificates with
   // Another authority's certificate does not verify against this one.
   auto other = dir.write("other.pem", create_certificate_authority("Other CA", 30).certificate);
   CHECK(run_process({"openssl", "verify", "-CAfile", other.string(), node_file.string()}).exit_status != 0);
-  CHECK_THROWS_WITH_AS(issue_server_certificate(ca, {"nameless", {}, {}}, 1), "the certificate for nameless names no host name and no address", Error);
+  CHECK_THROWS_WITH_AS(issue_server_certificate(ca, {"nameless", {}, {}}, 1),
+                       "the certificate for nameless names no host name and no address", Error);
 }
 
 TEST_CASE("a TLS server with an issued certificate is trusted by curl given the CA, for its names only") {

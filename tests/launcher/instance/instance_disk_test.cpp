@@ -22,7 +22,8 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   instance.disk_size = 128ULL << 20;
   instance.boot = BootMode::uefi;
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
-  const auto done = prepare_instance_disk(instance, paths, GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)}, Firmware{});
+  const auto done = prepare_instance_disk(instance, paths,
+                                          GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)}, Firmware{});
   REQUIRE(done.size() == 2);
   CHECK((fs::status(dir / "vms/node").permissions() & fs::perms::all) == fs::perms(0700));
   for (const fs::path& file : {paths.disk, paths.efi_vars}) {
@@ -32,5 +33,7 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   const auto info = nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", paths.disk.string()}));
   CHECK(info["backing-filename"] == golden.string());
   CHECK(info["virtual-size"] == 128ULL << 20);
-  CHECK(prepare_instance_disk(instance, paths, GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)}, Firmware{}).empty());
+  CHECK(prepare_instance_disk(instance, paths, GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)},
+                              Firmware{})
+            .empty());
 }

@@ -43,8 +43,8 @@ std::filesystem::path write_config(const test::TempDir& dir) {
   return dir.write("launch.yaml", text);
 }
 
-ProcessResult launch_in(const test::NetNamespace& ns, const std::filesystem::path& config, std::vector<std::string> args,
-                        std::vector<std::string> prefix = {}) {
+ProcessResult launch_in(const test::NetNamespace& ns, const std::filesystem::path& config,
+                        std::vector<std::string> args, std::vector<std::string> prefix = {}) {
   args.insert(args.begin(), TRUSTNET_LAUNCH_BINARY);
   args.insert(args.begin(), prefix.begin(), prefix.end());
   args.insert(args.end(), {"--config", config.string()});
@@ -64,7 +64,8 @@ TEST_CASE("the network layout is the configured bridge and address and one short
   CHECK(layout.taps[1].size() <= 15);
 }
 
-TEST_CASE("launch network up makes the bridge, its address and owned taps, a second up changes nothing, down removes them") {
+TEST_CASE(
+    "launch network up makes the bridge, its address and owned taps, a second up changes nothing, down removes them") {
   test::TempDir dir;
   const auto config = write_config(dir);
   test::NetNamespace ns("net");
@@ -76,7 +77,8 @@ TEST_CASE("launch network up makes the bridge, its address and owned taps, a sec
   INFO(up.err);
   REQUIRE(up.exit_status == 0);
   CHECK(up.out.find("created bridge tnbr0\n") == 0);
-  const auto addresses = nlohmann::json::parse(run_checked(ns.inside({"ip", "-j", "-6", "addr", "show", "dev", "tnbr0"})));
+  const auto addresses =
+      nlohmann::json::parse(run_checked(ns.inside({"ip", "-j", "-6", "addr", "show", "dev", "tnbr0"})));
   bool has_address = false;
   for (const auto& info : addresses[0]["addr_info"])
     has_address = has_address || (info["local"] == "fd10:1234::fe" && info["prefixlen"] == 32);
@@ -88,7 +90,10 @@ TEST_CASE("launch network up makes the bridge, its address and owned taps, a sec
   CHECK(tap.find(",UP") != std::string::npos);
 
   // Links and global addresses (link-local ones come and go on their own).
-  auto snapshot = [&] { return run_checked(ns.inside({"ip", "-o", "link"})) + run_checked(ns.inside({"ip", "-6", "addr", "show", "scope", "global"})); };
+  auto snapshot = [&] {
+    return run_checked(ns.inside({"ip", "-o", "link"})) +
+           run_checked(ns.inside({"ip", "-6", "addr", "show", "scope", "global"}));
+  };
   const std::string links_before = snapshot();
   ProcessResult again = launch_in(ns, config, {"network", "up", "--owner", "65534"});
   CHECK(again.exit_status == 0);
@@ -120,14 +125,16 @@ TEST_CASE("launch network says when CAP_NET_ADMIN is missing, and leaves links i
   test::NetNamespace ns("cap");
   ProcessResult denied = launch_in(ns, config, {"network", "up"}, {"setpriv", "--bounding-set", "-net_admin"});
   CHECK(denied.exit_status == 1);
-  CHECK(denied.err == "launch: creating bridge tnbr0 needs CAP_NET_ADMIN: run `launch network` as root (sudo) or grant it with "
-                      "`setcap cap_net_admin+ep $(command -v launch)`\n");
+  CHECK(denied.err ==
+        "launch: creating bridge tnbr0 needs CAP_NET_ADMIN: run `launch network` as root (sudo) or grant it with "
+        "`setcap cap_net_admin+ep $(command -v launch)`\n");
   CHECK(run_process(ns.inside({"ip", "link", "show", "tnbr0"})).exit_status != 0);
 
   run_checked(ns.inside({"ip", "link", "add", "tnbr0", "type", "veth", "peer", "name", "tnbr0-peer"}));
   ProcessResult not_bridge = launch_in(ns, config, {"network", "up"});
   CHECK(not_bridge.exit_status == 1);
-  CHECK(not_bridge.err == "launch: tnbr0 exists but is not a bridge; choose another bridge name in the configuration\n");
+  CHECK(not_bridge.err ==
+        "launch: tnbr0 exists but is not a bridge; choose another bridge name in the configuration\n");
   ProcessResult down = launch_in(ns, config, {"network", "down"});
   CHECK(down.exit_status == 1);
   CHECK(down.err == "launch: tnbr0 is not a bridge; left alone, remove it yourself if it is not needed\n");

@@ -12,9 +12,7 @@ using namespace trustnet::launcher;
 
 namespace {
 
-InstanceConfig node() {
-  return load_launch_config(test::source_dir() / "launcher/trustnet.yaml").instances.at(0);
-}
+InstanceConfig node() { return load_launch_config(test::source_dir() / "launcher/trustnet.yaml").instances.at(0); }
 
 // Every value that follows `flag` in the argument vector, in order.
 std::vector<std::string> values_of(const std::vector<std::string>& argv, const std::string& flag) {
@@ -24,7 +22,9 @@ std::vector<std::string> values_of(const std::vector<std::string>& argv, const s
   return values;
 }
 
-bool has(const std::vector<std::string>& argv, const std::string& word) { return std::find(argv.begin(), argv.end(), word) != argv.end(); }
+bool has(const std::vector<std::string>& argv, const std::string& word) {
+  return std::find(argv.begin(), argv.end(), word) != argv.end();
+}
 
 const InstancePaths kPaths = InstancePaths::in("/srv/vms", "node");
 
@@ -42,7 +42,9 @@ TEST_CASE("acceleration is KVM on aarch64 Linux with /dev/kvm, HVF on Apple sili
   CHECK_THROWS_AS(choose_accel({"linux", "aarch64", true}, Accel::hvf), Error);
 }
 
-TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP and pid file") {
+TEST_CASE(
+    "a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP and pid "
+    "file") {
   const auto argv = qemu_command(node(), kPaths, Accel::tcg, Firmware{});
   CHECK(argv.front() == "qemu-system-aarch64");
   CHECK(values_of(argv, "-machine") == std::vector<std::string>{"virt,gic-version=3"});
@@ -61,8 +63,9 @@ TEST_CASE("a UEFI instance under TCG gets firmware, its own variable store, disk
   CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp:127.0.0.1:3222-:22");
   const auto devices = values_of(argv, "-device");
   CHECK(std::find(devices.begin(), devices.end(), "virtio-net-pci,netdev=ula,mac=" + node().mac) != devices.end());
-  CHECK(values_of(argv, "-chardev") == std::vector<std::string>{"file,id=console,path=/srv/vms/node/serial.log",
-                                                                 "socket,id=qmp,path=/srv/vms/node/qmp.sock,server=on,wait=off"});
+  CHECK(values_of(argv, "-chardev") ==
+        std::vector<std::string>{"file,id=console,path=/srv/vms/node/serial.log",
+                                 "socket,id=qmp,path=/srv/vms/node/qmp.sock,server=on,wait=off"});
   CHECK(values_of(argv, "-serial") == std::vector<std::string>{"chardev:console"});
   CHECK(values_of(argv, "-mon") == std::vector<std::string>{"chardev=qmp,mode=control"});
   CHECK(values_of(argv, "-pidfile") == std::vector<std::string>{"/srv/vms/node/qemu.pid"});

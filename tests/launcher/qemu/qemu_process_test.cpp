@@ -18,7 +18,8 @@ namespace {
 
 // The launcher's own console and QMP options, in a state folder whose path holds a comma.
 std::vector<std::string> paused_qemu(const InstancePaths& paths) {
-  std::vector<std::string> argv{"qemu-system-aarch64", "-M", "virt", "-S", "-nodefaults", "-display", "none", "-m", "64M"};
+  std::vector<std::string> argv{
+      "qemu-system-aarch64", "-M", "virt", "-S", "-nodefaults", "-display", "none", "-m", "64M"};
   const auto console = console_and_qmp_options(paths);
   argv.insert(argv.end(), console.begin(), console.end());
   argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});
@@ -27,7 +28,9 @@ std::vector<std::string> paused_qemu(const InstancePaths& paths) {
 
 }  // namespace
 
-TEST_CASE("QEMU started by the launcher daemonizes, answers QMP, and is stopped with SIGTERM when the guest ignores power-down") {
+TEST_CASE(
+    "QEMU started by the launcher daemonizes, answers QMP, and is stopped with SIGTERM when the guest ignores "
+    "power-down") {
   test::TempDir dir;
   const InstancePaths paths = InstancePaths::in(dir / "vms,with,commas", "paused");
   std::filesystem::create_directories(paths.pid_file.parent_path());
@@ -37,12 +40,14 @@ TEST_CASE("QEMU started by the launcher daemonizes, answers QMP, and is stopped 
   CHECK(runtime.state == RunState::running);
   CHECK(runtime.pid == pid);
   // The console can show secrets: 0600 from its creation, whatever QEMU's own umask.
-  CHECK((std::filesystem::status(paths.serial_log).permissions() & std::filesystem::perms::all) == std::filesystem::perms(0600));
+  CHECK((std::filesystem::status(paths.serial_log).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms(0600));
 
   {
     QmpClient qmp(paths.qmp_socket, 5s);
     CHECK(qmp.execute("query-status")["status"] == "prelaunch");
-    CHECK_THROWS_WITH_AS(qmp.execute("no-such-command"), "QMP no-such-command: The command no-such-command has not been found", Error);
+    CHECK_THROWS_WITH_AS(qmp.execute("no-such-command"),
+                         "QMP no-such-command: The command no-such-command has not been found", Error);
   }
 
   const StopOutcome outcome = stop_qemu(paths, 500ms);

@@ -72,7 +72,8 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are a
 
   std::map<std::string, std::string> keys;
   for (const auto& line : test::lines_starting(unit, ""))
-    if (auto eq = line.find('='); eq != std::string::npos && line[0] != '#') keys[line.substr(0, eq)] = line.substr(eq + 1);
+    if (auto eq = line.find('='); eq != std::string::npos && line[0] != '#')
+      keys[line.substr(0, eq)] = line.substr(eq + 1);
   CHECK(keys["After"] == "network-online.target");
   CHECK(keys["Wants"] == "network-online.target");
   CHECK(keys["WantedBy"] == "multi-user.target");
@@ -86,10 +87,13 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are a
   CHECK(840 < 15 * 60);
 
   const fs::path config = initialised_config(dir);
-  for (const char* key : {"ExecStartPre", "ExecStart", "ExecStop"}) check_accepted(config, words(keys[key].substr(launch.size())));
+  for (const char* key : {"ExecStartPre", "ExecStart", "ExecStop"})
+    check_accepted(config, words(keys[key].substr(launch.size())));
 }
 
-TEST_CASE("the OpenRC script is valid shell and, sourced as openrc-run does, runs the bridge, the instances and the stop with conf.d's values") {
+TEST_CASE(
+    "the OpenRC script is valid shell and, sourced as openrc-run does, runs the bridge, the instances and the stop "
+    "with conf.d's values") {
   test::TempDir dir;
   fs::create_directories(dir / "bin");
   // A stand-in launcher that records each command line and the configuration it was given.
@@ -102,8 +106,10 @@ TEST_CASE("the OpenRC script is valid shell and, sourced as openrc-run does, run
   CHECK(run_process({"sh", "-n", (test::source_dir() / "launcher/service/trustnet.confd").string()}).exit_status == 0);
 
   // openrc-run sources conf.d, then the script, then calls depend, start, stop; ebegin/eend stand in.
-  const std::string helpers = "ebegin() { :; }; eend() { return \"$1\"; }; need() { echo \"need $*\"; }; after() { echo \"after $*\"; }; ";
-  const ProcessResult defaults = run_process({"sh", "-c", helpers + ". " + script.string() + " && depend && start && stop && instances"});
+  const std::string helpers =
+      "ebegin() { :; }; eend() { return \"$1\"; }; need() { echo \"need $*\"; }; after() { echo \"after $*\"; }; ";
+  const ProcessResult defaults =
+      run_process({"sh", "-c", helpers + ". " + script.string() + " && depend && start && stop && instances"});
   CHECK(defaults.exit_status == 0);
   CHECK(defaults.out == "need net\nafter firewall\n");
   const std::string config = (dir / "etc/trustnet/launch.yaml").string();
@@ -111,11 +117,14 @@ TEST_CASE("the OpenRC script is valid shell and, sourced as openrc-run does, run
                                    "|stop all --timeout 120\n" + config + "|status all\n");
 
   fs::remove(log);
-  const fs::path confd = dir.write("conf.d/trustnet", "TRUSTNET_CONFIG=/srv/trustnet.yaml\nlaunch_timeout=60\nstop_timeout=5\n");
-  const ProcessResult tuned = run_process({"sh", "-c", helpers + ". " + confd.string() + " && . " + script.string() + " && start && stop"});
+  const fs::path confd =
+      dir.write("conf.d/trustnet", "TRUSTNET_CONFIG=/srv/trustnet.yaml\nlaunch_timeout=60\nstop_timeout=5\n");
+  const ProcessResult tuned =
+      run_process({"sh", "-c", helpers + ". " + confd.string() + " && . " + script.string() + " && start && stop"});
   CHECK(tuned.exit_status == 0);
-  CHECK(read_text_file(log) == "/srv/trustnet.yaml|network up\n/srv/trustnet.yaml|all --wait up --timeout 60 --quiet\n"
-                               "/srv/trustnet.yaml|stop all --timeout 5\n");
+  CHECK(read_text_file(log) ==
+        "/srv/trustnet.yaml|network up\n/srv/trustnet.yaml|all --wait up --timeout 60 --quiet\n"
+        "/srv/trustnet.yaml|stop all --timeout 5\n");
 
   // A failing bridge stops the start there, and the failure reaches eend.
   dir.write("bin/launch", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + log.string() + "\n[ \"$1\" != network ]\n");
