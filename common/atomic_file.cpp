@@ -40,7 +40,7 @@ std::vector<fs::path> remove_leftover_temporaries(const fs::path& final_path) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0 || name.rfind(ours, 0) == 0) continue;
+    if (!name.starts_with(prefix) || name.starts_with(ours)) continue;
     if (fs::is_symlink(entry.symlink_status()) || !fs::is_regular_file(entry.symlink_status())) continue;
     if (fs::remove(entry.path(), error)) removed.push_back(entry.path());
   }

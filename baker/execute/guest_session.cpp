@@ -101,7 +101,7 @@ Inspection GuestSession::inspect(const std::string& disk) {
   std::vector<Inspection> roots;
   for (const auto& device : devices) {
     auto type = filesystem_type(device);
-    if (!type || type->rfind("ext", 0) != 0) continue;  // Alpine roots are ext4
+    if (!type || !type->starts_with("ext")) continue;  // Alpine roots are ext4
     mount(device, "/", true);
     std::optional<std::string> os_release = read_file("/etc/os-release");
     if (!os_release && is_symlink("/etc/os-release")) os_release = read_file(resolve("/etc/os-release"));
@@ -149,7 +149,7 @@ std::string GuestSession::resolve(const std::string& path) {
 uint64_t GuestSession::grow_and_mount_root(const Inspection& root) {
   guestfs_h* g = handle_.get();
   const std::string& device = root.root_device;
-  if (root.filesystem.rfind("ext", 0) != 0)
+  if (!root.filesystem.starts_with("ext"))
     throw Error(fmt::format("the root filesystem {} is {}; only ext2/3/4 can be grown", device, root.filesystem));
   const std::string disk = disk_of(device);
   const int partnum = partition_number(device);

@@ -180,7 +180,7 @@ Listing parse_mtree(const std::string& text, const std::string& source) {
     std::istringstream words(line);
     std::string path;
     words >> path;
-    if (path.rfind("./", 0) != 0 && path != ".")
+    if (!path.starts_with("./") && path != ".")
       throw Error(fmt::format("{}:{}: '{}' is not a path of a content listing", source, number, path.substr(0, 60)),
                   ExitCode::bad_input);
     ListedFile file;

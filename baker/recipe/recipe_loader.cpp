@@ -140,7 +140,7 @@ void read_source(const YamlMap& map, const fs::path& dir, std::optional<std::str
   url = map.optional_string("url");
   if (auto text = map.optional_string("path")) path = local_path(map, *text, dir);
   if (!url && !path) map.fail(map.node(), fmt::format("{} needs 'url' or 'path'", map.what()));
-  if (url && url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 && url->rfind("file:///", 0) != 0)
+  if (url && !url->starts_with("https://") && !url->starts_with("http://") && !url->starts_with("file:///"))
     map.fail(map.get("url"), fmt::format("url '{}' must start with https://, http:// or file:///", *url));
 }
 
@@ -253,7 +253,7 @@ CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
   }
   if (auto app = map.optional_string("proxy_app")) {
     static const std::set<std::string> built_in = {"kvstore", "persistent_kvstore", "noop"};
-    if (!built_in.count(*app) && app->rfind("tcp://", 0) != 0 && app->rfind("unix://", 0) != 0)
+    if (!built_in.count(*app) && !app->starts_with("tcp://") && !app->starts_with("unix://"))
       map.fail(map.get("proxy_app"),
                fmt::format("proxy_app '{}' must be kvstore, persistent_kvstore, noop, or a tcp:// or unix:// address",
                            *app));

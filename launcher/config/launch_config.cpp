@@ -32,7 +32,7 @@ std::string default_operator(Role role) {
 namespace {
 
 fs::path expand_home(const std::string& text) {
-  if (text == "~" || text.rfind("~/", 0) == 0) {
+  if (text == "~" || text.starts_with("~/")) {
     const char* home = std::getenv("HOME");
     if (!home || !*home) throw Error(fmt::format("state folder '{}' starts with ~ but HOME is not set", text));
     return fs::path(home) / text.substr(text.size() > 1 ? 2 : 1);

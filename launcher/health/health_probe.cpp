@@ -124,7 +124,7 @@ SshGreeting ssh_greeting(const std::string& address, int port, milliseconds pati
     if (n <= 0) return greeting;
     received.append(chunk, static_cast<size_t>(n));
   }
-  if (received.rfind("SSH-", 0) != 0) return greeting;
+  if (!received.starts_with("SSH-")) return greeting;
   greeting.banner = received.substr(0, received.find_first_of("\r\n"));
   greeting.outcome.answered = true;
   // Say goodbye, then let the server close first: closing with unread data would send a reset.

@@ -47,7 +47,7 @@ std::string bcrypt_hash(const std::string& password, int cost) {
                         setting.size()))
     throw Error(fmt::format("libcrypt: cannot make a bcrypt setting with cost {}", cost));
   std::string hash = crypt_with(password, setting.data());
-  if (hash.rfind("$2b$", 0) != 0) throw Error("libcrypt: bcrypt hashing failed");
+  if (!hash.starts_with("$2b$")) throw Error("libcrypt: bcrypt hashing failed");
   return hash;
 }
 

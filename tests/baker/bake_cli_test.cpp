@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "../support/temp_dir.hpp"
-#include "../support/test_paths.hpp"
-#include "../support/tmpfs_mount.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
+#include "support/tmpfs_mount.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -33,7 +33,7 @@ TEST_CASE("a recipe error on the command line prints one file:line:col line and 
   ProcessResult build = bake({"bad_size", "--recipes", "tests/baker/recipe/corpus", "--ssh-key", key.string(), "--out",
                               (dir / "out").string()});
   CHECK(build.exit_status == 2);
-  CHECK(build.err.rfind("tests/baker/recipe/corpus/bad_size.yaml:3:12: ", 0) == 0);
+  CHECK(build.err.starts_with("tests/baker/recipe/corpus/bad_size.yaml:3:12: "));
   CHECK_FALSE(fs::exists(dir / "out"));
 }
 

@@ -12,17 +12,17 @@
 #include <set>
 #include <sstream>
 
-#include "../support/background_process.hpp"
-#include "../support/http_server.hpp"
-#include "../support/tar_files.hpp"
-#include "../support/test_paths.hpp"
-#include "../support/text_lines.hpp"
-#include "../support/tmpfs_mount.hpp"
 #include "baked_images.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "support/background_process.hpp"
+#include "support/http_server.hpp"
+#include "support/tar_files.hpp"
+#include "support/test_paths.hpp"
+#include "support/text_lines.hpp"
+#include "support/tmpfs_mount.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -155,7 +155,7 @@ void check_common(GuestSession& g, const std::string& user, uint32_t uid, const 
   CHECK(test::lines_starting(passwd, "root:").size() == 1);
   auto shadow = test::lines_starting(g.read_file("/etc/shadow").value(), user + ":");
   REQUIRE(shadow.size() == 1);
-  CHECK(shadow[0].rfind(user + ":*:", 0) == 0);
+  CHECK(shadow[0].starts_with(user + ":*:"));
   auto wheel = test::lines_starting(g.read_file("/etc/group").value(), "wheel:");
   REQUIRE(wheel.size() == 1);
   CHECK(wheel[0].find(user) != std::string::npos);
@@ -201,7 +201,7 @@ void check_service(GuestSession& g, const std::string& name, const std::string& 
   CAPTURE(name);
   check_entry(g, "/etc/init.d/" + name, 0755, 0, 0);
   std::string script = g.read_file("/etc/init.d/" + name).value();
-  CHECK(script.rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(script.starts_with("#!/sbin/openrc-run\n"));
   CHECK(script.find("supervisor=supervise-daemon") != std::string::npos);
   if (!user.empty()) CHECK(script.find(fmt::format("command_user={0}:{0}\n", user)) != std::string::npos);
   std::string link = "/etc/runlevels/default/" + name;

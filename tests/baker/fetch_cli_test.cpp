@@ -6,14 +6,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "../support/background_process.hpp"
-#include "../support/http_server.hpp"
-#include "../support/random_bytes.hpp"
-#include "../support/temp_dir.hpp"
-#include "../support/test_paths.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "support/background_process.hpp"
+#include "support/http_server.hpp"
+#include "support/random_bytes.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;

@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "../support/test_paths.hpp"
-#include "../support/text_lines.hpp"
 #include "baked_images.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "support/test_paths.hpp"
+#include "support/text_lines.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;

@@ -6,10 +6,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "../support/test_paths.hpp"
 #include "baked_images.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
-#include "../support/temp_dir.hpp"
 #include "common/text_file.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -53,7 +53,7 @@ TEST_CASE("a temporary file is ours from the start: 0600, a name no one can gues
   TemporaryPath first(dir / "keys.json"), second(dir / "keys.json");
   ::umask(022);
   CHECK(first.path() != second.path());
-  CHECK(first.path().filename().string().rfind(".keys.json.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
+  CHECK(first.path().filename().string().starts_with(".keys.json.tmp-" + std::to_string(::getpid()) + "-"));
   CHECK(first.path().filename().string().size() ==
         std::string(".keys.json.tmp-").size() + std::to_string(::getpid()).size() + 17);
   struct stat st {};

@@ -4,8 +4,8 @@
 
 #include <toml++/toml.h>
 
-#include "../support/temp_dir.hpp"
 #include "common/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 

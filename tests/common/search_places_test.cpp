@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "../support/temp_dir.hpp"
 #include "common/error.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;

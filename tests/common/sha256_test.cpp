@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "../support/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 

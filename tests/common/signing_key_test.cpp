@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -41,7 +41,7 @@ TEST_CASE("a signing key pair signs messages that OpenSSL and we verify, and no 
   CHECK_FALSE(signature_matches(message, signature, dir / "other.key.pub"));
   CHECK(public_key_fingerprint(pub) == signing_key_fingerprint(key));
   CHECK(public_key_fingerprint(pub) != public_key_fingerprint(dir / "other.key.pub"));
-  CHECK(public_key_fingerprint(pub).rfind("SHA256:", 0) == 0);
+  CHECK(public_key_fingerprint(pub).starts_with("SHA256:"));
   CHECK(public_key_fingerprint(pub).size() == 7 + 43);
 
   // Keys of another kind are named as such.

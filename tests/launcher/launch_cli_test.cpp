@@ -11,17 +11,17 @@
 #include <regex>
 #include <thread>
 
-#include "../support/background_process.hpp"
-#include "../support/checkout_config.hpp"
-#include "../support/temp_dir.hpp"
-#include "../support/test_paths.hpp"
-#include "../support/text_lines.hpp"
 #include "common/file_lock.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
 #include "common/unique_fd.hpp"
 #include "launcher/run/preflight.hpp"
+#include "support/background_process.hpp"
+#include "support/checkout_config.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
+#include "support/text_lines.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -180,7 +180,7 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200",
                                 (dir / "out/node.qcow2").string(), (dir / "vms/node/disk.qcow2").string()));
   CHECK(lines[2] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
-  CHECK(lines[3].rfind("qemu-system-aarch64 -name node,process=trustnet-node ", 0) == 0);
+  CHECK(lines[3].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
   CHECK(lines[3].find(" -accel tcg,thread=multi ") != std::string::npos);
   CHECK(lines[7].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));

@@ -14,14 +14,14 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "../support/net_namespace.hpp"
-#include "../support/random_bytes.hpp"
-#include "../support/registry_client.hpp"
-#include "../support/test_paths.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
 #include "launcher/instance/instance_runtime.hpp"
+#include "support/net_namespace.hpp"
+#include "support/random_bytes.hpp"
+#include "support/registry_client.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -241,8 +241,8 @@ TEST_CASE(
   };
   ProcessResult warden = ssh("node", "id");
   INFO(warden.err);
-  CHECK(warden.out.rfind("uid=1100(warden) gid=1100(warden) groups=10(wheel),1100(warden)", 0) == 0);
-  CHECK(ssh("registry", "id").out.rfind("uid=1200(keeper)", 0) == 0);
+  CHECK(warden.out.starts_with("uid=1100(warden) gid=1100(warden) groups=10(wheel),1100(warden)"));
+  CHECK(ssh("registry", "id").out.starts_with("uid=1200(keeper)"));
   for (const char* address : {"fd10:1234::1", "fd10:1234::2"}) {
     ProcessResult root =
         run_process(ns.inside({"ssh", "-i", key.string(), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o",
@@ -289,7 +289,7 @@ TEST_CASE(
       ns.inside({"curl", "-sS", "--cacert", (vms / "network/ca.crt").string(), "https://[fd10:1234::1]:26657/status"}));
   CHECK(status.out.find("\"moniker\":\"trustnet-node\"") != std::string::npos);
   const std::string host_key = ssh("node", "cat /etc/ssh/ssh_host_ed25519_key.pub").out;
-  CHECK(host_key.rfind("ssh-ed25519 ", 0) == 0);
+  CHECK(host_key.starts_with("ssh-ed25519 "));
 
   // Stop: ACPI power-down through QMP, which acpid turns into a clean shutdown.
   ProcessResult stop = run_process(ns.inside(launch(config, {"stop", "all", "--timeout", "240", "--json"})));
@@ -298,7 +298,7 @@ TEST_CASE(
   const json stopped = json::parse(stop.out);
   for (const char* name : {"node", "registry"}) {
     CAPTURE(name);
-    CHECK(by_name(stopped, name)["outcome"].get<std::string>().rfind("powered off", 0) == 0);
+    CHECK(by_name(stopped, name)["outcome"].get<std::string>().starts_with("powered off"));
     MESSAGE(fmt::format("{}: {}", name, by_name(stopped, name)["outcome"].get<std::string>()));
     CHECK_FALSE(launcher::process_alive(by_name(rows, name)["pid"].get<int>()));
     CHECK_FALSE(fs::exists(vms / name / "qemu.pid"));

@@ -5,13 +5,13 @@
 
 #include <fstream>
 
-#include "../support/iso_files.hpp"
-#include "../support/temp_dir.hpp"
-#include "../support/test_paths.hpp"
 #include "baker/render/network.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
 #include "launcher/identity/seed_disk.hpp"
+#include "support/iso_files.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -74,7 +74,7 @@ TEST_CASE(
   const fs::path service = test::source_dir() / "overlays/common/etc/init.d/trustnet-firstboot";
   CHECK(run_process({"sh", "-n", service.string()}).exit_status == 0);
   const std::string text = read_text_file(service);
-  CHECK(text.rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(text.starts_with("#!/sbin/openrc-run\n"));
   CHECK(text.find("before hostname networking sshd tendermint registry caddy") != std::string::npos);
   CHECK(fs::read_symlink(test::source_dir() / "overlays/common/etc/runlevels/boot/trustnet-firstboot") ==
         "/etc/init.d/trustnet-firstboot");

@@ -46,7 +46,7 @@ class RegistryClient {
     const auto at = headers.find("\nlocation: ");
     if (at == std::string::npos) return "no Location header";
     std::string location = start.out.substr(at + 11, start.out.find('\r', at) - at - 11);
-    if (location.rfind("/", 0) == 0) location = url(location);
+    if (location.starts_with("/")) location = url(location);
     location += (location.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest_of(blob);
     const auto body_file = scratch_.write("blob", blob);
     return status(curl({"-u", user, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary",

@@ -10,7 +10,7 @@ inline std::vector<std::string> lines_starting(const std::string& text, const st
   std::vector<std::string> found;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind(prefix, 0) == 0) found.push_back(line);
+    if (line.starts_with(prefix)) found.push_back(line);
   return found;
 }
 

@@ -2,12 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -102,6 +102,6 @@ TEST_CASE("bytes that are no archive give an error, not a crash (found by fuzzin
   CHECK_THROWS_AS(extract_member(junk, "cometbft", dir / "out"), Error);
   const auto regression = test::source_dir() / "tests/fuzz/corpus/archive_member";
   for (const auto& entry : std::filesystem::directory_iterator(regression))
-    if (entry.path().filename().string().rfind("regression-", 0) == 0)
+    if (entry.path().filename().string().starts_with("regression-"))
       CHECK_THROWS_AS(extract_member(entry.path(), "cometbft", dir / "out"), Error);
 }

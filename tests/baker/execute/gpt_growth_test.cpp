@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "../../support/temp_dir.hpp"
 #include "common/process.hpp"
 #include "common/unique_fd.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

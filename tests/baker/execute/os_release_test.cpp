@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/fixture_files.hpp"
+#include "support/fixture_files.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

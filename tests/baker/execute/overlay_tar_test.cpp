@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <map>
 
-#include "../../support/temp_dir.hpp"
 #include "common/archive_handle.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

@@ -5,9 +5,9 @@
 #include <atomic>
 #include <thread>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/tmpfs_mount.hpp"
 #include "common/error.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tmpfs_mount.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

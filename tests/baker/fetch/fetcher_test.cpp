@@ -6,12 +6,12 @@
 
 #include <algorithm>
 
-#include "../../support/http_server.hpp"
-#include "../../support/random_bytes.hpp"
-#include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "support/http_server.hpp"
+#include "support/random_bytes.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -24,7 +24,7 @@ namespace {
 size_t count_requests(const test::HttpServer& server, const std::string& uri_prefix) {
   auto log = server.log();
   return static_cast<size_t>(
-      std::count_if(log.begin(), log.end(), [&](const std::string& line) { return line.rfind(uri_prefix, 0) == 0; }));
+      std::count_if(log.begin(), log.end(), [&](const std::string& line) { return line.starts_with(uri_prefix); }));
 }
 
 // A server, a cache and a quiet fetcher with short back-off, for one test.
@@ -105,8 +105,8 @@ TEST_CASE("a redirect is followed to the file") {
   CHECK(s.fetch(s.server.url("/moved/tool.tar.gz"), digest) == FetchOutcome::downloaded);
   auto log = s.server.log();
   REQUIRE(log.size() == 2);
-  CHECK(log[0].rfind("/moved/tool.tar.gz 302", 0) == 0);
-  CHECK(log[1].rfind("/files/tool.tar.gz 200", 0) == 0);
+  CHECK(log[0].starts_with("/moved/tool.tar.gz 302"));
+  CHECK(log[1].starts_with("/files/tool.tar.gz 200"));
 }
 
 TEST_CASE("HTTP 404 is reported at once, naming the URL, without retries") {

@@ -20,7 +20,7 @@ TEST_CASE("byte counts and durations are shown in the units a person reads") {
 TEST_CASE("the progress bar shows the share done, bytes, rate and time left, within the terminal width") {
   TransferFigures f{.bytes = 256ULL << 20, .total = 512ULL << 20, .resumed_from = 0, .seconds = 2};
   const std::string bar = format_transfer_bar("base image", f, 100);
-  CHECK(bar.rfind("fetch base image [", 0) == 0);
+  CHECK(bar.starts_with("fetch base image ["));
   CHECK(bar.find("50% 256.0 MiB / 512.0 MiB  128.0 MiB/s  0:02 left") != std::string::npos);
   CHECK(bar.size() <= 100);
   const std::string filled = bar.substr(bar.find('[') + 1, bar.find(']') - bar.find('[') - 1);

@@ -6,9 +6,9 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "baker/recipe/recipe_loader.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

@@ -2,10 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -37,7 +37,7 @@ TEST_CASE(
                "./etc/hostname.hard", "./etc/hostname", "./etc", "."});
   const std::string text = mtree_from_tar(a);
   CHECK(text == mtree_from_tar(b));
-  CHECK(text.rfind("#mtree\n", 0) == 0);
+  CHECK(text.starts_with("#mtree\n"));
   CHECK(text.find("time=") == std::string::npos);
 
   const Listing listing = parse_mtree(text, "a.mtree");

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <fstream>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "baker/recipe/recipe_loader.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -33,7 +33,7 @@ TEST_CASE("every bad recipe of the corpus fails with its own file:line:col messa
     std::string first;
     std::getline(in, first);
     const std::string marker = "# expect: ";
-    REQUIRE_MESSAGE(first.rfind(marker, 0) == 0, file.string() << " has no expectation line");
+    REQUIRE_MESSAGE(first.starts_with(marker), file.string() << " has no expectation line");
     const std::string expected = file.string() + ":" + first.substr(marker.size());
     CAPTURE(file);
     try {

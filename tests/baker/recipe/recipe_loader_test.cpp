@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

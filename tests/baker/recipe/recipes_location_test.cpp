@@ -2,9 +2,9 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "common/process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

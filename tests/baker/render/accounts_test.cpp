@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "../../support/fixture_files.hpp"
-#include "../../support/text_lines.hpp"
+#include "support/fixture_files.hpp"
+#include "support/text_lines.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -104,7 +104,7 @@ TEST_CASE(
   base.group += "alpine:x:1000:\n";
   std::string group;
   for (const auto& line : test::lines_starting(base.group, ""))
-    group += (line.rfind("wheel:", 0) == 0 ? line + ",alpine" : line) + "\n";
+    group += (line.starts_with("wheel:") ? line + ",alpine" : line) + "\n";
   base.group = group;
   const AccountRemoval out = remove_users(base, {"alpine", "nobody-here"});
   REQUIRE(out.removed.size() == 1);

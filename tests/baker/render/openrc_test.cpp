@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
 #include "common/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;
@@ -26,7 +26,7 @@ ServiceSpec tendermint() {
 
 TEST_CASE("an OpenRC script runs the command as its user under supervise-daemon with logs and dependencies") {
   std::string script = render_openrc_script(tendermint(), "node");
-  CHECK(script.rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(script.starts_with("#!/sbin/openrc-run\n"));
   CHECK(script.find("command=/usr/local/bin/tendermint\n") != std::string::npos);
   CHECK(script.find("description='TrustNet CometBFT validator'\n") != std::string::npos);
   CHECK(script.find("command_args='node --home /opt/trustnet/node --moniker '\\''my node'\\'''\n") !=

@@ -8,11 +8,6 @@
 #include <optional>
 #include <thread>
 
-#include "../../support/background_process.hpp"
-#include "../../support/http_server.hpp"
-#include "../../support/random_bytes.hpp"
-#include "../../support/registry_client.hpp"
-#include "../../support/temp_dir.hpp"
 #include "baker/render/caddyfile.hpp"
 #include "baker/render/registry_config.hpp"
 #include "common/process.hpp"
@@ -20,6 +15,11 @@
 #include "common/text_file.hpp"
 #include "launcher/identity/htpasswd.hpp"
 #include "launcher/identity/tls_certificates.hpp"
+#include "support/background_process.hpp"
+#include "support/http_server.hpp"
+#include "support/random_bytes.hpp"
+#include "support/registry_client.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

@@ -2,11 +2,11 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

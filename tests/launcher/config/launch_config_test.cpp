@@ -4,9 +4,9 @@
 
 #include <regex>
 
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "launcher/network/tap_name.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

@@ -7,11 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "../../support/checkout_config.hpp"
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
+#include "support/checkout_config.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -49,7 +49,7 @@ void check_with_libvirt(const test::TempDir& dir, const std::string& xml, const 
 TEST_CASE("a node as a libvirt domain: the machine, CPUs, memory, firmware, disks, seed and MAC that launch gives it") {
   const InstancePaths paths = InstancePaths::in("/srv/vms", "node");
   const std::string xml = libvirt_domain_xml(node(), paths, "trustnet0", {});
-  CHECK(xml.rfind("<domain type='kvm'>\n  <name>trustnet-node</name>\n", 0) == 0);
+  CHECK(xml.starts_with("<domain type='kvm'>\n  <name>trustnet-node</name>\n"));
   CHECK(xml.find("<memory unit='MiB'>8192</memory>") != std::string::npos);
   CHECK(xml.find("<vcpu>4</vcpu>") != std::string::npos);
   CHECK(xml.find("<type arch='aarch64' machine='virt'>hvm</type>") != std::string::npos);
@@ -122,8 +122,8 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   const ProcessResult again =
       launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--domain-type", "qemu"});
   CHECK(again.exit_status == 0);
-  CHECK(again.out.rfind("node: domain trustnet-node in " + (dir / "xml/node.xml").string() + "\n", 0) == 0);
-  CHECK(read_text_file(dir / "xml/node.xml").rfind("<domain type='qemu'>", 0) == 0);
+  CHECK(again.out.starts_with("node: domain trustnet-node in " + (dir / "xml/node.xml").string() + "\n"));
+  CHECK(read_text_file(dir / "xml/node.xml").starts_with("<domain type='qemu'>"));
   // A changed golden image is refused, as launch all refuses it.
   run_checked({"qemu-img", "resize", "-q", (dir / "out/node.qcow2").string(), "2G"});
   const ProcessResult changed = launch({"export", "libvirt", "node", "--out", (dir / "xml").string()});

@@ -12,11 +12,11 @@
 #include <mutex>
 #include <thread>
 
-#include "../../support/background_process.hpp"
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
 #include "common/unique_fd.hpp"
 #include "launcher/identity/tls_certificates.hpp"
+#include "support/background_process.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -170,7 +170,7 @@ TEST_CASE(
   // The probe said who it is and disconnected in the SSH protocol's own words.
   const auto received = ssh.received();
   REQUIRE(received.size() == 1);
-  CHECK(received[0].rfind("SSH-2.0-TrustNetLaunchProbe\r\n", 0) == 0);
+  CHECK(received[0].starts_with("SSH-2.0-TrustNetLaunchProbe\r\n"));
   const std::string packet = received[0].substr(received[0].find('\n') + 1);
   REQUIRE(packet.size() >= 16);
   CHECK(packet.size() % 8 == 0);

@@ -6,11 +6,11 @@
 
 #include <thread>
 
-#include "../../support/http_server.hpp"
-#include "../../support/temp_dir.hpp"
 #include "common/unique_fd.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/identity/tls_certificates.hpp"
+#include "support/http_server.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

@@ -8,12 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "../../support/iso_files.hpp"
-#include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
 #include "launcher/identity/htpasswd.hpp"
+#include "support/iso_files.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -97,7 +97,7 @@ TEST_CASE(
                   "Address:FD10:1234:0:0:0:0:0:1") != std::string::npos);
   // The registry's credentials hold the password shown once.
   const std::string htpasswd = seed_file(state, "registry", "/etc/trustnet-registry/htpasswd");
-  REQUIRE(htpasswd.rfind("keeper:$2b$", 0) == 0);
+  REQUIRE(htpasswd.starts_with("keeper:$2b$"));
   CHECK(bcrypt_matches(*result.registry_password, htpasswd.substr(7, htpasswd.size() - 8)));
   auto manifest = test::read_iso(state / "registry/seed.iso").at("trustnet/manifest").content;
   CHECK(manifest.find("0600 root root /etc/trustnet-registry/tls/registry.key\n") != std::string::npos);

@@ -5,9 +5,9 @@
 
 #include <fstream>
 
-#include "../../support/temp_dir.hpp"
 #include "common/encoding.hpp"
 #include "common/process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -29,7 +29,7 @@ TEST_CASE("the public key line carries the key type, the wire-encoded key and th
   auto seed = hex_decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
   Ed25519Key key = ed25519_from_seed(std::span<const uint8_t, 32>(seed.data(), 32));
   const std::string line = openssh_public_key(key, "warden@host");
-  REQUIRE(line.rfind("ssh-ed25519 ", 0) == 0);
+  REQUIRE(line.starts_with("ssh-ed25519 "));
   CHECK(line.substr(line.size() - 13) == " warden@host\n");
   auto blob = base64_decode(line.substr(12, line.size() - 12 - 13));
   REQUIRE(blob.size() == 4 + 11 + 4 + 32);
@@ -38,6 +38,6 @@ TEST_CASE("the public key line carries the key type, the wire-encoded key and th
   // A fixed check number makes the file reproducible; the text is the PEM-like armour of OpenSSH.
   const std::string a = openssh_private_key(key, "c", 7), b = openssh_private_key(key, "c", 7);
   CHECK(a == b);
-  CHECK(a.rfind("-----BEGIN OPENSSH PRIVATE KEY-----\n", 0) == 0);
+  CHECK(a.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
   CHECK(a.find("-----END OPENSSH PRIVATE KEY-----\n") == a.size() - 34);
 }

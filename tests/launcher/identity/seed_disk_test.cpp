@@ -6,9 +6,9 @@
 #include <fstream>
 #include <map>
 
-#include "../../support/iso_files.hpp"
-#include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
+#include "support/iso_files.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

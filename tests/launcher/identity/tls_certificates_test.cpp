@@ -2,10 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/http_server.hpp"
-#include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "common/process.hpp"
+#include "support/http_server.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -26,7 +26,7 @@ TEST_CASE("the authority is a CA certificate that signs server certificates with
   PemPair node = issue_server_certificate(ca, kNode, 825);
   auto ca_file = dir.write("ca.pem", ca.certificate);
   auto node_file = dir.write("node.pem", node.certificate);
-  CHECK(node.private_key.rfind("-----BEGIN PRIVATE KEY-----", 0) == 0);
+  CHECK(node.private_key.starts_with("-----BEGIN PRIVATE KEY-----"));
 
   CHECK(run_checked({"openssl", "verify", "-CAfile", ca_file.string(), node_file.string()}) ==
         node_file.string() + ": OK\n");

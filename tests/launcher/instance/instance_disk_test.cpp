@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../../support/temp_dir.hpp"
 #include "common/process.hpp"
 #include "common/sha256.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "../../support/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet::launcher;
 

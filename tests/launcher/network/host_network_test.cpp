@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../../support/net_namespace.hpp"
-#include "../../support/temp_dir.hpp"
 #include "common/process.hpp"
+#include "support/net_namespace.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

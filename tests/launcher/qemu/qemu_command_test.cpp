@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "../../support/test_paths.hpp"
 #include "common/error.hpp"
+#include "support/test_paths.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

@@ -4,11 +4,11 @@
 
 #include <doctest/doctest.h>
 
-#include "../../support/temp_dir.hpp"
 #include "common/error.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/qemu_command.hpp"
 #include "launcher/qemu/qmp_client.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
@@ -53,7 +53,7 @@ TEST_CASE(
   const StopOutcome outcome = stop_qemu(paths, 500ms);
   CHECK(outcome.how == StopOutcome::How::terminated);
   CHECK(outcome.note == "the guest did not power off within 0.5 s");
-  CHECK(describe(outcome).rfind("terminated with SIGTERM in ", 0) == 0);
+  CHECK(describe(outcome).starts_with("terminated with SIGTERM in "));
   CHECK_FALSE(process_alive(pid));
   CHECK_FALSE(std::filesystem::exists(paths.pid_file));
   CHECK_FALSE(std::filesystem::exists(paths.qmp_socket));
@@ -71,7 +71,7 @@ TEST_CASE("a QEMU that cannot start is reported with its own last line") {
     FAIL("QEMU started with a missing disk");
   } catch (const Error& e) {
     const std::string message = e.what();
-    CHECK(message.rfind("broken: QEMU did not start (exit 1): ", 0) == 0);
+    CHECK(message.starts_with("broken: QEMU did not start (exit 1): "));
     CHECK(message.find("absent.qcow2") != std::string::npos);
   }
   CHECK(inspect_runtime(paths).state != RunState::running);

@@ -9,12 +9,12 @@
 #include <regex>
 #include <sstream>
 
-#include "../../support/checkout_config.hpp"
-#include "../../support/temp_dir.hpp"
-#include "../../support/test_paths.hpp"
-#include "../../support/text_lines.hpp"
 #include "common/process.hpp"
 #include "common/text_file.hpp"
+#include "support/checkout_config.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
+#include "support/text_lines.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -101,7 +101,7 @@ TEST_CASE(
   dir.write("bin/launch", "#!/bin/sh\nprintf '%s|%s\\n' \"$TRUSTNET_CONFIG\" \"$*\" >> " + log.string() + "\n");
   fs::permissions(dir / "bin/launch", fs::perms::owner_all);
   const fs::path script = dir.write("init.d/trustnet", configured("trustnet.openrc.in", dir / "bin", dir / "etc"));
-  CHECK(read_text_file(script).rfind("#!/sbin/openrc-run\n", 0) == 0);
+  CHECK(read_text_file(script).starts_with("#!/sbin/openrc-run\n"));
   CHECK(run_process({"sh", "-n", script.string()}).exit_status == 0);
   CHECK(run_process({"sh", "-n", (test::source_dir() / "launcher/service/trustnet.confd").string()}).exit_status == 0);
 
