@@ -1,6 +1,7 @@
 #include "common/yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
@@ -37,9 +38,8 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string what,
     std::string key = key_node.Scalar();
     if (!seen.insert(key).second) fail(key_node, fmt::format("duplicate key '{}' in {}", key, what_));
     if (allowed_keys.size() != 0 && std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end()) {
-      std::string expected;
-      for (auto allowed : allowed_keys) expected += (expected.empty() ? "" : ", ") + std::string(allowed);
-      fail(key_node, fmt::format("unknown key '{}' in {} (expected one of: {})", key, what_, expected));
+      fail(key_node,
+           fmt::format("unknown key '{}' in {} (expected one of: {})", key, what_, fmt::join(allowed_keys, ", ")));
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <fstream>
@@ -30,9 +31,7 @@ std::string lexical_name(const std::string& name) {
     }
     start = slash + 1;
   }
-  std::string joined;
-  for (const auto& part : parts) joined += (joined.empty() ? "" : "/") + part;
-  return joined;
+  return fmt::format("{}", fmt::join(parts, "/"));
 }
 
 bool escapes(const std::string& name) {

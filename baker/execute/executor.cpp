@@ -1,6 +1,7 @@
 #include "baker/execute/executor.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <set>
 
@@ -145,10 +146,9 @@ class StepRunner {
     guest_.write_file(s.marker, marker);
     set_owner_and_mode(s.marker, {}, 0644);
     record_file(s.marker, marker, 0644, {}, Owner{}, "recipe");
-    std::string removed;
-    for (const auto& link : links) removed += (removed.empty() ? "" : ", ") + link;
     note(links.empty() ? fmt::format("cloud-init: no runlevel links in the base; wrote {}", s.marker)
-                       : fmt::format("cloud-init disabled: removed runlevel links {}; wrote {}", removed, s.marker));
+                       : fmt::format("cloud-init disabled: removed runlevel links {}; wrote {}", fmt::join(links, ", "),
+                                     s.marker));
   }
 
   void accounts(const UpdateAccounts& s) {
@@ -330,9 +330,9 @@ void execute_on_disk(GuestSession& guest, const std::string& disk, const Executi
 }
 
 std::string names_of(const std::vector<ExecutionJob>& jobs, size_t from, size_t to) {
-  std::string names;
-  for (size_t i = from; i < to; ++i) names += (names.empty() ? "" : ", ") + jobs[i].plan->name;
-  return names;
+  std::vector<std::string> names;
+  for (size_t i = from; i < to; ++i) names.push_back(jobs[i].plan->name);
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 }  // namespace

@@ -1,14 +1,12 @@
 #include "baker/execute/os_release.hpp"
 
+#include "common/text_lines.hpp"
+
 namespace trustnet::baker {
 
 std::map<std::string, std::string> parse_os_release(std::string_view text) {
   std::map<std::string, std::string> fields;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    start = end == std::string_view::npos ? text.size() : end + 1;
+  for (const std::string_view line : split_lines(text)) {
     size_t eq = line.find('=');
     if (line.empty() || line.front() == '#' || eq == std::string_view::npos) continue;
     std::string key(line.substr(0, eq));

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -20,8 +21,7 @@ std::string owner_text(const Owner& owner) { return fmt::format("{}:{}", owner.u
 std::string mode_text(uint32_t mode) { return fmt::format("{:04o}", mode); }
 
 std::string user_summary(const UserSpec& user) {
-  std::string groups;
-  for (const auto& g : user.groups) groups += (groups.empty() ? "" : ",") + g;
+  const std::string groups = fmt::format("{}", fmt::join(user.groups, ","));
   return fmt::format("{} (uid {}, gid {}, shell {}, groups {}, {} SSH key{})", user.name, user.uid, user.primary_gid(),
                      user.shell, groups.empty() ? "-" : groups, user.ssh_keys.size(),
                      user.ssh_keys.size() == 1 ? "" : "s");

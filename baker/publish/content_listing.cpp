@@ -1,6 +1,7 @@
 #include "baker/publish/content_listing.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -226,9 +227,7 @@ std::string render_diff(const ListingDiff& diff) {
   for (const auto& path : diff.added) text += "added   " + shown(path) + "\n";
   for (const auto& path : diff.removed) text += "removed " + shown(path) + "\n";
   for (const auto& [path, fields] : diff.changed) {
-    std::string joined;
-    for (const auto& field : fields) joined += (joined.empty() ? "" : ", ") + field;
-    text += "changed " + shown(path) + ": " + joined + "\n";
+    text += fmt::format("changed {}: {}\n", shown(path), fmt::join(fields, ", "));
   }
   return text;
 }

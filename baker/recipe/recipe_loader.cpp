@@ -8,6 +8,7 @@
 
 #include "common/sha256.hpp"
 #include "common/text_file.hpp"
+#include "common/text_lines.hpp"
 #include "common/validators.hpp"
 #include "common/yaml_reader.hpp"
 
@@ -546,11 +547,10 @@ std::vector<std::string> read_ssh_keys(const fs::path& file, std::vector<RecipeS
   std::string text = read_text_file(file);
   sources.push_back({file, sha256_hex(text)});
   std::vector<std::string> keys;
-  size_t start = 0;
-  for (int line_no = 1; start < text.size(); ++line_no) {
-    size_t end = text.find('\n', start);
-    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? text.size() : end + 1;
+  int line_no = 0;
+  for (const std::string_view view : split_lines(text)) {
+    ++line_no;
+    std::string line(view);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (line.empty() || line[0] == '#') continue;
     if (auto problem = check_ssh_public_key(line)) throw Error(SourceLocation{file.string(), line_no, 1}, *problem);

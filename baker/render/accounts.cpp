@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "common/text_lines.hpp"
+
 namespace trustnet::baker {
 namespace {
 
@@ -32,12 +34,7 @@ std::string join(const Fields& fields, char sep) {
 class Table {
  public:
   Table(const std::string& text, size_t field_count) : field_count_(field_count) {
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      lines_.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-      start = end == std::string::npos ? text.size() : end + 1;
-    }
+    for (const std::string_view line : split_lines(text)) lines_.emplace_back(line);
   }
 
   Fields* find(const std::string& name) {

@@ -1,17 +1,14 @@
 #include "baker/render/openrc.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/process.hpp"
 
 namespace trustnet::baker {
 namespace {
 
-std::string words(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
-  return out;
-}
+std::string words(const std::vector<std::string>& items) { return fmt::format("{}", fmt::join(items, " ")); }
 
 }  // namespace
 

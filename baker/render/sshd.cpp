@@ -1,9 +1,12 @@
 #include "baker/render/sshd.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
+
+#include "common/text_lines.hpp"
 
 namespace trustnet::baker {
 namespace {
@@ -24,8 +27,7 @@ bool is_directive(const std::string& line) {
 }  // namespace
 
 std::string render_sshd_policy(const SshPolicy& policy) {
-  std::string users;
-  for (const auto& user : policy.allow_users) users += (users.empty() ? "" : " ") + user;
+  const std::string users = fmt::format("{}", fmt::join(policy.allow_users, " "));
   return fmt::format(
       "# TrustNet SSH policy, written by bake. Included first, so these values win.\n"
       "PermitRootLogin {}\n"
@@ -45,11 +47,8 @@ std::string include_sshd_dropins(const std::optional<std::string>& main_config) 
   std::string text = *main_config;
   std::string out;
   bool included_first = false, seen_directive = false;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? text.size() : end + 1;
+  for (const std::string_view view : split_lines(text)) {
+    const std::string line(view);
     if (is_directive(line) && !seen_directive) {
       seen_directive = true;
       std::string trimmed = line.substr(line.find_first_not_of(" \t"));

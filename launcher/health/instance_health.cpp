@@ -1,6 +1,7 @@
 #include "launcher/health/instance_health.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <fstream>
@@ -53,11 +54,8 @@ void restore_health_record(const std::filesystem::path& file, pid_t pid, HealthT
 }
 
 std::string answered_text(const HealthRow& row) {
-  std::string text;
-  for (const auto& what : row.answered) text += (text.empty() ? "" : ",") + what;
-  std::string lost;
-  for (const auto& what : row.lost) lost += (lost.empty() ? "" : ",") + what;
-  if (!lost.empty()) text += (text.empty() ? "" : "; ") + std::string("lost ") + lost;
+  std::string text = fmt::format("{}", fmt::join(row.answered, ","));
+  if (!row.lost.empty()) text += fmt::format("{}lost {}", text.empty() ? "" : "; ", fmt::join(row.lost, ","));
   return text;
 }
 

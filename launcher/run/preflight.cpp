@@ -1,6 +1,7 @@
 #include "launcher/run/preflight.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -20,13 +21,14 @@ namespace fs = std::filesystem;
 
 std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which) {
   if (which == "all") return config.instances;
-  std::string names;
+  std::vector<std::string> names;
   for (const auto& instance : config.instances) {
     if (instance.identity.name == which) return {instance};
-    names += (names.empty() ? "" : ", ") + instance.identity.name;
+    names.push_back(instance.identity.name);
   }
-  throw Error(fmt::format("{} has no instance '{}' (it has: {}, or all)", config.file.string(), which, names),
-              ExitCode::bad_input);
+  throw Error(
+      fmt::format("{} has no instance '{}' (it has: {}, or all)", config.file.string(), which, fmt::join(names, ", ")),
+      ExitCode::bad_input);
 }
 
 HostFacts this_host() {
