@@ -129,61 +129,80 @@ std::vector<std::string> validator_names(const json& genesis) {
   return names;
 }
 
-}  // namespace
+// What `launch init` writes, worked out before anything is written.
+struct CertificateAuthority {
+  PemPair pem;
+  bool is_new = false;
+};
+struct RegistryPassword {
+  std::string text;
+  bool is_new = false;  // then shown once
+};
+struct NetworkFiles {
+  CertificateAuthority ca;
+  RegistryPassword password;
+  std::vector<InstanceKeys> keys;  // in the order of the network's instances
+  std::string genesis;
+  std::vector<Seed> seeds;
+  json summary;
+  std::string known_hosts;
+};
 
-InitResult init_network(const NetworkDefinition& network, const fs::path& state_dir, const InitOptions& options) {
-  check_definition(network);
-  InitResult result;
-  const fs::path shared = state_dir / "network";
-  make_private_folder(shared);
-  // Two inits at once would mix two CAs, passwords and key sets: one at a time.
-  const FileLock lock = lock_or_refuse(state_dir / ".lock", "launch init", state_dir.string());
+CertificateAuthority load_or_make_ca(const fs::path& shared, const std::string& chain_id, bool rotate) {
+  if (!rotate && fs::exists(shared / "ca.key") && fs::exists(shared / "ca.crt"))
+    return {{read_text_file(shared / "ca.crt"), read_text_file(shared / "ca.key")}, false};
+  return {create_certificate_authority(fmt::format("TrustNet CA {}", chain_id), kCaDays), true};
+}
 
-  // Everything is worked out first and written only at the end, so that a refusal or an
-  // interruption (SIGINT, SIGTERM) leaves the previous identities exactly as they were.
-  PemPair ca;
-  const bool new_ca = options.rotate || !fs::exists(shared / "ca.key") || !fs::exists(shared / "ca.crt");
-  if (new_ca)
-    ca = create_certificate_authority(fmt::format("TrustNet CA {}", network.chain_id), kCaDays);
-  else
-    ca = {read_text_file(shared / "ca.crt"), read_text_file(shared / "ca.key")};
-  result.ca_certificate = shared / "ca.crt";
+RegistryPassword load_or_make_password(const fs::path& file, bool rotate) {
+  if (rotate || !fs::exists(file)) return {generate_password(), true};
+  std::string password = read_text_file(file);
+  while (!password.empty() && password.back() == '\n') password.pop_back();
+  return {password, false};
+}
 
-  // The registry operator's password: shown once, when it is made.
-  std::string password;
-  const fs::path password_file = shared / "registry-password";
-  if (!options.rotate && fs::exists(password_file)) {
-    password = read_text_file(password_file);
-    while (!password.empty() && password.back() == '\n') password.pop_back();
-  } else {
-    password = generate_password();
-    result.registry_password = password;
-  }
+// Each instance's keys: kept unless rotating; its TLS certificate new with a new CA; the
+// registry's htpasswd line new with a new password.
+std::vector<InstanceKeys> load_or_make_keys(const NetworkDefinition& network, const fs::path& state_dir, bool rotate,
+                                            const NetworkFiles& files, InitResult& result) {
   std::vector<InstanceKeys> keys;
   for (const auto& instance : network.instances) {
     const fs::path file = state_dir / instance.name / "keys.json";
-    const bool exists = !options.rotate && fs::exists(file);
+    const bool exists = !rotate && fs::exists(file);
     InstanceKeys k = exists ? load_keys(file) : new_keys();
     (exists ? result.kept : result.created).push_back(instance.name);
-    if (new_ca || k.tls_certificate.empty()) {
-      PemPair tls = issue_server_certificate(ca, server_identity(instance, network.domain), kServerDays);
+    if (files.ca.is_new || k.tls_certificate.empty()) {
+      PemPair tls = issue_server_certificate(files.ca.pem, server_identity(instance, network.domain), kServerDays);
       k.tls_certificate = tls.certificate;
       k.tls_key = tls.private_key;
     }
-    if (instance.role == Role::registry && !htpasswd_holds(k.htpasswd, password))
-      k.htpasswd = htpasswd_line(kRegistryUser, password);
+    if (instance.role == Role::registry && !htpasswd_holds(k.htpasswd, files.password.text))
+      k.htpasswd = htpasswd_line(kRegistryUser, files.password.text);
     keys.push_back(std::move(k));
   }
+  return keys;
+}
 
-  // One genesis for the whole network; a changed validator set is a new chain.
+std::vector<GenesisValidator> node_validators(const NetworkDefinition& network, const std::vector<InstanceKeys>& keys) {
   std::vector<GenesisValidator> validators;
+  for (size_t i = 0; i < network.instances.size(); ++i)
+    if (network.instances[i].role == Role::node)
+      validators.push_back({network.instances[i].hostname, keys[i].validator, 1});
+  return validators;
+}
+
+std::vector<Peer> node_peers(const NetworkDefinition& network, const std::vector<InstanceKeys>& keys) {
   std::vector<Peer> peers;
   for (size_t i = 0; i < network.instances.size(); ++i)
-    if (network.instances[i].role == Role::node) {
-      validators.push_back({network.instances[i].hostname, keys[i].validator, 1});
+    if (network.instances[i].role == Role::node)
       peers.push_back({cometbft_node_id(keys[i].node), network.instances[i].address});
-    }
-  const fs::path genesis_file = shared / "genesis.json";
+  return peers;
+}
+
+// One genesis for the whole network; a changed validator set is a new chain.
+std::string network_genesis(const NetworkDefinition& network, const std::vector<InstanceKeys>& keys,
+                            const fs::path& genesis_file, const InitOptions& options) {
+  const std::vector<GenesisValidator> validators = node_validators(network, keys);
   std::string genesis_time = options.genesis_time;
   if (!options.rotate && fs::exists(genesis_file)) {
     json existing = json::parse(read_text_file(genesis_file));
@@ -194,73 +213,115 @@ InitResult init_network(const NetworkDefinition& network, const fs::path& state_
           genesis_file.string()));
     genesis_time = existing.at("genesis_time").get<std::string>();
   }
-  const std::string genesis = genesis_json(network.chain_id, genesis_time, validators).dump(2) + "\n";
-  json summary = {{"chain_id", network.chain_id}, {"instances", json::array()}};
-  std::string known_hosts;
-  std::vector<Seed> seeds;
+  return genesis_json(network.chain_id, genesis_time, validators).dump(2) + "\n";
+}
+
+// The seed disk of one instance: its host key, the CA, and its role's keys and configuration.
+Seed instance_seed(const InstanceDefinition& instance, const InstanceKeys& k, const std::string& ca_certificate,
+                   const std::string& genesis, const std::vector<Peer>& peers) {
+  Seed seed{instance.hostname, fmt::format("{}/{}", instance.address, instance.prefix), {}};
+  seed.files.push_back(
+      {"/etc/ssh/ssh_host_ed25519_key", openssh_private_key(k.ssh_host, "root@" + instance.hostname), 0600});
+  seed.files.push_back(
+      {"/etc/ssh/ssh_host_ed25519_key.pub", openssh_public_key(k.ssh_host, "root@" + instance.hostname), 0644});
+  seed.files.push_back({"/etc/trustnet/ca.crt", ca_certificate, 0644});
+  if (instance.role == Role::node) {
+    std::vector<Peer> others;
+    for (const auto& peer : peers)
+      if (peer.address != instance.address) others.push_back(peer);
+    CometbftConfig config;
+    config.moniker = instance.hostname;
+    config.persistent_peers = persistent_peers(others);
+    const std::string dir{appliance::node::config_dir};
+    seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600,
+                          kNodeUser, kNodeUser});
+    seed.files.push_back({dir + "/node_key.json", node_key_json(k.node).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
+    seed.files.push_back({dir + "/genesis.json", genesis, 0644, kNodeUser, kNodeUser});
+    seed.files.push_back({dir + "/config.toml", render_cometbft_config(config), 0640, kNodeUser, kNodeUser});
+    seed.files.push_back({dir + "/rpc.crt", k.tls_certificate, 0644, kNodeUser, kNodeUser});
+    seed.files.push_back({dir + "/rpc.key", k.tls_key, 0600, kNodeUser, kNodeUser});
+    seed.files.push_back({std::string(appliance::node::validator_state), priv_validator_state_json().dump() + "\n",
+                          0600, kNodeUser, kNodeUser});
+  } else {
+    seed.files.push_back({std::string(appliance::registry::htpasswd), k.htpasswd, 0640, "root", kRegistryUser});
+    seed.files.push_back({std::string(appliance::registry::tls_certificate), k.tls_certificate, 0644});
+    seed.files.push_back({std::string(appliance::registry::tls_key), k.tls_key, 0600});
+  }
+  return seed;
+}
+
+// The public facts of one instance, for instances.json.
+json instance_summary(const InstanceDefinition& instance, const InstanceKeys& k) {
+  json entry = {{"name", instance.name},
+                {"hostname", instance.hostname},
+                {"address", instance.address},
+                {"ssh_host_key", openssh_public_key(k.ssh_host, "")}};
+  if (instance.role == Role::node) {
+    entry["role"] = "node";
+    entry["node_id"] = cometbft_node_id(k.node);
+    entry["validator_address"] = cometbft_address(k.validator);
+  } else {
+    entry["role"] = "registry";
+  }
+  return entry;
+}
+
+void write_network_files(const NetworkFiles& files, const NetworkDefinition& network, const fs::path& state_dir,
+                         InitResult& result) {
+  const fs::path shared = state_dir / "network";
+  if (files.ca.is_new) {
+    write_file_atomically(shared / "ca.key", files.ca.pem.private_key, kPrivate);
+    write_file_atomically(shared / "ca.crt", files.ca.pem.certificate);
+  }
+  if (files.password.is_new) {
+    write_file_atomically(shared / "registry-password", files.password.text + "\n", kPrivate);
+    result.registry_password = files.password.text;
+  }
+  for (size_t i = 0; i < network.instances.size(); ++i) {
+    const fs::path dir = state_dir / network.instances[i].name;
+    make_private_folder(dir);
+    save_keys(dir / "keys.json", files.keys[i]);
+    write_seed_iso(dir / "seed.iso", files.seeds[i]);
+    result.seeds.push_back(dir / "seed.iso");
+  }
+  write_file_atomically(shared / "genesis.json", files.genesis);
+  write_file_atomically(shared / "instances.json", files.summary.dump(2) + "\n");
+  write_file_atomically(shared / "known_hosts", files.known_hosts);
+  result.ca_certificate = shared / "ca.crt";
+}
+
+}  // namespace
+
+InitResult init_network(const NetworkDefinition& network, const fs::path& state_dir, const InitOptions& options) {
+  check_definition(network);
+  const fs::path shared = state_dir / "network";
+  make_private_folder(shared);
+  // Two inits at once would mix two CAs, passwords and key sets: one at a time.
+  const FileLock lock = lock_or_refuse(state_dir / ".lock", "launch init", state_dir.string());
+
+  // Everything is worked out first and written only at the end, so that a refusal or an
+  // interruption (SIGINT, SIGTERM) leaves the previous identities exactly as they were.
+  InitResult result;
+  NetworkFiles files;
+  files.ca = load_or_make_ca(shared, network.chain_id, options.rotate);
+  files.password = load_or_make_password(shared / "registry-password", options.rotate);
+  files.keys = load_or_make_keys(network, state_dir, options.rotate, files, result);
+  files.genesis = network_genesis(network, files.keys, shared / "genesis.json", options);
+  files.summary = {{"chain_id", network.chain_id}, {"instances", json::array()}};
+  const std::vector<Peer> peers = node_peers(network, files.keys);
   for (size_t i = 0; i < network.instances.size(); ++i) {
     const InstanceDefinition& instance = network.instances[i];
-    const InstanceKeys& k = keys[i];
-    Seed seed{instance.hostname, fmt::format("{}/{}", instance.address, instance.prefix), {}};
-    seed.files.push_back(
-        {"/etc/ssh/ssh_host_ed25519_key", openssh_private_key(k.ssh_host, "root@" + instance.hostname), 0600});
-    seed.files.push_back(
-        {"/etc/ssh/ssh_host_ed25519_key.pub", openssh_public_key(k.ssh_host, "root@" + instance.hostname), 0644});
-    seed.files.push_back({"/etc/trustnet/ca.crt", ca.certificate, 0644});
-    json entry = {{"name", instance.name},
-                  {"hostname", instance.hostname},
-                  {"address", instance.address},
-                  {"ssh_host_key", openssh_public_key(k.ssh_host, "")}};
-    if (instance.role == Role::node) {
-      std::vector<Peer> others;
-      for (const auto& peer : peers)
-        if (peer.address != instance.address) others.push_back(peer);
-      CometbftConfig config;
-      config.moniker = instance.hostname;
-      config.persistent_peers = persistent_peers(others);
-      const std::string dir{appliance::node::config_dir};
-      seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600,
-                            kNodeUser, kNodeUser});
-      seed.files.push_back({dir + "/node_key.json", node_key_json(k.node).dump(2) + "\n", 0600, kNodeUser, kNodeUser});
-      seed.files.push_back({dir + "/genesis.json", genesis, 0644, kNodeUser, kNodeUser});
-      seed.files.push_back({dir + "/config.toml", render_cometbft_config(config), 0640, kNodeUser, kNodeUser});
-      seed.files.push_back({dir + "/rpc.crt", k.tls_certificate, 0644, kNodeUser, kNodeUser});
-      seed.files.push_back({dir + "/rpc.key", k.tls_key, 0600, kNodeUser, kNodeUser});
-      seed.files.push_back({std::string(appliance::node::validator_state), priv_validator_state_json().dump() + "\n",
-                            0600, kNodeUser, kNodeUser});
-      entry["role"] = "node";
-      entry["node_id"] = cometbft_node_id(k.node);
-      entry["validator_address"] = cometbft_address(k.validator);
-    } else {
-      seed.files.push_back({std::string(appliance::registry::htpasswd), k.htpasswd, 0640, "root", kRegistryUser});
-      seed.files.push_back({std::string(appliance::registry::tls_certificate), k.tls_certificate, 0644});
-      seed.files.push_back({std::string(appliance::registry::tls_key), k.tls_key, 0600});
-      entry["role"] = "registry";
-    }
+    files.seeds.push_back(instance_seed(instance, files.keys[i], files.ca.pem.certificate, files.genesis, peers));
+    files.summary["instances"].push_back(instance_summary(instance, files.keys[i]));
     // `launch ssh` checks the host key it made instead of trusting the first one offered.
-    known_hosts += fmt::format("{},{},{}.{} {}", instance.address, instance.hostname, instance.hostname, network.domain,
-                               openssh_public_key(k.ssh_host, "root@" + instance.hostname));
-    seeds.push_back(std::move(seed));
-    summary["instances"].push_back(entry);
+    files.known_hosts +=
+        fmt::format("{},{},{}.{} {}", instance.address, instance.hostname, instance.hostname, network.domain,
+                    openssh_public_key(files.keys[i].ssh_host, "root@" + instance.hostname));
   }
 
   // Written only now, all of it: a signal that arrives from here on waits until the end.
   interrupt::throw_if_requested();
-  if (new_ca) {
-    write_file_atomically(shared / "ca.key", ca.private_key, kPrivate);
-    write_file_atomically(shared / "ca.crt", ca.certificate);
-  }
-  if (result.registry_password) write_file_atomically(password_file, password + "\n", kPrivate);
-  for (size_t i = 0; i < network.instances.size(); ++i) {
-    const fs::path dir = state_dir / network.instances[i].name;
-    make_private_folder(dir);
-    save_keys(dir / "keys.json", keys[i]);
-    write_seed_iso(dir / "seed.iso", seeds[i]);
-    result.seeds.push_back(dir / "seed.iso");
-  }
-  write_file_atomically(genesis_file, genesis);
-  write_file_atomically(shared / "instances.json", summary.dump(2) + "\n");
-  write_file_atomically(shared / "known_hosts", known_hosts);
+  write_network_files(files, network, state_dir, result);
   return result;
 }
 
