@@ -163,6 +163,7 @@ struct Recipe {
   std::vector<RecipeSource> sources;      // every file read, in order (digest input)
 
   const UserSpec* find_user(const std::string& name) const;
+  UserSpec* find_user(const std::string& name);
   std::string digest() const;  // SHA-256 over every source file
 };
 
