@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/validators.hpp"
 
 namespace trustnet::interrupt {
 namespace {
@@ -51,7 +52,7 @@ void stop_children(int signo) {
   if (!proc) return;
   while (dirent* entry = ::readdir(proc)) {
     std::string name = entry->d_name;
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!is_decimal(name)) continue;
     if (parent_of(name) == self) ::kill(static_cast<pid_t>(std::stol(name)), signo);
   }
   ::closedir(proc);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <regex>
 
 namespace trustnet {
 namespace {
@@ -63,6 +64,20 @@ Problem check_user_name(std::string_view name) {
 }
 
 Problem check_hostname(std::string_view name) { return check_dns_label(name, "hostname"); }
+
+Problem check_chain_id(std::string_view chain_id) {
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]{0,49}");
+  if (!std::regex_match(chain_id.begin(), chain_id.end(), pattern))
+    return fmt::format("chain_id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", printable(chain_id));
+  return std::nullopt;
+}
+
+Problem check_instance_name(std::string_view name) {
+  static const std::regex pattern("[a-z0-9][a-z0-9-]{0,62}");
+  if (!std::regex_match(name.begin(), name.end(), pattern))
+    return fmt::format("instance name '{}' must be lower-case letters, digits and '-'", printable(name));
+  return std::nullopt;
+}
 
 Problem check_domain(std::string_view domain) {
   if (domain.empty()) return "domain must not be empty";
@@ -192,6 +207,24 @@ Problem check_ssh_public_key(std::string_view line) {
       }))
     return std::string("the key body is not base64");
   return std::nullopt;
+}
+
+bool is_decimal(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::optional<uint64_t> parse_bounded_uint(std::string_view text, uint64_t min, uint64_t max) {
+  if (!is_decimal(text) || text.size() > 19) return std::nullopt;  // 19 digits never overflow 64 bits
+  uint64_t value = 0;
+  for (char c : text) value = value * 10 + static_cast<uint64_t>(c - '0');
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
+std::optional<uint16_t> parse_port(std::string_view text) {
+  const auto value = parse_bounded_uint(text, 1, 65535);
+  if (!value) return std::nullopt;
+  return static_cast<uint16_t>(*value);
 }
 
 std::optional<uint32_t> parse_mode(std::string_view text) {

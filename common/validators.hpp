@@ -16,6 +16,10 @@ Problem check_ipv6_prefix(int prefix);
 Problem check_user_name(std::string_view name);
 Problem check_hostname(std::string_view name);
 Problem check_domain(std::string_view domain);
+// A CometBFT chain id: 1 to 50 letters, digits, '.', '_' or '-', starting with a letter or digit.
+Problem check_chain_id(std::string_view chain_id);
+// An instance of the launcher's configuration: 1 to 63 lower-case letters, digits and '-'.
+Problem check_instance_name(std::string_view name);
 // An absolute path inside the image that cannot climb out of it.
 using Ipv6Address = std::array<uint8_t, 16>;
 // The address's 16 bytes (inet_pton), so that equal addresses compare equal however written.
@@ -37,6 +41,12 @@ Problem check_service_argument(std::string_view arg);
 // One authorized_keys line: a public key, never a private one.
 Problem check_ssh_public_key(std::string_view line);
 
+// Decimal digits only: no sign, no spaces, not empty.
+bool is_decimal(std::string_view text);
+// A whole number written in decimal digits only, from `min` to `max` (at most 19 digits).
+std::optional<uint64_t> parse_bounded_uint(std::string_view text, uint64_t min, uint64_t max);
+// A TCP port: 1 to 65535.
+std::optional<uint16_t> parse_port(std::string_view text);
 std::optional<uint32_t> parse_mode(std::string_view text);  // "0750" or "750"
 std::optional<uint64_t> parse_size(std::string_view text);  // "50G", "512M", "1073741824"
 std::string format_size(uint64_t bytes);

@@ -1,4 +1,5 @@
 #include "common/yaml_reader.hpp"
+#include "common/validators.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -80,10 +81,10 @@ std::optional<bool> YamlMap::optional_bool(std::string_view key) const {
 std::optional<uint32_t> YamlMap::optional_uint(std::string_view key, uint32_t max) const {
   auto text = optional_string(key);
   if (!text) return std::nullopt;
-  if (text->empty() || text->size() > 10 || text->find_first_not_of("0123456789") != std::string::npos ||
-      std::stoull(*text) > max)
+  const auto value = parse_bounded_uint(*text, 0, max);
+  if (!value)
     fail(get(key), fmt::format("{}.{} must be a whole number from 0 to {}, not '{}'", what_, key, max, *text));
-  return static_cast<uint32_t>(std::stoull(*text));
+  return static_cast<uint32_t>(*value);
 }
 
 std::vector<std::string> YamlMap::string_list(std::string_view key) const {

@@ -16,6 +16,7 @@
 #include "common/interrupt.hpp"
 #include "common/private_folder.hpp"
 #include "common/process.hpp"
+#include "common/validators.hpp"
 #include "launcher/config/config_location.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/export/libvirt_export.hpp"
@@ -73,10 +74,14 @@ int run_init(const LaunchConfig& config, bool rotate, bool json) {
 uid_t owner_uid(const std::string& owner) {
   if (owner.empty()) {
     // Under sudo, the taps go to the user who asked, who will run QEMU.
-    if (const char* sudo_uid = std::getenv("SUDO_UID")) return static_cast<uid_t>(std::stoul(sudo_uid));
+    if (const char* sudo_uid = std::getenv("SUDO_UID"))
+      if (const auto uid = parse_bounded_uint(sudo_uid, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
     return ::getuid();
   }
-  if (owner.find_first_not_of("0123456789") == std::string::npos) return static_cast<uid_t>(std::stoul(owner));
+  if (is_decimal(owner)) {
+    if (const auto uid = parse_bounded_uint(owner, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
+    throw Error(fmt::format("--owner: uid {} is out of range", owner), ExitCode::bad_input);
+  }
   if (const passwd* user = ::getpwnam(owner.c_str())) return user->pw_uid;
   throw Error(fmt::format("--owner: no user named '{}'", owner), ExitCode::bad_input);
 }

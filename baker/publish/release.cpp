@@ -16,6 +16,7 @@
 #include "common/sha256.hpp"
 #include "common/signing_key.hpp"
 #include "common/text_file.hpp"
+#include "common/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -24,11 +25,11 @@ using nlohmann::json;
 std::optional<int64_t> source_date_epoch_from_environment() {
   const char* text = std::getenv("SOURCE_DATE_EPOCH");
   if (!text || !*text) return std::nullopt;
-  const std::string value = text;
-  if (value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' must be seconds since 1970 (digits only)", value),
+  const auto seconds = parse_bounded_uint(text, 0, 999'999'999'999);
+  if (!seconds)
+    throw Error(fmt::format("SOURCE_DATE_EPOCH '{}' must be seconds since 1970 (digits only)", printable(text)),
                 ExitCode::bad_input);
-  return std::stoll(value);
+  return static_cast<int64_t>(*seconds);
 }
 
 std::string choose_compression() {

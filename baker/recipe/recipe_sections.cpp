@@ -44,8 +44,7 @@ uint32_t mode_value(const YamlMap& map, uint32_t fallback) {
 std::string owner_name(const YamlMap& map, std::string_view key) {
   auto text = map.optional_string(key);
   if (!text) return "root";
-  bool numeric = !text->empty() && text->find_first_not_of("0123456789") == std::string::npos;
-  if (!numeric)
+  if (!is_decimal(*text))
     if (auto problem = check_user_name(*text)) map.fail(map.get(key), *problem);
   return *text;
 }
@@ -223,11 +222,10 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
     spec.owner = *owner;
   }
   if (auto port = map.optional_string("https_port")) {
-    int value = 0;
-    if (port->find_first_not_of("0123456789") != std::string::npos || port->size() > 5 ||
-        (value = std::stoi(*port)) < 1 || value > 65535)
+    const auto value = parse_port(*port);
+    if (!value)
       map.fail(map.get("https_port"), fmt::format("https_port '{}' must be a port number from 1 to 65535", *port));
-    spec.https_port = value;
+    spec.https_port = *value;
   }
   if (map.has("names")) {
     spec.names = map.string_list("names");
@@ -316,10 +314,10 @@ NetworkLayer read_network(const YAML::Node& node, const std::string& file) {
   if (network.address)
     if (auto problem = check_ipv6_ula(*network.address)) map.fail(map.get("address"), *problem);
   if (auto prefix_text = map.optional_string("prefix")) {
-    if (prefix_text->empty() || prefix_text->size() > 3 ||
-        prefix_text->find_first_not_of("0123456789") != std::string::npos)
+    const auto bits = parse_bounded_uint(*prefix_text, 0, 999);
+    if (!bits)
       map.fail(map.get("prefix"), fmt::format("IPv6 prefix '{}' must be a number of bits such as 32", *prefix_text));
-    network.prefix = std::stoi(*prefix_text);
+    network.prefix = static_cast<int>(*bits);
     if (auto problem = check_ipv6_prefix(*network.prefix)) map.fail(map.get("prefix"), *problem);
   }
   network.gateway = map.optional_string("gateway");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/text_lines.hpp"
+#include "common/validators.hpp"
 
 namespace trustnet::baker {
 namespace {
@@ -165,14 +166,14 @@ void set_shadow(Table& shadow, const UserSpec& user) {
 }
 
 std::optional<uint32_t> find_id(const std::string& text, const std::string& name) {
-  if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos)
-    return static_cast<uint32_t>(std::stoul(name));
-  Table table(text, 3);
-  if (Fields* record = table.find(name)) {
-    const std::string& id = (*record)[2];
-    if (!id.empty() && id.find_first_not_of("0123456789") == std::string::npos)
-      return static_cast<uint32_t>(std::stoul(id));
+  constexpr uint64_t kMaxId = UINT32_MAX;
+  if (is_decimal(name)) {
+    const auto id = parse_bounded_uint(name, 0, kMaxId);
+    return id ? std::optional(static_cast<uint32_t>(*id)) : std::nullopt;
   }
+  Table table(text, 3);
+  if (Fields* record = table.find(name))
+    if (const auto id = parse_bounded_uint((*record)[2], 0, kMaxId)) return static_cast<uint32_t>(*id);
   return std::nullopt;
 }
 

@@ -42,10 +42,9 @@ fs::path expand_home(const std::string& text) {
 
 int port(const YamlMap& map, const YAML::Node& node, const std::string& what) {
   const std::string text = map.scalar(node, what);
-  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(text) < 1 || std::stoi(text) > 65535)
-    map.fail(node, fmt::format("{} '{}' must be a port number from 1 to 65535", what, text));
-  return std::stoi(text);
+  const auto value = parse_port(text);
+  if (!value) map.fail(node, fmt::format("{} '{}' must be a port number from 1 to 65535", what, text));
+  return *value;
 }
 
 uint64_t size(const YamlMap& map, const std::string& key, uint64_t minimum) {
@@ -58,9 +57,7 @@ uint64_t size(const YamlMap& map, const std::string& key, uint64_t minimum) {
 }
 
 InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir, int prefix) {
-  static const std::regex name_pattern("[a-z0-9][a-z0-9-]{0,62}");
-  if (!std::regex_match(entry.name, name_pattern))
-    throw Error(entry.where, fmt::format("instance name '{}' must be lower-case letters, digits and '-'", entry.name));
+  if (auto problem = check_instance_name(entry.name)) throw Error(entry.where, *problem);
   YamlMap map(entry.value, file, "instances." + entry.name,
               {"role", "image", "hostname", "address", "memory", "cpus", "disk", "mac", "forwards", "boot", "kernel",
                "initrd", "append", "user"});
@@ -115,9 +112,7 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
       if (map.has(key)) map.fail(map.get(key), fmt::format("{} applies only to boot: direct", key));
   }
   instance.user = map.optional_string("user").value_or(default_operator(instance.identity.role));
-  static const std::regex user_name("[a-z_][a-z0-9_-]{0,31}");
-  if (!std::regex_match(instance.user, user_name))
-    map.fail(map.get("user"), fmt::format("user '{}' is not a valid user name", instance.user));
+  if (auto problem = check_user_name(instance.user)) map.fail(map.get("user"), *problem);
   instance.where = entry.where;
   return instance;
 }
@@ -142,10 +137,7 @@ LaunchConfig load_launch_config(const fs::path& file) {
 
   YamlMap network(map.require("network"), name, "network", {"chain_id", "domain"});
   config.chain_id = network.string("chain_id");
-  static const std::regex chain("[A-Za-z0-9][A-Za-z0-9._-]{0,49}");
-  if (!std::regex_match(config.chain_id, chain))
-    network.fail(network.get("chain_id"),
-                 fmt::format("chain_id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", config.chain_id));
+  if (auto problem = check_chain_id(config.chain_id)) network.fail(network.get("chain_id"), *problem);
   if (auto domain = network.optional_string("domain")) {
     if (auto problem = check_domain(*domain)) network.fail(network.get("domain"), *problem);
     config.domain = *domain;
@@ -165,10 +157,10 @@ LaunchConfig load_launch_config(const fs::path& file) {
   config.bridge_address = address.substr(0, slash);
   if (auto problem = check_ipv6_ula(config.bridge_address)) bridge.fail(bridge.get("address"), *problem);
   const std::string prefix = address.substr(slash + 1);
-  if (prefix.empty() || prefix.size() > 3 || prefix.find_first_not_of("0123456789") != std::string::npos ||
-      check_ipv6_prefix(std::stoi(prefix)))
+  const auto bits = parse_bounded_uint(prefix, 0, 999);
+  if (!bits || check_ipv6_prefix(static_cast<int>(*bits)))
     bridge.fail(bridge.get("address"), fmt::format("bridge prefix '/{}' must be from 8 to 128", prefix));
-  config.bridge_prefix = std::stoi(prefix);
+  config.bridge_prefix = static_cast<int>(*bits);
 
   // A relative state folder is the configuration's, like its images: not wherever launch runs.
   if (auto state_text = map.optional_string("state")) {

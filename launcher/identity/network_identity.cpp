@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "common/appliance_contract.hpp"
@@ -15,6 +14,7 @@
 #include "common/interrupt.hpp"
 #include "common/private_folder.hpp"
 #include "common/text_file.hpp"
+#include "common/validators.hpp"
 #include "launcher/identity/cometbft_keys.hpp"
 #include "launcher/identity/htpasswd.hpp"
 #include "launcher/identity/openssh_key.hpp"
@@ -92,14 +92,11 @@ void save_keys(const fs::path& file, const InstanceKeys& k) {
 }
 
 void check_definition(const NetworkDefinition& network) {
-  static const std::regex chain(R"([A-Za-z0-9][A-Za-z0-9._-]{0,49})"), name(R"([a-z0-9][a-z0-9-]{0,62})");
-  if (!std::regex_match(network.chain_id, chain))
-    throw Error(fmt::format("chain id '{}' must be 1 to 50 letters, digits, '.', '_' or '-'", network.chain_id));
+  if (auto problem = check_chain_id(network.chain_id)) throw Error(*problem);
   std::set<std::string> names, addresses;
   size_t nodes = 0;
   for (const auto& instance : network.instances) {
-    if (!std::regex_match(instance.name, name))
-      throw Error(fmt::format("instance name '{}' must be lower-case letters, digits and '-'", instance.name));
+    if (auto problem = check_instance_name(instance.name)) throw Error(*problem);
     if (!names.insert(instance.name).second) throw Error(fmt::format("two instances are named {}", instance.name));
     if (!addresses.insert(instance.address).second)
       throw Error(fmt::format("two instances have the address {}", instance.address));

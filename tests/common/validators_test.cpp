@@ -110,3 +110,19 @@ TEST_CASE("IPv6 addresses compare as addresses, and prefixes bit by bit") {
   CHECK(same_prefix(*parse_ipv6("fd10:1234::1"), *parse_ipv6("fd10:1235::1"), 31));
   CHECK(check_image_path("/usr/bin/$(reboot)") == "path '/usr/bin/$(reboot)' holds $, which a shell would act on");
 }
+
+TEST_CASE("whole numbers are decimal digits only and within their bounds, whatever their length") {
+  CHECK(is_decimal("0"));
+  CHECK(is_decimal("0042"));
+  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "１"}) CHECK_FALSE(is_decimal(bad));
+  CHECK(parse_bounded_uint("0", 0, 10) == 0u);
+  CHECK(parse_bounded_uint("10", 0, 10) == 10u);
+  CHECK_FALSE(parse_bounded_uint("11", 0, 10));
+  CHECK_FALSE(parse_bounded_uint("4", 5, 10));
+  CHECK(parse_bounded_uint("18446744073709551615", 0, UINT64_MAX) == std::nullopt);  // 20 digits: refused, no overflow
+  CHECK(parse_bounded_uint("9999999999999999999", 0, UINT64_MAX) == 9999999999999999999ull);
+  CHECK_FALSE(parse_bounded_uint("99999999999999999999999", 0, UINT64_MAX));
+  CHECK(parse_port("1") == 1);
+  CHECK(parse_port("65535") == 65535);
+  for (const char* bad : {"0", "65536", "", "22 ", "-22", "99999999999"}) CHECK_FALSE(parse_port(bad));
+}
