@@ -241,20 +241,11 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   if (text.empty()) return std::nullopt;
   uint64_t multiplier = 1;
   switch (text.back()) {
-    case 'K':
-      multiplier = 1ULL << 10;
-      break;
-    case 'M':
-      multiplier = 1ULL << 20;
-      break;
-    case 'G':
-      multiplier = 1ULL << 30;
-      break;
-    case 'T':
-      multiplier = 1ULL << 40;
-      break;
-    default:
-      break;
+    case 'K': multiplier = 1ULL << 10; break;
+    case 'M': multiplier = 1ULL << 20; break;
+    case 'G': multiplier = 1ULL << 30; break;
+    case 'T': multiplier = 1ULL << 40; break;
+    default: break;
   }
   if (multiplier != 1) text.remove_suffix(1);
   if (text.empty() || text.size() > 15) return std::nullopt;

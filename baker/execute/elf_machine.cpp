@@ -15,22 +15,14 @@ std::optional<std::string> elf_architecture(std::string_view header) {
   const uint16_t machine =
       little ? static_cast<uint16_t>(byte(18) | byte(19) << 8) : static_cast<uint16_t>(byte(18) << 8 | byte(19));
   switch (machine) {
-    case 183:
-      return is64 ? "aarch64" : std::optional<std::string>{};
-    case 62:
-      return is64 ? "x86_64" : std::optional<std::string>{};
-    case 3:
-      return "i386";
-    case 40:
-      return "arm";
-    case 243:
-      return is64 ? "riscv64" : "riscv32";
-    case 21:
-      return little ? "ppc64le" : "ppc64";
-    case 22:
-      return "s390x";
-    default:
-      return std::nullopt;
+    case 183: return is64 ? "aarch64" : std::optional<std::string>{};
+    case 62: return is64 ? "x86_64" : std::optional<std::string>{};
+    case 3: return "i386";
+    case 40: return "arm";
+    case 243: return is64 ? "riscv64" : "riscv32";
+    case 21: return little ? "ppc64le" : "ppc64";
+    case 22: return "s390x";
+    default: return std::nullopt;
   }
 }
 

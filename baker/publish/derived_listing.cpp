@@ -36,9 +36,7 @@ void apply_tree_edits(Listing& listing, const TreeEdits& edits) {
         listing[path] = std::move(file);
         break;
       }
-      case TreeEdit::Kind::directory:
-        listing[path] = entry(edit, "dir");
-        break;
+      case TreeEdit::Kind::directory: listing[path] = entry(edit, "dir"); break;
       case TreeEdit::Kind::symlink: {
         ListedFile link = entry(edit, "link");
         link.keywords["mode"] = "777";
@@ -46,9 +44,7 @@ void apply_tree_edits(Listing& listing, const TreeEdits& edits) {
         listing[path] = std::move(link);
         break;
       }
-      case TreeEdit::Kind::remove:
-        listing.erase(path);
-        break;
+      case TreeEdit::Kind::remove: listing.erase(path); break;
       case TreeEdit::Kind::remove_tree: {
         listing.erase(path);
         const std::string prefix = path + "/";

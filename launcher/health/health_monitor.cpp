@@ -72,12 +72,9 @@ bool HealthMonitor::settled() const {
 
 std::string HealthMonitor::name(ProbeKind kind) const {
   switch (kind) {
-    case ProbeKind::ping:
-      return "ping";
-    case ProbeKind::ssh:
-      return "ssh";
-    case ProbeKind::service:
-      return targets_.service_name;
+    case ProbeKind::ping: return "ping";
+    case ProbeKind::ssh: return "ssh";
+    case ProbeKind::service: return targets_.service_name;
   }
   return "?";
 }

@@ -29,18 +29,12 @@ Phase HealthTracker::phase() const {
 
 std::string phase_name(Phase phase) {
   switch (phase) {
-    case Phase::stopped:
-      return "stopped";
-    case Phase::booting:
-      return "booting";
-    case Phase::reachable:
-      return "reachable";
-    case Phase::up:
-      return "up";
-    case Phase::degraded:
-      return "degraded";
-    case Phase::exited:
-      return "exited";
+    case Phase::stopped: return "stopped";
+    case Phase::booting: return "booting";
+    case Phase::reachable: return "reachable";
+    case Phase::up: return "up";
+    case Phase::degraded: return "degraded";
+    case Phase::exited: return "exited";
   }
   return "?";
 }

@@ -22,12 +22,9 @@ namespace {
 
 const char* kind_key(ProbeKind kind) {
   switch (kind) {
-    case ProbeKind::ping:
-      return "ping";
-    case ProbeKind::ssh:
-      return "ssh";
-    case ProbeKind::service:
-      return "service";
+    case ProbeKind::ping: return "ping";
+    case ProbeKind::ssh: return "ssh";
+    case ProbeKind::service: return "service";
   }
   return "?";
 }

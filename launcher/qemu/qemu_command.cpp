@@ -27,12 +27,9 @@ Accel choose_accel(const HostFacts& host, std::optional<Accel> forced) {
 
 std::string accel_name(Accel accel) {
   switch (accel) {
-    case Accel::kvm:
-      return "kvm";
-    case Accel::hvf:
-      return "hvf";
-    case Accel::tcg:
-      return "tcg";
+    case Accel::kvm: return "kvm";
+    case Accel::hvf: return "hvf";
+    case Accel::tcg: return "tcg";
   }
   return "tcg";
 }

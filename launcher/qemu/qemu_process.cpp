@@ -93,10 +93,8 @@ StopOutcome stop_qemu(const InstancePaths& paths, std::chrono::milliseconds powe
 
 std::string describe(const StopOutcome& outcome) {
   switch (outcome.how) {
-    case StopOutcome::How::not_running:
-      return "not running";
-    case StopOutcome::How::powered_off:
-      return fmt::format("powered off in {:.1f} s", outcome.seconds);
+    case StopOutcome::How::not_running: return "not running";
+    case StopOutcome::How::powered_off: return fmt::format("powered off in {:.1f} s", outcome.seconds);
     case StopOutcome::How::terminated:
       return fmt::format("terminated with SIGTERM in {:.1f} s ({})", outcome.seconds, outcome.note);
     case StopOutcome::How::killed:

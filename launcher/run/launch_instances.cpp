@@ -28,12 +28,9 @@ fs::path ca_file(const LaunchConfig& config) { return config.state_dir / "networ
 bool reached(const HealthTracker& tracker, bool running, WaitFor wait) {
   if (!running) return false;
   switch (wait) {
-    case WaitFor::started:
-      return true;
-    case WaitFor::reachable:
-      return tracker.reached_reachable();
-    case WaitFor::up:
-      return tracker.reached_up();
+    case WaitFor::started: return true;
+    case WaitFor::reachable: return tracker.reached_reachable();
+    case WaitFor::up: return tracker.reached_up();
   }
   return false;
 }

@@ -158,6 +158,17 @@ fs::path local_node_recipe(const test::TempDir& dir, const fs::path& base) {
                                (dir / "cometbft.tar.gz").string(), sha256_file(dir / "cometbft.tar.gz")));
 }
 
+// An operator key and the node recipe on a blank 1 MiB qcow2 base: enough for everything that
+// happens before an appliance starts. Returns the key file.
+fs::path node_recipe_on_blank_base(const test::TempDir& dir) {
+  auto key = dir.write("op.pub", test::operator_key + "\n");
+  dir.write("base.raw", std::string(1 << 20, '\0'));
+  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(),
+               (dir / "base.qcow2").string()});
+  local_node_recipe(dir, dir / "base.qcow2");
+  return key;
+}
+
 }  // namespace
 
 TEST_CASE("a base image with a backing file is refused: its pinned digest does not cover what it reads") {
@@ -198,11 +209,7 @@ TEST_CASE("an output folder without room for the bake is refused at once, naming
 
 TEST_CASE("bake --check says an image that does not exist is out of date and bakes nothing") {
   test::TempDir dir;
-  auto key = dir.write("op.pub", test::operator_key + "\n");
-  dir.write("base.raw", std::string(1 << 20, '\0'));
-  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(),
-               (dir / "base.qcow2").string()});
-  local_node_recipe(dir, dir / "base.qcow2");
+  const fs::path key = node_recipe_on_blank_base(dir);
   std::vector<std::string> args{"node",       "--recipes", (dir / "recipes").string(), "--ssh-key",
                                 key.string(), "--out",     (dir / "out").string(),     "--check"};
   ProcessResult r = bake(args);
@@ -225,11 +232,7 @@ TEST_CASE("bake --check says an image that does not exist is out of date and bak
 
 TEST_CASE("a malformed SOURCE_DATE_EPOCH is refused once, before any work, with exit 2") {
   test::TempDir dir;
-  auto key = dir.write("op.pub", test::operator_key + "\n");
-  dir.write("base.raw", std::string(1 << 20, '\0'));
-  run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", (dir / "base.raw").string(),
-               (dir / "base.qcow2").string()});
-  local_node_recipe(dir, dir / "base.qcow2");
+  const fs::path key = node_recipe_on_blank_base(dir);
   for (const char* mode : {"", "--check"}) {
     std::vector<std::string> args{"/usr/bin/env", "SOURCE_DATE_EPOCH=tomorrow", TRUSTNET_BAKE_BINARY, "node",
                                   "--recipes",    (dir / "recipes").string(),   "--ssh-key",          key.string(),

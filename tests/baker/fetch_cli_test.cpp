@@ -20,6 +20,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// `bake fetch mini` with the recipe folder, operator key and cache under `dir`.
+std::vector<std::string> fetch_mini(const fs::path& dir, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{TRUSTNET_BAKE_BINARY,
+                                "fetch",
+                                "mini",
+                                "--recipes",
+                                (dir / "recipes").string(),
+                                "--ssh-key",
+                                (dir / "op.pub").string(),
+                                "--cache",
+                                (dir / "cache").string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
 // A recipe folder whose base and binary come from the server; `route` picks /files/ or /slow/.
 struct ServedRecipe {
   test::TempDir dir;
@@ -38,19 +53,7 @@ struct ServedRecipe {
                   "\n    destination: /usr/local/bin/tool\n");
     dir.write("op.pub", test::operator_key + "\n");
   }
-  std::vector<std::string> command(std::vector<std::string> extra) const {
-    std::vector<std::string> argv{TRUSTNET_BAKE_BINARY,
-                                  "fetch",
-                                  "mini",
-                                  "--recipes",
-                                  (dir / "recipes").string(),
-                                  "--ssh-key",
-                                  (dir / "op.pub").string(),
-                                  "--cache",
-                                  (dir / "cache").string()};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }
+  std::vector<std::string> command(std::vector<std::string> extra) const { return fetch_mini(dir.path(), extra); }
   fs::path entry(const std::string& content) const { return dir / "cache" / "sha256" / sha256_hex(content); }
 };
 
@@ -115,16 +118,7 @@ TEST_CASE("bake fetch holds local inputs to their pins too, without copying them
                   "  prefix: 32\nbinaries:\n  tool:\n    path: " +
                   tool.string() + "\n    sha256: " + tool_sha256 + "\n    destination: /usr/local/bin/tool\n");
   };
-  const std::vector<std::string> command{TRUSTNET_BAKE_BINARY,
-                                         "fetch",
-                                         "mini",
-                                         "--recipes",
-                                         (dir / "recipes").string(),
-                                         "--ssh-key",
-                                         (dir / "op.pub").string(),
-                                         "--cache",
-                                         (dir / "cache").string(),
-                                         "--json"};
+  const std::vector<std::string> command = fetch_mini(dir.path(), {"--json"});
   recipe(sha256_hex("local tool"));
   ProcessResult good = run_process(command);
   REQUIRE(good.exit_status == 0);
