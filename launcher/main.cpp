@@ -1,22 +1,18 @@
 // launch: runs TrustNet's golden images on a host: identities, the ULA bridge, QEMU, health.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "common/appliance_contract.hpp"
 #include "common/command_line.hpp"
 #include "common/interrupt.hpp"
 #include "common/private_folder.hpp"
 #include "common/process.hpp"
-#include "common/validators.hpp"
 #include "launcher/config/config_location.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/export/libvirt_export.hpp"
@@ -25,7 +21,10 @@
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
 #include "launcher/run/launch_instances.hpp"
+#include "launcher/run/logs_command.hpp"
+#include "launcher/run/network_command.hpp"
 #include "launcher/run/preflight.hpp"
+#include "launcher/run/ssh_command.hpp"
 #include "launcher/run/stop_instances.hpp"
 
 namespace fs = std::filesystem;
@@ -68,66 +67,6 @@ int run_init(const LaunchConfig& config, bool rotate, bool json) {
   if (result.registry_password)
     fmt::print("registry password of {}, shown once (kept 0600 in {}): {}\n", appliance::registry::user,
                (config.state_dir / "network" / "registry-password").string(), *result.registry_password);
-  return 0;
-}
-
-uid_t owner_uid(const std::string& owner) {
-  if (owner.empty()) {
-    // Under sudo, the taps go to the user who asked, who will run QEMU.
-    if (const char* sudo_uid = std::getenv("SUDO_UID"))
-      if (const auto uid = parse_bounded_uint(sudo_uid, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
-    return ::getuid();
-  }
-  if (is_decimal(owner)) {
-    if (const auto uid = parse_bounded_uint(owner, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
-    throw Error(fmt::format("--owner: uid {} is out of range", owner), ExitCode::bad_input);
-  }
-  if (const passwd* user = ::getpwnam(owner.c_str())) return user->pw_uid;
-  throw Error(fmt::format("--owner: no user named '{}'", owner), ExitCode::bad_input);
-}
-
-int run_network(const LaunchConfig& config, const std::string& action, const std::string& owner, bool json) {
-  const NetworkLayout layout = network_layout(config);
-  if (action == "status") {
-    const NetworkState state = network_state(layout);
-    if (json) {
-      auto link = [](const LinkState& l) {
-        return nlohmann::json{{"name", l.name},           {"exists", l.exists},           {"up", l.up},
-                              {"on_bridge", l.on_bridge}, {"has_address", l.has_address}, {"owner", l.owner}};
-      };
-      nlohmann::json out = {{"bridge", link(state.bridge)},
-                            {"address", fmt::format("{}/{}", layout.address, layout.prefix)},
-                            {"complete", state.complete()},
-                            {"taps", nlohmann::json::array()}};
-      for (const auto& tap : state.taps) out["taps"].push_back(link(tap));
-      fmt::print("{}\n", out.dump(2));
-    } else {
-      fmt::print("bridge {}: {}\n", layout.bridge,
-                 !state.bridge.exists ? "missing"
-                                      : fmt::format("{}, {}/{} {}", state.bridge.up ? "up" : "down", layout.address,
-                                                    layout.prefix, state.bridge.has_address ? "present" : "missing"));
-      for (const auto& tap : state.taps)
-        fmt::print("tap {}: {}\n", tap.name,
-                   !tap.exists ? "missing"
-                               : fmt::format("{}, {}, owner uid {}", tap.up ? "up" : "down",
-                                             tap.on_bridge ? "on the bridge" : "not on the bridge", tap.owner));
-    }
-    return state.complete() ? 0 : 3;
-  }
-  if (action == "down")
-    for (const auto& instance : config.instances)
-      if (auto runtime = inspect_runtime(InstancePaths::in(config.state_dir, instance.identity.name));
-          runtime.state == RunState::running)
-        throw Error(fmt::format("{} is running (pid {}) on the bridge; `launch stop all` first", instance.identity.name,
-                                runtime.pid),
-                    ExitCode::bad_input);
-  const NetworkChanges changes = action == "up" ? network_up(layout, owner_uid(owner)) : network_down(layout);
-  if (json) {
-    fmt::print("{}\n", nlohmann::json{{"changes", changes}}.dump(2));
-    return 0;
-  }
-  for (const auto& change : changes) fmt::print("{}\n", change);
-  if (changes.empty()) fmt::print("network already {}; nothing changed\n", action == "up" ? "up" : "down");
   return 0;
 }
 
@@ -202,58 +141,6 @@ int run_export(const LaunchConfig& config, const std::string& which, const fs::p
       "there)\n",
       config.bridge_name, config.bridge_address, config.bridge_prefix);
   return 0;
-}
-
-int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
-  const auto instance = select_instances(config, name).at(0);
-  const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
-  std::ifstream log(paths.serial_log, std::ios::binary);
-  if (!log)
-    throw Error(
-        fmt::format("{} has no console log yet ({}); it has not been started", name, paths.serial_log.string()));
-  interrupt::install();
-  std::string chunk(64 * 1024, '\0');
-  for (;;) {
-    while (log.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || log.gcount() > 0) {
-      std::fwrite(chunk.data(), 1, static_cast<size_t>(log.gcount()), stdout);
-      if (log.eof()) break;
-    }
-    std::fflush(stdout);
-    if (!follow || interrupt::requested() || inspect_runtime(paths).state != RunState::running) return 0;
-    log.clear();
-    std::this_thread::sleep_for(250ms);
-  }
-}
-
-int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, const std::string& identity, bool dry_run,
-            const std::vector<std::string>& extra) {
-  const auto instance = select_instances(config, name).at(0);
-  const fs::path known_hosts = config.state_dir / "network" / "known_hosts";
-  if (!fs::exists(known_hosts))
-    throw Error(fmt::format("{} is missing; run `launch init` first", known_hosts.string()), ExitCode::bad_input);
-  std::vector<std::string> argv{"ssh", "-o", "UserKnownHostsFile=" + known_hosts.string(), "-o",
-                                "StrictHostKeyChecking=yes"};
-  if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
-  if (ipv4) {
-    auto forward = std::find_if(instance.forwards.begin(), instance.forwards.end(),
-                                [](const PortForward& f) { return f.guest == 22; });
-    if (forward == instance.forwards.end())
-      throw Error(fmt::format("{} forwards no host port to its SSH port 22", name), ExitCode::bad_input);
-    argv.insert(argv.end(), {"-o", "HostKeyAlias=" + instance.identity.address, "-p", std::to_string(forward->host),
-                             instance.user + "@127.0.0.1"});
-  } else {
-    argv.push_back(instance.user + "@" + instance.identity.address);
-  }
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  if (dry_run) {
-    fmt::print("{}\n", command_line(argv));
-    return 0;
-  }
-  std::vector<char*> args;
-  for (auto& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  ::execvp("ssh", args.data());
-  throw Error(fmt::format("cannot run ssh: {}; install openssh-client", std::strerror(errno)));
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+#include "launcher/run/network_command.hpp"
+
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "common/validators.hpp"
+#include "launcher/instance/instance_runtime.hpp"
+#include "launcher/network/host_network.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Whom the taps belong to: --owner (a name or uid), else the user who ran sudo, else us.
+uid_t owner_uid(const std::string& owner) {
+  if (owner.empty()) {
+    // Under sudo, the taps go to the user who asked, who will run QEMU.
+    if (const char* sudo_uid = std::getenv("SUDO_UID"))
+      if (const auto uid = parse_bounded_uint(sudo_uid, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
+    return ::getuid();
+  }
+  if (is_decimal(owner)) {
+    if (const auto uid = parse_bounded_uint(owner, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
+    throw Error(fmt::format("--owner: uid {} is out of range", owner), ExitCode::bad_input);
+  }
+  if (const passwd* user = ::getpwnam(owner.c_str())) return user->pw_uid;
+  throw Error(fmt::format("--owner: no user named '{}'", owner), ExitCode::bad_input);
+}
+
+}  // namespace
+
+int run_network(const LaunchConfig& config, const std::string& action, const std::string& owner, bool json) {
+  const NetworkLayout layout = network_layout(config);
+  if (action == "status") {
+    const NetworkState state = network_state(layout);
+    if (json) {
+      auto link = [](const LinkState& l) {
+        return nlohmann::json{{"name", l.name},           {"exists", l.exists},           {"up", l.up},
+                              {"on_bridge", l.on_bridge}, {"has_address", l.has_address}, {"owner", l.owner}};
+      };
+      nlohmann::json out = {{"bridge", link(state.bridge)},
+                            {"address", fmt::format("{}/{}", layout.address, layout.prefix)},
+                            {"complete", state.complete()},
+                            {"taps", nlohmann::json::array()}};
+      for (const auto& tap : state.taps) out["taps"].push_back(link(tap));
+      fmt::print("{}\n", out.dump(2));
+    } else {
+      fmt::print("bridge {}: {}\n", layout.bridge,
+                 !state.bridge.exists ? "missing"
+                                      : fmt::format("{}, {}/{} {}", state.bridge.up ? "up" : "down", layout.address,
+                                                    layout.prefix, state.bridge.has_address ? "present" : "missing"));
+      for (const auto& tap : state.taps)
+        fmt::print("tap {}: {}\n", tap.name,
+                   !tap.exists ? "missing"
+                               : fmt::format("{}, {}, owner uid {}", tap.up ? "up" : "down",
+                                             tap.on_bridge ? "on the bridge" : "not on the bridge", tap.owner));
+    }
+    return state.complete() ? 0 : 3;
+  }
+  if (action == "down")
+    for (const auto& instance : config.instances)
+      if (auto runtime = inspect_runtime(InstancePaths::in(config.state_dir, instance.identity.name));
+          runtime.state == RunState::running)
+        throw Error(fmt::format("{} is running (pid {}) on the bridge; `launch stop all` first", instance.identity.name,
+                                runtime.pid),
+                    ExitCode::bad_input);
+  const NetworkChanges changes = action == "up" ? network_up(layout, owner_uid(owner)) : network_down(layout);
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"changes", changes}}.dump(2));
+    return 0;
+  }
+  for (const auto& change : changes) fmt::print("{}\n", change);
+  if (changes.empty()) fmt::print("network already {}; nothing changed\n", action == "up" ? "up" : "down");
+  return 0;
+}
+
+}  // namespace trustnet::launcher

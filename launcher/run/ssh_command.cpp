@@ -1,0 +1,48 @@
+#include "launcher/run/ssh_command.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.hpp"
+#include "common/process.hpp"
+#include "launcher/run/preflight.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+
+int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, const std::string& identity, bool dry_run,
+            const std::vector<std::string>& extra) {
+  const auto instance = select_instances(config, name).at(0);
+  const fs::path known_hosts = config.state_dir / "network" / "known_hosts";
+  if (!fs::exists(known_hosts))
+    throw Error(fmt::format("{} is missing; run `launch init` first", known_hosts.string()), ExitCode::bad_input);
+  std::vector<std::string> argv{"ssh", "-o", "UserKnownHostsFile=" + known_hosts.string(), "-o",
+                                "StrictHostKeyChecking=yes"};
+  if (!identity.empty()) argv.insert(argv.end(), {"-i", identity, "-o", "IdentitiesOnly=yes"});
+  if (ipv4) {
+    auto forward = std::find_if(instance.forwards.begin(), instance.forwards.end(),
+                                [](const PortForward& f) { return f.guest == 22; });
+    if (forward == instance.forwards.end())
+      throw Error(fmt::format("{} forwards no host port to its SSH port 22", name), ExitCode::bad_input);
+    argv.insert(argv.end(), {"-o", "HostKeyAlias=" + instance.identity.address, "-p", std::to_string(forward->host),
+                             instance.user + "@127.0.0.1"});
+  } else {
+    argv.push_back(instance.user + "@" + instance.identity.address);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  if (dry_run) {
+    fmt::print("{}\n", command_line(argv));
+    return 0;
+  }
+  std::vector<char*> args;
+  for (auto& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  ::execvp("ssh", args.data());
+  throw Error(fmt::format("cannot run ssh: {}; install openssh-client", std::strerror(errno)));
+}
+
+}  // namespace trustnet::launcher
