@@ -2,17 +2,15 @@
 // RAII owner of an OpenSSL memory BIO, for PEM text in and out.
 #include <openssl/bio.h>
 
-#include <memory>
 #include <string>
 
 #include "common/error.hpp"
 
+#include "common/c_handle.hpp"
+
 namespace trustnet {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using Bio = std::unique_ptr<BIO, BioDeleter>;
+using Bio = CHandle<BIO, BIO_free>;
 
 inline Bio memory_bio() {
   Bio bio(BIO_new(BIO_s_mem()));

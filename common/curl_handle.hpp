@@ -2,16 +2,13 @@
 // RAII owner of a libcurl easy handle; curl_global_init runs once, before the first handle.
 #include <curl/curl.h>
 
-#include <memory>
-
 #include "common/error.hpp"
+
+#include "common/c_handle.hpp"
 
 namespace trustnet {
 
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+using CurlEasy = CHandle<CURL, curl_easy_cleanup>;
 
 inline CurlEasy make_curl_easy() {
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -2,13 +2,10 @@
 // RAII owner of an OpenSSL EVP_MD_CTX.
 #include <openssl/evp.h>
 
-#include <memory>
+#include "common/c_handle.hpp"
 
 namespace trustnet {
 
-struct EvpMdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using EvpMdCtx = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
+using EvpMdCtx = CHandle<EVP_MD_CTX, EVP_MD_CTX_free>;
 
 }  // namespace trustnet

@@ -2,13 +2,10 @@
 // RAII owner of an OpenSSL EVP_PKEY.
 #include <openssl/evp.h>
 
-#include <memory>
+#include "common/c_handle.hpp"
 
 namespace trustnet {
 
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using EvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using EvpPkey = CHandle<EVP_PKEY, EVP_PKEY_free>;
 
 }  // namespace trustnet

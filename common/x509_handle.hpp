@@ -5,23 +5,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
+#include "common/c_handle.hpp"
 
 namespace trustnet {
 
-struct X509Deleter {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-using X509Cert = std::unique_ptr<X509, X509Deleter>;
+using X509Cert = CHandle<X509, X509_free>;
 
-struct X509ExtensionDeleter {
-  void operator()(X509_EXTENSION* ext) const { X509_EXTENSION_free(ext); }
-};
-using X509Extension = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;
+using X509Extension = CHandle<X509_EXTENSION, X509_EXTENSION_free>;
 
-struct BignumDeleter {
-  void operator()(BIGNUM* n) const { BN_free(n); }
-};
-using Bignum = std::unique_ptr<BIGNUM, BignumDeleter>;
+using Bignum = CHandle<BIGNUM, BN_free>;
 
 }  // namespace trustnet

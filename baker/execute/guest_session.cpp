@@ -10,19 +10,15 @@
 #include "baker/execute/gpt_growth.hpp"
 #include "baker/execute/guestfs_strings.hpp"
 #include "baker/execute/os_release.hpp"
+#include "common/c_handle.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 
 namespace trustnet::baker {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct GuestfsStructDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Statns = std::unique_ptr<struct guestfs_statns, GuestfsStructDeleter<struct guestfs_statns, guestfs_free_statns>>;
-using Statvfs =
-    std::unique_ptr<struct guestfs_statvfs, GuestfsStructDeleter<struct guestfs_statvfs, guestfs_free_statvfs>>;
+using Statns = CHandle<struct guestfs_statns, guestfs_free_statns>;
+using Statvfs = CHandle<struct guestfs_statvfs, guestfs_free_statvfs>;
 
 }  // namespace
 

@@ -2,13 +2,10 @@
 // RAII owner of a libguestfs handle. Closing it stops the appliance (QEMU) if it runs.
 #include <guestfs.h>
 
-#include <memory>
+#include "common/c_handle.hpp"
 
 namespace trustnet::baker {
 
-struct GuestfsDeleter {
-  void operator()(guestfs_h* g) const { guestfs_close(g); }
-};
-using GuestfsHandle = std::unique_ptr<guestfs_h, GuestfsDeleter>;
+using GuestfsHandle = CHandle<guestfs_h, guestfs_close>;
 
 }  // namespace trustnet::baker

@@ -5,12 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "common/c_handle.hpp"
+
 namespace trustnet::baker {
 
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
-using GuestString = std::unique_ptr<char, FreeDeleter>;
+using GuestString = CHandle<char, std::free>;
 
 // Takes ownership of a NULL-terminated array of strings and copies it out.
 inline std::vector<std::string> take_string_list(char** list) {
