@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <set>
 #include <thread>
 
 #include "baker/execute/appliance_pool.hpp"
 #include "baker/execute/executor.hpp"
 #include "baker/fetch/plan_inputs.hpp"
+#include "baker/fetch_command.hpp"
 #include "baker/image_bake.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/release.hpp"
@@ -111,6 +114,125 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
   // Each image's temporaries go with it, whatever happened to the others.
   bakes.clear();
   return results;
+}
+
+namespace {
+
+// Images already up to date are left alone (unless forced); with `check_only` nothing is baked
+// and the exit status says whether everything is up to date (0) or not (1).
+int run_bake(const RecipeSelection& common, const std::vector<std::string>& names, BakeOptions options,
+             const FetchFlags& fetch, bool json, bool check_only) {
+  options.load = common.load_options();
+  std::vector<fs::path> files = common.recipe_files(names);
+  nlohmann::json outcomes = nlohmann::json::array();
+  std::vector<fs::path> to_bake;
+  int stale = 0;
+  // Every recipe is loaded and checked here, before any bake starts: a typo must not cost a launch.
+  for (const auto& file : files) {
+    const ImageFreshness freshness = image_freshness(file, options);
+    if (check_only) {
+      stale += freshness.up_to_date ? 0 : 1;
+      outcomes.push_back({{"name", freshness.name},
+                          {"image", freshness.image.string()},
+                          {"up_to_date", freshness.up_to_date},
+                          {"reason", freshness.reason}});
+      if (!json)
+        fmt::print("{}\n", freshness.up_to_date
+                               ? fmt::format("{} is up to date", freshness.image.string())
+                               : fmt::format("{} is out of date: {}", freshness.image.string(), freshness.reason));
+    } else if (freshness.up_to_date && !options.force) {
+      outcomes.push_back({{"name", freshness.name},
+                          {"image", freshness.image.string()},
+                          {"report", freshness.report.string()},
+                          {"up_to_date", true},
+                          {"seconds", 0}});
+      if (options.verbosity != Verbosity::quiet) fmt::print(stderr, "{} is up to date\n", freshness.image.string());
+    } else {
+      if (freshness.exists && options.verbosity != Verbosity::quiet)
+        fmt::print(stderr, "bake {}: baking {} again: {}\n", freshness.name, freshness.image.string(),
+                   freshness.up_to_date ? "--force" : freshness.reason);
+      to_bake.push_back(file);
+    }
+  }
+  if (check_only) {
+    if (json) fmt::print("{}\n", outcomes.dump(2));
+    return stale == 0 ? 0 : 1;
+  }
+  interrupt::install();
+  // Missing inputs are fetched first, once each, before the bakes run in parallel.
+  FetchCommandOptions fetch_options{options.cache_dir, options.load, fetch.options(), options.verbosity};
+  (void)fetch_recipe_inputs(to_bake, fetch_options);
+  int status = 0;
+  for (const BakeResult& result : bake_recipes(to_bake, options)) {
+    if (result.outcome) {
+      const BakeOutcome& outcome = *result.outcome;
+      outcomes.push_back({{"name", outcome.name},
+                          {"image", outcome.image.string()},
+                          {"report", outcome.report.string()},
+                          {"up_to_date", false},
+                          {"seconds", outcome.seconds}});
+      continue;
+    }
+    try {
+      std::rethrow_exception(result.error);
+    } catch (const Error& e) {
+      status = std::max(status, report_error(e, "bake"));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "bake: {}\n", e.what());
+      status = std::max(status, 1);
+    }
+  }
+  if (json) fmt::print("{}\n", outcomes.dump(2));
+  return status;
+}
+
+}  // namespace
+
+CommandRun declare_bake(CLI::App& command) {
+  struct State {
+    RecipeSelection recipes;
+    std::vector<std::string> names;
+    BakeOptions options;
+    FetchFlags fetch;
+    std::string accel = "auto";
+    bool quiet = false, json = false, check_only = false;
+  };
+  auto state = std::make_shared<State>();
+  state->recipes.add_to(command);
+  command.add_option("names", state->names, "recipe names, or all");
+  command.add_option("--out", state->options.out_dir, "output folder")->capture_default_str();
+  command.add_option("--cache", state->options.cache_dir,
+                     "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
+  add_accel_option(command, state->accel,
+                   "libguestfs appliance acceleration: auto (libguestfs decides, honours "
+                   "LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)");
+  command.add_flag("-q,--quiet", state->quiet, "print errors only");
+  command.add_flag("-v,--verbose", state->recipes.verbose,
+                   "print every edit as it is made, and which recipe folder is used");
+  command.add_flag("--json", state->json, "print the outcome as JSON on stdout");
+  command.add_flag("--force", state->options.force, "bake even when the image is up to date");
+  command
+      .add_option("--appliances", state->options.appliances,
+                  "libguestfs appliances that share the images, each baking its share one "
+                  "after the other (default: one per core, as memory allows)")
+      ->check(CLI::Range(1, 64));
+  command.add_flag("--check", state->check_only,
+                   "bake nothing: say whether each image is up to date, and why not; exit 0 when all "
+                   "are, 1 when one is not");
+  state->fetch.add_to(command);
+  return [state] {
+    if (state->names.empty()) {
+      fmt::print(stderr, "bake: name a recipe to bake (or all); see bake --help\n");
+      return 2;
+    }
+    BakeOptions options = state->options;
+    options.accel = appliance_accel(state->accel);
+    options.source_date_epoch = source_date_epoch_from_environment();
+    options.verbosity = state->quiet             ? Verbosity::quiet
+                        : state->recipes.verbose ? Verbosity::verbose
+                                                 : Verbosity::normal;
+    return run_bake(state->recipes, state->names, options, state->fetch, state->json, state->check_only);
+  };
 }
 
 }  // namespace trustnet::baker

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "baker/command_options.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "baker/publish/up_to_date.hpp"
 #include "baker/recipe/recipe_loader.hpp"
+#include "common/command_line.hpp"
 #include "common/progress.hpp"
 
 namespace trustnet::baker {
@@ -48,5 +50,9 @@ struct ImageFreshness {
   std::string reason;
 };
 ImageFreshness image_freshness(const std::filesystem::path& recipe_file, const BakeOptions& options);
+
+// `bake NAME... | all`, the default command: its options, and the work that bakes what is out of
+// date (`--check`: only says what is), fetching missing inputs first.
+CommandRun declare_bake(CLI::App& command);
 
 }  // namespace trustnet::baker

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -11,6 +13,7 @@
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/plan/plan.hpp"
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "common/validators.hpp"
 
 namespace trustnet::baker {
@@ -75,6 +78,90 @@ FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256,
   input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
   input.file = cache.entry(digest);
   return input;
+}
+
+namespace {
+
+// Pinned by the command line: the verified file's path is the output, for scripts.
+int run_fetch_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options, bool json) {
+  interrupt::install();
+  FetchedInput input = fetch_pinned_url(url, sha256, options);
+  if (json)
+    fmt::print("{}\n", nlohmann::json{{"input", input.download.name},
+                                      {"url", url},
+                                      {"sha256", input.download.sha256},
+                                      {"file", input.file.string()},
+                                      {"outcome", input.outcome}}
+                           .dump(2));
+  else
+    fmt::print("{}\n", input.file.string());
+  return 0;
+}
+
+int run_fetch(const RecipeSelection& common, const std::vector<std::string>& names, FetchCommandOptions options,
+              bool json) {
+  options.load = common.load_options();
+  interrupt::install();
+  std::vector<FetchedInput> inputs = fetch_recipe_inputs(common.recipe_files(names), options);
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& input : inputs)
+      out.push_back({{"recipe", input.recipe},
+                     {"input", input.download.name},
+                     {"url", input.download.url},
+                     {"sha256", input.download.sha256},
+                     {"file", input.file.string()},
+                     {"outcome", input.outcome}});
+    fmt::print("{}\n", out.dump(2));
+  } else if (options.verbosity != Verbosity::quiet) {
+    fmt::print(stderr, "bake fetch: {} input{} in the cache {}\n", inputs.size(), inputs.size() == 1 ? "" : "s",
+               cache_root(options.cache_dir).string());
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRun declare_fetch(CLI::App& command) {
+  struct State {
+    RecipeSelection recipes;
+    std::vector<std::string> names;
+    FetchCommandOptions options;
+    FetchFlags fetch;
+    bool json = false, quiet = false;
+    std::string url, sha256;
+  };
+  auto state = std::make_shared<State>();
+  state->recipes.add_to(command);
+  CLI::Option* names = command.add_option("names", state->names, "recipe names, or all");
+  CLI::Option* url = command.add_option("--url", state->url,
+                                        "fetch this one file instead of recipe inputs and print its path in the cache");
+  command.add_option("--sha256", state->sha256, "the SHA-256 that --url's file must have")->needs(url);
+  url->excludes(names);
+  command.add_option("--cache", state->options.cache_dir,
+                     "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
+  state->fetch.add_to(command);
+  command.add_flag("-q,--quiet", state->quiet, "print errors only");
+  command.add_flag("--json", state->json, "list the inputs as JSON on stdout");
+  command.add_flag("-v,--verbose", state->recipes.verbose, "say which recipe folder is used");
+  return [state] {
+    FetchCommandOptions options = state->options;
+    options.fetch = state->fetch.options();
+    options.verbosity = state->quiet ? Verbosity::quiet : Verbosity::normal;
+    options.verify_local = true;
+    if (!state->url.empty()) {
+      if (state->sha256.empty()) {
+        fmt::print(stderr, "bake fetch: --url needs --sha256: a download is pinned by its digest\n");
+        return 2;
+      }
+      return run_fetch_url(state->url, state->sha256, options, state->json);
+    }
+    if (state->names.empty()) {
+      fmt::print(stderr, "bake fetch: name a recipe (or all), or give --url and --sha256; see bake fetch --help\n");
+      return 2;
+    }
+    return run_fetch(state->recipes, state->names, options, state->json);
+  };
 }
 
 }  // namespace trustnet::baker

@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "baker/command_options.hpp"
 #include "baker/fetch/fetcher.hpp"
 #include "baker/recipe/recipe_loader.hpp"
+#include "common/command_line.hpp"
 #include "common/progress.hpp"
 
 namespace trustnet::baker {
@@ -34,5 +36,8 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<std::filesystem:
 // One file pinned on the command line (`bake fetch --url URL --sha256 HEX`), for scripts that need
 // a verified download outside any recipe; named after the URL's last path segment.
 FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options);
+
+// `bake fetch NAME... | all` and `bake fetch --url URL --sha256 HEX`.
+CommandRun declare_fetch(CLI::App& command);
 
 }  // namespace trustnet::baker

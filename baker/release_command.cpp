@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "baker/command_options.hpp"
 #include "baker/execute/executor.hpp"
 #include "baker/publish/content_listing.hpp"
 #include "common/atomic_file.hpp"
@@ -18,6 +19,7 @@
 namespace trustnet::baker {
 namespace fs = std::filesystem;
 using nlohmann::json;
+namespace {
 
 int run_keygen(const fs::path& private_file) {
   const fs::path public_file = private_file.string() + ".pub";
@@ -70,6 +72,8 @@ int run_verify(const fs::path& release, const fs::path& public_key, bool as_json
   return 0;
 }
 
+}  // namespace
+
 std::string listing_of(const fs::path& operand, ApplianceAccel accel) {
   if (!fs::is_regular_file(operand))
     throw Error(fmt::format("{} does not exist", operand.string()), ExitCode::bad_input);
@@ -93,6 +97,8 @@ std::string listing_of(const fs::path& operand, ApplianceAccel accel) {
   return mtree_from_tar(tar.path());
 }
 
+namespace {
+
 int run_contents(const fs::path& image, ApplianceAccel accel) {
   fmt::print("{}", listing_of(image, accel));
   return 0;
@@ -115,6 +121,82 @@ int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel
                diff.changed.size());
   }
   return 0;
+}
+
+}  // namespace
+
+CommandRun declare_keygen(CLI::App& command) {
+  auto file = std::make_shared<fs::path>();
+  command.add_option("file", *file, "private key file to write (never overwritten)")->required();
+  return [file] { return run_keygen(*file); };
+}
+
+CommandRun declare_publish(CLI::App& command) {
+  struct State {
+    std::vector<std::string> names;
+    PublishOptions options;
+    fs::path recipes;
+    bool json = false, verbose = false;
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("names", state->names, "appliance names, or all (every recipe)")->required();
+  command.add_option("--key", state->options.signing_key, "Ed25519 private key (bake keygen)")->required();
+  command.add_option("--out", state->options.out_dir, "where bake wrote the images")->capture_default_str();
+  command.add_option("--release", state->options.release_dir, "folder that gets one release folder per appliance")
+      ->capture_default_str();
+  command.add_option("--recipes", state->recipes, recipes_help() + ", for all");
+  command.add_flag("-v,--verbose", state->verbose, "say which recipe folder all came from");
+  command.add_flag("--json", state->json, "print the outcome as JSON");
+  return [state] {
+    PublishOptions options = state->options;
+    options.source_date_epoch = source_date_epoch_from_environment();
+    std::vector<std::string> names;
+    for (const auto& name : state->names) {
+      if (name != "all")
+        names.push_back(name);
+      else
+        for (const auto& file : list_recipes(recipe_folder(state->recipes, state->verbose)))
+          names.push_back(file.stem().string());
+    }
+    return run_publish(names, options, state->json);
+  };
+}
+
+CommandRun declare_verify(CLI::App& command) {
+  struct State {
+    fs::path release, key;
+    bool json = false;
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("release", state->release, "release folder (or its NAME.manifest.json)")->required();
+  command.add_option("--pubkey", state->key, "trusted public key (FILE.pub from bake keygen)")->required();
+  command.add_flag("--json", state->json, "print the outcome as JSON");
+  return [state] { return run_verify(state->release, state->key, state->json); };
+}
+
+CommandRun declare_contents(CLI::App& command) {
+  struct State {
+    fs::path image;
+    std::string accel = "auto";
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("image", state->image, "qcow2 image (golden or compressed release image)")->required();
+  add_accel_option(command, state->accel, "libguestfs appliance acceleration: auto or tcg");
+  return [state] { return run_contents(state->image, appliance_accel(state->accel)); };
+}
+
+CommandRun declare_diff(CLI::App& command) {
+  struct State {
+    fs::path before, after;
+    std::string accel = "auto";
+    bool json = false;
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("before", state->before, "image, NAME.manifest.json or NAME.mtree")->required();
+  command.add_option("after", state->after, "image, NAME.manifest.json or NAME.mtree")->required();
+  add_accel_option(command, state->accel, "libguestfs appliance acceleration: auto or tcg");
+  command.add_flag("--json", state->json, "print the differences as JSON");
+  return [state] { return run_diff(state->before, state->after, appliance_accel(state->accel), state->json); };
 }
 
 }  // namespace trustnet::baker

@@ -42,4 +42,19 @@ int run_command_line(CLI::App& app, int argc, char** argv, std::string_view prog
   }
 }
 
+int run_subcommands(CLI::App& app, std::span<const Subcommand> table, int argc, char** argv, std::string_view program) {
+  std::vector<std::pair<const CLI::App*, CommandRun>> runs;
+  for (const Subcommand& row : table) {
+    CLI::App* command = row.name.empty() ? &app : app.add_subcommand(std::string(row.name), std::string(row.summary));
+    runs.emplace_back(command, row.declare(*command));
+  }
+  return run_command_line(app, argc, argv, program, [&] {
+    const std::vector<CLI::App*> chosen = app.get_subcommands();
+    const CLI::App* command = chosen.empty() ? &app : chosen.front();
+    for (const auto& [declared, run] : runs)
+      if (declared == command) return run();
+    throw Error(fmt::format("no work declared for the subcommand {}", command->get_name()));
+  });
+}
+
 }  // namespace trustnet

@@ -1,4 +1,4 @@
-#include "launcher/run/logs_command.hpp"
+#include "launcher/run/commands.hpp"
 
 #include <fmt/format.h>
 
@@ -16,6 +16,7 @@ using namespace std::chrono_literals;
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
+namespace {
 
 int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
   const auto instance = select_instances(config, name).at(0);
@@ -36,6 +37,20 @@ int run_logs(const LaunchConfig& config, const std::string& name, bool follow) {
     log.clear();
     std::this_thread::sleep_for(250ms);
   }
+}
+
+}  // namespace
+
+CommandRun declare_logs(CLI::App& command, ConfigChoice& config) {
+  struct State {
+    std::string name;
+    bool follow = false;
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("name", state->name, "instance name")->required();
+  command.add_flag("-f,--follow", state->follow, "keep printing while the instance runs");
+  config.add_to(command);
+  return [state, &config] { return run_logs(config.load(), state->name, state->follow); };
 }
 
 }  // namespace trustnet::launcher

@@ -1,4 +1,4 @@
-#include "launcher/run/network_command.hpp"
+#include "launcher/run/commands.hpp"
 
 #include <fmt/format.h>
 #include <pwd.h>
@@ -33,8 +33,8 @@ uid_t owner_uid(const std::string& owner) {
   throw Error(fmt::format("--owner: no user named '{}'", owner), ExitCode::bad_input);
 }
 
-}  // namespace
-
+// Prints what changed (or the state) as text or JSON; the exit status of status is 3 when
+// something is missing.
 int run_network(const LaunchConfig& config, const std::string& action, const std::string& owner, bool json) {
   const NetworkLayout layout = network_layout(config);
   if (action == "status") {
@@ -78,6 +78,25 @@ int run_network(const LaunchConfig& config, const std::string& action, const std
   for (const auto& change : changes) fmt::print("{}\n", change);
   if (changes.empty()) fmt::print("network already {}; nothing changed\n", action == "up" ? "up" : "down");
   return 0;
+}
+
+}  // namespace
+
+CommandRun declare_network(CLI::App& command, ConfigChoice& config) {
+  struct State {
+    std::string action, owner;
+    bool json = false;
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("action", state->action, "up, down or status")
+      ->required()
+      ->check(CLI::IsMember({"up", "down", "status"}));
+  command.add_option(
+      "--owner", state->owner,
+      "user (name or uid) who may open the taps, that is who runs QEMU (default: the sudo user, else you)");
+  command.add_flag("--json", state->json, "print the outcome as JSON");
+  config.add_to(command);
+  return [state, &config] { return run_network(config.load(), state->action, state->owner, state->json); };
 }
 
 }  // namespace trustnet::launcher

@@ -1,4 +1,4 @@
-#include "launcher/run/ssh_command.hpp"
+#include "launcher/run/commands.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
+namespace {
 
 int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, const std::string& identity, bool dry_run,
             const std::vector<std::string>& extra) {
@@ -43,6 +44,27 @@ int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, cons
   args.push_back(nullptr);
   ::execvp("ssh", args.data());
   throw Error(fmt::format("cannot run ssh: {}; install openssh-client", std::strerror(errno)));
+}
+
+}  // namespace
+
+CommandRun declare_ssh(CLI::App& command, ConfigChoice& config) {
+  struct State {
+    std::string name, identity;
+    bool ipv4 = false, dry_run = false;
+    std::vector<std::string> args;
+  };
+  auto state = std::make_shared<State>();
+  command.add_option("name", state->name, "instance name")->required();
+  command.add_flag("--ipv4", state->ipv4, "go through the forwarded port on 127.0.0.1 instead of the ULA address");
+  command.add_option("-i,--identity", state->identity,
+                     "the operator's private key file (default: ssh's own choice, or the agent)");
+  command.add_flag("--dry-run", state->dry_run, "print the ssh command instead of running it");
+  command.add_option("command", state->args, "command to run remotely (after --)");
+  config.add_to(command);
+  return [state, &config] {
+    return run_ssh(config.load(), state->name, state->ipv4, state->identity, state->dry_run, state->args);
+  };
 }
 
 }  // namespace trustnet::launcher

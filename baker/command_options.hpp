@@ -1,0 +1,45 @@
+#pragma once
+// Options that several `bake` subcommands share, declared once: which recipes (folder, layers,
+// keys, base image), how downloads behave, and the appliance's acceleration.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "baker/execute/guest_session.hpp"
+#include "baker/fetch/fetcher.hpp"
+#include "baker/recipe/recipe_loader.hpp"
+
+namespace trustnet::baker {
+
+// --recipes, --override, --ssh-key, --base-image, and the names that pick recipes.
+struct RecipeSelection {
+  std::filesystem::path recipes_option;
+  std::vector<std::filesystem::path> overrides, ssh_keys;
+  std::filesystem::path base_image;
+  bool verbose = false;  // say which recipe folder is used
+
+  void add_to(CLI::App& command);
+  LoadOptions load_options() const;
+  // The recipe files the names stand for: NAME.yaml, or every recipe for "all".
+  std::vector<std::filesystem::path> recipe_files(const std::vector<std::string>& names) const;
+};
+
+std::string recipes_help();
+// The recipe folder, found once; `verbose` says which on stderr.
+std::filesystem::path recipe_folder(const std::filesystem::path& option, bool verbose);
+
+// --offline and --retries.
+struct FetchFlags {
+  bool offline = false;
+  int retries = 3;
+
+  void add_to(CLI::App& command);
+  FetchOptions options() const { return {offline, retries}; }
+};
+
+// --accel auto|tcg for the commands that open images with libguestfs.
+void add_accel_option(CLI::App& command, std::string& accel, const std::string& help);
+ApplianceAccel appliance_accel(const std::string& accel);
+
+}  // namespace trustnet::baker

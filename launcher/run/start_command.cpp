@@ -1,0 +1,76 @@
+#include <fmt/format.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/interrupt.hpp"
+#include "launcher/run/commands.hpp"
+#include "launcher/run/launch_instances.hpp"
+#include "launcher/run/preflight.hpp"
+
+namespace trustnet::launcher {
+using namespace std::chrono;
+namespace {
+
+struct StartFlags {
+  bool dry_run = false, json = false, quiet = false;
+  std::string accel = "auto", wait = "up";
+  int timeout = 300;
+};
+
+int run_start(const LaunchConfig& config, const std::string& which, const StartFlags& flags) {
+  const auto instances = select_instances(config, which);
+  LaunchOptions options;
+  if (flags.accel != "auto")
+    options.accel = flags.accel == "kvm" ? Accel::kvm : flags.accel == "hvf" ? Accel::hvf : Accel::tcg;
+  options.wait = flags.wait == "started"     ? WaitFor::started
+                 : flags.wait == "reachable" ? WaitFor::reachable
+                                             : WaitFor::up;
+  options.timeout = seconds(flags.timeout);
+  options.quiet = flags.quiet;
+  if (flags.dry_run) {
+    for (const auto& line : launch_plan(config, instances, options)) fmt::print("{}\n", line);
+    return 0;
+  }
+  interrupt::install();
+  const auto rows = launch_instances(config, instances, options);
+  fmt::print("{}", flags.json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
+  return 0;
+}
+
+}  // namespace
+
+CommandRun declare_start(CLI::App& command, ConfigChoice& config) {
+  struct State {
+    std::string which;
+    StartFlags flags;
+  };
+  auto state = std::make_shared<State>();
+  config.add_to(command);
+  command.add_option("instances", state->which, "all, or the name of one instance to start");
+  command.add_flag("--dry-run", state->flags.dry_run, "print the commands that would run, and run none");
+  command
+      .add_option("--accel", state->flags.accel,
+                  "QEMU acceleration: auto (KVM on aarch64 Linux, HVF on Apple silicon, else TCG), kvm, hvf, tcg")
+      ->check(CLI::IsMember({"auto", "kvm", "hvf", "tcg"}))
+      ->capture_default_str();
+  command
+      .add_option("--wait", state->flags.wait,
+                  "wait until instances are up (SSH and service answer), reachable (ping or any service), or started")
+      ->check(CLI::IsMember({"up", "reachable", "started"}))
+      ->capture_default_str();
+  command.add_option("--timeout", state->flags.timeout, "seconds to wait")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  command.add_flag("--json", state->flags.json, "print the final table as JSON");
+  command.add_flag("-q,--quiet", state->flags.quiet, "print errors and the final table only");
+  return [state, &config] {
+    if (state->which.empty()) {
+      fmt::print(stderr, "launch: name what to start (all or an instance) or a command; see launch --help\n");
+      return 2;
+    }
+    return run_start(config.load(), state->which, state->flags);
+  };
+}
+
+}  // namespace trustnet::launcher
