@@ -1,6 +1,7 @@
 #include "launcher/config/launch_config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -204,6 +205,18 @@ LaunchConfig load_launch_config(const fs::path& file) {
   }
   if (config.instances.empty()) map.fail(root, "the launcher configuration defines no instances");
   return config;
+}
+
+std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which) {
+  if (which == "all") return config.instances;
+  std::vector<std::string> names;
+  for (const auto& instance : config.instances) {
+    if (instance.identity.name == which) return {instance};
+    names.push_back(instance.identity.name);
+  }
+  throw Error(
+      fmt::format("{} has no instance '{}' (it has: {}, or all)", config.file.string(), which, fmt::join(names, ", ")),
+      ExitCode::bad_input);
 }
 
 }  // namespace trustnet::launcher

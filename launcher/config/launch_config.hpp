@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "launcher/identity/network_identity.hpp"
+#include "launcher/config/network_definition.hpp"
 
 namespace trustnet::launcher {
 
@@ -57,5 +57,8 @@ std::string derive_mac(const std::string& name);
 // The appliance's operator account (common/appliance_contract.hpp): warden on the node, keeper on
 // the registry.
 std::string default_operator(Role role);
+
+// The instances named on the command line: "all" or one name.
+std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which);
 
 }  // namespace trustnet::launcher

@@ -7,7 +7,7 @@
 #include "common/file_lock.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_disk.hpp"
-#include "launcher/run/preflight.hpp"
+#include "launcher/instance/instance_paths.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "launcher/identity/network_identity.hpp"
+#include "launcher/config/network_definition.hpp"
 
 namespace trustnet::launcher {
 

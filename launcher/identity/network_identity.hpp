@@ -15,23 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "launcher/config/network_definition.hpp"
+
 namespace trustnet::launcher {
-
-enum class Role { node, registry };
-
-struct InstanceDefinition {
-  std::string name;  // also the folder in the state folder
-  Role role = Role::node;
-  std::string hostname;
-  std::string address;  // ULA, no prefix
-  int prefix = 32;
-};
-
-struct NetworkDefinition {
-  std::string chain_id;
-  std::string domain = "trustnet.local";
-  std::vector<InstanceDefinition> instances;
-};
 
 struct InitOptions {
   bool rotate = false;       // make new identities for everything, CA included

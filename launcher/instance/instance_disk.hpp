@@ -7,7 +7,7 @@
 
 #include "launcher/config/launch_config.hpp"
 #include "launcher/instance/golden_image.hpp"
-#include "launcher/qemu/qemu_command.hpp"
+#include "launcher/instance/instance_paths.hpp"
 
 namespace trustnet::launcher {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "launcher/qemu/qemu_command.hpp"
+#include "launcher/instance/instance_paths.hpp"
 
 namespace trustnet::launcher {
 

@@ -12,15 +12,8 @@
 #include "launcher/network/nl_object.hpp"
 #include "launcher/network/nl_socket.hpp"
 #include "launcher/network/tap_device.hpp"
-#include "launcher/qemu/qemu_command.hpp"
 
 namespace trustnet::launcher {
-
-NetworkLayout network_layout(const LaunchConfig& config) {
-  NetworkLayout layout{config.bridge_name, config.bridge_address, config.bridge_prefix, {}};
-  for (const auto& instance : config.instances) layout.taps.push_back(tap_name(instance.identity.name));
-  return layout;
-}
 
 bool NetworkState::complete() const {
   return bridge.exists && bridge.up && bridge.has_address &&

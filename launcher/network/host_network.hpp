@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "launcher/config/launch_config.hpp"
-
 namespace trustnet::launcher {
 
 struct NetworkLayout {
@@ -17,8 +15,6 @@ struct NetworkLayout {
   int prefix = 32;
   std::vector<std::string> taps;
 };
-
-NetworkLayout network_layout(const LaunchConfig& config);
 
 struct LinkState {
   std::string name;

@@ -7,32 +7,11 @@
 #include <vector>
 
 #include "launcher/config/launch_config.hpp"
+#include "launcher/instance/instance_paths.hpp"
 #include "launcher/network/tap_name.hpp"
+#include "launcher/qemu/accel.hpp"
 
 namespace trustnet::launcher {
-
-enum class Accel { kvm, hvf, tcg };
-
-struct HostFacts {
-  std::string os;    // "linux", "darwin"
-  std::string arch;  // "aarch64", "x86_64", "arm64"
-  bool dev_kvm = false;
-};
-
-// KVM on an aarch64 Linux host with /dev/kvm, HVF on an Apple silicon Mac, TCG otherwise;
-// `forced` wins (and is refused where it cannot work).
-Accel choose_accel(const HostFacts& host, std::optional<Accel> forced);
-std::string accel_name(Accel accel);
-
-struct InstancePaths {
-  std::filesystem::path disk, seed, efi_vars, serial_log, qmp_socket, pid_file, health_record;
-  static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
-};
-
-struct Firmware {
-  std::filesystem::path code = "/usr/share/AAVMF/AAVMF_CODE.fd";  // qemu-efi-aarch64
-  std::filesystem::path vars_template = "/usr/share/AAVMF/AAVMF_VARS.fd";
-};
 
 // A value inside QEMU's "key=value,..." options: commas doubled, so a path with a comma stays one value.
 std::string qemu_value(const std::string& value);

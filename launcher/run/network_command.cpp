@@ -1,4 +1,5 @@
 #include "launcher/run/commands.hpp"
+#include "launcher/run/preflight.hpp"
 
 #include <fmt/format.h>
 #include <pwd.h>

@@ -15,20 +15,15 @@
 #include "common/unique_fd.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
+#include "launcher/network/tap_name.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
 
-std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which) {
-  if (which == "all") return config.instances;
-  std::vector<std::string> names;
-  for (const auto& instance : config.instances) {
-    if (instance.identity.name == which) return {instance};
-    names.push_back(instance.identity.name);
-  }
-  throw Error(
-      fmt::format("{} has no instance '{}' (it has: {}, or all)", config.file.string(), which, fmt::join(names, ", ")),
-      ExitCode::bad_input);
+NetworkLayout network_layout(const LaunchConfig& config) {
+  NetworkLayout layout{config.bridge_name, config.bridge_address, config.bridge_prefix, {}};
+  for (const auto& instance : config.instances) layout.taps.push_back(tap_name(instance.identity.name));
+  return layout;
 }
 
 HostFacts this_host() {
@@ -62,13 +57,6 @@ bool in_path(const std::string& program) {
 }
 
 }  // namespace
-
-void require_identity(const InstancePaths& paths, const std::string& name) {
-  if (!fs::exists(paths.seed))
-    throw Error(
-        fmt::format("{} has no identity yet ({} is missing); run `launch init` first", name, paths.seed.string()),
-        ExitCode::bad_input);
-}
 
 std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
   std::vector<std::string> notes;

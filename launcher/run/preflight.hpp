@@ -6,20 +6,20 @@
 #include <vector>
 
 #include "launcher/config/launch_config.hpp"
-#include "launcher/qemu/qemu_command.hpp"
+#include "launcher/instance/instance_paths.hpp"
+#include "launcher/network/host_network.hpp"
+#include "launcher/qemu/accel.hpp"
 
 namespace trustnet::launcher {
 
-// The instances named on the command line: "all" or one name.
-std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which);
+// The bridge, its address and one tap per instance, as the configuration says.
+NetworkLayout network_layout(const LaunchConfig& config);
 
 // The facts of this host that choose the accelerator.
 HostFacts this_host();
 
 // This host and the state folder: throws the first problem found; stale pid files of dead
 // processes are removed on the way and reported in the returned notes.
-// `launch init` has made the instance's seed disk; refused with the way out otherwise.
-void require_identity(const InstancePaths& paths, const std::string& name);
 
 std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
 // The bridge and the instances' taps, made by `launch network up`.

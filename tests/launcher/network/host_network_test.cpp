@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/process.hpp"
+#include "launcher/config/launch_config.hpp"
+#include "launcher/run/preflight.hpp"
 #include "support/net_namespace.hpp"
 #include "support/temp_dir.hpp"
 

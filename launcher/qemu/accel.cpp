@@ -1,0 +1,35 @@
+#include "launcher/qemu/accel.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
+namespace trustnet::launcher {
+
+Accel choose_accel(const HostFacts& host, std::optional<Accel> forced) {
+  const bool arm = host.arch == "aarch64" || host.arch == "arm64";
+  if (forced) {
+    if (*forced == Accel::kvm && !(host.os == "linux" && arm && host.dev_kvm))
+      throw Error(
+          fmt::format("--accel kvm needs an aarch64 Linux host with /dev/kvm; this is {} on {}", host.os, host.arch),
+          ExitCode::bad_input);
+    if (*forced == Accel::hvf && !(host.os == "darwin" && arm))
+      throw Error(fmt::format("--accel hvf needs macOS on Apple silicon; this is {} on {}", host.os, host.arch),
+                  ExitCode::bad_input);
+    return *forced;
+  }
+  if (host.os == "linux" && arm && host.dev_kvm) return Accel::kvm;
+  if (host.os == "darwin" && arm) return Accel::hvf;
+  return Accel::tcg;
+}
+
+std::string accel_name(Accel accel) {
+  switch (accel) {
+    case Accel::kvm: return "kvm";
+    case Accel::hvf: return "hvf";
+    case Accel::tcg: return "tcg";
+  }
+  return "tcg";
+}
+
+}  // namespace trustnet::launcher
