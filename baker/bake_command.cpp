@@ -14,8 +14,8 @@
 #include "baker/image_bake.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/release.hpp"
-#include "common/interrupt.hpp"
-#include "common/parallel_tasks.hpp"
+#include "common/util/interrupt.hpp"
+#include "common/util/parallel_tasks.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

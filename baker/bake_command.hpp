@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "baker/command_options.hpp"
+#include "baker/display/progress.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "baker/publish/up_to_date.hpp"
 #include "baker/recipe/recipe_loader.hpp"
-#include "common/command_line.hpp"
-#include "common/progress.hpp"
+#include "common/cli/command_line.hpp"
 
 namespace trustnet::baker {
 

@@ -12,9 +12,9 @@
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/plan/plan.hpp"
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "common/validators.hpp"
+#include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "baker/command_options.hpp"
+#include "baker/display/progress.hpp"
 #include "baker/fetch/fetcher.hpp"
 #include "baker/recipe/recipe_loader.hpp"
-#include "common/command_line.hpp"
-#include "common/progress.hpp"
+#include "common/cli/command_line.hpp"
 
 namespace trustnet::baker {
 

@@ -9,8 +9,8 @@
 #include "baker/publish/derived_listing.hpp"
 #include "baker/publish/release.hpp"
 #include "baker/publish/report.hpp"
-#include "common/interrupt.hpp"
-#include "common/sha256.hpp"
+#include "common/util/interrupt.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -14,8 +14,8 @@
 #include "baker/fetch/input_cache.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/up_to_date.hpp"
-#include "common/atomic_file.hpp"
-#include "common/file_lock.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/file_lock.hpp"
 
 namespace trustnet::baker {
 

@@ -5,7 +5,7 @@
 #include "baker/fetch_command.hpp"
 #include "baker/plan_command.hpp"
 #include "baker/release_command.hpp"
-#include "common/command_line.hpp"
+#include "common/cli/command_line.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

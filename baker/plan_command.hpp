@@ -1,6 +1,6 @@
 #pragma once
 // `bake plan NAME... | all`: the ordered edits of recipes, printed without touching any image.
-#include "common/command_line.hpp"
+#include "common/cli/command_line.hpp"
 
 namespace trustnet::baker {
 

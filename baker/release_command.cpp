@@ -8,13 +8,13 @@
 #include "baker/command_options.hpp"
 #include "baker/execute/executor.hpp"
 #include "baker/publish/content_listing.hpp"
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/parallel_tasks.hpp"
-#include "common/release_verification.hpp"
-#include "common/signing_key.hpp"
-#include "common/text_file.hpp"
-#include "common/validators.hpp"
+#include "common/release/release_verification.hpp"
+#include "common/release/signing_key.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/parallel_tasks.hpp"
+#include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 
 #include "baker/execute/guest_session.hpp"
 #include "baker/publish/release.hpp"
-#include "common/command_line.hpp"
+#include "common/cli/command_line.hpp"
 
 namespace trustnet::baker {
 

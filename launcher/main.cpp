@@ -1,7 +1,7 @@
 // launch: runs TrustNet's golden images on a host: identities, the ULA bridge, QEMU, health.
 #include <CLI/CLI.hpp>
 
-#include "common/command_line.hpp"
+#include "common/cli/command_line.hpp"
 #include "launcher/run/commands.hpp"
 
 using namespace trustnet;

@@ -4,9 +4,9 @@
 
 #include <sys/stat.h>
 
-#include "common/install_paths.hpp"
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/cli/install_paths.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"

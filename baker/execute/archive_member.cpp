@@ -9,9 +9,9 @@
 #include <optional>
 #include <vector>
 
-#include "common/archive_handle.hpp"
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/handles/archive_handle.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 namespace {

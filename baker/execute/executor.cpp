@@ -10,10 +10,10 @@
 #include "baker/execute/overlay_tar.hpp"
 #include "baker/render/accounts.hpp"
 #include "baker/render/sshd.hpp"
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "common/sha256.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 namespace {

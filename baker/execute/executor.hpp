@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "baker/display/progress.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "baker/execute/tree_edit.hpp"
 #include "baker/plan/plan.hpp"
-#include "common/progress.hpp"
 
 namespace trustnet::baker {
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <cstring>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::baker {
 namespace {

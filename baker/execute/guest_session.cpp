@@ -10,9 +10,9 @@
 #include "baker/execute/gpt_growth.hpp"
 #include "baker/execute/guestfs_strings.hpp"
 #include "baker/execute/os_release.hpp"
-#include "common/c_handle.hpp"
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
+#include "common/handles/c_handle.hpp"
+#include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
 
 namespace trustnet::baker {
 namespace {

@@ -2,7 +2,7 @@
 // RAII owner of a libguestfs handle. Closing it stops the appliance (QEMU) if it runs.
 #include <guestfs.h>
 
-#include "common/c_handle.hpp"
+#include "common/handles/c_handle.hpp"
 
 namespace trustnet::baker {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/c_handle.hpp"
+#include "common/handles/c_handle.hpp"
 
 namespace trustnet::baker {
 

@@ -5,11 +5,11 @@
 #include <cstdlib>
 
 #include "baker/execute/guest_session.hpp"
-#include "common/error.hpp"
-#include "common/process.hpp"
-#include "common/qemu_image_info.hpp"
-#include "common/sha256.hpp"
-#include "common/validators.hpp"
+#include "common/release/qemu_image_info.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 #include "baker/execute/os_release.hpp"
 
-#include "common/text_lines.hpp"
+#include "common/util/text_lines.hpp"
 
 namespace trustnet::baker {
 

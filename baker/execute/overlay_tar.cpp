@@ -8,9 +8,9 @@
 #include <fstream>
 #include <optional>
 
-#include "common/archive_handle.hpp"
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/handles/archive_handle.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "baker/fetch/transfer_display.hpp"
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
+#include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "baker/fetch/hashing_writer.hpp"
-#include "common/curl_handle.hpp"
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
+#include "common/handles/curl_handle.hpp"
+#include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

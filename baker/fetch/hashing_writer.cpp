@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::baker {
 

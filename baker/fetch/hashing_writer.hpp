@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/sha256.hpp"
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 

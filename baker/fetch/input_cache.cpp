@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/text_file.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

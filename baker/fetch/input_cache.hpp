@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "common/file_lock.hpp"
+#include "common/util/file_lock.hpp"
 
 namespace trustnet::baker {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "common/progress.hpp"
+#include "baker/display/progress.hpp"
 
 namespace trustnet::baker {
 

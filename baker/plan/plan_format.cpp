@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/plan/plan.hpp"
-#include "common/sha256.hpp"
-#include "common/validators.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace {

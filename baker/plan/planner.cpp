@@ -6,7 +6,7 @@
 #include "baker/render/openrc.hpp"
 #include "baker/render/registry_config.hpp"
 #include "baker/render/sshd.hpp"
-#include "common/cometbft_config.hpp"
+#include "common/config/cometbft_config.hpp"
 
 namespace trustnet::baker {
 namespace {

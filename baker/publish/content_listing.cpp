@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "common/archive_handle.hpp"
-#include "common/error.hpp"
+#include "common/handles/archive_handle.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -10,13 +10,13 @@
 #include <cstring>
 
 #include "baker/publish/content_listing.hpp"
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/signing_key.hpp"
-#include "common/text_file.hpp"
-#include "common/validators.hpp"
+#include "common/release/signing_key.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

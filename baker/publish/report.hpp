@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "baker/display/progress.hpp"
 #include "baker/execute/executor.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/up_to_date.hpp"
-#include "common/progress.hpp"
 
 namespace trustnet::baker {
 

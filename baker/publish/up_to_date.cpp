@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "baker/execute/overlay_tar.hpp"
-#include "common/error.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "common/sha256.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 

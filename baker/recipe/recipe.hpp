@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/appliance_contract.hpp"
-#include "common/error.hpp"
+#include "common/config/appliance_contract.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::baker {
 

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <set>
 
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
-#include "common/text_lines.hpp"
-#include "common/validators.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
+#include "common/util/text_lines.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

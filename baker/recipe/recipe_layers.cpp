@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "common/sha256.hpp"
-#include "common/validators.hpp"
-#include "common/yaml_reader.hpp"
+#include "common/config/yaml_reader.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 
 #include "baker/recipe/recipe_checks.hpp"
 #include "baker/recipe/recipe_layers.hpp"
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "common/validators.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "baker/recipe/recipe.hpp"
-#include "common/yaml_reader.hpp"
+#include "common/config/yaml_reader.hpp"
 
 namespace trustnet::baker {
 

@@ -3,8 +3,8 @@
 // package installs (share/trustnet/recipes, with their overlays beside them).
 #include <filesystem>
 
-#include "common/install_paths.hpp"
-#include "common/search_places.hpp"
+#include "common/cli/install_paths.hpp"
+#include "common/cli/search_places.hpp"
 
 namespace trustnet::baker {
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
-#include "common/text_lines.hpp"
-#include "common/validators.hpp"
+#include "common/util/text_lines.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace {

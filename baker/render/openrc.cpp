@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "common/process.hpp"
+#include "common/util/process.hpp"
 
 namespace trustnet::baker {
 namespace {

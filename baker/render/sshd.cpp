@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "common/text_lines.hpp"
+#include "common/util/text_lines.hpp"
 
 namespace trustnet::baker {
 namespace {

@@ -3,8 +3,8 @@
 // launcher/trustnet.yaml (below where launch runs), then the installed host configuration.
 #include <filesystem>
 
-#include "common/install_paths.hpp"
-#include "common/search_places.hpp"
+#include "common/cli/install_paths.hpp"
+#include "common/cli/search_places.hpp"
 
 namespace trustnet::launcher {
 

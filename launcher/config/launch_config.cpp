@@ -10,11 +10,11 @@
 #include <regex>
 #include <set>
 
-#include "common/appliance_contract.hpp"
-#include "common/encoding.hpp"
-#include "common/sha256.hpp"
-#include "common/validators.hpp"
-#include "common/yaml_reader.hpp"
+#include "common/config/appliance_contract.hpp"
+#include "common/config/yaml_reader.hpp"
+#include "common/util/encoding.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/validators.hpp"
 #include "launcher/config/config_location.hpp"
 #include "launcher/network/tap_name.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "launcher/config/network_definition.hpp"
 
 namespace trustnet::launcher {
@@ -54,7 +54,7 @@ LaunchConfig load_launch_config(const std::filesystem::path& file);
 // and three bytes of SHA-256(name).
 std::string derive_mac(const std::string& name);
 
-// The appliance's operator account (common/appliance_contract.hpp): warden on the node, keeper on
+// The appliance's operator account (common/config/appliance_contract.hpp): warden on the node, keeper on
 // the registry.
 std::string default_operator(Role role);
 

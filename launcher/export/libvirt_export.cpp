@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/file_lock.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/file_lock.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_paths.hpp"

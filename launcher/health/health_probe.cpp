@@ -11,10 +11,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/appliance_contract.hpp"
-#include "common/curl_handle.hpp"
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/config/appliance_contract.hpp"
+#include "common/handles/curl_handle.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 using namespace std::chrono;

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "common/atomic_file.hpp"
+#include "common/util/atomic_file.hpp"
 
 namespace trustnet::launcher {
 

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "common/encoding.hpp"
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/util/encoding.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::launcher {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/appliance_contract.hpp"
+#include "common/config/appliance_contract.hpp"
 #include "launcher/identity/ed25519.hpp"
 
 namespace trustnet::launcher {

@@ -2,8 +2,8 @@
 
 #include <openssl/rand.h>
 
-#include "common/error.hpp"
-#include "common/evp_pkey.hpp"
+#include "common/handles/evp_pkey.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string_view>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/encoding.hpp"
-#include "common/error.hpp"
+#include "common/util/encoding.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 namespace {

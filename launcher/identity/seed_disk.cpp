@@ -5,9 +5,9 @@
 
 #include <set>
 
-#include "common/archive_handle.hpp"
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
+#include "common/handles/archive_handle.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

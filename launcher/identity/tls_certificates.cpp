@@ -4,10 +4,10 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "common/bio_handle.hpp"
-#include "common/error.hpp"
-#include "common/evp_pkey.hpp"
-#include "common/x509_handle.hpp"
+#include "common/handles/bio_handle.hpp"
+#include "common/handles/evp_pkey.hpp"
+#include "common/util/error.hpp"
+#include "launcher/identity/x509_handle.hpp"
 
 namespace trustnet::launcher {
 namespace {

@@ -4,13 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/private_folder.hpp"
-#include "common/qemu_image_info.hpp"
-#include "common/release_verification.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/release/qemu_image_info.hpp"
+#include "common/release/release_verification.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/private_folder.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

@@ -4,13 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/atomic_file.hpp"
-#include "common/error.hpp"
-#include "common/private_folder.hpp"
-#include "common/process.hpp"
-#include "common/qemu_image_info.hpp"
-#include "common/text_file.hpp"
-#include "common/validators.hpp"
+#include "common/release/qemu_image_info.hpp"
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/private_folder.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

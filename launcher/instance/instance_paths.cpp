@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

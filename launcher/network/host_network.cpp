@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "launcher/network/net_admin.hpp"
 #include "launcher/network/nl_object.hpp"
 #include "launcher/network/nl_socket.hpp"

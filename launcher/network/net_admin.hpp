@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/error.hpp"
 #include "launcher/network/net_admin.hpp"
 
 namespace trustnet::launcher {

@@ -4,7 +4,7 @@
 // stay apart; the configuration refuses two instances that would still share one).
 #include <string>
 
-#include "common/sha256.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::launcher {
 

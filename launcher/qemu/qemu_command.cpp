@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/qmp_client.hpp"
 

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 namespace trustnet::launcher {
 using nlohmann::json;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
 
 namespace trustnet::launcher {
 

@@ -1,7 +1,7 @@
 #pragma once
 // `launch`'s subcommands, one file each (NAME_command.cpp): each declares its options on its
 // CLI11 app, reads the configuration chosen by --config when it runs, and returns its work.
-#include "common/command_line.hpp"
+#include "common/cli/command_line.hpp"
 #include "launcher/run/config_choice.hpp"
 
 namespace trustnet::launcher {

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "common/private_folder.hpp"
+#include "common/util/private_folder.hpp"
 #include "launcher/config/config_location.hpp"
 
 namespace trustnet::launcher {

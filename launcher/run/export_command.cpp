@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/interrupt.hpp"
+#include "common/util/interrupt.hpp"
 #include "launcher/export/libvirt_export.hpp"
 #include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"

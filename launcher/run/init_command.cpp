@@ -4,8 +4,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "common/appliance_contract.hpp"
-#include "common/interrupt.hpp"
+#include "common/config/appliance_contract.hpp"
+#include "common/util/interrupt.hpp"
 #include "launcher/identity/network_identity.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/run/commands.hpp"

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <thread>
 
-#include "common/error.hpp"
-#include "common/file_lock.hpp"
-#include "common/interrupt.hpp"
-#include "common/parallel_tasks.hpp"
-#include "common/process.hpp"
+#include "common/util/error.hpp"
+#include "common/util/file_lock.hpp"
+#include "common/util/interrupt.hpp"
+#include "common/util/parallel_tasks.hpp"
+#include "common/util/process.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"

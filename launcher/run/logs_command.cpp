@@ -7,8 +7,8 @@
 #include <fstream>
 #include <thread>
 
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
+#include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/run/preflight.hpp"
 

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
-#include "common/validators.hpp"
+#include "common/util/error.hpp"
+#include "common/util/validators.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
 

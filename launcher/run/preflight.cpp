@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/error.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
 #include "launcher/network/tap_name.hpp"

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
 #include "launcher/run/preflight.hpp"
 
 namespace trustnet::launcher {

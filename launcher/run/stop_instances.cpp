@@ -1,6 +1,6 @@
 #include "launcher/run/stop_instances.hpp"
 
-#include "common/parallel_tasks.hpp"
+#include "common/util/parallel_tasks.hpp"
 
 namespace trustnet::launcher {
 

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "common/process.hpp"
-#include "common/sha256.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 #include "support/tmpfs_mount.hpp"

@@ -14,9 +14,9 @@
 
 #include "baked_images.hpp"
 #include "baker/execute/guest_session.hpp"
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "support/background_process.hpp"
 #include "support/http_server.hpp"
 #include "support/tar_files.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/process.hpp"
+#include "common/util/process.hpp"
 
 namespace trustnet::test {
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "support/background_process.hpp"
 #include "support/http_server.hpp"
 #include "support/random_bytes.hpp"

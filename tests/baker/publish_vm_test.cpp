@@ -10,9 +10,9 @@
 #include <set>
 
 #include "baked_images.hpp"
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "support/test_paths.hpp"
 #include "support/text_lines.hpp"
 

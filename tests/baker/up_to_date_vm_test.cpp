@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "baked_images.hpp"
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "support/test_paths.hpp"
 
 using namespace trustnet;

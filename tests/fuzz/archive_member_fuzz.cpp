@@ -1,7 +1,7 @@
 // Release-archive member extraction on arbitrary bytes (tar, tar.gz, zip, whatever libarchive
 // recognises): links, escaping names and damaged streams must end in an Error.
 #include "baker/execute/archive_member.hpp"
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,5 @@
 // The launcher configuration on arbitrary YAML text.
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "fuzz_input.hpp"
 #include "launcher/config/launch_config.hpp"
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "baker/publish/content_listing.hpp"
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace trustnet::baker;

@@ -1,6 +1,6 @@
 // The recipe loader on arbitrary YAML text: strict keys, includes, validation.
 #include "baker/recipe/recipe_loader.hpp"
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/error.hpp"
-#include "common/release_verification.hpp"
-#include "common/sha256.hpp"
-#include "common/signing_key.hpp"
+#include "common/release/release_verification.hpp"
+#include "common/release/signing_key.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 #include "fuzz_input.hpp"
 
 namespace fs = std::filesystem;

@@ -11,11 +11,11 @@
 #include <regex>
 #include <thread>
 
-#include "common/file_lock.hpp"
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/file_lock.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/run/preflight.hpp"
 #include "support/background_process.hpp"
 #include "support/checkout_config.hpp"

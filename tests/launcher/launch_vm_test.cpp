@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "support/net_namespace.hpp"
 #include "support/random_bytes.hpp"

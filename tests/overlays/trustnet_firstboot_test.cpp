@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "baker/render/network.hpp"
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/identity/seed_disk.hpp"
 #include "support/iso_files.hpp"
 #include "support/temp_dir.hpp"

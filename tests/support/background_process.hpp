@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/text_file.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::test {
 

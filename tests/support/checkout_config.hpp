@@ -5,8 +5,8 @@
 #include <regex>
 #include <string>
 
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "temp_dir.hpp"
 #include "test_paths.hpp"
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "baker/execute/archive_member.hpp"
-#include "common/text_file.hpp"
+#include "common/util/text_file.hpp"
 #include "temp_dir.hpp"
 #include "test_paths.hpp"
 

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "background_process.hpp"
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::test {
 

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "baker/execute/guestfs_handle.hpp"
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 namespace fs = std::filesystem;
 using trustnet::Error;

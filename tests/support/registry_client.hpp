@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/process.hpp"
-#include "common/sha256.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
 #include "temp_dir.hpp"
 
 namespace trustnet::test {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "common/archive_handle.hpp"
+#include "common/handles/archive_handle.hpp"
 
 namespace trustnet::test {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "common/process.hpp"
+#include "common/util/process.hpp"
 
 using namespace trustnet::baker;
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/process.hpp"
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
+#include "common/util/process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <map>
 
-#include "common/archive_handle.hpp"
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/handles/archive_handle.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;

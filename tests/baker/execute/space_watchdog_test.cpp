@@ -5,7 +5,7 @@
 #include <atomic>
 #include <thread>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tmpfs_mount.hpp"
 

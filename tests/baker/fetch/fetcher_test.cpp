@@ -6,9 +6,9 @@
 
 #include <algorithm>
 
-#include "common/error.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "support/http_server.hpp"
 #include "support/random_bytes.hpp"
 #include "support/temp_dir.hpp"

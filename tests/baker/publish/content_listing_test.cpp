@@ -2,9 +2,9 @@
 
 #include <doctest/doctest.h>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
-#include "common/sha256.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;

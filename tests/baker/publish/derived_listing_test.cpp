@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "common/error.hpp"
-#include "common/sha256.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 using namespace trustnet;
 using namespace trustnet::baker;

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "common/process.hpp"
+#include "common/util/process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;

@@ -10,9 +10,9 @@
 
 #include "baker/render/caddyfile.hpp"
 #include "baker/render/registry_config.hpp"
-#include "common/process.hpp"
-#include "common/sha256.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/identity/htpasswd.hpp"
 #include "launcher/identity/tls_certificates.hpp"
 #include "support/background_process.hpp"

@@ -2,9 +2,9 @@
 
 #include <doctest/doctest.h>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "support/checkout_config.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"

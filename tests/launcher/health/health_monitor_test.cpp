@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
 #include "launcher/identity/tls_certificates.hpp"
 #include "support/background_process.hpp"
 #include "support/temp_dir.hpp"

@@ -6,7 +6,7 @@
 
 #include <thread>
 
-#include "common/unique_fd.hpp"
+#include "common/handles/unique_fd.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/identity/tls_certificates.hpp"
 #include "support/http_server.hpp"

@@ -2,9 +2,9 @@
 
 #include <doctest/doctest.h>
 
-#include "common/encoding.hpp"
-#include "common/error.hpp"
-#include "common/process.hpp"
+#include "common/util/encoding.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

@@ -5,8 +5,8 @@
 #include <regex>
 #include <set>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

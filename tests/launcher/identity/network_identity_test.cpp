@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
-#include "common/text_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/identity/htpasswd.hpp"
 #include "support/iso_files.hpp"
 #include "support/temp_dir.hpp"

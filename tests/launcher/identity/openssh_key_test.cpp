@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "common/encoding.hpp"
-#include "common/process.hpp"
+#include "common/util/encoding.hpp"
+#include "common/util/process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;

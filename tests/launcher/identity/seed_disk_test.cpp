@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "support/iso_files.hpp"
 #include "support/temp_dir.hpp"
 

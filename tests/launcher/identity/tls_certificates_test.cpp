@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "common/error.hpp"
-#include "common/process.hpp"
+#include "common/util/error.hpp"
+#include "common/util/process.hpp"
 #include "support/http_server.hpp"
 #include "support/temp_dir.hpp"
 

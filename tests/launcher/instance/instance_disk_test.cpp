@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/process.hpp"
-#include "common/sha256.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/process.hpp"
+#include "common/util/process.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/run/preflight.hpp"
 #include "support/net_namespace.hpp"

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "support/test_paths.hpp"
 
 using namespace trustnet;
@@ -29,18 +29,6 @@ bool has(const std::vector<std::string>& argv, const std::string& word) {
 const InstancePaths kPaths = InstancePaths::in("/srv/vms", "node");
 
 }  // namespace
-
-TEST_CASE("acceleration is KVM on aarch64 Linux with /dev/kvm, HVF on Apple silicon, TCG otherwise, unless forced") {
-  CHECK(choose_accel({"linux", "aarch64", true}, std::nullopt) == Accel::kvm);
-  CHECK(choose_accel({"linux", "aarch64", false}, std::nullopt) == Accel::tcg);
-  CHECK(choose_accel({"linux", "x86_64", true}, std::nullopt) == Accel::tcg);  // x86 KVM cannot run aarch64 guests
-  CHECK(choose_accel({"darwin", "arm64", false}, std::nullopt) == Accel::hvf);
-  CHECK(choose_accel({"darwin", "x86_64", false}, std::nullopt) == Accel::tcg);
-  CHECK(choose_accel({"linux", "aarch64", true}, Accel::tcg) == Accel::tcg);
-  CHECK_THROWS_WITH_AS(choose_accel({"linux", "x86_64", true}, Accel::kvm),
-                       "--accel kvm needs an aarch64 Linux host with /dev/kvm; this is linux on x86_64", Error);
-  CHECK_THROWS_AS(choose_accel({"linux", "aarch64", true}, Accel::hvf), Error);
-}
 
 TEST_CASE(
     "a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP and pid "
@@ -91,14 +79,6 @@ TEST_CASE("KVM uses the host CPU, direct boot takes kernel, initrd and command l
   for (const auto& drive : values_of(argv, "-drive")) CHECK(drive.find("pflash") == std::string::npos);
   CHECK_THROWS_WITH_AS(qemu_command(missing, kPaths, Accel::tcg, Firmware{}),
                        "instance node boots directly but no kernel and initrd were given", Error);
-}
-
-TEST_CASE("tap names fit the kernel's 15 characters and stay distinct") {
-  CHECK(tap_name("node") == "tn-node");
-  CHECK(tap_name("registry") == "tn-registry");
-  const std::string a = tap_name("validator-number-one"), b = tap_name("validator-number-two");
-  CHECK(a.size() <= 15);
-  CHECK(a != b);
 }
 
 TEST_CASE("a state folder with a comma in its path stays one value in every QEMU option") {

@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "common/error.hpp"
+#include "common/util/error.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/qemu_command.hpp"
 #include "launcher/qemu/qmp_client.hpp"

@@ -1,0 +1,35 @@
+#pragma once
+// What both programs' main() do around their work: CLI11 parsing (0 for --help and --version,
+// 2 for usage errors), and one line per error with the exit status it calls for.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <span>
+#include <string_view>
+
+#include "common/util/error.hpp"
+
+namespace trustnet {
+
+// Prints the error's one line (prefixed with `program` when it has no place or context) and
+// returns its exit status: 128 + signal after SIGINT/SIGTERM.
+int report_error(const Error& error, std::string_view program);
+
+int run_command_line(CLI::App& app, int argc, char** argv, std::string_view program, const std::function<int()>& work);
+
+// The work a subcommand does once its options are parsed.
+using CommandRun = std::function<int()>;
+
+// One row of a program's table of subcommands (as ninja's kTools): `declare` adds the
+// subcommand's options to its CLI11 app, bound to state it owns, and returns its work. The row
+// with an empty name is the program's default command: its options sit on the program itself.
+struct Subcommand {
+  std::string_view name;
+  std::string_view summary;
+  std::function<CommandRun(CLI::App&)> declare;
+};
+
+// Declares every row, parses, and runs the chosen subcommand's work (the default row's when
+// none is named) under run_command_line's error handling.
+int run_subcommands(CLI::App& app, std::span<const Subcommand> table, int argc, char** argv, std::string_view program);
+
+}  // namespace trustnet

@@ -1,0 +1,85 @@
+#include "common/util/private_folder.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "common/util/error.hpp"
+
+namespace trustnet {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct stat lstat_or_throw(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  return st;
+}
+
+Error unsafe(const fs::path& dir, const std::string& why, const std::string& fix) {
+  return Error(
+      fmt::format("{} {}; {} (folders that hold instance secrets must be yours alone)", dir.string(), why, fix),
+      ExitCode::bad_input);
+}
+
+// The folder itself or one inside it: ours, a real folder, not writable by anyone else.
+void check_own(const fs::path& dir) {
+  const struct stat st = lstat_or_throw(dir);
+  if (S_ISLNK(st.st_mode)) throw unsafe(dir, "is a symbolic link", "replace it with a folder");
+  if (!S_ISDIR(st.st_mode)) throw unsafe(dir, "is not a folder", "move it away");
+  if (st.st_uid != ::geteuid())
+    throw unsafe(dir, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()),
+                 "remove it or use another state folder");
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    throw unsafe(dir, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
+                 "run chmod go-w on it");
+}
+
+// A folder above: a swap of what it holds must be impossible for anyone but root and us.
+void check_ancestor(const fs::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) throw Error(fmt::format("cannot read {}: {}", dir.string(), std::strerror(errno)));
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    throw unsafe(dir, fmt::format("(above the state folder) is owned by uid {}", st.st_uid),
+                 "choose a state folder under your own");
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+    throw unsafe(
+        dir,
+        fmt::format("(above the state folder) is writable by others (mode {:04o}) and not sticky", st.st_mode & 07777),
+        "choose a state folder under your own");
+}
+
+}  // namespace
+
+void check_private_tree(const fs::path& root) {
+  // A state folder given through a link is fine; what the link leads to is checked.
+  const fs::path real = fs::canonical(root);
+  for (fs::path above = real.parent_path(); !above.empty(); above = above.parent_path()) {
+    check_ancestor(above);
+    if (above == above.root_path()) break;
+  }
+  check_own(real);
+  for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
+    const fs::file_status status = it->symlink_status();
+    if (fs::is_directory(status) || (fs::is_symlink(status) && fs::is_directory(it->path()))) check_own(it->path());
+  }
+}
+
+void make_private_folder(const fs::path& dir) {
+  std::vector<fs::path> missing;
+  for (fs::path p = fs::absolute(dir).lexically_normal(); !p.empty() && !fs::exists(fs::symlink_status(p));
+       p = p.parent_path())
+    missing.push_back(p);
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it)
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST)
+      throw Error(fmt::format("cannot create {}: {}", it->string(), std::strerror(errno)));
+  check_private_tree(dir);
+}
+
+}  // namespace trustnet
