@@ -314,11 +314,9 @@ NetworkLayer read_network(const YAML::Node& node, const std::string& file) {
   if (network.address)
     if (auto problem = check_ipv6_ula(*network.address)) map.fail(map.get("address"), *problem);
   if (auto prefix_text = map.optional_string("prefix")) {
-    const auto bits = parse_bounded_uint(*prefix_text, 0, 999);
-    if (!bits)
-      map.fail(map.get("prefix"), fmt::format("IPv6 prefix '{}' must be a number of bits such as 32", *prefix_text));
-    network.prefix = static_cast<int>(*bits);
-    if (auto problem = check_ipv6_prefix(*network.prefix)) map.fail(map.get("prefix"), *problem);
+    const ParsedPrefix prefix = parse_ipv6_prefix(*prefix_text);
+    if (prefix.problem) map.fail(map.get("prefix"), *prefix.problem);
+    network.prefix = prefix.bits;
   }
   network.gateway = map.optional_string("gateway");
   if (network.gateway)

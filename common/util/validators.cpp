@@ -28,9 +28,9 @@ Problem check_ipv6_ula(std::string_view address) {
   std::string text(address);
   if (text.find('/') != std::string::npos)
     return fmt::format("'{}': give the address without a prefix; the prefix has its own key", text);
-  unsigned char bytes[16];
-  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return fmt::format("'{}' is not a valid IPv6 address", text);
-  if ((bytes[0] & 0xfe) != 0xfc) return fmt::format("'{}' is not a unique local IPv6 address (fc00::/7)", text);
+  const auto bytes = parse_ipv6(text);
+  if (!bytes) return fmt::format("'{}' is not a valid IPv6 address", text);
+  if (((*bytes)[0] & 0xfe) != 0xfc) return fmt::format("'{}' is not a unique local IPv6 address (fc00::/7)", text);
   return std::nullopt;
 }
 
@@ -48,9 +48,17 @@ bool same_prefix(const Ipv6Address& a, const Ipv6Address& b, int prefix) {
   return true;
 }
 
-Problem check_ipv6_prefix(int prefix) {
-  if (prefix < 8 || prefix > 128) return fmt::format("IPv6 prefix length {} is out of range (8 to 128)", prefix);
-  return std::nullopt;
+std::optional<std::string> DistinctAddresses::claim(const Ipv6Address& address, const std::string& holder) {
+  const auto [it, added] = holders_.emplace(address, holder);
+  if (added) return std::nullopt;
+  return it->second;
+}
+
+ParsedPrefix parse_ipv6_prefix(std::string_view text) {
+  const auto bits = parse_bounded_uint(text, 0, 999);
+  if (!bits) return {0, fmt::format("IPv6 prefix '{}' must be a number of bits such as 32", printable(text))};
+  if (*bits < 8 || *bits > 128) return {0, fmt::format("IPv6 prefix length {} is out of range (8 to 128)", *bits)};
+  return {static_cast<int>(*bits), std::nullopt};
 }
 
 Problem check_user_name(std::string_view name) {

@@ -3,6 +3,7 @@
 // value is fine, so the caller can attach the file position.
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,7 +13,13 @@ namespace trustnet {
 using Problem = std::optional<std::string>;
 
 Problem check_ipv6_ula(std::string_view address);
-Problem check_ipv6_prefix(int prefix);
+// A prefix length written as text ("32"): its bits, or the problem (not a number of bits, or
+// outside 8 to 128).
+struct ParsedPrefix {
+  int bits = 0;
+  Problem problem;
+};
+ParsedPrefix parse_ipv6_prefix(std::string_view text);
 Problem check_user_name(std::string_view name);
 Problem check_hostname(std::string_view name);
 Problem check_domain(std::string_view domain);
@@ -20,13 +27,23 @@ Problem check_domain(std::string_view domain);
 Problem check_chain_id(std::string_view chain_id);
 // An instance of the launcher's configuration: 1 to 63 lower-case letters, digits and '-'.
 Problem check_instance_name(std::string_view name);
-// An absolute path inside the image that cannot climb out of it.
 using Ipv6Address = std::array<uint8_t, 16>;
 // The address's 16 bytes (inet_pton), so that equal addresses compare equal however written.
 std::optional<Ipv6Address> parse_ipv6(std::string_view address);
 // Whether the first `prefix` bits of a and b are the same.
 bool same_prefix(const Ipv6Address& a, const Ipv6Address& b, int prefix);
 
+// Addresses that must all differ, compared as addresses (fd10::1 is fd10:0::1): `claim` records
+// `holder` for the address and returns nothing, or returns who already holds it.
+class DistinctAddresses {
+ public:
+  std::optional<std::string> claim(const Ipv6Address& address, const std::string& holder);
+
+ private:
+  std::map<Ipv6Address, std::string> holders_;
+};
+
+// An absolute path inside the image that cannot climb out of it.
 Problem check_image_path(std::string_view path);
 // A network interface name as Linux allows it (1 to 15 bytes; no '/', ':', white space, control characters).
 Problem check_interface_name(std::string_view name);

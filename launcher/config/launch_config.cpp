@@ -157,11 +157,9 @@ LaunchConfig load_launch_config(const fs::path& file) {
                 fmt::format("bridge address '{}' needs a prefix, such as fd10:1234::fe/32", address));
   config.bridge_address = address.substr(0, slash);
   if (auto problem = check_ipv6_ula(config.bridge_address)) bridge.fail(bridge.get("address"), *problem);
-  const std::string prefix = address.substr(slash + 1);
-  const auto bits = parse_bounded_uint(prefix, 0, 999);
-  if (!bits || check_ipv6_prefix(static_cast<int>(*bits)))
-    bridge.fail(bridge.get("address"), fmt::format("bridge prefix '/{}' must be from 8 to 128", prefix));
-  config.bridge_prefix = static_cast<int>(*bits);
+  const ParsedPrefix prefix = parse_ipv6_prefix(address.substr(slash + 1));
+  if (prefix.problem) bridge.fail(bridge.get("address"), "bridge address: " + *prefix.problem);
+  config.bridge_prefix = prefix.bits;
 
   // A relative state folder is the configuration's, like its images: not wherever launch runs.
   if (auto state_text = map.optional_string("state")) {
@@ -178,7 +176,8 @@ LaunchConfig load_launch_config(const fs::path& file) {
   }
   // Addresses compare as addresses (fd10:1234::1 is fd10:1234:0::1), MACs and taps as the kernel sees them.
   const Ipv6Address bridge_address = *parse_ipv6(config.bridge_address);
-  std::map<Ipv6Address, std::string> addresses{{bridge_address, "the bridge"}};
+  DistinctAddresses addresses;
+  (void)addresses.claim(bridge_address, "the bridge");
   std::map<std::string, std::string> macs, taps;
   std::set<int> host_ports;
   for (const auto& entry : map.entries("instances")) {
@@ -189,9 +188,9 @@ LaunchConfig load_launch_config(const fs::path& file) {
       throw Error(instance.where,
                   fmt::format("address {} of {} is outside the bridge's prefix {}/{}", instance.identity.address, who,
                               config.bridge_address, config.bridge_prefix));
-    if (auto [it, added] = addresses.emplace(address, who); !added)
-      throw Error(instance.where, fmt::format("address {} of {} is already {}'s", instance.identity.address, who,
-                                              it->second == "the bridge" ? "the bridge" : it->second));
+    if (auto holder = addresses.claim(address, who))
+      throw Error(instance.where,
+                  fmt::format("address {} of {} is already {}'s", instance.identity.address, who, *holder));
     if (auto [it, added] = macs.emplace(instance.mac, who); !added)
       throw Error(instance.where, fmt::format("mac {} of {} is already {}'s", instance.mac, who, it->second));
     if (auto [it, added] = taps.emplace(tap_name(who), who); !added)

@@ -93,13 +93,15 @@ void save_keys(const fs::path& file, const InstanceKeys& k) {
 
 void check_definition(const NetworkDefinition& network) {
   if (auto problem = check_chain_id(network.chain_id)) throw Error(*problem);
-  std::set<std::string> names, addresses;
+  std::set<std::string> names;
+  DistinctAddresses addresses;
   size_t nodes = 0;
   for (const auto& instance : network.instances) {
     if (auto problem = check_instance_name(instance.name)) throw Error(*problem);
     if (!names.insert(instance.name).second) throw Error(fmt::format("two instances are named {}", instance.name));
-    if (!addresses.insert(instance.address).second)
-      throw Error(fmt::format("two instances have the address {}", instance.address));
+    if (auto problem = check_ipv6_ula(instance.address)) throw Error(fmt::format("{}: {}", instance.name, *problem));
+    if (auto holder = addresses.claim(*parse_ipv6(instance.address), instance.name))
+      throw Error(fmt::format("address {} of {} is already {}'s", instance.address, instance.name, *holder));
     if (instance.role == Role::node) ++nodes;
   }
   if (nodes == 0)

@@ -13,11 +13,25 @@ TEST_CASE("unique local IPv6 addresses pass and everything else is named") {
   CHECK(check_ipv6_ula("fd10::1/32").value().find("without a prefix") != std::string::npos);
 }
 
-TEST_CASE("IPv6 prefixes must lie between 8 and 128") {
-  CHECK_FALSE(check_ipv6_prefix(32));
-  CHECK_FALSE(check_ipv6_prefix(128));
-  CHECK(check_ipv6_prefix(0));
-  CHECK(check_ipv6_prefix(129));
+TEST_CASE("IPv6 prefixes are numbers of bits between 8 and 128") {
+  CHECK(parse_ipv6_prefix("32").bits == 32);
+  CHECK_FALSE(parse_ipv6_prefix("32").problem);
+  CHECK(parse_ipv6_prefix("8").bits == 8);
+  CHECK(parse_ipv6_prefix("128").bits == 128);
+  CHECK(parse_ipv6_prefix("0").problem == "IPv6 prefix length 0 is out of range (8 to 128)");
+  CHECK(parse_ipv6_prefix("129").problem == "IPv6 prefix length 129 is out of range (8 to 128)");
+  CHECK(parse_ipv6_prefix("/32").problem == "IPv6 prefix '/32' must be a number of bits such as 32");
+  CHECK(parse_ipv6_prefix("99999999999999999999").problem.has_value());
+  CHECK(parse_ipv6_prefix("").problem.has_value());
+}
+
+TEST_CASE("distinct addresses compare as addresses and name who holds one already") {
+  DistinctAddresses addresses;
+  CHECK_FALSE(addresses.claim(*parse_ipv6("fd10:1234::fe"), "the bridge"));
+  CHECK_FALSE(addresses.claim(*parse_ipv6("fd10:1234::1"), "node"));
+  CHECK(addresses.claim(*parse_ipv6("fd10:1234:0:0::1"), "registry") == "node");
+  CHECK(addresses.claim(*parse_ipv6("FD10:1234::FE"), "registry") == "the bridge");
+  CHECK_FALSE(addresses.claim(*parse_ipv6("fd10:1234::2"), "registry"));
 }
 
 TEST_CASE("user names follow the shadow-utils rules") {

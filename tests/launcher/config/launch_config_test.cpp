@@ -104,6 +104,10 @@ TEST_CASE("bad launcher configurations name the file, line and column of the fau
         "12:14: '10.0.0.1' is not a valid IPv6 address");
   CHECK(error_of(with("fd10:1234::fe/32", "fd10:1234::fe")) ==
         "5:12: bridge address 'fd10:1234::fe' needs a prefix, such as fd10:1234::fe/32");
+  CHECK(error_of(with("fd10:1234::fe/32", "fd10:1234::fe/200")) ==
+        "5:12: bridge address: IPv6 prefix length 200 is out of range (8 to 128)");
+  CHECK(error_of(with("fd10:1234::fe/32", "fd10:1234::fe/x")) ==
+        "5:12: bridge address: IPv6 prefix 'x' must be a number of bits such as 32");
   CHECK(error_of(with("role: node", "role: validator")) == "9:11: role 'validator' must be node or registry");
   CHECK(error_of(with("memory: 8G", "memory: lots")) ==
         "13:13: memory 'lots' must be a size of at least 256M, such as 4G");

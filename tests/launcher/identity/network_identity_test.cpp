@@ -145,6 +145,14 @@ TEST_CASE("a changed validator set is a new chain: refused without --rotate, bad
   NetworkDefinition twice = four_validators();
   twice.instances[1].name = "node1";
   CHECK_THROWS_WITH_AS(init_network(twice, dir / "other", kOptions), "two instances are named node1", Error);
+  NetworkDefinition same_address = four_validators();  // one address written two ways
+  same_address.instances[1].address = "fd10:1234:0::1";
+  CHECK_THROWS_WITH_AS(init_network(same_address, dir / "other", kOptions),
+                       "address fd10:1234:0::1 of node2 is already node1's", Error);
+  NetworkDefinition global = four_validators();
+  global.instances[2].address = "2001:db8::3";
+  CHECK_THROWS_WITH_AS(init_network(global, dir / "other", kOptions),
+                       "node3: '2001:db8::3' is not a unique local IPv6 address (fc00::/7)", Error);
   NetworkDefinition registry_only{"c", "trustnet.local", {{"registry", Role::registry, "r", "fd10:1234::2", 32}}};
   CHECK_THROWS_WITH_AS(init_network(registry_only, dir / "other", kOptions), doctest::Contains("has no node instance"),
                        Error);
