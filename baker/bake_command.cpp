@@ -120,10 +120,9 @@ namespace {
 
 // Images already up to date are left alone (unless forced); with `check_only` nothing is baked
 // and the exit status says whether everything is up to date (0) or not (1).
-int run_bake(const RecipeSelection& common, const std::vector<std::string>& names, BakeOptions options,
-             const FetchFlags& fetch, bool json, bool check_only) {
+int run_bake(const RecipeSelection& common, BakeOptions options, const FetchFlags& fetch, bool json, bool check_only) {
   options.load = common.load_options();
-  std::vector<fs::path> files = common.recipe_files(names);
+  std::vector<fs::path> files = common.recipe_files();
   nlohmann::json outcomes = nlohmann::json::array();
   std::vector<fs::path> to_bake;
   int stale = 0;
@@ -191,7 +190,6 @@ int run_bake(const RecipeSelection& common, const std::vector<std::string>& name
 CommandRun declare_bake(CLI::App& command) {
   struct State {
     RecipeSelection recipes;
-    std::vector<std::string> names;
     BakeOptions options;
     FetchFlags fetch;
     std::string accel = "auto";
@@ -199,7 +197,6 @@ CommandRun declare_bake(CLI::App& command) {
   };
   auto state = std::make_shared<State>();
   state->recipes.add_to(command);
-  command.add_option("names", state->names, "recipe names, or all");
   command.add_option("--out", state->options.out_dir, "output folder")->capture_default_str();
   command.add_option("--cache", state->options.cache_dir,
                      "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
@@ -221,7 +218,7 @@ CommandRun declare_bake(CLI::App& command) {
                    "are, 1 when one is not");
   state->fetch.add_to(command);
   return [state] {
-    if (state->names.empty()) {
+    if (state->recipes.names.empty()) {
       fmt::print(stderr, "bake: name a recipe to bake (or all); see bake --help\n");
       return 2;
     }
@@ -231,7 +228,7 @@ CommandRun declare_bake(CLI::App& command) {
     options.verbosity = state->quiet             ? Verbosity::quiet
                         : state->recipes.verbose ? Verbosity::verbose
                                                  : Verbosity::normal;
-    return run_bake(state->recipes, state->names, options, state->fetch, state->json, state->check_only);
+    return run_bake(state->recipes, options, state->fetch, state->json, state->check_only);
   };
 }
 

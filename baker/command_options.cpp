@@ -17,7 +17,8 @@ fs::path recipe_folder(const fs::path& option, bool verbose) {
   return found.path;
 }
 
-void RecipeSelection::add_to(CLI::App& command) {
+CLI::Option* RecipeSelection::add_to(CLI::App& command) {
+  CLI::Option* positional = command.add_option("names", names, "recipe names, or all");
   command.add_option("--recipes", recipes_option, recipes_help());
   command.add_option("--override", overrides, "recipe layer merged last (repeatable), e.g. local inputs")
       ->check(CLI::ExistingFile);
@@ -25,6 +26,7 @@ void RecipeSelection::add_to(CLI::App& command) {
       ->check(CLI::ExistingFile);
   command.add_option("--base-image", base_image, "local copy of the pinned base image (its SHA-256 is still checked)")
       ->check(CLI::ExistingFile);
+  return positional;
 }
 
 LoadOptions RecipeSelection::load_options() const {
@@ -33,7 +35,7 @@ LoadOptions RecipeSelection::load_options() const {
   return load;
 }
 
-std::vector<fs::path> RecipeSelection::recipe_files(const std::vector<std::string>& names) const {
+std::vector<fs::path> RecipeSelection::recipe_files() const {
   const fs::path recipes_dir = recipe_folder(recipes_option, verbose);
   std::vector<fs::path> files;
   for (const auto& name : names) {

@@ -12,17 +12,19 @@
 
 namespace trustnet::baker {
 
-// --recipes, --override, --ssh-key, --base-image, and the names that pick recipes.
+// The names that pick recipes (NAME or all), --recipes, --override, --ssh-key, --base-image.
 struct RecipeSelection {
+  std::vector<std::string> names;
   std::filesystem::path recipes_option;
   std::vector<std::filesystem::path> overrides, ssh_keys;
   std::filesystem::path base_image;
   bool verbose = false;  // say which recipe folder is used
 
-  void add_to(CLI::App& command);
+  // Returns the names' positional option, for the caller's constraints.
+  CLI::Option* add_to(CLI::App& command);
   LoadOptions load_options() const;
   // The recipe files the names stand for: NAME.yaml, or every recipe for "all".
-  std::vector<std::filesystem::path> recipe_files(const std::vector<std::string>& names) const;
+  std::vector<std::filesystem::path> recipe_files() const;
 };
 
 std::string recipes_help();

@@ -21,6 +21,31 @@ namespace fs = std::filesystem;
 
 fs::path cache_root(const fs::path& cache_dir) { return cache_dir.empty() ? InputCache::default_root() : cache_dir; }
 
+namespace {
+
+// Every input into the cache (each entry's file and outcome set); offline, fails first naming
+// every input the cache lacks.
+void fetch_into_cache(std::vector<FetchedInput>& inputs, const FetchCommandOptions& options, TransferDisplay& display) {
+  const InputCache cache(cache_root(options.cache_dir));
+  if (options.fetch.offline) {
+    std::vector<std::string> missing;
+    for (const auto& input : inputs)
+      if (!cache.has(input.download.sha256))
+        missing.push_back(fmt::format("{}{} ({})", input.recipe.empty() ? "" : input.recipe + " ", input.download.name,
+                                      input.download.url));
+    if (!missing.empty())
+      throw Error(fmt::format("offline, and {} input{} not in the cache {}: {}", missing.size(),
+                              missing.size() == 1 ? " is" : "s are", cache.root().string(), fmt::join(missing, ", ")));
+  }
+  Fetcher fetcher(cache, options.fetch, display);
+  for (auto& input : inputs) {
+    input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
+    input.file = cache.entry(input.download.sha256);
+  }
+}
+
+}  // namespace
+
 std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recipe_files,
                                               const FetchCommandOptions& options) {
   std::vector<FetchedInput> inputs, local;
@@ -35,22 +60,8 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
         if (seen.insert(input.path.string() + "\n" + input.sha256).second)
           local.push_back({plan.name, {input.name, "", input.sha256}, input.path, "local"});
   }
-  const InputCache cache(cache_root(options.cache_dir));
-  if (options.fetch.offline) {
-    std::vector<std::string> missing;
-    for (const auto& input : inputs)
-      if (!cache.has(input.download.sha256))
-        missing.push_back(fmt::format("{} {} ({})", input.recipe, input.download.name, input.download.url));
-    if (!missing.empty())
-      throw Error(fmt::format("offline, and {} input{} not in the cache {}: {}", missing.size(),
-                              missing.size() == 1 ? " is" : "s are", cache.root().string(), fmt::join(missing, ", ")));
-  }
   TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
-  Fetcher fetcher(cache, options.fetch, display);
-  for (auto& input : inputs) {
-    input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
-    input.file = cache.entry(input.download.sha256);
-  }
+  fetch_into_cache(inputs, options, display);
   // Local files are not copied into the cache, but are held to their pins the same way.
   for (auto& input : local) {
     verify_sha256(input.file, input.download.sha256, input.download.name);
@@ -61,23 +72,15 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
 }
 
 FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options) {
-  if (auto problem = check_sha256(sha256)) throw Error(fmt::format("--sha256: {}", *problem));
-  std::string digest = sha256;
-  std::transform(digest.begin(), digest.end(), digest.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(c)); });
+  const ParsedSha256 pinned = parse_sha256(sha256);
+  if (pinned.problem) throw Error(fmt::format("--sha256: {}", *pinned.problem));
   const std::string path = url.substr(0, url.find_first_of("?#"));
   const auto slash = path.find_last_of('/');
   std::string name = slash == std::string::npos || slash + 1 == path.size() ? url : path.substr(slash + 1);
-  FetchedInput input{"", {std::move(name), url, digest, "--sha256"}, {}, "cached"};
-  const InputCache cache(cache_root(options.cache_dir));
-  if (options.fetch.offline && !cache.has(digest))
-    throw Error(
-        fmt::format("offline, and {} ({}) is not in the cache {}", input.download.name, url, cache.root().string()));
+  std::vector<FetchedInput> inputs{{"", {std::move(name), url, pinned.digest, "--sha256"}, {}, "cached"}};
   TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
-  Fetcher fetcher(cache, options.fetch, display);
-  input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
-  input.file = cache.entry(digest);
-  return input;
+  fetch_into_cache(inputs, options, display);
+  return inputs.front();
 }
 
 namespace {
@@ -98,11 +101,10 @@ int run_fetch_url(const std::string& url, const std::string& sha256, const Fetch
   return 0;
 }
 
-int run_fetch(const RecipeSelection& common, const std::vector<std::string>& names, FetchCommandOptions options,
-              bool json) {
+int run_fetch(const RecipeSelection& common, FetchCommandOptions options, bool json) {
   options.load = common.load_options();
   interrupt::install();
-  std::vector<FetchedInput> inputs = fetch_recipe_inputs(common.recipe_files(names), options);
+  std::vector<FetchedInput> inputs = fetch_recipe_inputs(common.recipe_files(), options);
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& input : inputs)
@@ -125,15 +127,13 @@ int run_fetch(const RecipeSelection& common, const std::vector<std::string>& nam
 CommandRun declare_fetch(CLI::App& command) {
   struct State {
     RecipeSelection recipes;
-    std::vector<std::string> names;
     FetchCommandOptions options;
     FetchFlags fetch;
     bool json = false, quiet = false;
     std::string url, sha256;
   };
   auto state = std::make_shared<State>();
-  state->recipes.add_to(command);
-  CLI::Option* names = command.add_option("names", state->names, "recipe names, or all");
+  CLI::Option* names = state->recipes.add_to(command);
   CLI::Option* url = command.add_option("--url", state->url,
                                         "fetch this one file instead of recipe inputs and print its path in the cache");
   command.add_option("--sha256", state->sha256, "the SHA-256 that --url's file must have")->needs(url);
@@ -156,11 +156,11 @@ CommandRun declare_fetch(CLI::App& command) {
       }
       return run_fetch_url(state->url, state->sha256, options, state->json);
     }
-    if (state->names.empty()) {
+    if (state->recipes.names.empty()) {
       fmt::print(stderr, "bake fetch: name a recipe (or all), or give --url and --sha256; see bake fetch --help\n");
       return 2;
     }
-    return run_fetch(state->recipes, state->names, options, state->json);
+    return run_fetch(state->recipes, options, state->json);
   };
 }
 

@@ -8,8 +8,8 @@
 namespace trustnet::baker {
 namespace {
 
-int run_plan(const RecipeSelection& common, const std::vector<std::string>& names, bool json) {
-  for (const auto& file : common.recipe_files(names)) {
+int run_plan(const RecipeSelection& common, bool json) {
+  for (const auto& file : common.recipe_files()) {
     Plan plan = make_plan(load_recipe(file, common.load_options()));
     fmt::print("{}", json ? plan_to_json(plan) : format_plan(plan));
   }
@@ -21,15 +21,13 @@ int run_plan(const RecipeSelection& common, const std::vector<std::string>& name
 CommandRun declare_plan(CLI::App& command) {
   struct State {
     RecipeSelection recipes;
-    std::vector<std::string> names;
     bool json = false;
   };
   auto state = std::make_shared<State>();
-  state->recipes.add_to(command);
-  command.add_option("names", state->names, "recipe names, or all")->required();
+  state->recipes.add_to(command)->required();
   command.add_flag("--json", state->json, "machine-readable output");
   command.add_flag("-v,--verbose", state->recipes.verbose, "say which recipe folder is used");
-  return [state] { return run_plan(state->recipes, state->names, state->json); };
+  return [state] { return run_plan(state->recipes, state->json); };
 }
 
 }  // namespace trustnet::baker

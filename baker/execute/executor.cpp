@@ -18,13 +18,6 @@
 namespace trustnet::baker {
 namespace {
 
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
-
 struct Ids {
   uint32_t uid = 0, gid = 0;
 };

@@ -10,13 +10,6 @@
 namespace trustnet::baker {
 namespace {
 
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
-
 std::string owner_text(const Owner& owner) { return fmt::format("{}:{}", owner.user, owner.group); }
 std::string mode_text(uint32_t mode) { return fmt::format("{:04o}", mode); }
 

@@ -26,11 +26,9 @@ std::string image_path(const YamlMap& map, const YAML::Node& node, const std::st
 }
 
 std::string sha256_value(const YamlMap& map) {
-  std::string digest = map.string("sha256");
-  if (auto problem = check_sha256(digest)) map.fail(map.get("sha256"), *problem);
-  std::transform(digest.begin(), digest.end(), digest.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(c)); });
-  return digest;
+  ParsedSha256 sha256 = parse_sha256(map.string("sha256"));
+  if (sha256.problem) map.fail(map.get("sha256"), *sha256.problem);
+  return sha256.digest;
 }
 
 uint32_t mode_value(const YamlMap& map, uint32_t fallback) {

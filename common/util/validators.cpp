@@ -174,6 +174,14 @@ Problem check_sha256(std::string_view digest) {
   return std::nullopt;
 }
 
+ParsedSha256 parse_sha256(std::string_view text) {
+  if (auto problem = check_sha256(text)) return {"", problem};
+  std::string digest(text);
+  std::transform(digest.begin(), digest.end(), digest.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  return {digest, std::nullopt};
+}
+
 Problem check_service_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return fmt::format("service name '{}' must have 1 to 64 characters", name);
   for (char c : name)

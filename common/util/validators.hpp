@@ -52,6 +52,13 @@ Problem check_passwd_field(std::string_view text, std::string_view what);
 // `text` with control characters written as \n or \xNN: a message stays one line.
 std::string printable(std::string_view text);
 Problem check_sha256(std::string_view digest);
+// A SHA-256 digest as written (either case): its lower-case form, which the cache and reports
+// use, or the problem.
+struct ParsedSha256 {
+  std::string digest;
+  Problem problem;
+};
+ParsedSha256 parse_sha256(std::string_view text);
 Problem check_service_name(std::string_view name);
 // An argument that OpenRC passes through the shell unchanged.
 Problem check_service_argument(std::string_view arg);

@@ -172,8 +172,8 @@ TEST_CASE("bake fetch --url pins one file by its SHA-256, prints its path in the
   CHECK_FALSE(fs::exists(cache / "sha256" / other));
   ProcessResult offline = fetch(server.url("/files/rootfs.tar.gz"), other, {"--offline"});
   CHECK(offline.exit_status == 1);
-  CHECK(offline.err == "bake: offline, and rootfs.tar.gz (" + server.url("/files/rootfs.tar.gz") +
-                           ") is not in the cache " + cache.string() + "\n");
+  CHECK(offline.err == "bake: offline, and 1 input is not in the cache " + cache.string() + ": rootfs.tar.gz (" +
+                           server.url("/files/rootfs.tar.gz") + ")\n");
 
   ProcessResult short_digest = fetch(server.url("/files/rootfs.tar.gz"), "abc");
   CHECK(short_digest.exit_status == 1);

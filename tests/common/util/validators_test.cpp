@@ -140,3 +140,12 @@ TEST_CASE("whole numbers are decimal digits only and within their bounds, whatev
   CHECK(parse_port("65535") == 65535);
   for (const char* bad : {"0", "65536", "", "22 ", "-22", "99999999999"}) CHECK_FALSE(parse_port(bad));
 }
+
+TEST_CASE("SHA-256 digests are 64 hexadecimal digits of either case, kept in lower case") {
+  const std::string upper = "041FA34A" + std::string(56, 'E');
+  CHECK(parse_sha256(upper).digest == "041fa34a" + std::string(56, 'e'));
+  CHECK_FALSE(parse_sha256(upper).problem);
+  CHECK(parse_sha256("abc").problem == "sha256 'abc' must be 64 hexadecimal digits");
+  CHECK(parse_sha256(std::string(64, 'g')).problem.has_value());
+  CHECK(parse_sha256("abc").digest.empty());
+}
