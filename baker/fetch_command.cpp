@@ -72,12 +72,12 @@ std::vector<FetchedInput> fetch_recipe_inputs(const std::vector<fs::path>& recip
 }
 
 FetchedInput fetch_pinned_url(const std::string& url, const std::string& sha256, const FetchCommandOptions& options) {
-  const ParsedSha256 pinned = parse_sha256(sha256);
+  const Parsed<std::string> pinned = parse_sha256(sha256);
   if (pinned.problem) throw Error(fmt::format("--sha256: {}", *pinned.problem));
   const std::string path = url.substr(0, url.find_first_of("?#"));
   const auto slash = path.find_last_of('/');
   std::string name = slash == std::string::npos || slash + 1 == path.size() ? url : path.substr(slash + 1);
-  std::vector<FetchedInput> inputs{{"", {std::move(name), url, pinned.digest, "--sha256"}, {}, "cached"}};
+  std::vector<FetchedInput> inputs{{"", {std::move(name), url, pinned.value, "--sha256"}, {}, "cached"}};
   TransferDisplay display(options.verbosity, TransferDisplay::stderr_is_terminal());
   fetch_into_cache(inputs, options, display);
   return inputs.front();

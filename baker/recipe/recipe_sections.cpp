@@ -26,9 +26,9 @@ std::string image_path(const YamlMap& map, const YAML::Node& node, const std::st
 }
 
 std::string sha256_value(const YamlMap& map) {
-  ParsedSha256 sha256 = parse_sha256(map.string("sha256"));
+  Parsed<std::string> sha256 = parse_sha256(map.string("sha256"));
   if (sha256.problem) map.fail(map.get("sha256"), *sha256.problem);
-  return sha256.digest;
+  return sha256.value;
 }
 
 uint32_t mode_value(const YamlMap& map, uint32_t fallback) {
@@ -312,9 +312,9 @@ NetworkLayer read_network(const YAML::Node& node, const std::string& file) {
   if (network.address)
     if (auto problem = check_ipv6_ula(*network.address)) map.fail(map.get("address"), *problem);
   if (auto prefix_text = map.optional_string("prefix")) {
-    const ParsedPrefix prefix = parse_ipv6_prefix(*prefix_text);
+    const Parsed<int> prefix = parse_ipv6_prefix(*prefix_text);
     if (prefix.problem) map.fail(map.get("prefix"), *prefix.problem);
-    network.prefix = prefix.bits;
+    network.prefix = prefix.value;
   }
   network.gateway = map.optional_string("gateway");
   if (network.gateway)

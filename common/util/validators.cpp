@@ -54,7 +54,7 @@ std::optional<std::string> DistinctAddresses::claim(const Ipv6Address& address, 
   return it->second;
 }
 
-ParsedPrefix parse_ipv6_prefix(std::string_view text) {
+Parsed<int> parse_ipv6_prefix(std::string_view text) {
   const auto bits = parse_bounded_uint(text, 0, 999);
   if (!bits) return {0, fmt::format("IPv6 prefix '{}' must be a number of bits such as 32", printable(text))};
   if (*bits < 8 || *bits > 128) return {0, fmt::format("IPv6 prefix length {} is out of range (8 to 128)", *bits)};
@@ -174,7 +174,7 @@ Problem check_sha256(std::string_view digest) {
   return std::nullopt;
 }
 
-ParsedSha256 parse_sha256(std::string_view text) {
+Parsed<std::string> parse_sha256(std::string_view text) {
   if (auto problem = check_sha256(text)) return {"", problem};
   std::string digest(text);
   std::transform(digest.begin(), digest.end(), digest.begin(),

@@ -12,14 +12,17 @@ namespace trustnet {
 
 using Problem = std::optional<std::string>;
 
+// What a parse_* function makes of text: the value, or the problem (then `value` is empty).
+template <class T>
+struct Parsed {
+  T value{};
+  Problem problem;
+};
+
 Problem check_ipv6_ula(std::string_view address);
 // A prefix length written as text ("32"): its bits, or the problem (not a number of bits, or
 // outside 8 to 128).
-struct ParsedPrefix {
-  int bits = 0;
-  Problem problem;
-};
-ParsedPrefix parse_ipv6_prefix(std::string_view text);
+Parsed<int> parse_ipv6_prefix(std::string_view text);
 Problem check_user_name(std::string_view name);
 Problem check_hostname(std::string_view name);
 Problem check_domain(std::string_view domain);
@@ -54,11 +57,7 @@ std::string printable(std::string_view text);
 Problem check_sha256(std::string_view digest);
 // A SHA-256 digest as written (either case): its lower-case form, which the cache and reports
 // use, or the problem.
-struct ParsedSha256 {
-  std::string digest;
-  Problem problem;
-};
-ParsedSha256 parse_sha256(std::string_view text);
+Parsed<std::string> parse_sha256(std::string_view text);
 Problem check_service_name(std::string_view name);
 // An argument that OpenRC passes through the shell unchanged.
 Problem check_service_argument(std::string_view arg);

@@ -157,9 +157,9 @@ LaunchConfig load_launch_config(const fs::path& file) {
                 fmt::format("bridge address '{}' needs a prefix, such as fd10:1234::fe/32", address));
   config.bridge_address = address.substr(0, slash);
   if (auto problem = check_ipv6_ula(config.bridge_address)) bridge.fail(bridge.get("address"), *problem);
-  const ParsedPrefix prefix = parse_ipv6_prefix(address.substr(slash + 1));
+  const Parsed<int> prefix = parse_ipv6_prefix(address.substr(slash + 1));
   if (prefix.problem) bridge.fail(bridge.get("address"), "bridge address: " + *prefix.problem);
-  config.bridge_prefix = prefix.bits;
+  config.bridge_prefix = prefix.value;
 
   // A relative state folder is the configuration's, like its images: not wherever launch runs.
   if (auto state_text = map.optional_string("state")) {

@@ -14,10 +14,10 @@ TEST_CASE("unique local IPv6 addresses pass and everything else is named") {
 }
 
 TEST_CASE("IPv6 prefixes are numbers of bits between 8 and 128") {
-  CHECK(parse_ipv6_prefix("32").bits == 32);
+  CHECK(parse_ipv6_prefix("32").value == 32);
   CHECK_FALSE(parse_ipv6_prefix("32").problem);
-  CHECK(parse_ipv6_prefix("8").bits == 8);
-  CHECK(parse_ipv6_prefix("128").bits == 128);
+  CHECK(parse_ipv6_prefix("8").value == 8);
+  CHECK(parse_ipv6_prefix("128").value == 128);
   CHECK(parse_ipv6_prefix("0").problem == "IPv6 prefix length 0 is out of range (8 to 128)");
   CHECK(parse_ipv6_prefix("129").problem == "IPv6 prefix length 129 is out of range (8 to 128)");
   CHECK(parse_ipv6_prefix("/32").problem == "IPv6 prefix '/32' must be a number of bits such as 32");
@@ -143,9 +143,9 @@ TEST_CASE("whole numbers are decimal digits only and within their bounds, whatev
 
 TEST_CASE("SHA-256 digests are 64 hexadecimal digits of either case, kept in lower case") {
   const std::string upper = "041FA34A" + std::string(56, 'E');
-  CHECK(parse_sha256(upper).digest == "041fa34a" + std::string(56, 'e'));
+  CHECK(parse_sha256(upper).value == "041fa34a" + std::string(56, 'e'));
   CHECK_FALSE(parse_sha256(upper).problem);
   CHECK(parse_sha256("abc").problem == "sha256 'abc' must be 64 hexadecimal digits");
   CHECK(parse_sha256(std::string(64, 'g')).problem.has_value());
-  CHECK(parse_sha256("abc").digest.empty());
+  CHECK(parse_sha256("abc").value.empty());
 }
