@@ -5,6 +5,25 @@
 #include "common/util/interrupt.hpp"
 
 namespace trustnet {
+namespace {
+
+int run_command_line(CLI::App& app, int argc, char** argv, std::string_view program, const std::function<int()>& work) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    return work();
+  } catch (const Error& e) {
+    return report_error(e, program);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return 1;
+  }
+}
+
+}  // namespace
 
 int report_error(const Error& error, std::string_view program) {
   // After SIGINT or SIGTERM, whatever failed failed because of it (its children were stopped):
@@ -24,22 +43,6 @@ int report_error(const Error& error, std::string_view program) {
   return code == static_cast<int>(ExitCode::interrupted) && interrupt::signal_number()
              ? 128 + interrupt::signal_number()
              : code;
-}
-
-int run_command_line(CLI::App& app, int argc, char** argv, std::string_view program, const std::function<int()>& work) {
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  try {
-    return work();
-  } catch (const Error& e) {
-    return report_error(e, program);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "{}: {}\n", program, e.what());
-    return 1;
-  }
 }
 
 int run_subcommands(CLI::App& app, std::span<const Subcommand> table, int argc, char** argv, std::string_view program) {

@@ -14,8 +14,6 @@ namespace trustnet {
 // returns its exit status: 128 + signal after SIGINT/SIGTERM.
 int report_error(const Error& error, std::string_view program);
 
-int run_command_line(CLI::App& app, int argc, char** argv, std::string_view program, const std::function<int()>& work);
-
 // The work a subcommand does once its options are parsed.
 using CommandRun = std::function<int()>;
 
@@ -28,8 +26,9 @@ struct Subcommand {
   std::function<CommandRun(CLI::App&)> declare;
 };
 
-// Declares every row, parses, and runs the chosen subcommand's work (the default row's when
-// none is named) under run_command_line's error handling.
+// Declares every row, parses (0 for --help and --version, 2 for usage errors), and runs the
+// chosen subcommand's work (the default row's when none is named); an error is reported by
+// report_error.
 int run_subcommands(CLI::App& app, std::span<const Subcommand> table, int argc, char** argv, std::string_view program);
 
 }  // namespace trustnet
