@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "baker/execute/guest_session.hpp"
-#include "baker/fetch/fetcher.hpp"
 #include "baker/recipe/recipe_loader.hpp"
+#include "common/transfer/fetcher.hpp"
 
 namespace trustnet::baker {
 

@@ -6,9 +6,9 @@
 
 #include "baker/command_options.hpp"
 #include "baker/display/progress.hpp"
-#include "baker/fetch/fetcher.hpp"
 #include "baker/recipe/recipe_loader.hpp"
 #include "common/cli/command_line.hpp"
+#include "common/transfer/fetcher.hpp"
 
 namespace trustnet::baker {
 

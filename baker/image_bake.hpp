@@ -11,9 +11,9 @@
 #include "baker/bake_command.hpp"
 #include "baker/execute/executor.hpp"
 #include "baker/execute/space_watchdog.hpp"
-#include "baker/fetch/input_cache.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/up_to_date.hpp"
+#include "common/transfer/input_cache.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/file_lock.hpp"
 

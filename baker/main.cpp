@@ -4,6 +4,7 @@
 #include "baker/bake_command.hpp"
 #include "baker/fetch_command.hpp"
 #include "baker/plan_command.hpp"
+#include "baker/push_command.hpp"
 #include "baker/release_command.hpp"
 #include "common/cli/command_line.hpp"
 
@@ -22,6 +23,8 @@ const Subcommand kSubcommands[] = {
      "signature)",
      declare_publish},
     {"verify", "check a release folder: signature, SHA256SUMS, image digest", declare_verify},
+    {"push", "send release folders to an OCI registry, a folder or a web folder, where hosts pull them from",
+     declare_push},
     {"contents",
      "print the content listing (mtree: type, mode, owner, size, SHA-256, link target of every file) of an "
      "image's root filesystem",
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
       "  bake keygen FILE        a release signing key pair\n"
       "  bake publish NAME... | all --key FILE   signed, compressed release folders\n"
       "  bake verify DIR --pubkey FILE           check a release folder\n"
+      "  bake push NAME... | all --to oci://HOST/PREFIX:TAG | file:///DIR | https://HOST/PATH/\n"
       "  bake contents IMAGE     the content listing (mtree) of an image\n"
       "  bake diff A B           what differs between two images, manifests or listings",
       "bake"};

@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-namespace trustnet {
+#include "common/util/verbosity.hpp"
 
-enum class Verbosity { quiet, normal, verbose };
+namespace trustnet {
 
 struct PhaseTime {
   std::string phase;

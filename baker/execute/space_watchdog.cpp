@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "baker/fetch/transfer_display.hpp"
+#include "common/transfer/transfer_display.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
 

@@ -2,9 +2,9 @@
 // Which inputs of a plan come by URL, and pointing the plan at their cache entries.
 #include <vector>
 
-#include "baker/fetch/fetcher.hpp"
-#include "baker/fetch/input_cache.hpp"
 #include "baker/plan/plan.hpp"
+#include "common/transfer/fetcher.hpp"
+#include "common/transfer/input_cache.hpp"
 
 namespace trustnet::baker {
 

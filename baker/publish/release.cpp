@@ -2,12 +2,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
 #include "baker/publish/content_listing.hpp"
 #include "common/release/signing_key.hpp"
@@ -15,6 +12,7 @@
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
+#include "common/util/temporary_folder.hpp"
 #include "common/util/text_file.hpp"
 #include "common/util/validators.hpp"
 
@@ -82,42 +80,6 @@ json read_report(const fs::path& file, const std::string& name) {
     throw Error(fmt::format("{} is not a bake report: {}", file.string(), e.what()));
   }
 }
-
-// A folder that is removed on scope exit unless it was renamed into place.
-class TemporaryFolder {
- public:
-  explicit TemporaryFolder(fs::path final_path) : final_(std::move(final_path)) {
-    // Made by us under a name no one can guess (mkdir fails on anything already there).
-    for (int attempt = 0;; ++attempt) {
-      path_ = final_.parent_path() / fmt::format("{}{}-{}", temporary_prefix(final_), ::getpid(), random_suffix());
-      if (::mkdir(path_.c_str(), 0700) == 0) return;
-      if (errno != EEXIST || attempt == 10)
-        throw Error(fmt::format("cannot create {}: {}", path_.string(), std::strerror(errno)));
-    }
-  }
-  TemporaryFolder(const TemporaryFolder&) = delete;
-  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    if (!committed_) fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  // Replaces the final folder: the old one is moved aside first and removed after.
-  void commit() {
-    fs::permissions(path_, fs::perms(0755));  // a release folder is for everyone to read
-    const fs::path old =
-        final_.parent_path() / fmt::format(".{}.old-{}-{}", final_.filename().string(), ::getpid(), random_suffix());
-    if (fs::exists(final_)) fs::rename(final_, old);
-    fs::rename(path_, final_);
-    committed_ = true;
-    std::error_code ignored;
-    fs::remove_all(old, ignored);
-  }
-
- private:
-  fs::path final_, path_;
-  bool committed_ = false;
-};
 
 }  // namespace
 

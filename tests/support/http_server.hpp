@@ -6,7 +6,8 @@
 //   /moved/NAME   302 to /files/NAME
 //   /fail/NAME    503, always
 // and, over HTTPS, /files/NAME on https_port(): with a self-signed certificate, or the
-// certificate and key files the test gives.
+// certificate and key files the test gives; and /dav/PATH, a WebDAV folder that takes PUT and
+// MKCOL into WORK/dav/PATH.
 // Every request is logged with its Range header: log() returns "URI STATUS RANGE" lines.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -69,24 +70,28 @@ class HttpServer {
                    "-keyout", tls->key.string(), "-out", tls->certificate.string()});
     }
     const std::string w = work_.string(), r = std::filesystem::absolute(root).string();
-    std::ofstream(work_ / "nginx.conf") << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-                                        << "pid " << w << "/nginx.pid;\nerror_log " << w << "/error.log;\n"
-                                        << "events { worker_connections 64; }\nhttp {\n"
-                                        << "  log_format ranges '$request_uri $status \"$http_range\"';\n"
-                                        << "  access_log " << w << "/access.log ranges;\n"
-                                        << "  client_body_temp_path " << w << "/tmp; proxy_temp_path " << w
-                                        << "/tmp; fastcgi_temp_path " << w << "/tmp;\n"
-                                        << "  uwsgi_temp_path " << w << "/tmp; scgi_temp_path " << w << "/tmp;\n"
-                                        << "  default_type application/octet-stream;\n"
-                                        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
-                                        << "    location /files/ { alias " << r << "/; }\n"
-                                        << "    location /slow/ { alias " << r << "/; limit_rate 1m; }\n"
-                                        << "    location /moved/ { rewrite ^/moved/(.*)$ /files/$1 redirect; }\n"
-                                        << "    location /fail/ { return 503; }\n  }\n"
-                                        << "  server {\n    listen 127.0.0.1:" << https_port_ << " ssl;\n"
-                                        << "    ssl_certificate " << tls->certificate.string()
-                                        << ";\n    ssl_certificate_key " << tls->key.string() << ";\n"
-                                        << "    location /files/ { alias " << r << "/; }\n  }\n}\n";
+    std::ofstream(work_ / "nginx.conf")
+        << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+        << "pid " << w << "/nginx.pid;\nerror_log " << w << "/error.log;\n"
+        << "events { worker_connections 64; }\nhttp {\n"
+        << "  log_format ranges '$request_uri $status \"$http_range\"';\n"
+        << "  access_log " << w << "/access.log ranges;\n"
+        << "  client_body_temp_path " << w << "/tmp; proxy_temp_path " << w << "/tmp; fastcgi_temp_path " << w
+        << "/tmp;\n"
+        << "  uwsgi_temp_path " << w << "/tmp; scgi_temp_path " << w << "/tmp;\n"
+        << "  default_type application/octet-stream;\n"
+        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
+        << "    location /files/ { alias " << r << "/; }\n"
+        << "    location /slow/ { alias " << r << "/; limit_rate 1m; }\n"
+        << "    location /moved/ { rewrite ^/moved/(.*)$ /files/$1 redirect; }\n"
+        << "    location /fail/ { return 503; }\n  }\n"
+        << "  server {\n    listen 127.0.0.1:" << https_port_ << " ssl;\n"
+        << "    ssl_certificate " << tls->certificate.string() << ";\n    ssl_certificate_key " << tls->key.string()
+        << ";\n"
+        << "    location /files/ { alias " << r << "/; }\n"
+        << "    location /dav/ { root " << w << "; dav_methods PUT MKCOL; "
+        << "create_full_put_path on; dav_access user:rw all:r; client_max_body_size 0; }\n"
+        << "  }\n}\n";
     process_.emplace(std::vector<std::string>{"nginx", "-p", w, "-c", w + "/nginx.conf"}, work_ / "nginx.out");
     for (int i = 0; i < 100 && !(accepts_connections(port_) && accepts_connections(https_port_)); ++i) {
       if (process_->exited()) throw std::runtime_error("nginx did not start: " + process_->output() + errors());

@@ -5,23 +5,27 @@
 // back-off, and enters the cache only when its SHA-256 matches the pin.
 #include <chrono>
 #include <string>
+#include <vector>
 
-#include "baker/fetch/input_cache.hpp"
-#include "baker/fetch/transfer_display.hpp"
+#include "common/transfer/curl_setup.hpp"
+#include "common/transfer/input_cache.hpp"
+#include "common/transfer/transfer_display.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 struct Download {
   std::string name;  // what the recipe calls it: "base image", "binary tendermint"
   std::string url;   // http://, https:// or file://
   std::string sha256;
   std::string pinned_by = "the recipe";  // who pinned the digest, for the mismatch message
+  std::vector<std::string> headers;      // "Name: value" (a registry's Authorization)
 };
 
 struct FetchOptions {
   bool offline = false;
   int retries = 3;                               // after the first attempt, for transient failures only
   std::chrono::milliseconds first_backoff{500};  // doubled each retry, at most 8 s
+  TlsOptions tls;
 };
 
 enum class FetchOutcome { cached, downloaded };
@@ -39,4 +43,4 @@ class Fetcher {
   TransferDisplay& display_;
 };
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

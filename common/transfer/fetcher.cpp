@@ -1,16 +1,17 @@
-#include "baker/fetch/fetcher.hpp"
+#include "common/transfer/fetcher.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <thread>
 
-#include "baker/fetch/hashing_writer.hpp"
 #include "common/handles/curl_handle.hpp"
+#include "common/transfer/curl_setup.hpp"
+#include "common/transfer/hashing_writer.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 namespace fs = std::filesystem;
 
 namespace {
@@ -22,17 +23,11 @@ struct Attempt {
   std::string message;
 };
 
-template <typename Value>
-void set(CURL* curl, CURLoption option, Value value) {
-  CURLcode rc = curl_easy_setopt(curl, option, value);
-  if (rc != CURLE_OK)
-    throw Error(fmt::format("libcurl: cannot set option {}: {}", static_cast<int>(option), curl_easy_strerror(rc)));
-}
-
 struct TransferState {
   HashingWriter* writer;
   TransferDisplay* display;
   TransferFigures figures;
+  const TlsOptions& tls;
   std::chrono::steady_clock::time_point started;
   std::exception_ptr write_failure;
 };
@@ -58,50 +53,25 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
   return interrupt::requested() ? 1 : 0;
 }
 
-bool transient_status(long status) { return status == 408 || status == 425 || status == 429 || status >= 500; }
-
-bool transient_code(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM: return true;
-    default: return false;
-  }
-}
-
 // One request: appends to the writer, and says whether the file is whole or what to do next.
 Attempt transfer(const Download& download, TransferState& state) {
   CurlEasy handle = make_curl_easy();
   CURL* curl = handle.get();
   char error[CURL_ERROR_SIZE] = "";
-  set(curl, CURLOPT_URL, download.url.c_str());
-  set(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
-  set(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  set(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  set(curl, CURLOPT_MAXREDIRS, 10L);
-  set(curl, CURLOPT_FAILONERROR, 1L);
-  set(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  set(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  set(curl, CURLOPT_NOSIGNAL, 1L);
-  set(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-  set(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);  // a stalled transfer is a transient failure
-  set(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-  set(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
-  set(curl, CURLOPT_USERAGENT, "trustnet-bake/" TRUSTNET_VERSION);
-  set(curl, CURLOPT_ERRORBUFFER, error);
-  set(curl, CURLOPT_WRITEFUNCTION, on_data);
-  set(curl, CURLOPT_WRITEDATA, &state);
-  set(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  set(curl, CURLOPT_XFERINFODATA, &state);
-  set(curl, CURLOPT_NOPROGRESS, 0L);
+  set_transfer_defaults(curl, state.tls, error, /*allow_file=*/true);
+  set_curl_option(curl, CURLOPT_URL, download.url.c_str());
+  set_curl_option(curl, CURLOPT_FAILONERROR, 1L);
+  CurlHeaders headers;
+  for (const std::string& line : download.headers) append_header(headers, line);
+  if (headers) set_curl_option(curl, CURLOPT_HTTPHEADER, headers.get());
+  set_curl_option(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+  set_curl_option(curl, CURLOPT_WRITEFUNCTION, on_data);
+  set_curl_option(curl, CURLOPT_WRITEDATA, &state);
+  set_curl_option(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  set_curl_option(curl, CURLOPT_XFERINFODATA, &state);
+  set_curl_option(curl, CURLOPT_NOPROGRESS, 0L);
   if (state.figures.resumed_from > 0)
-    set(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(state.figures.resumed_from));
+    set_curl_option(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(state.figures.resumed_from));
 
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
@@ -113,11 +83,11 @@ Attempt transfer(const Download& download, TransferState& state) {
   if (code == CURLE_HTTP_RETURNED_ERROR) {
     // 416: the partial file already holds the whole length; the digest decides.
     if (status == 416 && state.figures.resumed_from > 0) return {Verdict::complete, ""};
-    return {transient_status(status) ? Verdict::transient : Verdict::fatal, fmt::format("HTTP {}", status)};
+    return {transient_http_status(status) ? Verdict::transient : Verdict::fatal, fmt::format("HTTP {}", status)};
   }
   // The server ignores Range: start again from the first byte.
   if (code == CURLE_RANGE_ERROR || code == CURLE_BAD_DOWNLOAD_RESUME) return {Verdict::restart, detail};
-  return {transient_code(code) ? Verdict::transient : Verdict::fatal, detail};
+  return {transient_curl_code(code) ? Verdict::transient : Verdict::fatal, detail};
 }
 
 void sleep_interruptibly(std::chrono::milliseconds duration) {
@@ -164,7 +134,7 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
   std::string last_failure;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     std::optional<HashingWriter> writer(std::in_place, partial);
-    TransferState state{&*writer, &display_, {}, std::chrono::steady_clock::now(), nullptr};
+    TransferState state{&*writer, &display_, {}, options_.tls, std::chrono::steady_clock::now(), nullptr};
     state.figures.resumed_from = state.figures.bytes = writer->size();
     display_.start(download.name);
     Attempt result = transfer(download, state);
@@ -199,4 +169,4 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
   throw Error(fmt::format("{} (gave up after {} attempts)", last_failure, attempts));
 }
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -1,4 +1,4 @@
-#include "baker/fetch/transfer_display.hpp"
+#include "common/transfer/transfer_display.hpp"
 
 #include <fmt/format.h>
 #include <sys/ioctl.h>
@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace trustnet::baker {
+namespace trustnet {
 
 std::string format_bytes(uint64_t bytes) {
   constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -52,8 +52,8 @@ std::string format_transfer_bar(const std::string& name, const TransferFigures& 
   return fmt::format("fetch {} {}  {}/s", name, format_bytes(f.bytes), format_bytes(static_cast<uint64_t>(r)));
 }
 
-std::string format_transfer_done(const std::string& name, const TransferFigures& f) {
-  std::string line = fmt::format("fetch {}: {} in {:.2f} s ({}/s)", name, format_bytes(f.bytes - f.resumed_from),
+std::string format_transfer_done(const std::string& name, const TransferFigures& f, const std::string& verb) {
+  std::string line = fmt::format("{} {}: {} in {:.2f} s ({}/s)", verb, name, format_bytes(f.bytes - f.resumed_from),
                                  f.seconds, format_bytes(static_cast<uint64_t>(rate(f))));
   if (f.resumed_from > 0) line += fmt::format(", resumed after {}", format_bytes(f.resumed_from));
   return line;
@@ -63,8 +63,9 @@ TransferDisplay::TransferDisplay(Verbosity verbosity, bool terminal) : verbosity
 
 bool TransferDisplay::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-void TransferDisplay::start(const std::string& name) {
+void TransferDisplay::start(const std::string& name, const std::string& verb) {
   name_ = name;
+  verb_ = verb;
   bar_shown_ = false;
   last_draw_ = {};
 }
@@ -89,7 +90,7 @@ void TransferDisplay::clear_bar() {
   bar_shown_ = false;
 }
 
-void TransferDisplay::done(const TransferFigures& figures) { line(format_transfer_done(name_, figures)); }
+void TransferDisplay::done(const TransferFigures& figures) { line(format_transfer_done(name_, figures, verb_)); }
 
 void TransferDisplay::line(const std::string& text) {
   if (verbosity_ == Verbosity::quiet) return;
@@ -97,4 +98,4 @@ void TransferDisplay::line(const std::string& text) {
   fmt::print(stderr, "{}\n", text);
 }
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "baker/display/progress.hpp"
+#include "common/util/verbosity.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 struct TransferFigures {
   uint64_t bytes = 0;             // in the file so far, resumed bytes included
@@ -20,14 +20,16 @@ struct TransferFigures {
 std::string format_bytes(uint64_t bytes);     // "512.0 MiB"
 std::string format_duration(double seconds);  // "0:07", "1:02:03"
 std::string format_transfer_bar(const std::string& name, const TransferFigures& figures, int width);
-std::string format_transfer_done(const std::string& name, const TransferFigures& figures);
+// "VERB NAME: 1.0 MiB in 0.50 s (2.0 MiB/s)"
+std::string format_transfer_done(const std::string& name, const TransferFigures& figures,
+                                 const std::string& verb = "fetch");
 
 class TransferDisplay {
  public:
   TransferDisplay(Verbosity verbosity, bool terminal);
   static bool stderr_is_terminal();
 
-  void start(const std::string& name);
+  void start(const std::string& name, const std::string& verb = "fetch");
   void update(const TransferFigures& figures);  // redraws at most ten times a second
   void done(const TransferFigures& figures);
   void line(const std::string& text);  // a whole line (cache hits, retries)
@@ -37,9 +39,9 @@ class TransferDisplay {
 
   Verbosity verbosity_;
   bool terminal_;
-  std::string name_;
+  std::string name_, verb_;
   bool bar_shown_ = false;
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -11,7 +11,7 @@
 
 #include "common/util/file_lock.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 class InputCache {
  public:
@@ -36,4 +36,4 @@ class InputCache {
   std::filesystem::path root_;
 };
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -1,4 +1,4 @@
-#include "baker/fetch/hashing_writer.hpp"
+#include "common/transfer/hashing_writer.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 
 #include "common/util/error.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 HashingWriter::HashingWriter(const std::filesystem::path& file)
     : file_(file), fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {
@@ -106,4 +106,4 @@ std::string HashingWriter::finish() {
   return hash_.hex_digest();
 }
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -1,4 +1,4 @@
-#include "baker/fetch/input_cache.hpp"
+#include "common/transfer/input_cache.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -13,7 +13,7 @@
 #include "common/util/error.hpp"
 #include "common/util/text_file.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 namespace fs = std::filesystem;
 
 InputCache::InputCache(fs::path root) : root_(std::move(root)) {}
@@ -70,4 +70,4 @@ void InputCache::admit(const fs::path& verified, const std::string& sha256) cons
     throw Error(fmt::format("cannot move {} into the cache: {}", verified.string(), std::strerror(errno)));
 }
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -15,7 +15,7 @@
 #include "common/handles/unique_fd.hpp"
 #include "common/util/sha256.hpp"
 
-namespace trustnet::baker {
+namespace trustnet {
 
 class HashingWriter {
  public:
@@ -52,4 +52,4 @@ class HashingWriter {
   std::thread thread_;
 };
 
-}  // namespace trustnet::baker
+}  // namespace trustnet

@@ -1,4 +1,4 @@
-#include "baker/fetch/fetcher.hpp"
+#include "common/transfer/fetcher.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -14,7 +14,6 @@
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
-using namespace trustnet::baker;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,10 +1,10 @@
-#include "baker/fetch/transfer_display.hpp"
+#include "common/transfer/transfer_display.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
-using namespace trustnet::baker;
+using namespace trustnet;
 
 TEST_CASE("byte counts and durations are shown in the units a person reads") {
   CHECK(format_bytes(0) == "0 B");

@@ -1,0 +1,106 @@
+// push_to_folder and push_to_web_folder: a plain copy of the release folder, for sites that serve
+// releases from any file or web server. Neither copies a release the destination already holds.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include "baker/publish/push.hpp"
+#include "common/transfer/http_request.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/temporary_folder.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool folder_holds(const fs::path& target, const ReleaseArtifact& release) {
+  if (!fs::is_directory(target)) return false;
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(target)) files += entry.is_regular_file() ? 1 : 0;
+  if (files != release.files.size()) return false;
+  for (const ReleaseFile& file : release.files) {
+    const fs::path there = target / file.name;
+    if (!fs::is_regular_file(there) || fs::file_size(there) != file.size ||
+        "sha256:" + sha256_file(there) != file.digest)
+      return false;
+  }
+  return true;
+}
+
+// Basic authentication up front: a PUT streamed from a file cannot be sent again after a 401.
+std::vector<std::string> web_headers(const RegistryAccess& access) {
+  if (!access.credentials) return {};
+  return {basic_authorization(*access.credentials)};
+}
+
+// The web folder holds this release already: the same small files, and images of the same size.
+bool web_folder_holds(const std::string& url, const ReleaseArtifact& release, const RegistryAccess& access) {
+  for (const ReleaseFile& file : release.files) {
+    const bool small = file.size <= (1 << 20);
+    const HttpResponse answer = send_request(
+        {.method = small ? "GET" : "HEAD", .url = url + file.name, .headers = web_headers(access)}, access.tls);
+    if (answer.status != 200) return false;
+    if (small ? "sha256:" + sha256_hex(answer.body) != file.digest
+              : answer.header("content-length") != std::to_string(file.size))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+PushOutcome push_to_folder(const ReleaseArtifact& release, const fs::path& folder, const fs::path& target) {
+  if (fs::exists(target) && fs::equivalent(target, folder))
+    throw Error(fmt::format("{} is the release folder itself", target.string()), ExitCode::bad_input);
+  PushOutcome outcome;
+  if (folder_holds(target, release)) {
+    outcome.kept = release.files.size();
+    return outcome;
+  }
+  fs::create_directories(target.parent_path());
+  TemporaryFolder copy(target);
+  for (const ReleaseFile& file : release.files) {
+    const fs::path to = copy.path() / file.name;
+    fs::copy_file(folder / file.name, to);
+    fs::permissions(to, fs::perms(0644));
+    ++outcome.sent;
+    outcome.bytes_sent += file.size;
+  }
+  copy.commit();
+  return outcome;
+}
+
+PushOutcome push_to_web_folder(const ReleaseArtifact& release, const fs::path& folder, const std::string& target_url,
+                               const RegistryAccess& access, TransferDisplay& display) {
+  PushOutcome outcome;
+  if (web_folder_holds(target_url, release, access)) {
+    outcome.kept = release.files.size();
+    return outcome;
+  }
+  // WebDAV servers want the folder made first; one that makes it on PUT answers 405 or 409 here.
+  send_request({.method = "MKCOL", .url = target_url, .headers = web_headers(access)}, access.tls);
+  // The signed files last: a puller that comes meanwhile finds the old signature over a new
+  // image, or a new signature over the new image, and refuses the first.
+  for (auto file = release.files.rbegin(); file != release.files.rend(); ++file) {
+    HttpRequest put{.method = "PUT",
+                    .url = target_url + file->name,
+                    .headers = web_headers(access),
+                    .upload_file = folder / file->name,
+                    .progress = &display};
+    display.start(file->name, "push");
+    const HttpResponse answer = send_request(put, access.tls);
+    if (answer.status == 401)
+      throw Error(
+          fmt::format("{} requires a login{}", target_url,
+                      access.credentials ? " and refused the credentials given" : ", and no credentials were given"),
+          ExitCode::bad_input);
+    if (answer.status != 200 && answer.status != 201 && answer.status != 204)
+      throw Error(fmt::format("PUT {}: HTTP {}", put.url, answer.status));
+    ++outcome.sent;
+    outcome.bytes_sent += file->size;
+  }
+  return outcome;
+}
+
+}  // namespace trustnet::baker

@@ -1,0 +1,98 @@
+#include "baker/publish/push.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/release/release_verification.hpp"
+#include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
+#include "common/util/text_lines.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Small files first: a puller reads the manifest and signature before the image.
+int send_order(const ReleaseFile& file) {
+  if (file.name.ends_with(".manifest.json")) return 0;
+  if (file.name.ends_with(".manifest.json.sig")) return 1;
+  if (file.name == "SHA256SUMS") return 2;
+  if (file.name.ends_with(".mtree")) return 3;
+  return 4;
+}
+
+}  // namespace
+
+ReleaseArtifact read_release_folder(const fs::path& folder) {
+  const fs::path manifest_file = find_manifest(folder);
+  const fs::path sums_file = folder / "SHA256SUMS";
+  if (!fs::is_regular_file(sums_file))
+    throw Error(fmt::format("release {}: SHA256SUMS is missing; publish it again", folder.string()));
+  std::map<std::string, std::string> sums;
+  const std::string sums_text = read_text_file(sums_file);
+  for (const std::string_view line : split_lines(sums_text))
+    if (line.size() > 66) sums[std::string(line.substr(66))] = line.substr(0, 64);
+
+  ReleaseArtifact release;
+  try {
+    const auto manifest = nlohmann::json::parse(read_text_file(manifest_file));
+    release.appliance = manifest.at("appliance").get<std::string>();
+    release.created = manifest.value("build_time", "");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("release {}: {} is not a release manifest ({})", folder.string(),
+                            manifest_file.filename().string(), e.what()));
+  }
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || !plain_file_name(name)) continue;
+    const std::string digest = sha256_file(entry.path());
+    if (name != "SHA256SUMS" && !name.ends_with(".sig")) {
+      auto listed = sums.find(name);
+      if (listed == sums.end())
+        throw Error(fmt::format("release {}: {} is not in SHA256SUMS; publish it again", folder.string(), name));
+      if (listed->second != digest)
+        throw Error(
+            fmt::format("release {}: {} does not match SHA256SUMS: the folder was damaged or altered; publish "
+                        "it again",
+                        folder.string(), name));
+    }
+    release.files.push_back({name, release_media_type(name), "sha256:" + digest, entry.file_size()});
+  }
+  std::sort(release.files.begin(), release.files.end(), [](const ReleaseFile& a, const ReleaseFile& b) {
+    return std::pair(send_order(a), a.name) < std::pair(send_order(b), b.name);
+  });
+  return release;
+}
+
+PushOutcome push_release(const std::string& name, const PushOptions& options, TransferDisplay& display) {
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path folder = options.release_dir / name;
+  if (!fs::is_directory(folder))
+    throw Error(fmt::format("release folder {} does not exist: bake publish {} first", folder.string(), name),
+                ExitCode::bad_input);
+  const ReleaseArtifact release = read_release_folder(folder);
+  const ReleaseLocation target = release_of(options.destination, name);
+  PushOutcome outcome;
+  try {
+    if (const auto* oci = std::get_if<OciReference>(&target))
+      outcome = push_to_registry(release, folder, *oci, options.access, display);
+    else if (const auto* dir = std::get_if<FolderLocation>(&target))
+      outcome = push_to_folder(release, folder, dir->path);
+    else
+      outcome = push_to_web_folder(release, folder, std::get<WebLocation>(target).url, options.access, display);
+  } catch (Error& e) {
+    if (!e.has_context()) e.with_context(fmt::format("push {} to {}", name, location_text(target)));
+    throw;
+  }
+  outcome.name = name;
+  outcome.destination = location_text(target);
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return outcome;
+}
+
+}  // namespace trustnet::baker

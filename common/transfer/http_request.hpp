@@ -1,0 +1,41 @@
+#pragma once
+// One HTTP request with a small answer: the registry API's HEAD, GET, POST, PUT and PATCH. The
+// body sent is a string or a file streamed from disk (memory stays flat whatever its size); the
+// answer's body is kept up to a limit, and its headers by lower-case name. Failures to reach
+// the server are Errors naming the URL; HTTP statuses are the caller's to judge.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/transfer/curl_setup.hpp"
+#include "common/transfer/transfer_display.hpp"
+
+namespace trustnet {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent unless upload_file is set
+  std::optional<std::filesystem::path> upload_file;
+  size_t max_answer = 4 << 20;  // a longer answer body is an Error
+  bool follow_redirects = true;
+  TransferDisplay* progress = nullptr;  // shows the upload when set
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names; the last value of each
+  std::string body;
+  std::string header(const std::string& name) const;  // "" when absent
+};
+
+HttpResponse send_request(const HttpRequest& request, const TlsOptions& tls);
+
+// A URL with the path (and query) of `location` when it is relative, as in a Location header.
+std::string resolve_location(const std::string& base_url, const std::string& location);
+
+}  // namespace trustnet

@@ -1,0 +1,251 @@
+// `bake push` as release engineers run it, against real servers on loopback: Debian's
+// docker-registry with htpasswd logins and TLS from a test CA, nginx's WebDAV PUT, a folder.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "baker/publish/push.hpp"
+#include "common/release/release_verification.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
+#include "support/http_server.hpp"
+#include "support/oci_registry_server.hpp"
+#include "support/release_folder.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace trustnet;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path credentials_file(const test::TempDir& dir, const std::string& text, mode_t mode = 0600) {
+  const fs::path file = dir / "registry.credentials";
+  std::ofstream(file) << text;
+  ::chmod(file.c_str(), mode);
+  return file;
+}
+
+ProcessResult bake_push(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{TRUSTNET_BAKE_BINARY, "push"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv);
+}
+
+size_t count_of(const std::vector<std::string>& requests, const std::string& start) {
+  return static_cast<size_t>(
+      std::count_if(requests.begin(), requests.end(), [&](const std::string& r) { return r.starts_with(start); }));
+}
+
+}  // namespace
+
+TEST_CASE("bake push sends a release to a registry as one OCI artifact and a second push sends nothing") {
+  test::TempDir dir;
+  test::OciRegistryServer registry;
+  const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
+  const fs::path credentials = credentials_file(dir, "pusher:" + test::OciRegistryServer::password() + "\n");
+  const std::vector<std::string> args{"node",
+                                      "--release",
+                                      (dir / "release").string(),
+                                      "--to",
+                                      "oci://" + registry.host() + "/trustnet:1.0",
+                                      "--ca",
+                                      registry.ca_file().string(),
+                                      "--credentials",
+                                      credentials.string(),
+                                      "--json"};
+  const ProcessResult first = bake_push(args);
+  INFO(first.err);
+  REQUIRE(first.exit_status == 0);
+  const json pushed = json::parse(first.out).at(0);
+  CHECK(pushed["destination"] == "oci://" + registry.host() + "/trustnet/node:1.0");
+  CHECK(pushed["sent"] == 5);  // manifest, signature, SHA256SUMS, listing, image
+  CHECK(pushed["kept"] == 0);
+  const auto first_requests = registry.requests();
+  CHECK(count_of(first_requests, "PUT /v2/trustnet/node/blobs/uploads/") == 6);  // and the empty config
+  CHECK(count_of(first_requests, "PUT /v2/trustnet/node/manifests/1.0 201") == 1);
+
+  // The same release again: the tag already names the same manifest, so nothing is sent.
+  const ProcessResult second = bake_push(args);
+  REQUIRE(second.exit_status == 0);
+  const json again = json::parse(second.out).at(0);
+  CHECK(again["sent"] == 0);
+  CHECK(again["kept"] == 5);
+  CHECK(again["digest"] == pushed["digest"]);
+  const auto second_requests = registry.requests();
+  CHECK(count_of(second_requests, "PUT ") == 0);
+  CHECK(count_of(second_requests, "POST ") == 0);
+
+  // A new release under a new tag sends only the files that changed: the image's blob and the
+  // listing are already in the repository.
+  std::ofstream(release.folder / "node.manifest.json", std::ios::app) << " ";
+  const std::string sums = read_text_file(release.folder / "SHA256SUMS");
+  std::ofstream(release.folder / "SHA256SUMS")
+      << sums.substr(0, sums.rfind('\n', sums.size() - 2) + 1) << sha256_file(release.folder / "node.manifest.json")
+      << "  node.manifest.json\n";
+  std::vector<std::string> retagged = args;
+  retagged[4] = "oci://" + registry.host() + "/trustnet:1.1";
+  const ProcessResult third = bake_push(retagged);
+  INFO(third.err);
+  REQUIRE(third.exit_status == 0);
+  CHECK(json::parse(third.out).at(0)["sent"] == 2);  // the manifest and SHA256SUMS
+  CHECK(json::parse(third.out).at(0)["kept"] == 3);
+}
+
+TEST_CASE("what bake push wrote to a registry is a TrustNet artifact that skopeo reads whole") {
+  if (run_process({"skopeo", "--version"}).exit_status != 0) {
+    MESSAGE("skopeo is not installed: skipped");
+    return;
+  }
+  test::TempDir dir;
+  test::OciRegistryServer registry;
+  const test::TestRelease release = test::make_test_release(dir / "release", "registry", dir / "release.key");
+  const fs::path credentials = credentials_file(dir, "pusher:" + test::OciRegistryServer::password());
+  const ProcessResult pushed =
+      bake_push({"all", "--release", (dir / "release").string(), "--to", "oci://" + registry.host() + "/tn:2", "--ca",
+                 registry.ca_file().string(), "--credentials", credentials.string()});
+  INFO(pushed.err);
+  REQUIRE(pushed.exit_status == 0);
+  CHECK(pushed.out.find("registry: oci://" + registry.host() + "/tn/registry:2@sha256:") == 0);
+
+  fs::create_directories(dir / "certs");
+  fs::copy_file(registry.ca_file(), dir / "certs/ca.crt");
+  const std::string reference = "docker://" + registry.host() + "/tn/registry:2";
+  const std::string creds = "pusher:" + test::OciRegistryServer::password();
+  const ProcessResult raw =
+      run_process({"skopeo", "inspect", "--raw", "--cert-dir", (dir / "certs").string(), "--creds", creds, reference});
+  INFO(raw.err);
+  REQUIRE(raw.exit_status == 0);
+  const json manifest = json::parse(raw.out);
+  CHECK(manifest["artifactType"] == "application/vnd.trustnet.release.v1");
+  CHECK(manifest["layers"].size() == 5);
+
+  const ProcessResult copied = run_process({"skopeo", "copy", "--src-cert-dir", (dir / "certs").string(), "--src-creds",
+                                            creds, reference, "dir:" + (dir / "copy").string()});
+  INFO(copied.err);
+  REQUIRE(copied.exit_status == 0);
+  // Every file of the release came back under its digest, byte for byte.
+  for (const json& layer : manifest["layers"]) {
+    const std::string name = layer["annotations"]["org.opencontainers.image.title"];
+    const fs::path blob = dir / "copy" / layer["digest"].get<std::string>().substr(7);
+    REQUIRE(fs::exists(blob));
+    CHECK(read_text_file(blob) == read_text_file(release.folder / name));
+  }
+}
+
+TEST_CASE("a registry that requires a login refuses bake push without credentials or with wrong ones, clearly") {
+  test::TempDir dir;
+  test::OciRegistryServer registry;
+  test::make_test_release(dir / "release", "node", dir / "release.key");
+  const std::vector<std::string> args{"node",
+                                      "--release",
+                                      (dir / "release").string(),
+                                      "--to",
+                                      "oci://" + registry.host() + "/trustnet:1.0",
+                                      "--ca",
+                                      registry.ca_file().string()};
+  const ProcessResult anonymous = bake_push(args);
+  CHECK(anonymous.exit_status == 2);
+  CHECK(anonymous.err.find("registry " + registry.host() + " requires a login") != std::string::npos);
+  CHECK(anonymous.err.find("--credentials FILE") != std::string::npos);
+  CHECK(std::count(anonymous.err.begin(), anonymous.err.end(), '\n') == 1);
+
+  std::vector<std::string> wrong = args;
+  wrong.insert(wrong.end(), {"--credentials", credentials_file(dir, "pusher:not the password\n").string()});
+  const ProcessResult refused = bake_push(wrong);
+  CHECK(refused.exit_status == 2);
+  CHECK(refused.err.find("refused the credentials of pusher") != std::string::npos);
+  CHECK(refused.err.find("not the password") == std::string::npos);  // never quoted
+
+  // Credentials in the environment work as well as a file.
+  const ProcessResult from_environment = run_process([&] {
+    std::vector<std::string> argv{"env", "TRUSTNET_REGISTRY_USERNAME=pusher",
+                                  "TRUSTNET_REGISTRY_PASSWORD=" + test::OciRegistryServer::password(),
+                                  TRUSTNET_BAKE_BINARY, "push"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }());
+  INFO(from_environment.err);
+  CHECK(from_environment.exit_status == 0);
+
+  // A registry whose certificate no trusted CA signed is refused.
+  std::vector<std::string> untrusted(args.begin(), args.end() - 2);
+  const ProcessResult tls = bake_push(untrusted);
+  CHECK(tls.exit_status != 0);
+  CHECK(tls.err.find("certificate") != std::string::npos);
+}
+
+TEST_CASE("bake push refuses credentials others can read and a damaged release folder before sending anything") {
+  test::TempDir dir;
+  const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
+  const fs::path open = credentials_file(dir, "pusher:secret-word\n", 0644);
+  const ProcessResult readable = bake_push({"node", "--release", (dir / "release").string(), "--to",
+                                            "file://" + (dir / "site").string(), "--credentials", open.string()});
+  CHECK(readable.exit_status == 2);
+  CHECK(readable.err.find("readable by others (mode 0644); chmod 600 it") != std::string::npos);
+  CHECK(readable.err.find("secret-word") == std::string::npos);
+
+  std::ofstream(release.folder / "node.qcow2", std::ios::app) << "tampered";
+  const ProcessResult damaged =
+      bake_push({"node", "--release", (dir / "release").string(), "--to", "file://" + (dir / "site").string()});
+  CHECK(damaged.exit_status != 0);
+  CHECK(damaged.err.find("node.qcow2 does not match SHA256SUMS") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "site/node"));
+
+  const ProcessResult bad_target = bake_push({"node", "--to", "oci://Registry.Example/Trust Net:1"});
+  CHECK(bad_target.exit_status == 2);
+  CHECK(bad_target.err.find("--to: 'oci://Registry.Example/Trust Net:1' is not oci://") != std::string::npos);
+}
+
+TEST_CASE("bake push to a folder copies the release whole and verified, and a second push copies nothing") {
+  test::TempDir dir;
+  const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
+  const std::vector<std::string> args{
+      "all", "--release", (dir / "release").string(), "--to", "file://" + (dir / "site").string(), "--json"};
+  const ProcessResult first = bake_push(args);
+  INFO(first.err);
+  REQUIRE(first.exit_status == 0);
+  CHECK(json::parse(first.out).at(0)["sent"] == 5);
+  CHECK(verify_release(dir / "site/node", release.public_key).appliance == "node");
+  CHECK((fs::status(dir / "site/node").permissions() & fs::perms::others_read) != fs::perms::none);
+  const auto written = fs::last_write_time(dir / "site/node/node.qcow2");
+  const ProcessResult second = bake_push(args);
+  REQUIRE(second.exit_status == 0);
+  CHECK(json::parse(second.out).at(0)["sent"] == 0);
+  CHECK(fs::last_write_time(dir / "site/node/node.qcow2") == written);
+  // Nothing is left beside it.
+  CHECK(std::distance(fs::directory_iterator(dir / "site"), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE(
+    "bake push to a web folder PUTs every file over HTTPS, the signed ones last, and skips a release already there") {
+  test::TempDir dir;
+  const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
+  const launcher::PemPair ca = launcher::create_certificate_authority("TrustNet CA test", 2);
+  const launcher::PemPair tls = launcher::issue_server_certificate(ca, {"web", {"localhost"}, {"127.0.0.1"}}, 2);
+  const fs::path ca_file = dir.write("ca.crt", ca.certificate);
+  test::HttpServer web(dir / "served", dir / "nginx",
+                       test::TlsFiles{dir.write("web.crt", tls.certificate), dir.write("web.key", tls.private_key)});
+  const std::vector<std::string> args{
+      "node",           "--release", (dir / "release").string(), "--to", web.https_url("/dav/releases/"), "--ca",
+      ca_file.string(), "--json"};
+  const ProcessResult first = bake_push(args);
+  INFO(first.err);
+  REQUIRE(first.exit_status == 0);
+  CHECK(json::parse(first.out).at(0)["sent"] == 5);
+  CHECK(verify_release(dir / "nginx/dav/releases/node", release.public_key).appliance == "node");
+  std::vector<std::string> puts;
+  for (const std::string& line : web.log())
+    if (line.find(" 201 ") != std::string::npos || line.find(" 204 ") != std::string::npos)
+      puts.push_back(line.substr(0, line.find(' ')));
+  REQUIRE(puts.size() == 5);
+  CHECK(puts.front() == "/dav/releases/node/node.qcow2");
+  CHECK(puts.back() == "/dav/releases/node/node.manifest.json");
+
+  const ProcessResult second = bake_push(args);
+  REQUIRE(second.exit_status == 0);
+  CHECK(json::parse(second.out).at(0)["sent"] == 0);
+}
