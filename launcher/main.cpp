@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "launch: run TrustNet golden images on this host.\n"
       "  launch init                  identities, seed disks, golden image digests\n"
+      "  launch pull [all|NAME]       download and verify remote releases (image: oci://… or https://…)\n"
       "  launch network up|down|status  the ULA bridge and one tap per instance (needs CAP_NET_ADMIN)\n"
       "  launch all | NAME            start instances and wait until they answer\n"
       "  launch stop all|NAME         power them off\n"
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
        "create the identities (keys, genesis, CA, certificates, credentials) and seed disks, and record each golden "
        "image's SHA-256; existing identities are kept",
        with_config(declare_init)},
+      {"pull",
+       "download the releases of instances whose image is remote (oci:// or https://) into the cache and verify them "
+       "with trusted_key",
+       with_config(declare_pull)},
       {"network", "create, remove or show the bridge, its address and the instances' taps",
        with_config(declare_network)},
       {"stop", "power instances off: ACPI power-down, then SIGTERM, then SIGKILL; disks stay",

@@ -10,6 +10,7 @@
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet {
 namespace fs = std::filesystem;
@@ -50,6 +51,23 @@ std::map<std::string, std::string> read_sums(const fs::path& file) {
 
 }  // namespace
 
+std::string check_manifest_signature(const std::string& manifest_bytes, const std::string& signature,
+                                     const fs::path& public_key, const std::string& where,
+                                     const std::string& manifest_name) {
+  const std::string trusted = public_key_fingerprint(public_key);
+  if (signature_matches(manifest_bytes, signature, public_key)) return trusted;
+  std::string signer;
+  try {
+    signer = json::parse(manifest_bytes).value("signing_key", "");
+  } catch (const json::exception&) {
+  }
+  if (!signer.empty() && signer != trusted)
+    throw Error(fmt::format("{}: {} is signed by another key ({}), not the trusted {}", where, manifest_name,
+                            printable(signer), trusted));
+  throw Error(fmt::format("{}: the signature {}.sig does not verify with {}: the signature was altered or damaged",
+                          where, manifest_name, trusted));
+}
+
 VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key) {
   const fs::path manifest_file = find_manifest(dir);
   const fs::path folder = manifest_file.parent_path();
@@ -76,16 +94,8 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key) 
   } catch (const json::exception&) {
     throw Error(fmt::format("release {}: {} is not JSON", folder.string(), manifest_name));
   }
-  const std::string trusted = public_key_fingerprint(public_key);
-  if (!signature_matches(manifest_bytes, read_text_file(signature_file), public_key)) {
-    const std::string signer = manifest.value("signing_key", "");
-    if (!signer.empty() && signer != trusted)
-      throw Error(fmt::format("release {}: {} is signed by another key ({}), not the trusted {}", folder.string(),
-                              manifest_name, signer, trusted));
-    throw Error(
-        fmt::format("release {}: the signature {} does not verify with {}: the signature was altered or damaged",
-                    folder.string(), signature_file.filename().string(), trusted));
-  }
+  const std::string trusted = check_manifest_signature(manifest_bytes, read_text_file(signature_file), public_key,
+                                                       "release " + folder.string(), manifest_name);
 
   VerifiedRelease release;
   release.manifest = manifest_file;

@@ -18,6 +18,13 @@ struct VerifiedRelease {
 // `dir` holds exactly one NAME.manifest.json, or `manifest` names it.
 VerifiedRelease verify_release(const std::filesystem::path& dir, const std::filesystem::path& public_key);
 
+// The signature check alone, for a puller that checks a release's manifest before it downloads
+// the image: an Error ("WHERE: MANIFEST_NAME is signed by another key …") unless `signature`
+// over `manifest_bytes` verifies with `public_key`; returns the key's fingerprint.
+std::string check_manifest_signature(const std::string& manifest_bytes, const std::string& signature,
+                                     const std::filesystem::path& public_key, const std::string& where,
+                                     const std::string& manifest_name);
+
 // The manifest a release folder holds; an Error when there is none or more than one.
 std::filesystem::path find_manifest(const std::filesystem::path& dir);
 

@@ -11,6 +11,7 @@
 
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
 
 namespace trustnet {
@@ -56,6 +57,18 @@ void InputCache::keep_listing(const std::string& base_sha256, const std::string&
   if (error)
     throw Error(fmt::format("cannot create the cache folder {}: {}", (root_ / "listings").string(), error.message()));
   write_file_atomically(listing(base_sha256), mtree_text, fs::perms(0444));
+}
+
+std::string InputCache::keep(const std::string& bytes) const {
+  const std::string sha256 = sha256_hex(bytes);
+  if (has(sha256)) return sha256;
+  std::error_code error;
+  fs::create_directories(entry(sha256).parent_path(), error);
+  if (error)
+    throw Error(
+        fmt::format("cannot create the cache folder {}: {}", entry(sha256).parent_path().string(), error.message()));
+  write_file_atomically(entry(sha256), bytes, fs::perms(0444));
+  return sha256;
 }
 
 void InputCache::admit(const fs::path& verified, const std::string& sha256) const {

@@ -29,6 +29,9 @@ class InputCache {
   std::filesystem::path listing(const std::string& base_sha256) const;
   std::optional<std::string> read_listing(const std::string& base_sha256) const;
   void keep_listing(const std::string& base_sha256, const std::string& mtree_text) const;
+  // Small bytes already in memory (a release manifest read before its digest was known) into
+  // their entry; returns their SHA-256.
+  std::string keep(const std::string& bytes) const;
   // Moves a partial file whose digest the caller has verified into its entry.
   void admit(const std::filesystem::path& verified, const std::string& sha256) const;
 

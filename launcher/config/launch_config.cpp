@@ -57,7 +57,8 @@ uint64_t size(const YamlMap& map, const std::string& key, uint64_t minimum) {
   return *value;
 }
 
-InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir, int prefix) {
+InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir, int prefix,
+                             const fs::path& state_dir) {
   if (auto problem = check_instance_name(entry.name)) throw Error(entry.where, *problem);
   YamlMap map(entry.value, file, "instances." + entry.name,
               {"role", "image", "hostname", "address", "memory", "cpus", "disk", "mac", "forwards", "boot", "kernel",
@@ -73,7 +74,16 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   else
     map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
   auto relative_to_config = [&](const fs::path& path) { return path.is_absolute() ? path : dir / path; };
-  instance.image = relative_to_config(map.string("image"));
+  const std::string image = map.string("image");
+  if (image.starts_with("oci://") || image.starts_with("https://") || image.starts_with("http://")) {
+    const Parsed<ReleaseLocation> remote = parse_release_location(image);
+    if (remote.problem) map.fail(map.get("image"), "image " + *remote.problem);
+    instance.remote = remote.value;
+    const bool node = instance.identity.role == Role::node;
+    instance.image = release_link(state_dir, entry.name) / (node ? "node.qcow2" : "registry.qcow2");
+  } else {
+    instance.image = relative_to_config(image);
+  }
   instance.identity.hostname = map.string("hostname");
   if (auto problem = check_hostname(instance.identity.hostname)) map.fail(map.get("hostname"), *problem);
   instance.identity.address = map.string("address");
@@ -132,7 +142,8 @@ LaunchConfig load_launch_config(const fs::path& file) {
                 ExitCode::bad_input);
   const std::string name = file.string();
   YAML::Node root = load_yaml_file(file);
-  YamlMap map(root, name, "the launcher configuration", {"network", "bridge", "state", "trusted_key", "instances"});
+  YamlMap map(root, name, "the launcher configuration",
+              {"network", "bridge", "state", "trusted_key", "pull", "instances"});
   LaunchConfig config;
   config.file = file;
 
@@ -174,6 +185,22 @@ LaunchConfig load_launch_config(const fs::path& file) {
     if (!fs::is_regular_file(*config.trusted_key))
       map.fail(map.get("trusted_key"), fmt::format("trusted_key {} does not exist", config.trusted_key->string()));
   }
+  auto relative_to_config = [&](const std::string& text) {
+    const fs::path path = expand_home(text);
+    return path.is_absolute() ? path : file.parent_path() / path;
+  };
+  config.pull.cache = config.state_dir / "cache";
+  if (YAML::Node pull_node = map.get("pull")) {
+    YamlMap pull(pull_node, name, "pull", {"cache", "credentials", "ca"});
+    if (auto cache = pull.optional_string("cache")) config.pull.cache = relative_to_config(*cache);
+    if (auto credentials = pull.optional_string("credentials"))
+      config.pull.credentials = relative_to_config(*credentials);
+    if (auto ca = pull.optional_string("ca")) {
+      config.pull.ca = relative_to_config(*ca);
+      if (!fs::is_regular_file(*config.pull.ca))
+        pull.fail(pull.get("ca"), fmt::format("ca {} does not exist", config.pull.ca->string()));
+    }
+  }
   // Addresses compare as addresses (fd10:1234::1 is fd10:1234:0::1), MACs and taps as the kernel sees them.
   const Ipv6Address bridge_address = *parse_ipv6(config.bridge_address);
   DistinctAddresses addresses;
@@ -181,7 +208,12 @@ LaunchConfig load_launch_config(const fs::path& file) {
   std::map<std::string, std::string> macs, taps;
   std::set<int> host_ports;
   for (const auto& entry : map.entries("instances")) {
-    InstanceConfig instance = read_instance(entry, name, file.parent_path(), config.bridge_prefix);
+    InstanceConfig instance = read_instance(entry, name, file.parent_path(), config.bridge_prefix, config.state_dir);
+    // A release from the network is used only once a key the operator trusts has verified it.
+    if (instance.remote && !config.trusted_key)
+      throw Error(instance.where, fmt::format("the image of {} is remote ({}): set trusted_key (the release signing "
+                                              "key's FILE.pub) so that what is pulled can be verified",
+                                              instance.identity.name, location_text(*instance.remote)));
     const std::string& who = instance.identity.name;
     const Ipv6Address address = *parse_ipv6(instance.identity.address);
     if (!same_prefix(address, bridge_address, config.bridge_prefix))
@@ -205,6 +237,8 @@ LaunchConfig load_launch_config(const fs::path& file) {
   if (config.instances.empty()) map.fail(root, "the launcher configuration defines no instances");
   return config;
 }
+
+fs::path release_link(const fs::path& state_dir, const std::string& name) { return state_dir / name / "release"; }
 
 std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which) {
   if (which == "all") return config.instances;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/transfer/oci_reference.hpp"
 #include "common/util/error.hpp"
 #include "launcher/config/network_definition.hpp"
 
@@ -21,7 +22,9 @@ enum class BootMode { uefi, direct };
 
 struct InstanceConfig {
   InstanceDefinition identity;  // name, role, hostname, address, prefix
-  std::filesystem::path image;  // the golden image
+  std::filesystem::path image;  // the golden image (for a remote one, where `launch pull` puts it)
+  // `image: oci://…` or `https://…/NAME/`: a release that `launch pull` downloads and verifies.
+  std::optional<ReleaseLocation> remote;
   uint64_t memory = 0, disk_size = 0;
   int cpus = 1;
   std::string mac;  // derived from the name unless given
@@ -34,6 +37,13 @@ struct InstanceConfig {
   SourceLocation where;
 };
 
+// The `pull:` section: where pulled releases are kept and how the servers are reached.
+struct PullSettings {
+  std::filesystem::path cache;                       // content-addressed; default STATE/cache
+  std::optional<std::filesystem::path> credentials;  // USER:PASSWORD, mode 0600
+  std::optional<std::filesystem::path> ca;           // else the system's CAs
+};
+
 struct LaunchConfig {
   std::filesystem::path file;
   std::string chain_id, domain = "trustnet.local";
@@ -43,6 +53,7 @@ struct LaunchConfig {
   std::filesystem::path state_dir;
   // A release signing key (bake keygen's FILE.pub): when set, every image must be a verified release image.
   std::optional<std::filesystem::path> trusted_key;
+  PullSettings pull;
   std::vector<InstanceConfig> instances;
 
   NetworkDefinition network() const;
@@ -60,5 +71,9 @@ std::string default_operator(Role role);
 
 // The instances named on the command line: "all" or one name.
 std::vector<InstanceConfig> select_instances(const LaunchConfig& config, const std::string& which);
+
+// Where `launch pull` keeps an instance's current release: STATE/NAME/release, the release
+// folder's files as hard links into the cache. A remote instance's image is ROLE.qcow2 in it.
+std::filesystem::path release_link(const std::filesystem::path& state_dir, const std::string& name);
 
 }  // namespace trustnet::launcher

@@ -10,6 +10,8 @@ namespace trustnet::launcher {
 CommandRun declare_start(CLI::App& command, ConfigChoice& config);
 // `launch init [--rotate]`: identities, seed disks and the golden images' digests.
 CommandRun declare_init(CLI::App& command, ConfigChoice& config);
+// `launch pull [all|NAME]`: download and verify the releases of instances with remote images.
+CommandRun declare_pull(CLI::App& command, ConfigChoice& config);
 // `launch network up|down|status`: the bridge and taps; down is refused while an instance runs.
 CommandRun declare_network(CLI::App& command, ConfigChoice& config);
 // `launch stop all|NAME`: ACPI power-down, then SIGTERM, then SIGKILL.

@@ -8,6 +8,7 @@
 #include "common/util/interrupt.hpp"
 #include "launcher/identity/network_identity.hpp"
 #include "launcher/instance/golden_image.hpp"
+#include "launcher/pull/pull_instances.hpp"
 #include "launcher/run/commands.hpp"
 
 namespace trustnet::launcher {
@@ -18,6 +19,10 @@ std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", floor<second
 
 int run_init(const LaunchConfig& config, bool rotate, bool json) {
   interrupt::install();  // an interrupted init removes its temporaries and changes nothing
+  // Remote images are pulled (and verified) first when this host has none yet.
+  TransferDisplay display(json ? Verbosity::quiet : Verbosity::normal, TransferDisplay::stderr_is_terminal());
+  for (const auto& pull : pull_instances(config, config.instances, /*only_missing=*/true, display))
+    fmt::print(stderr, "{}: pulled {} {}\n", pull.name, pull.record.source, pull.record.digest);
   std::vector<RecordOutcome> golden;
   for (const auto& instance : config.instances)
     golden.push_back(record_golden_image(config.state_dir, instance, config.trusted_key));

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/util/interrupt.hpp"
+#include "launcher/pull/pull_instances.hpp"
 #include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
@@ -33,6 +34,10 @@ int run_start(const LaunchConfig& config, const std::string& which, const StartF
     return 0;
   }
   interrupt::install();
+  TransferDisplay display(flags.quiet ? Verbosity::quiet : Verbosity::normal, TransferDisplay::stderr_is_terminal());
+  for (const auto& pull : pull_instances(config, instances, /*only_missing=*/true, display))
+    if (!flags.quiet)
+      fmt::print(stderr, "launch {}: pulled {} {}\n", pull.name, pull.record.source, pull.record.digest);
   const auto rows = launch_instances(config, instances, options);
   fmt::print("{}", flags.json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
   return 0;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "launcher/pull/pull_instances.hpp"
 #include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
@@ -9,9 +10,31 @@
 namespace trustnet::launcher {
 namespace {
 
+// Which release each instance runs: what `launch pull` verified for a remote image, else the
+// local image init recorded.
+nlohmann::json release_json(const LaunchConfig& config, const InstanceConfig& instance) {
+  if (const auto pulled = read_pull_record(config.state_dir, instance.identity.name))
+    return {{"source", pulled->source},
+            {"digest", pulled->digest},
+            {"appliance", pulled->appliance},
+            {"build_time", pulled->build_time},
+            {"image_sha256", pulled->image_sha256},
+            {"signing_key", pulled->signing_key},
+            {"pulled_at", pulled->pulled_at}};
+  if (instance.remote) return {{"source", location_text(*instance.remote)}, {"digest", nullptr}};
+  return {{"source", instance.image.string()}, {"digest", nullptr}};
+}
+
 int run_status(const LaunchConfig& config, const std::string& which, bool json) {
-  const auto rows = instance_status(config, select_instances(config, which));
-  fmt::print("{}", json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
+  const auto instances = select_instances(config, which);
+  const auto rows = instance_status(config, instances);
+  if (!json) {
+    fmt::print("{}", render_status_table(rows));
+    return 0;
+  }
+  nlohmann::json out = status_json(rows);
+  for (size_t i = 0; i < instances.size(); ++i) out[i]["release"] = release_json(config, instances[i]);
+  fmt::print("{}\n", out.dump(2));
   return 0;
 }
 

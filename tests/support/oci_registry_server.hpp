@@ -71,6 +71,7 @@ class OciRegistryServer {
     return found;
   }
   std::string log() const { return process_->output(); }
+  std::filesystem::path storage() const { return dir_ / "storage"; }  // the blobs, as the registry keeps them
 
  private:
   TempDir dir_;

@@ -1,0 +1,95 @@
+#include "launcher/pull/pull_instances.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/private_folder.hpp"
+#include "common/util/temporary_folder.hpp"
+#include "common/util/text_file.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path record_file(const fs::path& state_dir, const std::string& name) { return state_dir / name / "pulled.json"; }
+
+// STATE/NAME/release becomes a copy of the release folder made of hard links (a real folder: the
+// state tree holds no symbolic links), renamed into place whole. A QEMU running on the old
+// image keeps its open file, and the old release stays in the cache.
+void place_release(const fs::path& place, const fs::path& folder) {
+  TemporaryFolder copy(place);
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    std::error_code error;
+    fs::create_hard_link(entry.path(), copy.path() / entry.path().filename(), error);
+    if (error) fs::copy_file(entry.path(), copy.path() / entry.path().filename());  // the cache is elsewhere
+  }
+  copy.commit();
+}
+
+std::string utc_now() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+}  // namespace
+
+std::optional<PullRecord> read_pull_record(const fs::path& state_dir, const std::string& name) {
+  const fs::path file = record_file(state_dir, name);
+  if (!fs::exists(file)) return std::nullopt;
+  try {
+    const json j = json::parse(read_text_file(file));
+    return PullRecord{j.at("source"),      j.at("digest"),     j.at("manifest_sha256"),
+                      j.at("appliance"),   j.at("build_time"), j.at("image_sha256"),
+                      j.at("signing_key"), j.at("pulled_at"),  j.at("folder").get<std::string>()};
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{} is damaged ({}); run `launch pull` again", file.string(), e.what()));
+  }
+}
+
+std::vector<InstancePull> pull_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                                         bool only_missing, TransferDisplay& display) {
+  std::vector<InstancePull> pulls;
+  for (const InstanceConfig& instance : instances) {
+    const std::string& name = instance.identity.name;
+    if (!instance.remote) continue;
+    const fs::path link = release_link(config.state_dir, name);
+    if (only_missing && fs::exists(link)) continue;
+    const PulledRelease release = pull_release(*instance.remote, *config.trusted_key, config.pull, display);
+    const std::string role = instance.identity.role == Role::node ? "node" : "registry";
+    if (release.appliance != role)
+      throw Error(fmt::format("{}: {} is a release of {}, but {} is a {} instance", name, release.source,
+                              release.appliance, name, role),
+                  ExitCode::bad_input);
+    InstancePull pull{name,
+                      {release.source, release.digest, release.manifest_sha256, release.appliance, release.build_time,
+                       release.image_sha256, release.signing_key, utc_now(), release.folder},
+                      read_pull_record(config.state_dir, name),
+                      release.bytes_downloaded};
+    make_private_folder(link.parent_path());
+    place_release(link, release.folder);
+    const PullRecord& r = pull.record;
+    write_file_atomically(record_file(config.state_dir, name), json{{"source", r.source},
+                                                                    {"digest", r.digest},
+                                                                    {"manifest_sha256", r.manifest_sha256},
+                                                                    {"appliance", r.appliance},
+                                                                    {"build_time", r.build_time},
+                                                                    {"image_sha256", r.image_sha256},
+                                                                    {"signing_key", r.signing_key},
+                                                                    {"pulled_at", r.pulled_at},
+                                                                    {"folder", r.folder.string()}}
+                                                                       .dump(2) +
+                                                                   "\n");
+    pulls.push_back(std::move(pull));
+  }
+  return pulls;
+}
+
+}  // namespace trustnet::launcher
