@@ -4,6 +4,7 @@
 // compressed image, the content listing) against its digest. Used by `bake verify` and by the
 // launcher before it starts an image. Each failure is an Error saying what failed.
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace trustnet {
@@ -15,8 +16,11 @@ struct VerifiedRelease {
   uint64_t image_size = 0;
 };
 
-// `dir` holds exactly one NAME.manifest.json, or `manifest` names it.
-VerifiedRelease verify_release(const std::filesystem::path& dir, const std::filesystem::path& public_key);
+// `dir` holds exactly one NAME.manifest.json, or `manifest` names it. `hashed_now` gives the
+// SHA-256 of files the caller hashed itself as it wrote them (a download checked against its
+// pin), so that they are not read a second time; every other file is hashed here.
+VerifiedRelease verify_release(const std::filesystem::path& dir, const std::filesystem::path& public_key,
+                               const std::map<std::string, std::string>& hashed_now = {});
 
 // The signature check alone, for a puller that checks a release's manifest before it downloads
 // the image: an Error ("WHERE: MANIFEST_NAME is signed by another key …") unless `signature`

@@ -50,7 +50,8 @@ SignedFiles signed_files(const std::string& manifest_bytes, const std::string& w
 // The release folder from cache entries (hard links: same file system, no copy), verified
 // whole, under its manifest's digest.
 fs::path assemble_folder(const InputCache& cache, const std::map<std::string, std::string>& entries,
-                         const std::string& manifest_sha256, const fs::path& trusted_key) {
+                         const std::string& manifest_sha256, const fs::path& trusted_key,
+                         const std::map<std::string, std::string>& hashed_now) {
   const fs::path folder = cache.root() / "releases" / manifest_sha256;
   if (fs::is_directory(folder)) return folder;
   fs::create_directories(folder.parent_path());
@@ -60,7 +61,7 @@ fs::path assemble_folder(const InputCache& cache, const std::map<std::string, st
     fs::create_hard_link(cache.entry(sha256), building.path() / name, error);
     if (error) fs::copy_file(cache.entry(sha256), building.path() / name);
   }
-  verify_release(building.path(), trusted_key);
+  verify_release(building.path(), trusted_key, hashed_now);
   building.commit();
   return folder;
 }
@@ -81,6 +82,7 @@ PulledRelease pull(Source& source, std::map<std::string, std::string> small, con
   const SignedFiles files = signed_files(manifest_bytes, source.where);
   // 3. The image and listing, pinned by the signed manifest.
   PulledRelease release;
+  std::map<std::string, std::string> hashed_now;  // downloaded now: the fetcher hashed them against their pins
   for (const auto& [name, sha256] :
        {std::pair{files.listing_file, files.listing_sha256}, std::pair{files.image_file, files.image_sha256}}) {
     auto found = source.files.find(name);
@@ -94,13 +96,15 @@ PulledRelease pull(Source& source, std::map<std::string, std::string> small, con
                       source.where, name, download.sha256, sha256));
     download.sha256 = sha256;
     download.pinned_by = "the signed release manifest";
-    if (fetcher.fetch(download) == FetchOutcome::downloaded && name == files.image_file)
-      release.bytes_downloaded += fs::file_size(cache.entry(sha256));
+    if (fetcher.fetch(download) == FetchOutcome::downloaded) {
+      hashed_now[name] = sha256;
+      if (name == files.image_file) release.bytes_downloaded += fs::file_size(cache.entry(sha256));
+    }
     small[name] = sha256;
   }
   // 4. The whole folder, verified.
   const std::string manifest_sha256 = sha256_hex(manifest_bytes);
-  release.folder = assemble_folder(cache, small, manifest_sha256, trusted_key);
+  release.folder = assemble_folder(cache, small, manifest_sha256, trusted_key, hashed_now);
   release.digest = source.digest.empty() ? "sha256:" + manifest_sha256 : source.digest;
   release.manifest_sha256 = manifest_sha256;
   release.appliance = files.appliance;
