@@ -1,7 +1,8 @@
 #pragma once
 // A real OCI registry for the distribution tests: Debian's docker-registry on a free loopback
-// port, with TLS from a test CA (ca_file()) and, unless told otherwise, htpasswd logins
-// (user "pusher", password()). Its access log tells which requests reached it.
+// port, with TLS from a test CA (ca_file()) and logins for user "pusher", password(): htpasswd
+// (Basic), or token authentication (Bearer) with registry_token_server.py as its token service.
+// Its access log tells which requests reached it.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "background_process.hpp"
+#include "common/util/process.hpp"
 #include "http_server.hpp"
 #include "launcher/identity/htpasswd.hpp"
 #include "launcher/identity/tls_certificates.hpp"
@@ -21,16 +23,34 @@ namespace trustnet::test {
 
 class OciRegistryServer {
  public:
-  explicit OciRegistryServer(bool require_login = true) : port_(free_loopback_port()) {
+  enum class Login { none, htpasswd, token };
+
+  explicit OciRegistryServer(Login login = Login::htpasswd) : port_(free_loopback_port()) {
     const launcher::PemPair ca = launcher::create_certificate_authority("TrustNet CA test", 2);
     const launcher::PemPair tls = launcher::issue_server_certificate(ca, {"registry", {"localhost"}, {"127.0.0.1"}}, 2);
     ca_file_ = dir_.write("ca.crt", ca.certificate);
     dir_.write("tls.crt", tls.certificate);
     dir_.write("tls.key", tls.private_key);
     std::string auth;
-    if (require_login) {
+    if (login == Login::htpasswd) {
       dir_.write("htpasswd", launcher::htpasswd_line("pusher", password()));
       auth = fmt::format("auth:\n  htpasswd:\n    realm: trustnet-test\n    path: {}\n", (dir_ / "htpasswd").string());
+    } else if (login == Login::token) {
+      const uint16_t token_port = free_loopback_port();
+      const std::string d = dir_.path().string();
+      run_checked({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days",
+                   "2", "-subj", "/CN=trustnet-test-token", "-keyout", d + "/token.key", "-out", d + "/token.crt"});
+      token_service_.emplace(
+          std::vector<std::string>{TRUSTNET_SOURCE_DIR "/tests/support/registry_token_server.py",
+                                   std::to_string(token_port), d + "/tls.crt", d + "/tls.key", d + "/token.crt",
+                                   d + "/token.key", "trustnet-test-issuer", "pusher", password()},
+          dir_ / "token.log");
+      if (!token_service_->wait_for_output("listening", std::chrono::seconds(20)))
+        throw std::runtime_error("the token service did not start: " + token_service_->output());
+      auth = fmt::format(
+          "auth:\n  token:\n    realm: https://127.0.0.1:{}/token\n    service: trustnet-test\n"
+          "    issuer: trustnet-test-issuer\n    rootcertbundle: {}/token.crt\n",
+          token_port, d);
     }
     dir_.write("config.yml",
                fmt::format("version: 0.1\nlog:\n  level: info\n  formatter: text\n"
@@ -77,7 +97,7 @@ class OciRegistryServer {
   TempDir dir_;
   uint16_t port_;
   std::filesystem::path ca_file_;
-  std::optional<BackgroundProcess> process_;
+  std::optional<BackgroundProcess> token_service_, process_;
   size_t read_up_to_ = 0;
 };
 

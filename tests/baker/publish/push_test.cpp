@@ -8,6 +8,7 @@
 
 #include "baker/publish/push.hpp"
 #include "common/release/release_verification.hpp"
+#include "common/transfer/fetcher.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
@@ -176,6 +177,51 @@ TEST_CASE("a registry that requires a login refuses bake push without credential
   const ProcessResult tls = bake_push(untrusted);
   CHECK(tls.exit_status != 0);
   CHECK(tls.err.find("certificate") != std::string::npos);
+}
+
+TEST_CASE("bake push and a pull by digest follow a registry's Bearer challenge to its token service") {
+  test::TempDir dir;
+  test::OciRegistryServer registry(test::OciRegistryServer::Login::token);
+  const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
+  const fs::path good = credentials_file(dir, "pusher:" + test::OciRegistryServer::password() + "\n");
+  const std::vector<std::string> args{"node",
+                                      "--release",
+                                      (dir / "release").string(),
+                                      "--to",
+                                      "oci://" + registry.host() + "/trustnet:1.0",
+                                      "--ca",
+                                      registry.ca_file().string()};
+  std::vector<std::string> with_login = args;
+  with_login.insert(with_login.end(), {"--credentials", good.string(), "--json"});
+  const ProcessResult pushed = bake_push(with_login);
+  INFO(pushed.err);
+  REQUIRE(pushed.exit_status == 0);
+  CHECK(json::parse(pushed.out).at(0)["sent"] == 5);
+  // Without a login the token service refuses, and the registry's 401 is what the user hears about.
+  const ProcessResult anonymous = bake_push(args);
+  CHECK(anonymous.exit_status == 2);
+  CHECK(anonymous.err.find("requires a login") != std::string::npos);
+  std::vector<std::string> wrong = args;
+  wrong.insert(wrong.end(), {"--credentials", credentials_file(dir, "pusher:guess\n").string()});
+  const ProcessResult refused = bake_push(wrong);
+  CHECK(refused.exit_status == 2);
+  CHECK(refused.err.find("the token service of registry " + registry.host() + " refused the credentials of pusher") !=
+        std::string::npos);
+
+  // The same token reaches the blobs: pull the release back with the fetcher, by digest.
+  RegistryClient client(parse_oci_reference("oci://" + registry.host() + "/trustnet/node:1.0").value,
+                        {{registry.ca_file()}, RegistryCredentials{"pusher", test::OciRegistryServer::password()}, ""});
+  const RegistryManifest manifest = client.get_manifest(json::parse(pushed.out).at(0)["digest"], kOciManifestType);
+  CHECK(client.authorization_headers().at(0).starts_with("Authorization: Bearer "));
+  const ReleaseArtifact artifact = parse_artifact_manifest(manifest.bytes, "test");
+  InputCache cache(dir / "cache");
+  TransferDisplay display(Verbosity::quiet, false);
+  Fetcher fetcher(cache, FetchOptions{.tls = {registry.ca_file()}}, display);
+  for (const ReleaseFile& file : artifact.files) {
+    fetcher.fetch({file.name, client.blob_url(file.digest), file.digest.substr(7), "the manifest",
+                   client.authorization_headers()});
+    CHECK(read_text_file(cache.entry(file.digest.substr(7))) == read_text_file(release.folder / file.name));
+  }
 }
 
 TEST_CASE("bake push refuses credentials others can read and a damaged release folder before sending anything") {
