@@ -5,6 +5,7 @@
 
 #include "baker/publish/push.hpp"
 #include "common/transfer/http_request.hpp"
+#include "common/transfer/retries.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/temporary_folder.hpp"
@@ -74,7 +75,8 @@ PushOutcome push_to_folder(const ReleaseArtifact& release, const fs::path& folde
 PushOutcome push_to_web_folder(const ReleaseArtifact& release, const fs::path& folder, const std::string& target_url,
                                const RegistryAccess& access, TransferDisplay& display) {
   PushOutcome outcome;
-  if (web_folder_holds(target_url, release, access)) {
+  if (retry_transient([&] { return web_folder_holds(target_url, release, access); }, "push to " + target_url,
+                      display)) {
     outcome.kept = release.files.size();
     return outcome;
   }
@@ -88,15 +90,21 @@ PushOutcome push_to_web_folder(const ReleaseArtifact& release, const fs::path& f
                     .headers = web_headers(access),
                     .upload_file = folder / file->name,
                     .progress = &display};
-    display.start(file->name, "push");
-    const HttpResponse answer = send_request(put, access.tls);
-    if (answer.status == 401)
-      throw Error(
-          fmt::format("{} requires a login{}", target_url,
-                      access.credentials ? " and refused the credentials given" : ", and no credentials were given"),
-          ExitCode::bad_input);
-    if (answer.status != 200 && answer.status != 201 && answer.status != 204)
-      throw Error(fmt::format("PUT {}: HTTP {}", put.url, answer.status));
+    retry_transient(
+        [&] {
+          display.start(file->name, "push");
+          const HttpResponse answer = send_request(put, access.tls);
+          if (answer.status == 401)
+            throw Error(fmt::format("{} requires a login{}", target_url,
+                                    access.credentials ? " and refused the credentials given"
+                                                       : ", and no credentials were given"),
+                        ExitCode::bad_input);
+          if (transient_http_status(answer.status))
+            throw TransientFailure(fmt::format("PUT {}: HTTP {}", put.url, answer.status));
+          if (answer.status != 200 && answer.status != 201 && answer.status != 204)
+            throw Error(fmt::format("PUT {}: HTTP {}", put.url, answer.status));
+        },
+        "push " + file->name, display);
     ++outcome.sent;
     outcome.bytes_sent += file->size;
   }

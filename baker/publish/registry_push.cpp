@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "baker/publish/push.hpp"
+#include "common/transfer/retries.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 
@@ -28,12 +29,17 @@ PushOutcome push_to_registry(const ReleaseArtifact& release, const std::filesyst
       ++outcome.kept;
       continue;
     }
-    display.start(file.name, "push");
-    client.upload_blob(folder / file.name, file.digest, &display);
+    retry_transient(
+        [&] {
+          display.start(file.name, "push");
+          client.upload_blob(folder / file.name, file.digest, &display);
+        },
+        "push " + file.name, display);
     ++outcome.sent;
     outcome.bytes_sent += file.size;
   }
-  client.put_manifest(manifest, kOciManifestType, target.tag);
+  retry_transient([&] { return client.put_manifest(manifest, kOciManifestType, target.tag); }, "push the manifest",
+                  display);
   return outcome;
 }
 

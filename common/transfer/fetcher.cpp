@@ -8,6 +8,7 @@
 #include "common/handles/curl_handle.hpp"
 #include "common/transfer/curl_setup.hpp"
 #include "common/transfer/hashing_writer.hpp"
+#include "common/transfer/retries.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
 
@@ -88,15 +89,6 @@ Attempt transfer(const Download& download, TransferState& state) {
   // The server ignores Range: start again from the first byte.
   if (code == CURLE_RANGE_ERROR || code == CURLE_BAD_DOWNLOAD_RESUME) return {Verdict::restart, detail};
   return {transient_curl_code(code) ? Verdict::transient : Verdict::fatal, detail};
-}
-
-void sleep_interruptibly(std::chrono::milliseconds duration) {
-  const auto until = std::chrono::steady_clock::now() + duration;
-  while (std::chrono::steady_clock::now() < until) {
-    interrupt::throw_if_requested();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
-  }
 }
 
 void remove_file(const fs::path& file) {

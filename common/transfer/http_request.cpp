@@ -12,6 +12,7 @@
 #include <chrono>
 #include "common/handles/curl_handle.hpp"
 #include "common/handles/unique_fd.hpp"
+#include "common/transfer/retries.hpp"
 #include "common/util/interrupt.hpp"
 
 namespace trustnet {
@@ -135,10 +136,14 @@ HttpResponse send_request(const HttpRequest& request, const TlsOptions& tls) {
   if (exchange.too_long)
     throw Error(
         fmt::format("{} {}: the answer is longer than {} bytes", request.method, request.url, request.max_answer));
-  if (code != CURLE_OK)
-    throw Error(fmt::format("{} {}: {}", request.method, request.url, *error ? error : curl_easy_strerror(code)));
+  if (code != CURLE_OK) {
+    const std::string message =
+        fmt::format("{} {}: {}", request.method, request.url, *error ? error : curl_easy_strerror(code));
+    if (transient_curl_code(code)) throw TransientFailure(message);
+    throw Error(message);
+  }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &exchange.response.status);
-  if (request.progress && request.upload_file) {
+  if (request.progress && request.upload_file && exchange.response.status < 300) {
     exchange.figures.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.started).count();
     exchange.figures.bytes = std::filesystem::file_size(*request.upload_file);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/transfer/retries.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/validators.hpp"
@@ -73,8 +74,10 @@ void RegistryClient::refuse(const HttpRequest& request, const HttpResponse& resp
     throw Error(fmt::format("registry {} does not allow {} to {} {} ({})", reference_.host,
                             access_.credentials ? printable(access_.credentials->username) : "anonymous users", doing,
                             reference_.repository, registry_reason(response)));
-  throw Error(fmt::format("registry {}: {} {} failed ({})", reference_.host, request.method,
-                          request.url.substr(request.url.find("/v2/")), registry_reason(response)));
+  const std::string message = fmt::format("registry {}: {} {} failed ({})", reference_.host, request.method,
+                                          request.url.substr(request.url.find("/v2/")), registry_reason(response));
+  if (transient_http_status(response.status)) throw TransientFailure(message);
+  throw Error(message);
 }
 
 void RegistryClient::authenticate(const HttpResponse& refusal) {

@@ -79,7 +79,7 @@ class HttpServer {
         << "  client_body_temp_path " << w << "/tmp; proxy_temp_path " << w << "/tmp; fastcgi_temp_path " << w
         << "/tmp;\n"
         << "  uwsgi_temp_path " << w << "/tmp; scgi_temp_path " << w << "/tmp;\n"
-        << "  default_type application/octet-stream;\n"
+        << "  default_type application/octet-stream; client_max_body_size 0;\n"
         << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
         << "    location /files/ { alias " << r << "/; }\n"
         << "    location /slow/ { alias " << r << "/; limit_rate 1m; }\n"

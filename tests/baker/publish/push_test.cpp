@@ -294,4 +294,12 @@ TEST_CASE(
   const ProcessResult second = bake_push(args);
   REQUIRE(second.exit_status == 0);
   CHECK(json::parse(second.out).at(0)["sent"] == 0);
+
+  // A server that keeps answering 503 is tried a bounded number of times, saying so, then given up.
+  const ProcessResult failing = bake_push({"node", "--release", (dir / "release").string(), "--to", web.url("/fail/")});
+  INFO(failing.err);
+  CHECK(failing.exit_status == 1);
+  CHECK(failing.err.find("push node.qcow2: attempt 1 of 4 failed (PUT " + web.url("/fail/node/node.qcow2") +
+                         ": HTTP 503); retrying in 0.5 s") != std::string::npos);
+  CHECK(failing.err.find("HTTP 503 (gave up after 4 attempts)\n") != std::string::npos);
 }
