@@ -10,7 +10,6 @@
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/text_lines.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -33,10 +32,7 @@ ReleaseArtifact read_release_folder(const fs::path& folder) {
   const fs::path sums_file = folder / "SHA256SUMS";
   if (!fs::is_regular_file(sums_file))
     throw Error(fmt::format("release {}: SHA256SUMS is missing; publish it again", folder.string()));
-  std::map<std::string, std::string> sums;
-  const std::string sums_text = read_text_file(sums_file);
-  for (const std::string_view line : split_lines(sums_text))
-    if (line.size() > 66) sums[std::string(line.substr(66))] = line.substr(0, 64);
+  const std::map<std::string, std::string> sums = read_sums(sums_file);
 
   ReleaseArtifact release;
   try {

@@ -33,9 +33,6 @@ fs::path find_manifest(const fs::path& dir) {
   return found[0];
 }
 
-namespace {
-
-// "DIGEST  NAME" lines, as sha256sum writes them.
 std::map<std::string, std::string> read_sums(const fs::path& file) {
   std::map<std::string, std::string> sums;
   std::istringstream in(read_text_file(file));
@@ -48,8 +45,6 @@ std::map<std::string, std::string> read_sums(const fs::path& file) {
   }
   return sums;
 }
-
-}  // namespace
 
 std::string check_manifest_signature(const std::string& manifest_bytes, const std::string& signature,
                                      const fs::path& public_key, const std::string& where,

@@ -29,6 +29,10 @@ std::string check_manifest_signature(const std::string& manifest_bytes, const st
                                      const std::filesystem::path& public_key, const std::string& where,
                                      const std::string& manifest_name);
 
+// SHA256SUMS as sha256sum writes it ("DIGEST  NAME" lines): digest by file name; an Error
+// naming file:line for any other line.
+std::map<std::string, std::string> read_sums(const std::filesystem::path& file);
+
 // The manifest a release folder holds; an Error when there is none or more than one.
 std::filesystem::path find_manifest(const std::filesystem::path& dir);
 

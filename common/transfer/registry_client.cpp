@@ -145,31 +145,25 @@ bool RegistryClient::has_blob(const std::string& digest) {
 
 void RegistryClient::upload_blob(const std::filesystem::path& file, const std::string& digest,
                                  TransferDisplay* progress) {
+  upload({.headers = {}, .upload_file = file, .progress = progress}, digest, file.filename().string());
+}
+
+void RegistryClient::upload_blob(const std::string& bytes, const std::string& digest) {
+  upload({.body = bytes}, digest, digest);
+}
+
+void RegistryClient::upload(HttpRequest put, const std::string& digest, const std::string& what) {
   const HttpRequest start{.method = "POST", .url = reference_.base_url() + "/blobs/uploads/"};
   const HttpResponse opened = send(start);
   if (opened.status != 202 || opened.header("location").empty()) refuse(start, opened, "push to");
-  HttpRequest put{.method = "PUT",
-                  .url = with_query(resolve_location(start.url, opened.header("location")), "digest=" + digest),
-                  .headers = {"Content-Type: application/octet-stream"},
-                  .upload_file = file,
-                  .progress = progress};
+  put.method = "PUT";
+  put.url = with_query(resolve_location(start.url, opened.header("location")), "digest=" + digest);
+  put.headers = {"Content-Type: application/octet-stream"};
   const HttpResponse stored = send(put);
   if (stored.status != 201) refuse(put, stored, "push to");
   const std::string said = stored.header("docker-content-digest");
   if (!said.empty() && said != digest)
-    throw Error(fmt::format("registry {} stored {} as {}", reference_.host, file.filename().string(), said));
-}
-
-void RegistryClient::upload_blob(const std::string& bytes, const std::string& digest) {
-  const HttpRequest start{.method = "POST", .url = reference_.base_url() + "/blobs/uploads/"};
-  const HttpResponse opened = send(start);
-  if (opened.status != 202 || opened.header("location").empty()) refuse(start, opened, "push to");
-  const HttpRequest put{.method = "PUT",
-                        .url = with_query(resolve_location(start.url, opened.header("location")), "digest=" + digest),
-                        .headers = {"Content-Type: application/octet-stream"},
-                        .body = bytes};
-  const HttpResponse stored = send(put);
-  if (stored.status != 201) refuse(put, stored, "push to");
+    throw Error(fmt::format("registry {} stored {} as {}", reference_.host, what, said));
 }
 
 std::optional<std::string> RegistryClient::manifest_digest(const std::string& reference) {

@@ -48,6 +48,8 @@ class RegistryClient {
   // Sends with the current authorization; on 401 answers the challenge once and sends again.
   HttpResponse send(HttpRequest request);
   void authenticate(const HttpResponse& refusal);
+  // POST opens an upload, then `put` (its body a file or bytes) is sent to it with `digest`.
+  void upload(HttpRequest put, const std::string& digest, const std::string& what);
   [[noreturn]] void refuse(const HttpRequest& request, const HttpResponse& response, const std::string& doing) const;
 
   OciReference reference_;
