@@ -41,6 +41,12 @@ std::string utc_now() {
 
 }  // namespace
 
+json pull_record_json(const PullRecord& r) {
+  return {{"source", r.source},           {"digest", r.digest},         {"manifest_sha256", r.manifest_sha256},
+          {"appliance", r.appliance},     {"build_time", r.build_time}, {"image_sha256", r.image_sha256},
+          {"signing_key", r.signing_key}, {"pulled_at", r.pulled_at},   {"folder", r.folder.string()}};
+}
+
 std::optional<PullRecord> read_pull_record(const fs::path& state_dir, const std::string& name) {
   const fs::path file = record_file(state_dir, name);
   if (!fs::exists(file)) return std::nullopt;
@@ -75,18 +81,7 @@ std::vector<InstancePull> pull_instances(const LaunchConfig& config, const std::
                       release.bytes_downloaded};
     make_private_folder(link.parent_path());
     place_release(link, release.folder);
-    const PullRecord& r = pull.record;
-    write_file_atomically(record_file(config.state_dir, name), json{{"source", r.source},
-                                                                    {"digest", r.digest},
-                                                                    {"manifest_sha256", r.manifest_sha256},
-                                                                    {"appliance", r.appliance},
-                                                                    {"build_time", r.build_time},
-                                                                    {"image_sha256", r.image_sha256},
-                                                                    {"signing_key", r.signing_key},
-                                                                    {"pulled_at", r.pulled_at},
-                                                                    {"folder", r.folder.string()}}
-                                                                       .dump(2) +
-                                                                   "\n");
+    write_file_atomically(record_file(config.state_dir, name), pull_record_json(pull.record).dump(2) + "\n");
     pulls.push_back(std::move(pull));
   }
   return pulls;

@@ -6,6 +6,7 @@
 // instance's disk and golden record are not touched: a running instance keeps its release until
 // the operator runs `launch init` and restarts it.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ struct PullRecord {
   std::filesystem::path folder;
 };
 
+// The record as pulled.json holds it; `launch pull --json` and `launch status --json` show it too.
+nlohmann::json pull_record_json(const PullRecord& record);
 std::optional<PullRecord> read_pull_record(const std::filesystem::path& state_dir, const std::string& name);
 
 struct InstancePull {

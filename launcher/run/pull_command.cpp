@@ -24,17 +24,12 @@ int run_pull(const LaunchConfig& config, const std::string& which, bool quiet, b
   for (const InstancePull& pull : pulls) {
     const PullRecord& r = pull.record;
     if (as_json) {
-      out.push_back({{"name", pull.name},
-                     {"source", r.source},
-                     {"digest", r.digest},
-                     {"appliance", r.appliance},
-                     {"build_time", r.build_time},
-                     {"image_sha256", r.image_sha256},
-                     {"signing_key", r.signing_key},
-                     {"folder", r.folder.string()},
-                     {"bytes_downloaded", pull.bytes_downloaded},
-                     {"updated", pull.updated()},
-                     {"previous_digest", pull.previous ? nlohmann::json(pull.previous->digest) : nullptr}});
+      nlohmann::json entry = pull_record_json(r);
+      entry["name"] = pull.name;
+      entry["bytes_downloaded"] = pull.bytes_downloaded;
+      entry["updated"] = pull.updated();
+      entry["previous_digest"] = pull.previous ? nlohmann::json(pull.previous->digest) : nullptr;
+      out.push_back(entry);
       continue;
     }
     fmt::print("{}: {} {}, built {}, verified with {}\n", pull.name, r.source, r.digest, r.build_time, r.signing_key);

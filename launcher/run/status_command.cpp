@@ -13,14 +13,7 @@ namespace {
 // Which release each instance runs: what `launch pull` verified for a remote image, else the
 // local image init recorded.
 nlohmann::json release_json(const LaunchConfig& config, const InstanceConfig& instance) {
-  if (const auto pulled = read_pull_record(config.state_dir, instance.identity.name))
-    return {{"source", pulled->source},
-            {"digest", pulled->digest},
-            {"appliance", pulled->appliance},
-            {"build_time", pulled->build_time},
-            {"image_sha256", pulled->image_sha256},
-            {"signing_key", pulled->signing_key},
-            {"pulled_at", pulled->pulled_at}};
+  if (const auto pulled = read_pull_record(config.state_dir, instance.identity.name)) return pull_record_json(*pulled);
   if (instance.remote) return {{"source", location_text(*instance.remote)}, {"digest", nullptr}};
   return {{"source", instance.image.string()}, {"digest", nullptr}};
 }
