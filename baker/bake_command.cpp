@@ -140,6 +140,10 @@ int run_bake(const RecipeSelection& common, BakeOptions options, const FetchFlag
                                ? fmt::format("{} is up to date", freshness.image.string())
                                : fmt::format("{} is out of date: {}", freshness.image.string(), freshness.reason));
     } else if (freshness.up_to_date && !options.force) {
+      for (const fs::path& leftover : clean_up_after_dead_bakes(options.out_dir, freshness.name))
+        if (options.verbosity != Verbosity::quiet)
+          fmt::print(stderr, "bake {}: removed {}, left behind by a bake that was killed\n", freshness.name,
+                     leftover.string());
       outcomes.push_back({{"name", freshness.name},
                           {"image", freshness.image.string()},
                           {"report", freshness.report.string()},

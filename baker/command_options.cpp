@@ -54,6 +54,16 @@ void FetchFlags::add_to(CLI::App& command) {
   command.add_option("--retries", retries, "retries of a download after a transient failure, with back-off")
       ->check(CLI::Range(0, 20))
       ->capture_default_str();
+  command.add_option("--timeout", timeout, "seconds after which the downloads give up, however far they got")
+      ->check(CLI::Range(1, 7 * 24 * 3600))
+      ->capture_default_str();
+}
+
+FetchOptions FetchFlags::options() const {
+  FetchOptions options{offline, retries};
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+  options.deadline_name = fmt::format("--timeout {}", timeout);
+  return options;
 }
 
 void add_accel_option(CLI::App& command, std::string& accel, const std::string& help) {

@@ -35,9 +35,11 @@ std::filesystem::path recipe_folder(const std::filesystem::path& option, bool ve
 struct FetchFlags {
   bool offline = false;
   int retries = 3;
+  int timeout = 3600;  // seconds for all the downloads of one command
 
   void add_to(CLI::App& command);
-  FetchOptions options() const { return {offline, retries}; }
+  // The deadline counts from this call.
+  FetchOptions options() const;
 };
 
 // --accel auto|tcg for the commands that open images with libguestfs.

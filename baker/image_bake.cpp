@@ -29,6 +29,22 @@ uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
 
 }  // namespace
 
+std::vector<fs::path> remove_dead_bake_leftovers(const fs::path& out_dir, const std::string& name) {
+  // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
+  std::vector<fs::path> removed;
+  for (const char* suffix : {".qcow2", ".report.json", ".mtree", ".root.tar"})
+    for (auto& leftover : remove_leftover_temporaries(out_dir / (name + suffix)))
+      removed.push_back(std::move(leftover));
+  return removed;
+}
+
+std::vector<fs::path> clean_up_after_dead_bakes(const fs::path& out_dir, const std::string& name) {
+  if (!fs::is_directory(out_dir)) return {};
+  const auto lock = FileLock::try_acquire(out_dir / ("." + name + ".lock"));
+  if (!lock) return {};  // a bake of it runs: its temporaries are alive
+  return remove_dead_bake_leftovers(out_dir, name);
+}
+
 ImageBake::ImageBake(const fs::path& recipe_file, const BakeOptions& options)
     : options_(options),
       recipe_(load_recipe(recipe_file, options.load)),
@@ -57,10 +73,8 @@ void ImageBake::prepare(bool pack_base) {
     if (!lock_)
       throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image_.string(),
                               lock_file.string()));
-    // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
-    for (const fs::path& output : {image_, report_, listing_, options_.out_dir / (recipe_.name + ".root.tar")})
-      for (const auto& leftover : remove_leftover_temporaries(output))
-        progress_.note(fmt::format("removed {}, left behind by a bake that was killed", leftover.string()));
+    for (const auto& leftover : remove_dead_bake_leftovers(options_.out_dir, recipe_.name))
+      progress_.note(fmt::format("removed {}, left behind by a bake that was killed", leftover.string()));
     progress_.phase_done("load recipe", fmt::format("{} steps", plan_.steps.size()));
 
     // Digests are checked here and again right before upload.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "baker/bake_command.hpp"
 #include "baker/execute/executor.hpp"
@@ -18,6 +19,16 @@
 #include "common/util/file_lock.hpp"
 
 namespace trustnet::baker {
+
+// Removes what bakes of `name` into `out_dir` that were killed (SIGKILL, a power cut) left: their
+// temporaries of the image, report, listing and base tar. The caller holds the bake lock.
+std::vector<std::filesystem::path> remove_dead_bake_leftovers(const std::filesystem::path& out_dir,
+                                                              const std::string& name);
+
+// The same for an image that is up to date and will not be baked: only when no bake of it runs
+// now (its lock is free); returns what was removed.
+std::vector<std::filesystem::path> clean_up_after_dead_bakes(const std::filesystem::path& out_dir,
+                                                             const std::string& name);
 
 class ImageBake {
  public:

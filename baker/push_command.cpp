@@ -96,6 +96,10 @@ CommandRun declare_push(CLI::App& command) {
     options.destination = to.value;
     options.access.tls.ca_file = state->ca;
     options.access.credentials = load_registry_credentials(state->credentials);
+    if (const auto* web = std::get_if<WebLocation>(&options.destination);
+        web && web->url.starts_with("http://") && options.access.credentials)
+      throw Error(fmt::format("--to {}: plain HTTP would carry the credentials in clear; use https://", web->url),
+                  ExitCode::bad_input);
     options.access.credentials_hint =
         "give --credentials FILE, or set TRUSTNET_REGISTRY_USERNAME and TRUSTNET_REGISTRY_PASSWORD";
     return run_push(state->names, options, state->quiet ? Verbosity::quiet : Verbosity::normal, state->json);

@@ -35,16 +35,19 @@ std::vector<std::string> web_headers(const RegistryAccess& access) {
   return {basic_authorization(*access.credentials)};
 }
 
-// The web folder holds this release already: the same small files, and images of the same size.
+// The web folder holds this release already: every file, the image too, has the digest of ours.
+// Sizes or dates would not do: an interrupted push of another release of the same size leaves
+// the old manifest over new bytes. Reading the image back costs a download, not an upload.
 bool web_folder_holds(const std::string& url, const ReleaseArtifact& release, const RegistryAccess& access) {
   for (const ReleaseFile& file : release.files) {
-    const bool small = file.size <= (1 << 20);
-    const HttpResponse answer = send_request(
-        {.method = small ? "GET" : "HEAD", .url = url + file.name, .headers = web_headers(access)}, access.tls);
-    if (answer.status != 200) return false;
-    if (small ? "sha256:" + sha256_hex(answer.body) != file.digest
-              : answer.header("content-length") != std::to_string(file.size))
-      return false;
+    Sha256 hash;
+    const HttpResponse answer =
+        send_request({.url = url + file.name,
+                      .headers = web_headers(access),
+                      .max_answer = static_cast<size_t>(file.size),
+                      .body_sink = [&](const char* data, size_t size) { hash.update(data, size); }},
+                     access.tls);
+    if (answer.status != 200 || answer.too_long || "sha256:" + hash.hex_digest() != file.digest) return false;
   }
   return true;
 }
@@ -62,9 +65,9 @@ PushOutcome push_to_folder(const ReleaseArtifact& release, const fs::path& folde
   fs::create_directories(target.parent_path());
   TemporaryFolder copy(target);
   for (const ReleaseFile& file : release.files) {
-    const fs::path to = copy.path() / file.name;
-    fs::copy_file(folder / file.name, to);
-    fs::permissions(to, fs::perms(0644));
+    // Copied as hashed: what lands is what was checked, even if the folder changes meanwhile.
+    if ("sha256:" + copy_file_hashing(folder / file.name, copy.path() / file.name, 0644) != file.digest)
+      throw Error(fmt::format("release {}: {} changed while it was copied; push again", folder.string(), file.name));
     ++outcome.sent;
     outcome.bytes_sent += file.size;
   }

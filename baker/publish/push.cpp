@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/release/release_verification.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -43,21 +45,34 @@ ReleaseArtifact read_release_folder(const fs::path& folder) {
     throw Error(fmt::format("release {}: {} is not a release manifest ({})", folder.string(),
                             manifest_file.filename().string(), e.what()));
   }
+  // Exactly the files SHA256SUMS names, itself and the manifest's signature: anything else in
+  // the folder (a link to /etc/shadow named leak.sig) is refused, never sent.
+  const std::string signature = manifest_file.filename().string() + ".sig";
+  std::set<std::string> wanted{"SHA256SUMS", manifest_file.filename().string(), signature};
+  for (const auto& [name, digest] : sums) wanted.insert(name);
   for (const auto& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file() || !plain_file_name(name)) continue;
-    const std::string digest = sha256_file(entry.path());
-    if (name != "SHA256SUMS" && !name.ends_with(".sig")) {
-      auto listed = sums.find(name);
-      if (listed == sums.end())
-        throw Error(fmt::format("release {}: {} is not in SHA256SUMS; publish it again", folder.string(), name));
-      if (listed->second != digest)
-        throw Error(
-            fmt::format("release {}: {} does not match SHA256SUMS: the folder was damaged or altered; publish "
-                        "it again",
-                        folder.string(), name));
-    }
-    release.files.push_back({name, release_media_type(name), "sha256:" + digest, entry.file_size()});
+    if (!wanted.contains(name))
+      throw Error(fmt::format("release {}: {} is not part of the release (SHA256SUMS does not name it); remove it",
+                              folder.string(), printable(name)),
+                  ExitCode::bad_input);
+  }
+  for (const std::string& name : wanted) {
+    const fs::path file = folder / name;
+    const fs::file_status status = fs::symlink_status(file);
+    if (!fs::exists(status))
+      throw Error(fmt::format("release {}: {} is missing; publish it again", folder.string(), name));
+    if (!fs::is_regular_file(status))
+      throw Error(
+          fmt::format("release {}: {} is not a regular file (a link or a device is never sent)", folder.string(), name),
+          ExitCode::bad_input);
+    const std::string digest = sha256_file(file);
+    if (auto listed = sums.find(name); listed != sums.end() && listed->second != digest)
+      throw Error(
+          fmt::format("release {}: {} does not match SHA256SUMS: the folder was damaged or altered; publish "
+                      "it again",
+                      folder.string(), name));
+    release.files.push_back({name, release_media_type(name), "sha256:" + digest, fs::file_size(file)});
   }
   std::sort(release.files.begin(), release.files.end(), [](const ReleaseFile& a, const ReleaseFile& b) {
     return std::pair(send_order(a), a.name) < std::pair(send_order(b), b.name);

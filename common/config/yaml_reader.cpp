@@ -18,7 +18,7 @@ SourceLocation location_of(const YAML::Node& node, const std::string& file) {
 }
 
 YAML::Node load_yaml_file(const std::filesystem::path& file) {
-  std::string text = read_text_file(file);
+  std::string text = read_text_file(file, kYamlFileLimit);
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) throw Error(SourceLocation{file.string(), 1, 1}, "the file is empty");
@@ -68,6 +68,21 @@ std::optional<std::string> YamlMap::optional_string(std::string_view key) const 
   YAML::Node value = get(key);
   if (!value) return std::nullopt;
   return scalar(value, fmt::format("{}.{}", what_, key));
+}
+
+std::optional<std::string> YamlMap::optional_line(std::string_view key) const {
+  auto text = optional_string(key);
+  if (!text) return std::nullopt;
+  for (const char c : *text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      fail(get(key), fmt::format("{}.{} holds a control character ({}): one printable line is expected", what_, key,
+                                 printable(*text)));
+  return text;
+}
+
+std::string YamlMap::line(std::string_view key) const {
+  require(key);
+  return *optional_line(key);
 }
 
 std::optional<bool> YamlMap::optional_bool(std::string_view key) const {

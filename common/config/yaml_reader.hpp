@@ -16,6 +16,8 @@
 namespace trustnet {
 
 // Parses a YAML file; syntax errors become Errors with their position.
+// Recipes, their includes and launcher configurations are small: a larger file is refused unread.
+constexpr uint64_t kYamlFileLimit = 16 << 20;
 YAML::Node load_yaml_file(const std::filesystem::path& file);
 
 class YamlMap {
@@ -31,6 +33,10 @@ class YamlMap {
 
   std::string string(std::string_view key) const;  // required scalar
   std::optional<std::string> optional_string(std::string_view key) const;
+  // One printable line (paths, command lines): a control character is an error at the value,
+  // since it would reach a command line, a file or an XML document another program reads.
+  std::string line(std::string_view key) const;
+  std::optional<std::string> optional_line(std::string_view key) const;
   std::optional<bool> optional_bool(std::string_view key) const;
   std::optional<uint32_t> optional_uint(std::string_view key, uint32_t max) const;
   std::vector<std::string> string_list(std::string_view key) const;  // empty when absent

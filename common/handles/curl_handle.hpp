@@ -10,6 +10,7 @@ namespace trustnet {
 
 using CurlEasy = CHandle<CURL, curl_easy_cleanup>;
 using CurlHeaders = CHandle<curl_slist, curl_slist_free_all>;
+using CurlUrl = CHandle<CURLU, curl_url_cleanup>;
 
 // Appends one "Name: value" line to a header list (which may be empty).
 inline void append_header(CurlHeaders& headers, const std::string& line) {

@@ -1,5 +1,11 @@
 #include "common/transfer/curl_setup.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "common/transfer/url.hpp"
+#include "common/util/validators.hpp"
+
 namespace trustnet {
 
 void set_transfer_defaults(CURL* curl, const TlsOptions& tls, char (&error)[CURL_ERROR_SIZE], bool allow_file) {
@@ -17,10 +23,25 @@ void set_transfer_defaults(CURL* curl, const TlsOptions& tls, char (&error)[CURL
   }
   set_curl_option(curl, CURLOPT_NOSIGNAL, 1L);
   set_curl_option(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-  set_curl_option(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);  // a stalled transfer is a transient failure
-  set_curl_option(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  // A transfer slower than 10 KiB/s for 30 s (a stalled or trickling server) is a transient failure.
+  set_curl_option(curl, CURLOPT_LOW_SPEED_LIMIT, 10240L);
+  set_curl_option(curl, CURLOPT_LOW_SPEED_TIME, 30L);
   set_curl_option(curl, CURLOPT_USERAGENT, "trustnet/" TRUSTNET_VERSION);
   set_curl_option(curl, CURLOPT_ERRORBUFFER, error);
+}
+
+void guard_credentials(CURL* curl, const std::string& url, const std::vector<std::string>& headers) {
+  const bool credentials = std::any_of(headers.begin(), headers.end(), [](const std::string& line) {
+    return line.size() > 14 && std::equal(line.begin(), line.begin() + 14, "authorization:", [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  });
+  if (!credentials) return;
+  if (!is_https_url(url))
+    throw Error(
+        fmt::format("{}: refused to send credentials over plain HTTP; use https://", printable(url.substr(0, 200))),
+        ExitCode::bad_input);
+  set_curl_option(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 }
 
 bool transient_http_status(long status) { return status == 408 || status == 425 || status == 429 || status >= 500; }

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/util/error.hpp"
 
@@ -25,6 +27,11 @@ void set_curl_option(CURL* curl, CURLoption option, Value value) {
 
 // `error` must outlive the transfer: libcurl writes its message there.
 void set_transfer_defaults(CURL* curl, const TlsOptions& tls, char (&error)[CURL_ERROR_SIZE], bool allow_file = false);
+
+// Where a request carries an Authorization header: it must go to an https:// URL (else an Error
+// naming the URL, never the header), and it follows redirects only to https://. libcurl itself
+// drops such a header on a redirect to another host, port or scheme.
+void guard_credentials(CURL* curl, const std::string& url, const std::vector<std::string>& headers);
 
 // Connection-level failures worth another attempt.
 bool transient_curl_code(CURLcode code);

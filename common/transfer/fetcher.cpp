@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-enum class Verdict { complete, restart, transient, fatal };
+// discard: fatal, and what arrived is not worth keeping (a write failed, the answer was too long).
+enum class Verdict { complete, restart, transient, fatal, discard };
 
 struct Attempt {
   Verdict verdict = Verdict::fatal;
@@ -25,6 +26,7 @@ struct Attempt {
 };
 
 struct TransferState {
+  const Download* download;
   HashingWriter* writer;
   TransferDisplay* display;
   TransferFigures figures;
@@ -36,6 +38,9 @@ struct TransferState {
 size_t on_data(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<TransferState*>(user);
   try {
+    if (state->download->size && state->writer->size() + size * count > *state->download->size)
+      throw Error(
+          fmt::format("the server sent more than the {} bytes expected of it; refused", *state->download->size));
     state->writer->write(data, size * count);
   } catch (...) {
     state->write_failure = std::current_exception();
@@ -55,17 +60,27 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
 }
 
 // One request: appends to the writer, and says whether the file is whole or what to do next.
-Attempt transfer(const Download& download, TransferState& state) {
+Attempt transfer(const Download& download, TransferState& state, const FetchOptions& options) {
   CurlEasy handle = make_curl_easy();
   CURL* curl = handle.get();
   char error[CURL_ERROR_SIZE] = "";
   set_transfer_defaults(curl, state.tls, error, /*allow_file=*/true);
   set_curl_option(curl, CURLOPT_URL, download.url.c_str());
   set_curl_option(curl, CURLOPT_FAILONERROR, 1L);
+  guard_credentials(curl, download.url, download.headers);
   CurlHeaders headers;
   for (const std::string& line : download.headers) append_header(headers, line);
   if (headers) set_curl_option(curl, CURLOPT_HTTPHEADER, headers.get());
   set_curl_option(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+  set_curl_option(curl, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
+  set_curl_option(curl, CURLOPT_LOW_SPEED_TIME, options.low_speed_seconds);
+  if (download.size)  // a Content-Length beyond the declared size is refused before the body
+    set_curl_option(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(*download.size));
+  if (options.deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*options.deadline - std::chrono::steady_clock::now());
+    set_curl_option(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, left.count())));
+  }
   set_curl_option(curl, CURLOPT_WRITEFUNCTION, on_data);
   set_curl_option(curl, CURLOPT_WRITEDATA, &state);
   set_curl_option(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -78,8 +93,21 @@ Attempt transfer(const Download& download, TransferState& state) {
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   const std::string detail = *error ? error : curl_easy_strerror(code);
-  if (state.write_failure) std::rethrow_exception(state.write_failure);
+  if (state.write_failure) {
+    try {
+      std::rethrow_exception(state.write_failure);
+    } catch (const Error& e) {
+      return {Verdict::discard, e.what()};
+    }
+  }
   if (code == CURLE_OK) return {Verdict::complete, ""};
+  if (code == CURLE_OPERATION_TIMEDOUT && options.deadline && std::chrono::steady_clock::now() >= *options.deadline)
+    throw Error(fmt::format("not finished when the time allowed ran out ({}); {} of it arrived",
+                            options.deadline_name.empty() ? "the deadline" : options.deadline_name,
+                            state.figures.bytes));
+  if (code == CURLE_FILESIZE_EXCEEDED)
+    return {Verdict::discard, fmt::format("the server announced more than the {} bytes expected of it; refused",
+                                          download.size.value_or(0))};
   if (code == CURLE_ABORTED_BY_CALLBACK) interrupt::throw_if_requested();
   if (code == CURLE_HTTP_RETURNED_ERROR) {
     // 416: the partial file already holds the whole length; the digest decides.
@@ -99,7 +127,9 @@ void remove_file(const fs::path& file) {
 }  // namespace
 
 Fetcher::Fetcher(const InputCache& cache, FetchOptions options, TransferDisplay& display)
-    : cache_(cache), options_(options), display_(display) {}
+    : cache_(cache), options_(options), display_(display) {
+  cache_.check_trusted();
+}
 
 FetchOutcome Fetcher::fetch(const Download& download) {
   if (cache_.has(download.sha256)) {
@@ -126,13 +156,25 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
   std::string last_failure;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     std::optional<HashingWriter> writer(std::in_place, partial);
-    TransferState state{&*writer, &display_, {}, options_.tls, std::chrono::steady_clock::now(), nullptr};
+    TransferState state{&download, &*writer, &display_, {}, options_.tls, std::chrono::steady_clock::now(), nullptr};
     state.figures.resumed_from = state.figures.bytes = writer->size();
+    if (download.size && writer->size() > *download.size) {  // not a prefix of what is wanted
+      writer.reset();
+      remove_file(partial);
+      continue;
+    }
     display_.start(download.name);
-    Attempt result = transfer(download, state);
+    Attempt result = transfer(download, state, options_);
     state.figures.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
     if (result.verdict == Verdict::complete) {
-      const std::string actual = writer->finish();
+      std::string actual;
+      try {
+        actual = writer->finish();
+      } catch (const Error& e) {  // the last write failed: a full disk
+        writer.reset();
+        remove_file(partial);
+        throw Error(fmt::format("{} (removed {})", e.what(), partial.string()));
+      }
       writer.reset();
       if (actual != download.sha256) {
         remove_file(partial);
@@ -142,6 +184,13 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
       cache_.admit(partial, download.sha256);
       display_.done(state.figures);
       return FetchOutcome::downloaded;
+    }
+    if (result.verdict == Verdict::discard) {
+      // Nothing unverified that cannot be resumed stays: after a full disk or an oversized
+      // answer no partial file is left to trip the next fetch.
+      writer.reset();
+      remove_file(partial);
+      throw Error(fmt::format("{} (removed {})", result.message, partial.string()));
     }
     writer.reset();  // keeps what arrived, for the next attempt to resume
     if (fs::exists(partial) && fs::file_size(partial) == 0) remove_file(partial);

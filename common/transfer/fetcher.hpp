@@ -2,8 +2,12 @@
 // Downloads pinned inputs into the cache: the only code that touches the network. A download goes
 // to a partial file, resumes with an HTTP Range request after an interruption, follows
 // redirects (HTTP and HTTPS only), verifies HTTPS certificates, retries transient failures with
-// back-off, and enters the cache only when its SHA-256 matches the pin.
+// back-off, and enters the cache only when its SHA-256 matches the pin. A download is capped at
+// its declared size, slowed-down servers are dropped, and a deadline bounds the whole; what a
+// failed write (a full disk) leaves is removed, so that the next fetch starts clean.
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,7 @@ struct Download {
   std::string sha256;
   std::string pinned_by = "the recipe";  // who pinned the digest, for the mismatch message
   std::vector<std::string> headers;      // "Name: value" (a registry's Authorization)
+  std::optional<uint64_t> size;          // the size a manifest declares: more bytes are refused
 };
 
 struct FetchOptions {
@@ -26,6 +31,12 @@ struct FetchOptions {
   int retries = 3;                               // after the first attempt, for transient failures only
   std::chrono::milliseconds first_backoff{500};  // doubled each retry, at most 8 s
   TlsOptions tls;
+  // A transfer slower than low_speed_bytes per second for low_speed_seconds is a transient failure.
+  long low_speed_bytes = 10 << 10, low_speed_seconds = 30;
+  // Every download of this fetcher gives up at the deadline, whatever remains; `deadline_name`
+  // says in the message what set it ("--timeout 3600").
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::string deadline_name;
 };
 
 enum class FetchOutcome { cached, downloaded };

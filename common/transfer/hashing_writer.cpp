@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,8 +13,11 @@
 namespace trustnet {
 
 HashingWriter::HashingWriter(const std::filesystem::path& file)
-    : file_(file), fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {
+    : file_(file), fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) {
   if (!fd_.valid()) throw Error(fmt::format("cannot open {}: {}", file.string(), std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw Error(fmt::format("{} is not a regular file; remove it", file.string()));
   std::vector<char> buffer(64 << 10);
   ssize_t n;
   while ((n = ::pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(size_))) > 0) {

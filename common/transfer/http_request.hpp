@@ -5,6 +5,7 @@
 // the server are Errors naming the URL; HTTP statuses are the caller's to judge.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ struct HttpRequest {
   std::string body;                  // sent unless upload_file is set
   std::optional<std::filesystem::path> upload_file;
   size_t max_answer = 4 << 20;  // a longer answer body is an Error
+  // When set, the answer's body goes here as it arrives, not to HttpResponse::body (a large
+  // answer hashed without keeping it); past max_answer the transfer stops and the response
+  // says too_long instead of an Error.
+  std::function<void(const char* data, size_t size)> body_sink;
   bool follow_redirects = true;
   TransferDisplay* progress = nullptr;  // shows the upload when set
 };
@@ -30,12 +35,10 @@ struct HttpResponse {
   long status = 0;
   std::map<std::string, std::string> headers;  // lower-case names; the last value of each
   std::string body;
+  bool too_long = false;  // with a body_sink: the answer went past max_answer and was cut there
   std::string header(const std::string& name) const;  // "" when absent
 };
 
 HttpResponse send_request(const HttpRequest& request, const TlsOptions& tls);
-
-// A URL with the path (and query) of `location` when it is relative, as in a Location header.
-std::string resolve_location(const std::string& base_url, const std::string& location);
 
 }  // namespace trustnet

@@ -11,6 +11,7 @@
 
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
+#include "common/util/private_folder.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
 
@@ -24,6 +25,8 @@ fs::path InputCache::default_root() {
   if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "trustnet";
   throw Error("neither XDG_CACHE_HOME nor HOME is set; pass --cache DIR");
 }
+
+void InputCache::check_trusted() const { make_private_folder(root_, "a cache of verified downloads"); }
 
 fs::path InputCache::entry(const std::string& sha256) const { return root_ / "sha256" / sha256; }
 

@@ -20,6 +20,9 @@ class InputCache {
   static std::filesystem::path default_root();
 
   const std::filesystem::path& root() const { return root_; }
+  // Makes the cache (0700) when it is missing, and checks it as a private tree: what another
+  // user could plant in it (a link as a partial file, a release folder) would be trusted.
+  void check_trusted() const;
   std::filesystem::path entry(const std::string& sha256) const;
   bool has(const std::string& sha256) const;
   bool holds(const std::filesystem::path& file) const;  // is `file` one of the entries

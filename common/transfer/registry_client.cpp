@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/transfer/retries.hpp"
+#include "common/transfer/url.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/validators.hpp"
@@ -74,8 +75,10 @@ void RegistryClient::refuse(const HttpRequest& request, const HttpResponse& resp
     throw Error(fmt::format("registry {} does not allow {} to {} {} ({})", reference_.host,
                             access_.credentials ? printable(access_.credentials->username) : "anonymous users", doing,
                             reference_.repository, registry_reason(response)));
+  const size_t path = request.url.find("/v2/");
   const std::string message = fmt::format("registry {}: {} {} failed ({})", reference_.host, request.method,
-                                          request.url.substr(request.url.find("/v2/")), registry_reason(response));
+                                          printable(path == std::string::npos ? request.url : request.url.substr(path)),
+                                          registry_reason(response));
   if (transient_http_status(response.status)) throw TransientFailure(message);
   throw Error(message);
 }
@@ -93,33 +96,41 @@ void RegistryClient::authenticate(const HttpResponse& refusal) {
   if (challenge->scheme != "bearer")
     throw Error(fmt::format("registry {} asks for {} authentication; only Basic and Bearer are supported",
                             reference_.host, printable(challenge->scheme)));
-  // A token from the realm the registry names, for the scope it names.
+  // A token from the realm the registry names, for the scope it names. The challenge came over
+  // TLS from the registry itself, so the realm speaks for it; but the credentials (and the token
+  // that stands for them) travel only over HTTPS, whoever names the realm.
   auto realm = challenge->params.find("realm");
-  if (realm == challenge->params.end() ||
-      !(realm->second.starts_with("https://") || realm->second.starts_with("http://")))
+  if (realm == challenge->params.end() || !url_origin(realm->second))
     throw Error(fmt::format("registry {} names no usable token realm", reference_.host));
+  if (!is_https_url(realm->second))
+    throw Error(fmt::format("registry {} names the token realm {}, which is not HTTPS: refused, credentials and "
+                            "tokens travel only over TLS",
+                            reference_.host, printable(realm->second.substr(0, 200))),
+                ExitCode::bad_input);
   std::string url = realm->second;
   for (const char* name : {"service", "scope"})
     if (auto found = challenge->params.find(name); found != challenge->params.end())
       url = with_query(url, fmt::format("{}={}", name, url_escape(found->second)));
-  HttpRequest token_request{.url = url};
+  HttpRequest token_request{.url = url, .max_answer = 64 << 10};
   if (access_.credentials) token_request.headers.push_back(basic_authorization(*access_.credentials));
   const HttpResponse answer = send_request(token_request, access_.tls);
+  const std::string realm_text = printable(realm->second.substr(0, 200));
   if (answer.status != 200) {
     if (answer.status == 401 && access_.credentials)
       throw Error(fmt::format("the token service of registry {} refused the credentials of {} (HTTP 401)",
                               reference_.host, printable(access_.credentials->username)),
                   ExitCode::bad_input);
-    refuse(token_request, answer, "get a token for");
+    if (answer.status == 401) refuse(token_request, answer, "get a token for");
+    const std::string message = fmt::format("the token service of registry {} answered HTTP {} at {}", reference_.host,
+                                            answer.status, realm_text);
+    if (transient_http_status(answer.status)) throw TransientFailure(message);
+    throw Error(message);
   }
-  try {
-    const json body = json::parse(answer.body);
-    const std::string token =
-        body.contains("token") ? body["token"].get<std::string>() : body.at("access_token").get<std::string>();
-    authorization_ = "Authorization: Bearer " + token;
-  } catch (const json::exception&) {
-    throw Error(fmt::format("the token service of registry {} answered without a token", reference_.host));
-  }
+  const auto token = parse_token_response(answer.body);
+  if (!token)
+    throw Error(fmt::format("the token service of registry {} at {} answered without a usable token", reference_.host,
+                            realm_text));
+  authorization_ = "Authorization: Bearer " + *token;
 }
 
 HttpResponse RegistryClient::send(HttpRequest request) {
@@ -156,8 +167,17 @@ void RegistryClient::upload(HttpRequest put, const std::string& digest, const st
   const HttpRequest start{.method = "POST", .url = reference_.base_url() + "/blobs/uploads/"};
   const HttpResponse opened = send(start);
   if (opened.status != 202 || opened.header("location").empty()) refuse(start, opened, "push to");
+  // The upload goes to the registry itself: a Location elsewhere (another host, port or scheme)
+  // would take the blob and the credentials with it.
+  const std::string location = opened.header("location");
+  const auto target = resolve_location(start.url, location);
+  if (!target || url_origin(*target) != url_origin(start.url))
+    throw Error(
+        fmt::format("registry {} sent the upload of {} to {}, outside {}: refused, blobs and credentials go "
+                    "to the registry only",
+                    reference_.host, what, printable(location.substr(0, 200)), *url_origin(start.url)));
   put.method = "PUT";
-  put.url = with_query(resolve_location(start.url, opened.header("location")), "digest=" + digest);
+  put.url = with_query(*target, "digest=" + digest);
   put.headers = {"Content-Type: application/octet-stream"};
   const HttpResponse stored = send(put);
   if (stored.status != 201) refuse(put, stored, "push to");

@@ -1,5 +1,8 @@
 #include "common/transfer/registry_credentials.hpp"
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -102,6 +105,25 @@ std::optional<AuthChallenge> parse_auth_challenge(const std::string& header) {
     }
   }
   return challenge;
+}
+
+std::optional<std::string> parse_token_response(const std::string& body) {
+  nlohmann::json answer;
+  try {
+    answer = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+  if (!answer.is_object()) return std::nullopt;
+  const char* field = answer.contains("token") ? "token" : "access_token";
+  if (!answer.contains(field) || !answer[field].is_string()) return std::nullopt;
+  std::string token = answer[field].get<std::string>();
+  const auto token_character = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-._~+/=").find(c) != std::string_view::npos;
+  };
+  if (token.empty() || token.size() > (16 << 10) || !std::all_of(token.begin(), token.end(), token_character))
+    return std::nullopt;
+  return token;
 }
 
 }  // namespace trustnet

@@ -27,4 +27,9 @@ struct AuthChallenge {
 // A WWW-Authenticate value (RFC 7235: SCHEME name="value", name=token, ...); nothing when malformed.
 std::optional<AuthChallenge> parse_auth_challenge(const std::string& header);
 
+// The token of a token service's answer ({"token": …} or {"access_token": …}): nothing unless it
+// is one line of token characters (RFC 6750 b64token) of at most 16 KiB, so that it cannot add a
+// header to the requests that carry it.
+std::optional<std::string> parse_token_response(const std::string& body);
+
 }  // namespace trustnet

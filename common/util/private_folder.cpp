@@ -22,10 +22,11 @@ struct stat lstat_or_throw(const fs::path& path) {
   return st;
 }
 
+thread_local std::string_view purpose_text;  // what the tree is for, in the messages
+
 Error unsafe(const fs::path& dir, const std::string& why, const std::string& fix) {
-  return Error(
-      fmt::format("{} {}; {} (folders that hold instance secrets must be yours alone)", dir.string(), why, fix),
-      ExitCode::bad_input);
+  return Error(fmt::format("{} {}; {} ({} must be yours alone)", dir.string(), why, fix, purpose_text),
+               ExitCode::bad_input);
 }
 
 // The folder itself or one inside it: ours, a real folder, not writable by anyone else.
@@ -35,10 +36,20 @@ void check_own(const fs::path& dir) {
   if (!S_ISDIR(st.st_mode)) throw unsafe(dir, "is not a folder", "move it away");
   if (st.st_uid != ::geteuid())
     throw unsafe(dir, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()),
-                 "remove it or use another state folder");
+                 "remove it or use another folder");
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     throw unsafe(dir, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
                  "run chmod go-w on it");
+}
+
+// A file in the tree: ours, not a link (it could lead to anyone's file), not writable by others.
+void check_own_file(const fs::path& file, const struct stat& st) {
+  if (S_ISLNK(st.st_mode)) throw unsafe(file, "is a symbolic link", "remove it");
+  if (st.st_uid != ::geteuid())
+    throw unsafe(file, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()), "remove it");
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    throw unsafe(file, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
+                 "remove it, or run chmod go-w on it if it is yours");
 }
 
 // A folder above: a swap of what it holds must be impossible for anyone but root and us.
@@ -57,8 +68,9 @@ void check_ancestor(const fs::path& dir) {
 
 }  // namespace
 
-void check_private_tree(const fs::path& root) {
-  // A state folder given through a link is fine; what the link leads to is checked.
+void check_private_tree(const fs::path& root, std::string_view purpose) {
+  purpose_text = purpose;
+  // A folder given through a link is fine; what the link leads to is checked.
   const fs::path real = fs::canonical(root);
   for (fs::path above = real.parent_path(); !above.empty(); above = above.parent_path()) {
     check_ancestor(above);
@@ -66,12 +78,15 @@ void check_private_tree(const fs::path& root) {
   }
   check_own(real);
   for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
-    const fs::file_status status = it->symlink_status();
-    if (fs::is_directory(status) || (fs::is_symlink(status) && fs::is_directory(it->path()))) check_own(it->path());
+    const struct stat st = lstat_or_throw(it->path());
+    if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && fs::is_directory(it->path())))
+      check_own(it->path());
+    else
+      check_own_file(it->path(), st);
   }
 }
 
-void make_private_folder(const fs::path& dir) {
+void make_private_folder(const fs::path& dir, std::string_view purpose) {
   std::vector<fs::path> missing;
   for (fs::path p = fs::absolute(dir).lexically_normal(); !p.empty() && !fs::exists(fs::symlink_status(p));
        p = p.parent_path())
@@ -79,7 +94,7 @@ void make_private_folder(const fs::path& dir) {
   for (auto it = missing.rbegin(); it != missing.rend(); ++it)
     if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST)
       throw Error(fmt::format("cannot create {}: {}", it->string(), std::strerror(errno)));
-  check_private_tree(dir);
+  check_private_tree(dir, purpose);
 }
 
 }  // namespace trustnet

@@ -1,5 +1,14 @@
 #include "common/util/sha256.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/handles/unique_fd.hpp"
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -51,6 +60,34 @@ std::string sha256_file(const std::filesystem::path& file) {
     if (in.gcount() > 0) hash.update(buffer.data(), static_cast<size_t>(in.gcount()));
   }
   if (in.bad()) throw Error(fmt::format("error reading {}", file.string()));
+  return hash.hex_digest();
+}
+
+std::string copy_file_hashing(const std::filesystem::path& from, const std::filesystem::path& to, unsigned mode) {
+  UniqueFd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  struct stat facts {};
+  if (!in.valid() || ::fstat(in.get(), &facts) != 0)
+    throw Error(fmt::format("cannot open {}: {}", from.string(), std::strerror(errno)));
+  if (!S_ISREG(facts.st_mode)) throw Error(fmt::format("{} is not a regular file", from.string()));
+  UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!out.valid()) throw Error(fmt::format("cannot create {}: {}", to.string(), std::strerror(errno)));
+  Sha256 hash;
+  std::vector<char> buffer(1 << 20);
+  while (true) {
+    const ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(fmt::format("cannot read {}: {}", from.string(), std::strerror(errno)));
+    if (n == 0) break;
+    hash.update(buffer.data(), static_cast<size_t>(n));
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(out.get(), buffer.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) throw Error(fmt::format("cannot write {}: {}", to.string(), std::strerror(errno)));
+      done += w;
+    }
+  }
+  if (::fchmod(out.get(), mode) != 0)  // the umask may have narrowed it
+    throw Error(fmt::format("cannot chmod {}: {}", to.string(), std::strerror(errno)));
   return hash.hex_digest();
 }
 

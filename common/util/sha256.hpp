@@ -30,5 +30,8 @@ std::string sha256_hex(std::string_view data);
 Sha256Digest sha256_of(std::span<const uint8_t> data);
 // Reads the file in fixed-size chunks: memory stays flat whatever its size.
 std::string sha256_file(const std::filesystem::path& file);
+// Copies regular file `from` (never through a symbolic link) to the new file `to` with `mode`,
+// hashing it on the way; returns the SHA-256 of what was written.
+std::string copy_file_hashing(const std::filesystem::path& from, const std::filesystem::path& to, unsigned mode);
 
 }  // namespace trustnet

@@ -74,7 +74,7 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   else
     map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
   auto relative_to_config = [&](const fs::path& path) { return path.is_absolute() ? path : dir / path; };
-  const std::string image = map.string("image");
+  const std::string image = map.line("image");
   if (image.starts_with("oci://") || image.starts_with("https://") || image.starts_with("http://")) {
     const Parsed<ReleaseLocation> remote = parse_release_location(image);
     if (remote.problem) map.fail(map.get("image"), "image " + *remote.problem);
@@ -115,9 +115,9 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   else if (boot != "uefi")
     map.fail(map.get("boot"), fmt::format("boot '{}' must be uefi or direct", boot));
   if (instance.boot == BootMode::direct) {
-    instance.kernel = relative_to_config(map.string("kernel"));
-    instance.initrd = relative_to_config(map.string("initrd"));
-    instance.append = map.optional_string("append").value_or("console=ttyAMA0");
+    instance.kernel = relative_to_config(map.line("kernel"));
+    instance.initrd = relative_to_config(map.line("initrd"));
+    instance.append = map.optional_line("append").value_or("console=ttyAMA0");
   } else {
     for (const char* key : {"kernel", "initrd", "append"})
       if (map.has(key)) map.fail(map.get(key), fmt::format("{} applies only to boot: direct", key));
@@ -173,13 +173,13 @@ LaunchConfig load_launch_config(const fs::path& file) {
   config.bridge_prefix = prefix.value;
 
   // A relative state folder is the configuration's, like its images: not wherever launch runs.
-  if (auto state_text = map.optional_string("state")) {
+  if (auto state_text = map.optional_line("state")) {
     const fs::path state = expand_home(*state_text);
     config.state_dir = fs::absolute(state.is_absolute() ? state : file.parent_path() / state).lexically_normal();
   } else {
     config.state_dir = default_state_dir(::geteuid(), std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
   }
-  if (auto key = map.optional_string("trusted_key")) {
+  if (auto key = map.optional_line("trusted_key")) {
     const fs::path path = expand_home(*key);
     config.trusted_key = path.is_absolute() ? path : file.parent_path() / path;
     if (!fs::is_regular_file(*config.trusted_key))
@@ -191,14 +191,18 @@ LaunchConfig load_launch_config(const fs::path& file) {
   };
   config.pull.cache = config.state_dir / "cache";
   if (YAML::Node pull_node = map.get("pull")) {
-    YamlMap pull(pull_node, name, "pull", {"cache", "credentials", "ca"});
-    if (auto cache = pull.optional_string("cache")) config.pull.cache = relative_to_config(*cache);
-    if (auto credentials = pull.optional_string("credentials"))
+    YamlMap pull(pull_node, name, "pull", {"cache", "credentials", "ca", "timeout"});
+    if (auto cache = pull.optional_line("cache")) config.pull.cache = relative_to_config(*cache);
+    if (auto credentials = pull.optional_line("credentials"))
       config.pull.credentials = relative_to_config(*credentials);
-    if (auto ca = pull.optional_string("ca")) {
+    if (auto ca = pull.optional_line("ca")) {
       config.pull.ca = relative_to_config(*ca);
       if (!fs::is_regular_file(*config.pull.ca))
         pull.fail(pull.get("ca"), fmt::format("ca {} does not exist", config.pull.ca->string()));
+    }
+    if (auto timeout = pull.optional_uint("timeout", 7 * 24 * 3600)) {
+      if (*timeout == 0) pull.fail(pull.get("timeout"), "pull.timeout must be at least 1 second");
+      config.pull.timeout = std::chrono::seconds(*timeout);
     }
   }
   // Addresses compare as addresses (fd10:1234::1 is fd10:1234:0::1), MACs and taps as the kernel sees them.
@@ -214,6 +218,13 @@ LaunchConfig load_launch_config(const fs::path& file) {
       throw Error(instance.where, fmt::format("the image of {} is remote ({}): set trusted_key (the release signing "
                                               "key's FILE.pub) so that what is pulled can be verified",
                                               instance.identity.name, location_text(*instance.remote)));
+    // Plain HTTP is for anonymous pulls only: the signature makes the bytes safe, not the password.
+    if (const auto* web = instance.remote ? std::get_if<WebLocation>(&*instance.remote) : nullptr;
+        web && web->url.starts_with("http://") && config.pull.credentials)
+      throw Error(instance.where,
+                  fmt::format("the image of {} is plain HTTP ({}) and pull.credentials is set: credentials travel "
+                              "only over https://",
+                              instance.identity.name, web->url));
     const std::string& who = instance.identity.name;
     const Ipv6Address address = *parse_ipv6(instance.identity.address);
     if (!same_prefix(address, bridge_address, config.bridge_prefix))

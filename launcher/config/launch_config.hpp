@@ -2,6 +2,7 @@
 // The launcher's configuration file (config_location.hpp says which): the network, the bridge,
 // the state folder and every instance. Read as strictly as recipes: unknown keys, missing keys
 // and malformed values are errors with file:line:col.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -42,6 +43,7 @@ struct PullSettings {
   std::filesystem::path cache;                       // content-addressed; default STATE/cache
   std::optional<std::filesystem::path> credentials;  // USER:PASSWORD, mode 0600
   std::optional<std::filesystem::path> ca;           // else the system's CAs
+  std::chrono::seconds timeout{3600};                // a whole pull gives up after this long
 };
 
 struct LaunchConfig {

@@ -2,11 +2,18 @@
 
 #include <fmt/format.h>
 
+#include "common/util/error.hpp"
+#include "common/util/validators.hpp"
+
 namespace trustnet::launcher {
 
 std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
+    // XML 1.0 has no form for most control characters: a document holding one is not XML.
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+      throw Error(fmt::format("'{}' holds a control character, which a libvirt domain cannot hold", printable(text)),
+                  ExitCode::bad_input);
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -63,7 +63,7 @@ InstanceKeys new_keys() { return {ed25519_generate(), ed25519_generate(), ed2551
 InstanceKeys load_keys(const fs::path& file) {
   json j;
   try {
-    j = json::parse(read_text_file(file));
+    j = json::parse(read_secret_file(file));
   } catch (const json::parse_error& e) {
     throw damaged(file, fmt::format("not JSON at byte {}", e.byte));  // e.what() would quote what it read
   }
@@ -73,12 +73,16 @@ InstanceKeys load_keys(const fs::path& file) {
     if (!j[field].is_string()) throw damaged(file, fmt::format("{} is not text", field));
     return j[field].get<std::string>();
   };
-  return {key_from_hex(j, "ssh_host_ed25519", file),
-          key_from_hex(j, "node_key", file),
-          key_from_hex(j, "validator_key", file),
-          text("tls_certificate"),
-          text("tls_key"),
-          text("htpasswd")};
+  InstanceKeys keys{key_from_hex(j, "ssh_host_ed25519", file),
+                    key_from_hex(j, "node_key", file),
+                    key_from_hex(j, "validator_key", file),
+                    text("tls_certificate"),
+                    text("tls_key"),
+                    text("htpasswd")};
+  if (!keys.tls_certificate.empty())
+    if (auto problem = pem_pair_problem({keys.tls_certificate, keys.tls_key}))
+      throw damaged(file, "tls_certificate and tls_key: " + *problem);
+  return keys;
 }
 
 void save_keys(const fs::path& file, const InstanceKeys& k) {
@@ -148,14 +152,21 @@ struct NetworkFiles {
 };
 
 CertificateAuthority load_or_make_ca(const fs::path& shared, const std::string& chain_id, bool rotate) {
-  if (!rotate && fs::exists(shared / "ca.key") && fs::exists(shared / "ca.crt"))
-    return {{read_text_file(shared / "ca.crt"), read_text_file(shared / "ca.key")}, false};
+  if (!rotate && fs::exists(shared / "ca.key") && fs::exists(shared / "ca.crt")) {
+    PemPair pem{read_text_file(shared / "ca.crt", 1 << 20), read_secret_file(shared / "ca.key")};
+    if (auto problem = pem_pair_problem(pem))
+      throw Error(fmt::format("{} and ca.crt do not make a certificate authority ({}); restore them, or make new "
+                              "identities with --rotate",
+                              (shared / "ca.key").string(), *problem),
+                  ExitCode::bad_input);
+    return {std::move(pem), false};
+  }
   return {create_certificate_authority(fmt::format("TrustNet CA {}", chain_id), kCaDays), true};
 }
 
 RegistryPassword load_or_make_password(const fs::path& file, bool rotate) {
   if (rotate || !fs::exists(file)) return {generate_password(), true};
-  std::string password = read_text_file(file);
+  std::string password = read_secret_file(file);
   while (!password.empty() && password.back() == '\n') password.pop_back();
   return {password, false};
 }

@@ -1,6 +1,7 @@
 #include "launcher/identity/tls_certificates.hpp"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -116,6 +117,20 @@ PemPair issue_server_certificate(const PemPair& authority, const ServerIdentity&
   if (X509_sign(cert.get(), authority_key.get(), EVP_sha256()) <= 0)
     throw Error("OpenSSL: cannot sign a server certificate");
   return {certificate_pem(cert.get()), key_pem(key.get())};
+}
+
+std::optional<std::string> pem_pair_problem(const PemPair& pair) {
+  Bio key_bio = memory_bio(pair.private_key);
+  EvpPkey key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  if (!key) return "the private key is not a PEM private key";
+  Bio cert_bio = memory_bio(pair.certificate);
+  X509Cert cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return "the certificate is not a PEM certificate";
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return "the private key is not the certificate's";
+  }
+  return std::nullopt;
 }
 
 }  // namespace trustnet::launcher

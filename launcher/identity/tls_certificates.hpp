@@ -2,6 +2,7 @@
 // The TrustNet certificate authority and the server certificates it signs (node RPC, registry).
 // ECDSA P-256 keys and SHA-256 signatures: what Go's TLS (CometBFT, Caddy, Docker) and curl all
 // accept. Certificates and keys travel as PEM text.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,9 @@ struct ServerIdentity {
 
 PemPair create_certificate_authority(const std::string& name, int valid_days);
 PemPair issue_server_certificate(const PemPair& authority, const ServerIdentity& server, int valid_days);
+
+// What is wrong with a stored pair (not PEM, or a private key that is not the certificate's
+// key); nothing when it is whole. Never quotes the key.
+std::optional<std::string> pem_pair_problem(const PemPair& pair);
 
 }  // namespace trustnet::launcher

@@ -1,6 +1,6 @@
 #pragma once
 // The releases of the instances whose image is remote: pulled, checked against the instance's
-// role, and adopted: STATE/NAME/release holds the release's files (hard links into the cache), and
+// role, and adopted: STATE/NAME/release holds a verified copy of the release's files, and
 // STATE/NAME/pulled.json records what was verified (source, digest, build time, key). A source
 // that now resolves to another digest than the record's is an update (a tag that moved). The
 // instance's disk and golden record are not touched: a running instance keeps its release until
@@ -34,7 +34,9 @@ struct InstancePull {
 };
 
 // `only_missing`: only instances with no release yet (what `launch init` and `launch all` need).
+// A release built before the one an instance has is refused unless `allow_downgrade`: a tag moved
+// back to an older, validly signed release would otherwise roll the instance back.
 std::vector<InstancePull> pull_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                         bool only_missing, TransferDisplay& display);
+                                         bool only_missing, TransferDisplay& display, bool allow_downgrade = false);
 
 }  // namespace trustnet::launcher

@@ -21,10 +21,12 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kSmallFileLimit = 4 << 20;
+constexpr uint64_t kListingLimit = 64 << 20;  // a web folder's listing, whose size nothing declares
 
 // What the signed release manifest says the image and listing are.
 struct SignedFiles {
   std::string appliance, build_time, image_file, image_sha256, listing_file, listing_sha256;
+  uint64_t image_size = 0;
 };
 
 SignedFiles signed_files(const std::string& manifest_bytes, const std::string& where) {
@@ -33,7 +35,8 @@ SignedFiles signed_files(const std::string& manifest_bytes, const std::string& w
     SignedFiles files{
         manifest.at("appliance").get<std::string>(),           manifest.value("build_time", ""),
         manifest.at("image").at("file").get<std::string>(),    manifest.at("image").at("sha256").get<std::string>(),
-        manifest.at("contents").at("file").get<std::string>(), manifest.at("contents").at("sha256").get<std::string>()};
+        manifest.at("contents").at("file").get<std::string>(), manifest.at("contents").at("sha256").get<std::string>(),
+        manifest.at("image").at("size").get<uint64_t>()};
     for (const std::string* name : {&files.image_file, &files.listing_file})
       if (!plain_file_name(*name))
         throw Error(fmt::format("{}: the manifest names {} outside the release", where, printable(*name)));
@@ -53,7 +56,16 @@ fs::path assemble_folder(const InputCache& cache, const std::map<std::string, st
                          const std::string& manifest_sha256, const fs::path& trusted_key,
                          const std::map<std::string, std::string>& hashed_now) {
   const fs::path folder = cache.root() / "releases" / manifest_sha256;
-  if (fs::is_directory(folder)) return folder;
+  if (fs::is_directory(fs::symlink_status(folder))) {
+    // Made by an earlier pull: trusted only once verified again.
+    try {
+      verify_release(folder, trusted_key);
+    } catch (Error& e) {
+      e.with_context(fmt::format("the cached release {}", folder.string()));
+      throw;
+    }
+    return folder;
+  }
   fs::create_directories(folder.parent_path());
   TemporaryFolder building(folder);
   for (const auto& [name, sha256] : entries) {
@@ -94,6 +106,14 @@ PulledRelease pull(Source& source, std::map<std::string, std::string> small, con
           fmt::format("{}: layer {} has digest sha256:{}, but the signed manifest says sha256:{}: the "
                       "registry's manifest was altered",
                       source.where, name, download.sha256, sha256));
+    if (name == files.image_file) {
+      if (download.size && *download.size != files.image_size)
+        throw Error(
+            fmt::format("{}: layer {} is declared as {} bytes, but the signed manifest says {}: the "
+                        "registry's manifest was altered",
+                        source.where, name, *download.size, files.image_size));
+      download.size = files.image_size;
+    }
     download.sha256 = sha256;
     download.pinned_by = "the signed release manifest";
     if (fetcher.fetch(download) == FetchOutcome::downloaded) {
@@ -126,8 +146,12 @@ PulledRelease pull_from_registry(const OciReference& reference, const fs::path& 
   std::map<std::string, std::string> small;
   std::string manifest_name;
   for (const ReleaseFile& file : artifact.files) {
-    Download download{file.name, client.blob_url(file.digest), file.digest.substr(7),
-                      "the registry's manifest " + manifest.digest.substr(0, 19), client.authorization_headers()};
+    Download download{file.name,
+                      client.blob_url(file.digest),
+                      file.digest.substr(7),
+                      "the registry's manifest " + manifest.digest.substr(0, 19),
+                      client.authorization_headers(),
+                      file.size};
     if (file.name.ends_with(".manifest.json")) manifest_name = file.name;
     // 1. The small files now; the image and listing once the signature is checked.
     if (file.name.ends_with(".manifest.json") || file.name.ends_with(".sig") || file.name == "SHA256SUMS") {
@@ -154,9 +178,11 @@ PulledRelease pull_from_web_folder(const std::string& url, const fs::path& trust
   if (name.empty() || !plain_file_name(name))
     throw Error(fmt::format("{}: the web folder's last part names the release (https://HOST/PATH/NAME/)", url),
                 ExitCode::bad_input);
+  // Over plain HTTP nothing is sent but requests: the signature check makes the bytes safe.
   std::vector<std::string> headers;
-  if (const auto credentials = load_registry_credentials(settings.credentials))
-    headers.push_back(basic_authorization(*credentials));
+  if (url.starts_with("https://"))
+    if (const auto credentials = load_registry_credentials(settings.credentials))
+      headers.push_back(basic_authorization(*credentials));
   Source source{url, "", {}};
   std::map<std::string, std::string> small;
   const std::string manifest_name = name + ".manifest.json";
@@ -169,8 +195,10 @@ PulledRelease pull_from_web_folder(const std::string& url, const fs::path& trust
     small[file] = cache.keep(answer.body);
   }
   const SignedFiles files = signed_files(read_text_file(cache.entry(small.at(manifest_name))), url);
-  for (const std::string& file : {files.image_file, files.listing_file})
-    source.files[file] = Download{file, url + file, "", "the signed release manifest", headers};
+  source.files[files.image_file] =
+      Download{files.image_file, url + files.image_file, "", "the signed release manifest", headers, files.image_size};
+  source.files[files.listing_file] =
+      Download{files.listing_file, url + files.listing_file, "", "the signed release manifest", headers, kListingLimit};
   return pull(source, small, trusted_key, cache, fetcher, manifest_name);
 }
 
@@ -181,6 +209,8 @@ PulledRelease pull_release(const ReleaseLocation& source, const fs::path& truste
   const InputCache cache(settings.cache);
   FetchOptions options;
   options.tls.ca_file = settings.ca;
+  options.deadline = std::chrono::steady_clock::now() + settings.timeout;
+  options.deadline_name = fmt::format("pull.timeout {} s", settings.timeout.count());
   Fetcher fetcher(cache, options, display);
   PulledRelease release;
   try {

@@ -9,7 +9,7 @@
 namespace trustnet::launcher {
 namespace {
 
-int run_pull(const LaunchConfig& config, const std::string& which, bool quiet, bool as_json) {
+int run_pull(const LaunchConfig& config, const std::string& which, bool quiet, bool as_json, bool allow_downgrade) {
   interrupt::install();
   const std::vector<InstanceConfig> instances = select_instances(config, which);
   bool any_remote = false;
@@ -19,7 +19,7 @@ int run_pull(const LaunchConfig& config, const std::string& which, bool quiet, b
                             which == "all" ? config.file.string() : which),
                 ExitCode::bad_input);
   TransferDisplay display(quiet ? Verbosity::quiet : Verbosity::normal, TransferDisplay::stderr_is_terminal());
-  const std::vector<InstancePull> pulls = pull_instances(config, instances, false, display);
+  const std::vector<InstancePull> pulls = pull_instances(config, instances, false, display, allow_downgrade);
   nlohmann::json out = nlohmann::json::array();
   for (const InstancePull& pull : pulls) {
     const PullRecord& r = pull.record;
@@ -48,14 +48,18 @@ int run_pull(const LaunchConfig& config, const std::string& which, bool quiet, b
 CommandRun declare_pull(CLI::App& command, ConfigChoice& config) {
   struct State {
     std::string which = "all";
-    bool quiet = false, json = false;
+    bool quiet = false, json = false, allow_downgrade = false;
   };
   auto state = std::make_shared<State>();
   command.add_option("instances", state->which, "all, or an instance name")->capture_default_str();
   command.add_flag("-q,--quiet", state->quiet, "no progress on stderr");
   command.add_flag("--json", state->json, "print what was pulled as JSON");
+  command.add_flag("--allow-downgrade", state->allow_downgrade,
+                   "take a release built before the one an instance has (a rollback)");
   config.add_to(command);
-  return [state, &config] { return run_pull(config.load(), state->which, state->quiet, state->json); };
+  return [state, &config] {
+    return run_pull(config.load(), state->which, state->quiet, state->json, state->allow_downgrade);
+  };
 }
 
 }  // namespace trustnet::launcher

@@ -417,11 +417,27 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
   const Baked& b = baked();
   fs::path out = run_dir() / "interrupted";
   fs::create_directories(out);
+  // What this bake leaves running becomes ours when it exits, so that we see it; other bakes on
+  // the machine are none of this test's business.
+  test::become_child_subreaper();
   test::BackgroundProcess first(bake_args("node", b.node_override, out), run_dir() / "first.log");
-  // Wait until the appliance runs on the temporary image: that is the state to clean up.
+  // Wait until the bake's own appliance runs on the temporary image: that is the state to clean up.
+  auto own_appliance = [&] {
+    std::vector<pid_t> found;
+    for (const pid_t pid : test::descendants_of(first.pid())) {
+      std::string cmdline;
+      try {
+        cmdline = read_text_file("/proc/" + std::to_string(pid) + "/cmdline");
+      } catch (...) {
+        continue;
+      }
+      if (cmdline.find(".node.qcow2.tmp-") != std::string::npos) found.push_back(pid);
+    }
+    return found;
+  };
   bool launching = false;
   for (int i = 0; i < 300 && !launching; ++i) {
-    launching = !test::processes_mentioning(".node.qcow2.tmp-").empty();
+    launching = !own_appliance().empty();
     if (!launching) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   REQUIRE_MESSAGE(launching, first.output());
@@ -431,12 +447,18 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
   CHECK(second.err.find("another bake is writing") != std::string::npos);
   CHECK_FALSE(first.exited());
 
+  const std::vector<pid_t> children = test::descendants_of(first.pid());
   first.signal(SIGTERM);
   int status = first.wait();
   CHECK(status == 128 + SIGTERM);
   CHECK(first.output().find("interrupted by SIGTERM") != std::string::npos);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  CHECK(test::processes_mentioning(".node.qcow2.tmp-").empty());
+  // The bake waited for everything it started: nothing of it is left to wait for. (Bounded, so
+  // that a failure here reaps what was left rather than leaving it to the next test.)
+  std::vector<pid_t> still_alive;
+  for (const pid_t pid : children)
+    if (::kill(pid, 0) == 0) still_alive.push_back(pid);
+  CHECK_MESSAGE(still_alive.empty(), still_alive.size() << " processes of the bake outlived it");
+  test::wait_until_gone(still_alive, std::chrono::seconds(20));
   for (const auto& entry : fs::directory_iterator(out))
     CHECK_MESSAGE(entry.path().filename() == ".node.lock", "left behind: " << entry.path().filename().string());
 }

@@ -2,6 +2,7 @@
 // A child process for tests that must act while it runs (signals, concurrent runs).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +80,56 @@ class BackgroundProcess {
 };
 
 // Processes whose command line mentions `text` (to find a leftover QEMU by its disk path).
+// The parent of process `pid` (from /proc/PID/stat), or -1 when it is gone.
+inline pid_t parent_of(pid_t pid) {
+  std::string stat;
+  try {
+    stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+  } catch (...) {
+    return -1;
+  }
+  const size_t close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos || close + 4 >= stat.size()) return -1;
+  return static_cast<pid_t>(std::stol(stat.substr(close + 4)));  // ") S PPID"
+}
+
+// Every live descendant of `root` (children, theirs, …), from /proc.
+inline std::vector<pid_t> descendants_of(pid_t root) {
+  std::vector<std::pair<pid_t, pid_t>> links;  // (pid, parent)
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (const pid_t parent = parent_of(pid); parent > 0) links.emplace_back(pid, parent);
+  }
+  std::vector<pid_t> found{root};
+  for (size_t i = 0; i < found.size(); ++i)
+    for (const auto& [pid, parent] : links)
+      if (parent == found[i]) found.push_back(pid);
+  found.erase(found.begin());
+  return found;
+}
+
+// Makes this process the reaper of its orphaned descendants (prctl PR_SET_CHILD_SUBREAPER): a
+// process a child left behind becomes ours, so that a test sees it and can wait for it.
+inline void become_child_subreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
+
+// Waits (bounded) until none of `pids` is alive, reaping those that became our children; returns
+// the ones still alive at the end.
+inline std::vector<pid_t> wait_until_gone(std::vector<pid_t> pids, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::vector<pid_t> alive;
+    for (const pid_t pid : pids) {
+      ::waitpid(pid, nullptr, WNOHANG);  // ours now if its parent died first
+      if (::kill(pid, 0) == 0) alive.push_back(pid);
+    }
+    if (alive.empty() || std::chrono::steady_clock::now() >= deadline) return alive;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pids = alive;
+  }
+}
+
 inline std::vector<pid_t> processes_mentioning(const std::string& text) {
   std::vector<pid_t> found;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {

@@ -27,8 +27,8 @@ inline void make_signing_key(const std::filesystem::path& key) {
 
 // `seed` varies the image, so that two releases differ.
 inline TestRelease make_test_release(const std::filesystem::path& release_dir, const std::string& name,
-                                     const std::filesystem::path& key, size_t image_bytes = 3 << 20,
-                                     uint64_t seed = 1) {
+                                     const std::filesystem::path& key, size_t image_bytes = 3 << 20, uint64_t seed = 1,
+                                     const std::string& build_time = "2026-11-27T00:00:00Z") {
   namespace fs = std::filesystem;
   make_signing_key(key);
   const fs::path folder = release_dir / name;
@@ -44,9 +44,13 @@ inline TestRelease make_test_release(const std::filesystem::path& release_dir, c
   const nlohmann::json manifest = {
       {"format", "trustnet-release/1"},
       {"appliance", name},
-      {"image", {{"file", name + ".qcow2"}, {"sha256", image_sha256}, {"format", "qcow2"}}},
+      {"image",
+       {{"file", name + ".qcow2"},
+        {"sha256", image_sha256},
+        {"size", fs::file_size(folder / (name + ".qcow2"))},
+        {"format", "qcow2"}}},
       {"contents", {{"file", name + ".mtree"}, {"sha256", sha256_hex(listing)}, {"format", "mtree"}}},
-      {"build_time", "2026-11-27T00:00:00Z"},
+      {"build_time", build_time},
       {"signing_key", signing_key_fingerprint(key)},
   };
   const std::string manifest_text = manifest.dump(2) + "\n";

@@ -81,11 +81,13 @@ TEST_CASE("launch pull takes releases from a registry with a login and TLS, veri
   CHECK(golden["node"]["image"] == (dir / "vms/node/release/node.qcow2").string());
   CHECK(golden["node"]["sha256"] == sha256_file(node.folder / "node.qcow2"));
   CHECK(read_text_file(dir / "vms/registry/release/registry.qcow2") == read_text_file(reg.folder / "registry.qcow2"));
-  // The cache holds each file once, by digest, read-only; the cache's release folder and the
-  // instance's are made of links to it.
+  // The cache holds each file once, by digest, read-only; the cache's release folder is made of
+  // links to it, the instance's release is a verified copy of its own (no file of the cache,
+  // which something else might rewrite, is the golden image).
   const fs::path entry = dir / "host-cache/sha256" / sha256_file(node.folder / "node.qcow2");
   CHECK((fs::status(entry).permissions() & fs::perms::owner_write) == fs::perms::none);
-  CHECK(fs::hard_link_count(entry) == 3);
+  CHECK(fs::hard_link_count(entry) == 2);
+  CHECK(fs::hard_link_count(dir / "vms/node/release/node.qcow2") == 1);
 
   // status --json says which release each instance runs.
   const ProcessResult status = run({TRUSTNET_LAUNCH_BINARY, "status", "--config", config.string(), "--json"});
