@@ -9,9 +9,11 @@
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
+#include "support/hostile_registry.hpp"
 #include "support/http_server.hpp"
 #include "support/random_bytes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tmpfs_mount.hpp"
 
 using namespace trustnet;
 namespace fs = std::filesystem;
@@ -155,4 +157,106 @@ TEST_CASE("offline, a fetch that would need the network fails and names what is 
   CHECK_THAT(s.failure(s.server.url("/files/tool.tar.gz"), digest),
              "offline, and " + s.server.url("/files/tool.tar.gz") + " (sha256:" + digest + ") is not in the cache");
   CHECK(s.server.log().empty());
+}
+
+TEST_CASE("a download is capped at its declared size: a longer file is refused and nothing of it is kept") {
+  Setup s;
+  const std::string content = s.serve("layer", test::random_bytes(300 << 10, 7));
+  Fetcher fetcher(s.cache, s.options, s.display);
+  Download layer{"layer", s.server.url("/files/layer"), sha256_hex(content.substr(0, 680)), "the manifest", {}, 680};
+  try {
+    fetcher.fetch(layer);
+    FAIL("a 300 KiB answer to a 680-byte layer was accepted");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), "the server announced more than the 680 bytes expected of it; refused");
+  }
+  CHECK_FALSE(fs::exists(s.cache.partial(layer.sha256)));
+  CHECK(count_requests(s.server, "/files/layer") == 1);  // refused, not retried
+}
+
+TEST_CASE("a write that fails on a full cache filesystem names the file and the reason, and leaves no partial file") {
+  test::TempDir dir;
+  test::HttpServer server(dir / "www", dir / "nginx");
+  dir.write("www/image", test::random_bytes(4 << 20, 8));
+  test::TmpfsMount small(dir / "small", 1 << 20);
+  InputCache cache(small.path() / "cache");
+  TransferDisplay display(Verbosity::quiet, false);
+  Fetcher fetcher(cache, FetchOptions{.retries = 0}, display);
+  const std::string sha256 = sha256_file(dir / "www/image");
+  try {
+    fetcher.fetch({"image", server.url("/files/image"), sha256});
+    FAIL("a 4 MiB download fitted on a 1 MiB filesystem");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), "cannot write " + cache.partial(sha256).string() + ": No space left on device");
+    CHECK_THAT(e.line(), "(removed " + cache.partial(sha256).string() + ")");
+  }
+  CHECK_FALSE(fs::exists(cache.partial(sha256)));
+}
+
+TEST_CASE("a server that trickles is dropped by the low-speed limit, and the deadline ends any download") {
+  test::HostileRegistry trickle("trickle");
+  test::TempDir dir;
+  InputCache cache(dir / "cache");
+  TransferDisplay display(Verbosity::quiet, false);
+  const std::string url = "https://" + trickle.host() + "/blob";
+  const std::string pin(64, 'a');
+
+  FetchOptions slow{.retries = 1, .first_backoff = std::chrono::milliseconds(10), .tls = {trickle.ca_file()}};
+  slow.low_speed_seconds = 2;  // 2.5 kB/s is under the 10 KiB/s limit
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    Fetcher(cache, slow, display).fetch({"blob", url, pin});
+    FAIL("a trickling download ended well");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), "gave up after 2 attempts");
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+
+  FetchOptions deadline{.retries = 3, .tls = {trickle.ca_file()}};
+  deadline.low_speed_bytes = 100;  // the trickle passes this one: only the deadline ends it
+  deadline.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  deadline.deadline_name = "the test's 3 s";
+  try {
+    Fetcher(cache, deadline, display).fetch({"blob", url, pin});
+    FAIL("a trickling download outlived its deadline");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), "not finished when the time allowed ran out (the test's 3 s)");
+  }
+
+  // A trickle that goes past the size it was declared is cut there.
+  try {
+    Fetcher(cache, slow, display).fetch({"blob", url, pin, "the manifest", {}, 680});
+    FAIL("more than 680 bytes were taken");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), "the server sent more than the 680 bytes expected of it; refused");
+  }
+  CHECK_FALSE(fs::exists(cache.partial(pin)));
+}
+
+TEST_CASE("a cache another user could write, or with a link planted as a partial file, is refused before any write") {
+  Setup s;
+  const std::string content = s.serve("tool", "the tool\n");
+  const std::string sha256 = sha256_hex(content);
+  const fs::path victim = s.dir.write("victim", "root's file\n");
+  fs::create_directories(s.cache.root() / "partial");
+  fs::create_symlink(victim, s.cache.partial(sha256));
+  try {
+    s.fetch(s.server.url("/files/tool"), sha256);
+    FAIL("a planted link was followed");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), s.cache.partial(sha256).string() + " is a symbolic link");
+  }
+  CHECK(read_text_file(victim) == "root's file\n");
+  fs::remove(s.cache.partial(sha256));
+
+  fs::permissions(s.cache.root() / "partial", fs::perms(0777));
+  try {
+    s.fetch(s.server.url("/files/tool"), sha256);
+    FAIL("a cache folder anyone can write was used");
+  } catch (const Error& e) {
+    CHECK_THAT(e.line(), (s.cache.root() / "partial").string() + " is writable by its group or others (mode 0777)");
+    CHECK_THAT(e.line(), "a cache of verified downloads must be yours alone");
+  }
+  fs::permissions(s.cache.root() / "partial", fs::perms(0755));
+  CHECK(s.fetch(s.server.url("/files/tool"), sha256) == FetchOutcome::downloaded);
 }
