@@ -241,6 +241,28 @@ TEST_CASE("bake push refuses credentials others can read and a damaged release f
   CHECK(damaged.err.find("node.qcow2 does not match SHA256SUMS") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "site/node"));
 
+  // A file in the folder that the release does not name (a link to a secret, named like a
+  // signature) is refused, and nothing is sent.
+  const fs::path secret = dir.write("secret", "root's secret\n");
+  test::TempDir clean;
+  const test::TestRelease good = test::make_test_release(clean / "release", "node", clean / "release.key");
+  fs::create_symlink(secret, good.folder / "leak.sig");
+  const ProcessResult leak =
+      bake_push({"node", "--release", (clean / "release").string(), "--to", "file://" + (clean / "site").string()});
+  CHECK(leak.exit_status == 2);
+  CHECK(leak.err.find("leak.sig is not part of the release (SHA256SUMS does not name it); remove it") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(clean / "site"));
+  // Nor is a file the release names replaced by a link.
+  fs::remove(good.folder / "leak.sig");
+  fs::rename(good.folder / "node.mtree", clean / "node.mtree");
+  fs::create_symlink(clean / "node.mtree", good.folder / "node.mtree");
+  const ProcessResult linked =
+      bake_push({"node", "--release", (clean / "release").string(), "--to", "file://" + (clean / "site").string()});
+  CHECK(linked.exit_status == 2);
+  CHECK(linked.err.find("node.mtree is not a regular file (a link or a device is never sent)") != std::string::npos);
+  CHECK_FALSE(fs::exists(clean / "site"));
+
   const ProcessResult bad_target = bake_push({"node", "--to", "oci://Registry.Example/Trust Net:1"});
   CHECK(bad_target.exit_status == 2);
   CHECK(bad_target.err.find("--to: 'oci://Registry.Example/Trust Net:1' is not oci://") != std::string::npos);
@@ -294,6 +316,25 @@ TEST_CASE(
   const ProcessResult second = bake_push(args);
   REQUIRE(second.exit_status == 0);
   CHECK(json::parse(second.out).at(0)["sent"] == 0);
+
+  // An image of the right size but other bytes there (a push of another release that was cut
+  // short) is not "already there": it is decided by digest, and the push repairs it.
+  const fs::path served = dir / "nginx/dav/releases/node/node.qcow2";
+  const std::string image = read_text_file(served);
+  std::ofstream(served, std::ios::binary) << std::string(image.size(), 'x');
+  const ProcessResult repaired = bake_push(args);
+  INFO(repaired.err);
+  REQUIRE(repaired.exit_status == 0);
+  CHECK(json::parse(repaired.out).at(0)["sent"] == 5);
+  CHECK(read_text_file(served) == image);
+
+  // Credentials are never sent over plain HTTP: refused before any request.
+  const fs::path credentials = credentials_file(dir, "pusher:over-plain-http\n");
+  const ProcessResult plain = bake_push({"node", "--release", (dir / "release").string(), "--to", web.url("/dav/"),
+                                         "--credentials", credentials.string()});
+  CHECK(plain.exit_status == 2);
+  CHECK(plain.err ==
+        "bake: --to " + web.url("/dav/") + ": plain HTTP would carry the credentials in clear; use https://\n");
 
   // A server that keeps answering 503 is tried a bounded number of times, saying so, then given up.
   const ProcessResult failing = bake_push({"node", "--release", (dir / "release").string(), "--to", web.url("/fail/")});

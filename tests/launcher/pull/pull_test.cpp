@@ -10,6 +10,7 @@
 
 #include "common/release/release_artifact.hpp"
 #include "common/transfer/registry_client.hpp"
+#include "common/util/file_lock.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
@@ -240,4 +241,112 @@ TEST_CASE("launch pull from a web folder verifies the release and resumes a part
     if (line.starts_with("/files/node/node.qcow2 206 \"bytes=" + std::to_string(image.size() / 2) + "-\""))
       resumed = true;
   CHECK(resumed);
+}
+
+TEST_CASE("launch pull refuses a tag moved back to an older signed release unless told, and waits its turn") {
+  test::TempDir dir;
+  test::OciRegistryServer registry;
+  const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key");
+  test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
+  REQUIRE(push(dir, registry, "stable").exit_status == 0);
+  const std::string base = "oci://" + registry.host() + "/trustnet/";
+  const fs::path config = remote_config(dir, base + "node:stable", base + "registry:stable",
+                                        pull_section(dir, registry.ca_file()), node.public_key);
+  const ProcessResult first = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
+  INFO(first.err);
+  REQUIRE(first.exit_status == 0);
+  const std::string pulled_image = read_text_file(dir / "vms/node/release/node.qcow2");
+
+  // An older release, validly signed, under the same tag: a rollback the operator did not ask for.
+  test::make_test_release(dir / "old", "node", dir / "release.key", 1 << 20, 5, "2026-10-01T00:00:00Z");
+  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "old").string(), "--to",
+               "oci://" + registry.host() + "/trustnet:stable", "--ca", registry.ca_file().string(), "--credentials",
+               (dir / "registry.credentials").string(), "-q"})
+              .exit_status == 0);
+  const ProcessResult downgrade = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
+  CHECK(downgrade.exit_status == 2);
+  CHECK(downgrade.err.find("node: " + base +
+                           "node:stable now names a release built 2026-10-01T00:00:00Z, before the one node has "
+                           "(built 2026-11-27T00:00:00Z): a downgrade; pass --allow-downgrade to take it") !=
+        std::string::npos);
+  CHECK(read_text_file(dir / "vms/node/release/node.qcow2") == pulled_image);
+
+  // While another command holds the state folder, a pull waits its turn: it is refused, naming it.
+  {
+    const auto held = FileLock::try_acquire(dir / "vms/.lock", "launch init");
+    REQUIRE(held);
+    const ProcessResult busy =
+        run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--allow-downgrade", "--config", config.string()});
+    CHECK(busy.exit_status == 1);
+    CHECK(busy.err.find((dir / "vms").string() + " is busy: launch init (pid " + std::to_string(::getpid()) +
+                        ") is running") != std::string::npos);
+    CHECK(read_text_file(dir / "vms/node/release/node.qcow2") == pulled_image);
+  }
+
+  const ProcessResult allowed =
+      run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--allow-downgrade", "--config", config.string()});
+  INFO(allowed.err);
+  CHECK(allowed.exit_status == 0);
+  CHECK(read_text_file(dir / "vms/node/release/node.qcow2") == read_text_file(dir / "old/node/node.qcow2"));
+}
+
+TEST_CASE("a pull cache another user prepared, or a cached release altered since, is never used") {
+  test::TempDir dir;
+  test::OciRegistryServer registry;
+  const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key");
+  test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
+  REQUIRE(push(dir, registry, "1").exit_status == 0);
+  const std::string base = "oci://" + registry.host() + "/trustnet/";
+  const fs::path config =
+      remote_config(dir, base + "node:1", base + "registry:1", pull_section(dir, registry.ca_file()), node.public_key);
+  REQUIRE(run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()}).exit_status == 0);
+  fs::remove_all(dir / "vms/node/release");
+  fs::remove(dir / "vms/node/pulled.json");
+
+  // The cached release folder's image rewritten in place: verified again, and refused.
+  const fs::path cached = dir / "host-cache/releases" / sha256_file(node.folder / "node.manifest.json");
+  REQUIRE(fs::is_directory(cached));
+  {
+    std::fstream image(cached / "node.qcow2", std::ios::in | std::ios::out | std::ios::binary);
+    image.seekp(4096);
+    image.write("planted", 7);
+  }
+  const ProcessResult altered = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
+  CHECK(altered.exit_status != 0);
+  CHECK(altered.err.find("the cached release " + cached.string()) != std::string::npos);
+  CHECK(altered.err.find("node.qcow2") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "vms/node/release"));
+
+  // A cache folder that is another user's: refused before anything in it is read.
+  REQUIRE(::chown((dir / "host-cache/releases").c_str(), 65534, 65534) == 0);
+  const ProcessResult foreign = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
+  CHECK(foreign.exit_status == 2);
+  CHECK(foreign.err.find((dir / "host-cache/releases").string() + " is owned by uid 65534") != std::string::npos);
+  CHECK(foreign.err.find("a cache of verified downloads must be yours alone") != std::string::npos);
+}
+
+TEST_CASE("plain HTTP web folders are pulled anonymously, and never with pull.credentials") {
+  test::TempDir dir;
+  const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key", 1 << 20);
+  test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
+  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--to",
+               "file://" + (dir / "site").string(), "-q"})
+              .exit_status == 0);
+  test::HttpServer web(dir / "site", dir / "nginx");
+  const fs::path config = remote_config(dir, web.url("/files/node/"), web.url("/files/registry/"),
+                                        "pull:\n  cache: " + (dir / "host-cache").string() + "\n", node.public_key);
+  const ProcessResult pulled = run({TRUSTNET_LAUNCH_BINARY, "pull", "--config", config.string()});
+  INFO(pulled.err);
+  CHECK(pulled.exit_status == 0);
+  CHECK(read_text_file(dir / "vms/node/release/node.qcow2") == read_text_file(node.folder / "node.qcow2"));
+
+  credentials(dir);
+  const fs::path with_login =
+      remote_config(dir, web.url("/files/node/"), web.url("/files/registry/"),
+                    "pull:\n  credentials: " + (dir / "registry.credentials").string() + "\n", node.public_key);
+  const ProcessResult refused = run({TRUSTNET_LAUNCH_BINARY, "pull", "--config", with_login.string()});
+  CHECK(refused.exit_status == 2);
+  CHECK(refused.err.find(with_login.string() + ":") != std::string::npos);
+  CHECK(refused.err.find("the image of node is plain HTTP (" + web.url("/files/node/") +
+                         ") and pull.credentials is set: credentials travel only over https://") != std::string::npos);
 }
