@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
+#include <tuple>
 
 #include "baker/render/network.hpp"
 #include "common/util/process.hpp"
@@ -205,6 +207,70 @@ TEST_CASE(
     CHECK(r.out.find(message) != std::string::npos);
     CHECK_FALSE(fs::exists(root / "opt/trustnet/node/config/genesis.json"));
     CHECK_FALSE(fs::exists(root / "etc/shadow"));
+    CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
+  }
+}
+
+namespace {
+
+// trustnet-firstboot as Alpine runs it: busybox's sh, and busybox's applets (awk, cp, mv…) alone
+// on PATH.
+ProcessResult firstboot_with_busybox(const test::TempDir& dir, const fs::path& root, const fs::path& seed) {
+  const fs::path bin = dir / "busybox-bin";
+  if (!fs::exists(bin)) {
+    fs::create_directories(bin);
+    const ProcessResult list = run_process({"/bin/busybox", "--list"});
+    REQUIRE(list.exit_status == 0);
+    std::istringstream applets(list.out);
+    for (std::string applet; std::getline(applets, applet);)
+      if (!applet.empty()) fs::create_symlink("/bin/busybox", bin / applet);
+  }
+  return run_process({"env", "-i", "PATH=" + bin.string(), "TRUSTNET_ROOT=" + root.string(),
+                      "TRUSTNET_SEED=" + seed.string(), "/bin/busybox", "sh", kScript.string()});
+}
+
+}  // namespace
+
+TEST_CASE("under busybox, a seed installs its identity, and a host name or address holding a newline installs nothing") {
+  {
+    test::TempDir dir;
+    const fs::path root = golden_root(dir);
+    const ProcessResult good = firstboot_with_busybox(dir, root, unpack_seed(dir, second_node()));
+    INFO(good.out, good.err);
+    REQUIRE(good.exit_status == 0);
+    CHECK(read_text_file(root / "etc/hostname") == "trustnet-node-2\n");
+    const std::string interfaces = read_text_file(root / "etc/network/interfaces");
+    CHECK(interfaces.find("address fd10:1234::5\n") != std::string::npos);
+    CHECK(interfaces.find("netmask 32\n") != std::string::npos);
+    CHECK(read_text_file(root / "etc/hosts").find("fd10:1234::5\ttrustnet-node-2.trustnet.local trustnet-node-2") !=
+          std::string::npos);
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"trustnet-node-2", "fd10:1234::5\nup id>/root/pwned/32", "the seed's address is not an IPv6 address"},
+      {"trustnet-node-2\nup id>/root/pwned", "fd10:1234::5/32", "the seed's host name is not a host name"},
+      {"trustnet-node-2", "fd10:1234::5/32\nup id>/root/pwned", "the seed's address is not an IPv6 address"},
+      {"trustnet-node-2", "fd10:1234::5/32x", "has no prefix length from 0 to 128"},
+      {"trustnet-node-2", "fd10:1234::5", "has no prefix length"},
+      {"-node", "fd10:1234::5/32", "the seed's host name is not a host name"},
+      {std::string(64, 'a'), "fd10:1234::5/32", "longer than 63 characters"},
+  };
+  for (const auto& [hostname, address, message] : cases) {
+    CAPTURE(hostname);
+    CAPTURE(address);
+    test::TempDir dir;
+    const fs::path root = golden_root(dir);
+    const std::string interfaces = read_text_file(root / "etc/network/interfaces");
+    const auto seed = handmade_seed(dir, "0644 warden warden /opt/trustnet/node/config/genesis.json\n",
+                                    {"/opt/trustnet/node/config/genesis.json"});
+    dir.write("bad-seed/trustnet/hostname", hostname + "\n");
+    dir.write("bad-seed/trustnet/address", address + "\n");
+    const ProcessResult r = firstboot_with_busybox(dir, root, seed);
+    CHECK(r.exit_status == 1);
+    CHECK(r.out.find(message) != std::string::npos);
+    CHECK(r.out.find("pwned") == std::string::npos);  // a refused value is not repeated
+    CHECK(read_text_file(root / "etc/network/interfaces") == interfaces);
+    CHECK(read_text_file(root / "etc/hostname") == "trustnet-node\n");
+    CHECK_FALSE(fs::exists(root / "opt/trustnet/node/config/genesis.json"));
     CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
   }
 }
