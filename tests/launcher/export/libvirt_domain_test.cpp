@@ -84,6 +84,12 @@ TEST_CASE(
   CHECK(xml.find("<loader") == std::string::npos);
   test::TempDir dir;
   check_with_libvirt(dir, xml, "direct");
+  // A control character has no form in XML 1.0: refused, never written.
+  instance.append = "console=ttyAMA0\x01";
+  CHECK_THROWS_WITH_AS(libvirt_domain_xml(instance, InstancePaths::in("/srv/vms", "node"), "trustnet0", {}),
+                       doctest::Contains("holds a control character, which a libvirt domain cannot hold"), Error);
+  instance.append = "quiet";
+  CHECK_THROWS_AS(libvirt_domain_xml(instance, InstancePaths::in("/srv/\x1bvms", "node"), "trustnet0", {}), Error);
   instance.kernel.clear();
   CHECK_THROWS_WITH_AS(libvirt_domain_xml(instance, InstancePaths::in("/srv/vms", "node"), "trustnet0", {}),
                        "instance node boots directly but no kernel and initrd were given", Error);
