@@ -156,6 +156,12 @@ Layer LayerReader::read(const fs::path& file, std::vector<fs::path>& stack) {
     fs::path included = local_path(map, include.first, dir);
     if (!fs::exists(included))
       throw Error(include.second, fmt::format("included file {} does not exist", included.string()));
+    // A FIFO would never end and a device never stop: only regular files, of a recipe's size.
+    if (!fs::is_regular_file(included))
+      throw Error(include.second, fmt::format("included file {} is not a regular file", included.string()));
+    if (fs::file_size(included) > kYamlFileLimit)
+      throw Error(include.second,
+                  fmt::format("included file {} is larger than {} MiB", included.string(), kYamlFileLimit >> 20));
     merge(layer, read(included, stack));
   }
   merge(layer, read_own(map, dir));

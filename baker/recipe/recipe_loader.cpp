@@ -12,14 +12,17 @@ namespace trustnet::baker {
 namespace fs = std::filesystem;
 
 Recipe load_recipe(const fs::path& file, const LoadOptions& options) {
+  if (!fs::exists(file)) throw Error(fmt::format("recipe {} does not exist", file.string()), ExitCode::bad_input);
   if (!fs::is_regular_file(file))
-    throw Error(fmt::format("recipe {} does not exist", file.string()), ExitCode::bad_input);
+    throw Error(fmt::format("recipe {} is not a regular file", file.string()), ExitCode::bad_input);
   LayerReader reader;
   std::vector<fs::path> stack;
   Layer layer = reader.read(file, stack);
   for (const auto& override_file : options.overrides) {
     if (!fs::is_regular_file(override_file))
-      throw Error(fmt::format("override file {} does not exist", override_file.string()), ExitCode::bad_input);
+      throw Error(fmt::format("override file {} {}", override_file.string(),
+                              fs::exists(override_file) ? "is not a regular file" : "does not exist"),
+                  ExitCode::bad_input);
     merge(layer, reader.read(override_file, stack));
   }
   return finish_recipe(std::move(layer), file, std::move(reader.sources), options);

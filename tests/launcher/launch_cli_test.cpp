@@ -386,3 +386,51 @@ TEST_CASE(
                      (dir / "elsewhere.qcow2").string() + ")") != std::string::npos);
   }
 }
+
+TEST_CASE(
+    "every file of the state folder is checked: a linked key file, a CA key open to others or someone else's, a "
+    "TLS key that is not its certificate's") {
+  test::TempDir dir;
+  const fs::path config = test::checkout_config_in(dir);
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  const fs::path keys = dir / "vms/node/keys.json", ca_key = dir / "vms/network/ca.key";
+  const std::string keys_text = read_text_file(keys), ca_text = read_text_file(ca_key);
+  auto init_error = [&] {
+    const ProcessResult r = launch({"init", "--config", config.string()});
+    CHECK(r.exit_status != 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    return r.err;
+  };
+
+  // keys.json a link (to a copy another command could be made to write): refused, not followed.
+  fs::rename(keys, dir / "elsewhere.json");
+  fs::create_symlink(dir / "elsewhere.json", keys);
+  CHECK(init_error().find(keys.string() + " is a symbolic link; remove it") != std::string::npos);
+  fs::remove(keys);
+  fs::rename(dir / "elsewhere.json", keys);
+
+  fs::permissions(ca_key, fs::perms(0666));
+  CHECK(init_error().find(ca_key.string() + " is writable by its group or others (mode 0666)") != std::string::npos);
+  fs::permissions(ca_key, fs::perms(0644));
+  CHECK(init_error().find(ca_key.string() + " is open to its group or others (mode 0644); a secret must be 0600") !=
+        std::string::npos);
+  fs::permissions(ca_key, fs::perms(0600));
+  REQUIRE(::chown(ca_key.c_str(), 65534, 65534) == 0);
+  CHECK(init_error().find(ca_key.string() + " is owned by uid 65534") != std::string::npos);
+  REQUIRE(::chown(ca_key.c_str(), 0, 0) == 0);
+
+  // Halves that disagree: the instance's TLS key replaced, the CA key replaced.
+  nlohmann::json altered = nlohmann::json::parse(keys_text);
+  altered["tls_key"] = nlohmann::json::parse(read_text_file(dir / "vms/registry/keys.json"))["tls_key"];
+  std::ofstream(keys) << altered.dump(2);
+  CHECK(init_error().find(keys.string() +
+                          ": not a TrustNet instance key file (tls_certificate and tls_key: the private key is not "
+                          "the certificate's)") != std::string::npos);
+  std::ofstream(keys) << keys_text;
+  std::ofstream(ca_key) << altered["tls_key"].get<std::string>();
+  CHECK(init_error().find(ca_key.string() + " and ca.crt do not make a certificate authority (the private key is "
+                                            "not the certificate's)") != std::string::npos);
+  std::ofstream(ca_key) << ca_text;
+  CHECK(launch({"init", "--config", config.string()}).exit_status == 0);
+  CHECK(read_text_file(keys) == keys_text);
+}

@@ -231,7 +231,8 @@ ProcessResult firstboot_with_busybox(const test::TempDir& dir, const fs::path& r
 
 }  // namespace
 
-TEST_CASE("under busybox, a seed installs its identity, and a host name or address holding a newline installs nothing") {
+TEST_CASE(
+    "under busybox, a seed installs its identity, and a host name or address holding a newline installs nothing") {
   {
     test::TempDir dir;
     const fs::path root = golden_root(dir);

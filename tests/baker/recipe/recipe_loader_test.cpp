@@ -1,6 +1,9 @@
 #include "baker/recipe/recipe_loader.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
@@ -126,6 +129,33 @@ TEST_CASE("later layers replace named entries whole and keep the rest") {
   CHECK(r.network.interface == "eth7");
   CHECK(r.directories.size() == 2);
   CHECK(r.directories[1].mode == 0755u);
+}
+
+TEST_CASE("an include that is a FIFO, a device or a huge file is refused at its line, unread") {
+  test::TempDir dir;
+  REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
+  fs::create_symlink("/dev/zero", dir / "zero.yaml");
+  {
+    std::ofstream big(dir / "big.yaml");
+    big << "# " << std::string(17 << 20, 'x') << "\n";
+  }
+  auto error_of = [&](const fs::path& recipe) {
+    try {
+      load_recipe(recipe, with_key(dir));
+    } catch (const Error& e) {
+      return e.line();
+    }
+    return std::string("no error");
+  };
+  for (const std::string name : {"fifo.yaml", "zero.yaml"}) {
+    const fs::path top = dir.write("top.yaml", "hostname: b\ninclude:\n  - " + name + "\n");
+    CHECK(error_of(top) == top.string() + ":3:5: included file " + (dir / name).string() + " is not a regular file");
+  }
+  const fs::path top = dir.write("top.yaml", "include: big.yaml\n");
+  CHECK(error_of(top) ==
+        top.string() + ":1:10: included file " + (dir / "big.yaml").string() + " is larger than 16 MiB");
+  // The recipe itself is held to the same rule.
+  CHECK(error_of(dir / "zero.yaml") == "recipe " + (dir / "zero.yaml").string() + " is not a regular file");
 }
 
 TEST_CASE("override files are applied last and --base-image keeps the pinned digest") {

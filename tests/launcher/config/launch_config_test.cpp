@@ -122,8 +122,8 @@ TEST_CASE("bad launcher configurations name the file, line and column of the fau
   CHECK(error_of(with("state: /srv/vms", "state: \"/srv/\\x01vms\"")) ==
         "6:8: the launcher configuration.state holds a control character (/srv/\\x01vms): one printable line is "
         "expected");
-  CHECK(error_of(with("image: out/node.qcow2", "image: \"out/\\e[2Jnode.qcow2\"")).starts_with(
-      "10:12: instances.node.image holds a control character"));
+  CHECK(error_of(with("image: out/node.qcow2", "image: \"out/\\e[2Jnode.qcow2\""))
+            .starts_with("10:12: instances.node.image holds a control character"));
   CHECK(error_of(kValid + "    boot: direct\n    kernel: vmlinuz\n    initrd: initrd\n    append: \"quiet\\x01\"\n")
             .starts_with("21:13: instances.node.append holds a control character"));
   CHECK(error_of(kValid + "pull:\n  timeout: 0\n") == "19:12: pull.timeout must be at least 1 second");
