@@ -73,6 +73,17 @@ TEST_CASE("an up-to-date image is not baked again, and each kind of change to wh
   CHECK(nlohmann::json::parse(again.out)[0]["up_to_date"] == true);
   CHECK(fs::last_write_time(s.out / "node.report.json") == report_time);
 
+  // A bake killed with SIGKILL left its temporaries: an up-to-date run removes them (the lock is
+  // free, so no bake of them runs), says so, and still bakes nothing.
+  const fs::path left = s.out / ".node.qcow2.tmp-999999999-0123456789abcdef";
+  std::ofstream(left) << "half an image";
+  ProcessResult cleaned = run_process(s.args());
+  CHECK(cleaned.exit_status == 0);
+  CHECK(cleaned.err == "bake node: removed " + left.string() + ", left behind by a bake that was killed\n" +
+                           (s.out / "node.qcow2").string() + " is up to date\n");
+  CHECK_FALSE(fs::exists(left));
+  CHECK(fs::last_write_time(s.out / "node.report.json") == report_time);
+
   // What does not change the image does not count: file times, another checkout, a key file with
   // the same content elsewhere.
   fs::last_write_time(s.tree / "recipes/node.yaml", fs::file_time_type::clock::now());
