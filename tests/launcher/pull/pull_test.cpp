@@ -59,6 +59,22 @@ std::string pull_section(const test::TempDir& dir, const fs::path& ca) {
          "\n  credentials: " + (dir / "registry.credentials").string() + "\n  ca: " + ca.string() + "\n";
 }
 
+// Both releases signed and pushed under `tag`, and a configuration that pulls them with a login.
+struct Published {
+  test::TestRelease node;
+  std::string base;  // oci://HOST/trustnet/
+  fs::path config;
+};
+Published publish(const test::TempDir& dir, const test::OciRegistryServer& registry, const std::string& tag) {
+  const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key");
+  test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
+  REQUIRE(push(dir, registry, tag).exit_status == 0);
+  const std::string base = "oci://" + registry.host() + "/trustnet/";
+  return {node, base,
+          remote_config(dir, base + "node:" + tag, base + "registry:" + tag, pull_section(dir, registry.ca_file()),
+                        node.public_key)};
+}
+
 }  // namespace
 
 TEST_CASE("launch pull takes releases from a registry with a login and TLS, verified, and reports a tag that moved") {
@@ -246,12 +262,7 @@ TEST_CASE("launch pull from a web folder verifies the release and resumes a part
 TEST_CASE("launch pull refuses a tag moved back to an older signed release unless told, and waits its turn") {
   test::TempDir dir;
   test::OciRegistryServer registry;
-  const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key");
-  test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
-  REQUIRE(push(dir, registry, "stable").exit_status == 0);
-  const std::string base = "oci://" + registry.host() + "/trustnet/";
-  const fs::path config = remote_config(dir, base + "node:stable", base + "registry:stable",
-                                        pull_section(dir, registry.ca_file()), node.public_key);
+  const auto [node, base, config] = publish(dir, registry, "stable");
   const ProcessResult first = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
   INFO(first.err);
   REQUIRE(first.exit_status == 0);
@@ -293,12 +304,7 @@ TEST_CASE("launch pull refuses a tag moved back to an older signed release unles
 TEST_CASE("a pull cache another user prepared, or a cached release altered since, is never used") {
   test::TempDir dir;
   test::OciRegistryServer registry;
-  const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key");
-  test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
-  REQUIRE(push(dir, registry, "1").exit_status == 0);
-  const std::string base = "oci://" + registry.host() + "/trustnet/";
-  const fs::path config =
-      remote_config(dir, base + "node:1", base + "registry:1", pull_section(dir, registry.ca_file()), node.public_key);
+  const auto [node, base, config] = publish(dir, registry, "1");
   REQUIRE(run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()}).exit_status == 0);
   fs::remove_all(dir / "vms/node/release");
   fs::remove(dir / "vms/node/pulled.json");
