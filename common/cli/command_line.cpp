@@ -51,13 +51,17 @@ int run_subcommands(CLI::App& app, std::span<const Subcommand> table, int argc, 
     CLI::App* command = row.name.empty() ? &app : app.add_subcommand(std::string(row.name), std::string(row.summary));
     runs.emplace_back(command, row.declare(*command));
   }
-  return run_command_line(app, argc, argv, program, [&] {
+  const int status = run_command_line(app, argc, argv, program, [&] {
     const std::vector<CLI::App*> chosen = app.get_subcommands();
     const CLI::App* command = chosen.empty() ? &app : chosen.front();
     for (const auto& [declared, run] : runs)
       if (declared == command) return run();
     throw Error(fmt::format("no work declared for the subcommand {}", command->get_name()));
   });
+  // Whatever this command started (an appliance's QEMU stopping after a signal) ends before it
+  // does; QEMUs that `launch` daemonizes are not its children and run on.
+  interrupt::reap_children(std::chrono::seconds(10));
+  return status;
 }
 
 }  // namespace trustnet

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/util/error.hpp"
 #include "common/util/validators.hpp"
@@ -46,16 +48,22 @@ pid_t parent_of(const std::string& pid) {
   return ppid;
 }
 
-void stop_children(int signo) {
+std::vector<pid_t> children() {
+  std::vector<pid_t> found;
   const pid_t self = ::getpid();
   DIR* proc = ::opendir("/proc");
-  if (!proc) return;
+  if (!proc) return found;
   while (dirent* entry = ::readdir(proc)) {
     std::string name = entry->d_name;
     if (!is_decimal(name)) continue;
-    if (parent_of(name) == self) ::kill(static_cast<pid_t>(std::stol(name)), signo);
+    if (parent_of(name) == self) found.push_back(static_cast<pid_t>(std::stol(name)));
   }
   ::closedir(proc);
+  return found;
+}
+
+void stop_children(int signo) {
+  for (const pid_t child : children()) ::kill(child, signo);
 }
 
 void watch() {
@@ -110,6 +118,21 @@ void throw_if_requested() {
   if (stopped.load()) {
     std::lock_guard lock(stop_mutex);
     throw Error(stop_reason);
+  }
+}
+
+void reap_children(std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (true) {
+    const std::vector<pid_t> left = children();
+    if (left.empty()) return;
+    const bool late = std::chrono::steady_clock::now() >= deadline;
+    for (const pid_t child : left) {
+      if (late) ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, late ? 0 : WNOHANG);
+    }
+    if (late) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
