@@ -1,0 +1,231 @@
+// A validator network made by `launch init`, run by real CometBFT on the host, no VM. Each
+// validator's home is laid out as the appliance holds it: the folders and config.toml of bake's
+// plan for recipes/node.yaml, then the seed's files installed by trustnet-firstboot itself. Each
+// runs in a network namespace of its own with its ULA address, on one bridge, as an unprivileged
+// user. CometBFT is the one the node recipe pins, built from its Go module (scripts/build-cometbft).
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "baker/plan/plan.hpp"
+#include "baker/recipe/recipe_loader.hpp"
+#include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
+#include "support/background_process.hpp"
+#include "support/checkout_config.hpp"
+#include "support/iso_files.hpp"
+#include "support/net_namespace.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
+
+using namespace trustnet;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr uid_t kWarden = 1100;  // the node recipe's operator, who runs CometBFT
+const fs::path kCometbft = fs::path(TRUSTNET_BINARY_DIR) / "cometbft/linux-amd64/cometbft";
+const fs::path kFirstboot = test::source_dir() / "overlays/common/usr/local/sbin/trustnet-firstboot";
+
+// The checkout's configuration with three more validators beside `node`.
+fs::path four_validators(const test::TempDir& dir) {
+  std::string text = read_text_file(test::checkout_config_in(dir));
+  std::string more;
+  for (int i = 2; i <= 4; ++i)
+    more += fmt::format(
+        "  node{}:\n    role: node\n    image: {}\n    hostname: trustnet-node-{}\n    address: fd10:1234::1{}\n    "
+        "memory: 1G\n    disk: 1G\n",
+        i, (dir / "out/node.qcow2").string(), i, i);
+  text = std::regex_replace(text, std::regex("\n  registry:\n"), "\n" + more + "  registry:\n");
+  return dir.write("four.yaml", text);
+}
+
+// The node appliance's root as bake leaves it for /opt/trustnet, before its first boot: the
+// accounts trustnet-firstboot resolves owners against, and the plan's folders and files there.
+void lay_out_golden_root(const fs::path& root, const baker::Plan& plan) {
+  fs::create_directories(root / "etc");
+  std::ofstream(root / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\nwarden:x:1100:1100::/home/warden:/bin/sh\n";
+  std::ofstream(root / "etc/group") << "root:x:0:root\nwarden:x:1100:\n";
+  std::ofstream(root / "etc/hostname") << "trustnet-node\n";
+  auto owner_id = [](const std::string& name) { return name == "warden" ? kWarden : 0; };
+  for (const baker::Step& step : plan.steps) {
+    if (const auto* folder = std::get_if<baker::MakeDirectory>(&step); folder && folder->path.starts_with("/opt/")) {
+      fs::create_directories(root / folder->path.substr(1));
+      REQUIRE(::chmod((root / folder->path.substr(1)).c_str(), folder->mode) == 0);
+      REQUIRE(::chown((root / folder->path.substr(1)).c_str(), owner_id(folder->owner.user),
+                      owner_id(folder->owner.group)) == 0);
+    } else if (const auto* file = std::get_if<baker::WriteFile>(&step); file && file->path.starts_with("/opt/")) {
+      const fs::path target = root / file->path.substr(1);
+      std::ofstream(target, std::ios::binary) << file->content;
+      REQUIRE(::chmod(target.c_str(), file->mode) == 0);
+      REQUIRE(::chown(target.c_str(), owner_id(file->owner.user), owner_id(file->owner.group)) == 0);
+    }
+  }
+}
+
+struct Validator {
+  std::string name, address;
+  fs::path home;
+  std::unique_ptr<test::NetNamespace> ns;
+  std::unique_ptr<test::BackgroundProcess> process;
+};
+
+// One bridge in a namespace of its own (the host), a veth from it into each validator's namespace.
+class Bridge {
+ public:
+  Bridge() : host_("cbft-host") {
+    run_checked(host_.inside({"ip", "link", "add", "br0", "type", "bridge"}));
+    run_checked(host_.inside({"ip", "link", "set", "br0", "up"}));
+  }
+  void attach(const test::NetNamespace& ns, const std::string& address, int index) {
+    const std::string outside = fmt::format("cv{}-{}", index, ::getpid() % 100000);
+    run_checked({"ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", ns.name()});
+    run_checked({"ip", "link", "set", outside, "netns", host_.name()});
+    run_checked(host_.inside({"ip", "link", "set", outside, "master", "br0", "up"}));
+    run_checked(ns.inside({"ip", "addr", "add", address + "/32", "dev", "eth0", "nodad"}));
+    run_checked(ns.inside({"ip", "link", "set", "eth0", "up"}));
+  }
+
+ private:
+  test::NetNamespace host_;
+};
+
+// GET `path` of a validator's RPC over TLS, verified with the network's CA, from its namespace.
+std::optional<json> rpc(const Validator& v, const fs::path& ca, const std::string& path) {
+  const ProcessResult r = run_process(v.ns->inside(
+      {"curl", "-sS", "--max-time", "5", "--cacert", ca.string(), "https://[" + v.address + "]:26657" + path}));
+  if (r.exit_status != 0) return std::nullopt;
+  try {
+    return json::parse(r.out).at("result");
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+uint64_t height_of(const Validator& v, const fs::path& ca) {
+  const auto status = rpc(v, ca, "/status");
+  return status ? std::stoull(status->at("sync_info").at("latest_block_height").get<std::string>()) : 0;
+}
+
+// Waits (bounded) until `done` holds, polling every 500 ms.
+bool eventually(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return done();
+}
+
+void start(Validator& v, const fs::path& logs) {
+  v.process = std::make_unique<test::BackgroundProcess>(
+      v.ns->inside({"setpriv", "--reuid", std::to_string(kWarden), "--regid", std::to_string(kWarden), "--clear-groups",
+                    "--inh-caps=-all", "env", "HOME=" + v.home.string(), kCometbft.string(), "node", "--home",
+                    v.home.string()}),
+      logs / (v.name + ".log"));
+}
+
+}  // namespace
+
+TEST_CASE("four validators from launch init commit blocks with every signature, over IPv6 ULA, TLS on their RPC") {
+  REQUIRE_MESSAGE(fs::exists(kCometbft), "CometBFT is not built: run scripts/build-cometbft");
+  test::TempDir dir;
+  // The unprivileged validators must reach their homes below it.
+  fs::permissions(dir.path(), fs::perms(0755));
+  const fs::path config = four_validators(dir);
+  const ProcessResult init = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", config.string()});
+  INFO(init.err);
+  REQUIRE(init.exit_status == 0);
+  const fs::path ca = dir / "vms/network/ca.crt";
+  const json instances = json::parse(read_text_file(dir / "vms/network/instances.json"))["instances"];
+
+  baker::LoadOptions load;
+  load.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+  const baker::Plan plan = baker::make_plan(baker::load_recipe(test::source_dir() / "recipes/node.yaml", load));
+
+  Bridge bridge;
+  std::vector<Validator> validators;
+  for (const json& instance : instances) {
+    if (instance["role"] != "node") continue;
+    Validator v{instance["name"], instance["address"], {}, nullptr, nullptr};
+    const fs::path root = dir / "roots" / v.name;
+    lay_out_golden_root(root, plan);
+    // The seed disk launch init wrote, read as the appliance mounts it; installed by firstboot.
+    for (const auto& [name, entry] : test::read_iso(dir / "vms" / v.name / "seed.iso"))
+      if (!entry.directory) dir.write("seeds/" + v.name + "/" + name, entry.content);
+    const ProcessResult firstboot =
+        run_process({"env", "TRUSTNET_ROOT=" + root.string(), "TRUSTNET_SEED=" + (dir / "seeds" / v.name).string(),
+                     "sh", kFirstboot.string()});
+    INFO(firstboot.out, firstboot.err);
+    REQUIRE(firstboot.exit_status == 0);
+    v.home = root / "opt/trustnet/node";
+    v.ns = std::make_unique<test::NetNamespace>("cbft" + std::to_string(validators.size()));
+    bridge.attach(*v.ns, v.address, static_cast<int>(validators.size()));
+    validators.push_back(std::move(v));
+  }
+  REQUIRE(validators.size() == 4);
+  fs::create_directories(dir / "logs");
+  for (Validator& v : validators) start(v, dir / "logs");
+  auto logs = [&] {
+    std::string all;
+    for (const Validator& v : validators) all += v.name + ":\n" + v.process->output().substr(0, 4000) + "\n";
+    return all;
+  };
+
+  // Blocks: height 20 or more everywhere, and a commit signed by all four.
+  const bool twenty = eventually(
+      [&] {
+        for (const Validator& v : validators)
+          if (height_of(v, ca) < 20) return false;
+        return true;
+      },
+      std::chrono::seconds(120));
+  INFO(logs());
+  REQUIRE(twenty);
+  const json commit = *rpc(validators[0], ca, "/commit?height=15");
+  const json signatures = commit["signed_header"]["commit"]["signatures"];
+  REQUIRE(signatures.size() == 4);
+  for (const json& signature : signatures) CHECK(signature["block_id_flag"] == 2);
+
+  // Each has the three others as peers, at the addresses launch init wrote.
+  for (const Validator& v : validators) {
+    const json net = *rpc(v, ca, "/net_info");
+    CHECK(net["n_peers"] == "3");
+    std::set<std::string> seen;
+    for (const json& peer : net["peers"]) seen.insert(peer["remote_ip"].get<std::string>());
+    for (const Validator& other : validators)
+      if (&other != &v) CHECK_MESSAGE(seen.contains(other.address), v.name << " lacks " << other.address);
+  }
+
+  // One stops: the other three go on. It starts again: it catches up and signs again.
+  Validator& stopped = validators[3];
+  stopped.process->signal(SIGTERM);
+  stopped.process->wait();
+  const uint64_t at_stop = height_of(validators[0], ca);
+  CHECK(eventually([&] { return height_of(validators[0], ca) >= at_stop + 5; }, std::chrono::seconds(60)));
+  start(stopped, dir / "logs");
+  const bool caught_up = eventually(
+      [&] {
+        const auto status = rpc(stopped, ca, "/status");
+        return status && !status->at("sync_info").at("catching_up").get<bool>() &&
+               height_of(stopped, ca) + 2 >= height_of(validators[0], ca);
+      },
+      std::chrono::seconds(90));
+  INFO(logs());
+  CHECK(caught_up);
+  const uint64_t after = height_of(validators[0], ca);
+  CHECK(eventually([&] { return height_of(validators[0], ca) >= after + 3; }, std::chrono::seconds(30)));
+  const json later = *rpc(validators[0], ca, "/commit?height=" + std::to_string(after + 2));
+  size_t signed_count = 0;
+  for (const json& signature : later["signed_header"]["commit"]["signatures"])
+    signed_count += signature["block_id_flag"] == 2 ? 1 : 0;
+  CHECK(signed_count == 4);
+}
