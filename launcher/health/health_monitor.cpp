@@ -5,12 +5,16 @@ using namespace std::chrono;
 
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file) {
   const std::string& address = instance.identity.address;
-  return {address, 22, service_url(instance.identity.role, address), ca_file,
-          service_probe_name(instance.identity.role)};
+  return {address,
+          22,
+          service_url(instance.identity.role, address),
+          ca_file,
+          service_probe_name(instance.identity.role),
+          peers_url(instance.identity.role, address)};
 }
 
 HealthMonitor::HealthMonitor(ProbeTargets targets, ProbePolicy policy)
-    : targets_(std::move(targets)), policy_(policy), tracker_(policy.lost_after) {}
+    : targets_(std::move(targets)), policy_(policy), tracker_(policy.lost_after), progress_(policy.stall) {}
 
 HealthMonitor::~HealthMonitor() {
   cancel_ = true;
@@ -33,7 +37,14 @@ std::future<ProbeOutcome> HealthMonitor::start(ProbeKind kind) {
       return std::async(std::launch::async, [this, patience] {
         // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
         if (!std::filesystem::exists(targets_.ca_file)) return ProbeOutcome{};
-        return https_get(targets_.service_url, targets_.ca_file, patience, cancel_);
+        ProbeOutcome outcome = https_get(targets_.service_url, targets_.ca_file, patience, cancel_);
+        if (outcome.answered && !targets_.peers_url.empty()) {
+          outcome.node = parse_node_status(outcome.body);
+          if (outcome.node)
+            outcome.node->peers =
+                parse_peer_count(https_get(targets_.peers_url, targets_.ca_file, patience, cancel_).body);
+        }
+        return outcome;
       });
   }
   return {};
@@ -46,7 +57,16 @@ bool HealthMonitor::poll() {
     Slot& s = slot(kind);
     if (s.running.valid()) {
       if (s.running.wait_for(0s) != std::future_status::ready) continue;
-      const ProbeOutcome outcome = s.running.get();
+      ProbeOutcome outcome = s.running.get();
+      if (kind == ProbeKind::service && !targets_.peers_url.empty() && outcome.answered) {
+        // A node answers with CometBFT's /status, and with a height that still grows.
+        if (outcome.node) {
+          progress_.record(outcome.node->height, now);
+          node_status_ = outcome.node;
+          stalled_ = progress_.stalled(now);
+        }
+        outcome.answered = outcome.node && !stalled_;
+      }
       tracker_.record(kind, outcome.answered);
       ++s.counts.probes;
       s.counts.answered += outcome.answered;

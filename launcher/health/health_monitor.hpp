@@ -2,11 +2,14 @@
 // Watches one instance without flooding it: at most one probe of each kind in flight, each
 // waiting up to its patience for an answer instead of being abandoned and replaced. A kind that
 // has not answered yet is tried again a second after its last try; one that answers is checked
-// again only every ten seconds. Outcomes go to a HealthTracker, which gives the phase.
+// again only every ten seconds. Outcomes go to a HealthTracker, which gives the phase. A node's
+// RPC counts as answering only with CometBFT's /status, and not once its height has stood still
+// for a minute: a node that answers but makes no blocks is `degraded`.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,7 @@ struct ProbePolicy {
   std::chrono::milliseconds retry{1000};      // from one try to the next while a kind does not answer
   std::chrono::milliseconds recheck{10000};   // from one check to the next while a kind answers
   int lost_after = 3;                         // failures in a row before an answering kind is lost
+  std::chrono::seconds stall{60};             // a node whose height has not grown this long does not answer
 };
 
 struct ProbeTargets {
@@ -29,6 +33,7 @@ struct ProbeTargets {
   std::string service_url;
   std::filesystem::path ca_file;
   std::string service_name = "health";  // "rpc" on a node
+  std::string peers_url;                // a node's /net_info; empty for a registry
 };
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file);
 
@@ -59,6 +64,9 @@ class HealthMonitor {
   // Kinds that answered and are not lost, and kinds that are lost: "ping", "ssh", "rpc"/"health".
   std::vector<std::string> answering() const;
   std::vector<std::string> lost() const;
+  // A node's chain as its RPC last told it, and whether its height has stopped growing.
+  const std::optional<NodeStatus>& node_status() const { return node_status_; }
+  bool stalled() const { return stalled_; }
 
  private:
   struct Slot {
@@ -75,6 +83,9 @@ class HealthMonitor {
   HealthTracker tracker_;
   std::atomic<bool> cancel_{false};
   std::array<Slot, 3> slots_;
+  ChainProgress progress_;
+  std::optional<NodeStatus> node_status_;
+  bool stalled_ = false;
 };
 
 }  // namespace trustnet::launcher

@@ -1,5 +1,7 @@
 #include "launcher/health/health_probe.hpp"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/icmp6.h>
@@ -156,7 +158,12 @@ ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_f
   set(CURLOPT_NOSIGNAL, 1L);
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(patience.count()));
   using Sink = size_t (*)(char*, size_t, size_t, void*);
-  set(CURLOPT_WRITEFUNCTION, static_cast<Sink>([](char*, size_t size, size_t count, void*) { return size * count; }));
+  set(CURLOPT_WRITEFUNCTION, static_cast<Sink>([](char* data, size_t size, size_t count, void* user) {
+        auto* body = static_cast<std::string*>(user);
+        body->append(data, std::min(size * count, (size_t{64} << 10) - std::min(body->size(), size_t{64} << 10)));
+        return size * count;
+      }));
+  set(CURLOPT_WRITEDATA, static_cast<void*>(&outcome.body));
   // libcurl calls this about once a second, and more often while data moves: a non-zero return aborts.
   using Progress = int (*)(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
   set(CURLOPT_XFERINFOFUNCTION, static_cast<Progress>([](void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -181,5 +188,9 @@ std::string service_url(Role role, const std::string& address) {
 }
 
 std::string service_probe_name(Role role) { return role == Role::node ? "rpc" : "health"; }
+
+std::string peers_url(Role role, const std::string& address) {
+  return role == Role::node ? fmt::format("https://[{}]:{}/net_info", address, appliance::node::rpc_port) : "";
+}
 
 }  // namespace trustnet::launcher

@@ -9,12 +9,15 @@
 #include <string>
 
 #include "launcher/config/network_definition.hpp"
+#include "launcher/health/node_status.hpp"
 
 namespace trustnet::launcher {
 
 struct ProbeOutcome {
   bool answered = false;
-  bool connected = false;  // a TCP connection was established (SSH and HTTPS probes)
+  bool connected = false;          // a TCP connection was established (SSH and HTTPS probes)
+  std::string body;                // an HTTPS answer's first 64 KiB
+  std::optional<NodeStatus> node;  // a node's /status and /net_info, parsed
 };
 
 // Never set: for callers that do not cancel.
@@ -33,12 +36,14 @@ struct SshGreeting {
 SshGreeting ssh_greeting(const std::string& address, int port, std::chrono::milliseconds patience,
                          const std::atomic<bool>& cancel = kNeverCancel);
 
-// HTTP 200 from `url`, with the server certificate verified against `ca_file`.
+// HTTP 200 from `url`, with the server certificate verified against `ca_file`; the body is kept.
 ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, std::chrono::milliseconds patience,
                        const std::atomic<bool>& cancel = kNeverCancel);
 
 // The role's service URL on the instance's ULA address, and the name of that service's probe.
 std::string service_url(Role role, const std::string& address);
 std::string service_probe_name(Role role);
+// A node's /net_info (its peers); empty for a registry.
+std::string peers_url(Role role, const std::string& address);
 
 }  // namespace trustnet::launcher

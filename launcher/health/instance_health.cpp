@@ -16,6 +16,8 @@ void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor) {
   row.connections.clear();
   for (ProbeKind kind : {ProbeKind::ssh, ProbeKind::service})
     row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
+  row.chain = monitor.node_status();
+  row.stalled = monitor.stalled();
 }
 
 namespace {
@@ -56,6 +58,15 @@ std::string answered_text(const HealthRow& row) {
   return text;
 }
 
+std::string chain_text(const HealthRow& row) {
+  if (!row.chain) return "-";
+  std::string text = fmt::format("height {}", row.chain->height);
+  if (row.chain->catching_up) text += ", catching up";
+  if (row.chain->peers) text += fmt::format(", {} peer{}", *row.chain->peers, *row.chain->peers == 1 ? "" : "s");
+  if (row.stalled) text += ", stalled";
+  return text;
+}
+
 std::string format_uptime(double seconds) {
   const long s = static_cast<long>(seconds);
   if (s < 60) return fmt::format("{}s", s);
@@ -65,12 +76,16 @@ std::string format_uptime(double seconds) {
 }
 
 std::string render_status_table(const std::vector<HealthRow>& rows) {
+  // The CHAIN column only when a node told its chain.
+  const bool chains = std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.chain.has_value(); });
   std::vector<std::vector<std::string>> cells{{"NAME", "ADDRESS", "PID", "STATE", "UPTIME", "ANSWERED"}};
+  if (chains) cells[0].push_back("CHAIN");
   for (const auto& row : rows) {
     const bool running = row.pid > 0;
     const std::string answered = answered_text(row);
     cells.push_back({row.name, row.address, running ? std::to_string(row.pid) : "-", phase_name(row.phase),
                      running ? format_uptime(row.uptime_seconds) : "-", answered.empty() ? "-" : answered});
+    if (chains) cells.back().push_back(chain_text(row));
   }
   std::vector<size_t> widths(cells[0].size(), 0);
   for (const auto& line : cells)
@@ -94,6 +109,11 @@ nlohmann::json status_json(const std::vector<HealthRow>& rows) {
     item["pid"] = row.pid > 0 ? nlohmann::json(row.pid) : nlohmann::json(nullptr);
     item["uptime_seconds"] =
         row.pid > 0 ? nlohmann::json(static_cast<long>(row.uptime_seconds)) : nlohmann::json(nullptr);
+    if (row.chain)
+      item["chain"] = {{"height", row.chain->height},
+                       {"catching_up", row.chain->catching_up},
+                       {"peers", row.chain->peers ? nlohmann::json(*row.chain->peers) : nlohmann::json(nullptr)},
+                       {"stalled", row.stalled}};
     out.push_back(item);
   }
   return out;

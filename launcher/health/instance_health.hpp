@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct HealthRow {
   std::vector<std::string> answered;       // "ping", "ssh", and "rpc" (node) or "health" (registry)
   std::vector<std::string> lost;           // answered once, then stopped answering
   std::map<std::string, int> connections;  // TCP connections the probes opened, by probe
+  std::optional<NodeStatus> chain;         // a node's height, catching up and peers, as its RPC said
+  bool stalled = false;                    // its height has not grown for a minute
 };
 
 // The row's probe part: what answered, what was lost, the connections opened.
@@ -28,6 +31,8 @@ void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor);
 
 // "ping,ssh,rpc" (and "; lost ssh"): what answered, as the table and the live display show it.
 std::string answered_text(const HealthRow& row);
+// "height 42, 3 peers" (", catching up", ", stalled"): a node's chain; "-" without one.
+std::string chain_text(const HealthRow& row);
 
 // Pure renderings of a set of rows.
 std::string render_status_table(const std::vector<HealthRow>& rows);

@@ -4,6 +4,8 @@
 // runs in a network namespace of its own with its ULA address, on one bridge, as an unprivileged
 // user. CometBFT is the one the node recipe pins, built from its Go module (scripts/build-cometbft).
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include "baker/recipe/recipe_loader.hpp"
 #include "common/util/process.hpp"
 #include "common/util/text_file.hpp"
+#include "launcher/health/health_monitor.hpp"
 #include "support/background_process.hpp"
 #include "support/checkout_config.hpp"
 #include "support/iso_files.hpp"
@@ -133,6 +136,44 @@ void start(Validator& v, const fs::path& logs) {
       logs / (v.name + ".log"));
 }
 
+// Runs `work` on a thread inside network namespace `ns` (the threads it starts are in it too).
+template <class Work>
+auto inside_namespace(const test::NetNamespace& ns, Work work) {
+  decltype(work()) result{};
+  std::thread([&] {
+    const int fd = ::open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    REQUIRE(::setns(fd, CLONE_NEWNET) == 0);
+    ::close(fd);
+    result = work();
+  }).join();
+  return result;
+}
+
+// What the launcher's probes make of a validator: its RPC watched by a HealthMonitor for `seconds`.
+struct Watched {
+  bool rpc_answered = false, rpc_lost = false, stalled = false;
+  std::optional<launcher::NodeStatus> status;
+};
+Watched watch(const Validator& v, const fs::path& ca, std::chrono::seconds seconds, std::chrono::seconds stall) {
+  launcher::ProbeTargets targets{v.address, 22,    launcher::service_url(launcher::Role::node, v.address),
+                                 ca,        "rpc", launcher::peers_url(launcher::Role::node, v.address)};
+  launcher::ProbePolicy policy;
+  policy.recheck = std::chrono::milliseconds(1000);
+  policy.patience = std::chrono::milliseconds(3000);
+  policy.stall = stall;
+  return inside_namespace(*v.ns, [&] {
+    launcher::HealthMonitor monitor(targets, policy);
+    const auto until = std::chrono::steady_clock::now() + seconds;
+    while (std::chrono::steady_clock::now() < until) {
+      monitor.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Watched{monitor.tracker().ever_answered(launcher::ProbeKind::service),
+                   monitor.tracker().lost(launcher::ProbeKind::service), monitor.stalled(), monitor.node_status()};
+  });
+}
+
 }  // namespace
 
 TEST_CASE("four validators from launch init commit blocks with every signature, over IPv6 ULA, TLS on their RPC") {
@@ -228,4 +269,23 @@ TEST_CASE("four validators from launch init commit blocks with every signature, 
   for (const json& signature : later["signed_header"]["commit"]["signatures"])
     signed_count += signature["block_id_flag"] == 2 ? 1 : 0;
   CHECK(signed_count == 4);
+
+  // The launcher's RPC probe reads the real engine: height, not catching up, three peers.
+  const Watched healthy = watch(validators[0], ca, std::chrono::seconds(4), std::chrono::seconds(60));
+  CHECK(healthy.rpc_answered);
+  CHECK_FALSE(healthy.rpc_lost);
+  REQUIRE(healthy.status);
+  CHECK(healthy.status->height >= after);
+  CHECK_FALSE(healthy.status->catching_up);
+  CHECK(healthy.status->peers == 3);
+
+  // Two of four stopped: no two thirds, no blocks. The node still answers, but its height stands
+  // still, and the probe counts it as not answering (a short stall window here, a minute in use).
+  for (Validator* v : {&validators[2], &validators[3]}) {
+    v->process->signal(SIGTERM);
+    v->process->wait();
+  }
+  const Watched halted = watch(validators[0], ca, std::chrono::seconds(12), std::chrono::seconds(3));
+  CHECK(halted.stalled);
+  CHECK(halted.rpc_lost);
 }

@@ -2,8 +2,8 @@
 // builds it with tests/support/make-realistic-base): UEFI firmware, real OpenRC, sshd, Caddy and
 // the distribution registry (Debian's arm64 builds), the cloud image's cloud-init services (as
 // stand-ins that replace host keys and host name unless disabled) and its `alpine` user. The node
-// runs a stand-in for CometBFT (tests/support/cometbft-stand-in): Caddy serving a CometBFT-shaped
-// /status with the node's RPC certificate; no consensus runs and no block is made.
+// runs real CometBFT (the arm64 build of the pinned version, scripts/build-cometbft) as a lone
+// validator: its RPC answers the launcher's probe, and its chain goes on across a reboot.
 // Everything runs in a network namespace of the test's own, under TCG.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -13,6 +13,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
@@ -50,11 +51,9 @@ fs::path test_recipes() {
   const std::string head =
       fmt::format("base:\n  path: {}\n  sha256: {}\nbinaries:\n", base.string(), sha256_file(base));
   const fs::path dir = run_dir() / "recipes";
-  write(
-      dir / "node.yaml",
-      fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/node.yaml").string(), head,
-                  release_entry("tendermint", "cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"),
-                  release_entry("stand-in-caddy", "caddy.tar.gz", "caddy", "/usr/local/lib/trustnet-stand-in/caddy")));
+  write(dir / "node.yaml",
+        fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/node.yaml").string(), head,
+                    release_entry("tendermint", "cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"), ""));
   write(dir / "registry.yaml",
         fmt::format("include: {}\n{}{}{}", (test::source_dir() / "recipes/registry.yaml").string(), head,
                     release_entry("registry", "registry.tar.gz", "registry", "/usr/local/bin/registry"),
@@ -284,12 +283,33 @@ TEST_CASE(
   CHECK(stored.out ==
         "docker\nlogs\ndocker/registry/v2:\nblobs\nrepositories\n\ndocker/registry/v2/repositories/"
         "trustnet:\nboot\ndata\n");
-  // The node's stand-in answers with the RPC certificate the seed installed.
-  ProcessResult status = run_process(
-      ns.inside({"curl", "-sS", "--cacert", (vms / "network/ca.crt").string(), "https://[fd10:1234::1]:26657/status"}));
-  CHECK(status.out.find("\"moniker\":\"trustnet-node\"") != std::string::npos);
+  // The node's CometBFT answers with the RPC certificate the seed installed, and makes blocks.
+  auto node_height = [&]() -> int64_t {
+    const ProcessResult status =
+        run_process(ns.inside({"curl", "-sS", "--max-time", "10", "--cacert", (vms / "network/ca.crt").string(),
+                               "https://[fd10:1234::1]:26657/status"}));
+    try {
+      const json result = json::parse(status.out).at("result");
+      CHECK(result["node_info"]["moniker"] == "trustnet-node");
+      return std::stoll(result["sync_info"]["latest_block_height"].get<std::string>());
+    } catch (const std::exception&) {
+      return -1;
+    }
+  };
+  auto height_reaches = [&](int64_t wanted) {
+    for (int i = 0; i < 120; ++i) {
+      if (node_height() >= wanted) return true;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return false;
+  };
+  const int64_t first_height = node_height();
+  CHECK(first_height >= 0);
+  CHECK(height_reaches(first_height + 3));
   const std::string host_key = ssh("node", "cat /etc/ssh/ssh_host_ed25519_key.pub").out;
   CHECK(host_key.starts_with("ssh-ed25519 "));
+
+  const int64_t height_before_stop = node_height();
 
   // Stop: ACPI power-down through QMP, which acpid turns into a clean shutdown.
   ProcessResult stop = run_process(ns.inside(launch(config, {"stop", "all", "--timeout", "240", "--json"})));
@@ -321,6 +341,16 @@ TEST_CASE(
     CHECK(log.out.find("installed the identity of") == std::string::npos);
   }
   CHECK(ssh("node", "cat /etc/ssh/ssh_host_ed25519_key.pub").out == host_key);  // and strict host key checking passed
+  // The chain goes on from the height it had: its state (and the signing state) was kept, and
+  // CometBFT never refused to sign a height again.
+  const int64_t height_after_boot = node_height();
+  CHECK(height_after_boot >= height_before_stop);
+  CHECK(height_reaches(std::max(height_after_boot, height_before_stop) + 3));
+  CHECK(ssh("node",
+            "grep -ciE 'double.?sign|height regression|conflicting data' "
+            "/opt/trustnet/node/logs/tendermint.log /opt/trustnet/node/logs/tendermint.err | "
+            "awk -F: '{ n += $NF } END { print n + 0 }'")
+            .out == "0\n");
   CHECK(ssh("registry", "ls /var/lib/trustnet-registry/docker/registry/v2/repositories").out == "trustnet\n");
 
   ProcessResult stop_again = run_process(ns.inside(launch(config, {"stop", "all", "--timeout", "240"})));
