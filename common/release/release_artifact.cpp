@@ -66,6 +66,9 @@ ReleaseArtifact parse_artifact_manifest(const std::string& bytes, const std::str
     throw fail("the manifest is not JSON");
   }
   if (!manifest.is_object()) throw fail("the manifest is not a JSON object");
+  for (const char* field : {"artifactType", "mediaType"})
+    if (manifest.contains(field) && !manifest[field].is_string())
+      throw fail(fmt::format("the manifest's {} is not text", field));
   const std::string artifact_type = manifest.value("artifactType", "");
   if (artifact_type != kReleaseArtifactType)
     throw fail(artifact_type.empty()

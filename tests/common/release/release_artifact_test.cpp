@@ -52,6 +52,9 @@ TEST_CASE("an artifact manifest a puller must not trust is refused, saying why")
   json image = good;
   image["artifactType"] = "application/vnd.docker.container.image.v1+json";
   CHECK(refusal(image).find("not a TrustNet release (artifactType application/vnd.docker") != std::string::npos);
+  json numbered = good;  // found by the fuzzer: a number where text belongs ended in std::terminate
+  numbered["artifactType"] = 57;
+  CHECK(refusal(numbered) == "oci://h/r:1: the manifest's artifactType is not text");
   json climbing = good;
   climbing["layers"][0]["annotations"]["org.opencontainers.image.title"] = "../etc/passwd";
   CHECK(refusal(climbing).find("'../etc/passwd' is not a plain file name") != std::string::npos);

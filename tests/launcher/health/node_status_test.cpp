@@ -25,7 +25,7 @@ TEST_CASE("a node's /status and /net_info as CometBFT writes them, and nothing e
   CHECK_FALSE(parse_peer_count("[]"));
 }
 
-TEST_CASE("a height that has not grown for the patience is stalled; one that grows is not") {
+TEST_CASE("a height that has not grown for the patience is stalled, and one that grows is not") {
   ChainProgress progress(seconds(60));
   const auto t0 = steady_clock::now();
   CHECK_FALSE(progress.stalled(t0));  // nothing seen yet
