@@ -15,6 +15,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "baker/plan/plan.hpp"
 #include "baker/recipe/recipe_loader.hpp"
@@ -81,25 +82,49 @@ struct Validator {
   std::unique_ptr<test::BackgroundProcess> process;
 };
 
-// One bridge in a namespace of its own (the host), a veth from it into each validator's namespace.
-class Bridge {
+// A host: a namespace of its own with a bridge, and a veth from it into each validator's namespace.
+class Host {
  public:
-  Bridge() : host_("cbft-host") {
-    run_checked(host_.inside({"ip", "link", "add", "br0", "type", "bridge"}));
-    run_checked(host_.inside({"ip", "link", "set", "br0", "up"}));
+  explicit Host(const std::string& purpose) : ns_(purpose) {
+    run_checked(ns_.inside({"ip", "link", "add", "br0", "type", "bridge"}));
+    run_checked(ns_.inside({"ip", "link", "set", "br0", "up"}));
   }
-  void attach(const test::NetNamespace& ns, const std::string& address, int index) {
+  void attach(const test::NetNamespace& validator, const std::string& address, int index) {
     const std::string outside = fmt::format("cv{}-{}", index, ::getpid() % 100000);
-    run_checked({"ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", ns.name()});
-    run_checked({"ip", "link", "set", outside, "netns", host_.name()});
-    run_checked(host_.inside({"ip", "link", "set", outside, "master", "br0", "up"}));
-    run_checked(ns.inside({"ip", "addr", "add", address + "/32", "dev", "eth0", "nodad"}));
-    run_checked(ns.inside({"ip", "link", "set", "eth0", "up"}));
+    run_checked({"ip", "link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", validator.name()});
+    run_checked({"ip", "link", "set", outside, "netns", ns_.name()});
+    run_checked(ns_.inside({"ip", "link", "set", outside, "master", "br0", "up"}));
+    run_checked(validator.inside({"ip", "addr", "add", address + "/32", "dev", "eth0", "nodad"}));
+    run_checked(validator.inside({"ip", "link", "set", "eth0", "up"}));
   }
+  const test::NetNamespace& ns() const { return ns_; }
 
  private:
-  test::NetNamespace host_;
+  test::NetNamespace ns_;
 };
+
+// Two hosts that cannot share a segment, joined as docs/launch.md says: each keeps its own
+// bridge with an address of the prefix, a link between them, proxy NDP for the instances on the
+// other host and a route to each of them through it, IPv6 forwarding on.
+void join_by_routing(const Host& a, const Host& b, const std::vector<std::string>& on_a,
+                     const std::vector<std::string>& on_b) {
+  run_checked({"ip", "link", "add", "hostlink", "netns", a.ns().name(), "type", "veth", "peer", "name", "hostlink",
+               "netns", b.ns().name()});
+  const std::vector<std::tuple<const Host*, std::string, std::string, std::string, const std::vector<std::string>*>>
+      sides{{&a, "fd10:1234::fa/32", "fd99::a/64", "fd99::b", &on_b},
+            {&b, "fd10:1234::fb/32", "fd99::b/64", "fd99::a", &on_a}};
+  for (const auto& [host, bridge_address, link_address, other, remote] : sides) {
+    const test::NetNamespace& ns = host->ns();
+    run_checked(ns.inside({"sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.all.proxy_ndp=1"}));
+    run_checked(ns.inside({"ip", "addr", "add", bridge_address, "dev", "br0", "nodad"}));
+    run_checked(ns.inside({"ip", "addr", "add", link_address, "dev", "hostlink", "nodad"}));
+    run_checked(ns.inside({"ip", "link", "set", "hostlink", "up"}));
+    for (const std::string& address : *remote) {
+      run_checked(ns.inside({"ip", "-6", "neigh", "add", "proxy", address, "dev", "br0"}));
+      run_checked(ns.inside({"ip", "-6", "route", "add", address + "/128", "via", other, "dev", "hostlink"}));
+    }
+  }
+}
 
 // GET `path` of a validator's RPC over TLS, verified with the network's CA, from its namespace.
 std::optional<json> rpc(const Validator& v, const fs::path& ca, const std::string& path) {
@@ -174,67 +199,93 @@ Watched watch(const Validator& v, const fs::path& ca, std::chrono::seconds secon
   });
 }
 
+// Four validators (and a registry) from `launch init`, each home laid out as the appliance holds
+// it and each validator in a namespace of its own, not yet connected.
+struct Network {
+  test::TempDir dir;
+  fs::path ca;
+  std::vector<Validator> validators;
+
+  Network() {
+    REQUIRE_MESSAGE(fs::exists(kCometbft), "CometBFT is not built: run scripts/build-cometbft");
+    fs::permissions(dir.path(), fs::perms(0755));  // the unprivileged validators reach their homes below it
+    const fs::path config = four_validators(dir);
+    const ProcessResult init = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", config.string()});
+    INFO(init.err);
+    REQUIRE(init.exit_status == 0);
+    ca = dir / "vms/network/ca.crt";
+    baker::LoadOptions load;
+    load.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+    const baker::Plan plan = baker::make_plan(baker::load_recipe(test::source_dir() / "recipes/node.yaml", load));
+    const json summary = json::parse(read_text_file(dir / "vms/network/instances.json"));
+    for (const json& instance : summary["instances"]) {
+      if (instance["role"] != "node") continue;
+      Validator v{instance["name"], instance["address"], {}, nullptr, nullptr};
+      const fs::path root = dir / "roots" / v.name;
+      lay_out_golden_root(root, plan);
+      // The seed disk launch init wrote, read as the appliance mounts it; installed by firstboot.
+      for (const auto& [name, entry] : test::read_iso(dir / "vms" / v.name / "seed.iso"))
+        if (!entry.directory) dir.write("seeds/" + v.name + "/" + name, entry.content);
+      const ProcessResult firstboot =
+          run_process({"env", "TRUSTNET_ROOT=" + root.string(), "TRUSTNET_SEED=" + (dir / "seeds" / v.name).string(),
+                       "sh", kFirstboot.string()});
+      INFO(firstboot.out, firstboot.err);
+      REQUIRE(firstboot.exit_status == 0);
+      v.home = root / "opt/trustnet/node";
+      v.ns = std::make_unique<test::NetNamespace>("cbft" + std::to_string(validators.size()));
+      validators.push_back(std::move(v));
+    }
+    REQUIRE(validators.size() == 4);
+    fs::create_directories(dir / "logs");
+  }
+  void start_all() {
+    for (Validator& v : validators) start(v, dir / "logs");
+  }
+  std::string logs() const {
+    std::string all;
+    for (const Validator& v : validators)
+      if (v.process) all += v.name + ":\n" + v.process->output().substr(0, 4000) + "\n";
+    return all;
+  }
+  // Every validator at `height` or more, within `timeout`.
+  bool all_reach(uint64_t height, std::chrono::seconds timeout) const {
+    return eventually(
+        [&] {
+          for (const Validator& v : validators)
+            if (height_of(v, ca) < height) return false;
+          return true;
+        },
+        timeout);
+  }
+};
+
+size_t signatures_at(const Validator& v, const fs::path& ca, uint64_t height) {
+  const auto commit = rpc(v, ca, "/commit?height=" + std::to_string(height));
+  size_t count = 0;
+  if (commit)
+    for (const json& signature : (*commit)["signed_header"]["commit"]["signatures"])
+      count += signature["block_id_flag"] == 2 ? 1 : 0;
+  return count;
+}
+
 }  // namespace
 
 TEST_CASE("four validators from launch init commit blocks with every signature, over IPv6 ULA, TLS on their RPC") {
-  REQUIRE_MESSAGE(fs::exists(kCometbft), "CometBFT is not built: run scripts/build-cometbft");
-  test::TempDir dir;
-  // The unprivileged validators must reach their homes below it.
-  fs::permissions(dir.path(), fs::perms(0755));
-  const fs::path config = four_validators(dir);
-  const ProcessResult init = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", config.string()});
-  INFO(init.err);
-  REQUIRE(init.exit_status == 0);
-  const fs::path ca = dir / "vms/network/ca.crt";
-  const json instances = json::parse(read_text_file(dir / "vms/network/instances.json"))["instances"];
-
-  baker::LoadOptions load;
-  load.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
-  const baker::Plan plan = baker::make_plan(baker::load_recipe(test::source_dir() / "recipes/node.yaml", load));
-
-  Bridge bridge;
-  std::vector<Validator> validators;
-  for (const json& instance : instances) {
-    if (instance["role"] != "node") continue;
-    Validator v{instance["name"], instance["address"], {}, nullptr, nullptr};
-    const fs::path root = dir / "roots" / v.name;
-    lay_out_golden_root(root, plan);
-    // The seed disk launch init wrote, read as the appliance mounts it; installed by firstboot.
-    for (const auto& [name, entry] : test::read_iso(dir / "vms" / v.name / "seed.iso"))
-      if (!entry.directory) dir.write("seeds/" + v.name + "/" + name, entry.content);
-    const ProcessResult firstboot =
-        run_process({"env", "TRUSTNET_ROOT=" + root.string(), "TRUSTNET_SEED=" + (dir / "seeds" / v.name).string(),
-                     "sh", kFirstboot.string()});
-    INFO(firstboot.out, firstboot.err);
-    REQUIRE(firstboot.exit_status == 0);
-    v.home = root / "opt/trustnet/node";
-    v.ns = std::make_unique<test::NetNamespace>("cbft" + std::to_string(validators.size()));
-    bridge.attach(*v.ns, v.address, static_cast<int>(validators.size()));
-    validators.push_back(std::move(v));
-  }
-  REQUIRE(validators.size() == 4);
-  fs::create_directories(dir / "logs");
-  for (Validator& v : validators) start(v, dir / "logs");
-  auto logs = [&] {
-    std::string all;
-    for (const Validator& v : validators) all += v.name + ":\n" + v.process->output().substr(0, 4000) + "\n";
-    return all;
-  };
+  Network network;
+  Host host("cbft-host");
+  for (size_t i = 0; i < network.validators.size(); ++i)
+    host.attach(*network.validators[i].ns, network.validators[i].address, static_cast<int>(i));
+  network.start_all();
+  std::vector<Validator>& validators = network.validators;
+  const fs::path& ca = network.ca;
+  const test::TempDir& dir = network.dir;
+  auto logs = [&] { return network.logs(); };
 
   // Blocks: height 20 or more everywhere, and a commit signed by all four.
-  const bool twenty = eventually(
-      [&] {
-        for (const Validator& v : validators)
-          if (height_of(v, ca) < 20) return false;
-        return true;
-      },
-      std::chrono::seconds(120));
+  const bool twenty = network.all_reach(20, std::chrono::seconds(120));
   INFO(logs());
   REQUIRE(twenty);
-  const json commit = *rpc(validators[0], ca, "/commit?height=15");
-  const json signatures = commit["signed_header"]["commit"]["signatures"];
-  REQUIRE(signatures.size() == 4);
-  for (const json& signature : signatures) CHECK(signature["block_id_flag"] == 2);
+  CHECK(signatures_at(validators[0], ca, 15) == 4);
 
   // Each has the three others as peers, at the addresses launch init wrote.
   for (const Validator& v : validators) {
@@ -264,11 +315,7 @@ TEST_CASE("four validators from launch init commit blocks with every signature, 
   CHECK(caught_up);
   const uint64_t after = height_of(validators[0], ca);
   CHECK(eventually([&] { return height_of(validators[0], ca) >= after + 3; }, std::chrono::seconds(30)));
-  const json later = *rpc(validators[0], ca, "/commit?height=" + std::to_string(after + 2));
-  size_t signed_count = 0;
-  for (const json& signature : later["signed_header"]["commit"]["signatures"])
-    signed_count += signature["block_id_flag"] == 2 ? 1 : 0;
-  CHECK(signed_count == 4);
+  CHECK(signatures_at(validators[0], ca, after + 2) == 4);
 
   // The launcher's RPC probe reads the real engine: height, not catching up, three peers.
   const Watched healthy = watch(validators[0], ca, std::chrono::seconds(4), std::chrono::seconds(60));
@@ -288,4 +335,31 @@ TEST_CASE("four validators from launch init commit blocks with every signature, 
   const Watched halted = watch(validators[0], ca, std::chrono::seconds(12), std::chrono::seconds(3));
   CHECK(halted.stalled);
   CHECK(halted.rpc_lost);
+}
+
+TEST_CASE("validators on two hosts joined by routing and proxy NDP, as docs/launch.md says, form one network") {
+  Network network;
+  Host a("cbft-a"), b("cbft-b");
+  std::vector<std::string> on_a, on_b;
+  for (size_t i = 0; i < network.validators.size(); ++i) {
+    const Validator& v = network.validators[i];
+    (i < 2 ? a : b).attach(*v.ns, v.address, static_cast<int>(i));
+    (i < 2 ? on_a : on_b).push_back(v.address);
+  }
+  join_by_routing(a, b, on_a, on_b);
+  network.start_all();
+  const bool ten = network.all_reach(10, std::chrono::seconds(120));
+  INFO(network.logs());
+  REQUIRE(ten);
+  CHECK(signatures_at(network.validators[0], network.ca, 8) == 4);
+  // Each reaches the three others, those on the other host through the two hosts' routes.
+  for (const Validator& v : network.validators) {
+    const auto net = rpc(v, network.ca, "/net_info");
+    REQUIRE(net);
+    CHECK((*net)["n_peers"] == "3");
+  }
+  // The RPC of a validator on host B answers one on host A, over TLS, by its ULA address.
+  CHECK(run_process(network.validators[0].ns->inside({"curl", "-sS", "--max-time", "5", "--cacert", network.ca.string(),
+                                                      "https://[" + network.validators[3].address + "]:26657/status"}))
+            .exit_status == 0);
 }
