@@ -26,6 +26,9 @@ std::string render_cometbft_config(const CometbftConfig& c) {
       {"consensus", toml::table{{"timeout_commit", c.timeout_commit}}},
       {"instrumentation", toml::table{{"prometheus", false}}},
   };
+  // The address this node tells its peers (and its address book); the command-line flag is
+  // ignored by some versions, the file is not.
+  if (!c.external_address.empty()) config["p2p"].as_table()->insert("external_address", c.external_address);
   std::ostringstream out;
   out << "# CometBFT configuration written by TrustNet; CometBFT's defaults apply to every key not here.\n";
   out << config << "\n";

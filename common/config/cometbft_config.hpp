@@ -16,6 +16,7 @@ struct CometbftConfig {
   std::string tls_key_file = "rpc.key";
   std::string p2p_laddr = "tcp://[::]:" + std::to_string(appliance::node::p2p_port);
   std::string persistent_peers;          // "ID@[ADDRESS]:26656,..."
+  std::string external_address;          // "[ADDRESS]:26656": what peers are told to dial; none in a golden image
   std::string timeout_commit = "500ms";  // block time
 };
 

@@ -242,6 +242,7 @@ Seed instance_seed(const InstanceDefinition& instance, const InstanceKeys& k, co
     CometbftConfig config;
     config.moniker = instance.hostname;
     config.persistent_peers = persistent_peers(others);
+    config.external_address = fmt::format("[{}]:{}", instance.address, appliance::node::p2p_port);
     const std::string dir{appliance::node::config_dir};
     seed.files.push_back({dir + "/priv_validator_key.json", priv_validator_key_json(k.validator).dump(2) + "\n", 0600,
                           kNodeUser, kNodeUser});

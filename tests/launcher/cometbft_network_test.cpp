@@ -287,8 +287,10 @@ TEST_CASE("four validators from launch init commit blocks with every signature, 
   REQUIRE(twenty);
   CHECK(signatures_at(validators[0], ca, 15) == 4);
 
-  // Each has the three others as peers, at the addresses launch init wrote.
+  // Each has the three others as peers, at the addresses launch init wrote, and tells them the
+  // external address its config.toml gives.
   for (const Validator& v : validators) {
+    CHECK((*rpc(v, ca, "/status"))["node_info"]["listen_addr"] == "[" + v.address + "]:26656");
     const json net = *rpc(v, ca, "/net_info");
     CHECK(net["n_peers"] == "3");
     std::set<std::string> seen;

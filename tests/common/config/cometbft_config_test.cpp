@@ -27,6 +27,10 @@ TEST_CASE(
   CHECK(config["p2p"]["addr_book_strict"].value<bool>() == false);
   CHECK(config["consensus"]["timeout_commit"].value<std::string>() == "500ms");
   CHECK(config["priv_validator_key_file"].value<std::string>() == "config/priv_validator_key.json");
+  CHECK_FALSE(config["p2p"]["external_address"]);  // a golden image's config names no address
+  input.external_address = "[fd10:1234::1]:26656";
+  CHECK(toml::parse(render_cometbft_config(input))["p2p"]["external_address"].value<std::string>() ==
+        "[fd10:1234::1]:26656");
 
   // Python's tomllib, another TOML reader, sees the same values.
   test::TempDir dir;
