@@ -225,6 +225,15 @@ TEST_CASE(
   CHECK(by_name(now, "node")["pid"] == by_name(rows, "node")["pid"]);
   CHECK(by_name(now, "registry")["state"] == "up");
   CHECK(by_name(now, "node")["state"] == "up");
+  // What the node's CometBFT says of its chain: a lone validator, no peers, not stalled.
+  const json chain = by_name(now, "node")["chain"];
+  INFO(chain.dump());
+  CHECK(chain["peers"] == 0);
+  CHECK(chain["stalled"] == false);
+  CHECK(chain["height"].get<uint64_t>() >= by_name(rows, "node")["chain"]["height"].get<uint64_t>());
+  CHECK_FALSE(by_name(now, "registry").contains("chain"));
+  const std::string table = run_process(ns.inside(launch(config, {"status"}))).out;
+  CHECK(std::regex_search(table, std::regex("\nnode +fd10:1234::1 .* height [0-9]+, 0 peers\n")));
 
   // A second start and a network teardown are refused while they run.
   ProcessResult again = run_process(ns.inside(launch(config, {"all"})));
