@@ -7,17 +7,12 @@
 #include <cctype>
 
 #include "common/util/text_lines.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace {
 
 const std::string include_line = fmt::format("Include {}/*.conf", sshd_dropin_dir);
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 bool is_directive(const std::string& line) {
   auto first = line.find_first_not_of(" \t");
@@ -52,9 +47,10 @@ std::string include_sshd_dropins(const std::optional<std::string>& main_config) 
     if (is_directive(line) && !seen_directive) {
       seen_directive = true;
       std::string trimmed = line.substr(line.find_first_not_of(" \t"));
-      included_first = lower(trimmed) == lower(include_line);
+      included_first = ascii_lower(trimmed) == ascii_lower(include_line);
       if (!included_first) out += include_line + "\n";
-    } else if (is_directive(line) && lower(line.substr(line.find_first_not_of(" \t"))) == lower(include_line)) {
+    } else if (is_directive(line) &&
+               ascii_lower(line.substr(line.find_first_not_of(" \t"))) == ascii_lower(include_line)) {
       continue;  // included once, at the top
     }
     out += line + "\n";

@@ -1,7 +1,6 @@
 #include "common/transfer/curl_setup.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "common/transfer/url.hpp"
 #include "common/util/validators.hpp"
@@ -32,9 +31,7 @@ void set_transfer_defaults(CURL* curl, const TlsOptions& tls, char (&error)[CURL
 
 void guard_credentials(CURL* curl, const std::string& url, const std::vector<std::string>& headers) {
   const bool credentials = std::any_of(headers.begin(), headers.end(), [](const std::string& line) {
-    return line.size() > 14 && std::equal(line.begin(), line.begin() + 14, "authorization:", [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
+    return ascii_lower(std::string_view(line).substr(0, 14)) == "authorization:";
   });
   if (!credentials) return;
   if (!is_https_url(url))

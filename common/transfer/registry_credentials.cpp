@@ -13,16 +13,12 @@
 #include "common/util/encoding.hpp"
 #include "common/util/error.hpp"
 #include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 RegistryCredentials read_credentials_file(const fs::path& file) {
   struct stat facts {};
@@ -76,11 +72,11 @@ std::optional<AuthChallenge> parse_auth_challenge(const std::string& header) {
     return header.substr(start, i - start);
   };
   skip_space();
-  AuthChallenge challenge{lower(token()), {}};
+  AuthChallenge challenge{ascii_lower(token()), {}};
   if (challenge.scheme.empty()) return std::nullopt;
   skip_space();
   while (i < header.size()) {
-    const std::string name = lower(token());
+    const std::string name = ascii_lower(token());
     skip_space();
     if (name.empty() || i >= header.size() || header[i] != '=') return std::nullopt;
     ++i;

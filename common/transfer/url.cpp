@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/handles/curl_handle.hpp"
+#include "common/util/validators.hpp"
 
 namespace trustnet {
 
@@ -18,12 +19,6 @@ std::optional<std::string> url_part(CURLU* url, CURLUPart part, unsigned flags =
   return value;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  return text;
-}
-
 // A parsed absolute http(s) URL, or nothing.
 CurlUrl parse_http_url(const std::string& text, const CurlUrl* base = nullptr) {
   // Control characters and spaces never belong in a URL we act on (libcurl would encode some).
@@ -34,7 +29,8 @@ CurlUrl parse_http_url(const std::string& text, const CurlUrl* base = nullptr) {
   if (curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return nullptr;
   const auto scheme = url_part(url.get(), CURLUPART_SCHEME);
   const auto host = url_part(url.get(), CURLUPART_HOST);
-  if (!scheme || (lower(*scheme) != "http" && lower(*scheme) != "https") || !host || host->empty()) return nullptr;
+  if (!scheme || (ascii_lower(*scheme) != "http" && ascii_lower(*scheme) != "https") || !host || host->empty())
+    return nullptr;
   // Credentials in the URL itself would travel wherever it points.
   if (url_part(url.get(), CURLUPART_USER) || url_part(url.get(), CURLUPART_PASSWORD)) return nullptr;
   return url;
@@ -47,8 +43,8 @@ std::optional<std::string> url_origin(const std::string& text) {
   if (!url) return std::nullopt;
   const auto port = url_part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   if (!port) return std::nullopt;
-  return lower(*url_part(url.get(), CURLUPART_SCHEME)) + "://" + lower(*url_part(url.get(), CURLUPART_HOST)) + ":" +
-         *port;
+  return ascii_lower(*url_part(url.get(), CURLUPART_SCHEME)) + "://" +
+         ascii_lower(*url_part(url.get(), CURLUPART_HOST)) + ":" + *port;
 }
 
 std::optional<std::string> resolve_location(const std::string& base_url, const std::string& location) {

@@ -54,6 +54,9 @@ Problem check_interface_name(std::string_view name);
 Problem check_passwd_field(std::string_view text, std::string_view what);
 // `text` with control characters written as \n or \xNN: a message stays one line.
 std::string printable(std::string_view text);
+// ASCII letters in lower case, every other byte as it is: for names compared without regard to
+// case (HTTP header and scheme names, WWW-Authenticate tokens, sshd keywords).
+std::string ascii_lower(std::string_view text);
 Problem check_sha256(std::string_view digest);
 // A SHA-256 digest as written (either case): its lower-case form, which the cache and reports
 // use, or the problem.
