@@ -22,67 +22,65 @@ struct stat lstat_or_throw(const fs::path& path) {
   return st;
 }
 
-thread_local std::string_view purpose_text;  // what the tree is for, in the messages
-
-Error unsafe(const fs::path& dir, const std::string& why, const std::string& fix) {
-  return Error(fmt::format("{} {}; {} ({} must be yours alone)", dir.string(), why, fix, purpose_text),
-               ExitCode::bad_input);
+// `purpose` says what the tree is for ("folders that hold instance secrets").
+Error unsafe(const fs::path& dir, const std::string& why, const std::string& fix, std::string_view purpose) {
+  return Error(fmt::format("{} {}; {} ({} must be yours alone)", dir.string(), why, fix, purpose), ExitCode::bad_input);
 }
 
 // The folder itself or one inside it: ours, a real folder, not writable by anyone else.
-void check_own(const fs::path& dir) {
+void check_own(const fs::path& dir, std::string_view purpose) {
   const struct stat st = lstat_or_throw(dir);
-  if (S_ISLNK(st.st_mode)) throw unsafe(dir, "is a symbolic link", "replace it with a folder");
-  if (!S_ISDIR(st.st_mode)) throw unsafe(dir, "is not a folder", "move it away");
+  if (S_ISLNK(st.st_mode)) throw unsafe(dir, "is a symbolic link", "replace it with a folder", purpose);
+  if (!S_ISDIR(st.st_mode)) throw unsafe(dir, "is not a folder", "move it away", purpose);
   if (st.st_uid != ::geteuid())
     throw unsafe(dir, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()),
-                 "remove it or use another folder");
+                 "remove it or use another folder", purpose);
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     throw unsafe(dir, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
-                 "run chmod go-w on it");
+                 "run chmod go-w on it", purpose);
 }
 
 // A file in the tree: ours, not a link (it could lead to anyone's file), not writable by others.
-void check_own_file(const fs::path& file, const struct stat& st) {
-  if (S_ISLNK(st.st_mode)) throw unsafe(file, "is a symbolic link", "remove it");
+void check_own_file(const fs::path& file, const struct stat& st, std::string_view purpose) {
+  if (S_ISLNK(st.st_mode)) throw unsafe(file, "is a symbolic link", "remove it", purpose);
   if (st.st_uid != ::geteuid())
-    throw unsafe(file, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()), "remove it");
+    throw unsafe(file, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()), "remove it",
+                 purpose);
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     throw unsafe(file, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
-                 "remove it, or run chmod go-w on it if it is yours");
+                 "remove it, or run chmod go-w on it if it is yours", purpose);
 }
 
 // A folder above: a swap of what it holds must be impossible for anyone but root and us.
-void check_ancestor(const fs::path& dir) {
+void check_ancestor(const fs::path& dir, std::string_view purpose) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) throw Error(fmt::format("cannot read {}: {}", dir.string(), std::strerror(errno)));
   if (st.st_uid != 0 && st.st_uid != ::geteuid())
     throw unsafe(dir, fmt::format("(above the state folder) is owned by uid {}", st.st_uid),
-                 "choose a state folder under your own");
+                 "choose a state folder under your own", purpose);
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
     throw unsafe(
         dir,
         fmt::format("(above the state folder) is writable by others (mode {:04o}) and not sticky", st.st_mode & 07777),
-        "choose a state folder under your own");
+        "choose a state folder under your own", purpose);
 }
 
 }  // namespace
 
 void check_private_tree(const fs::path& root, std::string_view purpose) {
-  purpose_text = purpose;
   // A folder given through a link is fine; what the link leads to is checked.
   const fs::path real = fs::canonical(root);
   for (fs::path above = real.parent_path(); !above.empty(); above = above.parent_path()) {
-    check_ancestor(above);
+    check_ancestor(above, purpose);
     if (above == above.root_path()) break;
   }
-  check_own(real);
+  check_own(real, purpose);
   for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
     const struct stat st = lstat_or_throw(it->path());
     if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && fs::is_directory(it->path())))
-      check_own(it->path());
+      check_own(it->path(), purpose);
     else
-      check_own_file(it->path(), st);
+      check_own_file(it->path(), st, purpose);
   }
 }
 
