@@ -1,5 +1,6 @@
 #include "launcher/health/node_status.hpp"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/util/validators.hpp"
@@ -20,11 +21,9 @@ std::optional<json> result_of(const std::string& body) {
 }
 
 // CometBFT writes 64-bit numbers as decimal strings.
-std::optional<uint64_t> decimal(const json& value) {
+std::optional<uint64_t> decimal(const json& value, uint64_t max) {
   if (!value.is_string()) return std::nullopt;
-  const std::string text = value.get<std::string>();
-  if (text.empty() || text.size() > 19 || !is_decimal(text)) return std::nullopt;
-  return std::stoull(text);
+  return parse_bounded_uint(value.get<std::string>(), 0, max);
 }
 
 }  // namespace
@@ -33,7 +32,9 @@ std::optional<NodeStatus> parse_node_status(const std::string& body) {
   const auto result = result_of(body);
   if (!result || !result->contains("sync_info") || !(*result)["sync_info"].is_object()) return std::nullopt;
   const json& sync = (*result)["sync_info"];
-  const auto height = sync.contains("latest_block_height") ? decimal(sync["latest_block_height"]) : std::nullopt;
+  const auto height = sync.contains("latest_block_height")
+                          ? decimal(sync["latest_block_height"], std::numeric_limits<int64_t>::max())
+                          : std::nullopt;
   if (!height || !sync.contains("catching_up") || !sync["catching_up"].is_boolean()) return std::nullopt;
   return NodeStatus{*height, sync["catching_up"].get<bool>(), std::nullopt};
 }
@@ -41,8 +42,8 @@ std::optional<NodeStatus> parse_node_status(const std::string& body) {
 std::optional<int> parse_peer_count(const std::string& body) {
   const auto result = result_of(body);
   if (!result || !result->contains("n_peers")) return std::nullopt;
-  const auto peers = decimal((*result)["n_peers"]);
-  if (!peers || *peers > 100000) return std::nullopt;
+  const auto peers = decimal((*result)["n_peers"], 100000);
+  if (!peers) return std::nullopt;
   return static_cast<int>(*peers);
 }
 
