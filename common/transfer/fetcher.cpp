@@ -156,6 +156,13 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
   std::string last_failure;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     std::optional<HashingWriter> writer(std::in_place, partial);
+    // Nothing unverified that cannot be resumed stays: after a full disk or an oversized answer
+    // no partial file is left to trip the next fetch.
+    auto discard = [&](const std::string& why) {
+      writer.reset();
+      remove_file(partial);
+      return Error(fmt::format("{} (removed {})", why, partial.string()));
+    };
     TransferState state{&download, &*writer, &display_, {}, options_.tls, std::chrono::steady_clock::now(), nullptr};
     state.figures.resumed_from = state.figures.bytes = writer->size();
     if (download.size && writer->size() > *download.size) {  // not a prefix of what is wanted
@@ -171,9 +178,7 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
       try {
         actual = writer->finish();
       } catch (const Error& e) {  // the last write failed: a full disk
-        writer.reset();
-        remove_file(partial);
-        throw Error(fmt::format("{} (removed {})", e.what(), partial.string()));
+        throw discard(e.what());
       }
       writer.reset();
       if (actual != download.sha256) {
@@ -185,13 +190,7 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
       display_.done(state.figures);
       return FetchOutcome::downloaded;
     }
-    if (result.verdict == Verdict::discard) {
-      // Nothing unverified that cannot be resumed stays: after a full disk or an oversized
-      // answer no partial file is left to trip the next fetch.
-      writer.reset();
-      remove_file(partial);
-      throw Error(fmt::format("{} (removed {})", result.message, partial.string()));
-    }
+    if (result.verdict == Verdict::discard) throw discard(result.message);
     writer.reset();  // keeps what arrived, for the next attempt to resume
     if (fs::exists(partial) && fs::file_size(partial) == 0) remove_file(partial);
     last_failure = result.message;
