@@ -30,12 +30,17 @@ fs::path record_file(const fs::path& state_dir, const std::string& name) { retur
 // release stays in the cache.
 void place_release(const fs::path& place, const fs::path& folder, const fs::path& trusted_key) {
   TemporaryFolder copy(place);
-  std::map<std::string, std::string> hashed;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    const std::string name = entry.path().filename().string();
-    hashed[name] = copy_file_hashing(entry.path(), copy.path() / name, 0644);
+  try {
+    std::map<std::string, std::string> hashed;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      const std::string name = entry.path().filename().string();
+      hashed[name] = copy_file_hashing(entry.path(), copy.path() / name, 0644);
+    }
+    verify_release(copy.path(), trusted_key, hashed);
+  } catch (Error& e) {
+    e.with_context(fmt::format("the cached release {}", folder.string()));
+    throw;
   }
-  verify_release(copy.path(), trusted_key, hashed);
   copy.commit();
 }
 

@@ -51,21 +51,13 @@ SignedFiles signed_files(const std::string& manifest_bytes, const std::string& w
 }
 
 // The release folder from cache entries (hard links: same file system, no copy), verified
-// whole, under its manifest's digest.
+// whole, under its manifest's digest. One an earlier pull made is not trusted as it is: its only
+// use, the instance's copy (pull_instances), is verified again as it is made.
 fs::path assemble_folder(const InputCache& cache, const std::map<std::string, std::string>& entries,
                          const std::string& manifest_sha256, const fs::path& trusted_key,
                          const std::map<std::string, std::string>& hashed_now) {
   const fs::path folder = cache.root() / "releases" / manifest_sha256;
-  if (fs::is_directory(fs::symlink_status(folder))) {
-    // Made by an earlier pull: trusted only once verified again.
-    try {
-      verify_release(folder, trusted_key);
-    } catch (Error& e) {
-      e.with_context(fmt::format("the cached release {}", folder.string()));
-      throw;
-    }
-    return folder;
-  }
+  if (fs::is_directory(fs::symlink_status(folder))) return folder;
   fs::create_directories(folder.parent_path());
   TemporaryFolder building(folder);
   for (const auto& [name, sha256] : entries) {
