@@ -54,46 +54,61 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
       fail(i, std::current_exception());
     }
 
-  std::vector<std::string> bases;
-  for (size_t i : loaded) bases.push_back(bakes[i]->base_sha256());
-  const size_t count = appliance_count(loaded.size(), std::thread::hardware_concurrency(),
-                                       available_memory().value_or(kApplianceMemory), options.appliances);
-  // The cores are shared out: under TCG an appliance boots and works faster with more vCPUs.
-  const ApplianceSettings appliance{options.accel, appliance_vcpus(std::thread::hardware_concurrency(), count)};
-  std::vector<std::vector<size_t>> groups;
-  for (auto& group : assign_to_appliances(bases, count)) {
-    for (size_t& member : group) member = loaded[member];
-    groups.push_back(std::move(group));
-  }
-
-  // Prepared (and packing the base's root, where the cache lacks its listing) once per base in
-  // each appliance: the appliance bakes its images one after the other.
-  for (const auto& group : groups) {
-    std::set<std::string> packing;
-    for (size_t i : group) try {
-        const bool pack = !bakes[i]->base_listing_cached() && packing.insert(bakes[i]->base_sha256()).second;
-        bakes[i]->prepare(pack);
-      } catch (...) {
-        fail(i, std::current_exception());
-      }
-  }
+  for (size_t i : loaded) try {
+      bakes[i]->prepare();
+    } catch (...) {
+      fail(i, std::current_exception());
+    }
   interrupt::throw_if_requested();
 
-  auto run_appliance = [&](const std::vector<size_t>& group) {
+  // The direct engine's images run side by side in this process, as one group; the others share
+  // libguestfs appliances. The base's root is packed once per base in each group, where the
+  // cache lacks its listing.
+  struct Group {
+    std::vector<size_t> images;
+    bool direct = false;
+  };
+  std::vector<Group> groups;
+  std::vector<size_t> by_appliance;
+  Group direct{{}, true};
+  for (size_t i : loaded) {
+    if (results[i].error) continue;
+    (bakes[i]->direct() ? direct.images : by_appliance).push_back(i);
+  }
+  if (!direct.images.empty()) groups.push_back(direct);
+  std::vector<std::string> bases;
+  for (size_t i : by_appliance) bases.push_back(bakes[i]->base_sha256());
+  const size_t count = by_appliance.empty()
+                           ? 0
+                           : appliance_count(by_appliance.size(), std::thread::hardware_concurrency(),
+                                             available_memory().value_or(kApplianceMemory), options.appliances);
+  // The cores are shared out: under TCG an appliance boots and works faster with more vCPUs.
+  const ApplianceSettings appliance{options.accel, appliance_vcpus(std::thread::hardware_concurrency(), count)};
+  if (count > 0)
+    for (auto& members : assign_to_appliances(bases, count)) {
+      Group group;
+      for (size_t member : members) group.images.push_back(by_appliance[member]);
+      groups.push_back(std::move(group));
+    }
+
+  auto run_group = [&](const Group& group) {
     std::vector<size_t> ready;
     std::vector<ExecutionJob> jobs;
-    for (size_t i : group)
+    std::set<std::string> packing;
+    for (size_t i : group.images)
       if (!results[i].error) {
+        const bool pack = !bakes[i]->base_listing_cached() && packing.insert(bakes[i]->base_sha256()).second;
         ready.push_back(i);
-        jobs.push_back(bakes[i]->job());
+        jobs.push_back(bakes[i]->job(pack));
       }
-    if (jobs.empty()) return;
+    if (jobs.empty()) return 0;
     std::vector<ExecutionOutcome> outcomes;
     try {
-      outcomes = execute_in_one_appliance(jobs, appliance);
+      outcomes = group.direct ? parallel_map(jobs, [](const ExecutionJob& job) { return execute_direct(job); })
+                              : execute_in_one_appliance(jobs, appliance);
     } catch (...) {
       for (size_t i : ready) fail(i, std::current_exception());
-      return;
+      return 0;
     }
     for (size_t k = 0; k < ready.size(); ++k) try {
         bakes[ready[k]]->keep_base_listing(outcomes[k].result);
@@ -109,8 +124,9 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
         fail(i, std::current_exception());
       }
     }
+    return 0;
   };
-  parallel_map(groups, run_appliance);
+  parallel_map(groups, run_group);
   // Each image's temporaries go with it, whatever happened to the others.
   bakes.clear();
   return results;
@@ -196,7 +212,7 @@ CommandRun declare_bake(CLI::App& command) {
     RecipeSelection recipes;
     BakeOptions options;
     FetchFlags fetch;
-    std::string accel = "auto";
+    std::string accel = "auto", engine = "auto";
     bool quiet = false, json = false, check_only = false;
   };
   auto state = std::make_shared<State>();
@@ -207,6 +223,9 @@ CommandRun declare_bake(CLI::App& command) {
   add_accel_option(command, state->accel,
                    "libguestfs appliance acceleration: auto (libguestfs decides, honours "
                    "LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)");
+  add_engine_option(command, state->engine,
+                    "what edits the images: auto (libext2fs in this process when the base's root allows it, else "
+                    "libguestfs, saying why), ext4 (libext2fs or fail) or guestfs (a libguestfs appliance)");
   command.add_flag("-q,--quiet", state->quiet, "print errors only");
   command.add_flag("-v,--verbose", state->recipes.verbose,
                    "print every edit as it is made, and which recipe folder is used");
@@ -228,6 +247,7 @@ CommandRun declare_bake(CLI::App& command) {
     }
     BakeOptions options = state->options;
     options.accel = appliance_accel(state->accel);
+    options.engine = parse_bake_engine(state->engine);
     options.source_date_epoch = source_date_epoch_from_environment();
     options.verbosity = state->quiet             ? Verbosity::quiet
                         : state->recipes.verbose ? Verbosity::verbose

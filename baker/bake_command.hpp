@@ -8,6 +8,7 @@
 
 #include "baker/command_options.hpp"
 #include "baker/display/progress.hpp"
+#include "baker/execute/bake_engine.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "baker/publish/up_to_date.hpp"
 #include "baker/recipe/recipe_loader.hpp"
@@ -20,6 +21,7 @@ struct BakeOptions {
   std::filesystem::path cache_dir;
   LoadOptions load;
   ApplianceAccel accel = ApplianceAccel::automatic;
+  BakeEngine engine = BakeEngine::automatic;
   Verbosity verbosity = Verbosity::normal;
   bool force = false;                        // bake even when the image is up to date
   std::optional<size_t> appliances;          // how many libguestfs appliances share the images; default one per core

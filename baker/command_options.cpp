@@ -70,6 +70,12 @@ void add_accel_option(CLI::App& command, std::string& accel, const std::string& 
   command.add_option("--accel", accel, help)->check(CLI::IsMember({"auto", "tcg"}))->capture_default_str();
 }
 
+void add_engine_option(CLI::App& command, std::string& engine, const std::string& help) {
+  command.add_option("--engine", engine, help)
+      ->check(CLI::IsMember({"auto", "ext4", "guestfs"}))
+      ->capture_default_str();
+}
+
 ApplianceAccel appliance_accel(const std::string& accel) {
   return accel == "tcg" ? ApplianceAccel::tcg : ApplianceAccel::automatic;
 }

@@ -46,4 +46,7 @@ struct FetchFlags {
 void add_accel_option(CLI::App& command, std::string& accel, const std::string& help);
 ApplianceAccel appliance_accel(const std::string& accel);
 
+// --engine auto|ext4|guestfs for the commands that edit or read images (see execute/bake_engine.hpp).
+void add_engine_option(CLI::App& command, std::string& engine, const std::string& help);
+
 }  // namespace trustnet::baker

@@ -17,11 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What a bake writes in the out folder: the working copy of the base, then the root
-// filesystem's tar for the listing (about as large as the base's data), and the inputs uploaded
-// through it.
+// What a bake writes in the out folder: the working copy of the base (for the direct engine the
+// raw disk and then the qcow2), the root filesystem's tar for the listing (about as large as the
+// base's data), and the inputs uploaded through it.
 uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
-  uint64_t needed = 2 * fs::file_size(base) + (64ULL << 20);
+  uint64_t needed = 3 * fs::file_size(base) + (64ULL << 20);
   for (const auto& step : plan.steps)
     if (const auto* install = std::get_if<InstallFile>(&step)) needed += fs::file_size(install->source);
   return needed;
@@ -32,7 +32,7 @@ uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
 std::vector<fs::path> remove_dead_bake_leftovers(const fs::path& out_dir, const std::string& name) {
   // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
   std::vector<fs::path> removed;
-  for (const char* suffix : {".qcow2", ".report.json", ".mtree", ".root.tar"})
+  for (const char* suffix : {".qcow2", ".report.json", ".mtree", ".root.tar", ".disk"})
     for (auto& leftover : remove_leftover_temporaries(out_dir / (name + suffix)))
       removed.push_back(std::move(leftover));
   return removed;
@@ -65,7 +65,7 @@ ImageBake::ImageBake(const fs::path& recipe_file, const BakeOptions& options)
 
 bool ImageBake::base_listing_cached() const { return fs::exists(cache_.listing(plan_.base.sha256)); }
 
-void ImageBake::prepare(bool pack_base) {
+void ImageBake::prepare() {
   in_context([&] {
     fs::create_directories(options_.out_dir);
     const fs::path lock_file = options_.out_dir / ("." + recipe_.name + ".lock");
@@ -102,16 +102,31 @@ void ImageBake::prepare(bool pack_base) {
                        "a copy of the base, the listing of its files, the release files");
     watchdog_ = std::make_unique<SpaceWatchdog>(options_.out_dir, space_needed);
     work_ = std::make_unique<TemporaryPath>(image_, fs::perms(0644));  // a golden image holds nothing secret
-    if (pack_base) base_tar_ = std::make_unique<TemporaryPath>(options_.out_dir / (recipe_.name + ".root.tar"));
+    if (options_.engine != BakeEngine::guestfs) {
+      check_base_image(base, plan_.base.format, plan_.disk_size);
+      direct_folder_ = std::make_unique<ScratchFolder>(options_.out_dir / (recipe_.name + ".disk"));
+      try {
+        direct_disk_ = split_base(base, plan_.base.format, direct_folder_->path(), plan_.disk_size);
+        interrupt::throw_if_requested();
+        progress_.phase_done("copy base", "raw disk for the direct engine (libext2fs)");
+        return;
+      } catch (const DirectEngineRefusal& refusal) {
+        if (options_.engine == BakeEngine::ext4) throw Error(fmt::format("--engine ext4: {}", refusal.what()));
+        progress_.note(fmt::format("engine: libguestfs, because {}", refusal.what()));
+        direct_folder_.reset();
+      }
+    }
     make_working_copy(base, plan_.base.format, work_->path(), plan_.disk_size);
     interrupt::throw_if_requested();
     progress_.phase_done("copy base", work_->path().filename().string());
   });
 }
 
-ExecutionJob ImageBake::job() {
+ExecutionJob ImageBake::job(bool pack_base) {
+  if (pack_base && !base_tar_)
+    base_tar_ = std::make_unique<TemporaryPath>(options_.out_dir / (recipe_.name + ".root.tar"));
   ExecuteOptions options{options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(), fingerprint_.source_date_epoch};
-  return {&plan_, work_->path(), options, &progress_};
+  return {&plan_, work_->path(), direct_disk_ ? &*direct_disk_ : nullptr, options, &progress_};
 }
 
 void ImageBake::keep_base_listing(const ExecutionResult& result) {
@@ -137,6 +152,7 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
     const std::string listing_text = render_mtree(derived);
     progress_.phase_done("list contents", fmt::format("{} entries{}", listing_entries(listing_text),
                                                       packed ? "; the base's listing is now in the cache" : ""));
+    direct_folder_.reset();  // the raw disk is in the qcow2 now
     const std::string image_sha256 = sha256_file(work_->path());
     write_file_atomically(listing_, listing_text);
     work_->commit();

@@ -17,6 +17,7 @@
 #include "common/transfer/input_cache.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/file_lock.hpp"
+#include "common/util/scratch_folder.hpp"
 
 namespace trustnet::baker {
 
@@ -41,10 +42,13 @@ class ImageBake {
   const std::string& base_sha256() const { return plan_.base.sha256; }
   bool base_listing_cached() const;
 
-  // Takes the output lock, checks the inputs and the free space, and makes the working copy.
-  // With `pack_base`, this image's job packs the base's root for the listing the cache lacks.
-  void prepare(bool pack_base);
-  ExecutionJob job();
+  // Takes the output lock, checks the inputs and the free space, chooses the engine (see
+  // execute/bake_engine.hpp) and makes its working copy: the split raw disk for the direct engine,
+  // a qcow2 for libguestfs.
+  void prepare();
+  bool direct() const { return direct_disk_.has_value(); }
+  // With `pack_base`, the job packs the base's root for the listing the cache lacks.
+  ExecutionJob job(bool pack_base);
   // After the appliance: a base root this image packed becomes the cached listing of its base,
   // even when this image then failed (images of the same base rely on it).
   void keep_base_listing(const ExecutionResult& result);
@@ -79,6 +83,8 @@ class ImageBake {
   std::unique_ptr<SpaceWatchdog> watchdog_;
   std::unique_ptr<TemporaryPath> work_;
   std::unique_ptr<TemporaryPath> base_tar_;
+  std::unique_ptr<ScratchFolder> direct_folder_;
+  std::optional<DirectDisk> direct_disk_;
 };
 
 }  // namespace trustnet::baker

@@ -13,6 +13,7 @@
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
 #include "common/util/parallel_tasks.hpp"
+#include "common/util/scratch_folder.hpp"
 #include "common/util/text_file.hpp"
 #include "common/util/validators.hpp"
 
@@ -74,7 +75,7 @@ int run_verify(const fs::path& release, const fs::path& public_key, bool as_json
 
 }  // namespace
 
-std::string listing_of(const fs::path& operand, ApplianceAccel accel) {
+std::string listing_of(const fs::path& operand, ApplianceAccel accel, BakeEngine engine) {
   if (!fs::is_regular_file(operand))
     throw Error(fmt::format("{} does not exist", operand.string()), ExitCode::bad_input);
   const std::string name = operand.filename().string();
@@ -93,21 +94,25 @@ std::string listing_of(const fs::path& operand, ApplianceAccel accel) {
                 ExitCode::bad_input);
   TemporaryPath tar(fs::temp_directory_path() /
                     fmt::format("trustnet-contents-{}.tar", ::getpid()));  // removed on return
-  pack_image_root(operand, accel, tar.path());
+  const ScratchFolder scratch(fs::temp_directory_path() / fmt::format("trustnet-contents-{}.disk", ::getpid()));
+  std::string fallback;
+  pack_image_root(operand, accel, tar.path(), scratch.path(), engine, &fallback);
+  if (!fallback.empty()) fmt::print(stderr, "bake: {}: engine: libguestfs, because {}\n", operand.string(), fallback);
   return mtree_from_tar(tar.path());
 }
 
 namespace {
 
-int run_contents(const fs::path& image, ApplianceAccel accel) {
-  fmt::print("{}", listing_of(image, accel));
+int run_contents(const fs::path& image, ApplianceAccel accel, BakeEngine engine) {
+  fmt::print("{}", listing_of(image, accel, engine));
   return 0;
 }
 
-int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel, bool as_json) {
+int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel, BakeEngine engine, bool as_json) {
   // Two images cost two appliance launches: side by side.
-  const std::vector<std::string> texts = parallel_map(
-      std::vector<fs::path>{before, after}, [accel](const fs::path& image) { return listing_of(image, accel); });
+  const std::vector<std::string> texts =
+      parallel_map(std::vector<fs::path>{before, after},
+                   [accel, engine](const fs::path& image) { return listing_of(image, accel, engine); });
   const std::string &text_a = texts[0], &text_b = texts[1];
   const ListingDiff diff = diff_listings(parse_mtree(text_a, before.string()), parse_mtree(text_b, after.string()));
   if (as_json) {
@@ -177,26 +182,35 @@ CommandRun declare_verify(CLI::App& command) {
 CommandRun declare_contents(CLI::App& command) {
   struct State {
     fs::path image;
-    std::string accel = "auto";
+    std::string accel = "auto", engine = "auto";
   };
   auto state = std::make_shared<State>();
   command.add_option("image", state->image, "qcow2 image (golden or compressed release image)")->required();
   add_accel_option(command, state->accel, "libguestfs appliance acceleration: auto or tcg");
-  return [state] { return run_contents(state->image, appliance_accel(state->accel)); };
+  add_engine_option(
+      command, state->engine,
+      "how the image is read: auto (libext2fs when the root allows it, else libguestfs), ext4 or guestfs");
+  return
+      [state] { return run_contents(state->image, appliance_accel(state->accel), parse_bake_engine(state->engine)); };
 }
 
 CommandRun declare_diff(CLI::App& command) {
   struct State {
     fs::path before, after;
-    std::string accel = "auto";
+    std::string accel = "auto", engine = "auto";
     bool json = false;
   };
   auto state = std::make_shared<State>();
   command.add_option("before", state->before, "image, NAME.manifest.json or NAME.mtree")->required();
   command.add_option("after", state->after, "image, NAME.manifest.json or NAME.mtree")->required();
   add_accel_option(command, state->accel, "libguestfs appliance acceleration: auto or tcg");
+  add_engine_option(command, state->engine,
+                    "how images are read: auto (libext2fs when the root allows it, else libguestfs), ext4 or guestfs");
   command.add_flag("--json", state->json, "print the differences as JSON");
-  return [state] { return run_diff(state->before, state->after, appliance_accel(state->accel), state->json); };
+  return [state] {
+    return run_diff(state->before, state->after, appliance_accel(state->accel), parse_bake_engine(state->engine),
+                    state->json);
+  };
 }
 
 }  // namespace trustnet::baker

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "baker/execute/bake_engine.hpp"
 #include "baker/execute/guest_session.hpp"
 #include "baker/publish/release.hpp"
 #include "common/cli/command_line.hpp"
@@ -18,6 +19,7 @@ CommandRun declare_diff(CLI::App& command);
 
 // The content listing of an image (opened read-only with libguestfs), a release manifest (its
 // listing file) or an mtree file.
-std::string listing_of(const std::filesystem::path& operand, ApplianceAccel accel);
+std::string listing_of(const std::filesystem::path& operand, ApplianceAccel accel,
+                       BakeEngine engine = BakeEngine::automatic);
 
 }  // namespace trustnet::baker

@@ -3,273 +3,16 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <set>
-
-#include "baker/execute/archive_member.hpp"
-#include "baker/execute/image_workspace.hpp"
-#include "baker/execute/overlay_tar.hpp"
-#include "baker/render/accounts.hpp"
-#include "baker/render/sshd.hpp"
-#include "common/util/atomic_file.hpp"
+#include "baker/execute/ext4_root.hpp"
+#include "baker/execute/guest_root.hpp"
+#include "baker/execute/root_inspection.hpp"
+#include "baker/execute/step_runner.hpp"
+#include "common/release/qemu_image_info.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
-#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 namespace {
-
-struct Ids {
-  uint32_t uid = 0, gid = 0;
-};
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-class StepRunner {
- public:
-  StepRunner(GuestSession& guest, const ExecuteOptions& options, ExecutionResult& result, Progress& progress,
-             std::string plan_name)
-      : guest_(guest), options_(options), result_(result), progress_(progress), plan_name_(std::move(plan_name)) {}
-
-  void run(const Step& step) {
-    progress_.detail(describe(step));
-    std::visit(
-        overloaded{[this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
-                   [this](const DisableCloudInit& s) { disable_cloud_init(s); },
-                   [this](const UpdateAccounts& s) { accounts(s); }, [this](const MakeDirectory& s) { mkdir(s); },
-                   [this](const WriteFile& s) { write(s); }, [this](const InstallFile& s) { install(s); },
-                   [this](const MakeSymlink& s) { symlink(s); }, [this](const IncludeSshdDropins&) { sshd_include(); },
-                   [this](const UnpackOverlay& s) { overlay(s); }},
-        step);
-  }
-
- private:
-  Ids resolve(const Owner& owner, const std::string& path) {
-    if (!accounts_loaded_) {
-      passwd_ = guest_.read_file("/etc/passwd").value_or("");
-      group_ = guest_.read_file("/etc/group").value_or("");
-      accounts_loaded_ = true;
-    }
-    auto uid = find_uid(passwd_, owner.user);
-    if (!uid) throw Error(fmt::format("owner '{}' of {} is not a user in the image's /etc/passwd", owner.user, path));
-    auto gid = find_gid(group_, owner.group);
-    if (!gid) throw Error(fmt::format("group '{}' of {} is not a group in the image's /etc/group", owner.group, path));
-    return {*uid, *gid};
-  }
-
-  // Parallel bakes in one process share the scratch folder: names carry the image's name.
-  std::filesystem::path scratch(const std::string& name) const {
-    return options_.scratch_dir / fmt::format("{}.{}", plan_name_, name);
-  }
-
-  // mkdir -p, journaling the folders it makes (0755 root: the appliance's umask is 022).
-  void make_directories(const std::string& dir) {
-    std::vector<std::string> missing;
-    for (std::filesystem::path p = dir; p != "/" && !guest_.is_dir(p.string()); p = p.parent_path())
-      missing.push_back(p.string());
-    if (missing.empty()) return;
-    guest_.mkdir_p(dir);
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) journal(TreeEdit::directory(*it, 0755, 0, 0));
-  }
-
-  void ensure_parent(const std::string& path) { make_directories(parent_dir(path)); }
-
-  void journal(TreeEdit edit) { result_.edits.push_back(std::move(edit)); }
-
-  // chown before chmod: changing the owner clears set-id bits.
-  void set_owner_and_mode(const std::string& path, Ids ids, uint32_t mode) {
-    guest_.chown(ids.uid, ids.gid, path);
-    guest_.chmod(mode, path);
-  }
-
-  // What the bake made, for the report and for the listing; `size` for files.
-  void record(const std::string& path, const std::string& kind, const std::string& sha256, uint32_t mode, Ids ids,
-              const Owner& owner, const std::string& origin, const std::string& target = {}, uint64_t size = 0) {
-    result_.files.push_back({path, kind, sha256, target, mode, ids.uid, ids.gid, owner.user, owner.group, origin});
-    journal(kind == "file"        ? TreeEdit::file(path, mode, ids.uid, ids.gid, size, sha256)
-            : kind == "directory" ? TreeEdit::directory(path, mode, ids.uid, ids.gid)
-                                  : TreeEdit::symlink(path, ids.uid, ids.gid, target));
-  }
-
-  void record_file(const std::string& path, const std::string& content, uint32_t mode, Ids ids, const Owner& owner,
-                   const std::string& origin) {
-    record(path, "file", sha256_hex(content), mode, ids, owner, origin, {}, content.size());
-  }
-
-  void record_existing(const std::string& path, const std::string& content, const std::string& origin) {
-    GuestStat st = guest_.lstat(path);
-    Owner names{std::to_string(st.uid), std::to_string(st.gid)};
-    record_file(path, content, st.mode & 07777, {st.uid, st.gid}, names, origin);
-  }
-
-  void remove(const RemoveFiles& s) {
-    for (const auto& path : guest_.glob(s.pattern)) {
-      guest_.remove(path);
-      result_.removed.push_back(path);
-      journal(TreeEdit::removed(path));
-    }
-  }
-
-  void empty(const EmptyFile& s) {
-    if (!guest_.exists(s.path)) return;
-    guest_.truncate(s.path);
-    result_.removed.push_back(s.path + " (emptied)");
-    GuestStat st = guest_.lstat(s.path);
-    journal(TreeEdit::file(s.path, st.mode & 07777, st.uid, st.gid, 0, sha256_hex("")));
-  }
-
-  void note(std::string text) {
-    progress_.note(text);
-    result_.notes.push_back(std::move(text));
-  }
-
-  void disable_cloud_init(const DisableCloudInit& s) {
-    std::vector<std::string> links;
-    for (const auto& pattern : s.link_patterns)
-      for (const auto& path : guest_.glob(pattern)) {
-        guest_.remove(path);
-        result_.removed.push_back(path);
-        journal(TreeEdit::removed(path));
-        links.push_back(path.substr(std::string("/etc/runlevels/").size()));
-      }
-    const std::string marker = "# Written by bake: TrustNet instances take their identity from their seed disk.\n";
-    ensure_parent(s.marker);
-    guest_.write_file(s.marker, marker);
-    set_owner_and_mode(s.marker, {}, 0644);
-    record_file(s.marker, marker, 0644, {}, Owner{}, "recipe");
-    note(links.empty() ? fmt::format("cloud-init: no runlevel links in the base; wrote {}", s.marker)
-                       : fmt::format("cloud-init disabled: removed runlevel links {}; wrote {}", fmt::join(links, ", "),
-                                     s.marker));
-  }
-
-  void accounts(const UpdateAccounts& s) {
-    AccountFiles files;
-    auto required = [&](const char* path) {
-      auto content = guest_.read_file(path);
-      if (!content) throw Error(fmt::format("the image has no {}", path));
-      return *content;
-    };
-    files.passwd = required("/etc/passwd");
-    files.group = required("/etc/group");
-    files.shadow = required("/etc/shadow");
-    const AccountRemoval removal = remove_users(files, s.remove);
-    for (const auto& name : removal.absent) note(fmt::format("user {} is not in the base; nothing to remove", name));
-    for (const auto& user : removal.removed) {
-      std::string what = fmt::format("removed user {} (uid {})", user.name, user.uid);
-      if (user.group_removed) what += fmt::format(", its group {}", user.name);
-      for (const auto& group : user.left_groups) what += fmt::format(", its membership of {}", group);
-      // Only a home under /home is the account's own to delete; /, /root or /var/... never are.
-      if (std::filesystem::path(user.home).lexically_normal().parent_path() == "/home" &&
-          user.home.find("..") == std::string::npos && guest_.is_dir(user.home)) {
-        guest_.remove_tree(user.home);
-        result_.removed.push_back(user.home);
-        journal(TreeEdit::removed_tree(user.home));
-        what += fmt::format(", its home {}", user.home);
-      }
-      note(what);
-    }
-    AccountFiles updated = apply_users(removal.files, s.users);
-    // guestfs_write truncates in place, so the files keep their modes and owners.
-    guest_.write_file("/etc/passwd", updated.passwd);
-    guest_.write_file("/etc/group", updated.group);
-    guest_.write_file("/etc/shadow", updated.shadow);
-    record_existing("/etc/passwd", updated.passwd, "accounts");
-    record_existing("/etc/group", updated.group, "accounts");
-    record_existing("/etc/shadow", updated.shadow, "accounts");
-    passwd_ = updated.passwd;
-    group_ = updated.group;
-    accounts_loaded_ = true;
-  }
-
-  void mkdir(const MakeDirectory& s) {
-    Ids ids = resolve(s.owner, s.path);
-    make_directories(s.path);
-    set_owner_and_mode(s.path, ids, s.mode);
-    record(s.path, "directory", "", s.mode, ids, s.owner, "recipe");
-  }
-
-  void write(const WriteFile& s) {
-    Ids ids = resolve(s.owner, s.path);
-    ensure_parent(s.path);
-    guest_.write_file(s.path, s.content);
-    set_owner_and_mode(s.path, ids, s.mode);
-    record_file(s.path, s.content, s.mode, ids, s.owner, "recipe");
-  }
-
-  void install(const InstallFile& s) {
-    if (s.source.empty()) throw Error(fmt::format("binary {} has no local file; fetch its URL first", s.input));
-    Ids ids = resolve(s.owner, s.path);
-    // Checked again right before upload: the pin, not the file that happens to be there, decides.
-    verify_sha256(s.source, s.sha256, fmt::format("binary {}", s.input));
-    ensure_parent(s.path);
-    std::string installed_sha256 = s.sha256;
-    uint64_t size = 0;
-    if (s.member) {
-      TemporaryPath extracted(scratch(fmt::format("{}.member", s.input)));
-      installed_sha256 = extract_member(s.source, *s.member, extracted.path());
-      size = std::filesystem::file_size(extracted.path());
-      guest_.upload(extracted.path(), s.path);
-    } else {
-      size = std::filesystem::file_size(s.source);
-      guest_.upload(s.source, s.path);
-    }
-    set_owner_and_mode(s.path, ids, s.mode);
-    record(s.path, "file", installed_sha256, s.mode, ids, s.owner, "binary " + s.input, {}, size);
-  }
-
-  void symlink(const MakeSymlink& s) {
-    ensure_parent(s.link);
-    guest_.symlink(s.target, s.link);
-    record(s.link, "symlink", "", 0777, {}, Owner{}, "recipe", s.target);
-  }
-
-  void sshd_include() {
-    auto main_config = guest_.read_file(sshd_config_path);
-    std::string updated = include_sshd_dropins(main_config);
-    guest_.write_file(sshd_config_path, updated);
-    if (!main_config) set_owner_and_mode(sshd_config_path, {}, 0644);
-    record_existing(sshd_config_path, updated, "recipe");
-  }
-
-  void overlay(const UnpackOverlay& s) {
-    Ids ids = resolve(s.owner, s.destination);
-    TemporaryPath tar(scratch(fmt::format("overlay-{}.tar", overlay_count_++)));
-    OverlayArchive archive =
-        write_overlay_tar(s.source, s.destination, ids.uid, ids.gid, tar.path(), options_.source_date_epoch, s.modes);
-    make_directories(s.destination);
-    for (const auto& dir : archive.directories) {
-      if (guest_.exists(dir.path)) continue;  // folders of the base keep their modes and owners
-      guest_.mkdir(dir.path);
-      set_owner_and_mode(dir.path, ids, dir.mode);
-      record(dir.path, "directory", "", dir.mode, ids, s.owner, "overlay");
-    }
-    guest_.tar_in(tar.path(), s.destination);
-    for (const auto& entry : archive.entries) {
-      bool link = entry.kind == OverlayEntry::Kind::symlink;
-      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay",
-             entry.link_target, entry.size);
-    }
-  }
-
-  GuestSession& guest_;
-  const ExecuteOptions& options_;
-  ExecutionResult& result_;
-  Progress& progress_;
-  std::string plan_name_;
-  bool accounts_loaded_ = false;
-  std::string passwd_, group_;
-  int overlay_count_ = 0;
-};
-
-void check_alpine_aarch64(const Inspection& found) {
-  if (found.type != "linux" || found.distro != "alpinelinux")
-    throw Error(
-        fmt::format("the base image holds {} ({} {}), not Alpine Linux", found.product, found.type, found.distro));
-  if (found.arch != "aarch64")
-    throw Error(fmt::format("the base image is Alpine Linux for {}, not aarch64", found.arch));
-}
 
 // Everything one image needs from the appliance, from inspection to its filesystem unmounted
 // and synced; the appliance is left ready for the next image.
@@ -296,26 +39,8 @@ void execute_on_disk(GuestSession& guest, const std::string& disk, const Executi
     progress.phase_done("pack base root for its listing");
   }
 
-  StepRunner runner(guest, options, result, progress, plan.name);
-  for (const auto& step : plan.steps) {
-    runner.run(step);
-    interrupt::throw_if_requested();
-  }
-  progress.phase_done("apply edits", fmt::format("{} steps, {} files", plan.steps.size(), result.files.size()));
-
-  if (options.source_date_epoch) {
-    // Reproducible builds: what the bake wrote, and the folders it wrote into, get the time of
-    // SOURCE_DATE_EPOCH instead of the bake's (symlinks keep theirs: utimens follows them).
-    std::set<std::string> touched;
-    for (const auto& file : result.files)
-      for (std::filesystem::path p = file.path; !p.empty() && p != "/"; p = p.parent_path()) touched.insert(p.string());
-    touched.insert("/");
-    for (const auto& removed : result.removed) touched.insert(std::filesystem::path(removed).parent_path().string());
-    for (const auto& path : touched)
-      if (guest.exists(path) && !guest.is_symlink(path)) guest.set_times(path, *options.source_date_epoch);
-    progress.phase_done("set times",
-                        fmt::format("{} paths to SOURCE_DATE_EPOCH {}", touched.size(), *options.source_date_epoch));
-  }
+  GuestRoot root(guest);
+  apply_plan(root, plan, options, result, progress);
 
   guest.umount_all();
   guest.sync();
@@ -382,17 +107,32 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
   return outcomes;
 }
 
-void pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar) {
+std::string pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar,
+                            const std::filesystem::path& scratch, BakeEngine engine, std::string* fallback_reason) {
   if (!std::filesystem::is_regular_file(image))
     throw Error(fmt::format("image {} does not exist", image.string()), ExitCode::bad_input);
+  const std::string format = GuestSession::detect_format(image);
+  if (engine != BakeEngine::guestfs) {
+    try {
+      const DirectDisk disk = split_base(image, format, scratch, qemu_image_info(image, format).virtual_size);
+      Ext4Root root(disk.root, false, 0);
+      check_alpine_aarch64(inspect_root(root, disk));
+      root.pack_tar(tar);
+      return "ext4";
+    } catch (const DirectEngineRefusal& refusal) {
+      if (engine == BakeEngine::ext4) throw Error(fmt::format("--engine ext4: {}", refusal.what()));
+      if (fallback_reason) *fallback_reason = refusal.what();
+    }
+  }
   GuestSession guest(accel);
-  guest.add_drive(image, GuestSession::detect_format(image), true);
+  guest.add_drive(image, format, true);
   guest.launch();
   const Inspection found = guest.inspect(guest.disks().front());
   check_alpine_aarch64(found);
   guest.mount(found.root_device, "/", true);
   guest.tar_out("/", tar);
   guest.shutdown();
+  return "libguestfs";
 }
 
 }  // namespace trustnet::baker

@@ -82,6 +82,27 @@ uint64_t gpt_head_size(std::span<const uint8_t> first_two_sectors, uint32_t sect
   return (header.entries_lba + entry_sectors) * sector_size;
 }
 
+std::vector<GptPartition> gpt_partitions(std::span<const uint8_t> head, uint32_t sector_size) {
+  const Header header = read_header(head, sector_size);
+  if (head.size() < gpt_head_size(head, sector_size)) throw Error("the GPT entry array was not read whole");
+  const uint64_t entries_offset = header.entries_lba * sector_size;
+  const std::span<const uint8_t> entries = head.subspan(entries_offset, header.entry_bytes());
+  if (crc32_ieee(entries) != le32(head.data() + sector_size + kEntriesCrc))
+    throw Error("the GPT entry array checksum does not match; the table is damaged");
+  // The Linux filesystem type GUID as stored (its first three fields little-endian).
+  static constexpr uint8_t kLinuxData[16] = {0xAF, 0x3D, 0xC6, 0x0F, 0x83, 0x84, 0x72, 0x47,
+                                             0x8E, 0x79, 0x3D, 0x69, 0xD8, 0x47, 0x7D, 0xE4};
+  std::vector<GptPartition> found;
+  for (uint32_t i = 0; i < header.entry_count; ++i) {
+    const uint8_t* entry = entries.data() + uint64_t{i} * header.entry_size;
+    const uint64_t first = le64(entry + kEntryFirstLba), last = le64(entry + kEntryLastLba);
+    if (std::all_of(entry, entry + 16, [](uint8_t b) { return b == 0; })) continue;  // unused
+    if (last < first) throw Error(fmt::format("GPT partition {} ends before it starts", i + 1));
+    found.push_back({static_cast<int>(i) + 1, first, last, std::memcmp(entry, kLinuxData, 16) == 0});
+  }
+  return found;
+}
+
 GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector_size, uint64_t disk_bytes,
                                   int number) {
   const Header header = read_header(head, sector_size);

@@ -27,6 +27,15 @@ uint64_t gpt_head_size(std::span<const uint8_t> first_two_sectors, uint32_t sect
 // (1-based) must be the one that ends last. Throws Error on a damaged or foreign table.
 GptGrowth grow_last_gpt_partition(std::span<const uint8_t> head, uint32_t sector_size, uint64_t disk_bytes, int number);
 
+struct GptPartition {
+  int number = 0;  // 1-based
+  uint64_t first_lba = 0, last_lba = 0;
+  bool linux_data = false;  // type 0FC63DAF-8483-4772-8E79-3D69D8477DE4 (Linux filesystem)
+};
+
+// The used entries of the table, in table order (the entry array's checksum is checked).
+std::vector<GptPartition> gpt_partitions(std::span<const uint8_t> head, uint32_t sector_size);
+
 uint32_t crc32_ieee(std::span<const uint8_t> bytes);
 
 }  // namespace trustnet::baker

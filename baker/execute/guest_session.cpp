@@ -345,7 +345,7 @@ GuestStat GuestSession::lstat(const std::string& path) {
   Statns st(guestfs_lstatns(handle_.get(), path.c_str()));
   if (!st) fail(fmt::format("lstat {}", path));
   return {static_cast<uint32_t>(st->st_mode), static_cast<uint32_t>(st->st_uid), static_cast<uint32_t>(st->st_gid),
-          static_cast<uint64_t>(st->st_size)};
+          static_cast<uint64_t>(st->st_size), static_cast<uint64_t>(st->st_ino), static_cast<uint32_t>(st->st_nlink)};
 }
 
 std::string GuestSession::checksum_sha256(const std::string& path) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "baker/execute/guestfs_handle.hpp"
+#include "baker/execute/inspection.hpp"
 
 namespace trustnet::baker {
 
@@ -18,17 +19,12 @@ struct ApplianceSettings {
   unsigned vcpus = 1;  // under TCG each vCPU is a host thread: the appliance boots faster with two
 };
 
-struct Inspection {
-  std::string root_device;  // e.g. /dev/sda2
-  std::string filesystem;   // e.g. ext4
-  std::string type, distro, arch, product;
-  int major = 0, minor = 0;
-};
-
 struct GuestStat {
   uint32_t mode = 0;  // with file type bits
   uint32_t uid = 0, gid = 0;
   uint64_t size = 0;
+  uint64_t inode = 0;
+  uint32_t links = 1;
 };
 
 class GuestSession {

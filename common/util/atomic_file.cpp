@@ -41,7 +41,13 @@ std::vector<fs::path> remove_leftover_temporaries(const fs::path& final_path) {
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
     if (!name.starts_with(prefix) || name.starts_with(ours)) continue;
-    if (fs::is_symlink(entry.symlink_status()) || !fs::is_regular_file(entry.symlink_status())) continue;
+    const auto status = entry.symlink_status();
+    if (fs::is_symlink(status)) continue;
+    if (fs::is_directory(status)) {  // a ScratchFolder
+      if (fs::remove_all(entry.path(), error) > 0) removed.push_back(entry.path());
+      continue;
+    }
+    if (!fs::is_regular_file(status)) continue;
     if (fs::remove(entry.path(), error)) removed.push_back(entry.path());
   }
   return removed;

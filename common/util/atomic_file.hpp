@@ -41,9 +41,9 @@ class TemporaryPath {
 // The prefix of every temporary name TemporaryPath gives for `final_path` (".NAME.tmp-").
 std::string temporary_prefix(const std::filesystem::path& final_path);
 
-// Removes the temporary files TemporaryPath made for `final_path` in an earlier process that
-// is gone (killed with SIGKILL, or by a power cut): the caller must hold the lock that keeps live
-// writers of `final_path` away. Returns what it removed.
+// Removes the temporary files TemporaryPath (and folders ScratchFolder) made for `final_path` in an earlier process
+// that is gone (killed with SIGKILL, or by a power cut): the caller must hold the lock that keeps live writers of
+// `final_path` away. Returns what it removed.
 std::vector<std::filesystem::path> remove_leftover_temporaries(const std::filesystem::path& final_path);
 
 // 16 hexadecimal digits from the kernel's random source.

@@ -69,8 +69,20 @@ void drain(Pipe& out, Pipe& err, ProcessResult& result) {
 
 }  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv) {
+ProcessResult run_process(const std::vector<std::string>& argv) { return run_process_with_env(argv, {}); }
+
+ProcessResult run_process_with_env(const std::vector<std::string>& argv,
+                                   const std::map<std::string, std::string>& environment) {
   if (argv.empty()) throw Error("run_process: empty command");
+  std::vector<std::string> variables;
+  for (char** variable = environ; *variable; ++variable) {
+    const std::string entry = *variable;
+    if (!environment.contains(entry.substr(0, entry.find('=')))) variables.push_back(entry);
+  }
+  for (const auto& [name, value] : environment) variables.push_back(name + "=" + value);
+  std::vector<char*> env;
+  for (auto& variable : variables) env.push_back(variable.data());
+  env.push_back(nullptr);
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -81,7 +93,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   actions.dup(err.write_end.get(), STDERR_FILENO);
 
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), env.data());
   if (rc != 0) throw Error(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
   out.write_end.reset();
   err.write_end.reset();
@@ -96,8 +108,11 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   return result;
 }
 
-std::string run_checked(const std::vector<std::string>& argv) {
-  ProcessResult result = run_process(argv);
+std::string run_checked(const std::vector<std::string>& argv) { return run_checked_with_env(argv, {}); }
+
+std::string run_checked_with_env(const std::vector<std::string>& argv,
+                                 const std::map<std::string, std::string>& environment) {
+  ProcessResult result = run_process_with_env(argv, environment);
   if (result.exit_status != 0) {
     std::string detail = result.err.empty() ? result.out : result.err;
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();

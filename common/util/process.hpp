@@ -1,6 +1,7 @@
 #pragma once
 // Runs a helper program to completion and captures its output. The only place that spawns
 // processes; an interrupt (see interrupt.hpp) stops the child.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,13 @@ struct ProcessResult {
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv);
+// `environment` adds to (or replaces in) this process's environment for the child.
+ProcessResult run_process_with_env(const std::vector<std::string>& argv,
+                                   const std::map<std::string, std::string>& environment);
 // Like run_process, but a non-zero exit is an Error naming the command and its stderr.
 std::string run_checked(const std::vector<std::string>& argv);
+std::string run_checked_with_env(const std::vector<std::string>& argv,
+                                 const std::map<std::string, std::string>& environment);
 
 std::string shell_quote(const std::string& word);
 std::string command_line(const std::vector<std::string>& argv);

@@ -1,0 +1,338 @@
+#include "baker/execute/ext4_root.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <et/com_err.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "baker/execute/path_glob.hpp"
+#include "common/handles/archive_handle.hpp"
+#include "common/util/error.hpp"
+
+namespace trustnet::baker {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMaxLinkDepth = 40;  // as the kernel's
+constexpr size_t kChunk = 1 << 20;
+
+void load_error_messages() {
+  static std::once_flag once;
+  std::call_once(once, [] { initialize_ext2_error_table(); });
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  for (size_t start = 0; start <= path.size();) {
+    const size_t slash = std::min(path.find('/', start), path.size());
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+std::string join(const std::string& folder, const std::string& name) {
+  return folder == "/" ? "/" + name : folder + "/" + name;
+}
+
+// The high bits of a time beyond 2038 go to the inode's extra fields, as the kernel stores them.
+uint32_t extra_time(int64_t seconds) {
+  return static_cast<uint32_t>(((seconds - static_cast<int32_t>(seconds)) >> 32) & 3);
+}
+
+bool has_field(const ext2_inode_large& inode, size_t offset, int inode_size) {
+  return inode_size > EXT2_GOOD_OLD_INODE_SIZE && EXT2_GOOD_OLD_INODE_SIZE + inode.i_extra_isize >= offset + 4;
+}
+
+int file_type_of(uint32_t mode) {
+  switch (mode & LINUX_S_IFMT) {
+    case LINUX_S_IFREG: return EXT2_FT_REG_FILE;
+    case LINUX_S_IFDIR: return EXT2_FT_DIR;
+    case LINUX_S_IFLNK: return EXT2_FT_SYMLINK;
+    default: return EXT2_FT_UNKNOWN;
+  }
+}
+
+}  // namespace
+
+Ext4Root::Ext4Root(const fs::path& partition, bool writable, int64_t now)
+    : file_(partition), writable_(writable), now_(now) {
+  load_error_messages();
+  ext2_filsys fs = nullptr;
+  const int flags = EXT2_FLAG_64BITS | (writable ? EXT2_FLAG_RW : 0);
+  errcode_t rc = ext2fs_open2(partition.c_str(), nullptr, flags, 0, 0, unix_io_manager, &fs);
+  fs_.reset(fs);
+  check(rc, "open the ext filesystem");
+  fs_->now = static_cast<time_t>(now);
+  fs_->umask = 022;
+  if (writable && ext2fs_has_feature_journal_needs_recovery(fs_->super))
+    throw Error(fmt::format("the ext filesystem in {} has a journal that needs recovery; run e2fsck on it first",
+                            partition.string()));
+  check(ext2fs_read_bitmaps(fs_.get()), "read the allocation bitmaps");
+}
+
+void Ext4Root::close() {
+  if (!fs_) return;
+  check(ext2fs_close2(fs_.get(), 0), "write the filesystem's metadata");
+  (void)fs_.release();  // ext2fs_close2 freed it
+}
+
+void Ext4Root::fail(long code, const std::string& operation) const {
+  throw Error(fmt::format("{} in {}: {}", operation, file_.filename().string(), error_message(code)));
+}
+
+void Ext4Root::require_writable(const std::string& operation) const {
+  if (!writable_) throw Error(fmt::format("{}: the filesystem in {} is open read-only", operation, file_.string()));
+}
+
+std::vector<std::string> Ext4Root::unsupported_features() const {
+  ext2_super_block* sb = fs_->super;
+  std::vector<std::string> found;
+  // What the writer here does not handle: data inside inodes, encrypted, case-folded or verity
+  // files, clusters, quotas it would have to keep up to date, multi-mount protection, inodes
+  // holding extended attributes.
+  const std::pair<bool, const char*> checks[] = {
+      {ext2fs_has_feature_inline_data(sb), "inline_data"}, {ext2fs_has_feature_encrypt(sb), "encrypt"},
+      {ext2fs_has_feature_casefold(sb), "casefold"},       {ext2fs_has_feature_verity(sb), "verity"},
+      {ext2fs_has_feature_bigalloc(sb), "bigalloc"},       {ext2fs_has_feature_quota(sb), "quota"},
+      {ext2fs_has_feature_project(sb), "project"},         {ext2fs_has_feature_mmp(sb), "mmp"},
+      {ext2fs_has_feature_ea_inode(sb), "ea_inode"},       {ext2fs_has_feature_shared_blocks(sb), "shared_blocks"},
+      {ext2fs_has_feature_journal_dev(sb), "journal_dev"},
+  };
+  for (const auto& [present, name] : checks)
+    if (present) found.emplace_back(name);
+  return found;
+}
+
+uint64_t Ext4Root::size_bytes() const { return ext2fs_blocks_count(fs_->super) * uint64_t{fs_->blocksize}; }
+
+Ext4Geometry Ext4Root::geometry() const {
+  ext2_super_block* sb = fs_->super;
+  return {ext2fs_blocks_count(sb), ext2fs_r_blocks_count(sb), fs_->blocksize, sb->s_blocks_per_group,
+          ext2fs_has_feature_flex_bg(sb) ? 1u << sb->s_log_groups_per_flex : 1u};
+}
+
+void Ext4Root::set_reserved_blocks(uint64_t blocks) {
+  require_writable("set the reserved blocks");
+  ext2fs_r_blocks_count_set(fs_->super, blocks);
+  ext2fs_mark_super_dirty(fs_.get());
+}
+
+std::string Ext4Root::type() const {
+  ext2_super_block* sb = fs_->super;
+  if (ext2fs_has_feature_extents(sb) || ext2fs_has_feature_flex_bg(sb) || ext2fs_has_feature_64bit(sb) ||
+      ext2fs_has_feature_metadata_csum(sb))
+    return "ext4";
+  return ext2fs_has_feature_journal(sb) ? "ext3" : "ext2";
+}
+
+ext2_inode_large Ext4Root::read_inode(Ino ino) {
+  ext2_inode_large inode{};
+  check(ext2fs_read_inode_full(fs_.get(), ino, reinterpret_cast<ext2_inode*>(&inode), sizeof(inode)),
+        fmt::format("read inode {}", ino));
+  return inode;
+}
+
+void Ext4Root::write_inode(Ino ino, ext2_inode_large& inode) {
+  check(ext2fs_write_inode_full(fs_.get(), ino, reinterpret_cast<ext2_inode*>(&inode), sizeof(inode)),
+        fmt::format("write inode {}", ino));
+}
+
+void Ext4Root::stamp(ext2_inode_large& inode, bool modified, bool created) {
+  const int size = EXT2_INODE_SIZE(fs_->super);
+  const auto seconds = static_cast<uint32_t>(now_);
+  inode.i_ctime = seconds;
+  if (has_field(inode, offsetof(ext2_inode_large, i_ctime_extra), size)) inode.i_ctime_extra = extra_time(now_);
+  if (modified) {
+    inode.i_mtime = inode.i_atime = seconds;
+    if (has_field(inode, offsetof(ext2_inode_large, i_mtime_extra), size)) inode.i_mtime_extra = extra_time(now_);
+    if (has_field(inode, offsetof(ext2_inode_large, i_atime_extra), size)) inode.i_atime_extra = extra_time(now_);
+  }
+  if (created && has_field(inode, offsetof(ext2_inode_large, i_crtime_extra), size)) {
+    inode.i_crtime = seconds;
+    inode.i_crtime_extra = extra_time(now_);
+  }
+}
+
+void Ext4Root::touch_folder(Ino dir) {
+  ext2_inode_large inode = read_inode(dir);
+  stamp(inode, true, false);
+  write_inode(dir, inode);
+}
+
+std::optional<Ext4Root::Ino> Ext4Root::lookup_in(Ino dir, const std::string& name) {
+  ext2_ino_t ino = 0;
+  errcode_t rc = ext2fs_lookup(fs_.get(), dir, name.c_str(), static_cast<int>(name.size()), nullptr, &ino);
+  if (rc == EXT2_ET_FILE_NOT_FOUND || rc == EXT2_ET_NO_DIRECTORY) return std::nullopt;
+  check(rc, fmt::format("look up {}", name));
+  return ino;
+}
+
+std::string Ext4Root::link_target(Ino ino) {
+  ext2_inode_large inode = read_inode(ino);
+  const uint64_t size = EXT2_I_SIZE(&inode);
+  if (ext2fs_is_fast_symlink(reinterpret_cast<ext2_inode*>(&inode)))
+    return std::string(reinterpret_cast<const char*>(inode.i_block), std::min<uint64_t>(size, sizeof(inode.i_block)));
+  if (size > fs_->blocksize) throw Error(fmt::format("symbolic link inode {} is {} bytes long", ino, size));
+  ext2_file_t raw = nullptr;
+  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), fmt::format("open symbolic link inode {}", ino));
+  Ext2File file(raw);
+  std::string target(size, '\0');
+  unsigned int got = 0;
+  check(ext2fs_file_read(file.get(), target.data(), static_cast<unsigned>(size), &got),
+        fmt::format("read symbolic link inode {}", ino));
+  target.resize(got);
+  return target;
+}
+
+// Resolves like the kernel inside the image: links in folders are always followed, the last
+// component's only when asked; absolute targets start again at the image's root.
+std::optional<Ext4Root::Ino> Ext4Root::lookup(const std::string& path, bool follow_last, int depth) {
+  if (depth > kMaxLinkDepth) throw Error(fmt::format("too many levels of symbolic links resolving {}", path));
+  const std::vector<std::string> parts = split_path(path);
+  std::vector<Ino> stack = {EXT2_ROOT_INO};
+  std::string so_far = "/";
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (part == ".") continue;
+    if (part == "..") {
+      if (stack.size() > 1) stack.pop_back();
+      so_far = fs::path(so_far).parent_path().string();
+      continue;
+    }
+    auto found = lookup_in(stack.back(), part);
+    if (!found) return std::nullopt;
+    const bool last = i + 1 == parts.size();
+    ext2_inode_large inode = read_inode(*found);
+    if (LINUX_S_ISLNK(inode.i_mode) && (!last || follow_last)) {
+      const std::string target = link_target(*found);
+      std::string rest;
+      for (size_t j = i + 1; j < parts.size(); ++j) rest += "/" + parts[j];
+      const std::string next = target.starts_with("/") ? target + rest : join(so_far, target) + rest;
+      return lookup(next, follow_last, depth + 1);
+    }
+    if (!last && !LINUX_S_ISDIR(inode.i_mode)) return std::nullopt;
+    stack.push_back(*found);
+    so_far = join(so_far, part);
+  }
+  return stack.back();
+}
+
+Ext4Root::Parent Ext4Root::parent_of(const std::string& path) {
+  const fs::path p(path);
+  const std::string name = p.filename().string();
+  if (name.empty() || name == "." || name == "..") throw Error(fmt::format("{} names no file", path));
+  auto dir = lookup(p.parent_path().string(), true);
+  if (!dir || !is_dir_inode(*dir)) throw Error(fmt::format("{}: its folder does not exist in the image", path));
+  return {*dir, name};
+}
+
+std::vector<std::pair<std::string, Ext4Root::Ino>> Ext4Root::entries(Ino dir) {
+  std::vector<std::pair<std::string, Ino>> names;
+  auto collect = [](ext2_ino_t, int, ext2_dir_entry* dirent, int, int, char*, void* data) -> int {
+    const int length = ext2fs_dirent_name_len(dirent);
+    std::string name(dirent->name, static_cast<size_t>(length));
+    if (name != "." && name != "..")
+      static_cast<std::vector<std::pair<std::string, Ino>>*>(data)->emplace_back(std::move(name), dirent->inode);
+    return 0;
+  };
+  check(ext2fs_dir_iterate2(fs_.get(), dir, 0, nullptr, collect, &names), fmt::format("read folder inode {}", dir));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool Ext4Root::is_dir_inode(Ino ino) { return LINUX_S_ISDIR(read_inode(ino).i_mode); }
+
+bool Ext4Root::exists(const std::string& path) { return lookup(path, true).has_value(); }
+
+bool Ext4Root::is_dir(const std::string& path) {
+  auto ino = lookup(path, false);
+  return ino && is_dir_inode(*ino);
+}
+
+bool Ext4Root::is_symlink(const std::string& path) {
+  auto ino = lookup(path, false);
+  return ino && LINUX_S_ISLNK(read_inode(*ino).i_mode);
+}
+
+std::string Ext4Root::read_content(Ino ino, size_t limit) {
+  ext2_inode_large inode = read_inode(ino);
+  const uint64_t size = std::min<uint64_t>(EXT2_I_SIZE(&inode), limit);
+  ext2_file_t raw = nullptr;
+  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), fmt::format("open inode {}", ino));
+  Ext2File file(raw);
+  std::string content(size, '\0');
+  size_t done = 0;
+  while (done < size) {
+    unsigned int got = 0;
+    const auto want = static_cast<unsigned>(std::min<uint64_t>(size - done, kChunk));
+    check(ext2fs_file_read(file.get(), content.data() + done, want, &got), fmt::format("read inode {}", ino));
+    if (got == 0) break;
+    done += got;
+  }
+  content.resize(done);
+  return content;
+}
+
+std::optional<std::string> Ext4Root::read_file(const std::string& path) {
+  auto ino = lookup(path, false);
+  if (!ino || !LINUX_S_ISREG(read_inode(*ino).i_mode)) return std::nullopt;
+  return read_content(*ino, SIZE_MAX);
+}
+
+std::optional<std::string> Ext4Root::read_through_links(const std::string& path, size_t limit) {
+  auto ino = lookup(path, true);
+  if (!ino || !LINUX_S_ISREG(read_inode(*ino).i_mode)) return std::nullopt;
+  return read_content(*ino, limit);
+}
+
+RootStat Ext4Root::lstat(const std::string& path) {
+  auto ino = lookup(path, false);
+  if (!ino) throw Error(fmt::format("lstat {}: no such file in the image", path));
+  const ext2_inode_large inode = read_inode(*ino);
+  return {inode.i_mode, inode_uid(inode), inode_gid(inode), EXT2_I_SIZE(&inode), inode.i_links_count};
+}
+
+std::vector<std::string> Ext4Root::glob(const std::string& pattern) {
+  GlobTree tree;
+  tree.list = [this](const std::string& folder) -> std::optional<std::vector<std::string>> {
+    auto ino = lookup(folder, true);
+    if (!ino || !is_dir_inode(*ino)) return std::nullopt;
+    std::vector<std::string> names;
+    for (auto& [name, child] : entries(*ino)) names.push_back(name);
+    return names;
+  };
+  tree.exists = [this](const std::string& path) { return lookup(path, false).has_value(); };
+  return expand_glob(pattern, tree);
+}
+
+void Ext4Root::walk(Ino dir, const std::string& path, const std::function<void(const std::string&, Ino)>& visit) {
+  for (const auto& [name, ino] : entries(dir)) {
+    const std::string child = join(path, name);
+    visit(child, ino);
+    if (is_dir_inode(ino)) walk(ino, child, visit);
+  }
+}
+
+std::vector<std::string> Ext4Root::other_names(const std::string& path) {
+  auto ino = lookup(path, true);
+  if (!ino) return {};
+  const ext2_inode_large inode = read_inode(*ino);
+  if (!LINUX_S_ISREG(inode.i_mode) || inode.i_links_count < 2) return {};
+  std::vector<std::string> names;
+  walk(EXT2_ROOT_INO, "/", [&](const std::string& name, Ino found) {
+    if (found == *ino && name != path) names.push_back(name);
+  });
+  return names;
+}
+
+}  // namespace trustnet::baker
