@@ -1,0 +1,170 @@
+#include "baker/execute/ext4_root.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "baker/execute/overlay_tar.hpp"
+#include "baker/publish/content_listing.hpp"
+#include "common/util/error.hpp"
+#include "support/alpine_ext4.hpp"
+#include "support/random_bytes.hpp"
+
+using namespace trustnet;
+using namespace trustnet::baker;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kNow = 1700000000;  // 0x6553f100 in debugfs' stat
+
+std::string inode_line(const fs::path& image, const std::string& path) {
+  const std::string stat = test::debugfs(image, "stat " + path);
+  return stat.substr(0, stat.find('\n'));  // "Inode: N   Type: ..."
+}
+
+}  // namespace
+
+TEST_CASE("the direct engine reads the Alpine root as the kernel would resolve it") {
+  test::TempDir dir;
+  const fs::path image = test::make_alpine_ext4(dir);
+  Ext4Root root(image, false, kNow);
+  CHECK(root.type() == "ext4");
+  CHECK(root.unsupported_features().empty());
+  CHECK(root.is_dir("/etc"));
+  CHECK(root.is_symlink("/bin/sh"));
+  CHECK_FALSE(root.is_dir("/bin/sh"));
+  CHECK(root.exists("/bin/sh"));
+  CHECK_FALSE(root.exists("/etc/nothing-here"));
+  CHECK_FALSE(root.read_file("/bin/sh"));  // a link, not a file
+  CHECK(root.read_file("/etc/os-release")->find("ID=alpine") != std::string::npos);
+  CHECK(root.read_through_links("/bin/sh", 4) ==
+        "\x7f"
+        "ELF");
+  CHECK(root.read_through_links("/etc/../etc/./os-release", 64)->starts_with("NAME="));
+  const RootStat motd = root.lstat("/etc/motd");
+  CHECK((motd.mode & 0777) == 0644);
+  CHECK(motd.links == 2);
+  CHECK(root.other_names("/etc/motd") == std::vector<std::string>{"/etc/motd.second-name"});
+  const auto found = root.glob("/etc/apk/*");
+  CHECK(std::is_sorted(found.begin(), found.end()));
+  CHECK(std::find(found.begin(), found.end(), "/etc/apk/repositories") != found.end());
+  CHECK(root.glob("/etc/ssh/ssh_host_*").empty());
+  CHECK_THROWS_WITH_AS(root.write_file("/etc/motd", "x"), doctest::Contains("read-only"), Error);
+}
+
+TEST_CASE("the direct engine rewrites a file in place: its inode, other names and attributes stay") {
+  test::TempDir dir;
+  const fs::path image = test::make_alpine_ext4(dir);
+  const std::string before = inode_line(image, "/etc/motd");
+  {
+    Ext4Root root(image, true, kNow);
+    root.write_file("/etc/motd", "rewritten\n");
+    root.close();
+  }
+  CHECK(inode_line(image, "/etc/motd") == before);
+  CHECK(test::debugfs(image, "ea_get /etc/motd user.trustnet").find("kept") != std::string::npos);
+  Ext4Root again(image, false, kNow);
+  CHECK(again.read_file("/etc/motd.second-name") == "rewritten\n");
+  CHECK(test::e2fsck_check(image).exit_status == 0);
+}
+
+TEST_CASE("the direct engine makes, links and removes, and e2fsck -fn finds nothing to fix") {
+  test::TempDir dir;
+  const fs::path image = test::make_alpine_ext4(dir);
+  const std::string binary = test::random_bytes(3 << 20, 27);
+  const fs::path local = dir.write("binary", binary);
+  {
+    Ext4Root root(image, true, kNow);
+    root.mkdir("/opt/trustnet");
+    root.upload(local, "/opt/trustnet/binary");
+    root.lchown(100, 101, "/opt/trustnet/binary");
+    root.chmod(0750, "/opt/trustnet/binary");
+    // Enough names to need more blocks for the folder.
+    for (int i = 0; i < 300; ++i) root.write_file(fmt::format("/opt/trustnet/file-with-a-long-name-{:04}", i), "x");
+    root.symlink("/opt/trustnet/binary", "/usr/bin/trustnet");
+    root.symlink("/opt/trustnet/binary", "/usr/bin/trustnet");  // again: replaced, not an error
+    root.write_file("/etc/hostname", "node\n");
+    root.symlink("busybox", "/etc/hostname");  // a file replaced by a link
+    root.remove("/etc/motd.second-name");
+    root.remove("/etc/not-there");  // absent: nothing to do
+    root.remove_tree("/etc/apk");
+    root.remove_tree("/lib/apk");
+    root.truncate("/etc/issue");
+    CHECK_THROWS_WITH_AS(root.remove("/etc"), doctest::Contains("folder"), Error);
+    CHECK_THROWS_WITH_AS(root.mkdir("/no/such/parent"), doctest::Contains("does not exist"), Error);
+    root.close();
+  }
+  const ProcessResult check = test::e2fsck_check(image);
+  INFO(check.out);
+  CHECK(check.exit_status == 0);
+  Ext4Root root(image, false, kNow);
+  CHECK(root.read_file("/opt/trustnet/binary") == binary);
+  CHECK(root.read_through_links("/usr/bin/trustnet", 16) == binary.substr(0, 16));
+  const RootStat st = root.lstat("/opt/trustnet/binary");
+  CHECK(st.uid == 100);
+  CHECK(st.gid == 101);
+  CHECK((st.mode & 07777) == 0750);
+  CHECK((root.lstat("/opt/trustnet").mode & 07777) == 0755);
+  CHECK(root.glob("/opt/trustnet/file-*").size() == 300);
+  CHECK(root.is_symlink("/etc/hostname"));
+  CHECK(root.lstat("/etc/motd").links == 1);
+  CHECK_FALSE(root.exists("/etc/apk"));
+  CHECK(root.read_file("/etc/issue") == "");
+}
+
+TEST_CASE("the direct engine gives what it writes, and the folders it writes into, the time it was given") {
+  test::TempDir dir;
+  const fs::path image = test::make_alpine_ext4(dir);
+  {
+    Ext4Root root(image, true, kNow);
+    root.write_file("/etc/trustnet", "x");
+    root.close();
+  }
+  for (const char* path : {"/etc/trustnet", "/etc"}) {
+    const std::string stat = test::debugfs(image, fmt::format("stat {}", path));
+    INFO(stat);
+    for (const char* field : {"ctime: 0x6553f100", "atime: 0x6553f100", "mtime: 0x6553f100"})
+      CHECK(stat.find(field) != std::string::npos);
+  }
+  CHECK(test::debugfs(image, "stat /etc/trustnet").find("crtime: 0x6553f100") != std::string::npos);
+}
+
+TEST_CASE("the direct engine packs its tree for the listing and unpacks an overlay without writing through links") {
+  test::TempDir dir;
+  const fs::path image = test::make_alpine_ext4(dir);
+  dir.write("overlay/etc/conf.d/trustnet", "setting=1\n");
+  dir.write("overlay/bin/sh", "not a link any more\n");
+  fs::create_symlink("trustnet", dir / "overlay/etc/conf.d/alias");
+  const OverlayArchive archive =
+      write_overlay_tar(dir / "overlay", "/", 1000, 1000, dir / "overlay.tar", std::optional<int64_t>(kNow));
+  {
+    Ext4Root root(image, true, kNow);
+    root.mkdir("/etc/conf.d");  // the archive holds no folders: the executor makes the missing ones
+    root.unpack_tar(dir / "overlay.tar", "/");
+    root.pack_tar(dir / "root.tar");
+    root.close();
+  }
+  CHECK(test::e2fsck_check(image).exit_status == 0);
+  Ext4Root root(image, false, kNow);
+  CHECK(root.read_file("/etc/conf.d/trustnet") == "setting=1\n");
+  CHECK(root.lstat("/etc/conf.d/trustnet").uid == 1000);
+  CHECK(root.is_symlink("/etc/conf.d/alias"));
+  CHECK(root.read_file("/bin/sh") == "not a link any more\n");
+  CHECK(root.read_through_links("/bin/busybox", 4) ==
+        "\x7f"
+        "ELF");  // the link's target was left alone
+  const std::string listing = mtree_from_tar(dir / "root.tar");
+  CHECK(listing.find("./etc/conf.d/trustnet ") != std::string::npos);
+  CHECK(listing.find("./etc/motd.second-name ") != std::string::npos);  // a hard link, listed as a file
+  CHECK(archive.entries.size() == 3);
+}
+
+TEST_CASE("the direct engine names the features it does not edit") {
+  test::TempDir dir;
+  const fs::path image = test::make_alpine_ext4(dir, "root.ext4", "96M", "casefold");
+  Ext4Root root(image, false, kNow);
+  CHECK(root.unsupported_features() == std::vector<std::string>{"casefold"});
+}
