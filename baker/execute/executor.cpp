@@ -20,6 +20,7 @@ void execute_on_disk(GuestSession& guest, const std::string& disk, const Executi
   const Plan& plan = *job.plan;
   const ExecuteOptions& options = job.options;
   Progress& progress = *job.progress;
+  result.engine = "libguestfs";
   result.inspection = guest.inspect(disk);
   check_alpine_aarch64(result.inspection);
   progress.phase_done("inspect", fmt::format("{} {} on {}", result.inspection.product, result.inspection.arch,

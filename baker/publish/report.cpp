@@ -55,6 +55,7 @@ std::string render_report(const ReportInput& input) {
         {"arch", os.arch},
         {"root", os.root_device},
         {"version", fmt::format("{}.{}", os.major, os.minor)}}},
+      {"engine", input.result.engine},
       {"disk", {{"virtual_size", input.result.disk_size}, {"root_filesystem_size", input.result.root_fs_size}}},
       {"removed", input.result.removed},
       {"notes", input.result.notes},

@@ -19,6 +19,7 @@
 #include "common/util/text_file.hpp"
 #include "support/background_process.hpp"
 #include "support/http_server.hpp"
+#include "support/root_filesystem_check.hpp"
 #include "support/tar_files.hpp"
 #include "support/test_paths.hpp"
 #include "support/text_lines.hpp"
@@ -84,6 +85,13 @@ std::vector<std::string> bake_args(const std::string& name, const fs::path& over
           "tcg"};
 }
 
+// The same through a libguestfs appliance, for what only that engine does.
+std::vector<std::string> guestfs_args(const std::string& name, const fs::path& override_path, const fs::path& out) {
+  std::vector<std::string> args = bake_args(name, override_path, out);
+  args.insert(args.end(), {"--engine", "guestfs"});
+  return args;
+}
+
 using test::Baked;
 
 // A recipe folder of the test's own: each recipe includes the real one and replaces its inputs.
@@ -125,7 +133,13 @@ Baked bake_both() {
     b.cache = run_dir() / "cache";
     b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
                          (run_dir() / "inputs/operator.pub").string(), "--out", b.out.string(), "--cache",
-                         b.cache.string(), "--accel", "tcg", "--appliances", "1", "--json"});
+                         b.cache.string(), "--accel", "tcg", "--json"});
+    // The same through one shared libguestfs appliance, from a cache of its own.
+    b.guestfs_out = run_dir() / "out-guestfs";
+    b.guestfs = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
+                             (run_dir() / "inputs/operator.pub").string(), "--out", b.guestfs_out.string(), "--cache",
+                             (run_dir() / "cache-guestfs").string(), "--accel", "tcg", "--appliances", "1", "--engine",
+                             "guestfs", "--json"});
     b.server_log = server.log();
     b.base_sha256_after = sha256_file(good_base());
     b.base_perms_after = fs::status(good_base()).permissions();
@@ -239,7 +253,7 @@ const Baked& test::baked_images() {
   return result;
 }
 
-TEST_CASE("bake all bakes both recipes in one shared appliance from the fixture base, the base is untouched") {
+TEST_CASE("bake all bakes both recipes with the direct engine, no appliance, from the fixture base, untouched") {
   const Baked& b = baked();
   INFO(b.all.err);
   REQUIRE(b.all.exit_status == 0);
@@ -256,29 +270,62 @@ TEST_CASE("bake all bakes both recipes in one shared appliance from the fixture 
                    name == ".node.lock" || name == ".registry.lock"),
                   "unexpected file left in out: " << name);
   }
-  // One appliance launch for both images, which it bakes one after the other (node on the first
-  // drive, registry on the second), each inspected on its own drive only.
-  CHECK(std::regex_search(
-      b.all.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
-  CHECK(std::regex_search(
-      b.all.err, std::regex("bake registry: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
-  CHECK(std::regex_search(b.all.err, std::regex("bake node: inspect .* on /dev/sda2")));
-  CHECK(std::regex_search(b.all.err, std::regex("bake registry: inspect .* on /dev/sdb2")));
-  CHECK(std::regex_search(b.all.err, std::regex("bake registry: wait for the appliance +[0-9.]+ s  baking node")));
-  // The first bake of this base packed its root once (node, first in the appliance) for its
-  // listing, kept read-only in the cache; registry and every later bake derive theirs from it.
+  CHECK(b.all.err.find("appliance") == std::string::npos);
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: inspect .* on partition 2")));
+  for (const char* name : {"node", "registry"}) {
+    CHECK(nlohmann::json::parse(read_text_file(b.out / (std::string(name) + ".report.json")))["engine"] == "ext4");
+    CHECK(test::root_filesystem_check(b.out / (std::string(name) + ".qcow2")).exit_status == 0);
+  }
+  // The first bake of this base packed its root once (node) for its listing, kept read-only in
+  // the cache; registry and every later bake derive theirs from it.
   const fs::path base_listing = b.cache / "listings" / (b.base_sha256_before + ".mtree");
   CHECK(fs::exists(base_listing));
   CHECK(fs::status(base_listing).permissions() == fs::perms(0444));
   CHECK(std::regex_search(b.all.err, std::regex("bake node: pack base root for its listing +[0-9.]+ s")));
   CHECK(b.all.err.find("bake registry: pack base root") == std::string::npos);
   // one progress line per phase, with times
-  for (const char* phase : {"verify inputs", "copy base", "launch appliance", "inspect", "grow root filesystem",
-                            "apply edits", "close image", "shut down appliance", "publish"})
+  for (const char* phase : {"verify inputs", "copy base", "check base filesystem", "inspect", "grow root filesystem",
+                            "apply edits", "check filesystem", "write image", "publish"})
     for (const char* name : {"node", "registry"})
       CHECK_MESSAGE(
           std::regex_search(b.all.err, std::regex(fmt::format("bake {}: {} +[0-9]+\\.[0-9]{{2}} s", name, phase))),
           phase);
+}
+
+TEST_CASE("bake all --engine guestfs bakes both in one shared appliance, to the same listings as the direct engine") {
+  const Baked& b = baked();
+  INFO(b.guestfs.err);
+  REQUIRE(b.guestfs.exit_status == 0);
+  // One appliance launch for both images, which it bakes one after the other (node on the first
+  // drive, registry on the second), each inspected on its own drive only.
+  CHECK(std::regex_search(
+      b.guestfs.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(std::regex_search(
+      b.guestfs.err,
+      std::regex("bake registry: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: inspect .* on /dev/sda2")));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake registry: inspect .* on /dev/sdb2")));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake registry: wait for the appliance +[0-9.]+ s  baking node")));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: pack base root for its listing +[0-9.]+ s")));
+  for (const char* phase : {"launch appliance", "close image", "shut down appliance"})
+    CHECK_MESSAGE(
+        std::regex_search(b.guestfs.err, std::regex(fmt::format("bake node: {} +[0-9]+\\.[0-9]{{2}} s", phase))),
+        phase);
+  // Both engines: the same base listing packed, the same files in the images, as each reads them.
+  CHECK(read_text_file(run_dir() / "cache-guestfs/listings" / (b.base_sha256_before + ".mtree")) ==
+        read_text_file(b.cache / "listings" / (b.base_sha256_before + ".mtree")));
+  for (const char* name : {"node", "registry"}) {
+    const fs::path direct = b.out / (std::string(name) + ".qcow2"),
+                   guestfs = b.guestfs_out / (std::string(name) + ".qcow2");
+    CHECK(nlohmann::json::parse(read_text_file(b.guestfs_out / (std::string(name) + ".report.json")))["engine"] ==
+          "libguestfs");
+    CHECK(read_text_file(b.out / (std::string(name) + ".mtree")) ==
+          read_text_file(b.guestfs_out / (std::string(name) + ".mtree")));
+    const ProcessResult diff = run_process({TRUSTNET_BAKE_BINARY, "diff", direct.string(), guestfs.string()});
+    INFO(diff.err);
+    CHECK(diff.out == "no differences\n");
+    CHECK(test::root_filesystem_check(guestfs).exit_status == 0);
+  }
 }
 
 TEST_CASE("bake all first fetched every release over HTTP into the cache, once each, following a redirect") {
@@ -420,7 +467,7 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
   // What this bake leaves running becomes ours when it exits, so that we see it; other bakes on
   // the machine are none of this test's business.
   test::become_child_subreaper();
-  test::BackgroundProcess first(bake_args("node", b.node_override, out), run_dir() / "first.log");
+  test::BackgroundProcess first(guestfs_args("node", b.node_override, out), run_dir() / "first.log");
   // Wait until the bake's own appliance runs on the temporary image: that is the state to clean up.
   auto own_appliance = [&] {
     std::vector<pid_t> found;
@@ -442,7 +489,7 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
   }
   REQUIRE_MESSAGE(launching, first.output());
 
-  ProcessResult second = run_process(bake_args("node", b.node_override, out));
+  ProcessResult second = run_process(guestfs_args("node", b.node_override, out));
   CHECK(second.exit_status == 1);
   CHECK(second.err.find("another bake is writing") != std::string::npos);
   CHECK_FALSE(first.exited());
@@ -470,7 +517,7 @@ TEST_CASE(
   // the rest, and the appliance's next write would pause its QEMU (werror=enospc).
   test::TmpfsMount small(run_dir() / "small-fs", 100ULL << 20);
   const fs::path out = small.path() / "out";
-  test::BackgroundProcess bake(bake_args("node", b.node_override, out), run_dir() / "full.log");
+  test::BackgroundProcess bake(guestfs_args("node", b.node_override, out), run_dir() / "full.log");
   REQUIRE_MESSAGE(bake.wait_for_output("launch appliance", std::chrono::seconds(300)), bake.output());
   CHECK(small.fill(small.path() / "filler") > 0);
   const auto filled = std::chrono::steady_clock::now();
@@ -538,10 +585,26 @@ TEST_CASE(
   write(recipes / "ghost.yaml",
         fmt::format("include: {}\nname: ghost\ndirectories:\n  /opt/ghost: {{owner: ghost, mode: \"0750\"}}\n",
                     node_recipe.string()));
-  ProcessResult r =
-      run_process({TRUSTNET_BAKE_BINARY, "ghost", "node", "--recipes", recipes.string(), "--override",
-                   b.node_override.string(), "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out",
-                   out.string(), "--cache", cache.string(), "--accel", "tcg", "--appliances", "1", "--json"});
+  ProcessResult r = run_process({TRUSTNET_BAKE_BINARY,
+                                 "ghost",
+                                 "node",
+                                 "--recipes",
+                                 recipes.string(),
+                                 "--override",
+                                 b.node_override.string(),
+                                 "--ssh-key",
+                                 (run_dir() / "inputs/operator.pub").string(),
+                                 "--out",
+                                 out.string(),
+                                 "--cache",
+                                 cache.string(),
+                                 "--accel",
+                                 "tcg",
+                                 "--appliances",
+                                 "1",
+                                 "--engine",
+                                 "guestfs",
+                                 "--json"});
   CAPTURE(r.err);
   CHECK(r.exit_status == 1);
   CHECK(r.err.find("bake ghost: owner 'ghost' of /opt/ghost is not a user in the image's /etc/passwd") !=

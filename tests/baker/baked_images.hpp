@@ -14,7 +14,9 @@ struct Baked {
   std::filesystem::perms base_perms_after;
   std::filesystem::path out, cache;                        // out/node.qcow2 and out/registry.qcow2
   std::filesystem::path node_override, registry_override;  // local inputs, for the single bakes of the other tests
-  ProcessResult all;
+  ProcessResult all;                                       // bake all, the direct engine
+  std::filesystem::path guestfs_out;                       // the same through libguestfs
+  ProcessResult guestfs;
   std::vector<std::string> server_log;  // what `bake all` asked the HTTP server for
 };
 

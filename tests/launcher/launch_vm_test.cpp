@@ -22,6 +22,7 @@
 #include "support/net_namespace.hpp"
 #include "support/random_bytes.hpp"
 #include "support/registry_client.hpp"
+#include "support/root_filesystem_check.hpp"
 #include "support/test_paths.hpp"
 
 using namespace trustnet;
@@ -142,21 +143,41 @@ TEST_CASE(
                "removed user alpine (uid 1000), its group alpine, its membership of wheel, its home /home/alpine"}));
   }
   // The listings were derived from the base's (packed once, into the cache) and the bakes' own
-  // edits: read back from the images they must be the same, byte for byte.
+  // edits: read back from the images by the kernel (in a libguestfs appliance) they must be the
+  // same, byte for byte.
   CHECK(fs::exists(run_dir() / "cache/listings" / (sha256_file(realistic() / "realistic-base.qcow2") + ".mtree")));
   {
     std::vector<std::future<ProcessResult>> read_back;
     for (const char* name : {"node", "registry"})
-      read_back.push_back(
-          std::async(std::launch::async, run_process,
-                     std::vector<std::string>{TRUSTNET_BAKE_BINARY, "contents",
-                                              (out / (std::string(name) + ".qcow2")).string(), "--accel", "tcg"}));
+      read_back.push_back(std::async(
+          std::launch::async, run_process,
+          std::vector<std::string>{TRUSTNET_BAKE_BINARY, "contents", (out / (std::string(name) + ".qcow2")).string(),
+                                   "--accel", "tcg", "--engine", "guestfs"}));
     for (const char* name : {"node", "registry"}) {
       ProcessResult contents = read_back[name == std::string("node") ? 0 : 1].get();
       CAPTURE(name);
       CAPTURE(contents.err);
       REQUIRE(contents.exit_status == 0);
       CHECK(contents.out == read_text_file(out / (std::string(name) + ".mtree")));
+    }
+  }
+  // The libguestfs engine bakes the same recipes to the same files; e2fsck finds nothing in any.
+  {
+    const fs::path guestfs_out = run_dir() / "out-guestfs";
+    ProcessResult guestfs = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
+                                         key.string() + ".pub", "--out", guestfs_out.string(), "--cache",
+                                         (run_dir() / "cache").string(), "--accel", "tcg", "--engine", "guestfs"});
+    INFO(guestfs.err);
+    REQUIRE(guestfs.exit_status == 0);
+    for (const char* name : {"node", "registry"}) {
+      CAPTURE(name);
+      const std::string file = std::string(name) + ".qcow2";
+      const ProcessResult diff =
+          run_process({TRUSTNET_BAKE_BINARY, "diff", (out / file).string(), (guestfs_out / file).string()});
+      CHECK(diff.out == "no differences\n");
+      CHECK(json::parse(read_text_file(out / (std::string(name) + ".report.json")))["engine"] == "ext4");
+      for (const fs::path& image : {out / file, guestfs_out / file})
+        CHECK(test::root_filesystem_check(image).exit_status == 0);
     }
   }
 
