@@ -134,13 +134,13 @@ Baked bake_both() {
     b.all = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
                          (run_dir() / "inputs/operator.pub").string(), "--out", b.out.string(), "--cache",
                          b.cache.string(), "--accel", "tcg", "--json"});
+    b.server_log = server.log();
     // The same through one shared libguestfs appliance, from a cache of its own.
     b.guestfs_out = run_dir() / "out-guestfs";
     b.guestfs = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
                              (run_dir() / "inputs/operator.pub").string(), "--out", b.guestfs_out.string(), "--cache",
                              (run_dir() / "cache-guestfs").string(), "--accel", "tcg", "--appliances", "1", "--engine",
                              "guestfs", "--json"});
-    b.server_log = server.log();
     b.base_sha256_after = sha256_file(good_base());
     b.base_perms_after = fs::status(good_base()).permissions();
     return b;

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path run_dir() { return test::test_data_dir() / "direct-run"; }
+fs::path casefold_dir() { return test::test_data_dir() / "casefold-run"; }
 fs::path inputs() { return test::test_data_dir() / "vm-run/inputs"; }
 
 std::vector<std::string> bake_node(const fs::path& override_path, const fs::path& out, const fs::path& cache) {
@@ -85,9 +86,10 @@ TEST_CASE(
 TEST_CASE("a base whose root uses a feature the direct engine does not edit is baked through libguestfs, saying why") {
   const test::Baked& b = test::baked_images();
   REQUIRE(b.all.exit_status == 0);
-  fs::create_directories(run_dir());
+  fs::remove_all(casefold_dir());
+  fs::create_directories(casefold_dir());
   // The fixture base with case-folding directories on its root, which the kernel mounts.
-  const fs::path raw = run_dir() / "casefold.raw", base = run_dir() / "casefold.qcow2";
+  const fs::path raw = casefold_dir() / "casefold.raw", base = casefold_dir() / "casefold.qcow2";
   run_checked({"qemu-img", "convert", "-q", "-O", "raw", (test::test_data_dir() / "alpine-aarch64.qcow2").string(),
                raw.string()});
   const std::string table = run_checked({"/sbin/sfdisk", "-J", raw.string()});
@@ -96,31 +98,31 @@ TEST_CASE("a base whose root uses a feature the direct engine does not edit is b
   fs::remove(base);
   run_checked({"qemu-img", "convert", "-q", "-O", "qcow2", raw.string(), base.string()});
   fs::remove(raw);
-  const fs::path override_path = run_dir() / "casefold-override.yaml";
+  const fs::path override_path = casefold_dir() / "casefold-override.yaml";
   const std::string original = read_text_file(b.node_override);
   const std::string binaries = original.substr(original.find("binaries:"));
   write_file_atomically(override_path,
                         fmt::format("base:\n  path: {}\n  sha256: {}\n{}", base.string(), sha256_file(base), binaries));
 
   const ProcessResult refused = run_process([&] {
-    auto args = bake_node(override_path, run_dir() / "casefold-ext4", run_dir() / "cache-casefold");
+    auto args = bake_node(override_path, casefold_dir() / "casefold-ext4", casefold_dir() / "cache-casefold");
     args.insert(args.end(), {"--engine", "ext4"});
     return args;
   }());
   CHECK(refused.exit_status == 1);
   CHECK(refused.err.find("--engine ext4: the root filesystem uses casefold, which the direct engine does not edit") !=
         std::string::npos);
-  CHECK_FALSE(fs::exists(run_dir() / "casefold-ext4/node.qcow2"));
+  CHECK_FALSE(fs::exists(casefold_dir() / "casefold-ext4/node.qcow2"));
 
   const ProcessResult fallback =
-      run_process(bake_node(override_path, run_dir() / "casefold", run_dir() / "cache-casefold"));
+      run_process(bake_node(override_path, casefold_dir() / "casefold", casefold_dir() / "cache-casefold"));
   INFO(fallback.err);
   REQUIRE(fallback.exit_status == 0);
   CHECK(fallback.err.find("bake node: engine: libguestfs, because the root filesystem uses casefold, which the direct "
                           "engine does not edit\n") != std::string::npos);
-  CHECK(nlohmann::json::parse(read_text_file(run_dir() / "casefold/node.report.json"))["engine"] == "libguestfs");
-  CHECK(test::root_filesystem_check(run_dir() / "casefold/node.qcow2").exit_status == 0);
-  const ProcessResult diff = run_process(
-      {TRUSTNET_BAKE_BINARY, "diff", (b.out / "node.mtree").string(), (run_dir() / "casefold/node.mtree").string()});
+  CHECK(nlohmann::json::parse(read_text_file(casefold_dir() / "casefold/node.report.json"))["engine"] == "libguestfs");
+  CHECK(test::root_filesystem_check(casefold_dir() / "casefold/node.qcow2").exit_status == 0);
+  const ProcessResult diff = run_process({TRUSTNET_BAKE_BINARY, "diff", (b.out / "node.mtree").string(),
+                                          (casefold_dir() / "casefold/node.mtree").string()});
   CHECK(diff.out == "no differences\n");
 }
