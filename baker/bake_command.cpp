@@ -54,11 +54,15 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
       fail(i, std::current_exception());
     }
 
-  for (size_t i : loaded) try {
+  // Side by side: each image's copy of its base is its own (and most of a direct bake's time).
+  parallel_map(loaded, [&](size_t i) {
+    try {
       bakes[i]->prepare();
     } catch (...) {
       fail(i, std::current_exception());
     }
+    return 0;
+  });
   interrupt::throw_if_requested();
 
   // The direct engine's images run side by side in this process, as one group; the others share

@@ -8,18 +8,19 @@ set(CPACK_PACKAGE_CONTACT "TrustNet maintainers <maintainers@trustnet.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "bake and run TrustNet's Alpine Linux appliances")
 set(CPACK_PACKAGE_DESCRIPTION
     "bake turns a pinned Alpine Linux aarch64 image and a recipe into a golden\n"
-    "image, offline, through libguestfs. launch runs golden images with QEMU on an\n"
-    "IPv6 ULA bridge: identities, seed disks, health probes. The trustnet service\n"
-    "starts every instance of /etc/trustnet/launch.yaml at boot.")
+    "image, offline, with libext2fs (or libguestfs). launch runs golden images\n"
+    "with QEMU on an IPv6 ULA bridge: identities, seed disks, health probes. The\n"
+    "trustnet service starts every instance of /etc/trustnet/launch.yaml at boot.")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
-# The shared libraries (libguestfs, OpenSSL, curl, libarchive, yaml-cpp, libnl …) by dpkg-shlibdeps;
-# what the programs run: QEMU for aarch64, its UEFI firmware, qemu-img.
+# The shared libraries (libext2fs, libguestfs, OpenSSL, curl, libarchive, yaml-cpp, libnl …) by
+# dpkg-shlibdeps; what the programs run: QEMU for aarch64, its UEFI firmware, qemu-img, and
+# e2fsck and resize2fs for the direct engine.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-arm, qemu-efi-aarch64, qemu-utils")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-arm, qemu-efi-aarch64, qemu-utils, e2fsprogs")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

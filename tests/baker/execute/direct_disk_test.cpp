@@ -9,6 +9,7 @@
 #include "baker/execute/online_resize.hpp"
 #include "baker/execute/path_glob.hpp"
 #include "common/release/qemu_image_info.hpp"
+#include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "support/alpine_ext4.hpp"
 
@@ -128,4 +129,19 @@ TEST_CASE("glob over a tree that is not the host's matches like glob(3)") {
   CHECK(expand_glob("/etc/ssh/sshd_config", tree) == std::vector<std::string>{"/etc/ssh/sshd_config"});
   CHECK(expand_glob("/etc/ssh/missing", tree).empty());
   CHECK(expand_glob("relative/*", tree).empty());
+}
+
+TEST_CASE("a root whose journal needs recovery is not edited before e2fsck has replayed it") {
+  test::TempDir dir;
+  DirectDisk disk;
+  disk.root = test::make_alpine_ext4(dir, "root.ext4", "64M");
+  run_checked({"/sbin/debugfs", "-w", "-R", "feature needs_recovery", disk.root.string()});
+  CHECK_THROWS_WITH_AS(Ext4Root(disk.root, true, 1700000000), doctest::Contains("a journal that needs recovery"),
+                       Error);
+  check_root(disk, true, 1700000000);
+  CHECK(run_checked({"/sbin/dumpe2fs", "-h", disk.root.string()}).find("needs_recovery") == std::string::npos);
+  Ext4Root root(disk.root, true, 1700000000);
+  root.write_file("/etc/hostname", "node\n");
+  root.close();
+  check_root(disk, false, 1700000000);
 }
