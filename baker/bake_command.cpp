@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -95,44 +97,82 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
       groups.push_back(std::move(group));
     }
 
+  auto keep_listing = [&](size_t i, const ExecutionOutcome& outcome) {
+    try {
+      bakes[i]->keep_base_listing(outcome.result);
+    } catch (...) {
+      fail(i, std::current_exception());
+    }
+  };
+  // Listing, digest, publishing and report of one image.
+  auto complete = [&](size_t i, const ExecutionOutcome& outcome) {
+    try {
+      if (outcome.error) bakes[i]->in_context([&] { std::rethrow_exception(outcome.error); });
+      if (!results[i].error) results[i].outcome = bakes[i]->finish(outcome.result);
+    } catch (...) {
+      fail(i, std::current_exception());
+    }
+  };
   auto run_group = [&](const Group& group) {
-    std::vector<size_t> ready;
+    std::vector<size_t> ready, positions;
     std::vector<ExecutionJob> jobs;
+    std::vector<bool> packs;
     std::set<std::string> packing;
     for (size_t i : group.images)
       if (!results[i].error) {
         const bool pack = !bakes[i]->base_listing_cached() && packing.insert(bakes[i]->base_sha256()).second;
+        positions.push_back(ready.size());
         ready.push_back(i);
+        packs.push_back(pack);
         jobs.push_back(bakes[i]->job(pack));
       }
     if (jobs.empty()) return 0;
+    if (group.direct) {
+      // Each image goes on to its listing as soon as its own edits are done; one that derives
+      // its listing from a base another image packs waits for that image's edits only.
+      std::map<std::string, std::promise<void>> packed;
+      std::map<std::string, std::shared_future<void>> listing_kept;
+      for (size_t k = 0; k < ready.size(); ++k)
+        if (packs[k])
+          listing_kept[bakes[ready[k]]->base_sha256()] = packed[bakes[ready[k]]->base_sha256()].get_future();
+      parallel_map(positions, [&](size_t k) {
+        const size_t i = ready[k];
+        const std::string& base = bakes[i]->base_sha256();
+        ExecutionOutcome outcome;
+        try {
+          outcome = execute_direct(jobs[k]);
+        } catch (...) {  // an interrupt: this image's error too, and the others' waits end
+          outcome.error = std::current_exception();
+        }
+        if (packs[k]) {
+          keep_listing(i, outcome);
+          packed.at(base).set_value();
+        } else if (auto kept = listing_kept.find(base); kept != listing_kept.end()) {
+          kept->second.wait();
+        }
+        complete(i, outcome);
+        return 0;
+      });
+      return 0;
+    }
     std::vector<ExecutionOutcome> outcomes;
     try {
-      outcomes = group.direct ? parallel_map(jobs, [](const ExecutionJob& job) { return execute_direct(job); })
-                              : execute_in_one_appliance(jobs, appliance);
+      outcomes = execute_in_one_appliance(jobs, appliance);
     } catch (...) {
       for (size_t i : ready) fail(i, std::current_exception());
       return 0;
     }
-    for (size_t k = 0; k < ready.size(); ++k) try {
-        bakes[ready[k]]->keep_base_listing(outcomes[k].result);
-      } catch (...) {
-        fail(ready[k], std::current_exception());
-      }
-    for (size_t k = 0; k < ready.size(); ++k) {
-      const size_t i = ready[k];
-      try {
-        if (outcomes[k].error) bakes[i]->in_context([&] { std::rethrow_exception(outcomes[k].error); });
-        if (!results[i].error) results[i].outcome = bakes[i]->finish(outcomes[k].result);
-      } catch (...) {
-        fail(i, std::current_exception());
-      }
-    }
+    for (size_t k = 0; k < ready.size(); ++k) keep_listing(ready[k], outcomes[k]);
+    parallel_map(positions, [&](size_t k) {
+      complete(ready[k], outcomes[k]);
+      return 0;
+    });
     return 0;
   };
   parallel_map(groups, run_group);
   // Each image's temporaries go with it, whatever happened to the others.
   bakes.clear();
+  interrupt::throw_if_requested();
   return results;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -56,33 +57,6 @@ void set_size(int fd, uint64_t size, const fs::path& file) {
     throw Error(fmt::format("cannot size {} to {} bytes: {}", file.string(), size, std::strerror(errno)));
 }
 
-// Copies [offset, offset + length) of `from` into a new file, keeping its holes.
-void copy_range_sparse(int from, uint64_t offset, uint64_t length, const fs::path& to, const fs::path& source) {
-  UniqueFd out = open_file(to, O_WRONLY | O_CREAT | O_EXCL);
-  set_size(out.get(), length, to);
-  const uint64_t end = offset + length;
-  std::vector<char> buffer(1 << 20);
-  for (uint64_t at = offset; at < end;) {
-    off_t data = ::lseek(from, static_cast<off_t>(at), SEEK_DATA);
-    if (data < 0 && errno == ENXIO) break;  // only a hole is left
-    if (data < 0) throw Error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
-    if (static_cast<uint64_t>(data) >= end) break;
-    off_t hole = ::lseek(from, data, SEEK_HOLE);
-    if (hole < 0) throw Error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
-    const uint64_t stop = std::min<uint64_t>(static_cast<uint64_t>(hole), end);
-    for (uint64_t pos = static_cast<uint64_t>(data); pos < stop;) {
-      const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), stop - pos));
-      const ssize_t got = ::pread(from, buffer.data(), want, static_cast<off_t>(pos));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) throw Error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
-      write_at(out.get(), pos - offset, {buffer.begin(), buffer.begin() + got}, to);
-      pos += static_cast<uint64_t>(got);
-    }
-    at = stop;
-  }
-  if (::fsync(out.get()) != 0) throw Error(fmt::format("cannot write {}: {}", to.string(), std::strerror(errno)));
-}
-
 // e2fsprogs' programs live in /sbin, which an unprivileged user's PATH often lacks.
 std::string e2fsprogs_tool(const std::string& name) {
   for (const char* folder : {"/usr/sbin", "/sbin", "/usr/bin", "/bin"})
@@ -109,20 +83,28 @@ DirectDisk split_base(const fs::path& base, const std::string& format, const fs:
   disk.root = folder / "root.ext4";
   disk.tail = folder / "tail.raw";
   disk.disk_bytes = disk_bytes;
-  // qemu-img writes a sparse raw file: only the data the base holds takes space.
-  run_checked({"qemu-img", "convert", "-q", "-f", format, "-O", "raw", base.string(), disk.head.string()});
-  UniqueFd fd = open_file(disk.head, O_RDWR);
-  const uint64_t base_bytes = fs::file_size(disk.head);
-  const std::vector<uint8_t> first = read_at(fd.get(), 0, 8192, disk.head);
+  const uint64_t base_bytes = qemu_image_info(base, format).virtual_size;
+  // The partition table from the first MiB, then each part straight from the base: qemu-img
+  // writes sparse raw files, so only the data the base holds is written, once.
+  const fs::path probe = folder / "table.raw";
+  run_checked({"qemu-img", "dd", "-f", format, "-O", "raw", "bs=65536",
+               fmt::format("count={}", std::min<uint64_t>(16, (base_bytes + 65535) / 65536)), "if=" + base.string(),
+               "of=" + probe.string()});
+  std::vector<uint8_t> first;
+  {
+    UniqueFd fd = open_file(probe, O_RDONLY);
+    first = read_at(fd.get(), 0, 1 << 20, probe);
+  }
+  fs::remove(probe);
   // The header sits in the second sector, which gives the sector size.
-  if (first.size() >= 8192 && !has_gpt_header({first.data(), 1024}, 512) && has_gpt_header(first, 4096))
+  if (first.size() >= 8192 && !has_gpt_header({first.data(), 1024}, 512) && has_gpt_header({first.data(), 8192}, 4096))
     disk.sector_size = 4096;
   const uint32_t ss = disk.sector_size;
   if (first.size() < 2 * ss || !has_gpt_header({first.data(), 2 * uint64_t{ss}}, ss))
     throw DirectEngineRefusal("the base has no GPT");
-  const std::vector<uint8_t> head =
-      read_at(fd.get(), 0, gpt_head_size({first.data(), 2 * uint64_t{ss}}, ss), disk.head);
-  const std::vector<GptPartition> partitions = gpt_partitions(head, ss);
+  const uint64_t table_bytes = gpt_head_size({first.data(), 2 * uint64_t{ss}}, ss);
+  if (table_bytes > first.size()) throw DirectEngineRefusal("the base's GPT entry array lies beyond its first MiB");
+  const std::vector<GptPartition> partitions = gpt_partitions({first.data(), table_bytes}, ss);
   if (partitions.empty()) throw DirectEngineRefusal("the base's GPT has no partitions");
   disk.root_partition = *std::max_element(partitions.begin(), partitions.end(),
                                           [](const auto& a, const auto& b) { return a.last_lba < b.last_lba; });
@@ -130,13 +112,20 @@ DirectDisk split_base(const fs::path& base, const std::string& format, const fs:
   const uint64_t start = root.first_lba * ss, length = (root.last_lba - root.first_lba + 1) * ss;
   if (start + length > base_bytes)
     throw Error(fmt::format("GPT partition {} ends after the end of the base image", root.number));
-  copy_range_sparse(fd.get(), start, length, disk.root, disk.head);
-  set_size(fd.get(), start, disk.head);
-  fd.reset();
+  if (disk_bytes < start + length)
+    throw Error(fmt::format("the disk ({} bytes) is smaller than the base's partitions", disk_bytes));
+  auto extract = [&](uint64_t offset, uint64_t size, const fs::path& to) {
+    const nlohmann::json image =
+        format == "raw"
+            ? nlohmann::json{{"driver", "file"}, {"filename", base.string()}}
+            : nlohmann::json{{"driver", format}, {"file", {{"driver", "file"}, {"filename", base.string()}}}};
+    const nlohmann::json range = {{"driver", "raw"}, {"offset", offset}, {"size", size}, {"file", image}};
+    run_checked({"qemu-img", "convert", "-q", "-O", "raw", "json:" + range.dump(), to.string()});
+  };
+  extract(0, start, disk.head);
+  extract(start, length, disk.root);
   {
     UniqueFd tail = open_file(disk.tail, O_WRONLY | O_CREAT | O_EXCL);
-    if (disk_bytes < start + length)
-      throw Error(fmt::format("the disk ({} bytes) is smaller than the base's partitions", disk_bytes));
     set_size(tail.get(), disk_bytes - start - length, disk.tail);
   }
 
