@@ -11,24 +11,11 @@
 
 namespace trustnet::baker {
 
-struct InstalledFile {
-  std::string path;
-  std::string kind;    // file, directory, symlink
-  std::string sha256;  // files only
-  std::string target;  // symlinks only
-  uint32_t mode = 0;
-  uint32_t uid = 0, gid = 0;
-  std::string user, group;
-  std::string origin;  // what put it there: recipe, accounts, overlay, binary NAME
-};
-
 struct ExecutionResult {
   Inspection inspection;
-  std::string engine;         // ext4 (libext2fs, in process) or libguestfs
-  uint64_t disk_size = 0;     // virtual size seen by the guest
-  uint64_t root_fs_size = 0;  // after growing
-  std::vector<InstalledFile> files;
-  std::vector<std::string> removed;
+  std::string engine;              // ext4 (libext2fs, in process) or libguestfs
+  uint64_t disk_size = 0;          // virtual size seen by the guest
+  uint64_t root_fs_size = 0;       // after growing
   TreeEdits edits;                 // everything the bake did to the tree, in order
   std::vector<std::string> notes;  // what the bake did to the base beyond the plan's files (cloud-init, users)
   bool base_root_packed = false;   // options.base_root_tar is complete (kept even when a later step failed)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <set>
 
 #include "baker/execute/archive_member.hpp"
@@ -86,20 +87,20 @@ class StepRunner {
   }
 
   // What the bake made, for the report and for the listing; `size` for files.
-  void record(const std::string& path, const std::string& kind, const std::string& sha256, uint32_t mode, Ids ids,
+  void record(const std::string& path, TreeEdit::Kind kind, const std::string& sha256, uint32_t mode, Ids ids,
               const Owner& owner, const std::string& origin, const std::string& target = {}, uint64_t size = 0) {
-    result_.files.push_back({path, kind, sha256, target, mode, ids.uid, ids.gid, owner.user, owner.group, origin});
-    journal(kind == "file"        ? TreeEdit::file(path, mode, ids.uid, ids.gid, size, sha256)
-            : kind == "directory" ? TreeEdit::directory(path, mode, ids.uid, ids.gid)
-                                  : TreeEdit::symlink(path, ids.uid, ids.gid, target));
+    TreeEdit made = kind == TreeEdit::Kind::file        ? TreeEdit::file(path, mode, ids.uid, ids.gid, size, sha256)
+                    : kind == TreeEdit::Kind::directory ? TreeEdit::directory(path, mode, ids.uid, ids.gid)
+                                                        : TreeEdit::symlink(path, ids.uid, ids.gid, target);
+    journal(std::move(made).because(origin, owner.user, owner.group));
     // A file rewritten in place changed under all its names.
-    if (kind == "file")
+    if (kind == TreeEdit::Kind::file)
       for (auto& other : root_.other_names(path)) journal(TreeEdit::file(other, mode, ids.uid, ids.gid, size, sha256));
   }
 
   void record_file(const std::string& path, const std::string& content, uint32_t mode, Ids ids, const Owner& owner,
                    const std::string& origin) {
-    record(path, "file", sha256_hex(content), mode, ids, owner, origin, {}, content.size());
+    record(path, TreeEdit::Kind::file, sha256_hex(content), mode, ids, owner, origin, {}, content.size());
   }
 
   void record_existing(const std::string& path, const std::string& content, const std::string& origin) {
@@ -111,17 +112,15 @@ class StepRunner {
   void remove(const RemoveFiles& s) {
     for (const auto& path : root_.glob(s.pattern)) {
       root_.remove(path);
-      result_.removed.push_back(path);
-      journal(TreeEdit::removed(path));
+      journal(TreeEdit::removed(path).because("recipe", {}, {}));
     }
   }
 
   void empty(const EmptyFile& s) {
     if (!root_.exists(s.path)) return;
     root_.truncate(s.path);
-    result_.removed.push_back(s.path + " (emptied)");
     RootStat st = root_.lstat(s.path);
-    journal(TreeEdit::file(s.path, st.mode & 07777, st.uid, st.gid, 0, sha256_hex("")));
+    journal(TreeEdit::emptied(s.path, st.mode & 07777, st.uid, st.gid, sha256_hex("")).because("recipe", {}, {}));
   }
 
   void note(std::string text) {
@@ -134,8 +133,7 @@ class StepRunner {
     for (const auto& pattern : s.link_patterns)
       for (const auto& path : root_.glob(pattern)) {
         root_.remove(path);
-        result_.removed.push_back(path);
-        journal(TreeEdit::removed(path));
+        journal(TreeEdit::removed(path).because("recipe", {}, {}));
         links.push_back(path.substr(std::string("/etc/runlevels/").size()));
       }
     const std::string marker = "# Written by bake: TrustNet instances take their identity from their seed disk.\n";
@@ -168,8 +166,7 @@ class StepRunner {
       if (std::filesystem::path(user.home).lexically_normal().parent_path() == "/home" &&
           user.home.find("..") == std::string::npos && root_.is_dir(user.home)) {
         root_.remove_tree(user.home);
-        result_.removed.push_back(user.home);
-        journal(TreeEdit::removed_tree(user.home));
+        journal(TreeEdit::removed_tree(user.home).because("accounts", {}, {}));
         what += fmt::format(", its home {}", user.home);
       }
       note(what);
@@ -191,7 +188,7 @@ class StepRunner {
     Ids ids = resolve(s.owner, s.path);
     make_directories(s.path);
     set_owner_and_mode(s.path, ids, s.mode);
-    record(s.path, "directory", "", s.mode, ids, s.owner, "recipe");
+    record(s.path, TreeEdit::Kind::directory, "", s.mode, ids, s.owner, "recipe");
   }
 
   void write(const WriteFile& s) {
@@ -220,13 +217,13 @@ class StepRunner {
       root_.upload(s.source, s.path);
     }
     set_owner_and_mode(s.path, ids, s.mode);
-    record(s.path, "file", installed_sha256, s.mode, ids, s.owner, "binary " + s.input, {}, size);
+    record(s.path, TreeEdit::Kind::file, installed_sha256, s.mode, ids, s.owner, "binary " + s.input, {}, size);
   }
 
   void symlink(const MakeSymlink& s) {
     ensure_parent(s.link);
     root_.symlink(s.target, s.link);
-    record(s.link, "symlink", "", 0777, {}, Owner{}, "recipe", s.target);
+    record(s.link, TreeEdit::Kind::symlink, "", 0777, {}, Owner{}, "recipe", s.target);
   }
 
   void sshd_include() {
@@ -247,13 +244,13 @@ class StepRunner {
       if (root_.exists(dir.path)) continue;  // folders of the base keep their modes and owners
       root_.mkdir(dir.path);
       set_owner_and_mode(dir.path, ids, dir.mode);
-      record(dir.path, "directory", "", dir.mode, ids, s.owner, "overlay");
+      record(dir.path, TreeEdit::Kind::directory, "", dir.mode, ids, s.owner, "overlay");
     }
     root_.unpack_tar(tar.path(), s.destination);
     for (const auto& entry : archive.entries) {
       bool link = entry.kind == OverlayEntry::Kind::symlink;
-      record(entry.path, link ? "symlink" : "file", entry.sha256, entry.mode, ids, s.owner, "overlay",
-             entry.link_target, entry.size);
+      record(entry.path, link ? TreeEdit::Kind::symlink : TreeEdit::Kind::file, entry.sha256, entry.mode, ids, s.owner,
+             "overlay", entry.link_target, entry.size);
     }
   }
 
@@ -276,15 +273,21 @@ void apply_plan(RootFilesystem& root, const Plan& plan, const ExecuteOptions& op
     runner.run(step);
     interrupt::throw_if_requested();
   }
-  progress.phase_done("apply edits", fmt::format("{} steps, {} files", plan.steps.size(), result.files.size()));
+  const auto made = std::count_if(result.edits.begin(), result.edits.end(),
+                                  [](const TreeEdit& edit) { return edit.made() && !edit.origin.empty(); });
+  progress.phase_done("apply edits", fmt::format("{} steps, {} files", plan.steps.size(), made));
   if (!options.source_date_epoch) return;
   // Reproducible builds: what the bake wrote, and the folders it wrote into, get the time of
   // SOURCE_DATE_EPOCH instead of the bake's (symlinks keep theirs: utimens follows them).
   std::set<std::string> touched;
-  for (const auto& file : result.files)
-    for (std::filesystem::path p = file.path; !p.empty() && p != "/"; p = p.parent_path()) touched.insert(p.string());
+  for (const auto& edit : result.edits) {
+    if (edit.origin.empty()) continue;
+    if (edit.made())
+      for (std::filesystem::path p = edit.path; !p.empty() && p != "/"; p = p.parent_path()) touched.insert(p.string());
+    else
+      touched.insert(std::filesystem::path(edit.path).parent_path().string());
+  }
   touched.insert("/");
-  for (const auto& removed : result.removed) touched.insert(std::filesystem::path(removed).parent_path().string());
   for (const auto& path : touched)
     if (root.exists(path) && !root.is_symlink(path)) root.set_times(path, *options.source_date_epoch);
   progress.phase_done("set times",

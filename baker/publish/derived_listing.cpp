@@ -29,7 +29,8 @@ void apply_tree_edits(Listing& listing, const TreeEdits& edits) {
   for (const auto& edit : edits) {
     const std::string path = listed_path(edit.path);
     switch (edit.kind) {
-      case TreeEdit::Kind::file: {
+      case TreeEdit::Kind::file:
+      case TreeEdit::Kind::emptied: {
         ListedFile file = entry(edit, "file");
         file.keywords["size"] = std::to_string(edit.size);
         file.keywords["sha256digest"] = edit.sha256;

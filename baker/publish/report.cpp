@@ -14,12 +14,18 @@ std::string render_report(const ReportInput& input) {
     sources.push_back({{"file", source.file.string()}, {"sha256", source.sha256}});
   json base{{"sha256", input.plan.base.sha256}, {"file", input.base_file}, {"format", input.plan.base.format}};
   if (input.plan.base.url) base["url"] = *input.plan.base.url;
-  json files = json::array();
-  for (const auto& f : input.result.files) {
-    json entry{{"path", f.path},   {"type", f.kind},    {"mode", fmt::format("{:04o}", f.mode)},
-               {"uid", f.uid},     {"gid", f.gid},      {"owner", f.user},
+  // The bake's journal: what it made (with where it came from) and what it removed or emptied.
+  json files = json::array(), removed = json::array();
+  for (const auto& f : input.result.edits) {
+    if (f.origin.empty()) continue;
+    if (f.gone()) {
+      removed.push_back(f.kind == TreeEdit::Kind::emptied ? f.path + " (emptied)" : f.path);
+      continue;
+    }
+    json entry{{"path", f.path},   {"type", f.type_name()}, {"mode", fmt::format("{:04o}", f.mode)},
+               {"uid", f.uid},     {"gid", f.gid},          {"owner", f.user},
                {"group", f.group}, {"origin", f.origin}};
-    if (!f.sha256.empty()) entry["sha256"] = f.sha256;
+    if (f.kind == TreeEdit::Kind::file) entry["sha256"] = f.sha256;
     if (!f.target.empty()) entry["target"] = f.target;
     files.push_back(entry);
   }
@@ -57,7 +63,7 @@ std::string render_report(const ReportInput& input) {
         {"version", fmt::format("{}.{}", os.major, os.minor)}}},
       {"engine", input.result.engine},
       {"disk", {{"virtual_size", input.result.disk_size}, {"root_filesystem_size", input.result.root_fs_size}}},
-      {"removed", input.result.removed},
+      {"removed", removed},
       {"notes", input.result.notes},
       {"files", files},
       {"phases", phases},
