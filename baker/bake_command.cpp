@@ -31,6 +31,11 @@ ImageFreshness image_freshness(const fs::path& recipe_file, const BakeOptions& o
   result.image = options.out_dir / (recipe.name + ".qcow2");
   result.report = options.out_dir / (recipe.name + ".report.json");
   result.exists = fs::exists(result.image);
+  // --force bakes whatever the answer, which can cost a hash of the whole image: not asked.
+  if (options.force) {
+    result.reason = "--force";
+    return result;
+  }
   try {
     const Freshness freshness =
         check_freshness(result.image, result.report, fingerprint_of(recipe, plan, options.source_date_epoch));
@@ -188,7 +193,9 @@ int run_bake(const RecipeSelection& common, BakeOptions options, const FetchFlag
   int stale = 0;
   // Every recipe is loaded and checked here, before any bake starts: a typo must not cost a launch.
   for (const auto& file : files) {
-    const ImageFreshness freshness = image_freshness(file, options);
+    BakeOptions judged = options;
+    judged.force = options.force && !check_only;
+    const ImageFreshness freshness = image_freshness(file, judged);
     if (check_only) {
       stale += freshness.up_to_date ? 0 : 1;
       outcomes.push_back({{"name", freshness.name},
@@ -213,7 +220,7 @@ int run_bake(const RecipeSelection& common, BakeOptions options, const FetchFlag
     } else {
       if (freshness.exists && options.verbosity != Verbosity::quiet)
         fmt::print(stderr, "bake {}: baking {} again: {}\n", freshness.name, freshness.image.string(),
-                   freshness.up_to_date ? "--force" : freshness.reason);
+                   freshness.reason);
       to_bake.push_back(file);
     }
   }

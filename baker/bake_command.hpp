@@ -51,6 +51,7 @@ struct ImageFreshness {
   bool exists = false, up_to_date = false;
   std::string reason;
 };
+// With options.force it only loads the recipe: the reason is "--force", nothing is hashed.
 ImageFreshness image_freshness(const std::filesystem::path& recipe_file, const BakeOptions& options);
 
 // `bake NAME... | all`, the default command: its options, and the work that bakes what is out of
