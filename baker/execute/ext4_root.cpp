@@ -50,16 +50,7 @@ uint32_t extra_time(int64_t seconds) {
 }
 
 bool has_field(const ext2_inode_large& inode, size_t offset, int inode_size) {
-  return inode_size > EXT2_GOOD_OLD_INODE_SIZE && EXT2_GOOD_OLD_INODE_SIZE + inode.i_extra_isize >= offset + 4;
-}
-
-int file_type_of(uint32_t mode) {
-  switch (mode & LINUX_S_IFMT) {
-    case LINUX_S_IFREG: return EXT2_FT_REG_FILE;
-    case LINUX_S_IFDIR: return EXT2_FT_DIR;
-    case LINUX_S_IFLNK: return EXT2_FT_SYMLINK;
-    default: return EXT2_FT_UNKNOWN;
-  }
+  return inode_size > EXT2_GOOD_OLD_INODE_SIZE && size_t{EXT2_GOOD_OLD_INODE_SIZE} + inode.i_extra_isize >= offset + 4;
 }
 
 }  // namespace

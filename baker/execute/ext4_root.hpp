@@ -89,7 +89,7 @@ class Ext4Root final : public RootFilesystem {
   void fill(Ino ino, const Writer& writer);
   void unlink_entry(Ino dir, const std::string& name, Ino ino);
   void drop_link(Ino ino);
-  void remove_folder_tree(Ino dir, const std::string& path);
+  void remove_entry(Ino dir, const std::string& name, Ino ino);
   void walk(Ino dir, const std::string& path, const std::function<void(const std::string&, Ino)>& visit);
 
   Ext2Filesystem fs_;

@@ -210,43 +210,33 @@ void Ext4Root::unlink_entry(Ino dir, const std::string& name, Ino ino) {
   touch_folder(dir);
 }
 
+// A folder's entries go first; its ".." no longer counts as a link of the folder above.
+void Ext4Root::remove_entry(Ino dir, const std::string& name, Ino ino) {
+  const bool folder = is_dir_inode(ino);
+  if (folder)
+    for (const auto& [child_name, child] : entries(ino)) remove_entry(ino, child_name, child);
+  unlink_entry(dir, name, ino);
+  if (folder) {
+    ext2_inode_large above = read_inode(dir);
+    if (above.i_links_count > 2) --above.i_links_count;  // 1 means too many to count (dir_nlink)
+    write_inode(dir, above);
+  }
+  drop_link(ino);
+}
+
 void Ext4Root::remove(const std::string& path) {
   require_writable("remove " + path);
   const Parent parent = parent_of(path);
-  auto ino = lookup_in(parent.dir, parent.name);
+  const auto ino = lookup_in(parent.dir, parent.name);
   if (!ino) return;
   if (is_dir_inode(*ino)) throw Error(fmt::format("remove {}: it is a folder", path));
-  unlink_entry(parent.dir, parent.name, *ino);
-  drop_link(*ino);
-}
-
-void Ext4Root::remove_folder_tree(Ino dir, const std::string& path) {
-  for (const auto& [name, child] : entries(dir)) {
-    if (is_dir_inode(child)) {
-      remove_folder_tree(child, path + "/" + name);
-      unlink_entry(dir, name, child);
-      ext2_inode_large self = read_inode(dir);  // the child's ".." no longer counts
-      if (self.i_links_count > 2) --self.i_links_count;
-      write_inode(dir, self);
-    } else {
-      unlink_entry(dir, name, child);
-    }
-    drop_link(child);
-  }
+  remove_entry(parent.dir, parent.name, *ino);
 }
 
 void Ext4Root::remove_tree(const std::string& path) {
   require_writable("remove " + path);
   const Parent parent = parent_of(path);
-  auto ino = lookup_in(parent.dir, parent.name);
-  if (!ino) return;
-  if (!is_dir_inode(*ino)) return remove(path);
-  remove_folder_tree(*ino, path);
-  unlink_entry(parent.dir, parent.name, *ino);
-  ext2_inode_large above = read_inode(parent.dir);
-  if (above.i_links_count > 2) --above.i_links_count;
-  write_inode(parent.dir, above);
-  drop_link(*ino);
+  if (const auto ino = lookup_in(parent.dir, parent.name)) remove_entry(parent.dir, parent.name, *ino);
 }
 
 void Ext4Root::truncate(const std::string& path) {
