@@ -101,6 +101,13 @@ std::vector<std::string> Ext4Root::unsupported_features() const {
   };
   for (const auto& [present, name] : checks)
     if (present) found.emplace_back(name);
+  // Bits newer than this libext2fs, named as e2fsprogs names them; a read-only open allows them.
+  auto unknown = [&](uint32_t bits, uint32_t supported, char kind) {
+    for (int bit = 0; bit < 32; ++bit)
+      if (bits & ~supported & (1u << bit)) found.push_back(fmt::format("FEATURE_{}{}", kind, bit));
+  };
+  unknown(sb->s_feature_incompat, EXT2_LIB_FEATURE_INCOMPAT_SUPP, 'I');
+  unknown(sb->s_feature_ro_compat, EXT2_LIB_FEATURE_RO_COMPAT_SUPP, 'R');
   return found;
 }
 

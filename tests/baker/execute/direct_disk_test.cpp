@@ -89,6 +89,17 @@ TEST_CASE("the direct engine refuses, with the reason, the roots it does not edi
   const fs::path folded = make_base(dir, test::make_alpine_ext4(dir, "folded.ext4", "64M", "casefold"), "f.qcow2");
   CHECK_THROWS_WITH_AS(split_base(folded, "qcow2", dir / "b", 512 * kMiB),
                        doctest::Contains("uses casefold, which the direct engine does not edit"), DirectEngineRefusal);
+  // Features newer than this libext2fs: one it could read but not write, one it cannot open.
+  for (const auto& [feature, expected] :
+       {std::pair{"FEATURE_R30", "uses FEATURE_R30, which the direct engine does not edit"},
+        std::pair{"FEATURE_I31", "libext2fs cannot open the root filesystem"}}) {
+    const fs::path root_fs = test::make_alpine_ext4(dir, fmt::format("{}.ext4", feature), "64M");
+    run_checked({test::kDebugfs, "-w", "-R", fmt::format("feature {}", feature), root_fs.string()});
+    const fs::path newer = make_base(dir, root_fs, fmt::format("{}.qcow2", feature));
+    fs::create_directories(dir / feature);
+    CHECK_THROWS_WITH_AS(split_base(newer, "qcow2", dir / feature, 512 * kMiB), doctest::Contains(expected),
+                         DirectEngineRefusal);
+  }
 }
 
 TEST_CASE("reserved blocks after growing are what Linux's online resize leaves") {
