@@ -4,6 +4,7 @@
 
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
+#include "launcher/qemu/vm_definition.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -20,16 +21,6 @@ std::vector<std::string> console_and_qmp_options(const InstancePaths& paths) {
           "-chardev", fmt::format("socket,id=qmp,path={},server=on,wait=off", qemu_value(paths.qmp_socket.string())),
           "-mon",     "chardev=qmp,mode=control"};
 }
-
-namespace {
-
-// The user-mode NIC gets its own stable MAC, next to the bridge one.
-std::string second_mac(const std::string& mac) {
-  const int last = std::stoi(mac.substr(15, 2), nullptr, 16) ^ 0x01;
-  return fmt::format("{}{:02x}", mac.substr(0, 15), last);
-}
-
-}  // namespace
 
 void require_direct_boot_files(const InstanceConfig& instance) {
   if (instance.boot == BootMode::direct && (instance.kernel.empty() || instance.initrd.empty()))
@@ -55,20 +46,27 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
     argv.insert(argv.end(),
                 {"-kernel", instance.kernel.string(), "-initrd", instance.initrd.string(), "-append", instance.append});
   }
-  argv.insert(
-      argv.end(),
-      {"-drive", fmt::format("if=none,id=disk0,format=qcow2,discard=unmap,file={}", qemu_value(paths.disk.string())),
-       "-device", "virtio-blk-pci,drive=disk0,bootindex=0"});
-  argv.insert(argv.end(),
-              {"-drive", fmt::format("if=none,id=seed,format=raw,readonly=on,file={}", qemu_value(paths.seed.string())),
-               "-device", "virtio-blk-pci,drive=seed"});
-  argv.insert(argv.end(), {"-netdev", fmt::format("tap,id=ula,ifname={},script=no,downscript=no", tap_name(name)),
-                           "-device", fmt::format("virtio-net-pci,netdev=ula,mac={}", instance.mac)});
-  std::string user = "user,id=v4";
-  for (const auto& forward : instance.forwards)
-    user += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
-  argv.insert(argv.end(),
-              {"-netdev", user, "-device", fmt::format("virtio-net-pci,netdev=v4,mac={}", second_mac(instance.mac))});
+  const VmDefinition vm = vm_definition(instance, paths);
+  for (const VmDisk& disk : vm.disks) {
+    argv.insert(argv.end(),
+                {"-drive", fmt::format("if=none,id={},format={}{}{},file={}", disk.id, disk.format,
+                                       disk.read_only ? ",readonly=on" : "", disk.discard ? ",discard=unmap" : "",
+                                       qemu_value(disk.file.string()))});
+    argv.insert(argv.end(),
+                {"-device", fmt::format("virtio-blk-pci,drive={}{}", disk.id,
+                                        disk.boot_order ? fmt::format(",bootindex={}", *disk.boot_order - 1) : "")});
+  }
+  for (const VmNic& nic : vm.nics) {
+    std::string netdev = nic.kind == VmNic::Kind::bridge
+                             ? fmt::format("tap,id={},ifname={},script=no,downscript=no", nic.id, nic.tap)
+                             : fmt::format("user,id={}", nic.id);
+    for (const auto& forward : nic.forwards)
+      netdev += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
+    argv.insert(argv.end(),
+                {"-netdev", netdev, "-device", fmt::format("virtio-net-pci,netdev={},mac={}", nic.id, nic.mac)});
+  }
+  argv.insert(argv.end(), {"-object", fmt::format("rng-random,id=rng0,filename={}", qemu_value(vm.rng_source.string())),
+                           "-device", "virtio-rng-pci,rng=rng0"});
   const auto console = console_and_qmp_options(paths);
   argv.insert(argv.end(), console.begin(), console.end());
   argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});

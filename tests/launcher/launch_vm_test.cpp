@@ -281,6 +281,13 @@ TEST_CASE(
     CHECK(root.err.find("Permission denied (publickey)") != std::string::npos);
   }
 
+  // The machine launch describes (launcher/qemu/vm_definition) as the guest sees it: a virtio
+  // entropy device (virtio device id 4) beside the disks and NICs.
+  for (const char* name : {"node", "registry"}) {
+    CAPTURE(name);
+    CHECK(ssh(name, "cat /sys/bus/virtio/devices/*/device").out.find("0x0004\n") != std::string::npos);
+  }
+
   // Cloud-init never ran, the host names are the instances', the cloud image's user is gone.
   for (const char* name : {"node", "registry"}) {
     CAPTURE(name);

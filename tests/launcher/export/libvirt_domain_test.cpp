@@ -3,12 +3,15 @@
 #include "launcher/export/libvirt_domain.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "common/util/process.hpp"
 #include "common/util/text_file.hpp"
+#include "launcher/qemu/vm_definition.hpp"
 #include "support/checkout_config.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
@@ -135,4 +138,62 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   const ProcessResult changed = launch({"export", "libvirt", "node", "--out", (dir / "xml").string()});
   CHECK(changed.exit_status != 0);
   CHECK(changed.err.find("node") != std::string::npos);
+}
+
+TEST_CASE("launch's QEMU and the exported domain describe the same machine, device by device") {
+  InstanceConfig instance = node();
+  instance.forwards = {{3222, 22}, {36657, 26657}};
+  const InstancePaths paths = InstancePaths::in("/srv/vms", "node");
+  const VmDefinition vm = vm_definition(instance, paths);
+  const std::vector<std::string> argv = qemu_command(instance, paths, Accel::tcg, Firmware{});
+  const std::string xml = libvirt_domain_xml(instance, paths, "trustnet0", DomainSettings{});
+  auto in_argv = [&](const std::string& text) {
+    return std::any_of(argv.begin(), argv.end(),
+                       [&](const std::string& a) { return a.find(text) != std::string::npos; });
+  };
+  auto count_in_argv = [&](const std::string& value) { return std::count(argv.begin(), argv.end(), value); };
+  auto count_in_xml = [&](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = xml.find(text); at != std::string::npos; at = xml.find(text, at + 1)) ++n;
+    return n;
+  };
+  // Disks: the same files, formats, read-only seed, discard on the instance disk, boot first.
+  CHECK(vm.disks.size() == 2);
+  const auto block_devices =
+      std::count_if(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with("virtio-blk-pci,"); });
+  CHECK(block_devices == static_cast<long>(count_in_xml("<disk type='file' device='disk'>")));
+  for (const VmDisk& disk : vm.disks) {
+    CHECK(in_argv(fmt::format("id={},format={}", disk.id, disk.format)));
+    CHECK(in_argv(",file=" + disk.file.string()));
+    CHECK(xml.find(fmt::format("<source file='{}'/>", disk.file.string())) != std::string::npos);
+    CHECK(xml.find(fmt::format("<driver name='qemu' type='{}'{}/>", disk.format,
+                               disk.discard ? " discard='unmap'" : "")) != std::string::npos);
+    CHECK(in_argv(fmt::format("id={},format={}{}", disk.id, disk.format, disk.read_only ? ",readonly=on" : "")));
+  }
+  CHECK(count_in_xml("<readonly/>") == 1);
+  CHECK(in_argv("drive=disk0,bootindex=0"));
+  CHECK(count_in_xml("<boot order='1'/>") == 1);
+  // NICs: both, with the same MACs; the bridge one on the ULA bridge.
+  CHECK(vm.nics.size() == 2);
+  CHECK(count_in_argv("-netdev") == static_cast<long>(count_in_xml("<interface ")));
+  for (const VmNic& nic : vm.nics) {
+    CHECK(in_argv(fmt::format("netdev={},mac={}", nic.id, nic.mac)));
+    CHECK(xml.find(fmt::format("<mac address='{}'/>", nic.mac)) != std::string::npos);
+  }
+  CHECK(xml.find("<interface type='bridge'>") != std::string::npos);
+  CHECK(xml.find("<interface type='user'>") != std::string::npos);
+  // Forwards: QEMU listens on the host's loopback; the domain names each one (see its comment).
+  for (const auto& forward : instance.forwards) {
+    CHECK(in_argv(fmt::format("hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest)));
+    CHECK(xml.find(fmt::format("launch forwards 127.0.0.1:{} to the guest's port {}", forward.host, forward.guest)) !=
+          std::string::npos);
+  }
+  // The RNG and the console.
+  CHECK(in_argv("rng-random,id=rng0,filename=/dev/urandom"));
+  CHECK(in_argv("virtio-rng-pci,rng=rng0"));
+  CHECK(xml.find("<backend model='random'>/dev/urandom</backend>") != std::string::npos);
+  CHECK(in_argv("path=" + paths.serial_log.string()));
+  CHECK(count_in_xml(fmt::format("<source path='{}'/>", paths.serial_log.string())) == 2);  // serial and console
+  test::TempDir dir;
+  check_with_libvirt(dir, xml, "agreement");
 }
