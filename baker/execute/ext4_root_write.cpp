@@ -78,14 +78,16 @@ void Ext4Root::fill(Ino ino, const Writer& writer) {
 void Ext4Root::write_content(const std::string& path, const Writer& writer, bool follow) {
   require_writable("write " + path);
   auto ino = lookup(path, follow);
-  if (ino && LINUX_S_ISLNK(read_inode(*ino).i_mode)) {
-    if (follow) throw Error(fmt::format("write {}: it is a symbolic link to a file the image does not have", path));
+  if (ino && LINUX_S_ISLNK(read_inode(*ino).i_mode)) {  // not followed: the link makes way for the file
     remove(path);
     ino.reset();
   }
   if (ino) {
     if (!LINUX_S_ISREG(read_inode(*ino).i_mode)) throw Error(fmt::format("write {}: it is not a regular file", path));
   } else {
+    // A link whose target is missing would get a second entry of its name: refused instead.
+    if (follow && lookup(path, false))
+      throw Error(fmt::format("write {}: it is a symbolic link to a file the image does not have", path));
     const Parent parent = parent_of(path);
     ino = create_inode(parent.dir, parent.name, LINUX_S_IFREG | 0644, EXT2_FT_REG_FILE);
   }

@@ -95,6 +95,9 @@ TEST_CASE("the direct engine makes, links and removes, and e2fsck -fn finds noth
     root.truncate("/etc/issue");
     CHECK_THROWS_WITH_AS(root.remove("/etc"), doctest::Contains("folder"), Error);
     CHECK_THROWS_WITH_AS(root.mkdir("/no/such/parent"), doctest::Contains("does not exist"), Error);
+    root.symlink("/etc/nowhere", "/etc/dangling");
+    CHECK_THROWS_WITH_AS(root.write_file("/etc/dangling", "x"), doctest::Contains("a file the image does not have"),
+                         Error);
     root.close();
   }
   const ProcessResult check = test::e2fsck_check(image);
