@@ -102,17 +102,16 @@ void ImageBake::prepare() {
                        "a copy of the base, the listing of its files, the release files");
     watchdog_ = std::make_unique<SpaceWatchdog>(options_.out_dir, space_needed);
     work_ = std::make_unique<TemporaryPath>(image_, fs::perms(0644));  // a golden image holds nothing secret
+    const uint64_t base_bytes = check_base_image(base, plan_.base.format, plan_.disk_size);
     if (options_.engine != BakeEngine::guestfs) {
-      check_base_image(base, plan_.base.format, plan_.disk_size);
       direct_folder_ = std::make_unique<ScratchFolder>(options_.out_dir / (recipe_.name + ".disk"));
       try {
-        direct_disk_ = split_base(base, plan_.base.format, direct_folder_->path(), plan_.disk_size);
+        direct_disk_ = split_base(base, plan_.base.format, base_bytes, direct_folder_->path(), plan_.disk_size);
         interrupt::throw_if_requested();
         progress_.phase_done("copy base", "raw disk for the direct engine (libext2fs)");
         return;
       } catch (const DirectEngineRefusal& refusal) {
-        if (options_.engine == BakeEngine::ext4) throw Error(fmt::format("--engine ext4: {}", refusal.what()));
-        progress_.note(fmt::format("engine: libguestfs, because {}", refusal.what()));
+        progress_.note(libguestfs_fallback(options_.engine, refusal));
         direct_folder_.reset();
       }
     }

@@ -95,9 +95,8 @@ std::string listing_of(const fs::path& operand, ApplianceAccel accel, BakeEngine
   TemporaryPath tar(fs::temp_directory_path() /
                     fmt::format("trustnet-contents-{}.tar", ::getpid()));  // removed on return
   const ScratchFolder scratch(fs::temp_directory_path() / fmt::format("trustnet-contents-{}.disk", ::getpid()));
-  std::string fallback;
-  pack_image_root(operand, accel, tar.path(), scratch.path(), engine, &fallback);
-  if (!fallback.empty()) fmt::print(stderr, "bake: {}: engine: libguestfs, because {}\n", operand.string(), fallback);
+  if (const auto fallback = pack_image_root(operand, accel, tar.path(), scratch.path(), engine))
+    fmt::print(stderr, "bake: {}: {}\n", operand.string(), *fallback);
   return mtree_from_tar(tar.path());
 }
 
@@ -109,7 +108,7 @@ int run_contents(const fs::path& image, ApplianceAccel accel, BakeEngine engine)
 }
 
 int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel, BakeEngine engine, bool as_json) {
-  // Two images cost two appliance launches: side by side.
+  // Two images (through libguestfs, two appliance launches): side by side.
   const std::vector<std::string> texts =
       parallel_map(std::vector<fs::path>{before, after},
                    [accel, engine](const fs::path& image) { return listing_of(image, accel, engine); });

@@ -77,13 +77,18 @@ std::string last_lines(std::string text) {
 
 }  // namespace
 
-DirectDisk split_base(const fs::path& base, const std::string& format, const fs::path& folder, uint64_t disk_bytes) {
+std::string libguestfs_fallback(BakeEngine engine, const DirectEngineRefusal& refusal) {
+  if (engine == BakeEngine::ext4) throw Error(fmt::format("--engine ext4: {}", refusal.what()));
+  return fmt::format("engine: libguestfs, because {}", refusal.what());
+}
+
+DirectDisk split_base(const fs::path& base, const std::string& format, uint64_t base_bytes, const fs::path& folder,
+                      uint64_t disk_bytes) {
   DirectDisk disk;
   disk.head = folder / "head.raw";
   disk.root = folder / "root.ext4";
   disk.tail = folder / "tail.raw";
   disk.disk_bytes = disk_bytes;
-  const uint64_t base_bytes = qemu_image_info(base, format).virtual_size;
   // The partition table from the first MiB, then each part straight from the base: qemu-img
   // writes sparse raw files, so only the data the base holds is written, once.
   const fs::path probe = folder / "table.raw";
@@ -96,12 +101,8 @@ DirectDisk split_base(const fs::path& base, const std::string& format, const fs:
     first = read_at(fd.get(), 0, 1 << 20, probe);
   }
   fs::remove(probe);
-  // The header sits in the second sector, which gives the sector size.
-  if (first.size() >= 8192 && !has_gpt_header({first.data(), 1024}, 512) && has_gpt_header({first.data(), 8192}, 4096))
-    disk.sector_size = 4096;
-  const uint32_t ss = disk.sector_size;
-  if (first.size() < 2 * ss || !has_gpt_header({first.data(), 2 * uint64_t{ss}}, ss))
-    throw DirectEngineRefusal("the base has no GPT");
+  const uint32_t ss = disk.sector_size = gpt_sector_size(first);
+  if (ss == 0) throw DirectEngineRefusal("the base has no GPT");
   const uint64_t table_bytes = gpt_head_size({first.data(), 2 * uint64_t{ss}}, ss);
   if (table_bytes > first.size()) throw DirectEngineRefusal("the base's GPT entry array lies beyond its first MiB");
   const std::vector<GptPartition> partitions = gpt_partitions({first.data(), table_bytes}, ss);
@@ -190,19 +191,10 @@ uint64_t grow_root(DirectDisk& disk, int64_t now) {
   disk.root_partition.last_lba = growth.new_last_lba;
   const uint64_t partition_bytes = root_end - root_start;
 
-  uint64_t old_blocks = 0, reserved = 0;
-  uint32_t block_size = 0, blocks_per_group = 0, groups_per_flex = 1;
-  {
-    Ext4Root before(disk.root, false, now);
-    const Ext4Geometry g = before.geometry();
-    old_blocks = g.blocks;
-    reserved = g.reserved_blocks;
-    block_size = g.block_size;
-    blocks_per_group = g.blocks_per_group;
-    groups_per_flex = g.groups_per_flex;
-  }
+  const Ext4Geometry before = Ext4Root(disk.root, false, now).geometry();
+  const uint32_t block_size = before.block_size;
   const uint64_t new_blocks = partition_bytes / block_size;
-  if (new_blocks > old_blocks) {
+  if (new_blocks > before.blocks) {
     // The exact size: resize2fs would otherwise size the filesystem from the file.
     const ProcessResult result = run_process_with_env(
         {e2fsprogs_tool("resize2fs"), disk.root.string(), std::to_string(new_blocks * (block_size / 1024)) + "K"},
@@ -216,8 +208,8 @@ uint64_t grow_root(DirectDisk& disk, int64_t now) {
   root_fd.reset();
   Ext4Root after(disk.root, true, now);
   const Ext4Geometry grown = after.geometry();
-  after.set_reserved_blocks(
-      online_resize_reserved_blocks(reserved, old_blocks, grown.blocks, blocks_per_group, groups_per_flex));
+  after.set_reserved_blocks(online_resize_reserved_blocks(before.reserved_blocks, before.blocks, grown.blocks,
+                                                          before.blocks_per_group, before.groups_per_flex));
   after.close();
   return grown.blocks * block_size;
 }

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "baker/execute/bake_engine.hpp"
 #include "baker/execute/gpt_growth.hpp"
 
 namespace trustnet::baker {
@@ -28,10 +30,15 @@ struct DirectEngineRefusal : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Converts `base` into `folder` (raw, sparse) and splits it; `disk_bytes` is the size the disk
-// will have (at least the base's). Checks the root partition's filesystem can be edited here.
-DirectDisk split_base(const std::filesystem::path& base, const std::string& format, const std::filesystem::path& folder,
-                      uint64_t disk_bytes);
+// What a refusal means under `engine`: with `ext4` an Error naming it; otherwise the line that
+// says libguestfs takes the image over, and why.
+std::string libguestfs_fallback(BakeEngine engine, const DirectEngineRefusal& refusal);
+
+// Converts `base` (of virtual size `base_bytes`) into `folder` (raw, sparse) and splits it;
+// `disk_bytes` is the size the disk will have (at least the base's). Checks the root partition's
+// filesystem can be edited here.
+DirectDisk split_base(const std::filesystem::path& base, const std::string& format, uint64_t base_bytes,
+                      const std::filesystem::path& folder, uint64_t disk_bytes);
 
 // Joins the three files into a qcow2 at `image`, written with fixed options so that the same
 // bytes in give the same bytes out.

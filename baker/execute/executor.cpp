@@ -108,21 +108,23 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
   return outcomes;
 }
 
-std::string pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar,
-                            const std::filesystem::path& scratch, BakeEngine engine, std::string* fallback_reason) {
+std::optional<std::string> pack_image_root(const std::filesystem::path& image, ApplianceAccel accel,
+                                           const std::filesystem::path& tar, const std::filesystem::path& scratch,
+                                           BakeEngine engine) {
   if (!std::filesystem::is_regular_file(image))
     throw Error(fmt::format("image {} does not exist", image.string()), ExitCode::bad_input);
   const std::string format = GuestSession::detect_format(image);
+  std::optional<std::string> fallback;
   if (engine != BakeEngine::guestfs) {
     try {
-      const DirectDisk disk = split_base(image, format, scratch, qemu_image_info(image, format).virtual_size);
+      const uint64_t size = qemu_image_info(image, format).virtual_size;
+      const DirectDisk disk = split_base(image, format, size, scratch, size);
       Ext4Root root(disk.root, false, 0);
       check_alpine_aarch64(inspect_root(root, disk));
       root.pack_tar(tar);
-      return "ext4";
+      return std::nullopt;
     } catch (const DirectEngineRefusal& refusal) {
-      if (engine == BakeEngine::ext4) throw Error(fmt::format("--engine ext4: {}", refusal.what()));
-      if (fallback_reason) *fallback_reason = refusal.what();
+      fallback = libguestfs_fallback(engine, refusal);
     }
   }
   GuestSession guest(accel);
@@ -133,7 +135,7 @@ std::string pack_image_root(const std::filesystem::path& image, ApplianceAccel a
   guest.mount(found.root_device, "/", true);
   guest.tar_out("/", tar);
   guest.shutdown();
-  return "libguestfs";
+  return fallback;
 }
 
 }  // namespace trustnet::baker

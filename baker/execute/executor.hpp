@@ -42,10 +42,10 @@ ExecutionOutcome execute_direct(const ExecutionJob& job);
 
 // Opens `image` read-only, checks it is Alpine aarch64, and packs its root filesystem into `tar`
 // (uncompressed, numeric owners): the source of a content listing. The direct engine reads it when
-// it can (`scratch` holds its split disk), else a libguestfs appliance; returns the engine used.
-// `fallback_reason` receives why the direct engine did not read it, when it did not.
-std::string pack_image_root(const std::filesystem::path& image, ApplianceAccel accel, const std::filesystem::path& tar,
-                            const std::filesystem::path& scratch, BakeEngine engine = BakeEngine::automatic,
-                            std::string* fallback_reason = nullptr);
+// it can (`scratch` holds its split disk), else a libguestfs appliance; returns the line that says
+// why libguestfs read it, or nothing.
+std::optional<std::string> pack_image_root(const std::filesystem::path& image, ApplianceAccel accel,
+                                           const std::filesystem::path& tar, const std::filesystem::path& scratch,
+                                           BakeEngine engine);
 
 }  // namespace trustnet::baker

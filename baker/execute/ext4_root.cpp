@@ -23,7 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxLinkDepth = 40;  // as the kernel's
-constexpr size_t kChunk = 1 << 20;
 
 void load_error_messages() {
   static std::once_flag once;
@@ -111,8 +110,6 @@ std::vector<std::string> Ext4Root::unsupported_features() const {
   return found;
 }
 
-uint64_t Ext4Root::size_bytes() const { return ext2fs_blocks_count(fs_->super) * uint64_t{fs_->blocksize}; }
-
 Ext4Geometry Ext4Root::geometry() const {
   ext2_super_block* sb = fs_->super;
   return {ext2fs_blocks_count(sb), ext2fs_r_blocks_count(sb), fs_->blocksize, sb->s_blocks_per_group,
@@ -147,18 +144,20 @@ void Ext4Root::write_inode(Ino ino, ext2_inode_large& inode) {
 
 void Ext4Root::stamp(ext2_inode_large& inode, bool modified, bool created) {
   const int size = EXT2_INODE_SIZE(fs_->super);
-  const auto seconds = static_cast<uint32_t>(now_);
-  inode.i_ctime = seconds;
+  inode.i_ctime = static_cast<uint32_t>(now_);
   if (has_field(inode, offsetof(ext2_inode_large, i_ctime_extra), size)) inode.i_ctime_extra = extra_time(now_);
-  if (modified) {
-    inode.i_mtime = inode.i_atime = seconds;
-    if (has_field(inode, offsetof(ext2_inode_large, i_mtime_extra), size)) inode.i_mtime_extra = extra_time(now_);
-    if (has_field(inode, offsetof(ext2_inode_large, i_atime_extra), size)) inode.i_atime_extra = extra_time(now_);
-  }
+  if (modified) set_access_and_modification(inode, now_);
   if (created && has_field(inode, offsetof(ext2_inode_large, i_crtime_extra), size)) {
-    inode.i_crtime = seconds;
+    inode.i_crtime = static_cast<uint32_t>(now_);
     inode.i_crtime_extra = extra_time(now_);
   }
+}
+
+void Ext4Root::set_access_and_modification(ext2_inode_large& inode, int64_t seconds) {
+  const int size = EXT2_INODE_SIZE(fs_->super);
+  inode.i_mtime = inode.i_atime = static_cast<uint32_t>(seconds);
+  if (has_field(inode, offsetof(ext2_inode_large, i_mtime_extra), size)) inode.i_mtime_extra = extra_time(seconds);
+  if (has_field(inode, offsetof(ext2_inode_large, i_atime_extra), size)) inode.i_atime_extra = extra_time(seconds);
 }
 
 void Ext4Root::touch_folder(Ino dir) {
@@ -181,15 +180,7 @@ std::string Ext4Root::link_target(Ino ino) {
   if (ext2fs_is_fast_symlink(reinterpret_cast<ext2_inode*>(&inode)))
     return std::string(reinterpret_cast<const char*>(inode.i_block), std::min<uint64_t>(size, sizeof(inode.i_block)));
   if (size > fs_->blocksize) throw Error(fmt::format("symbolic link inode {} is {} bytes long", ino, size));
-  ext2_file_t raw = nullptr;
-  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), fmt::format("open symbolic link inode {}", ino));
-  Ext2File file(raw);
-  std::string target(size, '\0');
-  unsigned int got = 0;
-  check(ext2fs_file_read(file.get(), target.data(), static_cast<unsigned>(size), &got),
-        fmt::format("read symbolic link inode {}", ino));
-  target.resize(got);
-  return target;
+  return read_content(ino, size);
 }
 
 // Resolves like the kernel inside the image: links in folders are always followed, the last
@@ -262,22 +253,26 @@ bool Ext4Root::is_symlink(const std::string& path) {
   return ino && LINUX_S_ISLNK(read_inode(*ino).i_mode);
 }
 
-std::string Ext4Root::read_content(Ino ino, size_t limit) {
-  ext2_inode_large inode = read_inode(ino);
-  const uint64_t size = std::min<uint64_t>(EXT2_I_SIZE(&inode), limit);
+void Ext4Root::read_chunks(Ino ino, uint64_t size, const std::string& what, const Chunk& put) {
   ext2_file_t raw = nullptr;
-  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), fmt::format("open inode {}", ino));
+  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), "open " + what);
   Ext2File file(raw);
-  std::string content(size, '\0');
-  size_t done = 0;
-  while (done < size) {
+  std::vector<char> buffer(std::min<uint64_t>(size, kChunk));
+  for (uint64_t done = 0; done < size;) {
     unsigned int got = 0;
-    const auto want = static_cast<unsigned>(std::min<uint64_t>(size - done, kChunk));
-    check(ext2fs_file_read(file.get(), content.data() + done, want, &got), fmt::format("read inode {}", ino));
-    if (got == 0) break;
+    const auto want = static_cast<unsigned>(std::min<uint64_t>(size - done, buffer.size()));
+    check(ext2fs_file_read(file.get(), buffer.data(), want, &got), "read " + what);
+    if (got == 0) throw Error(fmt::format("read {}: {} of {} bytes", what, done, size));
+    put(buffer.data(), got);
     done += got;
   }
-  content.resize(done);
+}
+
+std::string Ext4Root::read_content(Ino ino, size_t limit) {
+  const ext2_inode_large inode = read_inode(ino);
+  std::string content;
+  read_chunks(ino, std::min<uint64_t>(EXT2_I_SIZE(&inode), limit), fmt::format("inode {}", ino),
+              [&](const char* data, size_t size) { content.append(data, size); });
   return content;
 }
 

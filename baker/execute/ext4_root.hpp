@@ -30,7 +30,6 @@ class Ext4Root final : public RootFilesystem {
   // The filesystem's features this engine does not edit (empty when it edits them all), e.g.
   // "inline_data": the caller falls back to libguestfs naming them.
   std::vector<std::string> unsupported_features() const;
-  uint64_t size_bytes() const;
   Ext4Geometry geometry() const;
   void set_reserved_blocks(uint64_t blocks);
   std::string type() const;  // ext2, ext3 or ext4
@@ -59,7 +58,9 @@ class Ext4Root final : public RootFilesystem {
 
  private:
   using Ino = uint32_t;
-  using Writer = std::function<void(const std::function<void(const char*, size_t)>&)>;
+  static constexpr size_t kChunk = 1 << 20;  // what the engine reads and writes at a time
+  using Chunk = std::function<void(const char*, size_t)>;
+  using Writer = std::function<void(const Chunk&)>;
   struct Parent {
     Ino dir = 0;
     std::string name;
@@ -75,6 +76,7 @@ class Ext4Root final : public RootFilesystem {
   std::optional<Ino> lookup_in(Ino dir, const std::string& name);
   bool is_dir_inode(Ino ino);
   std::string read_content(Ino ino, size_t limit);
+  void read_chunks(Ino ino, uint64_t size, const std::string& what, const Chunk& put);  // exactly `size` bytes
   Parent parent_of(const std::string& path);
   std::vector<std::pair<std::string, Ino>> entries(Ino dir);
   std::string link_target(Ino ino);
@@ -82,7 +84,8 @@ class Ext4Root final : public RootFilesystem {
   struct ext2_inode_large read_inode(Ino ino);
   void write_inode(Ino ino, struct ext2_inode_large& inode);
   void stamp(struct ext2_inode_large& inode, bool modified, bool created);  // times to now_
-  void touch_folder(Ino dir);                                               // an entry came or went
+  void set_access_and_modification(struct ext2_inode_large& inode, int64_t seconds);
+  void touch_folder(Ino dir);  // an entry came or went
   Ino create_inode(Ino dir, const std::string& name, uint32_t mode, int file_type);
   void link_retrying(Ino dir, const std::string& name, Ino ino, int file_type);
   void write_content(const std::string& path, const Writer& writer, bool follow);

@@ -12,8 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
-
 std::string relative_name(const std::string& path) { return path == "/" ? "./" : "." + path; }
 
 }  // namespace
@@ -60,19 +58,9 @@ void Ext4Root::pack_tar(const fs::path& tar) {
     archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
     check_write(archive_write_header(writer.get(), entry.get()), path);
     if (!regular || size == 0) return;
-    ext2_file_t raw = nullptr;
-    check(ext2fs_file_open(fs_.get(), ino, 0, &raw), fmt::format("open {}", path));
-    Ext2File file(raw);
-    std::vector<char> buffer(kChunk);
-    for (uint64_t done = 0; done < size;) {
-      unsigned int got = 0;
-      check(ext2fs_file_read(file.get(), buffer.data(), static_cast<unsigned>(buffer.size()), &got),
-            fmt::format("read {}", path));
-      if (got == 0) throw Error(fmt::format("read {}: {} of {} bytes", path, done, size));
-      if (archive_write_data(writer.get(), buffer.data(), got) != static_cast<la_ssize_t>(got))
-        check_write(ARCHIVE_FATAL, path);
-      done += got;
-    }
+    read_chunks(ino, size, path, [&](const char* data, size_t got) {
+      if (archive_write_data(writer.get(), data, got) != static_cast<la_ssize_t>(got)) check_write(ARCHIVE_FATAL, path);
+    });
   };
   add("/", EXT2_ROOT_INO);
   walk(EXT2_ROOT_INO, "/", add);

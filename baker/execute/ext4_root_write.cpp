@@ -10,12 +10,6 @@
 namespace trustnet::baker {
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr size_t kChunk = 1 << 20;
-
-}  // namespace
-
 void Ext4Root::link_retrying(Ino dir, const std::string& name, Ino ino, int file_type) {
   errcode_t rc = ext2fs_link(fs_.get(), dir, name.c_str(), ino, file_type);
   if (rc == EXT2_ET_DIR_NO_SPACE) {  // the folder's blocks are full: one more, then again
@@ -254,10 +248,7 @@ void Ext4Root::set_times(const std::string& path, int64_t seconds) {
   auto ino = lookup(path, true);
   if (!ino) throw Error(fmt::format("set the times of {}: no such file in the image", path));
   ext2_inode_large inode = read_inode(*ino);
-  const int64_t now = now_;
-  now_ = seconds;
-  stamp(inode, true, false);
-  now_ = now;
+  set_access_and_modification(inode, seconds);
   stamp(inode, false, false);  // the change time is the bake's, as utimensat leaves it
   write_inode(*ino, inode);
 }

@@ -76,6 +76,12 @@ bool has_gpt_header(std::span<const uint8_t> first_two_sectors, uint32_t sector_
          std::memcmp(first_two_sectors.data() + sector_size + kSignature, kGptSignature, 8) == 0;
 }
 
+uint32_t gpt_sector_size(std::span<const uint8_t> first_bytes) {
+  for (uint32_t size : {512u, 4096u})
+    if (has_gpt_header(first_bytes, size)) return size;
+  return 0;
+}
+
 uint64_t gpt_head_size(std::span<const uint8_t> first_two_sectors, uint32_t sector_size) {
   Header header = read_header(first_two_sectors, sector_size);
   uint64_t entry_sectors = (header.entry_bytes() + sector_size - 1) / sector_size;

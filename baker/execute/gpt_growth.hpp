@@ -20,6 +20,9 @@ struct GptGrowth {
 };
 
 bool has_gpt_header(std::span<const uint8_t> first_two_sectors, uint32_t sector_size);
+// The sector size a GPT header in the disk's first bytes (8 KiB will do) was written for: its
+// header sits in the second sector. 0 when there is none.
+uint32_t gpt_sector_size(std::span<const uint8_t> first_bytes);
 // Bytes the head must cover (protective MBR, header and entry array), from the first two sectors.
 uint64_t gpt_head_size(std::span<const uint8_t> first_two_sectors, uint32_t sector_size);
 

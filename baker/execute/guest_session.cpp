@@ -155,9 +155,7 @@ uint64_t GuestSession::grow_and_mount_root(const Inspection& root) {
   // the GPT is edited here on bytes instead, with one re-read. Its header sits in the second
   // sector, which gives the sector size without running blockdev there.
   std::vector<uint8_t> first_sectors = read_device(disk, 2 * 4096);
-  uint32_t ss = 0;
-  for (uint32_t size : {512u, 4096u})
-    if (ss == 0 && has_gpt_header(first_sectors, size)) ss = size;
+  const uint32_t ss = gpt_sector_size(first_sectors);
   if (ss == 0)
     throw Error(fmt::format("{} has no GPT; only GPT disks (as in Alpine's UEFI cloud images) can be grown", disk));
   first_sectors.resize(2 * uint64_t{ss});

@@ -25,7 +25,7 @@ uint64_t virtual_size(const fs::path& image, const std::string& format) {
   return qemu_image_info(image, format).virtual_size;
 }
 
-void check_base_image(const fs::path& base, const std::string& format, uint64_t size) {
+uint64_t check_base_image(const fs::path& base, const std::string& format, uint64_t size) {
   std::string detected = GuestSession::detect_format(base);
   if (detected != format)
     throw Error(fmt::format("base image {} is in {} format, but the recipe says {}", base.string(), detected, format));
@@ -35,10 +35,10 @@ void check_base_image(const fs::path& base, const std::string& format, uint64_t 
   if (size < base_size)
     throw Error(fmt::format("disk_size {} is smaller than the base image's virtual size {}", format_size(size),
                             format_size(base_size)));
+  return base_size;
 }
 
 void make_working_copy(const fs::path& base, const std::string& format, const fs::path& work_image, uint64_t size) {
-  check_base_image(base, format, size);
   if (format == "qcow2") {
     fs::copy_file(base, work_image, fs::copy_options::overwrite_existing);
   } else {

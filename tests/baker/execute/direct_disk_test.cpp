@@ -38,6 +38,11 @@ fs::path make_base(const test::TempDir& dir, const fs::path& root_fs, const std:
   return base;
 }
 
+// The base split for a 512 MiB disk.
+DirectDisk split(const fs::path& base, const fs::path& folder) {
+  return split_base(base, "qcow2", qemu_image_info(base, "qcow2").virtual_size, folder, 512 * kMiB);
+}
+
 }  // namespace
 
 TEST_CASE("the direct engine's disk: split, grown like the kernel grows it, checked and joined into a qcow2") {
@@ -45,7 +50,7 @@ TEST_CASE("the direct engine's disk: split, grown like the kernel grows it, chec
   const fs::path base = make_base(dir, test::make_alpine_ext4(dir, "root.ext4", "64M"));
   const std::string base_sha256 = sha256_file(base);
   fs::create_directories(dir / "work");
-  DirectDisk disk = split_base(base, "qcow2", dir / "work", 512 * kMiB);
+  DirectDisk disk = split(base, dir / "work");
   CHECK(disk.root_partition.number == 2);
   CHECK(disk.sector_size == 512);
   const int64_t now = 1700000000;
@@ -85,9 +90,9 @@ TEST_CASE("the direct engine refuses, with the reason, the roots it does not edi
   const fs::path bare = dir / "bare.qcow2";
   run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2",
                test::make_alpine_ext4(dir, "bare.ext4", "64M").string(), bare.string()});
-  CHECK_THROWS_WITH_AS(split_base(bare, "qcow2", dir / "a", 512 * kMiB), "the base has no GPT", DirectEngineRefusal);
+  CHECK_THROWS_WITH_AS(split(bare, dir / "a"), "the base has no GPT", DirectEngineRefusal);
   const fs::path folded = make_base(dir, test::make_alpine_ext4(dir, "folded.ext4", "64M", "casefold"), "f.qcow2");
-  CHECK_THROWS_WITH_AS(split_base(folded, "qcow2", dir / "b", 512 * kMiB),
+  CHECK_THROWS_WITH_AS(split(folded, dir / "b"),
                        doctest::Contains("uses casefold, which the direct engine does not edit"), DirectEngineRefusal);
   // Features newer than this libext2fs: one it could read but not write, one it cannot open.
   for (const auto& [feature, expected] :
@@ -97,8 +102,7 @@ TEST_CASE("the direct engine refuses, with the reason, the roots it does not edi
     run_checked({test::kDebugfs, "-w", "-R", fmt::format("feature {}", feature), root_fs.string()});
     const fs::path newer = make_base(dir, root_fs, fmt::format("{}.qcow2", feature));
     fs::create_directories(dir / feature);
-    CHECK_THROWS_WITH_AS(split_base(newer, "qcow2", dir / feature, 512 * kMiB), doctest::Contains(expected),
-                         DirectEngineRefusal);
+    CHECK_THROWS_WITH_AS(split(newer, dir / feature), doctest::Contains(expected), DirectEngineRefusal);
   }
 }
 
