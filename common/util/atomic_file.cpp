@@ -33,6 +33,11 @@ std::string temporary_prefix(const fs::path& final_path) {
   return fmt::format(".{}.tmp-", final_path.filename().string());
 }
 
+fs::path temporary_name(const fs::path& final_path) {
+  return parent_or_dot(final_path) /
+         fmt::format("{}{}-{}", temporary_prefix(final_path), static_cast<long>(::getpid()), random_suffix());
+}
+
 std::vector<fs::path> remove_leftover_temporaries(const fs::path& final_path) {
   std::vector<fs::path> removed;
   const fs::path dir = parent_or_dot(final_path);
@@ -63,8 +68,7 @@ std::string random_suffix() {
 TemporaryPath::TemporaryPath(fs::path final_path, fs::perms final_mode)
     : final_(std::move(final_path)), final_mode_(final_mode) {
   for (int attempt = 0;; ++attempt) {
-    temporary_ = parent_or_dot(final_) /
-                 fmt::format("{}{}-{}", temporary_prefix(final_), static_cast<long>(::getpid()), random_suffix());
+    temporary_ = temporary_name(final_);
     // Ours alone: never an existing file, never through a link someone planted.
     UniqueFd fd(::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.valid()) {

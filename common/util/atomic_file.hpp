@@ -40,6 +40,8 @@ class TemporaryPath {
 
 // The prefix of every temporary name TemporaryPath gives for `final_path` (".NAME.tmp-").
 std::string temporary_prefix(const std::filesystem::path& final_path);
+// A new temporary name beside `final_path`: the prefix, this process's id, a random suffix.
+std::filesystem::path temporary_name(const std::filesystem::path& final_path);
 
 // Removes the temporary files TemporaryPath (and folders ScratchFolder) made for `final_path` in an earlier process
 // that is gone (killed with SIGKILL, or by a power cut): the caller must hold the lock that keeps live writers of

@@ -74,15 +74,18 @@ ProcessResult run_process(const std::vector<std::string>& argv) { return run_pro
 ProcessResult run_process_with_env(const std::vector<std::string>& argv,
                                    const std::map<std::string, std::string>& environment) {
   if (argv.empty()) throw Error("run_process: empty command");
+  // This process's environment, with `environment` added or replacing: built only when asked.
   std::vector<std::string> variables;
-  for (char** variable = environ; *variable; ++variable) {
-    const std::string entry = *variable;
-    if (!environment.contains(entry.substr(0, entry.find('=')))) variables.push_back(entry);
-  }
-  for (const auto& [name, value] : environment) variables.push_back(name + "=" + value);
   std::vector<char*> env;
-  for (auto& variable : variables) env.push_back(variable.data());
-  env.push_back(nullptr);
+  if (!environment.empty()) {
+    for (char** variable = environ; *variable; ++variable) {
+      const std::string entry = *variable;
+      if (!environment.contains(entry.substr(0, entry.find('=')))) variables.push_back(entry);
+    }
+    for (const auto& [name, value] : environment) variables.push_back(name + "=" + value);
+    for (auto& variable : variables) env.push_back(variable.data());
+    env.push_back(nullptr);
+  }
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -93,7 +96,7 @@ ProcessResult run_process_with_env(const std::vector<std::string>& argv,
   actions.dup(err.write_end.get(), STDERR_FILENO);
 
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), env.data());
+  int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), env.empty() ? environ : env.data());
   if (rc != 0) throw Error(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
   out.write_end.reset();
   err.write_end.reset();

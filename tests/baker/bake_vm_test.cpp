@@ -35,7 +35,7 @@ const std::string kTendermint = "#!/bin/sh\necho 'test cometbft'\n";
 const std::string kRegistry = "#!/bin/sh\necho 'test registry'\n";
 const std::string kCaddy = "#!/bin/sh\necho 'test caddy'\n";
 
-fs::path run_dir() { return test::test_data_dir() / "vm-run"; }
+fs::path run_dir() { return test::shared_bake_dir(); }
 fs::path good_base() { return test::test_data_dir() / "alpine-aarch64.qcow2"; }
 
 void write(const fs::path& file, const std::string& content) {
@@ -68,26 +68,9 @@ fs::path override_file(const std::string& name, const fs::path& base, const std:
   return file;
 }
 
-std::vector<std::string> bake_args(const std::string& name, const fs::path& override_path, const fs::path& out) {
-  return {TRUSTNET_BAKE_BINARY,
-          name,
-          "--recipes",
-          (test::source_dir() / "recipes").string(),
-          "--override",
-          override_path.string(),
-          "--ssh-key",
-          (run_dir() / "inputs/operator.pub").string(),
-          "--out",
-          out.string(),
-          "--cache",
-          (run_dir() / "cache").string(),
-          "--accel",
-          "tcg"};
-}
-
 // The same through a libguestfs appliance, for what only that engine does.
 std::vector<std::string> guestfs_args(const std::string& name, const fs::path& override_path, const fs::path& out) {
-  std::vector<std::string> args = bake_args(name, override_path, out);
+  std::vector<std::string> args = test::bake_args(name, override_path, out);
   args.insert(args.end(), {"--engine", "guestfs"});
   return args;
 }
@@ -559,8 +542,8 @@ TEST_CASE("bases that are not Alpine Linux on aarch64 are refused after inspecti
     fs::path override_path = override_file(
         "wrong-" + c.base, base, sha256_file(base),
         binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint"));
-    runs.push_back(
-        std::async(std::launch::async, run_process, bake_args("node", override_path, run_dir() / ("out-" + c.base))));
+    runs.push_back(std::async(std::launch::async, run_process,
+                              test::bake_args("node", override_path, run_dir() / ("out-" + c.base))));
   }
   for (size_t i = 0; i < cases.size(); ++i) {
     ProcessResult result = runs[i].get();
@@ -643,13 +626,13 @@ TEST_CASE("a missing base, a base checksum mismatch and a binary checksum mismat
       binary_entry("tendermint", run_dir() / "inputs/cometbft.tar.gz", "cometbft", "/usr/local/bin/tendermint");
   std::string wrong(64, 'e');
 
-  ProcessResult missing = run_process(bake_args(
+  ProcessResult missing = run_process(test::bake_args(
       "node", override_file("missing", run_dir() / "nope.qcow2", wrong, tendermint), run_dir() / "out-missing"));
   CHECK(missing.exit_status == 1);
   CHECK(missing.err.find("nope.qcow2 does not exist") != std::string::npos);
 
   ProcessResult mismatch = run_process(
-      bake_args("node", override_file("mismatch", good_base(), wrong, tendermint), run_dir() / "out-mismatch"));
+      test::bake_args("node", override_file("mismatch", good_base(), wrong, tendermint), run_dir() / "out-mismatch"));
   CHECK(mismatch.exit_status == 1);
   CHECK(mismatch.err.find(fmt::format("sha256 is {}, but the recipe pins {}", b.base_sha256_before, wrong)) !=
         std::string::npos);
@@ -657,7 +640,7 @@ TEST_CASE("a missing base, a base checksum mismatch and a binary checksum mismat
   std::string bad_binary = fmt::format(
       "  tendermint:\n    path: {}\n    sha256: {}\n    member: cometbft\n    destination: /usr/local/bin/tendermint\n",
       (run_dir() / "inputs/cometbft.tar.gz").string(), wrong);
-  ProcessResult binary = run_process(bake_args(
+  ProcessResult binary = run_process(test::bake_args(
       "node", override_file("badbin", good_base(), b.base_sha256_before, bad_binary), run_dir() / "out-badbin"));
   CHECK(binary.exit_status == 1);
   CHECK(binary.err.find("binary tendermint") != std::string::npos);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/util/process.hpp"
+#include "support/test_paths.hpp"
 
 namespace trustnet::test {
 
@@ -21,5 +22,29 @@ struct Baked {
 };
 
 const Baked& baked_images();
+
+// Where the shared bakes keep their inputs (the operator's key, overrides, releases) and cache.
+inline std::filesystem::path shared_bake_dir() { return test_data_dir() / "vm-run"; }
+
+// `bake NAME` as the VM tests run it: the repository's recipes, an override layer, the operator's
+// key, software emulation; the cache the shared bakes filled unless another is given.
+inline std::vector<std::string> bake_args(const std::string& name, const std::filesystem::path& override_path,
+                                          const std::filesystem::path& out,
+                                          const std::filesystem::path& cache = shared_bake_dir() / "cache") {
+  return {TRUSTNET_BAKE_BINARY,
+          name,
+          "--recipes",
+          (source_dir() / "recipes").string(),
+          "--override",
+          override_path.string(),
+          "--ssh-key",
+          (shared_bake_dir() / "inputs/operator.pub").string(),
+          "--out",
+          out.string(),
+          "--cache",
+          cache.string(),
+          "--accel",
+          "tcg"};
+}
 
 }  // namespace trustnet::test

@@ -22,24 +22,6 @@ namespace {
 
 fs::path run_dir() { return test::test_data_dir() / "direct-run"; }
 fs::path casefold_dir() { return test::test_data_dir() / "casefold-run"; }
-fs::path inputs() { return test::test_data_dir() / "vm-run/inputs"; }
-
-std::vector<std::string> bake_node(const fs::path& override_path, const fs::path& out, const fs::path& cache) {
-  return {TRUSTNET_BAKE_BINARY,
-          "node",
-          "--recipes",
-          (test::source_dir() / "recipes").string(),
-          "--override",
-          override_path.string(),
-          "--ssh-key",
-          (inputs() / "operator.pub").string(),
-          "--out",
-          out.string(),
-          "--cache",
-          cache.string(),
-          "--accel",
-          "tcg"};
-}
 
 }  // namespace
 
@@ -58,7 +40,7 @@ TEST_CASE(
   std::vector<std::string> hashes;
   for (const char* out : {"a", "b"}) {
     // As a container CI runner: another user, no /boot, no kernel modules, no /dev/kvm.
-    std::vector<std::string> bake = bake_node(b.node_override, run_dir() / out, run_dir() / "cache");
+    std::vector<std::string> bake = test::bake_args("node", b.node_override, run_dir() / out, run_dir() / "cache");
     const std::string command =
         "mount -t tmpfs none /boot && mount -t tmpfs none /lib/modules && mount --bind /dev/null /dev/kvm && "
         "exec setpriv --reuid=" +
@@ -105,7 +87,8 @@ TEST_CASE("a base whose root uses a feature the direct engine does not edit is b
                         fmt::format("base:\n  path: {}\n  sha256: {}\n{}", base.string(), sha256_file(base), binaries));
 
   const ProcessResult refused = run_process([&] {
-    auto args = bake_node(override_path, casefold_dir() / "casefold-ext4", casefold_dir() / "cache-casefold");
+    auto args =
+        test::bake_args("node", override_path, casefold_dir() / "casefold-ext4", casefold_dir() / "cache-casefold");
     args.insert(args.end(), {"--engine", "ext4"});
     return args;
   }());
@@ -114,8 +97,8 @@ TEST_CASE("a base whose root uses a feature the direct engine does not edit is b
         std::string::npos);
   CHECK_FALSE(fs::exists(casefold_dir() / "casefold-ext4/node.qcow2"));
 
-  const ProcessResult fallback =
-      run_process(bake_node(override_path, casefold_dir() / "casefold", casefold_dir() / "cache-casefold"));
+  const ProcessResult fallback = run_process(
+      test::bake_args("node", override_path, casefold_dir() / "casefold", casefold_dir() / "cache-casefold"));
   INFO(fallback.err);
   REQUIRE(fallback.exit_status == 0);
   CHECK(fallback.err.find("bake node: engine: libguestfs, because the root filesystem uses casefold, which the direct "
