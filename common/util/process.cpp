@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "common/handles/unique_fd.hpp"
 #include "common/util/error.hpp"
@@ -122,6 +124,83 @@ std::string run_checked_with_env(const std::vector<std::string>& argv,
     throw Error(fmt::format("{} failed with status {}: {}", command_line(argv), result.exit_status, detail));
   }
   return result.out;
+}
+
+namespace {
+
+// The program's file, as execvp would find it, looked up before fork (the child may only make
+// async-signal-safe calls).
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const size_t colon = rest.find(':');
+    const std::string folder(rest.substr(0, colon));
+    const std::string candidate = (folder.empty() ? "." : folder) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  throw Error(fmt::format("cannot run {}: it is not installed (not found in PATH)", name));
+}
+
+bool read_all(int fd, void* data, size_t size) {
+  auto* bytes = static_cast<char*>(data);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, bytes + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+int spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& output) {
+  if (argv.empty()) throw Error("spawn_detached: empty command");
+  const std::string program = resolve_program(argv[0]);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const UniqueFd input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  const UniqueFd log(::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!input.valid() || !log.valid())
+    throw Error(fmt::format("cannot open {}: {}", input.valid() ? output.string() : "/dev/null", std::strerror(errno)));
+  // The middle child reports the grandchild's pid; the grandchild reports only a failed exec
+  // (the pipe closes on a successful one).
+  Pipe pid_pipe = make_pipe(), exec_pipe = make_pipe();
+  const pid_t child = ::fork();
+  if (child < 0) throw Error(fmt::format("cannot start {}: fork: {}", argv[0], std::strerror(errno)));
+  if (child == 0) {
+    ::setsid();
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      if (::dup2(input.get(), STDIN_FILENO) < 0 || ::dup2(log.get(), STDOUT_FILENO) < 0 ||
+          ::dup2(log.get(), STDERR_FILENO) < 0)
+        ::_exit(127);
+      ::execve(program.c_str(), args.data(), environ);
+      const int failure = errno;
+      [[maybe_unused]] ssize_t ignored = ::write(exec_pipe.write_end.get(), &failure, sizeof failure);
+      ::_exit(127);
+    }
+    [[maybe_unused]] ssize_t ignored = ::write(pid_pipe.write_end.get(), &grandchild, sizeof grandchild);
+    ::_exit(grandchild < 0 ? 1 : 0);
+  }
+  pid_pipe.write_end.reset();
+  exec_pipe.write_end.reset();
+  pid_t grandchild = -1;
+  const bool got_pid = read_all(pid_pipe.read_end.get(), &grandchild, sizeof grandchild);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!got_pid || grandchild < 0) throw Error(fmt::format("cannot start {}: fork failed", argv[0]));
+  int failure = 0;
+  if (read_all(exec_pipe.read_end.get(), &failure, sizeof failure))
+    throw Error(fmt::format("cannot run {}: {}", program, std::strerror(failure)));
+  return grandchild;
 }
 
 std::string shell_quote(const std::string& word) {

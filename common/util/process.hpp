@@ -1,6 +1,7 @@
 #pragma once
 // Runs a helper program to completion and captures its output. The only place that spawns
 // processes; an interrupt (see interrupt.hpp) stops the child.
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,11 @@ ProcessResult run_process_with_env(const std::vector<std::string>& argv,
 std::string run_checked(const std::vector<std::string>& argv);
 std::string run_checked_with_env(const std::vector<std::string>& argv,
                                  const std::map<std::string, std::string>& environment);
+
+// Starts a program that outlives this one: not its child (it is forked twice, in a session of its
+// own), stdin from /dev/null, stdout and stderr appended to `output` (made 0600 if missing).
+// Returns its pid once it has been executed; a program that cannot be executed is an Error.
+int spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& output);
 
 std::string shell_quote(const std::string& word);
 std::string command_line(const std::vector<std::string>& argv);

@@ -143,7 +143,7 @@ LaunchConfig load_launch_config(const fs::path& file) {
   const std::string name = file.string();
   YAML::Node root = load_yaml_file(file);
   YamlMap map(root, name, "the launcher configuration",
-              {"network", "bridge", "state", "trusted_key", "pull", "instances"});
+              {"network", "bridge", "state", "user", "trusted_key", "pull", "instances"});
   LaunchConfig config;
   config.file = file;
 
@@ -178,6 +178,11 @@ LaunchConfig load_launch_config(const fs::path& file) {
     config.state_dir = fs::absolute(state.is_absolute() ? state : file.parent_path() / state).lexically_normal();
   } else {
     config.state_dir = default_state_dir(::geteuid(), std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
+  }
+  if (auto user = map.optional_string("user")) {
+    if (auto problem = check_user_name(*user)) map.fail(map.get("user"), *problem);
+    if (*user == "root") map.fail(map.get("user"), "user root is refused: QEMU must not run with root's privileges");
+    config.run_user = *user;
   }
   if (auto key = map.optional_line("trusted_key")) {
     const fs::path path = expand_home(*key);

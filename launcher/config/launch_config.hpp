@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/transfer/oci_reference.hpp"
+#include "common/transfer/registry_credentials.hpp"
 #include "common/util/error.hpp"
 #include "launcher/config/network_definition.hpp"
 
@@ -42,8 +43,11 @@ struct InstanceConfig {
 struct PullSettings {
   std::filesystem::path cache;                       // content-addressed; default STATE/cache
   std::optional<std::filesystem::path> credentials;  // USER:PASSWORD, mode 0600
-  std::optional<std::filesystem::path> ca;           // else the system's CAs
-  std::chrono::seconds timeout{3600};                // a whole pull gives up after this long
+  // What `launch pull` logs in with: read from `credentials` (or the environment) by the caller
+  // before launch becomes the run user, so the file can stay root's.
+  std::optional<RegistryCredentials> login;
+  std::optional<std::filesystem::path> ca;  // else the system's CAs
+  std::chrono::seconds timeout{3600};       // a whole pull gives up after this long
 };
 
 struct LaunchConfig {
@@ -53,6 +57,9 @@ struct LaunchConfig {
   std::string bridge_address;  // the host's address on the bridge
   int bridge_prefix = 32;
   std::filesystem::path state_dir;
+  // The account that keeps the state folder and runs QEMU when launch is started by root
+  // (launcher/run/run_user.hpp); `user:`, default trustnet (the package makes it).
+  std::string run_user = "trustnet";
   // A release signing key (bake keygen's FILE.pub): when set, every image must be a verified release image.
   std::optional<std::filesystem::path> trusted_key;
   PullSettings pull;

@@ -8,6 +8,7 @@ namespace trustnet::launcher {
 
 struct InstancePaths {
   std::filesystem::path disk, seed, efi_vars, serial_log, qmp_socket, pid_file, health_record;
+  std::filesystem::path qemu_log;  // what QEMU itself prints (its errors)
   static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
 };
 

@@ -16,7 +16,15 @@ RunState classify_run_state(std::optional<pid_t> pid_in_file, bool process_alive
   return process_alive && process_is_this_instance ? RunState::running : RunState::stale;
 }
 
-bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool process_alive(pid_t pid) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  // A zombie has ended; whoever reaps it (init, outside the launcher's reach) may be slow to.
+  std::ifstream stat(fs::path("/proc") / std::to_string(pid) / "stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+}
 
 namespace {
 

@@ -129,7 +129,7 @@ PulledRelease pull(Source& source, std::map<std::string, std::string> small, con
 PulledRelease pull_from_registry(const OciReference& reference, const fs::path& trusted_key,
                                  const PullSettings& settings, const InputCache& cache, Fetcher& fetcher) {
   RegistryClient client(reference, {{settings.ca},
-                                    load_registry_credentials(settings.credentials),
+                                    settings.login,
                                     "set pull.credentials in the launcher configuration, or "
                                     "TRUSTNET_REGISTRY_USERNAME and TRUSTNET_REGISTRY_PASSWORD"});
   const RegistryManifest manifest = client.get_manifest(reference.manifest_reference(), kOciManifestType);
@@ -173,8 +173,7 @@ PulledRelease pull_from_web_folder(const std::string& url, const fs::path& trust
   // Over plain HTTP nothing is sent but requests: the signature check makes the bytes safe.
   std::vector<std::string> headers;
   if (url.starts_with("https://"))
-    if (const auto credentials = load_registry_credentials(settings.credentials))
-      headers.push_back(basic_authorization(*credentials));
+    if (const auto& credentials = settings.login) headers.push_back(basic_authorization(*credentials));
   Source source{url, "", {}};
   std::map<std::string, std::string> small;
   const std::string manifest_name = name + ".manifest.json";

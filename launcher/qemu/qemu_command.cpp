@@ -69,7 +69,10 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
                            "-device", "virtio-rng-pci,rng=rng0"});
   const auto console = console_and_qmp_options(paths);
   argv.insert(argv.end(), console.begin(), console.end());
-  argv.insert(argv.end(), {"-pidfile", paths.pid_file.string(), "-daemonize"});
+  // Confined: no obsolete system calls, no set*id, no fork or exec, no scheduler or CPU
+  // affinity changes (QEMU 7.2's seccomp filter).
+  argv.insert(argv.end(), {"-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"});
+  argv.insert(argv.end(), {"-pidfile", paths.pid_file.string()});
   return argv;
 }
 

@@ -12,6 +12,7 @@
 #include "common/handles/unique_fd.hpp"
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/qmp_client.hpp"
 
@@ -38,24 +39,44 @@ bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, const InstancePaths& paths) {
+pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, const InstancePaths& paths,
+                 std::chrono::milliseconds timeout) {
   // The previous boot's console stays readable beside the new one.
   std::error_code ignored;
   if (fs::exists(paths.serial_log)) fs::rename(paths.serial_log, paths.serial_log.string() + ".previous", ignored);
+  fs::remove(paths.qemu_log, ignored);
   // The console can show secrets (keys being installed): 0600 before QEMU writes its first byte
   // (QEMU opens an existing file and keeps its mode).
   UniqueFd console(::open(paths.serial_log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!console.valid())
     throw Error(fmt::format("{}: cannot create {}: {}", name, paths.serial_log.string(), std::strerror(errno)));
   console.reset();
-  ProcessResult result = run_process(argv);
-  if (result.exit_status != 0)
-    throw Error(fmt::format("{}: QEMU did not start (exit {}): {}", name, result.exit_status, last_line(result.err)));
-  const Runtime runtime = inspect_runtime(paths);
-  if (runtime.state != RunState::running)
-    throw Error(fmt::format("{}: QEMU daemonized but {} names no running QEMU; see {}", name, paths.pid_file.string(),
-                            paths.serial_log.string()));
-  return runtime.pid;
+  // QEMU's own -daemonize forks after its sandbox is in place, which spawn=deny forbids: the
+  // launcher detaches it instead, and it is ready when its QMP monitor answers.
+  const pid_t pid = spawn_detached(argv, paths.qemu_log);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (!process_alive(pid)) {
+      const std::string said = fs::exists(paths.qemu_log) ? last_line(read_text_file(paths.qemu_log, 1 << 20)) : "";
+      throw Error(fmt::format("{}: QEMU did not start: {}", name, said.empty() ? "it exited without a word" : said));
+    }
+    if (fs::exists(paths.qmp_socket) && inspect_runtime(paths).state == RunState::running) {
+      try {
+        QmpClient qmp(paths.qmp_socket, 2s);
+        qmp.execute("query-status");
+        return pid;
+      } catch (const Error&) {
+        // not listening yet
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      throw Error(fmt::format("{}: QEMU did not answer on {} within {} s; see {}", name, paths.qmp_socket.string(),
+                              std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
+                              paths.qemu_log.string()));
+    }
+    std::this_thread::sleep_for(50ms);
+  }
 }
 
 StopOutcome stop_qemu(const InstancePaths& paths, std::chrono::milliseconds power_down_timeout) {

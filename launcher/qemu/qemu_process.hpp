@@ -1,6 +1,7 @@
 #pragma once
-// Starting and stopping an instance's QEMU. QEMU daemonizes itself and writes its pid file, so
-// an instance outlives the launcher; stopping asks the guest first (ACPI power-down through
+// Starting and stopping an instance's QEMU. QEMU runs detached from the launcher (not its child,
+// its output in the instance's qemu.log) and writes its pid file, so an instance outlives the
+// launcher; stopping asks the guest first (ACPI power-down through
 // QMP), then QEMU (SIGTERM), then the kernel (SIGKILL).
 #include <sys/types.h>
 
@@ -12,8 +13,10 @@
 
 namespace trustnet::launcher {
 
-// Runs the command built by qemu_command(); returns QEMU's pid once it has daemonized.
-pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, const InstancePaths& paths);
+// Runs the command built by qemu_command(); returns QEMU's pid once its QMP monitor answers. A
+// QEMU that exits first is an Error with the last line it wrote.
+pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, const InstancePaths& paths,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 struct StopOutcome {
   enum class How { not_running, powered_off, terminated, killed } how = How::not_running;

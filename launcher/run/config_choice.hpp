@@ -1,22 +1,32 @@
 #pragma once
-// --config and -v, which every `launch` subcommand takes, declared once: which configuration
-// runs, and loading it (with the state folder's privacy checked) when the subcommand runs.
+// --config, --state and -v, which every `launch` subcommand takes, declared once: which
+// configuration runs, and loading it when the subcommand runs: as the account that keeps the
+// state folder (run_user.hpp), with the state folder's privacy checked.
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <functional>
 
 #include "launcher/config/launch_config.hpp"
+#include "launcher/run/run_user.hpp"
 
 namespace trustnet::launcher {
 
 struct ConfigChoice {
-  std::filesystem::path file;  // empty: $TRUSTNET_CONFIG, a checkout's, else the installed one
+  std::filesystem::path file;   // empty: $TRUSTNET_CONFIG, a checkout's, else the installed one
+  std::filesystem::path state;  // empty: the configuration's
   bool verbose = false;
 
   void add_to(CLI::App& command);
-  // The configuration; -v says where it and its state folder are. A state folder that someone
-  // else could write is refused, whatever the command (init creates it).
-  LaunchConfig load() const;
-  // Without the state folder check, for what reads the configuration only.
+  // The configuration, for a command that uses the state folder: launch becomes the run user
+  // when root, and a state folder someone else could write is refused. -v says where the
+  // configuration and the state folder are.
+  // `as_caller` runs before that, with the caller's rights (to read a secret of root's).
+  LaunchConfig load(StateUse use, const std::function<void(LaunchConfig&)>& as_caller = {}) const;
+  // An `as_caller` for commands that pull: the registry login (pull.credentials, else the
+  // environment) into config.pull.login.
+  static void read_pull_login(LaunchConfig& config);
+  // Without the run user or the state folder, for what reads the configuration only (`launch
+  // network`, completion).
   LaunchConfig load_unchecked() const;
 };
 

@@ -57,7 +57,9 @@ CommandRun declare_export(CLI::App& command, ConfigChoice& config) {
       ->capture_default_str();
   command.add_flag("--json", state->json, "print the outcome as JSON");
   config.add_to(command);
-  return [state, &config] { return run_export(config.load(), state->which, state->out, state->type, state->json); };
+  return [state, &config] {
+    return run_export(config.load(StateUse::read), state->which, state->out, state->type, state->json);
+  };
 }
 
 }  // namespace trustnet::launcher

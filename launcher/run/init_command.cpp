@@ -66,7 +66,9 @@ CommandRun declare_init(CLI::App& command, ConfigChoice& config) {
                    "make new identities for every instance, the CA and the registry password");
   command.add_flag("--json", state->json, "print the outcome as JSON");
   config.add_to(command);
-  return [state, &config] { return run_init(config.load(), state->rotate, state->json); };
+  return [state, &config] {
+    return run_init(config.load(StateUse::create, ConfigChoice::read_pull_login), state->rotate, state->json);
+  };
 }
 
 }  // namespace trustnet::launcher

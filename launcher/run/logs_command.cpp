@@ -50,7 +50,7 @@ CommandRun declare_logs(CLI::App& command, ConfigChoice& config) {
   command.add_option("name", state->name, "instance name")->required();
   command.add_flag("-f,--follow", state->follow, "keep printing while the instance runs");
   config.add_to(command);
-  return [state, &config] { return run_logs(config.load(), state->name, state->follow); };
+  return [state, &config] { return run_logs(config.load(StateUse::read), state->name, state->follow); };
 }
 
 }  // namespace trustnet::launcher

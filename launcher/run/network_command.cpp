@@ -5,27 +5,23 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/util/error.hpp"
 #include "common/util/validators.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
+#include "launcher/run/run_user.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
 
 namespace {
 
-// Whom the taps belong to: --owner (a name or uid), else the user who ran sudo, else us.
-uid_t owner_uid(const std::string& owner) {
-  if (owner.empty()) {
-    // Under sudo, the taps go to the user who asked, who will run QEMU.
-    if (const char* sudo_uid = std::getenv("SUDO_UID"))
-      if (const auto uid = parse_bounded_uint(sudo_uid, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
-    return ::getuid();
-  }
+// Whom the taps belong to: --owner (a name or uid), else, for root, the account launch runs QEMU
+// as (the configuration's user:), else us.
+uid_t owner_uid(const std::string& owner, const LaunchConfig& config) {
+  if (owner.empty()) return ::geteuid() == 0 ? find_account(config.run_user, config.file).uid : ::geteuid();
   if (is_decimal(owner)) {
     if (const auto uid = parse_bounded_uint(owner, 0, UINT32_MAX - 1)) return static_cast<uid_t>(*uid);
     throw Error(fmt::format("--owner: uid {} is out of range", owner), ExitCode::bad_input);
@@ -71,7 +67,7 @@ int run_network(const LaunchConfig& config, const std::string& action, const std
         throw Error(fmt::format("{} is running (pid {}) on the bridge; `launch stop all` first", instance.identity.name,
                                 runtime.pid),
                     ExitCode::bad_input);
-  const NetworkChanges changes = action == "up" ? network_up(layout, owner_uid(owner)) : network_down(layout);
+  const NetworkChanges changes = action == "up" ? network_up(layout, owner_uid(owner, config)) : network_down(layout);
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"changes", changes}}.dump(2));
     return 0;
@@ -92,12 +88,12 @@ CommandRun declare_network(CLI::App& command, ConfigChoice& config) {
   command.add_option("action", state->action, "up, down or status")
       ->required()
       ->check(CLI::IsMember({"up", "down", "status"}));
-  command.add_option(
-      "--owner", state->owner,
-      "user (name or uid) who may open the taps, that is who runs QEMU (default: the sudo user, else you)");
+  command.add_option("--owner", state->owner,
+                     "user (name or uid) who may open the taps, that is who runs QEMU (default: for root, the "
+                     "configuration's user:, trustnet; else you)");
   command.add_flag("--json", state->json, "print the outcome as JSON");
   config.add_to(command);
-  return [state, &config] { return run_network(config.load(), state->action, state->owner, state->json); };
+  return [state, &config] { return run_network(config.load_unchecked(), state->action, state->owner, state->json); };
 }
 
 }  // namespace trustnet::launcher

@@ -58,7 +58,8 @@ CommandRun declare_pull(CLI::App& command, ConfigChoice& config) {
                    "take a release built before the one an instance has (a rollback)");
   config.add_to(command);
   return [state, &config] {
-    return run_pull(config.load(), state->which, state->quiet, state->json, state->allow_downgrade);
+    return run_pull(config.load(StateUse::create, ConfigChoice::read_pull_login), state->which, state->quiet,
+                    state->json, state->allow_downgrade);
   };
 }
 

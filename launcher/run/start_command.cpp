@@ -74,7 +74,7 @@ CommandRun declare_start(CLI::App& command, ConfigChoice& config) {
       fmt::print(stderr, "launch: name what to start (all or an instance) or a command; see launch --help\n");
       return 2;
     }
-    return run_start(config.load(), state->which, state->flags);
+    return run_start(config.load(StateUse::create), state->which, state->flags);
   };
 }
 

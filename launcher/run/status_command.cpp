@@ -42,7 +42,7 @@ CommandRun declare_status(CLI::App& command, ConfigChoice& config) {
   command.add_option("instances", state->which, "all, or an instance name")->capture_default_str();
   command.add_flag("--json", state->json, "machine-readable output");
   config.add_to(command);
-  return [state, &config] { return run_status(config.load(), state->which, state->json); };
+  return [state, &config] { return run_status(config.load(StateUse::read), state->which, state->json); };
 }
 
 CommandRun declare_instance_names(CLI::App& command, ConfigChoice& config) {

@@ -40,7 +40,7 @@ CommandRun declare_stop(CLI::App& command, ConfigChoice& config) {
       ->capture_default_str();
   command.add_flag("--json", state->json, "print the outcome as JSON");
   config.add_to(command);
-  return [state, &config] { return run_stop(config.load(), state->which, state->timeout, state->json); };
+  return [state, &config] { return run_stop(config.load(StateUse::read), state->which, state->timeout, state->json); };
 }
 
 }  // namespace trustnet::launcher

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,7 @@
 #include "launcher/run/preflight.hpp"
 #include "support/background_process.hpp"
 #include "support/checkout_config.hpp"
+#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 #include "support/text_lines.hpp"
@@ -198,6 +200,11 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
   CHECK(bare.err == "launch: name what to start (all or an instance) or a command; see launch --help\n");
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
+  ProcessResult never = launch({"logs", "node", "--config", config.string()});
+  CHECK(never.exit_status == 2);
+  CHECK(never.err == "launch: there is no state folder " + (dir / "vms").string() +
+                         ": `launch init` has not run with this configuration; run `sudo launch init` first\n");
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   ProcessResult no_log = launch({"logs", "node", "--config", config.string()});
   CHECK(no_log.exit_status == 1);
   CHECK(no_log.err == "launch: node has no console log yet (" + (dir / "vms/node/serial.log").string() +
@@ -213,6 +220,7 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
 TEST_CASE("launch ssh logs in as the operator and trusts only the host key that init made") {
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
+  fs::create_directories(dir / "vms");  // an empty state folder: init has not run
   ProcessResult before_init = launch({"ssh", "node", "--dry-run", "--config", config.string()});
   CHECK(before_init.exit_status == 2);
   CHECK(before_init.err ==
@@ -241,14 +249,15 @@ TEST_CASE("a stale pid file of a QEMU that is gone is cleaned up before a start"
   const fs::path config = with_ports(dir, test::checkout_config_in(dir), free_port());
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
   std::ofstream(dir / "vms/node/qemu.pid") << "999999999\n";
+  test::give_to_run_user(dir / "vms/node/qemu.pid");  // as QEMU, running as trustnet, would have left it
   ProcessResult start = launch({"node", "--config", config.string()});
   CHECK(start.err.find("launch node: removed the stale pid file of a QEMU that is gone\n") == 0);
   CHECK_FALSE(fs::exists(dir / "vms/node/qemu.pid"));
 }
 
 TEST_CASE(
-    "the state folder is the caller's alone: made 0700, and refused when others could write it or planted something in "
-    "it") {
+    "the state folder is the run user's alone: made 0700, every file its own, and refused when others could write it "
+    "or planted something in it") {
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
   ProcessResult init = launch({"init", "--config", config.string()});
@@ -258,6 +267,14 @@ TEST_CASE(
     CHECK_MESSAGE((fs::status(dir / folder).permissions() & fs::perms::all) == fs::perms(0700), folder);
   for (const char* secret : {"vms/node/seed.iso", "vms/node/keys.json", "vms/network/ca.key", "vms/registry/seed.iso"})
     CHECK_MESSAGE((fs::status(dir / secret).permissions() & fs::perms::all) == fs::perms(0600), secret);
+  // Root ran init, but everything in the state folder is the account QEMU runs as.
+  const uid_t run_uid = test::run_user().pw_uid;
+  CHECK(fs::exists(dir / "vms/network/ca.key"));
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "vms")) {
+    struct stat facts {};
+    REQUIRE(::lstat(entry.path().c_str(), &facts) == 0);
+    CHECK_MESSAGE(facts.st_uid == run_uid, entry.path());
+  }
 
   // A folder in it that someone else made: its CA key could be theirs.
   fs::permissions(dir / "vms/network", fs::perms(0770));
@@ -272,10 +289,19 @@ TEST_CASE(
   for (const char* command : {"init", "status"}) {
     ProcessResult foreign = launch({command, "--config", config.string()});
     CHECK(foreign.exit_status == 2);
-    CHECK(foreign.err.rfind("launch: " + (dir / "vms/node").string() + " is owned by uid 65534, not by you (uid 0);",
+    CHECK(foreign.err.rfind("launch: " + (dir / "vms/node").string() +
+                                fmt::format(" is owned by uid 65534, not by you (uid {});", run_uid),
                             0) == 0);
   }
-  REQUIRE(::chown((dir / "vms/node").c_str(), 0, 0) == 0);
+  test::give_to_run_user(dir / "vms/node");
+  // A state folder root made and filled is not handed over silently.
+  fs::create_directories(dir / "rooted/vms/node");
+  ProcessResult rooted = launch({"status", "--config", config.string(), "--state", (dir / "rooted/vms").string()});
+  CHECK(rooted.exit_status == 2);
+  CHECK(rooted.err == "launch: the state folder " + (dir / "rooted/vms").string() +
+                          " is root's, but launch keeps it and runs QEMU as user trustnet: give it to trustnet with "
+                          "`chown -R trustnet: " +
+                          (dir / "rooted/vms").string() + "` (the service's StateDirectory= does so by itself)\n");
   CHECK(launch({"status", "--config", config.string()}).exit_status == 0);
 
   // A state folder inside a folder anyone may write (and swap the state folder in): refused.
@@ -417,7 +443,7 @@ TEST_CASE(
   fs::permissions(ca_key, fs::perms(0600));
   REQUIRE(::chown(ca_key.c_str(), 65534, 65534) == 0);
   CHECK(init_error().find(ca_key.string() + " is owned by uid 65534") != std::string::npos);
-  REQUIRE(::chown(ca_key.c_str(), 0, 0) == 0);
+  test::give_to_run_user(ca_key);
 
   // Halves that disagree: the instance's TLS key replaced, the CA key replaced.
   nlohmann::json altered = nlohmann::json::parse(keys_text);

@@ -1,10 +1,12 @@
 #include "launcher/config/config_location.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
 #include "common/util/text_file.hpp"
+#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 
@@ -48,10 +50,24 @@ TEST_CASE(
   std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
   text.replace(text.find("state: ~/vms"), 12, "state: " + (dir / "vms").string());
   const fs::path config = dir.write("host.yaml", text);
+  const std::string said = "launch: configuration " + config.string() + " (from $TRUSTNET_CONFIG), state folder ";
+  // Before `launch init` there is no state folder, and status says so instead of listing
+  // instances as stopped.
+  ProcessResult before = launch_in(elsewhere, config.string(), {"status", "-v"});
+  CHECK(before.exit_status == 2);
+  CHECK(before.err == said + (dir / "vms").string() + "\nlaunch: there is no state folder " + (dir / "vms").string() +
+                          ": `launch init` has not run with this configuration; run `sudo launch init` first\n");
+  fs::create_directories(dir / "vms");  // made empty by root (install -d): launch takes it over
   ProcessResult status = launch_in(elsewhere, config.string(), {"status", "-v"});
   CHECK(status.exit_status == 0);
-  CHECK(status.err == "launch: configuration " + config.string() + " (from $TRUSTNET_CONFIG), state folder " +
-                          (dir / "vms").string() + "\n");
+  CHECK(status.err == said + (dir / "vms").string() +
+                          fmt::format("\nlaunch: running as trustnet (uid {})\n", test::run_user().pw_uid));
+  CHECK(fs::status(dir / "vms").permissions() == fs::perms::owner_all);
+  // --state chooses another folder.
+  ProcessResult chosen = launch_in(elsewhere, config.string(), {"status", "-v", "--state", (dir / "other").string()});
+  CHECK(chosen.exit_status == 2);
+  CHECK(chosen.err.starts_with(said + (dir / "other").string() + " (from --state)\nlaunch: there is no state folder " +
+                               (dir / "other").string()));
   ProcessResult none = launch_in(elsewhere, "", {"status"});
   CHECK(none.exit_status == 2);
   CHECK(none.err == "launch: no launcher configuration: looked at launcher/trustnet.yaml (a checkout), " +

@@ -13,6 +13,7 @@
 #include "common/util/text_file.hpp"
 #include "launcher/qemu/vm_definition.hpp"
 #include "support/checkout_config.hpp"
+#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 
@@ -108,11 +109,17 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   };
   const ProcessResult before_init = launch({"export", "libvirt", "--out", (dir / "xml").string()});
   CHECK(before_init.exit_status == 2);
-  CHECK(before_init.err == "launch: node has no identity yet (" + (dir / "vms/node/seed.iso").string() +
-                               " is missing); run `launch init` first\n");
+  CHECK(before_init.err == "launch: there is no state folder " + (dir / "vms").string() +
+                               ": `launch init` has not run with this configuration; run `sudo launch init` first\n");
   CHECK_FALSE(fs::exists(dir / "xml"));
 
   REQUIRE(launch({"init"}).exit_status == 0);
+  // launch writes as the account it runs QEMU as: a folder root alone may write is refused.
+  const ProcessResult refused = launch({"export", "libvirt", "--out", (dir / "xml").string()});
+  CHECK(refused.exit_status == 1);
+  CHECK(refused.err == "launch: cannot create " + (dir / "xml").string() + ": Permission denied\n");
+  fs::create_directories(dir / "xml");
+  test::give_to_run_user(dir / "xml");
   const ProcessResult exported = launch({"export", "libvirt", "all", "--out", (dir / "xml").string(), "--json"});
   REQUIRE_MESSAGE(exported.exit_status == 0, exported.err);
   const auto outcome = nlohmann::json::parse(exported.out);

@@ -19,6 +19,7 @@
 #include "support/http_server.hpp"
 #include "support/oci_registry_server.hpp"
 #include "support/release_folder.hpp"
+#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
@@ -39,6 +40,9 @@ fs::path remote_config(const test::TempDir& dir, const std::string& node_image, 
   if (trusted_key) top += "trusted_key: " + trusted_key->string() + "\n";
   top += pull;
   text = std::regex_replace(text, std::regex("\ninstances:"), "\n" + top + "\ninstances:");
+  // The cache outside the state folder is the run user's, as an operator would prepare it.
+  fs::create_directories(dir / "host-cache");
+  test::give_to_run_user(dir / "host-cache");
   return dir.write("remote.yaml", text);
 }
 
@@ -245,6 +249,7 @@ TEST_CASE("launch pull from a web folder verifies the release and resumes a part
   fs::create_directories(dir / "host-cache/partial");
   std::ofstream(dir / "host-cache/partial" / (image_sha + ".part"), std::ios::binary)
       << image.substr(0, image.size() / 2);
+  test::give_to_run_user(dir / "host-cache");
 
   const ProcessResult pulled = run({TRUSTNET_LAUNCH_BINARY, "pull", "--config", config.string(), "--json"});
   INFO(pulled.err);

@@ -57,7 +57,9 @@ TEST_CASE(
   CHECK(values_of(argv, "-serial") == std::vector<std::string>{"chardev:console"});
   CHECK(values_of(argv, "-mon") == std::vector<std::string>{"chardev=qmp,mode=control"});
   CHECK(values_of(argv, "-pidfile") == std::vector<std::string>{"/srv/vms/node/qemu.pid"});
-  CHECK(has(argv, "-daemonize"));
+  CHECK_FALSE(has(argv, "-daemonize"));  // the launcher detaches QEMU: -daemonize forks inside the sandbox
+  CHECK(values_of(argv, "-sandbox") ==
+        std::vector<std::string>{"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"});
   CHECK_FALSE(has(argv, "-kernel"));
 }
 
