@@ -1,4 +1,5 @@
 // launch: runs TrustNet's golden images on a host: identities, the ULA bridge, QEMU, health.
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 
 #include "common/cli/command_line.hpp"
@@ -8,6 +9,9 @@ using namespace trustnet;
 using namespace trustnet::launcher;
 
 int main(int argc, char** argv) {
+  // What launch makes (instance disks, consoles, QEMU's files) is its user's alone, whoever
+  // started it and with whatever umask; files meant for others get their mode explicitly.
+  ::umask(077);
   CLI::App app{
       "launch: run TrustNet golden images on this host.\n"
       "  launch init                  identities, seed disks, golden image digests\n"

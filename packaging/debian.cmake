@@ -20,7 +20,7 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # dpkg-shlibdeps; what the programs run: QEMU for aarch64, its UEFI firmware, qemu-img, and
 # e2fsck and resize2fs for the direct engine.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "qemu-system-arm, qemu-efi-aarch64, qemu-utils, e2fsprogs")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, qemu-system-arm, qemu-efi-aarch64, qemu-utils, e2fsprogs")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

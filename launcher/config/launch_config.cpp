@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <pwd.h>
 
 #include <unistd.h>
 
@@ -172,17 +173,20 @@ LaunchConfig load_launch_config(const fs::path& file) {
   if (prefix.problem) bridge.fail(bridge.get("address"), "bridge address: " + *prefix.problem);
   config.bridge_prefix = prefix.value;
 
+  if (auto user = map.optional_string("user")) {
+    if (auto problem = check_user_name(*user)) map.fail(map.get("user"), *problem);
+    if (*user == "root") map.fail(map.get("user"), "user root is refused: QEMU must not run with root's privileges");
+    config.run_user = *user;
+  }
   // A relative state folder is the configuration's, like its images: not wherever launch runs.
   if (auto state_text = map.optional_line("state")) {
     const fs::path state = expand_home(*state_text);
     config.state_dir = fs::absolute(state.is_absolute() ? state : file.parent_path() / state).lexically_normal();
   } else {
-    config.state_dir = default_state_dir(::geteuid(), std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
-  }
-  if (auto user = map.optional_string("user")) {
-    if (auto problem = check_user_name(*user)) map.fail(map.get("user"), *problem);
-    if (*user == "root") map.fail(map.get("user"), "user root is refused: QEMU must not run with root's privileges");
-    config.run_user = *user;
+    // The run user (the service's) keeps the system's state folder, as root does.
+    const passwd* run_user = ::getpwnam(config.run_user.c_str());
+    const bool system = run_user && run_user->pw_uid == ::geteuid();
+    config.state_dir = default_state_dir(system ? 0 : ::geteuid(), std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
   }
   if (auto key = map.optional_line("trusted_key")) {
     const fs::path path = expand_home(*key);

@@ -7,12 +7,14 @@
 // Everything runs in a network namespace of the test's own, under TCG.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "common/util/process.hpp"
@@ -23,6 +25,7 @@
 #include "support/random_bytes.hpp"
 #include "support/registry_client.hpp"
 #include "support/root_filesystem_check.hpp"
+#include "support/run_user.hpp"
 #include "support/test_paths.hpp"
 
 using namespace trustnet;
@@ -94,6 +97,31 @@ std::vector<std::string> launch(const fs::path& config, std::vector<std::string>
   args.insert(args.end(), {"--config", config.string()});
   return args;
 }
+
+// A command line of the host's systemd unit, as the service runs it: the unit's own words with the
+// build's launcher, as its User= (trustnet) with no capability, and its Environment=.
+std::vector<std::string> as_service(const fs::path& config, const std::string& key) {
+  const std::string unit = read_text_file(test::source_dir() / "launcher/service/trustnet.service.in");
+  std::smatch line;
+  REQUIRE(std::regex_search(unit, line, std::regex("\n" + key + "=@CMAKE_INSTALL_FULL_BINDIR@/launch ([^\n]+)")));
+  std::vector<std::string> argv{"setpriv",
+                                "--reuid",
+                                "trustnet",
+                                "--regid",
+                                "trustnet",
+                                "--init-groups",
+                                "--inh-caps=-all",
+                                "--no-new-privs",
+                                "env",
+                                "TRUSTNET_CONFIG=" + config.string(),
+                                TRUSTNET_LAUNCH_BINARY};
+  std::istringstream words(line[1].str());
+  for (std::string word; words >> word;) argv.push_back(word);
+  return argv;
+}
+
+// What /proc says of a process: its uids, capabilities and seccomp mode.
+std::string proc_status(int pid) { return read_text_file(fs::path("/proc") / std::to_string(pid) / "status"); }
 
 json by_name(const json& rows, const std::string& name) {
   for (const auto& row : rows)
@@ -199,9 +227,11 @@ TEST_CASE(
   ProcessResult up = run_process(ns.inside(launch(config, {"network", "up"})));
   INFO(up.err);
   REQUIRE(up.exit_status == 0);
-  CHECK(up.out ==
-        "created bridge tnbr0\nbrought up tnbr0\nadded fd10:1234::fe/32 to tnbr0\ncreated tap tn-node for uid 0\n"
-        "attached tn-node to tnbr0\ncreated tap tn-registry for uid 0\nattached tn-registry to tnbr0\n");
+  const uid_t run_uid = test::run_user().pw_uid;
+  CHECK(up.out == fmt::format("created bridge tnbr0\nbrought up tnbr0\nadded fd10:1234::fe/32 to tnbr0\ncreated tap "
+                              "tn-node for uid {0}\nattached tn-node to tnbr0\ncreated tap tn-registry for uid "
+                              "{0}\nattached tn-registry to tnbr0\n",
+                              run_uid));
   CHECK(run_process(ns.inside(launch(config, {"network", "up"}))).out == "network already up; nothing changed\n");
 
   // Both reach `up`: ping on the bridge, the SSH banner, and HTTPS with the TrustNet CA (the
@@ -230,6 +260,26 @@ TEST_CASE(
   }
   CHECK(all.err.find("booting") != std::string::npos);
   CHECK(all.err.find("degraded") == std::string::npos);
+  // root ran `launch all`, but every QEMU runs as the run user, with no capability, in its
+  // seccomp sandbox; and the state folder, secrets and disks included, is that user's alone.
+  for (const char* name : {"node", "registry"}) {
+    CAPTURE(name);
+    const std::string status = proc_status(by_name(rows, name)["pid"].get<int>());
+    CHECK(status.find(fmt::format("\nUid:\t{0}\t{0}\t{0}\t{0}\n", run_uid)) != std::string::npos);
+    CHECK(status.find(fmt::format("\nGid:\t{0}\t{0}\t{0}\t{0}\n", test::run_user().pw_gid)) != std::string::npos);
+    for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapAmb"})
+      CHECK_MESSAGE(status.find(fmt::format("\n{}:\t0000000000000000\n", set)) != std::string::npos, set);
+    CHECK(status.find("\nNoNewPrivs:\t1\n") != std::string::npos);
+    CHECK(status.find("\nSeccomp:\t2\n") != std::string::npos);
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(vms)) {
+    struct stat facts {};
+    REQUIRE(::lstat(entry.path().c_str(), &facts) == 0);
+    CHECK_MESSAGE(facts.st_uid == run_uid, entry.path());
+    if (entry.path().filename() == "seed.iso" || entry.path().filename() == "disk.qcow2" ||
+        entry.path().filename() == "keys.json")
+      CHECK_MESSAGE((facts.st_mode & 07777) == 0600, entry.path());
+  }
   for (const char* address : {"fd10:1234::1", "fd10:1234::2"}) {
     ProcessResult ping = run_process(ns.inside({"ping", "-6", "-c", "1", "-W", "5", "-I", "fd10:1234::fe", address}));
     CHECK_MESSAGE(ping.exit_status == 0, address << ": " << ping.out << ping.err);
@@ -363,10 +413,10 @@ TEST_CASE(
   }
   CHECK(run_process({"ip", "netns", "pids", ns.name()}).out.empty());
 
-  // A second boot: first boot does nothing, the host key is the same, both reach up again.
+  // A second boot, through the systemd unit's ExecStart line as its User= runs it: first boot
+  // does nothing, the host key is the same, both reach up again.
   started = std::chrono::steady_clock::now();
-  ProcessResult second =
-      run_process(ns.inside(launch(config, {"all", "--accel", "tcg", "--wait", "up", "--timeout", "600", "--json"})));
+  ProcessResult second = run_process(ns.inside(as_service(config, "ExecStart")));
   INFO(second.err);
   INFO(consoles());
   REQUIRE(second.exit_status == 0);
@@ -390,7 +440,7 @@ TEST_CASE(
             .out == "0\n");
   CHECK(ssh("registry", "ls /var/lib/trustnet-registry/docker/registry/v2/repositories").out == "trustnet\n");
 
-  ProcessResult stop_again = run_process(ns.inside(launch(config, {"stop", "all", "--timeout", "240"})));
+  ProcessResult stop_again = run_process(ns.inside(as_service(config, "ExecStop")));
   CHECK(std::regex_match(stop_again.out,
                          std::regex("node: powered off in [0-9.]+ s\nregistry: powered off in [0-9.]+ s\n")));
   ProcessResult down = run_process(ns.inside(launch(config, {"network", "down"})));
