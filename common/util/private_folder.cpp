@@ -27,13 +27,19 @@ Error unsafe(const fs::path& dir, const std::string& why, const std::string& fix
   return Error(fmt::format("{} {}; {} ({} must be yours alone)", dir.string(), why, fix, purpose), ExitCode::bad_input);
 }
 
-// The folder itself or one inside it: ours, a real folder, not writable by anyone else.
-void check_own(const fs::path& dir, std::string_view purpose) {
+// "not by you (uid 0)", or when the tree is another account's (root checking the run user's),
+// "not by trustnet (uid 105)".
+std::string not_owner(uid_t owner) {
+  return owner == ::geteuid() ? fmt::format("not by you (uid {})", owner) : fmt::format("not by uid {}", owner);
+}
+
+// The folder itself or one inside it: the owner's, a real folder, not writable by anyone else.
+void check_own(const fs::path& dir, std::string_view purpose, uid_t owner) {
   const struct stat st = lstat_or_throw(dir);
   if (S_ISLNK(st.st_mode)) throw unsafe(dir, "is a symbolic link", "replace it with a folder", purpose);
   if (!S_ISDIR(st.st_mode)) throw unsafe(dir, "is not a folder", "move it away", purpose);
-  if (st.st_uid != ::geteuid())
-    throw unsafe(dir, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()),
+  if (st.st_uid != owner)
+    throw unsafe(dir, fmt::format("is owned by uid {}, {}", st.st_uid, not_owner(owner)),
                  "remove it or use another folder", purpose);
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     throw unsafe(dir, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
@@ -41,21 +47,20 @@ void check_own(const fs::path& dir, std::string_view purpose) {
 }
 
 // A file in the tree: ours, not a link (it could lead to anyone's file), not writable by others.
-void check_own_file(const fs::path& file, const struct stat& st, std::string_view purpose) {
+void check_own_file(const fs::path& file, const struct stat& st, std::string_view purpose, uid_t owner) {
   if (S_ISLNK(st.st_mode)) throw unsafe(file, "is a symbolic link", "remove it", purpose);
-  if (st.st_uid != ::geteuid())
-    throw unsafe(file, fmt::format("is owned by uid {}, not by you (uid {})", st.st_uid, ::geteuid()), "remove it",
-                 purpose);
+  if (st.st_uid != owner)
+    throw unsafe(file, fmt::format("is owned by uid {}, {}", st.st_uid, not_owner(owner)), "remove it", purpose);
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     throw unsafe(file, fmt::format("is writable by its group or others (mode {:04o})", st.st_mode & 07777),
                  "remove it, or run chmod go-w on it if it is yours", purpose);
 }
 
 // A folder above: a swap of what it holds must be impossible for anyone but root and us.
-void check_ancestor(const fs::path& dir, std::string_view purpose) {
+void check_ancestor(const fs::path& dir, std::string_view purpose, uid_t owner) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) throw Error(fmt::format("cannot read {}: {}", dir.string(), std::strerror(errno)));
-  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+  if (st.st_uid != 0 && st.st_uid != owner)
     throw unsafe(dir, fmt::format("(above the state folder) is owned by uid {}", st.st_uid),
                  "choose a state folder under your own", purpose);
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
@@ -68,19 +73,23 @@ void check_ancestor(const fs::path& dir, std::string_view purpose) {
 }  // namespace
 
 void check_private_tree(const fs::path& root, std::string_view purpose) {
+  check_private_tree(root, purpose, ::geteuid());
+}
+
+void check_private_tree(const fs::path& root, std::string_view purpose, uid_t owner) {
   // A folder given through a link is fine; what the link leads to is checked.
   const fs::path real = fs::canonical(root);
   for (fs::path above = real.parent_path(); !above.empty(); above = above.parent_path()) {
-    check_ancestor(above, purpose);
+    check_ancestor(above, purpose, owner);
     if (above == above.root_path()) break;
   }
-  check_own(real, purpose);
+  check_own(real, purpose, owner);
   for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
     const struct stat st = lstat_or_throw(it->path());
     if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && fs::is_directory(it->path())))
-      check_own(it->path(), purpose);
+      check_own(it->path(), purpose, owner);
     else
-      check_own_file(it->path(), st, purpose);
+      check_own_file(it->path(), st, purpose, owner);
   }
 }
 

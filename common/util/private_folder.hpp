@@ -5,6 +5,8 @@
 // not writable by its group or others, or a planted file (a CA key, a link) could be used; the
 // folders above it must be owned by root or the caller and not writable by others unless sticky
 // (/tmp), or the whole folder could be swapped. Made by us, they are 0700.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string_view>
 
@@ -19,5 +21,7 @@ void make_private_folder(const std::filesystem::path& dir, std::string_view purp
 // symbolic link, owned by another user or writable by others. Throws Error (bad input) naming
 // the first one at fault, what is wrong with it and `purpose` (what the tree is for).
 void check_private_tree(const std::filesystem::path& root, std::string_view purpose = kSecretsPurpose);
+// The same for a tree that is `owner`'s rather than the caller's (root looking at the run user's).
+void check_private_tree(const std::filesystem::path& root, std::string_view purpose, uid_t owner);
 
 }  // namespace trustnet

@@ -38,9 +38,9 @@ LaunchConfig ConfigChoice::load_unchecked() const {
 LaunchConfig ConfigChoice::load(StateUse use, const std::function<void(LaunchConfig&)>& as_caller) const {
   LaunchConfig config = load_unchecked();
   if (as_caller) as_caller(config);
-  become_run_user(config, use);
+  const uid_t owner = become_run_user(config, use);
   if (verbose) fmt::print(stderr, "launch: running as {} (uid {})\n", account_name(::geteuid()), ::geteuid());
-  if (fs::exists(config.state_dir)) check_private_tree(config.state_dir);
+  if (fs::exists(config.state_dir)) check_private_tree(config.state_dir, kSecretsPurpose, owner);
   return config;
 }
 

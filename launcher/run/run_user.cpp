@@ -122,7 +122,7 @@ Account find_account(const std::string& name, const fs::path& config_file) {
 Handover plan_handover(const fs::path& state, const std::optional<FolderFacts>& facts, const Account& account,
                        StateUse use) {
   if (!facts) {
-    if (use == StateUse::read) throw never_initialised(state);
+    if (use != StateUse::create) throw never_initialised(state);
     return Handover::create;
   }
   if (!facts->is_folder)
@@ -142,18 +142,18 @@ Handover plan_handover(const fs::path& state, const std::optional<FolderFacts>& 
               ExitCode::bad_input);
 }
 
-void become_run_user(const LaunchConfig& config, StateUse use) {
+uid_t become_run_user(const LaunchConfig& config, StateUse use) {
   const fs::path& state = config.state_dir;
   if (::geteuid() != 0) {
     const std::optional<FolderFacts> facts = folder_facts(state);
-    if (!facts && use == StateUse::read) throw never_initialised(state);
+    if (!facts && use != StateUse::create) throw never_initialised(state);
     if (facts && facts->is_folder && facts->owner != ::geteuid())
       throw Error(fmt::format("the state folder {} belongs to {}, not to you ({}): run `sudo launch …`, which acts "
                               "as {}, or choose a state folder of yours with --state",
                               state.string(), account_name(facts->owner), account_name(::geteuid()),
                               account_name(facts->owner)),
                   ExitCode::bad_input);
-    return;
+    return ::geteuid();
   }
   const Account account = find_account(config.run_user, config.file);
   switch (plan_handover(state, folder_facts(state), account, use)) {
@@ -164,8 +164,10 @@ void become_run_user(const LaunchConfig& config, StateUse use) {
     case Handover::take: give_to(state, account); break;
     case Handover::none: break;
   }
+  if (use == StateUse::inspect) return account.uid;
   drop_to(account);
   require_reachable(state, account);
+  return account.uid;
 }
 
 }  // namespace trustnet::launcher

@@ -29,8 +29,9 @@ std::string account_name(uid_t uid);
 Account find_account(const std::string& name, const std::filesystem::path& config_file);
 
 enum class StateUse {
-  create,  // init, pull, start: the state folder is made when missing
-  read,    // status, logs, ssh, export, stop: a missing state folder means `launch init` never ran
+  create,   // init, pull, start: the state folder is made when missing
+  read,     // status, logs, export, stop: a missing state folder means `launch init` never ran
+  inspect,  // ssh: as read, but root stays root (to read the caller's key), touching nothing
 };
 
 // What lstat said about the state folder (nullopt: it does not exist).
@@ -52,8 +53,9 @@ Handover plan_handover(const std::filesystem::path& state, const std::optional<F
                        const Account& account, StateUse use);
 
 // As root: carries out plan_handover, then drops to the account (groups, gid, uid, HOME) for
-// good and checks it can reach the state folder. As anyone else: checks the state folder is
-// theirs to use. Either way, for StateUse::read a missing state folder is refused, naming init.
-void become_run_user(const LaunchConfig& config, StateUse use);
+// good and checks it can reach the state folder (for StateUse::inspect, root stays root). As
+// anyone else: checks the state folder is theirs to use. Either way, unless StateUse::create, a
+// missing state folder is refused, naming init. Returns the uid the state folder must belong to.
+uid_t become_run_user(const LaunchConfig& config, StateUse use);
 
 }  // namespace trustnet::launcher

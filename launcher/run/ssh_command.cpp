@@ -63,7 +63,8 @@ CommandRun declare_ssh(CLI::App& command, ConfigChoice& config) {
   command.add_option("command", state->args, "command to run remotely (after --)");
   config.add_to(command);
   return [state, &config] {
-    return run_ssh(config.load(StateUse::read), state->name, state->ipv4, state->identity, state->dry_run, state->args);
+    return run_ssh(config.load(StateUse::inspect), state->name, state->ipv4, state->identity, state->dry_run,
+                   state->args);
   };
 }
 
