@@ -2,6 +2,7 @@
 // What both programs' main() do around their work: CLI11 parsing (0 for --help and --version,
 // 2 for usage errors), and one line per error with the exit status it calls for.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <span>
 #include <string_view>
@@ -13,6 +14,10 @@ namespace trustnet {
 // Prints the error's one line (prefixed with `program` when it has no place or context) and
 // returns its exit status: 128 + signal after SIGINT/SIGTERM.
 int report_error(const Error& error, std::string_view program);
+
+// The one line for an error the standard library threw from the file system (never its raw
+// "filesystem error: status: Permission denied [PATH]"): the file, the reason, and the fix.
+std::string filesystem_error_line(const std::filesystem::filesystem_error& error, std::string_view program);
 
 // The work a subcommand does once its options are parsed.
 using CommandRun = std::function<int()>;

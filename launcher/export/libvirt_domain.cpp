@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/util/error.hpp"
 #include "common/util/validators.hpp"
 
@@ -29,7 +31,7 @@ std::string xml_escape(const std::string& text) {
 }
 
 std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePaths& paths, const std::string& bridge,
-                               const DomainSettings& settings) {
+                               const DomainSettings& settings, const DiskIo& io) {
   const std::string& name = instance.identity.name;
   require_direct_boot_files(instance);
   const bool kvm = settings.type == DomainType::kvm;
@@ -44,6 +46,12 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
                    xml_escape(instance.identity.address)));
   line(fmt::format("  <memory unit='MiB'>{}</memory>", instance.memory >> 20));
   line(fmt::format("  <vcpu>{}</vcpu>", instance.cpus));
+  const VmDefinition vm = vm_definition(instance, paths, io);
+  // libvirt numbers I/O threads from 1; QEMU's ids are the definition's.
+  if (!vm.iothreads.empty()) line(fmt::format("  <iothreads>{}</iothreads>", vm.iothreads.size()));
+  auto iothread_number = [&vm](const std::string& id) {
+    return std::find(vm.iothreads.begin(), vm.iothreads.end(), id) - vm.iothreads.begin() + 1;
+  };
   line("  <os>");
   line("    <type arch='aarch64' machine='virt'>hvm</type>");
   if (instance.boot == BootMode::uefi) {
@@ -68,11 +76,15 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
   line("  <on_crash>destroy</on_crash>");
   line("  <devices>");
   line(fmt::format("    <emulator>{}</emulator>", xml_escape(settings.emulator)));
-  const VmDefinition vm = vm_definition(instance, paths);
   char target = 'a';
   for (const VmDisk& disk : vm.disks) {
     line("    <disk type='file' device='disk'>");
-    line(fmt::format("      <driver name='qemu' type='{}'{}/>", disk.format, disk.discard ? " discard='unmap'" : ""));
+    std::string driver = fmt::format("      <driver name='qemu' type='{}'", disk.format);
+    if (disk.io) driver += fmt::format(" cache='{}' io='{}'", disk.io->direct ? "none" : "writeback", disk.io->aio);
+    if (disk.discard) driver += " discard='unmap'";
+    if (disk.detect_zeroes) driver += fmt::format(" detect_zeroes='{}'", disk.discard ? "unmap" : "on");
+    if (!disk.iothread.empty()) driver += fmt::format(" iothread='{}'", iothread_number(disk.iothread));
+    line(driver + "/>");
     line(fmt::format("      <source file='{}'/>", path(disk.file)));
     line(fmt::format("      <target dev='vd{}' bus='virtio'/>", target++));
     if (disk.boot_order) line(fmt::format("      <boot order='{}'/>", *disk.boot_order));

@@ -19,9 +19,9 @@ struct DomainSettings {
 };
 
 // The domain is named trustnet-NAME; its NIC is on `bridge` (libvirt makes the tap), the serial
-// console goes to the instance's serial.log.
+// console goes to the instance's serial.log; the instance disk does its I/O in mode `io`.
 std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePaths& paths, const std::string& bridge,
-                               const DomainSettings& settings);
+                               const DomainSettings& settings, const DiskIo& io = {});
 
 // Text for an XML attribute or element: & < > " ' as entities.
 std::string xml_escape(const std::string& text);

@@ -12,11 +12,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "common/config/appliance_contract.hpp"
 #include "common/handles/curl_handle.hpp"
 #include "common/handles/unique_fd.hpp"
 #include "common/util/error.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::launcher {
 using namespace std::chrono;
@@ -103,6 +105,28 @@ bool ping6(const std::string& address, milliseconds patience, const std::atomic<
     if (raw && ntohs(reply.icmp6_id) != id) continue;  // datagram sockets match the id themselves
     return true;
   }
+}
+
+std::optional<std::string> ping_refused() {
+  if (UniqueFd(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMPV6)).valid() ||
+      UniqueFd(::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6)).valid())
+    return std::nullopt;
+  std::string range = "(unreadable)";
+  try {
+    range = read_text_file("/proc/sys/net/ipv4/ping_group_range");
+  } catch (const Error&) {
+  }
+  return ping_refusal(::getegid(), range);
+}
+
+std::string ping_refusal(gid_t group, const std::string& range) {
+  std::istringstream words(range);
+  std::string low, high;
+  words >> low >> high;
+  return fmt::format(
+      "ping probes are off: group {} is outside net.ipv4.ping_group_range ({} {}); `sysctl -w "
+      "net.ipv4.ping_group_range=\"0 2147483647\"` (systemd's default) lets the probes ping",
+      group, low, high);
 }
 
 SshGreeting ssh_greeting(const std::string& address, int port, milliseconds patience, const std::atomic<bool>& cancel) {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <sys/types.h>
+
 #include "launcher/config/network_definition.hpp"
 #include "launcher/health/node_status.hpp"
 
@@ -25,6 +27,12 @@ inline const std::atomic<bool> kNeverCancel{false};
 
 bool ping6(const std::string& address, std::chrono::milliseconds patience,
            const std::atomic<bool>& cancel = kNeverCancel);
+// Why this process cannot ping at all, or nothing when it can: an ICMP datagram socket needs the
+// group inside net.ipv4.ping_group_range (systemd's default admits every group; a bare kernel's
+// "1 0" none), a raw one CAP_NET_RAW, which the run user has not.
+std::optional<std::string> ping_refused();
+// The sentence for a group outside `range` (the file's text, "1\t0\n").
+std::string ping_refusal(gid_t group, const std::string& range);
 
 struct SshGreeting {
   ProbeOutcome outcome;

@@ -10,9 +10,8 @@ namespace trustnet::launcher {
 
 inline Error net_admin_missing(const std::string& doing) {
   return Error(
-      fmt::format("{} needs CAP_NET_ADMIN: run `launch network` as root (sudo) or grant it with "
-                  "`setcap cap_net_admin+ep $(command -v launch)`",
-                  doing));
+      // Not setcap on launch: that would hand the bridge to every local user who can run it.
+      fmt::format("{} needs CAP_NET_ADMIN: run `sudo launch network up` (the service does it as root)", doing));
 }
 
 }  // namespace trustnet::launcher

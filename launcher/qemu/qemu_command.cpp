@@ -28,7 +28,7 @@ void require_direct_boot_files(const InstanceConfig& instance) {
 }
 
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
-                                      const Firmware& firmware) {
+                                      const Firmware& firmware, const DiskIo& io) {
   const std::string& name = instance.identity.name;
   require_direct_boot_files(instance);
   std::vector<std::string> argv{"qemu-system-aarch64", "-name", fmt::format("{},process=trustnet-{}", name, name)};
@@ -46,15 +46,19 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
     argv.insert(argv.end(),
                 {"-kernel", instance.kernel.string(), "-initrd", instance.initrd.string(), "-append", instance.append});
   }
-  const VmDefinition vm = vm_definition(instance, paths);
+  const VmDefinition vm = vm_definition(instance, paths, io);
+  for (const std::string& iothread : vm.iothreads) argv.insert(argv.end(), {"-object", "iothread,id=" + iothread});
   for (const VmDisk& disk : vm.disks) {
-    argv.insert(argv.end(),
-                {"-drive", fmt::format("if=none,id={},format={}{}{},file={}", disk.id, disk.format,
-                                       disk.read_only ? ",readonly=on" : "", disk.discard ? ",discard=unmap" : "",
-                                       qemu_value(disk.file.string()))});
-    argv.insert(argv.end(),
-                {"-device", fmt::format("virtio-blk-pci,drive={}{}", disk.id,
-                                        disk.boot_order ? fmt::format(",bootindex={}", *disk.boot_order - 1) : "")});
+    std::string drive = fmt::format("if=none,id={},format={}", disk.id, disk.format);
+    if (disk.read_only) drive += ",readonly=on";
+    if (disk.io) drive += "," + disk_io_text(*disk.io);
+    if (disk.discard) drive += ",discard=unmap";
+    if (disk.detect_zeroes) drive += disk.discard ? ",detect-zeroes=unmap" : ",detect-zeroes=on";
+    drive += ",file=" + qemu_value(disk.file.string());
+    std::string device = "virtio-blk-pci,drive=" + disk.id;
+    if (!disk.iothread.empty()) device += ",iothread=" + disk.iothread;
+    if (disk.boot_order) device += fmt::format(",bootindex={}", *disk.boot_order - 1);
+    argv.insert(argv.end(), {"-drive", drive, "-device", device});
   }
   for (const VmNic& nic : vm.nics) {
     std::string netdev = nic.kind == VmNic::Kind::bridge

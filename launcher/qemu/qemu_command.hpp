@@ -10,6 +10,7 @@
 #include "launcher/instance/instance_paths.hpp"
 #include "launcher/network/tap_name.hpp"
 #include "launcher/qemu/accel.hpp"
+#include "launcher/qemu/disk_io.hpp"
 
 namespace trustnet::launcher {
 
@@ -24,7 +25,8 @@ void require_direct_boot_files(const InstanceConfig& instance);
 
 // IPv4 forwards listen on the host's loopback only (127.0.0.1:3222 and so on): the IPv4 way in is
 // for the host's own operator, never for its network.
+// `io` is the instance disk's I/O mode, as choose_disk_io found the host accepts.
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
-                                      const Firmware& firmware);
+                                      const Firmware& firmware, const DiskIo& io = {});
 
 }  // namespace trustnet::launcher

@@ -16,7 +16,7 @@ std::string second_mac(const std::string& mac) {
 
 }  // namespace
 
-VmDefinition vm_definition(const InstanceConfig& instance, const InstancePaths& paths) {
+VmDefinition vm_definition(const InstanceConfig& instance, const InstancePaths& paths, const DiskIo& io) {
   VmDefinition vm;
   vm.name = instance.identity.name;
   vm.cpus = instance.cpus;
@@ -26,7 +26,18 @@ VmDefinition vm_definition(const InstanceConfig& instance, const InstancePaths& 
   vm.kernel = instance.kernel;
   vm.initrd = instance.initrd;
   vm.append = instance.append;
-  vm.disks = {{"disk0", paths.disk, "qcow2", false, true, 1}, {"seed", paths.seed, "raw", true, false, std::nullopt}};
+  // The instance disk carries the appliance's writes (the chain, the registry's blobs): its own
+  // I/O thread, no double caching, TRIM and zero writes passed down. The seed is read once at boot.
+  vm.iothreads = {"io0"};
+  vm.disks = {{.id = "disk0",
+               .file = paths.disk,
+               .format = "qcow2",
+               .discard = true,
+               .detect_zeroes = true,
+               .io = io,
+               .iothread = "io0",
+               .boot_order = 1},
+              {.id = "seed", .file = paths.seed, .format = "raw", .read_only = true}};
   vm.nics = {{VmNic::Kind::bridge, "ula", instance.mac, tap_name(vm.name), {}},
              {VmNic::Kind::user, "v4", second_mac(instance.mac), {}, instance.forwards}};
   vm.serial_log = paths.serial_log;

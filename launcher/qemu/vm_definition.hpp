@@ -11,6 +11,7 @@
 
 #include "launcher/config/launch_config.hpp"
 #include "launcher/instance/instance_paths.hpp"
+#include "launcher/qemu/disk_io.hpp"
 
 namespace trustnet::launcher {
 
@@ -19,7 +20,10 @@ struct VmDisk {
   std::filesystem::path file;
   std::string format;  // qcow2 or raw
   bool read_only = false;
-  bool discard = false;  // the guest's TRIM frees the image's clusters
+  bool discard = false;        // the guest's TRIM frees the image's clusters
+  bool detect_zeroes = false;  // blocks of zeros written become holes (with discard: unmapped)
+  std::optional<DiskIo> io;    // QEMU's defaults (the page cache, a thread pool) when unset
+  std::string iothread;        // the I/O thread that serves the disk, off QEMU's main loop; "" for none
   std::optional<int> boot_order;
 };
 
@@ -42,13 +46,15 @@ struct VmDefinition {
   BootMode boot = BootMode::uefi;
   std::filesystem::path efi_vars;  // UEFI: the instance's variable store
   std::filesystem::path kernel, initrd;
-  std::string append;  // direct boot
+  std::string append;                  // direct boot
+  std::vector<std::string> iothreads;  // their ids
   std::vector<VmDisk> disks;
   std::vector<VmNic> nics;
   std::filesystem::path rng_source = "/dev/urandom";  // a virtio RNG fed from it
   std::filesystem::path serial_log;                   // the serial console, written to a file
 };
 
-VmDefinition vm_definition(const InstanceConfig& instance, const InstancePaths& paths);
+// `io` is the instance disk's I/O mode: the host's choice (choose_disk_io) when it starts.
+VmDefinition vm_definition(const InstanceConfig& instance, const InstancePaths& paths, const DiskIo& io = {});
 
 }  // namespace trustnet::launcher

@@ -24,14 +24,16 @@ int run_export(const LaunchConfig& config, const std::string& which, const fs::p
       list.push_back({{"name", domain.name},
                       {"domain", "trustnet-" + domain.name},
                       {"file", domain.file.string()},
-                      {"prepared", domain.prepared}});
+                      {"prepared", domain.prepared},
+                      {"disk_io", domain.disk_io}});
     fmt::print("{}\n", list.dump(2));
     return 0;
   }
   for (const auto& domain : exported) {
     std::string prepared;
     for (const auto& step : domain.prepared) prepared += "; " + step;
-    fmt::print("{}: domain trustnet-{} in {}{}\n", domain.name, domain.name, domain.file.string(), prepared);
+    fmt::print("{}: domain trustnet-{} in {}{}; disk {}\n", domain.name, domain.name, domain.file.string(), prepared,
+               domain.disk_io);
   }
   fmt::print(
       "on the libvirt host: virsh define FILE, then virsh start trustnet-NAME (bridge {} with {}/{} must exist "

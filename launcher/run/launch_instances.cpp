@@ -10,9 +10,11 @@
 #include "common/util/interrupt.hpp"
 #include "common/util/parallel_tasks.hpp"
 #include "common/util/process.hpp"
+#include "launcher/health/health_probe.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"
+#include "launcher/qemu/disk_io.hpp"
 #include "launcher/qemu/qemu_process.hpp"
 #include "launcher/run/boot_display.hpp"
 #include "launcher/run/preflight.hpp"
@@ -129,8 +131,10 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
       const InstancePaths paths = InstancePaths::in(config.state_dir, name);
       std::string done;
       for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware)) done += step + "; ";
-      const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware), paths);
-      return fmt::format("launch {}: {}started QEMU ({}), pid {}", name, done, accel_name(accel), pid);
+      const DiskIoChoice io = choose_disk_io(name, qemu_io_probe(paths.disk, "qcow2"));
+      const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware, io.io), paths);
+      return fmt::format("launch {}: {}started QEMU ({}, disk {}), pid {}", name, done, accel_name(accel), io.summary(),
+                         pid);
     } catch (Error& e) {
       if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
       throw;
@@ -139,6 +143,7 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   for (const auto& start : starts)
     if (start.result && !options.quiet) fmt::print(stderr, "{}\n", *start.result);
   throw_failures(starts);
+  if (const auto refused = ping_refused(); refused && !options.quiet) fmt::print(stderr, "launch: {}\n", *refused);
 
   lock.reset();  // the wait below may last minutes: it changes nothing in the state folder
   BootDisplay display(options.quiet);

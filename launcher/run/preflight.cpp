@@ -60,7 +60,7 @@ bool in_path(const std::string& program) {
 
 std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
   std::vector<std::string> notes;
-  for (const char* program : {"qemu-system-aarch64", "qemu-img"})
+  for (const char* program : {"qemu-system-aarch64", "qemu-img", "qemu-io"})
     if (!in_path(program))
       throw Error(fmt::format(
           "{} is not installed (not found in PATH); install Debian's qemu-system-arm and qemu-utils", program));

@@ -1,6 +1,9 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "launcher/health/health_probe.hpp"
 
 #include "launcher/pull/pull_instances.hpp"
 #include "launcher/run/commands.hpp"
@@ -21,6 +24,8 @@ nlohmann::json release_json(const LaunchConfig& config, const InstanceConfig& in
 int run_status(const LaunchConfig& config, const std::string& which, bool json) {
   const auto instances = select_instances(config, which);
   const auto rows = instance_status(config, instances);
+  if (std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.pid != 0; }))
+    if (const auto refused = ping_refused()) fmt::print(stderr, "launch: {}\n", *refused);
   if (!json) {
     fmt::print("{}", render_status_table(rows));
     return 0;

@@ -130,6 +130,12 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   CHECK(fs::exists(dir / "vms/node/disk.qcow2"));
   CHECK(fs::exists(dir / "vms/node/efivars.fd"));
   CHECK_FALSE(outcome[0]["prepared"].empty());
+  // The disk's I/O mode is the one this host accepts, in the domain as in launch all's QEMU.
+  const DiskIoChoice io = choose_disk_io("node", qemu_io_probe(dir / "vms/node/disk.qcow2", "qcow2"));
+  CHECK(outcome[0]["disk_io"] == io.summary());
+  CHECK(read_text_file(dir / "xml/node.xml")
+            .find(fmt::format("cache='{}' io='{}'", io.io.direct ? "none" : "writeback", io.io.aio)) !=
+        std::string::npos);
   const std::string xml = read_text_file(dir / "xml/registry.xml");
   CHECK(xml.find("<source file='" + (dir / "vms/registry/disk.qcow2").string() + "'/>") != std::string::npos);
   CHECK(xml.find("<memory unit='MiB'>4096</memory>") != std::string::npos);
@@ -138,7 +144,8 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   const ProcessResult again =
       launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--domain-type", "qemu"});
   CHECK(again.exit_status == 0);
-  CHECK(again.out.starts_with("node: domain trustnet-node in " + (dir / "xml/node.xml").string() + "\n"));
+  CHECK(again.out.starts_with("node: domain trustnet-node in " + (dir / "xml/node.xml").string() + "; disk " +
+                              io.summary() + "\n"));
   CHECK(read_text_file(dir / "xml/node.xml").starts_with("<domain type='qemu'>"));
   // A changed golden image is refused, as launch all refuses it.
   run_checked({"qemu-img", "resize", "-q", (dir / "out/node.qcow2").string(), "2G"});
@@ -151,9 +158,10 @@ TEST_CASE("launch's QEMU and the exported domain describe the same machine, devi
   InstanceConfig instance = node();
   instance.forwards = {{3222, 22}, {36657, 26657}};
   const InstancePaths paths = InstancePaths::in("/srv/vms", "node");
-  const VmDefinition vm = vm_definition(instance, paths);
-  const std::vector<std::string> argv = qemu_command(instance, paths, Accel::tcg, Firmware{});
-  const std::string xml = libvirt_domain_xml(instance, paths, "trustnet0", DomainSettings{});
+  const DiskIo io{true, "native"};
+  const VmDefinition vm = vm_definition(instance, paths, io);
+  const std::vector<std::string> argv = qemu_command(instance, paths, Accel::tcg, Firmware{}, io);
+  const std::string xml = libvirt_domain_xml(instance, paths, "trustnet0", DomainSettings{}, io);
   auto in_argv = [&](const std::string& text) {
     return std::any_of(argv.begin(), argv.end(),
                        [&](const std::string& a) { return a.find(text) != std::string::npos; });
@@ -173,12 +181,20 @@ TEST_CASE("launch's QEMU and the exported domain describe the same machine, devi
     CHECK(in_argv(fmt::format("id={},format={}", disk.id, disk.format)));
     CHECK(in_argv(",file=" + disk.file.string()));
     CHECK(xml.find(fmt::format("<source file='{}'/>", disk.file.string())) != std::string::npos);
-    CHECK(xml.find(fmt::format("<driver name='qemu' type='{}'{}/>", disk.format,
-                               disk.discard ? " discard='unmap'" : "")) != std::string::npos);
     CHECK(in_argv(fmt::format("id={},format={}{}", disk.id, disk.format, disk.read_only ? ",readonly=on" : "")));
   }
+  // The instance disk's I/O: the mode given, TRIM and zeros passed down, its I/O thread; the
+  // seed with QEMU's defaults in both.
+  CHECK(in_argv("format=qcow2,cache=none,aio=native,discard=unmap,detect-zeroes=unmap,file="));
+  CHECK(xml.find("<driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap' detect_zeroes='unmap' "
+                 "iothread='1'/>") != std::string::npos);
+  CHECK(xml.find("<driver name='qemu' type='raw'/>") != std::string::npos);
+  CHECK(vm.iothreads == std::vector<std::string>{"io0"});
+  CHECK(count_in_argv("iothread,id=io0") == 1);
+  CHECK(count_in_xml("<iothreads>1</iothreads>") == 1);
+  CHECK(in_argv("virtio-blk-pci,drive=disk0,iothread=io0,bootindex=0"));
+  CHECK(in_argv("virtio-blk-pci,drive=seed"));
   CHECK(count_in_xml("<readonly/>") == 1);
-  CHECK(in_argv("drive=disk0,bootindex=0"));
   CHECK(count_in_xml("<boot order='1'/>") == 1);
   // NICs: both, with the same MACs; the bridge one on the ULA bridge.
   CHECK(vm.nics.size() == 2);

@@ -1,8 +1,12 @@
 #include "launcher/health/instance_health.hpp"
 
 #include <doctest/doctest.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -70,6 +74,36 @@ TEST_CASE("the SSH probe reads the banner of an SSH server and nothing from othe
 TEST_CASE("ping6 gets an echo reply from a live address and refuses what is not an address") {
   CHECK(ping6("::1", 2s));
   CHECK_FALSE(ping6("garbage", 300ms));
+}
+
+TEST_CASE("a process that may not ping is told why and how to allow it") {
+  CHECK(ping_refusal(113, "1\t0\n") ==
+        "ping probes are off: group 113 is outside net.ipv4.ping_group_range (1 0); `sysctl -w "
+        "net.ipv4.ping_group_range=\"0 2147483647\"` (systemd's default) lets the probes ping");
+  CHECK_FALSE(ping_refused());  // root: a raw socket
+  // A child in a network namespace of its own (whose ping_group_range is the kernel's "1 0"),
+  // as nobody: neither kind of ICMP socket.
+  int answer[2];
+  REQUIRE(::pipe(answer) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(answer[0]);
+    if (::unshare(CLONE_NEWNET) != 0 || ::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0)
+      ::_exit(2);
+    const std::string said = ping_refused().value_or("(none)");
+    ::_exit(::write(answer[1], said.data(), said.size()) == static_cast<ssize_t>(said.size()) ? 0 : 3);
+  }
+  ::close(answer[1]);
+  std::string said;
+  char chunk[512];
+  for (ssize_t n; (n = ::read(answer[0], chunk, sizeof(chunk))) > 0;) said.append(chunk, static_cast<size_t>(n));
+  ::close(answer[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(said == ping_refusal(65534, "1 0"));
 }
 
 TEST_CASE("the HTTPS probe wants a 200 from a server whose certificate the TrustNet CA signed") {

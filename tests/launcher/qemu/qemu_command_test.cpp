@@ -43,14 +43,20 @@ TEST_CASE(
   CHECK(values_of(argv, "-drive") ==
         std::vector<std::string>{"if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd",
                                  "if=pflash,format=raw,unit=1,file=/srv/vms/node/efivars.fd",
-                                 "if=none,id=disk0,format=qcow2,discard=unmap,file=/srv/vms/node/disk.qcow2",
+                                 "if=none,id=disk0,format=qcow2,cache=none,aio=io_uring,discard=unmap,detect-zeroes="
+                                 "unmap,file=/srv/vms/node/disk.qcow2",
                                  "if=none,id=seed,format=raw,readonly=on,file=/srv/vms/node/seed.iso"});
+  // The instance disk on an I/O thread of its own.
+  CHECK(values_of(argv, "-object")[0] == "iothread,id=io0");
   const auto netdevs = values_of(argv, "-netdev");
   REQUIRE(netdevs.size() == 2);
   CHECK(netdevs[0] == "tap,id=ula,ifname=tn-node,script=no,downscript=no");
   CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp:127.0.0.1:3222-:22");
   const auto devices = values_of(argv, "-device");
   CHECK(std::find(devices.begin(), devices.end(), "virtio-net-pci,netdev=ula,mac=" + node().mac) != devices.end());
+  CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=disk0,iothread=io0,bootindex=0") !=
+        devices.end());
+  CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=seed") != devices.end());
   CHECK(values_of(argv, "-chardev") ==
         std::vector<std::string>{"file,id=console,path=/srv/vms/node/serial.log",
                                  "socket,id=qmp,path=/srv/vms/node/qmp.sock,server=on,wait=off"});
@@ -87,9 +93,19 @@ TEST_CASE("a state folder with a comma in its path stays one value in every QEMU
   const InstancePaths paths = InstancePaths::in("/srv/a,b", "node");
   const auto argv = qemu_command(node(), paths, Accel::tcg, Firmware{});
   CHECK(values_of(argv, "-drive")[1] == "if=pflash,format=raw,unit=1,file=/srv/a,,b/node/efivars.fd");
-  CHECK(values_of(argv, "-drive")[2] == "if=none,id=disk0,format=qcow2,discard=unmap,file=/srv/a,,b/node/disk.qcow2");
+  CHECK(values_of(argv, "-drive")[2] ==
+        "if=none,id=disk0,format=qcow2,cache=none,aio=io_uring,discard=unmap,detect-zeroes=unmap,file=/srv/a,,b/node/"
+        "disk.qcow2");
   CHECK(values_of(argv, "-chardev")[0] == "file,id=console,path=/srv/a,,b/node/serial.log");
   CHECK(values_of(argv, "-chardev")[1] == "socket,id=qmp,path=/srv/a,,b/node/qmp.sock,server=on,wait=off");
   CHECK(values_of(argv, "-pidfile") == std::vector<std::string>{"/srv/a,b/node/qemu.pid"});  // a plain argument
   CHECK(qemu_value("no commas") == "no commas");
+}
+
+TEST_CASE("the instance disk takes the I/O mode the host accepted") {
+  const auto argv = qemu_command(node(), kPaths, Accel::tcg, Firmware{}, DiskIo{false, "threads"});
+  CHECK(values_of(argv, "-drive")[2] ==
+        "if=none,id=disk0,format=qcow2,cache=writeback,aio=threads,discard=unmap,detect-zeroes=unmap,file=/srv/vms/"
+        "node/disk.qcow2");
+  CHECK(values_of(argv, "-drive")[3] == "if=none,id=seed,format=raw,readonly=on,file=/srv/vms/node/seed.iso");
 }
