@@ -1,6 +1,7 @@
 #include "launcher/run/launch_instances.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <thread>
@@ -99,10 +100,23 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
     const fs::path golden = fs::absolute(instance.image).lexically_normal();
     lines.push_back(fmt::format("# {}: verify sha256 of {} against {}", instance.identity.name, golden.string(),
                                 golden_record_file(config.state_dir, instance.identity.name).string()));
-    if (!fs::exists(paths.disk)) lines.push_back(command_line(overlay_command(golden, paths.disk, instance.disk_size)));
+    const std::string& name = instance.identity.name;
+    DiskIo io;
+    if (fs::exists(paths.disk)) {
+      const DiskIoChoice choice = choose_disk_io(name, qemu_io_probe(paths.disk, "qcow2"));
+      io = choice.io;
+      lines.push_back(
+          fmt::format("# {}: disk {}, which qemu-io accepts on {}", name, choice.summary(), paths.disk.string()));
+    } else {
+      lines.push_back(command_line(overlay_command(golden, paths.disk, instance.disk_size)));
+      std::vector<std::string> modes;
+      for (const DiskIo& mode : disk_io_preference()) modes.push_back(disk_io_text(mode));
+      lines.push_back(fmt::format("# {}: disk I/O: the first of {} that qemu-io accepts on the new disk", name,
+                                  fmt::join(modes, ", ")));
+    }
     if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars))
       lines.push_back(command_line({"cp", options.firmware.vars_template.string(), paths.efi_vars.string()}));
-    lines.push_back(command_line(qemu_command(instance, paths, accel, options.firmware)));
+    lines.push_back(command_line(qemu_command(instance, paths, accel, options.firmware, io)));
   }
   return lines;
 }

@@ -17,6 +17,7 @@
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
+#include "launcher/qemu/disk_io.hpp"
 #include "launcher/run/preflight.hpp"
 #include "support/background_process.hpp"
 #include "support/checkout_config.hpp"
@@ -26,6 +27,9 @@
 #include "support/text_lines.hpp"
 
 using namespace trustnet;
+using launcher::choose_disk_io;
+using launcher::DiskIoChoice;
+using launcher::qemu_io_probe;
 namespace fs = std::filesystem;
 
 namespace {
@@ -176,17 +180,31 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   ProcessResult plan = launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()});
   REQUIRE(plan.exit_status == 0);
   const auto lines = test::lines_starting(plan.out, "");
-  REQUIRE(lines.size() == 8);
+  REQUIRE(lines.size() == 10);
   CHECK(lines[0] == "# node: verify sha256 of " + (dir / "out/node.qcow2").string() + " against " +
                         (dir / "vms/node/golden.json").string());
   CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200",
                                 (dir / "out/node.qcow2").string(), (dir / "vms/node/disk.qcow2").string()));
-  CHECK(lines[2] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
-  CHECK(lines[3].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
-  CHECK(lines[3].find(" -accel tcg,thread=multi ") != std::string::npos);
-  CHECK(lines[7].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
+  CHECK(lines[2] ==
+        "# node: disk I/O: the first of cache=none,aio=io_uring, cache=none,aio=native, "
+        "cache=none,aio=threads, cache=writeback,aio=threads that qemu-io accepts on the new disk");
+  CHECK(lines[3] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
+  CHECK(lines[4].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
+  CHECK(lines[4].find(" -accel tcg,thread=multi ") != std::string::npos);
+  CHECK(lines[4].find(",cache=none,aio=io_uring,") != std::string::npos);
+  CHECK(lines[9].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
   CHECK_FALSE(fs::exists(dir / "vms/node/efivars.fd"));
+
+  // Once the disk exists, the dry run asks the host as the start does, and shows its answer.
+  REQUIRE(launch({"export", "libvirt", "node", "--out", (dir / "vms/xml").string(), "--config", config.string()})
+              .exit_status == 0);
+  const auto again = test::lines_starting(
+      launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()}).out, "# node: disk");
+  REQUIRE(again.size() == 1);
+  const DiskIoChoice choice = choose_disk_io("node", qemu_io_probe(dir / "vms/node/disk.qcow2", "qcow2"));
+  CHECK(again[0] == fmt::format("# node: disk {}, which qemu-io accepts on {}", choice.summary(),
+                                (dir / "vms/node/disk.qcow2").string()));
 }
 
 TEST_CASE("every launch subcommand answers --help, and launch without a command says what to do") {
