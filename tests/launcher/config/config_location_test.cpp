@@ -79,6 +79,36 @@ TEST_CASE(
         "launch: launcher configuration " + (dir / "typo.yaml").string() + " (from $TRUSTNET_CONFIG) does not exist\n");
 }
 
+TEST_CASE("another user is told whose the state folder is, and a configuration it cannot reach is one line") {
+  test::TempDir dir;
+  fs::permissions(dir.path(), fs::perms(0755));
+  std::string text = read_text_file(test::source_dir() / "launcher/trustnet.yaml");
+  text.replace(text.find("state: ~/vms"), 12, "state: " + (dir / "vms").string());
+  const fs::path config = dir.write("host.yaml", text);
+  fs::permissions(config, fs::perms(0644));
+  fs::create_directories(dir / "vms");
+  REQUIRE(launch_in(dir.path(), config.string(), {"status"}).exit_status == 0);  // root hands it to trustnet
+  auto as_nobody = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                               TRUSTNET_LAUNCH_BINARY, "--config", config.string()});
+    return run_process(args);
+  };
+  const ProcessResult status = as_nobody({"status"});
+  CHECK(status.exit_status == 2);
+  CHECK(status.err == "launch: the state folder " + (dir / "vms").string() +
+                          " belongs to trustnet, not to you (nobody): run `sudo launch …`, which acts as trustnet, or "
+                          "choose a state folder of yours with --state\n");
+  CHECK(status.out.empty());
+  // The standard library's own refusal, as one line with the file, the reason and the fix.
+  fs::permissions(dir.path(), fs::perms(0700));
+  const ProcessResult unreachable = as_nobody({"status"});
+  CHECK(unreachable.exit_status == 1);
+  CHECK(unreachable.err == "launch: " + config.string() +
+                               ": Permission denied (status); this runs as nobody (uid 65534): give that user access "
+                               "to " +
+                               config.string() + " (or the folders above it), or run as the user that owns it\n");
+}
+
 TEST_CASE(
     "without state: in the configuration root's state folder is the system's and anyone else's is under "
     "XDG_STATE_HOME") {
