@@ -83,7 +83,7 @@ TEST_CASE("trustnet-state is valid sh and executable") {
 }
 
 TEST_CASE(
-    "a blank state disk is formatted once; its folders hold the image's files the first time and the state after") {
+    "a blank state disk is formatted once, and its folders hold the image's files the first time and the state after") {
   test::TempDir dir;
   const fs::path root = golden_root(dir);
   LoopDisk disk(dir / "state.img", 64);
