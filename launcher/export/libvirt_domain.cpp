@@ -80,7 +80,7 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
   for (const VmDisk& disk : vm.disks) {
     line("    <disk type='file' device='disk'>");
     std::string driver = fmt::format("      <driver name='qemu' type='{}'", disk.format);
-    if (disk.io) driver += fmt::format(" cache='{}' io='{}'", disk.io->direct ? "none" : "writeback", disk.io->aio);
+    if (disk.io) driver += fmt::format(" cache='{}' io='{}'", cache_mode(*disk.io), disk.io->aio);
     if (disk.discard) driver += " discard='unmap'";
     if (disk.detect_zeroes) driver += fmt::format(" detect_zeroes='{}'", disk.discard ? "unmap" : "on");
     if (!disk.iothread.empty()) driver += fmt::format(" iothread='{}'", iothread_number(disk.iothread));

@@ -28,7 +28,7 @@ std::vector<ExportedDomain> export_libvirt(const LaunchConfig& config, const std
     const GoldenRecord golden = verify_golden_image(config.state_dir, instance, config.trusted_key);
     ExportedDomain domain{name, out_dir / (name + ".xml"),
                           prepare_instance_disk(instance, paths, golden, settings.firmware), ""};
-    const DiskIoChoice io = choose_disk_io(name, qemu_io_probe(paths.disk, "qcow2"));
+    const DiskIoChoice io = choose_instance_disk_io(name, paths.disk);
     domain.disk_io = io.summary();
     // Paths and a MAC only, no secret: readable like any libvirt definition.
     write_file_atomically(domain.file, libvirt_domain_xml(instance, paths, config.bridge_name, settings, io.io),

@@ -18,9 +18,9 @@ std::vector<DiskIo> disk_io_preference() {
   return {{true, "io_uring"}, {true, "native"}, {true, "threads"}, {false, "threads"}};
 }
 
-std::string disk_io_text(const DiskIo& io) {
-  return fmt::format("cache={},aio={}", io.direct ? "none" : "writeback", io.aio);
-}
+std::string cache_mode(const DiskIo& io) { return io.direct ? "none" : "writeback"; }
+
+std::string disk_io_text(const DiskIo& io) { return fmt::format("cache={},aio={}", cache_mode(io), io.aio); }
 
 std::string DiskIoChoice::summary() const {
   if (refused.empty()) return disk_io_text(io);
@@ -45,7 +45,7 @@ DiskIoProbe qemu_io_probe(const std::filesystem::path& disk, const std::string& 
     // Bounded: a QEMU that hangs on some refusals must not hang the start.
     const ProcessResult run =
         run_process({"timeout", "-k", "2", std::to_string(kProbeSeconds), "qemu-io", "-r", "-U", "-f", format,
-                     "--cache", io.direct ? "none" : "writeback", "--aio", io.aio, "-c", "read 0 512", disk.string()});
+                     "--cache", cache_mode(io), "--aio", io.aio, "-c", "read 0 512", disk.string()});
     if (run.exit_status == 0) return std::nullopt;
     if (run.exit_status == 124 || run.exit_status == 128 + 9)
       return fmt::format("qemu-io did not answer within {} s", kProbeSeconds);
@@ -55,6 +55,10 @@ DiskIoProbe qemu_io_probe(const std::filesystem::path& disk, const std::string& 
     if (reason.starts_with("qemu-io: ")) reason.erase(0, 9);
     return reason.empty() ? fmt::format("qemu-io exited with status {}", run.exit_status) : reason;
   };
+}
+
+DiskIoChoice choose_instance_disk_io(const std::string& name, const std::filesystem::path& disk) {
+  return choose_disk_io(name, qemu_io_probe(disk, "qcow2"));
 }
 
 }  // namespace trustnet::launcher

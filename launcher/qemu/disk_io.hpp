@@ -21,6 +21,8 @@ struct DiskIo {
 // system without O_DIRECT.
 std::vector<DiskIo> disk_io_preference();
 
+// "none" or "writeback": QEMU's and libvirt's cache= for the mode.
+std::string cache_mode(const DiskIo& io);
 // "cache=none,aio=io_uring": QEMU's -drive options (the libvirt driver's cache= and io=).
 std::string disk_io_text(const DiskIo& io);
 
@@ -37,6 +39,9 @@ struct DiskIoChoice {
 // The first mode of disk_io_preference() the probe accepts; throws naming every refusal when the
 // host accepts none.
 DiskIoChoice choose_disk_io(const std::string& disk_name, const DiskIoProbe& probe);
+
+// The instance disk's mode: choose_disk_io with qemu_io_probe on that qcow2 file.
+DiskIoChoice choose_instance_disk_io(const std::string& name, const std::filesystem::path& disk);
 
 // Opens `disk` (read-only, shared with a QEMU that may have it open) with qemu-io in that mode and
 // reads its first block; a qemu-io that has not answered in 10 s is a refusal.

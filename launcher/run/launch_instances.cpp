@@ -97,13 +97,13 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
   std::vector<std::string> lines;
   for (const auto& instance : instances) {
     const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
-    const fs::path golden = fs::absolute(instance.image).lexically_normal();
-    lines.push_back(fmt::format("# {}: verify sha256 of {} against {}", instance.identity.name, golden.string(),
-                                golden_record_file(config.state_dir, instance.identity.name).string()));
     const std::string& name = instance.identity.name;
+    const fs::path golden = fs::absolute(instance.image).lexically_normal();
+    lines.push_back(fmt::format("# {}: verify sha256 of {} against {}", name, golden.string(),
+                                golden_record_file(config.state_dir, name).string()));
     DiskIo io;
     if (fs::exists(paths.disk)) {
-      const DiskIoChoice choice = choose_disk_io(name, qemu_io_probe(paths.disk, "qcow2"));
+      const DiskIoChoice choice = choose_instance_disk_io(name, paths.disk);
       io = choice.io;
       lines.push_back(
           fmt::format("# {}: disk {}, which qemu-io accepts on {}", name, choice.summary(), paths.disk.string()));
@@ -145,7 +145,7 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
       const InstancePaths paths = InstancePaths::in(config.state_dir, name);
       std::string done;
       for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware)) done += step + "; ";
-      const DiskIoChoice io = choose_disk_io(name, qemu_io_probe(paths.disk, "qcow2"));
+      const DiskIoChoice io = choose_instance_disk_io(name, paths.disk);
       const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware, io.io), paths);
       return fmt::format("launch {}: {}started QEMU ({}, disk {}), pid {}", name, done, accel_name(accel), io.summary(),
                          pid);

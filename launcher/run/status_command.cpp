@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "launcher/health/health_probe.hpp"
-
 #include "launcher/pull/pull_instances.hpp"
 #include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"

@@ -27,9 +27,8 @@
 #include "support/text_lines.hpp"
 
 using namespace trustnet;
-using launcher::choose_disk_io;
+using launcher::choose_instance_disk_io;
 using launcher::DiskIoChoice;
-using launcher::qemu_io_probe;
 namespace fs = std::filesystem;
 
 namespace {
@@ -202,7 +201,7 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   const auto again = test::lines_starting(
       launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()}).out, "# node: disk");
   REQUIRE(again.size() == 1);
-  const DiskIoChoice choice = choose_disk_io("node", qemu_io_probe(dir / "vms/node/disk.qcow2", "qcow2"));
+  const DiskIoChoice choice = choose_instance_disk_io("node", dir / "vms/node/disk.qcow2");
   CHECK(again[0] == fmt::format("# node: disk {}, which qemu-io accepts on {}", choice.summary(),
                                 (dir / "vms/node/disk.qcow2").string()));
 }

@@ -131,7 +131,7 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   CHECK(fs::exists(dir / "vms/node/efivars.fd"));
   CHECK_FALSE(outcome[0]["prepared"].empty());
   // The disk's I/O mode is the one this host accepts, in the domain as in launch all's QEMU.
-  const DiskIoChoice io = choose_disk_io("node", qemu_io_probe(dir / "vms/node/disk.qcow2", "qcow2"));
+  const DiskIoChoice io = choose_instance_disk_io("node", dir / "vms/node/disk.qcow2");
   CHECK(outcome[0]["disk_io"] == io.summary());
   CHECK(read_text_file(dir / "xml/node.xml")
             .find(fmt::format("cache='{}' io='{}'", io.io.direct ? "none" : "writeback", io.io.aio)) !=
