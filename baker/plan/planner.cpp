@@ -6,6 +6,7 @@
 #include "baker/render/openrc.hpp"
 #include "baker/render/registry_config.hpp"
 #include "baker/render/sshd.hpp"
+#include "baker/render/state_folders.hpp"
 #include "common/config/cometbft_config.hpp"
 
 namespace trustnet::baker {
@@ -54,6 +55,8 @@ Plan make_plan(const Recipe& recipe) {
   steps.push_back(WriteFile{"/etc/hosts", render_hosts(recipe), 0644, {}});
   steps.push_back(WriteFile{"/etc/network/interfaces", render_interfaces(recipe.network), 0644, {}});
   for (const auto& dir : recipe.directories) steps.push_back(MakeDirectory{dir.path, dir.mode, dir.owner});
+  if (!recipe.state.empty())
+    steps.push_back(WriteFile{state_folders_path, render_state_folders(recipe.state, recipe.name), 0644, {}});
   for (const auto& user : recipe.users) add_user_files(steps, user);
   if (const auto& node = recipe.cometbft) {
     CometbftConfig config;

@@ -160,7 +160,10 @@ struct Recipe {
   // The base's cloud-init would replace an instance's host keys and host name on first boot.
   bool disable_cloud_init = false;
   std::vector<std::string> remove_users;  // accounts of the base to delete (e.g. alpine)
-  std::vector<RecipeSource> sources;      // every file read, in order (digest input)
+  // Folders kept on the instance's state disk across new golden images (declared under
+  // directories, which give their owner and mode); every service then needs trustnet-state.
+  std::vector<DirectorySpec> state;
+  std::vector<RecipeSource> sources;  // every file read, in order (digest input)
 
   const UserSpec* find_user(const std::string& name) const;
   UserSpec* find_user(const std::string& name);

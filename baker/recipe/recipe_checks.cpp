@@ -42,6 +42,26 @@ const T& required(const std::optional<T>& value, const fs::path& file, std::stri
   return *value;
 }
 
+// The state folders as their directories declare them; one inside another would be bound twice.
+std::vector<DirectorySpec> state_folders(const std::vector<DirectorySpec>& directories,
+                                         const std::vector<std::pair<std::string, SourceLocation>>& listed) {
+  std::vector<DirectorySpec> folders;
+  for (const auto& [path, where] : listed) {
+    auto declared =
+        std::find_if(directories.begin(), directories.end(), [&](const DirectorySpec& d) { return d.path == path; });
+    if (declared == directories.end())
+      throw Error(where, fmt::format("state folder {} is not declared under directories (its owner and mode come "
+                                     "from there)",
+                                     path));
+    for (const auto& [other, _] : listed)
+      if (other != path && path.starts_with(other + "/"))
+        throw Error(where,
+                    fmt::format("state folder {} lies inside the state folder {}: list one of them", path, other));
+    folders.push_back(*declared);
+  }
+  return folders;
+}
+
 // The merged layer's values with their defaults; the required keys must be there.
 Recipe recipe_of(Layer layer, const fs::path& file) {
   Recipe recipe;
@@ -68,6 +88,12 @@ Recipe recipe_of(Layer layer, const fs::path& file) {
       throw Error(where, fmt::format("remove_users names '{}', which the recipe defines under users", name));
     recipe.remove_users.push_back(name);
   }
+  recipe.state = state_folders(recipe.directories, layer.state);
+  // Nothing that reads or writes a state folder may start before it is mounted, nor when it is not.
+  if (!recipe.state.empty())
+    for (auto& service : recipe.services)
+      if (std::find(service.need.begin(), service.need.end(), "trustnet-state") == service.need.end())
+        service.need.push_back("trustnet-state");
   return recipe;
 }
 

@@ -88,6 +88,15 @@ Layer read_own(const YamlMap& map, const fs::path& dir) {
       layer.remove_users.emplace_back(name, map.at(item));
     }
   }
+  if (YAML::Node state = map.get("state")) {
+    if (!state.IsSequence())
+      map.fail(state, "state must be a list of folders, each declared under directories, kept on the state disk");
+    for (const auto& item : state) {
+      std::string path = map.scalar(item, "a folder");
+      if (auto problem = check_state_folder(path)) map.fail(item, *problem);
+      layer.state.emplace_back(path, map.at(item));
+    }
+  }
   if (map.has("cometbft")) layer.cometbft = read_cometbft(map.get("cometbft"), file);
   if (map.has("registry")) layer.registry = read_registry(map.get("registry"), file);
   for (const auto& entry : map.entries("users")) layer.users.push_back(read_user(entry, file, dir));
@@ -131,6 +140,9 @@ void merge(Layer& into, const Layer& from) {
     if (std::none_of(into.remove_users.begin(), into.remove_users.end(),
                      [&](const auto& r) { return r.first == removed.first; }))
       into.remove_users.push_back(removed);
+  for (const auto& folder : from.state)
+    if (std::none_of(into.state.begin(), into.state.end(), [&](const auto& s) { return s.first == folder.first; }))
+      into.state.push_back(folder);
   merge_named(into.users, from.users, [](const UserSpec& u) { return u.name; });
   merge_named(into.directories, from.directories, [](const DirectorySpec& d) { return d.path; });
   merge_named(into.binaries, from.binaries, [](const BinarySpec& b) { return b.name; });
@@ -150,7 +162,7 @@ Layer LayerReader::read(const fs::path& file, std::vector<fs::path>& stack) {
   YamlMap map(
       root, name, "the recipe",
       {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users", "directories", "binaries",
-       "overlays", "services", "network", "ssh", "cometbft", "registry", "cloud_init", "remove_users"});
+       "overlays", "services", "network", "ssh", "cometbft", "registry", "cloud_init", "remove_users", "state"});
   Layer layer;
   for (const auto& include : includes(map)) {
     fs::path included = local_path(map, include.first, dir);

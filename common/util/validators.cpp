@@ -143,6 +143,23 @@ Problem check_passwd_field(std::string_view text, std::string_view what) {
   return std::nullopt;
 }
 
+Problem check_state_folder(std::string_view path) {
+  if (auto problem = check_image_path(path)) return problem;
+  for (char c : path)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '.' && c != '_' && c != '-')
+      return fmt::format("state folder '{}' may hold letters, digits and . _ - / only", printable(path));
+  const auto under = [&](std::string_view folder) {
+    return path.size() > folder.size() && path.starts_with(folder) && path[folder.size()] == '/';
+  };
+  const auto is_or_under = [&](std::string_view folder) { return path == folder || under(folder); };
+  if (is_or_under("/var/lib/trustnet") || is_or_under("/var/lib/trustnet-state"))
+    return fmt::format("state folder '{}' is the appliance's own bookkeeping, which stays with the system disk", path);
+  if (!under("/opt") && !under("/srv") && !under("/home") && !under("/var/lib"))
+    return fmt::format("state folder '{}' must be a folder of the appliance's data under /opt, /srv, /home or /var/lib",
+                       path);
+  return std::nullopt;
+}
+
 Problem check_image_path(std::string_view path) {
   if (path.empty() || path.front() != '/') return fmt::format("path '{}' must be absolute", printable(path));
   for (char c : path) {

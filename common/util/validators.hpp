@@ -48,6 +48,10 @@ class DistinctAddresses {
 
 // An absolute path inside the image that cannot climb out of it.
 Problem check_image_path(std::string_view path);
+// A folder kept on the instance's state disk: an image path of letters, digits and ._- (it is
+// written in a space-separated list the appliance reads), in the appliance's own data (under
+// /opt, /srv, /home or /var/lib), never the system's or the state disk's own.
+Problem check_state_folder(std::string_view path);
 // A network interface name as Linux allows it (1 to 15 bytes; no '/', ':', white space, control characters).
 Problem check_interface_name(std::string_view name);
 // A field of /etc/passwd (gecos, home, shell): printable UTF-8 without ':'.

@@ -275,3 +275,34 @@ TEST_CASE(
     CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
   }
 }
+
+TEST_CASE(
+    "a seed file in a state folder that already holds it is kept: a new system disk never resets the signing "
+    "state") {
+  test::TempDir dir;
+  const fs::path root = golden_root(dir);
+  dir.write("root/etc/trustnet/state-folders", "0700 warden warden /opt/trustnet/node/data\n");
+  launcher::Seed seed = second_node();
+  seed.files.push_back(
+      {"/opt/trustnet/node/data/priv_validator_state.json", "{\"height\":\"0\"}\n", 0600, "warden", "warden"});
+  const fs::path state = root / "opt/trustnet/node/data/priv_validator_state.json";
+
+  // The first boot of the instance: the state folder is empty, the seed's initial state goes in.
+  ProcessResult first = firstboot(root, unpack_seed(dir, seed));
+  INFO(first.out, first.err);
+  REQUIRE(first.exit_status == 0);
+  CHECK(read_text_file(state) == "{\"height\":\"0\"}\n");
+
+  // The validator signs on; then a new system disk (its first boot again) with the same state disk.
+  dir.write("root/opt/trustnet/node/data/priv_validator_state.json", "{\"height\":\"4242\"}\n");
+  fs::remove(root / "var/lib/trustnet/firstboot.done");
+  dir.write("root/opt/trustnet/node/config/priv_validator_key.json", "stale\n");
+  ProcessResult again = firstboot(root, dir / "seed");
+  INFO(again.out, again.err);
+  REQUIRE(again.exit_status == 0);
+  CHECK(read_text_file(state) == "{\"height\":\"4242\"}\n");
+  CHECK(again.out.find("/opt/trustnet/node/data/priv_validator_state.json is kept as the state disk holds it") !=
+        std::string::npos);
+  // Files outside the state folders are the seed's again.
+  CHECK(read_text_file(root / "opt/trustnet/node/config/priv_validator_key.json") == "{\"address\":\"AB\"}\n");
+}

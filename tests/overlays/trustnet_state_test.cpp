@@ -7,6 +7,8 @@
 #include <regex>
 #include <sstream>
 
+#include "baker/plan/plan.hpp"
+#include "baker/recipe/recipe_loader.hpp"
 #include "common/util/process.hpp"
 #include "common/util/text_file.hpp"
 #include "support/temp_dir.hpp"
@@ -53,7 +55,10 @@ fs::path alpine_bin(const test::TempDir& dir) {
 
 // What the golden image holds: one state folder with a file baked into it.
 fs::path golden_root(const test::TempDir& dir) {
-  dir.write("root/etc/trustnet/state-folders", "# MODE UID GID PATH\n0700 1100 1100 /opt/app/data\n");
+  // Owners by name, resolved against the image's accounts (the host has no warden).
+  dir.write("root/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwarden:x:1100:1100::/home/warden:/bin/sh\n");
+  dir.write("root/etc/group", "root:x:0:root\nwarden:x:1100:\n");
+  dir.write("root/etc/trustnet/state-folders", "# MODE OWNER GROUP PATH\n0700 warden warden /opt/app/data\n");
   dir.write("root/opt/app/data/baked", "from the image\n");
   return dir / "root";
 }
@@ -166,6 +171,34 @@ TEST_CASE("a state disk holding anything else is never formatted, and the folder
   LoopDisk blank(dir / "blank.img", 64);
   ProcessResult bad_list = state(dir, root, blank.device());
   CHECK(bad_list.exit_status == 1);
-  CHECK(bad_list.err.find("line 1 is not MODE UID GID /PATH: 0700 1100 1100 /opt/../etc") != std::string::npos);
+  CHECK(bad_list.err.find("line 1 is not MODE OWNER GROUP /PATH: 0700 1100 1100 /opt/../etc") != std::string::npos);
   CHECK(run_process({"blkid", blank.device()}).out.empty());
+}
+
+TEST_CASE("the list bake writes for the registry recipe is the one trustnet-state reads") {
+  test::TempDir dir;
+  baker::LoadOptions options;
+  options.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+  const baker::Plan plan = baker::make_plan(baker::load_recipe(test::source_dir() / "recipes/registry.yaml", options));
+  std::string list;
+  for (const auto& step : plan.steps)
+    if (const auto* write = std::get_if<baker::WriteFile>(&step); write && write->path == "/etc/trustnet/state-folders")
+      list = write->content;
+  REQUIRE_FALSE(list.empty());
+  dir.write("root/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nkeeper:x:1200:1200::/home/keeper:/bin/sh\n");
+  dir.write("root/etc/group", "root:x:0:root\nkeeper:x:1200:\n");
+  dir.write("root/etc/trustnet/state-folders", list);
+  dir.write("root/var/lib/trustnet-registry/docker/registry/v2/repositories/.keep", "");
+  LoopDisk disk(dir / "state.img", 64);
+
+  const ProcessResult result = state(dir, dir / "root", disk.device());
+  INFO(result.out, result.err);
+  REQUIRE(result.exit_status == 0);
+  CHECK(result.out.find("/var/lib/trustnet-registry is on the state disk") != std::string::npos);
+  const std::string facts =
+      run_process({"debugfs", "-R", "stat /folders/var/lib/trustnet-registry", disk.device()}).out;
+  CHECK(std::regex_search(facts, std::regex("User: +1200 +Group: +1200")));
+  CHECK(std::regex_search(facts, std::regex("Mode: +0750")));
+  CHECK(run_process({"debugfs", "-R", "ls /folders/var/lib/trustnet-registry/docker/registry/v2", disk.device()})
+            .out.find("repositories") != std::string::npos);
 }

@@ -135,3 +135,37 @@ TEST_CASE("the node plan writes CometBFT's config.toml for warden after the node
     CHECK(write->path.find("genesis.json") == std::string::npos);
   }
 }
+
+TEST_CASE("the node's chain folder is listed as state, and every service waits for the state folders") {
+  test::TempDir dir;
+  Plan plan = node_plan(dir);
+  const WriteFile* list = nullptr;
+  for (const auto* write : steps_of<WriteFile>(plan))
+    if (write->path == "/etc/trustnet/state-folders") list = write;
+  REQUIRE(list != nullptr);
+  CHECK(list->mode == 0644);
+  CHECK(list->content.ends_with("\n0700 warden warden /opt/trustnet/node/data\n"));
+  // After the folder itself, whose owner and mode the list repeats.
+  CHECK(index_of(plan, "/opt/trustnet/node/data ") < index_of(plan, "/etc/trustnet/state-folders"));
+  for (const auto* write : steps_of<WriteFile>(plan))
+    if (write->path == "/etc/init.d/tendermint")
+      CHECK(write->content.find("\tneed net trustnet-firstboot trustnet-state\n") != std::string::npos);
+}
+
+TEST_CASE("a recipe without state folders writes no list and adds no dependency") {
+  test::TempDir dir;
+  const auto recipe =
+      dir.write("r.yaml", fmt::format("include: {}\nstate: []\n", (test::source_dir() / "recipes/node.yaml").string()));
+  LoadOptions options;
+  options.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+  // An include's list is merged, so an empty one changes nothing: this recipe keeps the node's.
+  CHECK(load_recipe(recipe, options).state.size() == 1);
+  const auto bare = dir.write(
+      "bare.yaml", "name: bare\nhostname: bare\nbase: {path: /nonexistent.qcow2, sha256: " + std::string(64, '0') +
+                       "}\ndisk_size: 1G\noperator: op\nusers: {op: {uid: 1000}}\n"
+                       "network: {address: 'fd10:1234::9', prefix: 32}\n"
+                       "services: {app: {description: app, command: /bin/true}}\n");
+  const Plan plan = make_plan(load_recipe(bare, options));
+  CHECK(index_of(plan, "state-folders") == plan.steps.size());
+  for (const auto* write : steps_of<WriteFile>(plan)) CHECK(write->content.find("trustnet-state") == std::string::npos);
+}

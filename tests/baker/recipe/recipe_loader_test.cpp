@@ -65,7 +65,7 @@ TEST_CASE("the node recipe describes the validator appliance completely") {
   CHECK(r.services[0].name == "tendermint");
   CHECK(r.services[0].user == "warden");
   CHECK(r.services[0].args == std::vector<std::string>{"node", "--home", "/opt/trustnet/node"});
-  CHECK(r.services[0].need == std::vector<std::string>{"net", "trustnet-firstboot"});
+  CHECK(r.services[0].need == std::vector<std::string>{"net", "trustnet-firstboot", "trustnet-state"});
   CHECK(r.services[0].requires_files == std::vector<std::string>{"/opt/trustnet/node/config/priv_validator_key.json",
                                                                  "/opt/trustnet/node/config/node_key.json",
                                                                  "/opt/trustnet/node/config/genesis.json"});
