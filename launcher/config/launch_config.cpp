@@ -62,8 +62,8 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
                              const fs::path& state_dir) {
   if (auto problem = check_instance_name(entry.name)) throw Error(entry.where, *problem);
   YamlMap map(entry.value, file, "instances." + entry.name,
-              {"role", "image", "hostname", "address", "memory", "cpus", "disk", "mac", "forwards", "boot", "kernel",
-               "initrd", "append", "user"});
+              {"role", "image", "hostname", "address", "memory", "cpus", "disk", "state_disk", "mac", "forwards",
+               "boot", "kernel", "initrd", "append", "user"});
   InstanceConfig instance;
   instance.identity.name = entry.name;
   instance.identity.prefix = prefix;
@@ -91,6 +91,7 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   if (auto problem = check_ipv6_ula(instance.identity.address)) map.fail(map.get("address"), *problem);
   instance.memory = size(map, "memory", 256ULL << 20);
   instance.disk_size = size(map, "disk", 1ULL << 30);
+  if (map.has("state_disk")) instance.state_disk_size = size(map, "state_disk", 64ULL << 20);
   if (auto cpus = map.optional_uint("cpus", 64)) {
     if (*cpus < 1) map.fail(map.get("cpus"), "cpus must be from 1 to 64");
     instance.cpus = static_cast<int>(*cpus);

@@ -28,6 +28,8 @@ struct InstanceConfig {
   // `image: oci://…` or `https://…/NAME/`: a release that `launch pull` downloads and verifies.
   std::optional<ReleaseLocation> remote;
   uint64_t memory = 0, disk_size = 0;
+  // The state disk (the chain, the registry's blobs), kept when a new image replaces the system.
+  uint64_t state_disk_size = 20ULL << 30;
   int cpus = 1;
   std::string mac;  // derived from the name unless given
   std::vector<PortForward> forwards;

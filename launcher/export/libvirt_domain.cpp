@@ -89,6 +89,7 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
     line(fmt::format("      <target dev='vd{}' bus='virtio'/>", target++));
     if (disk.boot_order) line(fmt::format("      <boot order='{}'/>", *disk.boot_order));
     if (disk.read_only) line("      <readonly/>");
+    if (!disk.serial.empty()) line(fmt::format("      <serial>{}</serial>", xml_escape(disk.serial)));
     line("    </disk>");
   }
   for (const VmNic& nic : vm.nics) {

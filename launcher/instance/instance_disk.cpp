@@ -31,6 +31,40 @@ std::vector<std::string> overlay_command(const fs::path& golden, const fs::path&
           std::to_string(size)};
 }
 
+std::vector<std::string> state_disk_command(const fs::path& disk, uint64_t size) {
+  return {"qemu-img", "create", "-q", "-f", "qcow2", disk.string(), std::to_string(size)};
+}
+
+namespace {
+
+// A blank state disk the first time. Made once: when its record says it was made and it is gone,
+// the instance's state went with it, and starting from nothing is the operator's decision.
+std::optional<std::string> prepare_state_disk(const InstanceConfig& instance, const InstancePaths& paths) {
+  const std::string& name = instance.identity.name;
+  if (fs::exists(paths.state_disk)) {
+    if (!fs::exists(paths.state_record))
+      write_file_atomically(paths.state_record, json{{"size", virtual_size(paths.state_disk)}}.dump(2) + "\n");
+    const uint64_t size = virtual_size(paths.state_disk);
+    if (size != instance.state_disk_size)
+      return fmt::format("state disk is {} (state_disk {} applies to a new disk only)", format_size(size),
+                         format_size(instance.state_disk_size));
+    return std::nullopt;
+  }
+  if (fs::exists(paths.state_record))
+    throw Error(fmt::format(
+        "{}: its state disk {} is missing, though one was made ({}): it held the instance's state (the chain, the "
+        "registry's images). Restore it from a backup; to start {} with empty state instead, remove {} too",
+        name, paths.state_disk.string(), paths.state_record.string(), name, paths.state_record.string()));
+  TemporaryPath temporary(paths.state_disk);
+  run_checked(state_disk_command(temporary.path(), instance.state_disk_size));
+  temporary.commit();
+  write_file_atomically(paths.state_record, json{{"size", instance.state_disk_size}}.dump(2) + "\n");
+  return fmt::format("created state disk {} ({}), which the appliance formats at its first boot",
+                     paths.state_disk.string(), format_size(instance.state_disk_size));
+}
+
+}  // namespace
+
 std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths,
                                                const GoldenRecord& golden, const Firmware& firmware) {
   const std::string& name = instance.identity.name;
@@ -67,6 +101,7 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
     done.push_back(fmt::format("created disk {} ({}) on {}", paths.disk.string(), format_size(instance.disk_size),
                                golden.image.string()));
   }
+  if (auto state = prepare_state_disk(instance, paths)) done.push_back(*state);
   if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars)) {
     if (!fs::is_regular_file(firmware.vars_template))
       throw Error(

@@ -1,7 +1,9 @@
 #pragma once
-// An instance's own disk: a qcow2 overlay whose backing file is the golden image, so the golden
-// image stays untouched and shared, grown to the instance's disk size; and for UEFI boots its own
-// copy of the firmware variable store. Both are made once and kept across stops.
+// An instance's own disks: its system disk, a qcow2 overlay whose backing file is the golden
+// image, so the golden image stays untouched and shared, grown to the instance's disk size; its
+// state disk, a qcow2 of its own that holds the recipe's state folders and outlives any system
+// disk; and for UEFI boots its own copy of the firmware variable store. Each is made once and kept
+// across stops; a state disk, once made, is never made again.
 #include <string>
 #include <vector>
 
@@ -15,7 +17,10 @@ namespace trustnet::launcher {
 std::vector<std::string> overlay_command(const std::filesystem::path& golden, const std::filesystem::path& disk,
                                          uint64_t size);
 
-// What was done, one line each ("created disk …"); empty when the disk was already there.
+// The qemu-img command that makes a blank state disk (the appliance formats it at its first boot).
+std::vector<std::string> state_disk_command(const std::filesystem::path& disk, uint64_t size);
+
+// What was done, one line each ("created disk …"); empty when the disks were already there.
 std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths,
                                                const GoldenRecord& golden, const Firmware& firmware);
 

@@ -9,6 +9,8 @@ namespace trustnet::launcher {
 struct InstancePaths {
   std::filesystem::path disk, seed, efi_vars, serial_log, qmp_socket, pid_file, health_record;
   std::filesystem::path qemu_log;  // what QEMU itself prints (its errors)
+  // The state disk and its record (made once; its absence after that is refused, never papered over).
+  std::filesystem::path state_disk, state_record;
   static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
 };
 

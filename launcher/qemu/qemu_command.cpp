@@ -57,6 +57,7 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
     drive += ",file=" + qemu_value(disk.file.string());
     std::string device = "virtio-blk-pci,drive=" + disk.id;
     if (!disk.iothread.empty()) device += ",iothread=" + disk.iothread;
+    if (!disk.serial.empty()) device += ",serial=" + qemu_value(disk.serial);
     if (disk.boot_order) device += fmt::format(",bootindex={}", *disk.boot_order - 1);
     argv.insert(argv.end(), {"-drive", drive, "-device", device});
   }

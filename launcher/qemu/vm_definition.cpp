@@ -37,7 +37,17 @@ VmDefinition vm_definition(const InstanceConfig& instance, const InstancePaths& 
                .io = io,
                .iothread = "io0",
                .boot_order = 1},
-              {.id = "seed", .file = paths.seed, .format = "raw", .read_only = true}};
+              {.id = "seed", .file = paths.seed, .format = "raw", .read_only = true},
+              // Last, so that the system disk's and the seed's names in the guest stay as they were;
+              // the appliance finds it by its serial.
+              {.id = "state",
+               .file = paths.state_disk,
+               .format = "qcow2",
+               .discard = true,
+               .detect_zeroes = true,
+               .io = io,
+               .iothread = "io0",
+               .serial = "trustnet-state"}};
   vm.nics = {{VmNic::Kind::bridge, "ula", instance.mac, tap_name(vm.name), {}},
              {VmNic::Kind::user, "v4", second_mac(instance.mac), {}, instance.forwards}};
   vm.serial_log = paths.serial_log;

@@ -25,6 +25,7 @@ struct VmDisk {
   std::optional<DiskIo> io;    // QEMU's defaults (the page cache, a thread pool) when unset
   std::string iothread;        // the I/O thread that serves the disk, off QEMU's main loop; "" for none
   std::optional<int> boot_order;
+  std::string serial;  // what the guest reads in /sys/block/vdX/serial; "" for none
 };
 
 struct VmNic {

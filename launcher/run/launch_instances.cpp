@@ -114,6 +114,8 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
       lines.push_back(fmt::format("# {}: disk I/O: the first of {} that qemu-io accepts on the new disk", name,
                                   fmt::join(modes, ", ")));
     }
+    if (!fs::exists(paths.state_disk))
+      lines.push_back(command_line(state_disk_command(paths.state_disk, instance.state_disk_size)));
     if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars))
       lines.push_back(command_line({"cp", options.firmware.vars_template.string(), paths.efi_vars.string()}));
     lines.push_back(command_line(qemu_command(instance, paths, accel, options.firmware, io)));

@@ -179,7 +179,7 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   ProcessResult plan = launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()});
   REQUIRE(plan.exit_status == 0);
   const auto lines = test::lines_starting(plan.out, "");
-  REQUIRE(lines.size() == 10);
+  REQUIRE(lines.size() == 12);
   CHECK(lines[0] == "# node: verify sha256 of " + (dir / "out/node.qcow2").string() + " against " +
                         (dir / "vms/node/golden.json").string());
   CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200",
@@ -187,13 +187,16 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   CHECK(lines[2] ==
         "# node: disk I/O: the first of cache=none,aio=io_uring, cache=none,aio=native, "
         "cache=none,aio=threads, cache=writeback,aio=threads that qemu-io accepts on the new disk");
-  CHECK(lines[3] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
-  CHECK(lines[4].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
-  CHECK(lines[4].find(" -accel tcg,thread=multi ") != std::string::npos);
-  CHECK(lines[4].find(",cache=none,aio=io_uring,") != std::string::npos);
-  CHECK(lines[9].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
+  CHECK(lines[3] == "qemu-img create -q -f qcow2 " + (dir / "vms/node/state.qcow2").string() + " 21474836480");
+  CHECK(lines[4] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
+  CHECK(lines[5].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
+  CHECK(lines[5].find(" -accel tcg,thread=multi ") != std::string::npos);
+  CHECK(lines[5].find(",cache=none,aio=io_uring,") != std::string::npos);
+  CHECK(lines[5].find("virtio-blk-pci,drive=state,iothread=io0,serial=trustnet-state") != std::string::npos);
+  CHECK(lines[11].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
   CHECK_FALSE(fs::exists(dir / "vms/node/efivars.fd"));
+  CHECK_FALSE(fs::exists(dir / "vms/node/state.qcow2"));
 
   // Once the disk exists, the dry run asks the host as the start does, and shows its answer.
   REQUIRE(launch({"export", "libvirt", "node", "--out", (dir / "vms/xml").string(), "--config", config.string()})

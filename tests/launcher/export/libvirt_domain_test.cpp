@@ -172,8 +172,9 @@ TEST_CASE("launch's QEMU and the exported domain describe the same machine, devi
     for (size_t at = xml.find(text); at != std::string::npos; at = xml.find(text, at + 1)) ++n;
     return n;
   };
-  // Disks: the same files, formats, read-only seed, discard on the instance disk, boot first.
-  CHECK(vm.disks.size() == 2);
+  // Disks: the same files, formats, read-only seed, discard on the instance disk, boot first;
+  // the state disk last, with the serial the appliance finds it by.
+  CHECK(vm.disks.size() == 3);
   const auto block_devices =
       std::count_if(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with("virtio-blk-pci,"); });
   CHECK(block_devices == static_cast<long>(count_in_xml("<disk type='file' device='disk'>")));
@@ -194,6 +195,10 @@ TEST_CASE("launch's QEMU and the exported domain describe the same machine, devi
   CHECK(count_in_xml("<iothreads>1</iothreads>") == 1);
   CHECK(in_argv("virtio-blk-pci,drive=disk0,iothread=io0,bootindex=0"));
   CHECK(in_argv("virtio-blk-pci,drive=seed"));
+  CHECK(in_argv("virtio-blk-pci,drive=state,iothread=io0,serial=trustnet-state"));
+  CHECK(count_in_xml("<serial>trustnet-state</serial>") == 1);
+  CHECK(xml.find("<target dev='vdc' bus='virtio'/>\n      <serial>trustnet-state</serial>") != std::string::npos);
+  CHECK(count_in_xml("iothread='1'/>") == 2);
   CHECK(count_in_xml("<readonly/>") == 1);
   CHECK(count_in_xml("<boot order='1'/>") == 1);
   // NICs: both, with the same MACs; the bridge one on the ULA bridge.

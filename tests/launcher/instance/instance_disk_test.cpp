@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/util/error.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "support/temp_dir.hpp"
@@ -24,9 +25,11 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
   const auto done = prepare_instance_disk(instance, paths,
                                           GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)}, Firmware{});
-  REQUIRE(done.size() == 2);
+  REQUIRE(done.size() == 3);
+  CHECK(done[1] ==
+        "created state disk " + paths.state_disk.string() + " (20G), which the appliance formats at its first boot");
   CHECK((fs::status(dir / "vms/node").permissions() & fs::perms::all) == fs::perms(0700));
-  for (const fs::path& file : {paths.disk, paths.efi_vars}) {
+  for (const fs::path& file : {paths.disk, paths.efi_vars, paths.state_disk}) {
     CAPTURE(file);
     CHECK((fs::status(file).permissions() & fs::perms::all) == fs::perms(0600));
   }
@@ -36,4 +39,59 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   CHECK(prepare_instance_disk(instance, paths, GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)},
                               Firmware{})
             .empty());
+}
+
+TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, and never made again once lost") {
+  test::TempDir dir;
+  const fs::path golden = dir / "golden.qcow2";
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "64M"});
+  InstanceConfig instance;
+  instance.identity.name = "node";
+  instance.image = golden;
+  instance.disk_size = 64ULL << 20;
+  instance.state_disk_size = 256ULL << 20;
+  instance.boot = BootMode::direct;
+  const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
+  const GoldenRecord record{golden, sha256_file(golden), fs::file_size(golden)};
+  REQUIRE(prepare_instance_disk(instance, paths, record, Firmware{}).size() == 2);
+  const auto info =
+      nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", paths.state_disk.string()}));
+  CHECK(info["format"] == "qcow2");
+  CHECK(info["virtual-size"] == 256ULL << 20);
+  CHECK_FALSE(info.contains("backing-filename"));
+  // Blank: the appliance formats only a disk whose first MiB is zeros and that blkid finds nothing on.
+  CHECK(run_checked({"qemu-img", "map", "--output=json", paths.state_disk.string()}).find("\"data\": true") ==
+        std::string::npos);
+
+  // What the guest wrote stays; a new system disk leaves the state disk as it is.
+  run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 64k", paths.state_disk.string()});
+  fs::remove(paths.disk);
+  fs::remove(paths.disk.parent_path() / "disk.json");
+  const auto again = prepare_instance_disk(instance, paths, record, Firmware{});
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].starts_with("created disk "));
+  CHECK(run_checked({"qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 0 64k", paths.state_disk.string()})
+            .find("read 65536/65536 bytes") != std::string::npos);
+
+  // A size changed in the configuration applies to a new state disk only, and says so.
+  instance.state_disk_size = 512ULL << 20;
+  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}) ==
+        std::vector<std::string>{"state disk is 256M (state_disk 512M applies to a new disk only)"});
+
+  // Lost: refused with the way out, and nothing is made in its place.
+  fs::remove(paths.state_disk);
+  try {
+    prepare_instance_disk(instance, paths, record, Firmware{});
+    FAIL("a lost state disk was made again");
+  } catch (const Error& e) {
+    CHECK(e.line() == "node: its state disk " + paths.state_disk.string() + " is missing, though one was made (" +
+                          paths.state_record.string() +
+                          "): it held the instance's state (the chain, the registry's images). Restore it from a "
+                          "backup; to start node with empty state instead, remove " +
+                          paths.state_record.string() + " too");
+  }
+  CHECK_FALSE(fs::exists(paths.state_disk));
+  fs::remove(paths.state_record);
+  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).size() == 1);
+  CHECK(fs::exists(paths.state_disk));
 }

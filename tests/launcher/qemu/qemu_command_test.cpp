@@ -45,7 +45,9 @@ TEST_CASE(
                                  "if=pflash,format=raw,unit=1,file=/srv/vms/node/efivars.fd",
                                  "if=none,id=disk0,format=qcow2,cache=none,aio=io_uring,discard=unmap,detect-zeroes="
                                  "unmap,file=/srv/vms/node/disk.qcow2",
-                                 "if=none,id=seed,format=raw,readonly=on,file=/srv/vms/node/seed.iso"});
+                                 "if=none,id=seed,format=raw,readonly=on,file=/srv/vms/node/seed.iso",
+                                 "if=none,id=state,format=qcow2,cache=none,aio=io_uring,discard=unmap,detect-zeroes="
+                                 "unmap,file=/srv/vms/node/state.qcow2"});
   // The instance disk on an I/O thread of its own.
   CHECK(values_of(argv, "-object")[0] == "iothread,id=io0");
   const auto netdevs = values_of(argv, "-netdev");
@@ -57,6 +59,8 @@ TEST_CASE(
   CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=disk0,iothread=io0,bootindex=0") !=
         devices.end());
   CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=seed") != devices.end());
+  CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=state,iothread=io0,serial=trustnet-state") !=
+        devices.end());
   CHECK(values_of(argv, "-chardev") ==
         std::vector<std::string>{"file,id=console,path=/srv/vms/node/serial.log",
                                  "socket,id=qmp,path=/srv/vms/node/qmp.sock,server=on,wait=off"});
