@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -282,7 +283,7 @@ TEST_CASE(
     REQUIRE(::lstat(entry.path().c_str(), &facts) == 0);
     CHECK_MESSAGE(facts.st_uid == run_uid, entry.path());
     if (entry.path().filename() == "seed.iso" || entry.path().filename() == "disk.qcow2" ||
-        entry.path().filename() == "keys.json")
+        entry.path().filename() == "state.qcow2" || entry.path().filename() == "keys.json")
       CHECK_MESSAGE((facts.st_mode & 07777) == 0600, entry.path());
   }
   for (const char* address : {"fd10:1234::1", "fd10:1234::2"}) {
@@ -381,6 +382,28 @@ TEST_CASE(
   CHECK(stored.out ==
         "docker\nlogs\ndocker/registry/v2:\nblobs\nrepositories\n\ndocker/registry/v2/repositories/"
         "trustnet:\nboot\ndata\n");
+  // The state folders (the recipes' state:) are on each instance's state disk: found by its serial,
+  // formatted at this first boot because it was blank, bound over the folder. A marker goes in.
+  const std::map<std::string, std::string> state_folder = {{"node", "/opt/trustnet/node/data"},
+                                                           {"registry", "/var/lib/trustnet-registry"}};
+  for (const auto& [name, folder] : state_folder) {
+    CAPTURE(name);
+    ProcessResult mounts =
+        ssh(name,
+            "for b in /sys/block/vd*; do [ \"$(cat $b/serial)\" != trustnet-state ] || echo ${b##*/}; done; awk '$2 "
+            "== \"/var/lib/trustnet-state\" || $2 == \"" +
+                folder + "\" { print $1, $2, $3 }' /proc/mounts");
+    CHECK(mounts.out == fmt::format("vdc\n/dev/vdc /var/lib/trustnet-state ext4\n/dev/vdc {} ext4\n", folder));
+    const std::string log = run_process(launch(config, {"logs", name})).out;
+    CHECK(log.find("trustnet-state: formatting the blank state disk /dev/vdc (ext4, label trustnet-state)") !=
+          std::string::npos);
+    CHECK(log.find("trustnet-state: " + folder + " is on the state disk") != std::string::npos);
+    CHECK(ssh(name, "echo kept > " + folder + "/marker && cat " + folder + "/marker").out == "kept\n");
+  }
+  // The seed's validator state went onto the disk (firstboot ran after the folder was bound).
+  CHECK(ssh("node", "ls /var/lib/trustnet-state/folders/opt/trustnet/node/data 2>&1 | grep -c priv_validator_state")
+            .out == "1\n");
+
   // The node's CometBFT answers with the RPC certificate the seed installed, and makes blocks.
   auto node_height = [&]() -> int64_t {
     const ProcessResult status =
@@ -450,6 +473,14 @@ TEST_CASE(
             "awk -F: '{ n += $NF } END { print n + 0 }'")
             .out == "0\n");
   CHECK(ssh("registry", "ls /var/lib/trustnet-registry/docker/registry/v2/repositories").out == "trustnet\n");
+  // The state disks were mounted as they were: never formatted again, the markers still there.
+  for (const auto& [name, folder] : state_folder) {
+    CAPTURE(name);
+    const std::string log = run_process(launch(config, {"logs", name})).out;
+    CHECK(log.find("formatting") == std::string::npos);
+    CHECK(log.find("trustnet-state: " + folder + " is on the state disk") != std::string::npos);
+    CHECK(ssh(name, "cat " + folder + "/marker").out == "kept\n");
+  }
 
   ProcessResult stop_again = run_process(ns.inside(as_service(config, "ExecStop")));
   CHECK(std::regex_match(stop_again.out,
