@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
        "download the releases of instances whose image is remote (oci:// or https://) into the cache and verify them "
        "with trusted_key",
        with_config(declare_pull)},
+      {"upgrade",
+       "move instances to the image the configuration names, one at a time, health-gated, with rollback; state "
+       "disks stay",
+       with_config(declare_upgrade)},
       {"network", "create, remove or show the bridge, its address and the instances' taps",
        with_config(declare_network)},
       {"stop", "power instances off: ACPI power-down, then SIGTERM, then SIGKILL; disks stay",

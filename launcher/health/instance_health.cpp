@@ -78,14 +78,18 @@ std::string format_uptime(double seconds) {
 std::string render_status_table(const std::vector<HealthRow>& rows) {
   // The CHAIN column only when a node told its chain.
   const bool chains = std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.chain.has_value(); });
+  // The IMAGE column (the system disk's golden image, its digest's first 12 digits) when one is known.
+  const bool images = std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return !row.image.empty(); });
   std::vector<std::vector<std::string>> cells{{"NAME", "ADDRESS", "PID", "STATE", "UPTIME", "ANSWERED"}};
   if (chains) cells[0].push_back("CHAIN");
+  if (images) cells[0].push_back("IMAGE");
   for (const auto& row : rows) {
     const bool running = row.pid > 0;
     const std::string answered = answered_text(row);
     cells.push_back({row.name, row.address, running ? std::to_string(row.pid) : "-", phase_name(row.phase),
                      running ? format_uptime(row.uptime_seconds) : "-", answered.empty() ? "-" : answered});
     if (chains) cells.back().push_back(chain_text(row));
+    if (images) cells.back().push_back(row.image.empty() ? "-" : row.image_sha256.substr(0, 12));
   }
   std::vector<size_t> widths(cells[0].size(), 0);
   for (const auto& line : cells)
@@ -114,6 +118,8 @@ nlohmann::json status_json(const std::vector<HealthRow>& rows) {
                        {"catching_up", row.chain->catching_up},
                        {"peers", row.chain->peers ? nlohmann::json(*row.chain->peers) : nlohmann::json(nullptr)},
                        {"stalled", row.stalled}};
+    item["image"] =
+        row.image.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"path", row.image}, {"sha256", row.image_sha256}};
     out.push_back(item);
   }
   return out;

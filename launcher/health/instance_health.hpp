@@ -24,6 +24,7 @@ struct HealthRow {
   std::map<std::string, int> connections;  // TCP connections the probes opened, by probe
   std::optional<NodeStatus> chain;         // a node's height, catching up and peers, as its RPC said
   bool stalled = false;                    // its height has not grown for a minute
+  std::string image, image_sha256;         // the golden image its system disk was made from; "" before
 };
 
 // The row's probe part: what answered, what was lost, the connections opened.

@@ -60,16 +60,28 @@ std::string image_digest(const InstanceConfig& instance, const std::optional<fs:
 
 }  // namespace
 
-RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance,
-                                  const std::optional<fs::path>& trusted_key) {
+GoldenRecord inspect_golden_image(const InstanceConfig& instance, const std::optional<fs::path>& trusted_key) {
   require_image(instance);
-  const fs::path file = golden_record_file(state_dir, instance.identity.name);
-  const auto before = read_record(file);
-  GoldenRecord record{fs::absolute(instance.image).lexically_normal(), image_digest(instance, trusted_key),
-                      fs::file_size(instance.image)};
+  return {fs::absolute(instance.image).lexically_normal(), image_digest(instance, trusted_key),
+          fs::file_size(instance.image)};
+}
+
+std::optional<GoldenRecord> read_golden_record(const fs::path& state_dir, const std::string& name) {
+  return read_record(golden_record_file(state_dir, name));
+}
+
+void write_golden_record(const fs::path& state_dir, const std::string& name, const GoldenRecord& record) {
+  const fs::path file = golden_record_file(state_dir, name);
   make_private_folder(file.parent_path());
   json j = {{"image", record.image.string()}, {"sha256", record.sha256}, {"size", record.size}};
   write_file_atomically(file, j.dump(2) + "\n");
+}
+
+RecordOutcome record_golden_image(const fs::path& state_dir, const InstanceConfig& instance,
+                                  const std::optional<fs::path>& trusted_key) {
+  const auto before = read_golden_record(state_dir, instance.identity.name);
+  const GoldenRecord record = inspect_golden_image(instance, trusted_key);
+  write_golden_record(state_dir, instance.identity.name, record);
   return {record, before && (before->sha256 != record.sha256 || before->image != record.image)};
 }
 

@@ -28,6 +28,14 @@ struct RecordOutcome {
 RecordOutcome record_golden_image(const std::filesystem::path& state_dir, const InstanceConfig& instance,
                                   const std::optional<std::filesystem::path>& trusted_key);
 
+// The image the configuration names for the instance, checked (present, self-contained, and with
+// a trusted key a verified release) and hashed; nothing is recorded.
+GoldenRecord inspect_golden_image(const InstanceConfig& instance,
+                                  const std::optional<std::filesystem::path>& trusted_key);
+// What `launch init` (or the last upgrade) recorded for the instance, if anything.
+std::optional<GoldenRecord> read_golden_record(const std::filesystem::path& state_dir, const std::string& name);
+void write_golden_record(const std::filesystem::path& state_dir, const std::string& name, const GoldenRecord& record);
+
 // Throws a one-line Error when the image is missing, was never recorded, differs from the
 // record, or (with a trusted key) fails release verification.
 GoldenRecord verify_golden_image(const std::filesystem::path& state_dir, const InstanceConfig& instance,

@@ -31,6 +31,48 @@ std::vector<std::string> overlay_command(const fs::path& golden, const fs::path&
           std::to_string(size)};
 }
 
+std::optional<GoldenRecord> system_disk_origin(const InstancePaths& paths) {
+  if (!fs::exists(disk_record(paths))) return std::nullopt;
+  try {
+    const json j = json::parse(read_text_file(disk_record(paths)));
+    return GoldenRecord{j.at("golden_image").get<std::string>(), j.at("golden_sha256").get<std::string>(), 0};
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{} is damaged ({})", disk_record(paths).string(), e.what()));
+  }
+}
+
+fs::path previous_folder(const InstancePaths& paths) { return paths.disk.parent_path() / "previous"; }
+
+namespace {
+
+// What makes up a system disk: the overlay, the golden image it was made from, and the one the
+// instance is to run.
+std::vector<fs::path> system_disk_files(const InstancePaths& paths) {
+  const fs::path folder = paths.disk.parent_path();
+  return {paths.disk, disk_record(paths), golden_record_file(folder.parent_path(), folder.filename().string())};
+}
+
+}  // namespace
+
+void set_aside_system_disk(const InstancePaths& paths) {
+  const fs::path previous = previous_folder(paths);
+  fs::remove_all(previous);
+  make_private_folder(previous);
+  for (const fs::path& file : system_disk_files(paths))
+    if (fs::exists(file)) fs::rename(file, previous / file.filename());
+}
+
+void restore_system_disk(const InstancePaths& paths) {
+  const fs::path previous = previous_folder(paths);
+  if (!fs::exists(previous / paths.disk.filename()))
+    throw Error(fmt::format("no system disk was set aside in {}", previous.string()));
+  for (const fs::path& file : system_disk_files(paths)) {
+    fs::remove(file);
+    if (fs::exists(previous / file.filename())) fs::rename(previous / file.filename(), file);
+  }
+  fs::remove(previous);
+}
+
 std::vector<std::string> state_disk_command(const fs::path& disk, uint64_t size) {
   return {"qemu-img", "create", "-q", "-f", "qcow2", disk.string(), std::to_string(size)};
 }

@@ -4,6 +4,7 @@
 // state disk, a qcow2 of its own that holds the recipe's state folders and outlives any system
 // disk; and for UEFI boots its own copy of the firmware variable store. Each is made once and kept
 // across stops; a state disk, once made, is never made again.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,15 @@ std::vector<std::string> state_disk_command(const std::filesystem::path& disk, u
 // What was done, one line each ("created disk …"); empty when the disks were already there.
 std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, const InstancePaths& paths,
                                                const GoldenRecord& golden, const Firmware& firmware);
+
+// The golden image an instance's system disk was made from (its disk.json), when it has one.
+std::optional<GoldenRecord> system_disk_origin(const InstancePaths& paths);
+
+// An upgrade's moves: the system disk, its record and the golden record go to NAME/previous/ (an
+// older set-aside is dropped), so that a new disk can be made; and back, dropping the new ones.
+// The state disk is never moved.
+std::filesystem::path previous_folder(const InstancePaths& paths);
+void set_aside_system_disk(const InstancePaths& paths);
+void restore_system_disk(const InstancePaths& paths);
 
 }  // namespace trustnet::launcher

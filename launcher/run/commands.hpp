@@ -12,6 +12,9 @@ CommandRun declare_start(CLI::App& command, ConfigChoice& config);
 CommandRun declare_init(CLI::App& command, ConfigChoice& config);
 // `launch pull [all|NAME]`: download and verify the releases of instances with remote images.
 CommandRun declare_pull(CLI::App& command, ConfigChoice& config);
+// `launch upgrade all|NAME`: each instance onto the image its configuration names, one at a time,
+// health-gated, rolled back when it does not come up; the state disks stay.
+CommandRun declare_upgrade(CLI::App& command, ConfigChoice& config);
 // `launch network up|down|status`: the bridge and taps; down is refused while an instance runs.
 CommandRun declare_network(CLI::App& command, ConfigChoice& config);
 // `launch stop all|NAME`: ACPI power-down, then SIGTERM, then SIGKILL.

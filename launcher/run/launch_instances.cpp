@@ -44,7 +44,8 @@ struct Watch {
   InstancePaths paths;
   std::unique_ptr<HealthMonitor> monitor;
   Runtime runtime;
-  std::string recorded;  // what the health record last said, one 0/1 per probe kind
+  std::string recorded;               // what the health record last said, one 0/1 per probe kind
+  std::optional<GoldenRecord> image;  // what its system disk was made from
 };
 
 std::vector<Watch> watch(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
@@ -52,7 +53,7 @@ std::vector<Watch> watch(const LaunchConfig& config, const std::vector<InstanceC
   for (const auto& instance : instances) {
     const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
     watches.push_back({instance, paths, std::make_unique<HealthMonitor>(probe_targets(instance, ca_file(config))),
-                       inspect_runtime(paths), ""});
+                       inspect_runtime(paths), "", system_disk_origin(paths)});
   }
   return watches;
 }
@@ -79,6 +80,10 @@ HealthRow row_of(const Watch& w, Phase gone) {
   HealthRow row;
   row.name = w.instance.identity.name;
   row.address = w.instance.identity.address;
+  if (w.image) {
+    row.image = w.image->image.string();
+    row.image_sha256 = w.image->sha256;
+  }
   const bool running = w.runtime.state == RunState::running;
   row.phase = running ? w.monitor->tracker().phase() : gone;
   if (running) {

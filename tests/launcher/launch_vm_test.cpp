@@ -68,10 +68,10 @@ fs::path test_recipes() {
 }
 
 std::string instance_yaml(const std::string& name, const std::string& address, const std::string& disk,
-                          const std::string& forwards) {
+                          const std::string& forwards, const std::string& out) {
   return fmt::format(R"(  {0}:
     role: {0}
-    image: out/{0}.qcow2
+    image: {4}/{0}.qcow2
     hostname: trustnet-{0}
     address: {1}
     memory: 1G
@@ -80,17 +80,19 @@ std::string instance_yaml(const std::string& name, const std::string& address, c
     forwards: [{3}]
     boot: uefi
 )",
-                     name, address, disk, forwards);
+                     name, address, disk, forwards, out);
 }
 
-fs::path write_config() {
+// The images of `out` (a folder of run_dir()) for the instances: a new folder is a new release.
+fs::path write_config(const std::string& out = "out") {
   const fs::path config = run_dir() / "launch.yaml";
-  write(config,
-        fmt::format(
-            "network:\n  chain_id: trustnet-boot\nbridge:\n  name: tnbr0\n  address: fd10:1234::fe/32\nstate: "
-            "{}\ninstances:\n{}{}",
-            (run_dir() / "vms").string(), instance_yaml("node", "fd10:1234::1", "50G", "{host: 3222, guest: 22}"),
-            instance_yaml("registry", "fd10:1234::2", "30G", "{host: 3223, guest: 22}, {host: 8053, guest: 8053}")));
+  write(
+      config,
+      fmt::format(
+          "network:\n  chain_id: trustnet-boot\nbridge:\n  name: tnbr0\n  address: fd10:1234::fe/32\nstate: "
+          "{}\ninstances:\n{}{}",
+          (run_dir() / "vms").string(), instance_yaml("node", "fd10:1234::1", "50G", "{host: 3222, guest: 22}", out),
+          instance_yaml("registry", "fd10:1234::2", "30G", "{host: 3223, guest: 22}, {host: 8053, guest: 8053}", out)));
   return config;
 }
 
@@ -373,6 +375,7 @@ TEST_CASE(
   CHECK(api.put_manifest(user, "trustnet/boot", "v1", manifest) == "201");
   CHECK(api.body(api.get_manifest(user, "trustnet/boot", "v1")) == manifest);
   CHECK(api.body(api.get_blob(user, "trustnet/boot", layer)) == layer);
+
   // ... kept where the recipe made the registry's folders.
   ProcessResult stored =
       ssh("registry",
@@ -474,17 +477,138 @@ TEST_CASE(
             .out == "0\n");
   CHECK(ssh("registry", "ls /var/lib/trustnet-registry/docker/registry/v2/repositories").out == "trustnet\n");
   // The state disks were mounted as they were: never formatted again, the markers still there.
+  std::map<std::string, std::string> state_made;
   for (const auto& [name, folder] : state_folder) {
     CAPTURE(name);
     const std::string log = run_process(launch(config, {"logs", name})).out;
     CHECK(log.find("formatting") == std::string::npos);
     CHECK(log.find("trustnet-state: " + folder + " is on the state disk") != std::string::npos);
     CHECK(ssh(name, "cat " + folder + "/marker").out == "kept\n");
+    // When mkfs made the disk's lost+found: a new filesystem would have another.
+    state_made[name] = ssh(name, "stat -c '%i %Z' /var/lib/trustnet-state/lost+found").out;
+    CHECK(std::regex_match(state_made[name], std::regex("11 [0-9]+\n")));
   }
+
+  // A new release of both appliances (one more file, through an override): `launch upgrade all`
+  // moves each onto it in turn, and keeps every instance's state.
+  const fs::path extra = run_dir() / "v2-overlay";
+  write(extra / "etc/trustnet/release-v2", "second release\n");
+  const fs::path v2 = run_dir() / "v2.yaml";
+  write(v2, fmt::format("overlays:\n  - source: {}\n    owner: root\n", extra.string()));
+  ProcessResult bake_v2 =
+      run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key", key.string() + ".pub",
+                   "--override", v2.string(), "--out", (run_dir() / "out-v2").string(), "--cache",
+                   (run_dir() / "cache").string(), "--accel", "tcg"});
+  INFO(bake_v2.err);
+  REQUIRE(bake_v2.exit_status == 0);
+  const fs::path config_v2 = write_config("out-v2");
+  const int64_t height_before_upgrade = node_height();
+  started = std::chrono::steady_clock::now();
+  ProcessResult upgrade =
+      run_process(ns.inside(launch(config_v2, {"upgrade", "all", "--accel", "tcg", "--timeout", "400", "--json"})));
+  const double upgrade_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  INFO(upgrade.err);
+  INFO(consoles());
+  REQUIRE(upgrade.exit_status == 0);
+  MESSAGE(
+      fmt::format("`launch upgrade all` moved both appliances to the new release in {:.1f} s (TCG)", upgrade_seconds));
+  const json upgraded = json::parse(upgrade.out);
+  for (const char* name : {"node", "registry"}) {
+    CAPTURE(name);
+    const std::string outcome = by_name(upgraded, name)["outcome"];
+    MESSAGE(fmt::format("{}: {}", name, outcome));
+    CHECK(outcome.starts_with("upgraded from "));
+    CHECK(ssh(name, "cat /etc/trustnet/release-v2").out == "second release\n");
+    CHECK(ssh(name, "cat " + state_folder.at(name) + "/marker").out == "kept\n");
+    CHECK(ssh(name, "stat -c '%i %Z' /var/lib/trustnet-state/lost+found").out == state_made[name]);
+    const std::string log = run_process(launch(config_v2, {"logs", name})).out;
+    CHECK(log.find("formatting") == std::string::npos);
+    CHECK(log.find("installed the identity of") != std::string::npos);  // a new system disk's first boot
+    CHECK(fs::exists(vms / name / "previous/disk.qcow2"));
+    CHECK(json::parse(read_text_file(vms / name / "disk.json"))["golden_sha256"] ==
+          sha256_file(run_dir() / "out-v2" / (std::string(name) + ".qcow2")));
+  }
+  // Status says which image each runs.
+  const json after_upgrade = json::parse(run_process(ns.inside(launch(config_v2, {"status", "--json"}))).out);
+  for (const char* name : {"node", "registry"})
+    CHECK(by_name(after_upgrade, name)["image"]["sha256"] ==
+          sha256_file(run_dir() / "out-v2" / (std::string(name) + ".qcow2")));
+  // The node's chain went on from where it was, with the signing state the state disk kept.
+  CHECK(run_process(launch(config_v2, {"logs", "node"}))
+            .out.find("/opt/trustnet/node/data/priv_validator_state.json is kept as the state disk holds it") !=
+        std::string::npos);
+  const int64_t height_after_upgrade = node_height();
+  CHECK(height_after_upgrade > height_before_upgrade);
+  CHECK(height_reaches(height_after_upgrade + 3));
+  // The image pushed before is still served through Caddy.
+  CHECK(api.body(api.get_manifest(user, "trustnet/boot", "v1")) == manifest);
+  CHECK(api.body(api.get_blob(user, "trustnet/boot", layer)) == layer);
+
+  // A broken release of the registry (its HTTPS front replaced by a program that exits): the
+  // upgrade gives up at the timeout, puts the old system disk back, starts it, and says so.
+  const fs::path broken = run_dir() / "broken.yaml";
+  write(broken, "services:\n  caddy:\n    description: broken on purpose\n    command: /bin/false\n");
+  ProcessResult bake_v3 =
+      run_process({TRUSTNET_BAKE_BINARY, "registry", "--recipes", recipes.string(), "--ssh-key", key.string() + ".pub",
+                   "--override", v2.string(), "--override", broken.string(), "--out", (run_dir() / "out-v3").string(),
+                   "--cache", (run_dir() / "cache").string(), "--accel", "tcg"});
+  INFO(bake_v3.err);
+  REQUIRE(bake_v3.exit_status == 0);
+  fs::create_hard_link(run_dir() / "out-v2/node.qcow2", run_dir() / "out-v3/node.qcow2");
+  const fs::path config_v3 = write_config("out-v3");
+  ProcessResult rolled =
+      run_process(ns.inside(launch(config_v3, {"upgrade", "registry", "--accel", "tcg", "--timeout", "120"})));
+  INFO(consoles());
+  CHECK(rolled.exit_status == 1);
+  MESSAGE(rolled.err);
+  CHECK(std::regex_search(
+      rolled.err,
+      std::regex("launch: registry: the new image [0-9a-f]{12} \\([^)]*out-v3/registry.qcow2\\) was not up \\(ssh and "
+                 "health answer\\) within 120 s: health did not answer \\(it was [a-z]+\\); rolled back to "
+                 "[0-9a-f]{12} \\([^)]*out-v2/registry.qcow2\\), which is up again; the rollout stopped\n$")));
+  CHECK(json::parse(read_text_file(vms / "registry/disk.json"))["golden_sha256"] ==
+        sha256_file(run_dir() / "out-v2/registry.qcow2"));
+  CHECK(ssh("registry", "cat /etc/trustnet/release-v2 /var/lib/trustnet-registry/marker").out ==
+        "second release\nkept\n");
+  CHECK(api.body(api.get_manifest(user, "trustnet/boot", "v1")) == manifest);
 
   ProcessResult stop_again = run_process(ns.inside(as_service(config, "ExecStop")));
   CHECK(std::regex_match(stop_again.out,
                          std::regex("node: powered off in [0-9.]+ s\nregistry: powered off in [0-9.]+ s\n")));
+  // A state disk that holds a filesystem with another label is never formatted: the appliance
+  // refuses it on the console, and the services that keep state do not start.
+  {
+    const fs::path state_disk = vms / "registry/state.qcow2", kept = run_dir() / "registry-state.qcow2";
+    const fs::path config_back = write_config("out-v2");  // the release the registry runs
+    fs::rename(state_disk, kept);
+    const fs::path raw = run_dir() / "other.raw";
+    run_checked({"truncate", "-s", "256M", raw.string()});
+    run_checked({"mkfs.ext4", "-q", "-L", "backups", raw.string()});
+    const std::string uuid = run_checked({"blkid", "-s", "UUID", "-o", "value", raw.string()});
+    run_checked({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.string(), state_disk.string()});
+    run_checked({"chown", fmt::format("{}:{}", run_uid, test::run_user().pw_gid), state_disk.string()});
+    ProcessResult refused = run_process(ns.inside(
+        launch(config_back, {"registry", "--accel", "tcg", "--wait", "reachable", "--timeout", "300", "--json"})));
+    INFO(refused.err);
+    CHECK(refused.exit_status == 0);
+    bool said = false;
+    for (int i = 0; i < 60 && !said; ++i) {
+      said = run_process(launch(config_back, {"logs", "registry"}))
+                 .out.find(
+                     "trustnet-state: error: the state disk /dev/vdc holds a ext4 filesystem labelled "
+                     "'backups', not ext4 labelled trustnet-state: it is left as it is (never formatted)") !=
+             std::string::npos;
+      if (!said) std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    CHECK(said);
+    CHECK(ssh("registry", "pgrep -x registry || echo none; pgrep -x caddy || echo none").out == "none\nnone\n");
+    REQUIRE(run_process(ns.inside(launch(config_back, {"stop", "registry"}))).exit_status == 0);
+    run_checked({"qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", state_disk.string(), raw.string()});
+    CHECK(run_checked({"blkid", "-s", "UUID", "-o", "value", raw.string()}) == uuid);
+    CHECK(run_checked({"blkid", "-s", "LABEL", "-o", "value", raw.string()}) == "backups\n");
+    fs::remove(raw);
+    fs::rename(kept, state_disk);
+  }
   ProcessResult down = run_process(ns.inside(launch(config, {"network", "down"})));
   CHECK(down.out == "removed tap tn-node\nremoved tap tn-registry\nremoved bridge tnbr0\n");
   CHECK(run_process(ns.inside({"ip", "link", "show", "tnbr0"})).exit_status != 0);

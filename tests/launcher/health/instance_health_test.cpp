@@ -145,6 +145,21 @@ TEST_CASE("the status table and JSON show name, address, pid, state, uptime and 
   CHECK(format_uptime(59) == "59s");
   CHECK(format_uptime(61) == "1m01s");
   CHECK(format_uptime(2 * 86400 + 7200) == "2d02h");
+  CHECK(json[0]["image"].is_null());
+}
+
+TEST_CASE("the status shows the golden image each system disk was made from, where one was") {
+  std::vector<HealthRow> rows{{"node", "fd10:1234::1", 4242, Phase::up, 61, {"ssh", "rpc"}, {}, {}},
+                              {"registry", "fd10:1234::2", 0, Phase::stopped, 0, {}, {}, {}}};
+  rows[0].image = "/srv/images/node-1.4.qcow2";
+  rows[0].image_sha256 = std::string(12, 'a') + std::string(52, 'b');
+  CHECK(render_status_table(rows) ==
+        "NAME      ADDRESS       PID   STATE    UPTIME  ANSWERED  IMAGE\n"
+        "node      fd10:1234::1  4242  up       1m01s   ssh,rpc   aaaaaaaaaaaa\n"
+        "registry  fd10:1234::2  -     stopped  -       -         -\n");
+  const auto json = status_json(rows);
+  CHECK(json[0]["image"] == nlohmann::json{{"path", "/srv/images/node-1.4.qcow2"}, {"sha256", rows[0].image_sha256}});
+  CHECK(json[1]["image"].is_null());
 }
 
 TEST_CASE("the health record carries what answered to later commands, for the same QEMU only") {

@@ -95,3 +95,49 @@ TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, 
   CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).size() == 1);
   CHECK(fs::exists(paths.state_disk));
 }
+
+TEST_CASE(
+    "an upgrade sets the system disk aside with its records and puts it back whole, and never moves the state disk") {
+  test::TempDir dir;
+  const fs::path golden = dir / "golden.qcow2";
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "64M"});
+  InstanceConfig instance;
+  instance.identity.name = "node";
+  instance.image = golden;
+  instance.disk_size = 64ULL << 20;
+  instance.boot = BootMode::direct;
+  const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
+  const GoldenRecord old_record{golden, sha256_file(golden), fs::file_size(golden)};
+  write_golden_record(dir / "vms", "node", old_record);
+  prepare_instance_disk(instance, paths, old_record, Firmware{});
+  run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 64k", paths.disk.string()});
+  CHECK(system_disk_origin(paths)->sha256 == old_record.sha256);
+
+  set_aside_system_disk(paths);
+  const fs::path previous = dir / "vms/node/previous";
+  CHECK(previous_folder(paths) == previous);
+  CHECK((fs::status(previous).permissions() & fs::perms::all) == fs::perms(0700));
+  for (const char* file : {"disk.qcow2", "disk.json", "golden.json"}) {
+    CAPTURE(file);
+    CHECK(fs::exists(previous / file));
+    CHECK_FALSE(fs::exists(dir / "vms/node" / file));
+  }
+  CHECK(fs::exists(paths.state_disk));
+  CHECK_FALSE(system_disk_origin(paths));
+
+  // A new image's disk, then back: the new one is dropped, the old one is as it was.
+  const fs::path next = dir / "next.qcow2";
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", next.string(), "64M"});
+  const GoldenRecord new_record{next, sha256_file(next), fs::file_size(next)};
+  write_golden_record(dir / "vms", "node", new_record);
+  instance.image = next;
+  prepare_instance_disk(instance, paths, new_record, Firmware{});
+  CHECK(system_disk_origin(paths)->sha256 == new_record.sha256);
+  restore_system_disk(paths);
+  CHECK_FALSE(fs::exists(previous));
+  CHECK(system_disk_origin(paths)->sha256 == old_record.sha256);
+  CHECK(read_golden_record(dir / "vms", "node")->sha256 == old_record.sha256);
+  CHECK(run_checked({"qemu-io", "-f", "qcow2", "-c", "read -P 0x11 0 64k", paths.disk.string()})
+            .find("read 65536/65536 bytes") != std::string::npos);
+  CHECK_THROWS_WITH_AS(restore_system_disk(paths), doctest::Contains("no system disk was set aside"), Error);
+}
