@@ -97,15 +97,17 @@ GoldenRecord verify_golden_image(const fs::path& state_dir, const InstanceConfig
   const fs::path image = fs::absolute(instance.image).lexically_normal();
   if (record->image != image)
     throw Error(
-        fmt::format("{}: the configuration names image {}, but init recorded {}; run `launch init` to accept it", name,
-                    image.string(), record->image.string()),
+        fmt::format("{}: the configuration names image {}, but {} was recorded for it; `launch upgrade {}` moves it "
+                    "onto the new image (its state disk stays)",
+                    name, image.string(), record->image.string(), name),
         ExitCode::bad_input);
   const std::string actual = image_digest(instance, trusted_key);
   if (actual != record->sha256)
-    throw Error(fmt::format("{}: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
-                            "(run init again only if the new image is the one you meant)",
-                            name, image.string(), actual, record->sha256),
-                ExitCode::bad_input);
+    throw Error(
+        fmt::format("{}: golden image {} has sha256 {}, but {} was recorded for it; if the new image is the one "
+                    "you meant, `launch upgrade {}` moves the instance onto it (its state disk stays)",
+                    name, image.string(), actual, record->sha256, name),
+        ExitCode::bad_input);
   return *record;
 }
 

@@ -122,9 +122,9 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
     }
     if (made_from != golden.sha256)
       throw Error(fmt::format(
-          "{}: disk {} was made from golden image {}, not the recorded {}; remove it to start from the new image "
-          "(its data is lost), or run `launch init` with the old image",
-          name, paths.disk.string(), made_from.substr(0, 12), golden.sha256.substr(0, 12)));
+          "{}: disk {} was made from golden image {}, not the recorded {}; `launch upgrade {}` replaces it with one "
+          "made from the configured image and keeps the state disk",
+          name, paths.disk.string(), made_from.substr(0, 12), golden.sha256.substr(0, 12), name));
     if (virtual_size(paths.disk) < instance.disk_size) {
       run_checked({"qemu-img", "resize", "-f", "qcow2", paths.disk.string(), std::to_string(instance.disk_size)});
       done.push_back(fmt::format("grew disk to {}", format_size(instance.disk_size)));

@@ -5,6 +5,7 @@
 
 #include "common/util/interrupt.hpp"
 #include "launcher/pull/pull_instances.hpp"
+#include "launcher/run/accel_option.hpp"
 #include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
@@ -22,8 +23,7 @@ struct StartFlags {
 int run_start(const LaunchConfig& config, const std::string& which, const StartFlags& flags) {
   const auto instances = select_instances(config, which);
   LaunchOptions options;
-  if (flags.accel != "auto")
-    options.accel = flags.accel == "kvm" ? Accel::kvm : flags.accel == "hvf" ? Accel::hvf : Accel::tcg;
+  options.accel = forced_accel(flags.accel);
   options.wait = flags.wait == "started"     ? WaitFor::started
                  : flags.wait == "reachable" ? WaitFor::reachable
                                              : WaitFor::up;
@@ -54,11 +54,7 @@ CommandRun declare_start(CLI::App& command, ConfigChoice& config) {
   config.add_to(command);
   command.add_option("instances", state->which, "all, or the name of one instance to start");
   command.add_flag("--dry-run", state->flags.dry_run, "print the commands that would run, and run none");
-  command
-      .add_option("--accel", state->flags.accel,
-                  "QEMU acceleration: auto (KVM on aarch64 Linux, HVF on Apple silicon, else TCG), kvm, hvf, tcg")
-      ->check(CLI::IsMember({"auto", "kvm", "hvf", "tcg"}))
-      ->capture_default_str();
+  add_accel_option(command, state->flags.accel);
   command
       .add_option("--wait", state->flags.wait,
                   "wait until instances are up (SSH and service answer), reachable (ping or any service), or started")

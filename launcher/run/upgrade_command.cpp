@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/util/interrupt.hpp"
+#include "launcher/run/accel_option.hpp"
 #include "launcher/run/commands.hpp"
 #include "launcher/run/preflight.hpp"
 #include "launcher/run/upgrade_instances.hpp"
@@ -21,8 +22,7 @@ struct UpgradeFlags {
 int run_upgrade(const LaunchConfig& config, const std::string& which, const UpgradeFlags& flags) {
   const auto instances = select_instances(config, which);
   UpgradeOptions options;
-  if (flags.accel != "auto")
-    options.launch.accel = flags.accel == "kvm" ? Accel::kvm : flags.accel == "hvf" ? Accel::hvf : Accel::tcg;
+  options.launch.accel = forced_accel(flags.accel);
   options.launch.timeout = seconds(flags.timeout);
   options.launch.quiet = flags.quiet;
   options.power_down_timeout = seconds(flags.stop_timeout);
@@ -55,11 +55,7 @@ CommandRun declare_upgrade(CLI::App& command, ConfigChoice& config) {
   config.add_to(command);
   command.add_option("instances", state->which, "all, or the name of one instance to upgrade")->required();
   command.add_flag("--dry-run", state->flags.dry_run, "verify the images and print the steps; change nothing");
-  command
-      .add_option("--accel", state->flags.accel,
-                  "QEMU acceleration: auto (KVM on aarch64 Linux, HVF on Apple silicon, else TCG), kvm, hvf, tcg")
-      ->check(CLI::IsMember({"auto", "kvm", "hvf", "tcg"}))
-      ->capture_default_str();
+  add_accel_option(command, state->flags.accel);
   command
       .add_option("--timeout", state->flags.timeout,
                   "seconds each upgraded instance has to be up (and a node committing) before it is rolled back")

@@ -130,8 +130,8 @@ TEST_CASE(
   ProcessResult changed = start("node");
   CHECK(changed.exit_status == 2);
   CHECK(changed.err ==
-        fmt::format("launch: node: golden image {} has sha256 {}, but init recorded {}; it changed since `launch init` "
-                    "(run init again only if the new image is the one you meant)\n",
+        fmt::format("launch: node: golden image {} has sha256 {}, but {} was recorded for it; if the new image is the "
+                    "one you meant, `launch upgrade node` moves the instance onto it (its state disk stays)\n",
                     (dir / "out/node.qcow2").string(), sha256_file(dir / "out/node.qcow2"), recorded));
   fs::remove(dir / "out/node.qcow2");
   ProcessResult missing = start("node");

@@ -13,18 +13,34 @@ using namespace trustnet;
 using namespace trustnet::launcher;
 namespace fs = std::filesystem;
 
-TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder: after first boot they hold its keys") {
-  test::TempDir dir;
-  const fs::path golden = dir / "golden.qcow2";
-  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "64M"});
+namespace {
+
+// A blank golden image in `dir` (64 MiB unless said), and an instance named node that runs it.
+struct Golden {
+  fs::path image;
+  GoldenRecord record;
+  InstanceConfig instance;
+};
+
+Golden golden_in(const test::TempDir& dir, const std::string& file, uint64_t disk_size, BootMode boot,
+                 const std::string& image_size = "64M") {
+  const fs::path image = dir / file;
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", image.string(), image_size});
   InstanceConfig instance;
   instance.identity.name = "node";
-  instance.image = golden;
-  instance.disk_size = 128ULL << 20;
-  instance.boot = BootMode::uefi;
+  instance.image = image;
+  instance.disk_size = disk_size;
+  instance.boot = boot;
+  return {image, {image, sha256_file(image), fs::file_size(image)}, instance};
+}
+
+}  // namespace
+
+TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder: after first boot they hold its keys") {
+  test::TempDir dir;
+  const auto [golden, record, instance] = golden_in(dir, "golden.qcow2", 128ULL << 20, BootMode::uefi);
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
-  const auto done = prepare_instance_disk(instance, paths,
-                                          GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)}, Firmware{});
+  const auto done = prepare_instance_disk(instance, paths, record, Firmware{});
   REQUIRE(done.size() == 3);
   CHECK(done[1] ==
         "created state disk " + paths.state_disk.string() + " (20G), which the appliance formats at its first boot");
@@ -36,23 +52,14 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   const auto info = nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", paths.disk.string()}));
   CHECK(info["backing-filename"] == golden.string());
   CHECK(info["virtual-size"] == 128ULL << 20);
-  CHECK(prepare_instance_disk(instance, paths, GoldenRecord{golden, sha256_file(golden), fs::file_size(golden)},
-                              Firmware{})
-            .empty());
+  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).empty());
 }
 
 TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, and never made again once lost") {
   test::TempDir dir;
-  const fs::path golden = dir / "golden.qcow2";
-  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "64M"});
-  InstanceConfig instance;
-  instance.identity.name = "node";
-  instance.image = golden;
-  instance.disk_size = 64ULL << 20;
+  auto [golden, record, instance] = golden_in(dir, "golden.qcow2", 64ULL << 20, BootMode::direct);
   instance.state_disk_size = 256ULL << 20;
-  instance.boot = BootMode::direct;
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
-  const GoldenRecord record{golden, sha256_file(golden), fs::file_size(golden)};
   REQUIRE(prepare_instance_disk(instance, paths, record, Firmware{}).size() == 2);
   const auto info =
       nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", paths.state_disk.string()}));
@@ -99,15 +106,8 @@ TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, 
 TEST_CASE(
     "an upgrade sets the system disk aside with its records and puts it back whole, and never moves the state disk") {
   test::TempDir dir;
-  const fs::path golden = dir / "golden.qcow2";
-  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "64M"});
-  InstanceConfig instance;
-  instance.identity.name = "node";
-  instance.image = golden;
-  instance.disk_size = 64ULL << 20;
-  instance.boot = BootMode::direct;
+  const auto [golden, old_record, instance] = golden_in(dir, "golden.qcow2", 64ULL << 20, BootMode::direct);
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
-  const GoldenRecord old_record{golden, sha256_file(golden), fs::file_size(golden)};
   write_golden_record(dir / "vms", "node", old_record);
   prepare_instance_disk(instance, paths, old_record, Firmware{});
   run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 64k", paths.disk.string()});
@@ -126,12 +126,10 @@ TEST_CASE(
   CHECK_FALSE(system_disk_origin(paths));
 
   // A new image's disk, then back: the new one is dropped, the old one is as it was.
-  const fs::path next = dir / "next.qcow2";
-  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", next.string(), "64M"});
-  const GoldenRecord new_record{next, sha256_file(next), fs::file_size(next)};
+  const auto [next, new_record, next_instance] = golden_in(dir, "next.qcow2", 64ULL << 20, BootMode::direct, "48M");
+  REQUIRE(new_record.sha256 != old_record.sha256);
   write_golden_record(dir / "vms", "node", new_record);
-  instance.image = next;
-  prepare_instance_disk(instance, paths, new_record, Firmware{});
+  prepare_instance_disk(next_instance, paths, new_record, Firmware{});
   CHECK(system_disk_origin(paths)->sha256 == new_record.sha256);
   restore_system_disk(paths);
   CHECK_FALSE(fs::exists(previous));

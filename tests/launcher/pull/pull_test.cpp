@@ -139,11 +139,11 @@ TEST_CASE("launch pull takes releases from a registry with a login and TLS, veri
   CHECK(moved.out.find("node: update: " + base + "node:1.0 moved from " + node_digest + " to sha256:") !=
         std::string::npos);
   CHECK(fs::exists(json::parse(again.out)[0]["folder"].get<std::string>()));  // the old release stays for its disks
-  // Until the operator runs init again, a start refuses the new image rather than boot a disk made
-  // from the old one on it.
+  // Until the operator upgrades the instance, a start refuses the new image rather than boot a disk
+  // made from the old one on it.
   const launcher::LaunchConfig loaded = launcher::load_launch_config(config);
   CHECK_THROWS_WITH_AS(launcher::verify_golden_image(loaded.state_dir, loaded.instances[0], loaded.trusted_key),
-                       doctest::Contains("changed since `launch init`"), Error);
+                       doctest::Contains("`launch upgrade node` moves the instance onto it"), Error);
 }
 
 TEST_CASE("launch pull refuses an altered layer by its digest and a release signed by another key by its signature") {
