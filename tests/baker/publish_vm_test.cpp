@@ -175,11 +175,12 @@ TEST_CASE(
   ProcessResult diff = bake({"diff", (p.release / "node/node.manifest.json").string(),
                              (p.release / "registry/registry.manifest.json").string()});
   REQUIRE(diff.exit_status == 0);
-  for (const char* line : {"added   /usr/local/bin/registry\n", "added   /usr/local/bin/caddy\n",
-                           "added   /etc/trustnet-registry/config.yml\n", "added   /home/keeper/.ssh/authorized_keys\n",
-                           "removed /usr/local/bin/tendermint\n", "removed /opt/trustnet/node/config\n",
-                           "changed /etc/hostname: content, size 14 -> 18\n", "changed /etc/passwd: content",
-                           "changed /etc/network/interfaces: content\n", "changed /etc/trustnet/state-folders: content"})
+  for (const char* line :
+       {"added   /usr/local/bin/registry\n", "added   /usr/local/bin/caddy\n",
+        "added   /etc/trustnet-registry/config.yml\n", "added   /home/keeper/.ssh/authorized_keys\n",
+        "removed /usr/local/bin/tendermint\n", "removed /opt/trustnet/node/config\n",
+        "changed /etc/hostname: content, size 14 -> 18\n", "changed /etc/passwd: content",
+        "changed /etc/network/interfaces: content\n", "changed /etc/trustnet/state-folders: content"})
     CHECK_MESSAGE(diff.out.find(line) != std::string::npos, line);
   CHECK(diff.out.find("/etc/motd") == std::string::npos);  // the common overlay is common
   CHECK_MESSAGE(diff.out.ends_with("20 added, 13 removed, 8 changed\n"), diff.out);
