@@ -62,6 +62,11 @@ void set_aside_system_disk(const InstancePaths& paths) {
     if (fs::exists(file)) fs::rename(file, previous / file.filename());
 }
 
+void discard_system_disk(const InstancePaths& paths) {
+  fs::remove(paths.disk);
+  fs::remove(disk_record(paths));
+}
+
 void restore_system_disk(const InstancePaths& paths) {
   const fs::path previous = previous_folder(paths);
   if (!fs::exists(previous / paths.disk.filename()))
@@ -84,9 +89,8 @@ namespace {
 std::optional<std::string> prepare_state_disk(const InstanceConfig& instance, const InstancePaths& paths) {
   const std::string& name = instance.identity.name;
   if (fs::exists(paths.state_disk)) {
-    if (!fs::exists(paths.state_record))
-      write_file_atomically(paths.state_record, json{{"size", virtual_size(paths.state_disk)}}.dump(2) + "\n");
     const uint64_t size = virtual_size(paths.state_disk);
+    if (!fs::exists(paths.state_record)) write_file_atomically(paths.state_record, json{{"size", size}}.dump(2) + "\n");
     if (size != instance.state_disk_size)
       return fmt::format("state disk is {} (state_disk {} applies to a new disk only)", format_size(size),
                          format_size(instance.state_disk_size));
@@ -113,13 +117,15 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
   std::vector<std::string> done;
   make_private_folder(paths.disk.parent_path());
   if (fs::exists(paths.disk)) {
-    std::string made_from;
+    std::optional<GoldenRecord> origin;
     try {
-      made_from = json::parse(read_text_file(disk_record(paths))).at("golden_sha256").get<std::string>();
-    } catch (const std::exception&) {
+      origin = system_disk_origin(paths);
+    } catch (const std::exception&) {  // unreadable or damaged: refused as a missing record is
+    }
+    if (!origin)
       throw Error(fmt::format("{}: {} has no readable {}; remove the disk to start from the golden image again", name,
                               paths.disk.string(), disk_record(paths).string()));
-    }
+    const std::string& made_from = origin->sha256;
     if (made_from != golden.sha256)
       throw Error(fmt::format(
           "{}: disk {} was made from golden image {}, not the recorded {}; `launch upgrade {}` replaces it with one "

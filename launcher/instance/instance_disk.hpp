@@ -34,5 +34,7 @@ std::optional<GoldenRecord> system_disk_origin(const InstancePaths& paths);
 std::filesystem::path previous_folder(const InstancePaths& paths);
 void set_aside_system_disk(const InstancePaths& paths);
 void restore_system_disk(const InstancePaths& paths);
+// The system disk and its record removed (a first one that failed its upgrade gate).
+void discard_system_disk(const InstancePaths& paths);
 
 }  // namespace trustnet::launcher

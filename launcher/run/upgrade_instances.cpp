@@ -89,8 +89,7 @@ std::string roll_back(const LaunchConfig& config, const InstanceConfig& instance
   if (fs::exists(previous_folder(paths) / paths.disk.filename())) {
     restore_system_disk(paths);
   } else {  // there was no system disk yet: the instance is left as it was, with its old record
-    fs::remove(paths.disk);
-    fs::remove(paths.disk.parent_path() / "disk.json");
+    discard_system_disk(paths);
   }
   const std::string old = choice.running ? image_text(*choice.running) : "its old image";
   if (!was_running || !choice.running) return fmt::format("rolled back to {}, not started (it was not running)", old);
