@@ -46,7 +46,10 @@ const T& required(const std::optional<T>& value, const fs::path& file, std::stri
 std::vector<DirectorySpec> state_folders(const std::vector<DirectorySpec>& directories,
                                          const std::vector<std::pair<std::string, SourceLocation>>& listed) {
   std::vector<DirectorySpec> folders;
-  for (const auto& [path, where] : listed) {
+  for (const auto& entry : listed) {
+    // Named references, not a structured binding: clang 14 cannot capture a binding in a lambda.
+    const std::string& path = entry.first;
+    const SourceLocation& where = entry.second;
     auto declared =
         std::find_if(directories.begin(), directories.end(), [&](const DirectorySpec& d) { return d.path == path; });
     if (declared == directories.end())
