@@ -84,6 +84,13 @@ Problem check_instance_name(std::string_view name) {
   static const std::regex pattern("[a-z0-9][a-z0-9-]{0,62}");
   if (!std::regex_match(name.begin(), name.end(), pattern))
     return fmt::format("instance name '{}' must be lower-case letters, digits and '-'", printable(name));
+  // Each instance has the state folder's subfolder of its name, beside the launcher's own.
+  for (std::string_view kept : {"network", "pinned", "images", "cache"})
+    if (name == kept)
+      return fmt::format(
+          "instance name '{}' is taken: the state folder keeps network/, pinned/, images/ and cache/ beside "
+          "the instances' folders",
+          kept);
   return std::nullopt;
 }
 

@@ -9,8 +9,10 @@
 #include "common/util/error.hpp"
 #include "common/util/private_folder.hpp"
 #include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
 #include "common/util/validators.hpp"
+#include "launcher/instance/golden_pin.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -23,6 +25,27 @@ uint64_t virtual_size(const fs::path& image) { return qemu_image_info(image).vir
 // The golden image a disk was made from, kept beside it: an overlay on a different backing
 // image would read as garbage.
 fs::path disk_record(const InstancePaths& paths) { return paths.disk.parent_path() / "disk.json"; }
+
+fs::path state_folder_of(const InstancePaths& paths) {
+  return fs::absolute(paths.disk.parent_path().parent_path()).lexically_normal();
+}
+
+// A disk made before golden images were pinned reads the configured path: when that still holds
+// the image the disk was made from, it is pinned and the disk rebased onto the pin (its header
+// only; the bytes are the same).
+std::string pin_existing_disk(const std::string& name, const InstancePaths& paths, const fs::path& backing,
+                              const std::string& sha256) {
+  const std::string actual = fs::is_regular_file(backing) ? sha256_file(backing) : "";
+  if (actual != sha256)
+    throw Error(fmt::format(
+        "{}: disk {} reads golden image {}, which {} since the disk was made from it (sha256 "
+        "{}); put that image back, or remove the disk to start from the configured image again",
+        name, paths.disk.string(), backing.string(),
+        actual.empty() ? "is gone" : "has changed (sha256 " + actual.substr(0, 12) + ")", sha256.substr(0, 12)));
+  const fs::path pin = pin_golden_image(state_folder_of(paths), {backing, sha256, 0});
+  run_checked({"qemu-img", "rebase", "-u", "-f", "qcow2", "-F", "qcow2", "-b", pin.string(), paths.disk.string()});
+  return fmt::format("pinned its golden image as {}", pin.string());
+}
 
 }  // namespace
 
@@ -131,23 +154,33 @@ std::vector<std::string> prepare_instance_disk(const InstanceConfig& instance, c
           "{}: disk {} was made from golden image {}, not the recorded {}; `launch upgrade {}` replaces it with one "
           "made from the configured image and keeps the state disk",
           name, paths.disk.string(), made_from.substr(0, 12), golden.sha256.substr(0, 12), name));
-    if (virtual_size(paths.disk) < instance.disk_size) {
+    const QemuImageInfo info = qemu_image_info(paths.disk, "qcow2");
+    const fs::path pin = pin_path(state_folder_of(paths), made_from);
+    if (info.backing_file && fs::path(*info.backing_file) == pin)
+      check_pin(pin, made_from);
+    else if (info.backing_file)
+      done.push_back(pin_existing_disk(name, paths, *info.backing_file, made_from));
+    else
+      throw Error(fmt::format("{}: disk {} has no backing file; remove it to start from the golden image again", name,
+                              paths.disk.string()));
+    if (info.virtual_size < instance.disk_size) {
       run_checked({"qemu-img", "resize", "-f", "qcow2", paths.disk.string(), std::to_string(instance.disk_size)});
       done.push_back(fmt::format("grew disk to {}", format_size(instance.disk_size)));
     }
   } else {
-    const uint64_t golden_size = virtual_size(golden.image);
+    const fs::path pin = pin_golden_image(state_folder_of(paths), golden);
+    const uint64_t golden_size = virtual_size(pin);
     if (instance.disk_size < golden_size)
       throw Error(instance.where, fmt::format("disk {} of {} is smaller than its golden image ({})",
                                               format_size(instance.disk_size), name, format_size(golden_size)));
     TemporaryPath temporary(paths.disk);
-    run_checked(overlay_command(golden.image, temporary.path(), instance.disk_size));
+    run_checked(overlay_command(pin, temporary.path(), instance.disk_size));
     write_file_atomically(
         disk_record(paths),
         json{{"golden_sha256", golden.sha256}, {"golden_image", golden.image.string()}}.dump(2) + "\n");
     temporary.commit();
-    done.push_back(fmt::format("created disk {} ({}) on {}", paths.disk.string(), format_size(instance.disk_size),
-                               golden.image.string()));
+    done.push_back(fmt::format("created disk {} ({}) on {}, pinned as {}", paths.disk.string(),
+                               format_size(instance.disk_size), golden.image.string(), pin.string()));
   }
   if (auto state = prepare_state_disk(instance, paths)) done.push_back(*state);
   if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars)) {

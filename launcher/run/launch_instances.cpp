@@ -13,6 +13,7 @@
 #include "common/util/process.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/instance/golden_image.hpp"
+#include "launcher/instance/golden_pin.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/disk_io.hpp"
@@ -106,14 +107,20 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
     const fs::path golden = fs::absolute(instance.image).lexically_normal();
     lines.push_back(fmt::format("# {}: verify sha256 of {} against {}", name, golden.string(),
                                 golden_record_file(config.state_dir, name).string()));
+    // The digest the pin is named after: the recorded one (a start refuses any other).
+    const auto recorded = read_golden_record(config.state_dir, name);
+    const GoldenRecord pinned{golden, recorded ? recorded->sha256 : "SHA256", 0};
     DiskIo io;
     if (fs::exists(paths.disk)) {
+      lines.push_back(fmt::format("# {}: {}", name, pin_step(config.state_dir, pinned)));
       const DiskIoChoice choice = choose_instance_disk_io(name, paths.disk);
       io = choice.io;
       lines.push_back(
           fmt::format("# {}: disk {}, which qemu-io accepts on {}", name, choice.summary(), paths.disk.string()));
     } else {
-      lines.push_back(command_line(overlay_command(golden, paths.disk, instance.disk_size)));
+      lines.push_back(fmt::format("# {}: {}", name, pin_step(config.state_dir, pinned)));
+      lines.push_back(
+          command_line(overlay_command(pin_path(config.state_dir, pinned.sha256), paths.disk, instance.disk_size)));
       std::vector<std::string> modes;
       for (const DiskIo& mode : disk_io_preference()) modes.push_back(disk_io_text(mode));
       lines.push_back(fmt::format("# {}: disk I/O: the first of {} that qemu-io accepts on the new disk", name,
@@ -136,8 +143,11 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   // While disks are made and QEMUs started, no `launch init` may change what they are made from.
   std::optional<FileLock> lock = lock_or_refuse(config.state_dir / ".lock", "launch all", config.state_dir.string());
   // Golden images are hashed side by side: on a multi-core host the slowest image sets the time.
-  const std::vector<GoldenRecord> golden = parallel_map(instances, [&config](const InstanceConfig& instance) {
-    return verify_golden_image(config.state_dir, instance, config.trusted_key);
+  const std::vector<GoldenRecord> golden = parallel_map(instances, [&](const InstanceConfig& instance) {
+    if (!options.recorded_image) return verify_golden_image(config.state_dir, instance, config.trusted_key);
+    const auto record = read_golden_record(config.state_dir, instance.identity.name);
+    if (!record) throw Error(fmt::format("{}: no golden image is recorded for it", instance.identity.name));
+    return *record;
   });
   preflight_network(config, instances);
 
@@ -163,6 +173,12 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   });
   for (const auto& start : starts)
     if (start.result && !options.quiet) fmt::print(stderr, "{}\n", *start.result);
+  try {
+    for (const fs::path& pin : prune_pins(config.state_dir))
+      if (!options.quiet) fmt::print(stderr, "launch: removed {}, which no system disk is made from\n", pin.string());
+  } catch (const Error& e) {
+    if (!options.quiet) fmt::print(stderr, "launch: {}\n", e.what());
+  }
   throw_failures(starts);
   if (const auto refused = ping_refused(); refused && !options.quiet) fmt::print(stderr, "launch: {}\n", *refused);
 

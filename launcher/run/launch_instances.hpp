@@ -20,6 +20,9 @@ struct LaunchOptions {
   std::chrono::seconds timeout{300};
   Firmware firmware;
   bool quiet = false;
+  // A rollback: each instance starts from the image its golden.json records, which its disk's pin
+  // holds; the configured image (perhaps replaced at its path since) is not read.
+  bool recorded_image = false;
 };
 
 // The commands that `launch` would run, one shell-quoted line each, without running any.

@@ -11,6 +11,7 @@
 #include "common/util/interrupt.hpp"
 #include "common/util/process.hpp"
 #include "launcher/health/health_probe.hpp"
+#include "launcher/instance/golden_pin.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/qemu_process.hpp"
@@ -96,10 +97,8 @@ std::string roll_back(const LaunchConfig& config, const InstanceConfig& instance
   try {
     LaunchOptions launch = options.launch;
     launch.wait = WaitFor::up;
-    // Started from the image it ran, which its put-back record names, not the configuration's.
-    InstanceConfig previous = instance;
-    previous.image = choice.running->image;
-    launch_instances(config, {previous}, launch);
+    launch.recorded_image = true;  // the image it ran, which its put-back disk's pin holds
+    launch_instances(config, {instance}, launch);
     return fmt::format("rolled back to {}, which is up again", old);
   } catch (const Error& e) {
     return fmt::format("rolled back to {}, which did not come up again either: {}", old, e.what());
@@ -183,7 +182,9 @@ std::vector<std::string> upgrade_plan(const LaunchConfig& config, const std::vec
     if (fs::exists(paths.disk))
       lines.push_back(fmt::format("# {}: set aside {}, disk.json and golden.json in {}", name, paths.disk.string(),
                                   previous_folder(paths).string()));
-    lines.push_back(command_line(overlay_command(choice.next.image, paths.disk, instance.disk_size)));
+    lines.push_back(fmt::format("# {}: {}", name, pin_step(config.state_dir, choice.next)));
+    lines.push_back(
+        command_line(overlay_command(pin_path(config.state_dir, choice.next.sha256), paths.disk, instance.disk_size)));
     lines.push_back(fmt::format("# {}: start it on the new disk and its state disk {}, then wait up to {} s until {}",
                                 name, paths.state_disk.string(), options.launch.timeout.count(),
                                 gate_text(instance, std::nullopt)));

@@ -179,22 +179,26 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   ProcessResult plan = launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()});
   REQUIRE(plan.exit_status == 0);
   const auto lines = test::lines_starting(plan.out, "");
-  REQUIRE(lines.size() == 12);
+  REQUIRE(lines.size() == 14);
   CHECK(lines[0] == "# node: verify sha256 of " + (dir / "out/node.qcow2").string() + " against " +
                         (dir / "vms/node/golden.json").string());
-  CHECK(lines[1] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200",
-                                (dir / "out/node.qcow2").string(), (dir / "vms/node/disk.qcow2").string()));
-  CHECK(lines[2] ==
+  const fs::path pin = dir / "vms/pinned" / (sha256_file(dir / "out/node.qcow2") + ".qcow2");
+  CHECK(lines[1] == "# node: pin a copy of " + (dir / "out/node.qcow2").string() + " as " + pin.string() +
+                        ", hashed as it is copied");
+  CHECK(lines[2] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200", pin.string(),
+                                (dir / "vms/node/disk.qcow2").string()));
+  CHECK(lines[3] ==
         "# node: disk I/O: the first of cache=none,aio=io_uring, cache=none,aio=native, "
         "cache=none,aio=threads, cache=writeback,aio=threads that qemu-io accepts on the new disk");
-  CHECK(lines[3] == "qemu-img create -q -f qcow2 " + (dir / "vms/node/state.qcow2").string() + " 21474836480");
-  CHECK(lines[4] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
-  CHECK(lines[5].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
-  CHECK(lines[5].find(" -accel tcg,thread=multi ") != std::string::npos);
-  CHECK(lines[5].find(",cache=none,aio=io_uring,") != std::string::npos);
-  CHECK(lines[5].find("virtio-blk-pci,drive=state,iothread=io0,serial=trustnet-state") != std::string::npos);
-  CHECK(lines[11].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
+  CHECK(lines[4] == "qemu-img create -q -f qcow2 " + (dir / "vms/node/state.qcow2").string() + " 21474836480");
+  CHECK(lines[5] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
+  CHECK(lines[6].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
+  CHECK(lines[6].find(" -accel tcg,thread=multi ") != std::string::npos);
+  CHECK(lines[6].find(",cache=none,aio=io_uring,") != std::string::npos);
+  CHECK(lines[6].find("virtio-blk-pci,drive=state,iothread=io0,serial=trustnet-state") != std::string::npos);
+  CHECK(lines[13].find("hostfwd=tcp:127.0.0.1:3223-:22,hostfwd=tcp:127.0.0.1:8053-:8053") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
+  CHECK_FALSE(fs::exists(pin));
   CHECK_FALSE(fs::exists(dir / "vms/node/efivars.fd"));
   CHECK_FALSE(fs::exists(dir / "vms/node/state.qcow2"));
 
@@ -207,6 +211,9 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   const DiskIoChoice choice = choose_instance_disk_io("node", dir / "vms/node/disk.qcow2");
   CHECK(again[0] == fmt::format("# node: disk {}, which qemu-io accepts on {}", choice.summary(),
                                 (dir / "vms/node/disk.qcow2").string()));
+  CHECK(test::lines_starting(launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()}).out,
+                             "# node: check that " + pin.string() + " still hashes to its name")
+            .size() == 1);
 }
 
 TEST_CASE("every launch subcommand answers --help, and launch without a command says what to do") {

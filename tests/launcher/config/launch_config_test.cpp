@@ -118,6 +118,9 @@ TEST_CASE("bad launcher configurations name the file, line and column of the fau
         "8:3: address fd10:1234::fe of node is already the bridge's");
   CHECK(error_of(with("  node:\n", "  Node:\n")) ==
         "8:3: instance name 'Node' must be lower-case letters, digits and '-'");
+  CHECK(error_of(with("  node:\n", "  images:\n")) ==
+        "8:3: instance name 'images' is taken: the state folder keeps network/, pinned/, images/ and cache/ beside "
+        "the instances' folders");
   // Paths and the kernel's command line reach QEMU's arguments and libvirt's XML: one printable line.
   CHECK(error_of(with("state: /srv/vms", "state: \"/srv/\\x01vms\"")) ==
         "6:8: the launcher configuration.state holds a control character (/srv/\\x01vms): one printable line is "

@@ -1,12 +1,17 @@
 #include "launcher/instance/instance_disk.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
+#include "launcher/instance/golden_pin.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
@@ -25,6 +30,7 @@ struct Golden {
 Golden golden_in(const test::TempDir& dir, const std::string& file, uint64_t disk_size, BootMode boot,
                  const std::string& image_size = "64M") {
   const fs::path image = dir / file;
+  fs::create_directories(image.parent_path());
   run_checked({"qemu-img", "create", "-q", "-f", "qcow2", image.string(), image_size});
   InstanceConfig instance;
   instance.identity.name = "node";
@@ -50,7 +56,11 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
     CHECK((fs::status(file).permissions() & fs::perms::all) == fs::perms(0600));
   }
   const auto info = nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", paths.disk.string()}));
-  CHECK(info["backing-filename"] == golden.string());
+  const fs::path pin = dir / "vms/pinned" / (record.sha256 + ".qcow2");
+  CHECK(info["backing-filename"] == pin.string());
+  CHECK(sha256_file(pin) == record.sha256);
+  CHECK((fs::status(pin).permissions() & fs::perms::all) == fs::perms(0400));
+  CHECK((fs::status(pin.parent_path()).permissions() & fs::perms::all) == fs::perms(0700));
   CHECK(info["virtual-size"] == 128ULL << 20);
   CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).empty());
 }
@@ -138,4 +148,99 @@ TEST_CASE(
   CHECK(run_checked({"qemu-io", "-f", "qcow2", "-c", "read -P 0x11 0 64k", paths.disk.string()})
             .find("read 65536/65536 bytes") != std::string::npos);
   CHECK_THROWS_WITH_AS(restore_system_disk(paths), doctest::Contains("no system disk was set aside"), Error);
+}
+
+namespace {
+
+std::string backing_of(const fs::path& disk) {
+  return nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", disk.string()}))["backing-filename"];
+}
+
+bool reads(const fs::path& disk, const std::string& pattern) {
+  return run_checked({"qemu-io", "-f", "qcow2", "-c", "read -P " + pattern + " 0 64k", disk.string()})
+             .find("read 65536/65536 bytes") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a system disk reads a pin of its golden image: a set-aside disk starts after its image was pulled over") {
+  test::TempDir dir;
+  const auto [golden, old_record, instance] = golden_in(dir, "release/node.qcow2", 64ULL << 20, BootMode::direct);
+  const fs::path vms = dir / "vms", old_pin = vms / "pinned" / (old_record.sha256 + ".qcow2");
+  const InstancePaths paths = InstancePaths::in(vms, "node");
+  write_golden_record(vms, "node", old_record);
+  prepare_instance_disk(instance, paths, old_record, Firmware{});
+  run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 64k", paths.disk.string()});
+
+  // An upgrade to a release pulled over the same path, as `launch pull` replaces STATE/NAME/release/.
+  set_aside_system_disk(paths);
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "48M"});
+  const GoldenRecord new_record{golden, sha256_file(golden), fs::file_size(golden)};
+  REQUIRE(new_record.sha256 != old_record.sha256);
+  write_golden_record(vms, "node", new_record);
+  const auto made = prepare_instance_disk(instance, paths, new_record, Firmware{});
+  const fs::path new_pin = vms / "pinned" / (new_record.sha256 + ".qcow2");
+  CHECK(made[0] == fmt::format("created disk {} (64M) on {}, pinned as {}", paths.disk.string(), golden.string(),
+                               new_pin.string()));
+  CHECK(backing_of(paths.disk) == new_pin.string());
+  CHECK(prune_pins(vms).empty());  // the set-aside disk still uses the old pin
+
+  // The rollback: the old disk is put back and starts on the bytes it was made from.
+  restore_system_disk(paths);
+  CHECK(prepare_instance_disk(instance, paths, *read_golden_record(vms, "node"), Firmware{}).empty());
+  CHECK(backing_of(paths.disk) == old_pin.string());
+  CHECK(reads(paths.disk, "0x11"));
+  // Only pins and the copies a killed process left go; a file of someone else's stays.
+  const fs::path leftover = vms / "pinned" / ("." + new_record.sha256 + ".qcow2.tmp-1-0123456789abcdef");
+  const fs::path stranger = vms / "pinned/node.qcow2";
+  write_file_atomically(leftover, "x");
+  write_file_atomically(stranger, "x");
+  auto removed = prune_pins(vms);
+  std::sort(removed.begin(), removed.end());
+  CHECK(removed == std::vector<fs::path>{leftover, new_pin});
+  CHECK(fs::exists(old_pin));
+  CHECK(fs::exists(stranger));
+
+  // A pin changed after it was made is refused, not booted.
+  fs::permissions(old_pin, fs::perms(0600));
+  run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x22 0 4k", old_pin.string()});
+  CHECK_THROWS_WITH_AS(prepare_instance_disk(instance, paths, old_record, Firmware{}),
+                       doctest::Contains(("the pinned golden image " + old_pin.string() + " has sha256 ").c_str()),
+                       Error);
+}
+
+TEST_CASE("a disk made on the configured path itself is pinned at its next start, or refused if the path changed") {
+  test::TempDir dir;
+  const Golden made = golden_in(dir, "golden.qcow2", 64ULL << 20, BootMode::direct);
+  const fs::path& golden = made.image;
+  const GoldenRecord& record = made.record;
+  const InstanceConfig& instance = made.instance;
+  const fs::path vms = dir / "vms", pin = vms / "pinned" / (record.sha256 + ".qcow2");
+  const InstancePaths paths = InstancePaths::in(vms, "node");
+  const auto make_unpinned_disk = [&] {
+    fs::create_directories(paths.disk.parent_path());
+    fs::permissions(paths.disk.parent_path(), fs::perms(0700));
+    run_checked(overlay_command(golden, paths.disk, 64ULL << 20));
+    write_file_atomically(paths.disk.parent_path() / "disk.json",
+                          nlohmann::json{{"golden_sha256", record.sha256}, {"golden_image", golden.string()}}.dump());
+    run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x33 0 64k", paths.disk.string()});
+  };
+  make_unpinned_disk();
+  const auto done = prepare_instance_disk(instance, paths, record, Firmware{});
+  REQUIRE_FALSE(done.empty());
+  CHECK(done[0] == "pinned its golden image as " + pin.string());
+  CHECK(backing_of(paths.disk) == pin.string());
+  CHECK(reads(paths.disk, "0x33"));
+
+  // The same, once its image was replaced at the path: it cannot be read correctly any more.
+  fs::remove_all(vms);
+  make_unpinned_disk();
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", golden.string(), "48M"});
+  CHECK_THROWS_WITH_AS(prepare_instance_disk(instance, paths, record, Firmware{}),
+                       doctest::Contains(("node: disk " + paths.disk.string() + " reads golden image " +
+                                          golden.string() + ", which has changed (sha256 ")
+                                             .c_str()),
+                       Error);
+  CHECK(backing_of(paths.disk) == golden.string());
+  CHECK_FALSE(fs::exists(pin));
 }

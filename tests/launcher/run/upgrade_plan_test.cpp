@@ -56,22 +56,26 @@ TEST_CASE("launch upgrade --dry-run verifies the new image, prints the steps wit
   INFO(plan.err);
   REQUIRE(plan.exit_status == 0);
   const auto lines = test::lines_starting(plan.out, "");
-  REQUIRE(lines.size() == 6);
+  REQUIRE(lines.size() == 7);
   CHECK(lines[0] == fmt::format("# node: runs {} ({}); the configuration names {} ({})", old_sha.substr(0, 12),
                                 image.string(), new_sha.substr(0, 12), image.string()));
   CHECK(lines[1] ==
         "# node: stop: ACPI power-down (120 s), then SIGTERM, then SIGKILL; QEMU gone before anything else");
   CHECK(lines[2] == fmt::format("# node: set aside {}, disk.json and golden.json in {}", disk.string(),
                                 (vms / "node/previous").string()));
+  const fs::path pin = vms / "pinned" / (new_sha + ".qcow2");
   CHECK(lines[3] ==
-        fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200", image.string(), disk.string()));
-  CHECK(lines[4] == fmt::format("# node: start it on the new disk and its state disk {}, then wait up to 300 s until "
+        fmt::format("# node: pin a copy of {} as {}, hashed as it is copied", image.string(), pin.string()));
+  CHECK(lines[4] ==
+        fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200", pin.string(), disk.string()));
+  CHECK(lines[5] == fmt::format("# node: start it on the new disk and its state disk {}, then wait up to 300 s until "
                                 "up (ssh and rpc answer), its chain caught up and committing",
                                 (vms / "node/state.qcow2").string()));
-  CHECK(lines[5] == fmt::format("# node: otherwise stop it, put {} back, start it again and stop the rollout",
+  CHECK(lines[6] == fmt::format("# node: otherwise stop it, put {} back, start it again and stop the rollout",
                                 (vms / "node/previous").string()));
   CHECK(fs::last_write_time(disk) == before);
   CHECK_FALSE(fs::exists(vms / "node/previous"));
+  CHECK_FALSE(fs::exists(pin));
   CHECK(nlohmann::json::parse(read_text_file(vms / "node/golden.json"))["sha256"] == old_sha);
 
   // An image that is not there: refused before anything, naming it.

@@ -1,0 +1,99 @@
+#include "launcher/instance/golden_pin.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/util/atomic_file.hpp"
+#include "common/util/error.hpp"
+#include "common/util/private_folder.hpp"
+#include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
+#include "common/util/validators.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+
+fs::path pin_folder(const fs::path& state_dir) { return state_dir / "pinned"; }
+
+fs::path pin_path(const fs::path& state_dir, const std::string& sha256) {
+  return pin_folder(state_dir) / (sha256 + ".qcow2");
+}
+
+void check_pin(const fs::path& pin, const std::string& sha256) {
+  if (!fs::is_regular_file(pin))
+    throw Error(
+        fmt::format("the pinned golden image {} is missing; the disks made from it cannot start", pin.string()));
+  const std::string actual = sha256_file(pin);
+  if (actual != sha256)
+    throw Error(
+        fmt::format("the pinned golden image {} has sha256 {}: it was changed after it was pinned, and the "
+                    "disks made from it would read garbage",
+                    pin.string(), actual));
+}
+
+fs::path pin_golden_image(const fs::path& state_dir, const GoldenRecord& golden) {
+  const fs::path pin = pin_path(state_dir, golden.sha256);
+  if (fs::exists(pin)) {
+    check_pin(pin, golden.sha256);
+    return pin;
+  }
+  make_private_folder(pin_folder(state_dir));
+  // Hashed as it is copied: an image replaced since it was verified is never pinned under the
+  // digest of the one that was.
+  TemporaryPath copy(pin, fs::perms(0400));
+  fs::remove(copy.path());  // copy_file_hashing creates its file itself
+  const std::string copied = copy_file_hashing(golden.image, copy.path(), 0600);
+  if (copied != golden.sha256)
+    throw Error(fmt::format("golden image {} changed while it was pinned: it now has sha256 {}, not the verified {}",
+                            golden.image.string(), copied, golden.sha256));
+  copy.commit();
+  return pin;
+}
+
+std::string pin_step(const fs::path& state_dir, const GoldenRecord& golden) {
+  const fs::path pin = pin_path(state_dir, golden.sha256);
+  if (fs::exists(pin)) return fmt::format("check that {} still hashes to its name", pin.string());
+  return fmt::format("pin a copy of {} as {}, hashed as it is copied", golden.image.string(), pin.string());
+}
+
+namespace {
+
+// The golden image digests the system disks in the state folder are made from.
+std::set<std::string> pinned_digests(const fs::path& state_dir) {
+  std::set<std::string> used;
+  for (const auto& entry : fs::directory_iterator(state_dir)) {
+    if (!entry.is_directory() || entry.path() == pin_folder(state_dir)) continue;
+    for (const fs::path& record : {entry.path() / "disk.json", entry.path() / "previous" / "disk.json"}) {
+      if (!fs::exists(record)) continue;
+      try {
+        used.insert(nlohmann::json::parse(read_text_file(record)).at("golden_sha256").get<std::string>());
+      } catch (const nlohmann::json::exception& e) {  // a pin it may need is never guessed away
+        throw Error(fmt::format("{} is damaged ({}); no pinned golden image was removed", record.string(), e.what()));
+      }
+    }
+  }
+  return used;
+}
+
+}  // namespace
+
+std::vector<fs::path> prune_pins(const fs::path& state_dir) {
+  std::vector<fs::path> removed;
+  if (!fs::is_directory(pin_folder(state_dir))) return removed;
+  const std::set<std::string> used = pinned_digests(state_dir);
+  for (const auto& entry : fs::directory_iterator(pin_folder(state_dir))) {
+    // Only what pin_golden_image makes: a pin, or the copy of one a killed process left.
+    const std::string file = entry.path().filename().string();
+    const bool copy = file.starts_with(".");
+    const std::string pin = copy ? file.substr(1, file.find(".tmp-") - 1) : file;
+    if (pin.size() != 64 + 6 || !pin.ends_with(".qcow2") || check_sha256(pin.substr(0, 64))) continue;
+    if (!copy && used.contains(pin.substr(0, 64))) continue;
+    fs::remove(entry.path());
+    removed.push_back(entry.path());
+  }
+  return removed;
+}
+
+}  // namespace trustnet::launcher
