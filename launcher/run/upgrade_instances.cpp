@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/util/error.hpp"
+#include "common/util/file_lock.hpp"
 #include "common/util/interrupt.hpp"
 #include "common/util/process.hpp"
 #include "launcher/health/health_probe.hpp"
@@ -77,6 +78,10 @@ std::optional<std::string> wait_healthy(const LaunchConfig& config, const Instan
   return lacking;
 }
 
+FileLock lock_state_folder(const LaunchConfig& config) {
+  return lock_or_refuse(config.state_dir / ".lock", "launch upgrade", config.state_dir.string());
+}
+
 LaunchOptions start_only(const UpgradeOptions& options) {
   LaunchOptions launch = options.launch;
   launch.wait = WaitFor::started;  // the gate below waits, with its own verdict
@@ -85,12 +90,17 @@ LaunchOptions start_only(const UpgradeOptions& options) {
 
 // Puts the old system disk back and starts it again when it ran; what became of it, in words.
 std::string roll_back(const LaunchConfig& config, const InstanceConfig& instance, const InstancePaths& paths,
-                      const UpgradeChoice& choice, bool was_running, const UpgradeOptions& options) {
-  stop_qemu(paths, options.power_down_timeout);
-  if (fs::exists(previous_folder(paths) / paths.disk.filename())) {
-    restore_system_disk(paths);
-  } else {  // there was no system disk yet: the instance is left as it was, with its old record
-    discard_system_disk(paths);
+                      const UpgradeChoice& choice, const std::optional<GoldenRecord>& recorded, bool was_running,
+                      const UpgradeOptions& options) {
+  {
+    const FileLock lock = lock_state_folder(config);
+    stop_qemu(paths, options.power_down_timeout);
+    if (fs::exists(previous_folder(paths) / paths.disk.filename())) {
+      restore_system_disk(paths);
+    } else {  // there was no system disk yet: the instance is left as it was, with its old record
+      discard_system_disk(paths);
+      if (recorded) write_golden_record(config.state_dir, instance.identity.name, *recorded);
+    }
   }
   const std::string old = choice.running ? image_text(*choice.running) : "its old image";
   if (!was_running || !choice.running) return fmt::format("rolled back to {}, not started (it was not running)", old);
@@ -115,12 +125,16 @@ UpgradeOutcome upgrade_one(const LaunchConfig& config, const InstanceConfig& ins
   const std::optional<uint64_t> height_before = was_running ? current_height(config, instance) : std::nullopt;
   const std::optional<GoldenRecord> recorded = read_golden_record(config.state_dir, name);
 
-  // Never two signers: the old QEMU is gone before anything else happens.
-  const StopOutcome stopped = stop_qemu(paths, options.power_down_timeout);
-  if (!options.launch.quiet && stopped.how != StopOutcome::How::not_running)
-    fmt::print(stderr, "launch {}: {}\n", name, describe(stopped));
-  if (fs::exists(paths.disk)) set_aside_system_disk(paths);
-  write_golden_record(config.state_dir, name, choice.next);
+  {
+    // No `launch all` or `init` beside the moves; the start below takes the lock itself.
+    const FileLock lock = lock_state_folder(config);
+    // Never two signers: the old QEMU is gone before anything else happens.
+    const StopOutcome stopped = stop_qemu(paths, options.power_down_timeout);
+    if (!options.launch.quiet && stopped.how != StopOutcome::How::not_running)
+      fmt::print(stderr, "launch {}: {}\n", name, describe(stopped));
+    if (fs::exists(paths.disk)) set_aside_system_disk(paths);
+    write_golden_record(config.state_dir, name, choice.next);
+  }
 
   std::optional<std::string> failure;
   try {
@@ -133,8 +147,7 @@ UpgradeOutcome upgrade_one(const LaunchConfig& config, const InstanceConfig& ins
     failure = e.what();
   }
   if (failure) {
-    const std::string outcome = roll_back(config, instance, paths, choice, was_running, options);
-    if (!fs::exists(paths.disk) && recorded) write_golden_record(config.state_dir, name, *recorded);
+    const std::string outcome = roll_back(config, instance, paths, choice, recorded, was_running, options);
     throw Error(fmt::format("{}: the new image {} was {}; {}; the rollout stopped", name, image_text(choice.next),
                             failure->starts_with("not ") ? *failure : "refused: " + *failure, outcome));
   }

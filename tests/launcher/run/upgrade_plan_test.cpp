@@ -1,11 +1,14 @@
 // `launch upgrade --dry-run` on the checkout's configuration: what it verifies, what it says each
-// instance runs and would run, and that it changes nothing. The upgrade itself boots appliances:
-// the boot test runs it.
+// instance runs and would run, and that it changes nothing; and that it is refused beside another launch.
+// The upgrade itself boots appliances: the boot test runs it.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
+#include "common/util/file_lock.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
@@ -83,4 +86,25 @@ TEST_CASE("launch upgrade --dry-run verifies the new image, prints the steps wit
   ProcessResult missing = launch({"upgrade", "all", "--dry-run", "--config", config.string()});
   CHECK(missing.exit_status != 0);
   CHECK(missing.err.find("image " + image.string() + " of instance node does not exist") != std::string::npos);
+}
+
+TEST_CASE("launch upgrade is refused while another launch holds the state folder, before it stops or moves anything") {
+  test::TempDir dir;
+  const fs::path config = test::checkout_config_in(dir);
+  REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
+  REQUIRE(launch({"export", "libvirt", "node", "--out", (dir / "vms/xml").string(), "--config", config.string()})
+              .exit_status == 0);
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out/node.qcow2").string(), "2G"});
+  const std::string golden_before = read_text_file(dir / "vms/node/golden.json");
+  {
+    auto held = FileLock::try_acquire(dir / "vms/.lock", "launch all");
+    REQUIRE(held);
+    ProcessResult refused = launch({"upgrade", "node", "--config", config.string()});
+    CHECK(refused.exit_status == 1);
+    CHECK(refused.err == fmt::format("launch: {} is busy: launch all (pid {}) is running; wait for it to finish\n",
+                                     (dir / "vms").string(), ::getpid()));
+  }
+  CHECK(fs::exists(dir / "vms/node/disk.qcow2"));
+  CHECK_FALSE(fs::exists(dir / "vms/node/previous"));
+  CHECK(read_text_file(dir / "vms/node/golden.json") == golden_before);
 }
