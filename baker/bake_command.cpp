@@ -53,9 +53,13 @@ std::vector<BakeResult> bake_recipes(const std::vector<fs::path>& recipe_files, 
   auto fail = [&](size_t i, std::exception_ptr error) {
     if (!results[i].error) results[i].error = error;
   };
+  // Each bake's lines start "bake NAME:", NAME its recipe file's: padded to the longest of them.
+  BakeOptions aligned = options;
+  for (const auto& file : recipe_files)
+    aligned.subject_width = std::max(aligned.subject_width, ("bake " + file.stem().string()).size());
   std::vector<size_t> loaded;
   for (size_t i = 0; i < recipe_files.size(); ++i) try {
-      bakes[i] = std::make_unique<ImageBake>(recipe_files[i], options);
+      bakes[i] = std::make_unique<ImageBake>(recipe_files[i], aligned);
       loaded.push_back(i);
     } catch (...) {
       fail(i, std::current_exception());
@@ -272,8 +276,8 @@ CommandRun declare_bake(CLI::App& command) {
   command.add_option("--cache", state->options.cache_dir,
                      "input cache (default $XDG_CACHE_HOME/trustnet or ~/.cache/trustnet)");
   add_accel_option(command, state->accel,
-                   "libguestfs appliance acceleration: auto (libguestfs decides, honours "
-                   "LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)");
+                   "libguestfs appliance acceleration: auto (KVM when QEMU can use it, else TCG, saying why; "
+                   "honours LIBGUESTFS_BACKEND_SETTINGS) or tcg (force software emulation)");
   add_engine_option(command, state->engine,
                     "what edits the images: auto (libext2fs in this process when the base's root allows it, else "
                     "libguestfs, saying why), ext4 (libext2fs or fail) or guestfs (a libguestfs appliance)");

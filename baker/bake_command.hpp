@@ -26,6 +26,7 @@ struct BakeOptions {
   bool force = false;                        // bake even when the image is up to date
   std::optional<size_t> appliances;          // how many libguestfs appliances share the images; default one per core
   std::optional<int64_t> source_date_epoch;  // SOURCE_DATE_EPOCH, read once by the command line
+  size_t subject_width = 0;                  // the longest "bake NAME" of the run: progress columns align
 };
 
 struct BakeOutcome {

@@ -49,7 +49,7 @@ ImageBake::ImageBake(const fs::path& recipe_file, const BakeOptions& options)
     : options_(options),
       recipe_(load_recipe(recipe_file, options.load)),
       plan_(make_plan(recipe_)),
-      progress_(options.verbosity, "bake " + recipe_.name),
+      progress_(options.verbosity, "bake " + recipe_.name, options.subject_width),
       cache_(cache_root(options.cache_dir)),
       image_(options.out_dir / (recipe_.name + ".qcow2")),
       report_(options.out_dir / (recipe_.name + ".report.json")),

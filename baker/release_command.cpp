@@ -25,15 +25,22 @@ namespace {
 int run_keygen(const fs::path& private_file) {
   const fs::path public_file = private_file.string() + ".pub";
   generate_signing_key(private_file, public_file);
-  fmt::print("signing key {} (0600, keep it secret)\npublic key  {} ({}): give it to the hosts that verify releases\n",
-             private_file.string(), public_file.string(), public_key_fingerprint(public_file));
+  fmt::print(
+      "signing key {} (minisign, 0600, keep it secret)\npublic key  {} ({}): give it to the hosts that verify "
+      "releases (bake verify, minisign -V)\n",
+      private_file.string(), public_file.string(), public_key_fingerprint(public_file));
   return 0;
 }
 
 int run_publish(const std::vector<std::string>& names, const PublishOptions& options, bool as_json) {
+  if (!fs::is_regular_file(options.signing_key))
+    throw Error(
+        fmt::format("signing key {} does not exist (make one with `bake keygen`)", options.signing_key.string()),
+        ExitCode::bad_input);
+  const SigningKey key = SigningKey::load(options.signing_key);  // a password is asked once
   // The releases that were written are reported even when another one failed.
-  const auto runs =
-      parallel_outcomes(names, [&options](const std::string& name) { return publish_release(name, options); });
+  const auto runs = parallel_outcomes(
+      names, [&options, &key](const std::string& name) { return publish_release(name, options, key); });
   json out = json::array();
   for (const auto& run : runs) {
     if (!run.result) continue;
@@ -144,7 +151,10 @@ CommandRun declare_publish(CLI::App& command) {
   };
   auto state = std::make_shared<State>();
   command.add_option("names", state->names, "appliance names, or all (every recipe)")->required();
-  command.add_option("--key", state->options.signing_key, "Ed25519 private key (bake keygen)")->required();
+  command
+      .add_option("--key", state->options.signing_key,
+                  "minisign secret key (bake keygen or minisign -G; an older PEM key too)")
+      ->required();
   command.add_option("--out", state->options.out_dir, "where bake wrote the images")->capture_default_str();
   command.add_option("--release", state->options.release_dir, "folder that gets one release folder per appliance")
       ->capture_default_str();

@@ -6,11 +6,12 @@ set(CPACK_PACKAGE_NAME trustnet)
 set(CPACK_PACKAGE_VENDOR TrustNet)
 set(CPACK_PACKAGE_CONTACT "TrustNet maintainers <maintainers@trustnet.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "bake and run TrustNet's Alpine Linux appliances")
-set(CPACK_PACKAGE_DESCRIPTION
-    "bake turns a pinned Alpine Linux aarch64 image and a recipe into a golden\n"
-    "image, offline, with libext2fs (or libguestfs). launch runs golden images\n"
-    "with QEMU on an IPv6 ULA bridge: identities, seed disks, health probes. The\n"
-    "trustnet service starts every instance of /etc/trustnet/launch.yaml at boot.")
+# One string (several arguments to set() would be a list, joined with ';' in the control file).
+string(JOIN "\n" CPACK_PACKAGE_DESCRIPTION
+  "bake turns a pinned Alpine Linux aarch64 image and a recipe into a golden"
+  "image, offline, with libext2fs (or libguestfs). launch runs golden images"
+  "with QEMU on an IPv6 ULA bridge: identities, seed disks, health probes. The"
+  "trustnet service starts every instance of /etc/trustnet/launch.yaml at boot.")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
@@ -21,7 +22,10 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # e2fsck and resize2fs for the direct engine.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, qemu-system-arm, qemu-efi-aarch64, qemu-utils, e2fsprogs")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client")
+# The completion files do nothing without bash-completion.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client, bash-completion")
+# Checks a release's signature without bake.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "minisign")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
@@ -33,6 +37,8 @@ foreach(script postinst prerm postrm)
 endforeach()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${debian_dir}/conffiles ${debian_dir}/postinst ${debian_dir}/prerm ${debian_dir}/postrm)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/trustnet)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+  RENAME trustnet)
 find_program(GZIP_PROGRAM gzip REQUIRED)
 add_custom_command(OUTPUT ${debian_dir}/changelog.Debian.gz
   COMMAND ${GZIP_PROGRAM} -9nc ${CMAKE_CURRENT_LIST_DIR}/changelog > ${debian_dir}/changelog.Debian.gz

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -10,9 +11,10 @@ namespace {
 std::mutex stderr_mutex;
 }
 
-Progress::Progress(Verbosity verbosity, std::string subject)
+Progress::Progress(Verbosity verbosity, std::string subject, size_t subject_width)
     : verbosity_(verbosity),
       subject_(std::move(subject)),
+      subject_width_(std::max(subject_width, subject_.size())),
       started_(std::chrono::steady_clock::now()),
       phase_started_(started_) {}
 
@@ -25,6 +27,10 @@ void Progress::phase_done(std::string_view phase, std::string_view detail) {
   std::string line = fmt::format("{:<28} {:7.2f} s", phase, seconds);
   if (!detail.empty()) line += fmt::format("  {}", detail);
   print(line);
+}
+
+void Progress::phase_started(std::string_view phase) const {
+  if (verbosity_ != Verbosity::quiet) print(fmt::format("{} …", phase));
 }
 
 void Progress::detail(std::string_view message) const {
@@ -41,7 +47,7 @@ double Progress::total_seconds() const {
 
 void Progress::print(std::string_view text) const {
   std::lock_guard lock(stderr_mutex);
-  fmt::print(stderr, "{}: {}\n", subject_, text);
+  fmt::print(stderr, "{:<{}} {}\n", subject_ + ":", subject_width_ + 1, text);
   std::fflush(stderr);
 }
 

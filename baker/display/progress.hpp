@@ -16,8 +16,13 @@ struct PhaseTime {
 
 class Progress {
  public:
-  Progress(Verbosity verbosity, std::string subject);
+  // `subject_width`: the longest subject of the bakes that print side by side, so that their
+  // columns line up ("bake node:     " beside "bake registry: ").
+  Progress(Verbosity verbosity, std::string subject, size_t subject_width = 0);
 
+  // Says that a long phase begins ("launch appliance …"): without it, a log shows nothing for
+  // its whole length.
+  void phase_started(std::string_view phase) const;
   // Marks the end of the running phase (started at construction or at the previous call).
   void phase_done(std::string_view phase, std::string_view detail = {});
   void detail(std::string_view message) const;  // shown with -v only
@@ -31,6 +36,7 @@ class Progress {
 
   Verbosity verbosity_;
   std::string subject_;
+  size_t subject_width_;
   std::chrono::steady_clock::time_point started_, phase_started_;
   std::vector<PhaseTime> phases_;
 };

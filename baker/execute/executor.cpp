@@ -65,6 +65,7 @@ std::vector<ExecutionOutcome> execute_in_one_appliance(const std::vector<Executi
   };
   std::optional<GuestSession> session;
   std::vector<std::string> disks;
+  for (const auto& job : jobs) job.progress->phase_started("launch appliance");
   try {
     session.emplace(appliance);
     for (const auto& job : jobs) session->add_drive(job.image, "qcow2", false);

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string_view>
 
 #include "baker/execute/device_names.hpp"
 #include "baker/execute/elf_machine.hpp"
@@ -13,6 +16,7 @@
 #include "common/handles/c_handle.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
+#include "common/util/kvm_check.hpp"
 
 namespace trustnet::baker {
 namespace {
@@ -22,12 +26,34 @@ using Statvfs = CHandle<struct guestfs_statvfs, guestfs_free_statvfs>;
 
 }  // namespace
 
+namespace {
+
+// Whether libguestfs may use KVM under --accel auto: asked of QEMU once per process (a /dev/kvm
+// that exists and does not work makes libguestfs fail with a page of debug output). The fallback
+// is said once, on stderr, with the reason.
+bool kvm_for_appliance() {
+  const char* forced = std::getenv("LIBGUESTFS_BACKEND_SETTINGS");
+  if (forced && std::string_view(forced).find("force_tcg") != std::string_view::npos) return false;
+  const KvmVerdict& kvm = host_kvm();
+  static std::once_flag said;
+  if (!kvm.works && kvm.device)
+    std::call_once(said, [&] {
+      fmt::print(stderr,
+                 "bake: KVM does not work on this host ({}): the libguestfs appliance runs under TCG, slower "
+                 "(--accel tcg skips this check)\n",
+                 kvm.reason);
+    });
+  return kvm.works;
+}
+
+}  // namespace
+
 GuestSession::GuestSession(const ApplianceSettings& settings) : handle_(guestfs_create()) {
   if (!handle_) throw Error("cannot create a libguestfs handle");
   // Errors are reported through our Error type, not printed by the library.
   guestfs_set_error_handler(handle_.get(), nullptr, nullptr);
   check(guestfs_set_smp(handle_.get(), static_cast<int>(std::max(1u, settings.vcpus))), "set the appliance's vCPUs");
-  if (settings.accel == ApplianceAccel::tcg) {
+  if (settings.accel == ApplianceAccel::tcg || !kvm_for_appliance()) {
     std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
     if (std::find(settings.begin(), settings.end(), "force_tcg") == settings.end()) settings.push_back("force_tcg");
     std::vector<char*> argv;
@@ -65,7 +91,7 @@ std::string GuestSession::accel_description() const {
   std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
   bool tcg = std::find(settings.begin(), settings.end(), "force_tcg") != settings.end();
   const int vcpus = guestfs_get_smp(handle_.get());
-  return fmt::format("{}{}", tcg ? "TCG" : "KVM when available", vcpus > 1 ? fmt::format(", {} vCPUs", vcpus) : "");
+  return fmt::format("{}{}", tcg ? "TCG" : "KVM", vcpus > 1 ? fmt::format(", {} vCPUs", vcpus) : "");
 }
 
 void GuestSession::shutdown() { check(guestfs_shutdown(handle_.get()), "shut the appliance down"); }

@@ -36,7 +36,7 @@ class GuestSession {
 
   void add_drive(const std::filesystem::path& image, const std::string& format, bool read_only);
   void launch();
-  std::string accel_description() const;  // "TCG" or "KVM when available", and the vCPUs when more than one
+  std::string accel_description() const;  // "TCG" or "KVM", and the vCPUs when more than one
   void shutdown();                        // flushes and stops the appliance cleanly
 
   // The appliance's names of the added drives (/dev/sda, /dev/sdb, ...), in the order they were added.

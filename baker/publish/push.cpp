@@ -21,7 +21,7 @@ namespace {
 // Small files first: a puller reads the manifest and signature before the image.
 int send_order(const ReleaseFile& file) {
   if (file.name.ends_with(".manifest.json")) return 0;
-  if (file.name.ends_with(".manifest.json.sig")) return 1;
+  if (is_signature_name(file.name)) return 1;
   if (file.name == "SHA256SUMS") return 2;
   if (file.name.ends_with(".mtree")) return 3;
   return 4;
@@ -45,10 +45,15 @@ ReleaseArtifact read_release_folder(const fs::path& folder) {
     throw Error(fmt::format("release {}: {} is not a release manifest ({})", folder.string(),
                             manifest_file.filename().string(), e.what()));
   }
-  // Exactly the files SHA256SUMS names, itself and the manifest's signature: anything else in
-  // the folder (a link to /etc/shadow named leak.sig) is refused, never sent.
-  const std::string signature = manifest_file.filename().string() + ".sig";
-  std::set<std::string> wanted{"SHA256SUMS", manifest_file.filename().string(), signature};
+  // Exactly the files SHA256SUMS names, itself and the manifest's signature (the first form the
+  // folder holds): anything else in the folder (a link to /etc/shadow named leak.sig) is refused,
+  // never sent.
+  const std::vector<std::string> signatures = signature_names(manifest_file.filename().string());
+  const auto signature = std::find_if(signatures.begin(), signatures.end(), [&](const std::string& name) {
+    return fs::exists(fs::symlink_status(folder / name));
+  });
+  std::set<std::string> wanted{"SHA256SUMS", manifest_file.filename().string(),
+                               signature != signatures.end() ? *signature : signatures.front()};
   for (const auto& [name, digest] : sums) wanted.insert(name);
   for (const auto& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "baker/publish/content_listing.hpp"
+#include "common/release/release_verification.hpp"
 #include "common/release/signing_key.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
@@ -83,14 +84,10 @@ json read_report(const fs::path& file, const std::string& name) {
 
 }  // namespace
 
-PublishOutcome publish_release(const std::string& name, const PublishOptions& options) {
+PublishOutcome publish_release(const std::string& name, const PublishOptions& options, const SigningKey& key) {
   const auto started = std::chrono::steady_clock::now();
   const fs::path golden = options.out_dir / (name + ".qcow2"), listing = options.out_dir / (name + ".mtree");
   const json report = read_report(options.out_dir / (name + ".report.json"), name);
-  if (!fs::is_regular_file(options.signing_key))
-    throw Error(
-        fmt::format("signing key {} does not exist (make one with `bake keygen`)", options.signing_key.string()),
-        ExitCode::bad_input);
   // What is published must be what was baked and reported.
   for (const auto& [file, recorded] :
        {std::pair{golden, report.value("image_sha256", "")},
@@ -123,12 +120,14 @@ PublishOutcome publish_release(const std::string& name, const PublishOptions& op
                          : std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   facts.build_time = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", epoch);
 
-  // The public key's fingerprint comes from the private key: derive it through a public PEM.
-  facts.signing_key = signing_key_fingerprint(options.signing_key);
+  facts.signing_key = key.fingerprint();
   const std::string manifest_name = name + ".manifest.json";
   const std::string manifest = release_manifest(report, facts).dump(2) + "\n";
   write_file_atomically(folder.path() / manifest_name, manifest);
-  write_file_atomically(folder.path() / (manifest_name + ".sig"), sign_message(manifest, options.signing_key));
+  // minisign's own trusted comment, with the build time: the signature is the same on a rebuild.
+  const std::string comment =
+      fmt::format("timestamp:{}\tfile:{}\thashed", epoch.time_since_epoch().count(), manifest_name);
+  write_file_atomically(folder.path() / signature_names(manifest_name).front(), key.sign(manifest, comment));
   write_file_atomically(folder.path() / "SHA256SUMS",
                         fmt::format("{}  {}\n{}  {}\n{}  {}\n", facts.image_sha256, facts.image_file,
                                     facts.listing_sha256, facts.listing_file, sha256_hex(manifest), manifest_name));

@@ -3,7 +3,7 @@
 //   NAME.qcow2               the image with compressed clusters (zstd where qemu-img has it, else zlib)
 //   NAME.mtree               its content listing
 //   NAME.manifest.json       what went in and what came out (see release_manifest below)
-//   NAME.manifest.json.sig   Ed25519 signature over the manifest's bytes
+//   NAME.manifest.json.minisig   its signature, in minisign's format (`minisign -V` checks it)
 //   SHA256SUMS               sha256sum lines for the three files above
 // The folder is written beside its final place and renamed into it whole.
 #include <chrono>
@@ -14,12 +14,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/release/signing_key.hpp"
+
 namespace trustnet::baker {
 
 struct PublishOptions {
   std::filesystem::path out_dir = "out";          // where bake left NAME.qcow2, .mtree, .report.json
   std::filesystem::path release_dir = "release";  // gets NAME/
-  std::filesystem::path signing_key;              // PEM Ed25519 private key (bake keygen)
+  std::filesystem::path signing_key;              // minisign secret key (bake keygen, minisign -G) or PEM Ed25519
   std::optional<int64_t> source_date_epoch;       // the build time, when reproducible builds set it
 };
 
@@ -44,7 +46,7 @@ struct ReleaseFacts {
 };
 nlohmann::json release_manifest(const nlohmann::json& report, const ReleaseFacts& facts);
 
-PublishOutcome publish_release(const std::string& name, const PublishOptions& options);
+PublishOutcome publish_release(const std::string& name, const PublishOptions& options, const SigningKey& key);
 
 // SOURCE_DATE_EPOCH from the environment: nothing when unset, an Error when malformed.
 std::optional<int64_t> source_date_epoch_from_environment();

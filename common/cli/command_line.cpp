@@ -15,7 +15,13 @@ int run_command_line(CLI::App& app, int argc, char** argv, std::string_view prog
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version: printed as asked
+    // One line, like every other error, naming the program.
+    std::string what = e.what();
+    for (char& c : what)
+      if (c == '\n') c = ' ';
+    fmt::print(stderr, "{}: {} (see --help)\n", program, what);
+    return 2;
   }
   try {
     return work();

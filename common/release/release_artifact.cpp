@@ -21,6 +21,7 @@ std::string release_media_type(const std::string& file_name) {
   if (file_name.ends_with(".qcow2")) return "application/vnd.trustnet.release.image.v1.qcow2";
   if (file_name.ends_with(".mtree")) return "application/vnd.trustnet.release.contents.v1.mtree";
   if (file_name.ends_with(".manifest.json")) return "application/vnd.trustnet.release.manifest.v1+json";
+  if (file_name.ends_with(".manifest.json.minisig")) return "application/vnd.trustnet.release.signature.v1.minisign";
   if (file_name.ends_with(".manifest.json.sig")) return "application/vnd.trustnet.release.signature.v1.ed25519";
   if (file_name == "SHA256SUMS") return "application/vnd.trustnet.release.sums.v1.sha256sum";
   return "application/octet-stream";

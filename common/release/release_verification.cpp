@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -46,9 +47,18 @@ std::map<std::string, std::string> read_sums(const fs::path& file) {
   return sums;
 }
 
+std::vector<std::string> signature_names(const std::string& manifest_name) {
+  return {manifest_name + ".minisig", manifest_name + ".sig"};
+}
+
+bool is_signature_name(const std::string& file_name) {
+  return file_name.ends_with(".manifest.json.minisig") || file_name.ends_with(".manifest.json.sig");
+}
+
 std::string check_manifest_signature(const std::string& manifest_bytes, const std::string& signature,
                                      const fs::path& public_key, const std::string& where,
-                                     const std::string& manifest_name) {
+                                     const std::string& signature_name) {
+  const std::string manifest_name = signature_name.substr(0, signature_name.rfind(".manifest.json") + 14);
   const std::string trusted = public_key_fingerprint(public_key);
   if (signature_matches(manifest_bytes, signature, public_key)) return trusted;
   std::string signer;
@@ -59,8 +69,8 @@ std::string check_manifest_signature(const std::string& manifest_bytes, const st
   if (!signer.empty() && signer != trusted)
     throw Error(fmt::format("{}: {} is signed by another key ({}), not the trusted {}", where, manifest_name,
                             printable(signer), trusted));
-  throw Error(fmt::format("{}: the signature {}.sig does not verify with {}: the signature was altered or damaged",
-                          where, manifest_name, trusted));
+  throw Error(fmt::format("{}: the signature {} does not verify with {}: the signature was altered or damaged", where,
+                          signature_name, trusted));
 }
 
 VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key,
@@ -68,10 +78,14 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key,
   const fs::path manifest_file = find_manifest(dir);
   const fs::path folder = manifest_file.parent_path();
   const std::string manifest_name = manifest_file.filename().string();
-  const fs::path signature_file = folder / (manifest_name + ".sig"), sums_file = folder / "SHA256SUMS";
-  for (const auto& file : {signature_file, sums_file})
-    if (!fs::is_regular_file(file))
-      throw Error(fmt::format("release {}: {} is missing", folder.string(), file.filename().string()));
+  const fs::path sums_file = folder / "SHA256SUMS";
+  const std::vector<std::string> signatures = signature_names(manifest_name);
+  const auto present = std::find_if(signatures.begin(), signatures.end(),
+                                    [&](const std::string& name) { return fs::is_regular_file(folder / name); });
+  if (present == signatures.end())
+    throw Error(fmt::format("release {}: {} is missing", folder.string(), signatures.front()));
+  const fs::path signature_file = folder / *present;
+  if (!fs::is_regular_file(sums_file)) throw Error(fmt::format("release {}: SHA256SUMS is missing", folder.string()));
   if (!fs::is_regular_file(public_key))
     throw Error(fmt::format("public key {} does not exist", public_key.string()), ExitCode::bad_input);
 
@@ -91,7 +105,7 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key,
     throw Error(fmt::format("release {}: {} is not JSON", folder.string(), manifest_name));
   }
   const std::string trusted = check_manifest_signature(manifest_bytes, read_text_file(signature_file), public_key,
-                                                       "release " + folder.string(), manifest_name);
+                                                       "release " + folder.string(), *present);
 
   VerifiedRelease release;
   release.manifest = manifest_file;

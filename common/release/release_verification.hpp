@@ -1,11 +1,12 @@
 #pragma once
-// Checks a release folder written by `bake publish`: the Ed25519 signature over the manifest
+// Checks a release folder written by `bake publish`: the signature over the manifest
 // with a trusted public key, the manifest against SHA256SUMS, and every file it names (the
 // compressed image, the content listing) against its digest. Used by `bake verify` and by the
 // launcher before it starts an image. Each failure is an Error saying what failed.
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace trustnet {
 
@@ -22,12 +23,19 @@ struct VerifiedRelease {
 VerifiedRelease verify_release(const std::filesystem::path& dir, const std::filesystem::path& public_key,
                                const std::map<std::string, std::string>& hashed_now = {});
 
+// The signature beside NAME.manifest.json: NAME.manifest.json.minisig, minisign's form, which
+// `bake publish` writes; or NAME.manifest.json.sig, the raw Ed25519 signature of older releases.
+// The names to look for, the current form first.
+std::vector<std::string> signature_names(const std::string& manifest_name);
+bool is_signature_name(const std::string& file_name);
+
 // The signature check alone, for a puller that checks a release's manifest before it downloads
-// the image: an Error ("WHERE: MANIFEST_NAME is signed by another key …") unless `signature`
-// over `manifest_bytes` verifies with `public_key`; returns the key's fingerprint.
+// the image: an Error ("WHERE: MANIFEST_NAME is signed by another key …") unless `signature` (the
+// file `signature_name`) over `manifest_bytes` verifies with `public_key`; returns the key's
+// fingerprint.
 std::string check_manifest_signature(const std::string& manifest_bytes, const std::string& signature,
                                      const std::filesystem::path& public_key, const std::string& where,
-                                     const std::string& manifest_name);
+                                     const std::string& signature_name);
 
 // SHA256SUMS as sha256sum writes it ("DIGEST  NAME" lines): digest by file name; an Error
 // naming file:line for any other line.

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "common/handles/unique_fd.hpp"
@@ -69,12 +71,9 @@ void drain(Pipe& out, Pipe& err, ProcessResult& result) {
   }
 }
 
-}  // namespace
-
-ProcessResult run_process(const std::vector<std::string>& argv) { return run_process_with_env(argv, {}); }
-
-ProcessResult run_process_with_env(const std::vector<std::string>& argv,
-                                   const std::map<std::string, std::string>& environment) {
+ProcessResult spawn_and_wait(const std::vector<std::string>& argv,
+                             const std::map<std::string, std::string>& environment,
+                             std::optional<std::string_view> input) {
   if (argv.empty()) throw Error("run_process: empty command");
   // This process's environment, with `environment` added or replacing: built only when asked.
   std::vector<std::string> variables;
@@ -96,6 +95,20 @@ ProcessResult run_process_with_env(const std::vector<std::string>& argv,
   SpawnActions actions;
   actions.dup(out.write_end.get(), STDOUT_FILENO);
   actions.dup(err.write_end.get(), STDERR_FILENO);
+  std::optional<Pipe> in;
+  if (input) {
+    // Written whole before the child starts, then closed: the child reads it, then end of file.
+    if (input->size() > PIPE_BUF * 8) throw Error("run_process_with_input: the input is too large for a pipe");
+    in = make_pipe();
+    for (size_t done = 0; done < input->size();) {
+      const ssize_t n = ::write(in->write_end.get(), input->data() + done, input->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(fmt::format("write to a pipe: {}", std::strerror(errno)));
+      done += static_cast<size_t>(n);
+    }
+    in->write_end.reset();
+    actions.dup(in->read_end.get(), STDIN_FILENO);
+  }
 
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), env.empty() ? environ : env.data());
@@ -111,6 +124,19 @@ ProcessResult run_process_with_env(const std::vector<std::string>& argv,
   }
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv) { return run_process_with_env(argv, {}); }
+
+ProcessResult run_process_with_env(const std::vector<std::string>& argv,
+                                   const std::map<std::string, std::string>& environment) {
+  return spawn_and_wait(argv, environment, std::nullopt);
+}
+
+ProcessResult run_process_with_input(const std::vector<std::string>& argv, std::string_view input) {
+  return spawn_and_wait(argv, {}, input);
 }
 
 std::string run_checked(const std::vector<std::string>& argv) { return run_checked_with_env(argv, {}); }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace trustnet {
@@ -18,6 +19,8 @@ ProcessResult run_process(const std::vector<std::string>& argv);
 // `environment` adds to (or replaces in) this process's environment for the child.
 ProcessResult run_process_with_env(const std::vector<std::string>& argv,
                                    const std::map<std::string, std::string>& environment);
+// `input` is the child's standard input (small: it is written before the child starts).
+ProcessResult run_process_with_input(const std::vector<std::string>& argv, std::string_view input);
 // Like run_process, but a non-zero exit is an Error naming the command and its stderr.
 std::string run_checked(const std::vector<std::string>& argv);
 std::string run_checked_with_env(const std::vector<std::string>& argv,

@@ -74,7 +74,9 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
     instance.identity.role = Role::registry;
   else
     map.fail(map.get("role"), fmt::format("role '{}' must be node or registry", role));
-  auto relative_to_config = [&](const fs::path& path) { return path.is_absolute() ? path : dir / path; };
+  auto relative_to_config = [&](const fs::path& path) {
+    return fs::absolute(path.is_absolute() ? path : dir / path).lexically_normal();
+  };
   const std::string image = map.line("image");
   if (image.starts_with("oci://") || image.starts_with("https://") || image.starts_with("http://")) {
     const Parsed<ReleaseLocation> remote = parse_release_location(image);
@@ -191,13 +193,13 @@ LaunchConfig load_launch_config(const fs::path& file) {
   }
   if (auto key = map.optional_line("trusted_key")) {
     const fs::path path = expand_home(*key);
-    config.trusted_key = path.is_absolute() ? path : file.parent_path() / path;
+    config.trusted_key = fs::absolute(path.is_absolute() ? path : file.parent_path() / path).lexically_normal();
     if (!fs::is_regular_file(*config.trusted_key))
       map.fail(map.get("trusted_key"), fmt::format("trusted_key {} does not exist", config.trusted_key->string()));
   }
   auto relative_to_config = [&](const std::string& text) {
     const fs::path path = expand_home(text);
-    return path.is_absolute() ? path : file.parent_path() / path;
+    return fs::absolute(path.is_absolute() ? path : file.parent_path() / path).lexically_normal();
   };
   config.pull.cache = config.state_dir / "cache";
   if (YAML::Node pull_node = map.get("pull")) {

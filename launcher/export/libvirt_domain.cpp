@@ -41,9 +41,10 @@ std::string libvirt_domain_xml(const InstanceConfig& instance, const InstancePat
 
   line(fmt::format("<domain type='{}'>", kvm ? "kvm" : "qemu"));
   line(fmt::format("  <name>trustnet-{}</name>", xml_escape(name)));
-  line(fmt::format("  <description>TrustNet {} {} ({}), exported by launch</description>",
-                   instance.identity.role == Role::node ? "node" : "registry", xml_escape(name),
-                   xml_escape(instance.identity.address)));
+  // "TrustNet node (ADDRESS)" for an instance named after its role, else "TrustNet node NAME (…)".
+  const std::string role = instance.identity.role == Role::node ? "node" : "registry";
+  line(fmt::format("  <description>TrustNet {}{} ({}), exported by launch</description>", role,
+                   name == role ? "" : " " + xml_escape(name), xml_escape(instance.identity.address)));
   line(fmt::format("  <memory unit='MiB'>{}</memory>", instance.memory >> 20));
   line(fmt::format("  <vcpu>{}</vcpu>", instance.cpus));
   const VmDefinition vm = vm_definition(instance, paths, io);

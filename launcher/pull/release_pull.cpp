@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/release/release_artifact.hpp"
 #include "common/release/release_verification.hpp"
@@ -76,13 +77,21 @@ struct Source {
   std::map<std::string, Download> files;  // by file name; a web folder's small files are fetched first
 };
 
+// The signature a release carries, the current form first; none is not a whole release.
+std::optional<std::string> signature_in(const std::map<std::string, std::string>& small,
+                                        const std::string& manifest_name) {
+  for (const std::string& name : signature_names(manifest_name))
+    if (small.contains(name)) return name;
+  return std::nullopt;
+}
+
 PulledRelease pull(Source& source, std::map<std::string, std::string> small, const fs::path& trusted_key,
                    const InputCache& cache, Fetcher& fetcher, const std::string& manifest_name) {
   // 2. The signature, before anything big.
   const std::string manifest_bytes = read_text_file(cache.entry(small.at(manifest_name)));
-  const std::string signer =
-      check_manifest_signature(manifest_bytes, read_text_file(cache.entry(small.at(manifest_name + ".sig"))),
-                               trusted_key, source.where, manifest_name);
+  const std::string signature = *signature_in(small, manifest_name);
+  const std::string signer = check_manifest_signature(manifest_bytes, read_text_file(cache.entry(small.at(signature))),
+                                                      trusted_key, source.where, signature);
   const SignedFiles files = signed_files(manifest_bytes, source.where);
   // 3. The image and listing, pinned by the signed manifest.
   PulledRelease release;
@@ -146,7 +155,7 @@ PulledRelease pull_from_registry(const OciReference& reference, const fs::path& 
                       file.size};
     if (file.name.ends_with(".manifest.json")) manifest_name = file.name;
     // 1. The small files now; the image and listing once the signature is checked.
-    if (file.name.ends_with(".manifest.json") || file.name.ends_with(".sig") || file.name == "SHA256SUMS") {
+    if (file.name.ends_with(".manifest.json") || is_signature_name(file.name) || file.name == "SHA256SUMS") {
       if (file.size > kSmallFileLimit)
         throw Error(
             fmt::format("{}: layer {} is {} bytes, too big for what it is", reference.text(), file.name, file.size));
@@ -156,8 +165,8 @@ PulledRelease pull_from_registry(const OciReference& reference, const fs::path& 
       source.files[file.name] = download;
     }
   }
-  if (manifest_name.empty() || !small.contains(manifest_name + ".sig") || !small.contains("SHA256SUMS"))
-    throw Error(fmt::format("{}: not a whole release (it needs NAME.manifest.json, its .sig and SHA256SUMS)",
+  if (manifest_name.empty() || !signature_in(small, manifest_name) || !small.contains("SHA256SUMS"))
+    throw Error(fmt::format("{}: not a whole release (it needs NAME.manifest.json, its .minisig and SHA256SUMS)",
                             reference.text()));
   return pull(source, small, trusted_key, cache, fetcher, manifest_name);
 }
@@ -177,9 +186,12 @@ PulledRelease pull_from_web_folder(const std::string& url, const fs::path& trust
   Source source{url, "", {}};
   std::map<std::string, std::string> small;
   const std::string manifest_name = name + ".manifest.json";
-  for (const std::string& file : {manifest_name, manifest_name + ".sig", std::string("SHA256SUMS")}) {
+  const std::vector<std::string> signatures = signature_names(manifest_name);
+  for (const std::string& file : {manifest_name, signatures[0], signatures[1], std::string("SHA256SUMS")}) {
+    if (file == signatures[1] && small.contains(signatures[0])) continue;  // the older form, only without the current
     const HttpResponse answer =
         send_request({.url = url + file, .headers = headers, .max_answer = kSmallFileLimit}, {settings.ca});
+    if (answer.status == 404 && file == signatures[0]) continue;  // a release from before minisign's form
     if (answer.status != 200)
       throw Error(fmt::format("GET {}{}: HTTP {}{}", url, file, answer.status,
                               answer.status == 401 ? " (a login is needed: set pull.credentials)" : ""));

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "common/util/error.hpp"
@@ -137,7 +138,11 @@ std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vect
 
 std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
                                         const LaunchOptions& options) {
-  const Accel accel = choose_accel(this_host(), options.accel);
+  const HostFacts host = this_host();
+  const Accel accel = choose_accel(host, options.accel);
+  static std::once_flag fallback_said;  // an upgrade starts instances one by one: said once
+  if (const auto note = accel_fallback_note(host, options.accel); note && !options.quiet)
+    std::call_once(fallback_said, [&] { fmt::print(stderr, "launch: {}\n", *note); });
   for (const auto& note : preflight_host(config, instances))
     if (!options.quiet) fmt::print(stderr, "launch {}\n", note);
   // While disks are made and QEMUs started, no `launch init` may change what they are made from.

@@ -13,6 +13,7 @@
 
 #include "common/handles/unique_fd.hpp"
 #include "common/util/error.hpp"
+#include "common/util/kvm_check.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
 #include "launcher/network/tap_name.hpp"
@@ -29,8 +30,12 @@ NetworkLayout network_layout(const LaunchConfig& config) {
 HostFacts this_host() {
   utsname host{};
   if (::uname(&host) < 0) throw Error("uname failed");
-  return {std::string(host.sysname) == "Darwin" ? "darwin" : "linux", host.machine,
-          ::access("/dev/kvm", R_OK | W_OK) == 0};
+  HostFacts facts{std::string(host.sysname) == "Darwin" ? "darwin" : "linux", host.machine,
+                  ::access("/dev/kvm", F_OK) == 0, ""};
+  // Asked of QEMU only where KVM could run the appliances (aarch64 on aarch64), once per process.
+  if (facts.os == "linux" && facts.arch == "aarch64" && facts.dev_kvm && !host_kvm().works)
+    facts.kvm_broken = host_kvm().reason;
+  return facts;
 }
 
 bool loopback_port_free(int port) {

@@ -31,6 +31,13 @@ int run_start(const LaunchConfig& config, const std::string& which, const StartF
   options.quiet = flags.quiet;
   if (flags.dry_run) {
     for (const auto& line : launch_plan(config, instances, options)) fmt::print("{}\n", line);
+    // What the run would find missing on this host, without changing anything.
+    try {
+      preflight_network(config, instances);
+    } catch (const Error& e) {
+      fmt::print(stderr, "launch: the run would stop here: {}\n", e.what());
+      return 1;
+    }
     return 0;
   }
   interrupt::install();

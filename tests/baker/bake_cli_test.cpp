@@ -244,3 +244,10 @@ TEST_CASE("a malformed SOURCE_DATE_EPOCH is refused once, before any work, with 
     CHECK_FALSE(fs::exists(dir / "out"));
   }
 }
+
+TEST_CASE("a mistake on the command line is one line naming the program and the option, and exits 2") {
+  ProcessResult missing = bake({"plan", "node", "--ssh-key", "/no/such/key.pub"});
+  CHECK(missing.exit_status == 2);
+  CHECK(missing.err == "bake: --ssh-key: File does not exist: /no/such/key.pub (see --help)\n");
+  CHECK(missing.out.empty());
+}

@@ -14,6 +14,7 @@
 
 #include "baked_images.hpp"
 #include "baker/execute/guest_session.hpp"
+#include "common/util/kvm_check.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
@@ -118,12 +119,13 @@ Baked bake_both() {
                          (run_dir() / "inputs/operator.pub").string(), "--out", b.out.string(), "--cache",
                          b.cache.string(), "--accel", "tcg", "--json"});
     b.server_log = server.log();
-    // The same through one shared libguestfs appliance, from a cache of its own.
+    // The same through one shared libguestfs appliance, from a cache of its own, with the
+    // default --accel auto and nothing in the environment that forces TCG.
     b.guestfs_out = run_dir() / "out-guestfs";
-    b.guestfs = run_process({TRUSTNET_BAKE_BINARY, "all", "--recipes", recipes.string(), "--ssh-key",
-                             (run_dir() / "inputs/operator.pub").string(), "--out", b.guestfs_out.string(), "--cache",
-                             (run_dir() / "cache-guestfs").string(), "--accel", "tcg", "--appliances", "1", "--engine",
-                             "guestfs", "--json"});
+    b.guestfs = run_process({"env", "-u", "LIBGUESTFS_BACKEND_SETTINGS", TRUSTNET_BAKE_BINARY, "all", "--recipes",
+                             recipes.string(), "--ssh-key", (run_dir() / "inputs/operator.pub").string(), "--out",
+                             b.guestfs_out.string(), "--cache", (run_dir() / "cache-guestfs").string(), "--appliances",
+                             "1", "--engine", "guestfs", "--json"});
     b.base_sha256_after = sha256_file(good_base());
     b.base_perms_after = fs::status(good_base()).permissions();
     return b;
@@ -254,7 +256,7 @@ TEST_CASE("bake all bakes both recipes with the direct engine, no appliance, fro
                   "unexpected file left in out: " << name);
   }
   CHECK(b.all.err.find("appliance") == std::string::npos);
-  CHECK(std::regex_search(b.all.err, std::regex("bake node: inspect .* on partition 2")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: +inspect .* on partition 2")));
   for (const char* name : {"node", "registry"}) {
     CHECK(nlohmann::json::parse(read_text_file(b.out / (std::string(name) + ".report.json")))["engine"] == "ext4");
     CHECK(test::root_filesystem_check(b.out / (std::string(name) + ".qcow2")).exit_status == 0);
@@ -264,15 +266,18 @@ TEST_CASE("bake all bakes both recipes with the direct engine, no appliance, fro
   const fs::path base_listing = b.cache / "listings" / (b.base_sha256_before + ".mtree");
   CHECK(fs::exists(base_listing));
   CHECK(fs::status(base_listing).permissions() == fs::perms(0444));
-  CHECK(std::regex_search(b.all.err, std::regex("bake node: pack base root for its listing +[0-9.]+ s")));
+  CHECK(std::regex_search(b.all.err, std::regex("bake node: +pack base root for its listing +[0-9.]+ s")));
   CHECK(b.all.err.find("bake registry: pack base root") == std::string::npos);
   // one progress line per phase, with times
   for (const char* phase : {"verify inputs", "copy base", "check base filesystem", "inspect", "grow root filesystem",
                             "apply edits", "check filesystem", "write image", "publish"})
     for (const char* name : {"node", "registry"})
       CHECK_MESSAGE(
-          std::regex_search(b.all.err, std::regex(fmt::format("bake {}: {} +[0-9]+\\.[0-9]{{2}} s", name, phase))),
+          std::regex_search(b.all.err, std::regex(fmt::format("bake {}: +{} +[0-9]+\\.[0-9]{{2}} s", name, phase))),
           phase);
+  // The two bakes' lines interleave: their phases start in one column.
+  CHECK(b.all.err.find("bake node:     load recipe ") != std::string::npos);
+  CHECK(b.all.err.find("bake registry: load recipe ") != std::string::npos);
 }
 
 TEST_CASE("bake all --engine guestfs bakes both in one shared appliance, to the same listings as the direct engine") {
@@ -281,18 +286,31 @@ TEST_CASE("bake all --engine guestfs bakes both in one shared appliance, to the 
   REQUIRE(b.guestfs.exit_status == 0);
   // One appliance launch for both images, which it bakes one after the other (node on the first
   // drive, registry on the second), each inspected on its own drive only.
-  CHECK(std::regex_search(
-      b.guestfs.err, std::regex("bake node: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
-  CHECK(std::regex_search(
-      b.guestfs.err,
-      std::regex("bake registry: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
-  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: inspect .* on /dev/sda2")));
+  const KvmVerdict& kvm = host_kvm();
+  const std::string accel = kvm.works ? "KVM" : "TCG";
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: +launch appliance +[0-9.]+ s  " + accel +
+                                                    "(, [0-9] vCPUs)?, shared by 2 images")));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake registry: launch appliance +[0-9.]+ s  " + accel +
+                                                    "(, [0-9] vCPUs)?, shared by 2 images")));
+  // --accel auto asked QEMU once whether KVM works; where /dev/kvm is there and does not, it said
+  // so once, with why, and went on under TCG.
+  const std::string fallback = "bake: KVM does not work on this host (" + kvm.reason +
+                               "): the libguestfs appliance runs under TCG, slower (--accel tcg skips this check)\n";
+  const size_t said = b.guestfs.err.find(fallback);
+  CHECK((said != std::string::npos) == (kvm.device && !kvm.works));
+  if (said != std::string::npos) CHECK(b.guestfs.err.find(fallback, said + 1) == std::string::npos);
+  // The appliance's start is said when it begins too: a log is not silent for its 20 s.
+  CHECK(b.guestfs.err.find("bake node:     launch appliance …\n") != std::string::npos);
+  CHECK(b.guestfs.err.find("bake node:     launch appliance …\n") <
+        b.guestfs.err.find("bake node:     launch appliance "
+                           "   "));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: +inspect .* on /dev/sda2")));
   CHECK(std::regex_search(b.guestfs.err, std::regex("bake registry: inspect .* on /dev/sdb2")));
   CHECK(std::regex_search(b.guestfs.err, std::regex("bake registry: wait for the appliance +[0-9.]+ s  baking node")));
-  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: pack base root for its listing +[0-9.]+ s")));
+  CHECK(std::regex_search(b.guestfs.err, std::regex("bake node: +pack base root for its listing +[0-9.]+ s")));
   for (const char* phase : {"launch appliance", "close image", "shut down appliance"})
     CHECK_MESSAGE(
-        std::regex_search(b.guestfs.err, std::regex(fmt::format("bake node: {} +[0-9]+\\.[0-9]{{2}} s", phase))),
+        std::regex_search(b.guestfs.err, std::regex(fmt::format("bake node: +{} +[0-9]+\\.[0-9]{{2}} s", phase))),
         phase);
   // Both engines: the same base listing packed, the same files in the images, as each reads them.
   CHECK(read_text_file(run_dir() / "cache-guestfs/listings" / (b.base_sha256_before + ".mtree")) ==
@@ -594,7 +612,7 @@ TEST_CASE(
         std::string::npos);
   CHECK(std::regex_search(
       r.err, std::regex("bake ghost: launch appliance +[0-9.]+ s  TCG(, [0-9] vCPUs)?, shared by 2 images")));
-  CHECK(std::regex_search(r.err, std::regex("bake node: wait for the appliance +[0-9.]+ s  baking ghost")));
+  CHECK(std::regex_search(r.err, std::regex("bake node: +wait for the appliance +[0-9.]+ s  baking ghost")));
   CHECK(std::regex_search(r.err, std::regex("bake ghost: pack base root for its listing")));
   auto outcome = nlohmann::json::parse(r.out);
   REQUIRE(outcome.size() == 1);

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fs::create_directories(dir);
   const std::string manifest(reinterpret_cast<const char*>(data), size);
   std::ofstream(dir / "node.manifest.json", std::ios::trunc) << manifest;
-  std::ofstream(dir / "node.manifest.json.sig", std::ios::trunc) << trustnet::sign_message(manifest, key);
+  static const trustnet::SigningKey signing = trustnet::SigningKey::load(key);
+  std::ofstream(dir / "node.manifest.json.minisig", std::ios::trunc) << signing.sign(manifest, "timestamp:0");
   std::ofstream(dir / "SHA256SUMS", std::ios::trunc) << trustnet::sha256_hex(manifest) << "  node.manifest.json\n";
   try {
     trustnet::verify_release(dir, fs::path(key.string() + ".pub"));

@@ -293,10 +293,14 @@ TEST_CASE(
     ProcessResult ping = run_process(ns.inside({"ping", "-6", "-c", "1", "-W", "5", "-I", "fd10:1234::fe", address}));
     CHECK_MESSAGE(ping.exit_status == 0, address << ": " << ping.out << ping.err);
   }
-  // The instance disk is an overlay on the untouched golden image, grown to the configured size.
+  // The instance disk is an overlay on the pin of the untouched golden image (a read-only copy
+  // named by its digest), grown to the configured size.
   const json disk =
       json::parse(run_checked({"qemu-img", "info", "-U", "--output=json", (vms / "node/disk.qcow2").string()}));
-  CHECK(disk["backing-filename"] == (out / "node.qcow2").string());
+  const fs::path node_pin = vms / "pinned" / (node_golden_sha256 + ".qcow2");
+  CHECK(disk["backing-filename"] == node_pin.string());
+  CHECK(sha256_file(node_pin) == node_golden_sha256);
+  CHECK((fs::status(node_pin).permissions() & fs::perms::all) == fs::perms(0400));
   CHECK(disk["virtual-size"] == 50ULL << 30);
   CHECK(sha256_file(out / "node.qcow2") == node_golden_sha256);
 

@@ -51,11 +51,12 @@ inline TestRelease make_test_release(const std::filesystem::path& release_dir, c
         {"format", "qcow2"}}},
       {"contents", {{"file", name + ".mtree"}, {"sha256", sha256_hex(listing)}, {"format", "mtree"}}},
       {"build_time", build_time},
-      {"signing_key", signing_key_fingerprint(key)},
+      {"signing_key", SigningKey::load(key).fingerprint()},
   };
   const std::string manifest_text = manifest.dump(2) + "\n";
   std::ofstream(folder / (name + ".manifest.json"), std::ios::binary) << manifest_text;
-  std::ofstream(folder / (name + ".manifest.json.sig"), std::ios::binary) << sign_message(manifest_text, key);
+  std::ofstream(folder / (name + ".manifest.json.minisig"), std::ios::binary)
+      << SigningKey::load(key).sign(manifest_text, "timestamp:0\tfile:" + name + ".manifest.json\thashed");
   std::ofstream(folder / "SHA256SUMS", std::ios::binary)
       << fmt::format("{}  {}.qcow2\n{}  {}.mtree\n{}  {}.manifest.json\n", image_sha256, name, sha256_hex(listing),
                      name, sha256_hex(manifest_text), name);

@@ -24,3 +24,10 @@ TEST_CASE("shell_quote leaves plain words and quotes the rest") {
   CHECK(shell_quote("it's") == "'it'\\''s'");
   CHECK(shell_quote("") == "''");
 }
+
+TEST_CASE("a child reads the input it is given, then end of file") {
+  const ProcessResult cat = run_process_with_input({"cat"}, "first line\nsecond\n");
+  CHECK(cat.exit_status == 0);
+  CHECK(cat.out == "first line\nsecond\n");
+  CHECK(run_process_with_input({"wc", "-c"}, "").out == "0\n");
+}

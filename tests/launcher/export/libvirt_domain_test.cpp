@@ -54,6 +54,14 @@ TEST_CASE("a node as a libvirt domain: the machine, CPUs, memory, firmware, disk
   const InstancePaths paths = InstancePaths::in("/srv/vms", "node");
   const std::string xml = libvirt_domain_xml(node(), paths, "trustnet0", {});
   CHECK(xml.starts_with("<domain type='kvm'>\n  <name>trustnet-node</name>\n"));
+  // Named after its role, the instance is not named twice; another name is said.
+  CHECK(xml.find("<description>TrustNet node (" + node().identity.address + "), exported by launch</description>") !=
+        std::string::npos);
+  InstanceConfig second = node();
+  second.identity.name = "validator-2";
+  CHECK(libvirt_domain_xml(second, paths, "trustnet0", {})
+            .find("<description>TrustNet node validator-2 (" + second.identity.address +
+                  "), exported by launch</description>") != std::string::npos);
   CHECK(xml.find("<memory unit='MiB'>8192</memory>") != std::string::npos);
   CHECK(xml.find("<vcpu>4</vcpu>") != std::string::npos);
   CHECK(xml.find("<type arch='aarch64' machine='virt'>hvm</type>") != std::string::npos);

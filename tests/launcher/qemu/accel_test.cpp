@@ -18,3 +18,17 @@ TEST_CASE("acceleration is KVM on aarch64 Linux with /dev/kvm, HVF on Apple sili
                        "--accel kvm needs an aarch64 Linux host with /dev/kvm; this is linux on x86_64", Error);
   CHECK_THROWS_AS(choose_accel({"linux", "aarch64", true}, Accel::hvf), Error);
 }
+
+TEST_CASE("a /dev/kvm that QEMU cannot use: auto falls back to TCG and says why, a forced kvm is refused with it") {
+  const HostFacts broken{"linux", "aarch64", true, "qemu-system-aarch64 -accel kvm: error: failed to set MSR 0x10a"};
+  CHECK(choose_accel(broken, std::nullopt) == Accel::tcg);
+  CHECK(accel_fallback_note(broken, std::nullopt) ==
+        "KVM does not work on this host (qemu-system-aarch64 -accel kvm: error: failed to set MSR 0x10a): the "
+        "instances run under TCG, slower (--accel tcg skips this check)");
+  CHECK_FALSE(accel_fallback_note(broken, Accel::tcg));
+  CHECK_FALSE(accel_fallback_note({"linux", "aarch64", true}, std::nullopt));
+  CHECK_THROWS_WITH_AS(choose_accel(broken, Accel::kvm),
+                       "--accel kvm: KVM does not work on this host (qemu-system-aarch64 -accel kvm: error: failed to "
+                       "set MSR 0x10a); use --accel tcg",
+                       Error);
+}
