@@ -54,10 +54,10 @@ GuestSession::GuestSession(const ApplianceSettings& settings) : handle_(guestfs_
   guestfs_set_error_handler(handle_.get(), nullptr, nullptr);
   check(guestfs_set_smp(handle_.get(), static_cast<int>(std::max(1u, settings.vcpus))), "set the appliance's vCPUs");
   if (settings.accel == ApplianceAccel::tcg || !kvm_for_appliance()) {
-    std::vector<std::string> settings = take_string_list(guestfs_get_backend_settings(handle_.get()));
-    if (std::find(settings.begin(), settings.end(), "force_tcg") == settings.end()) settings.push_back("force_tcg");
+    std::vector<std::string> backend = take_string_list(guestfs_get_backend_settings(handle_.get()));
+    if (std::find(backend.begin(), backend.end(), "force_tcg") == backend.end()) backend.push_back("force_tcg");
     std::vector<char*> argv;
-    for (auto& s : settings) argv.push_back(s.data());
+    for (auto& s : backend) argv.push_back(s.data());
     argv.push_back(nullptr);
     check(guestfs_set_backend_settings(handle_.get(), argv.data()), "set backend settings");
   }
@@ -103,15 +103,15 @@ std::optional<std::string> GuestSession::filesystem_type(const std::string& devi
   return std::string(type.get());
 }
 
-// What libguestfs inspection reports for Linux roots (os-release, the architecture of the
-// shell binary), found directly: inspect_os also parses /etc/fstab through Augeas, which alone
-// costs about 6 s per launch under TCG.
 std::vector<std::string> GuestSession::disks() {
   char** devices = guestfs_list_devices(handle_.get());
   if (!devices) fail("list the drives");
   return take_string_list(devices);
 }
 
+// What libguestfs inspection reports for Linux roots (os-release, the architecture of the
+// shell binary), found directly: inspect_os also parses /etc/fstab through Augeas, which alone
+// costs about 6 s per launch under TCG.
 Inspection GuestSession::inspect(const std::string& disk) {
   guestfs_h* g = handle_.get();
   char** partitions = guestfs_list_partitions(g);
