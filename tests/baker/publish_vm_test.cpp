@@ -70,15 +70,20 @@ void flip_byte(const fs::path& file, size_t offset) {
 
 // Runs `command` on a terminal of its own (`script` gives it one), typing `lines` into it a second
 // apart: minisign and bake ask a key's password there. The typing stops when the command ends.
+// The command's exit status is written to a file by its shell: script's own does not always carry it.
 ProcessResult on_a_terminal(const std::string& command, const std::vector<std::string>& lines) {
-  const fs::path done = run_dir() / "terminal.done";
+  const fs::path done = run_dir() / "terminal.done", status = run_dir() / "terminal.status";
   fs::remove(done);
+  fs::remove(status);
   std::string feed;
   for (const auto& line : lines) feed += "sleep 1; printf '%s\\n' " + shell_quote(line) + "; ";
   feed += "for i in $(seq 240); do [ -e " + shell_quote(done.string()) + " ] && break; sleep 0.5; done";
-  return run_process({"bash", "-c",
-                      "script -qec " + shell_quote(command) + " /dev/null < <(" + feed + "); status=$?; touch " +
-                          shell_quote(done.string()) + "; exit $status"});
+  ProcessResult result =
+      run_process({"bash", "-c",
+                   "script -qc " + shell_quote(command + "; echo $? > " + shell_quote(status.string())) +
+                       " /dev/null < <(" + feed + "); touch " + shell_quote(done.string())});
+  result.exit_status = fs::exists(status) ? std::stoi(read_text_file(status)) : -1;
+  return result;
 }
 
 std::string verify_error(const fs::path& release, const fs::path& pub) {
