@@ -69,19 +69,19 @@ void flip_byte(const fs::path& file, size_t offset) {
 }
 
 // Runs `command` on a terminal of its own (`script` gives it one), typing `lines` into it a second
-// apart: minisign and bake ask a key's password there. The typing stops when the command ends.
-// The command's exit status is written to a file by its shell: script's own does not always carry it.
+// apart: minisign and bake ask a key's password there. The command's shell writes its exit status
+// to a file (script's own does not always carry it); the typing stops when that file appears, and
+// script, at the end of its input, ends.
 ProcessResult on_a_terminal(const std::string& command, const std::vector<std::string>& lines) {
-  const fs::path done = run_dir() / "terminal.done", status = run_dir() / "terminal.status";
-  fs::remove(done);
+  const fs::path status = run_dir() / "terminal.status";
   fs::remove(status);
   std::string feed;
   for (const auto& line : lines) feed += "sleep 1; printf '%s\\n' " + shell_quote(line) + "; ";
-  feed += "for i in $(seq 240); do [ -e " + shell_quote(done.string()) + " ] && break; sleep 0.5; done";
+  feed += "for i in $(seq 240); do [ -e " + shell_quote(status.string()) + " ] && break; sleep 0.5; done";
   ProcessResult result =
       run_process({"bash", "-c",
-                   "script -qc " + shell_quote(command + "; echo $? > " + shell_quote(status.string())) +
-                       " /dev/null < <(" + feed + "); touch " + shell_quote(done.string())});
+                   "(" + feed + ") | script -qc " +
+                       shell_quote(command + "; echo $? > " + shell_quote(status.string())) + " /dev/null"});
   result.exit_status = fs::exists(status) ? std::stoi(read_text_file(status)) : -1;
   return result;
 }
