@@ -24,10 +24,6 @@ namespace {
 using Statns = CHandle<struct guestfs_statns, guestfs_free_statns>;
 using Statvfs = CHandle<struct guestfs_statvfs, guestfs_free_statvfs>;
 
-}  // namespace
-
-namespace {
-
 // Whether libguestfs may use KVM under --accel auto: asked of QEMU once per process (a /dev/kvm
 // that exists and does not work makes libguestfs fail with a page of debug output). The fallback
 // is said once, on stderr, with the reason.

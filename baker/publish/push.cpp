@@ -48,12 +48,10 @@ ReleaseArtifact read_release_folder(const fs::path& folder) {
   // Exactly the files SHA256SUMS names, itself and the manifest's signature (the first form the
   // folder holds): anything else in the folder (a link to /etc/shadow named leak.sig) is refused,
   // never sent.
-  const std::vector<std::string> signatures = signature_names(manifest_file.filename().string());
-  const auto signature = std::find_if(signatures.begin(), signatures.end(), [&](const std::string& name) {
-    return fs::exists(fs::symlink_status(folder / name));
-  });
-  std::set<std::string> wanted{"SHA256SUMS", manifest_file.filename().string(),
-                               signature != signatures.end() ? *signature : signatures.front()};
+  const std::string manifest_name = manifest_file.filename().string();
+  const auto signature = find_signature(
+      manifest_name, [&](const std::string& name) { return fs::exists(fs::symlink_status(folder / name)); });
+  std::set<std::string> wanted{"SHA256SUMS", manifest_name, signature.value_or(signature_names(manifest_name).front())};
   for (const auto& [name, digest] : sums) wanted.insert(name);
   for (const auto& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();

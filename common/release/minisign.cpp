@@ -145,14 +145,14 @@ MinisignSecretKey parse_minisign_secret_key(std::string_view text, const std::st
   MinisignSecretKey key;
   std::copy(keynum, keynum + 8, key.key_id.begin());
   std::copy(keynum + 8, keynum + 72, key.key.begin());
-  // The secret key holds its public half: a key that does not is damaged (and would sign as no one).
-  std::array<uint8_t, 32> derived{};
-  crypto_sign_ed25519_sk_to_pk(derived.data(), key.key.data());
-  std::array<uint8_t, 32> from_seed{};
-  std::array<uint8_t, 64> rebuilt{};
-  crypto_sign_seed_keypair(from_seed.data(), rebuilt.data(), key.key.data());
-  const bool consistent = std::equal(from_seed.begin(), from_seed.end(), derived.begin());
-  sodium_memzero(rebuilt.data(), rebuilt.size());
+  // The secret key holds its public half: a key whose seed makes another is damaged (and would
+  // sign as no one).
+  std::array<uint8_t, 32> seed{};
+  std::copy(key.key.begin(), key.key.begin() + 32, seed.begin());
+  MinisignSecretKey rebuilt = minisign_key_from_seed(seed, key.key_id);
+  const bool consistent = rebuilt.key == key.key;
+  sodium_memzero(seed.data(), seed.size());
+  sodium_memzero(rebuilt.key.data(), rebuilt.key.size());
   // minisign -W writes no checksum (zeros) for a key it does not encrypt.
   const bool unchecked = !encrypted && std::all_of(keynum + 72, keynum + 104, [](uint8_t b) { return b == 0; });
   const bool intact = unchecked || std::equal(keynum + 72, keynum + 104, secret_key_checksum(key).begin());

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -55,10 +54,17 @@ bool is_signature_name(const std::string& file_name) {
   return file_name.ends_with(".manifest.json.minisig") || file_name.ends_with(".manifest.json.sig");
 }
 
+std::optional<std::string> find_signature(const std::string& manifest_name,
+                                          const std::function<bool(const std::string&)>& has) {
+  for (const std::string& name : signature_names(manifest_name))
+    if (has(name)) return name;
+  return std::nullopt;
+}
+
 std::string check_manifest_signature(const std::string& manifest_bytes, const std::string& signature,
                                      const fs::path& public_key, const std::string& where,
                                      const std::string& signature_name) {
-  const std::string manifest_name = signature_name.substr(0, signature_name.rfind(".manifest.json") + 14);
+  const std::string manifest_name = fs::path(signature_name).stem().string();  // without .minisig or .sig
   const std::string trusted = public_key_fingerprint(public_key);
   if (signature_matches(manifest_bytes, signature, public_key)) return trusted;
   std::string signer;
@@ -79,11 +85,10 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key,
   const fs::path folder = manifest_file.parent_path();
   const std::string manifest_name = manifest_file.filename().string();
   const fs::path sums_file = folder / "SHA256SUMS";
-  const std::vector<std::string> signatures = signature_names(manifest_name);
-  const auto present = std::find_if(signatures.begin(), signatures.end(),
-                                    [&](const std::string& name) { return fs::is_regular_file(folder / name); });
-  if (present == signatures.end())
-    throw Error(fmt::format("release {}: {} is missing", folder.string(), signatures.front()));
+  const auto present =
+      find_signature(manifest_name, [&](const std::string& name) { return fs::is_regular_file(folder / name); });
+  if (!present)
+    throw Error(fmt::format("release {}: {} is missing", folder.string(), signature_names(manifest_name).front()));
   const fs::path signature_file = folder / *present;
   if (!fs::is_regular_file(sums_file)) throw Error(fmt::format("release {}: SHA256SUMS is missing", folder.string()));
   if (!fs::is_regular_file(public_key))

@@ -4,7 +4,9 @@
 // compressed image, the content listing) against its digest. Used by `bake verify` and by the
 // launcher before it starts an image. Each failure is an Error saying what failed.
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,9 @@ VerifiedRelease verify_release(const std::filesystem::path& dir, const std::file
 // The names to look for, the current form first.
 std::vector<std::string> signature_names(const std::string& manifest_name);
 bool is_signature_name(const std::string& file_name);
+// The first of signature_names that `has` (a folder, a download list) holds.
+std::optional<std::string> find_signature(const std::string& manifest_name,
+                                          const std::function<bool(const std::string&)>& has);
 
 // The signature check alone, for a puller that checks a release's manifest before it downloads
 // the image: an Error ("WHERE: MANIFEST_NAME is signed by another key …") unless `signature` (the

@@ -2,10 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
+#include <cerrno>
 #include <string_view>
 
+#include "common/handles/unique_fd.hpp"
 #include "common/util/process.hpp"
 
 namespace trustnet {
@@ -37,10 +38,12 @@ std::string last_words(const ProcessResult& result) {
 }  // namespace
 
 KvmVerdict check_kvm(const std::string& qemu, const std::string& machine) {
-  if (::access("/dev/kvm", F_OK) != 0) return {false, false, "no /dev/kvm"};
-  const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return {false, true, "/dev/kvm cannot be opened by this user"};
-  ::close(fd);
+  {
+    const UniqueFd device(::open("/dev/kvm", O_RDWR | O_CLOEXEC));
+    if (!device.valid())
+      return errno == ENOENT ? KvmVerdict{false, false, "no /dev/kvm"}
+                             : KvmVerdict{false, true, "/dev/kvm cannot be opened by this user"};
+  }
   ProcessResult result;
   try {
     result = run_process_with_input(kvm_check_command(qemu, machine),

@@ -2,15 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
 #include "common/util/private_folder.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/text_file.hpp"
 #include "common/util/validators.hpp"
+#include "launcher/instance/instance_disk.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -60,18 +59,17 @@ std::string pin_step(const fs::path& state_dir, const GoldenRecord& golden) {
 
 namespace {
 
-// The golden image digests the system disks in the state folder are made from.
+// The golden image digests the system disks in the state folder, current or set aside, are made from.
 std::set<std::string> pinned_digests(const fs::path& state_dir) {
   std::set<std::string> used;
   for (const auto& entry : fs::directory_iterator(state_dir)) {
     if (!entry.is_directory() || entry.path() == pin_folder(state_dir)) continue;
-    for (const fs::path& record : {entry.path() / "disk.json", entry.path() / "previous" / "disk.json"}) {
-      if (!fs::exists(record)) continue;
-      try {
-        used.insert(nlohmann::json::parse(read_text_file(record)).at("golden_sha256").get<std::string>());
-      } catch (const nlohmann::json::exception& e) {  // a pin it may need is never guessed away
-        throw Error(fmt::format("{} is damaged ({}); no pinned golden image was removed", record.string(), e.what()));
-      }
+    const InstancePaths paths = InstancePaths::in(state_dir, entry.path().filename().string());
+    try {
+      for (const auto& origin : {system_disk_origin(paths), set_aside_origin(paths)})
+        if (origin) used.insert(origin->sha256);
+    } catch (const Error& e) {  // a pin it may need is never guessed away
+      throw Error(fmt::format("{}; no pinned golden image was removed", e.what()));
     }
   }
   return used;

@@ -54,17 +54,27 @@ std::vector<std::string> overlay_command(const fs::path& golden, const fs::path&
           std::to_string(size)};
 }
 
-std::optional<GoldenRecord> system_disk_origin(const InstancePaths& paths) {
-  if (!fs::exists(disk_record(paths))) return std::nullopt;
+namespace {
+
+std::optional<GoldenRecord> origin_in(const fs::path& record) {
+  if (!fs::exists(record)) return std::nullopt;
   try {
-    const json j = json::parse(read_text_file(disk_record(paths)));
+    const json j = json::parse(read_text_file(record));
     return GoldenRecord{j.at("golden_image").get<std::string>(), j.at("golden_sha256").get<std::string>(), 0};
   } catch (const json::exception& e) {
-    throw Error(fmt::format("{} is damaged ({})", disk_record(paths).string(), e.what()));
+    throw Error(fmt::format("{} is damaged ({})", record.string(), e.what()));
   }
 }
 
+}  // namespace
+
+std::optional<GoldenRecord> system_disk_origin(const InstancePaths& paths) { return origin_in(disk_record(paths)); }
+
 fs::path previous_folder(const InstancePaths& paths) { return paths.disk.parent_path() / "previous"; }
+
+std::optional<GoldenRecord> set_aside_origin(const InstancePaths& paths) {
+  return origin_in(previous_folder(paths) / disk_record(paths).filename());
+}
 
 namespace {
 

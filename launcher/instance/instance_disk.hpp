@@ -32,6 +32,8 @@ std::optional<GoldenRecord> system_disk_origin(const InstancePaths& paths);
 // older set-aside is dropped), so that a new disk can be made; and back, dropping the new ones.
 // The state disk is never moved.
 std::filesystem::path previous_folder(const InstancePaths& paths);
+// The golden image of the system disk an upgrade set aside, when there is one.
+std::optional<GoldenRecord> set_aside_origin(const InstancePaths& paths);
 void set_aside_system_disk(const InstancePaths& paths);
 void restore_system_disk(const InstancePaths& paths);
 // The system disk and its record removed (a first one that failed its upgrade gate).

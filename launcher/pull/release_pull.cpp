@@ -80,9 +80,7 @@ struct Source {
 // The signature a release carries, the current form first; none is not a whole release.
 std::optional<std::string> signature_in(const std::map<std::string, std::string>& small,
                                         const std::string& manifest_name) {
-  for (const std::string& name : signature_names(manifest_name))
-    if (small.contains(name)) return name;
-  return std::nullopt;
+  return find_signature(manifest_name, [&](const std::string& name) { return small.contains(name); });
 }
 
 PulledRelease pull(Source& source, std::map<std::string, std::string> small, const fs::path& trusted_key,
@@ -186,17 +184,25 @@ PulledRelease pull_from_web_folder(const std::string& url, const fs::path& trust
   Source source{url, "", {}};
   std::map<std::string, std::string> small;
   const std::string manifest_name = name + ".manifest.json";
-  const std::vector<std::string> signatures = signature_names(manifest_name);
-  for (const std::string& file : {manifest_name, signatures[0], signatures[1], std::string("SHA256SUMS")}) {
-    if (file == signatures[1] && small.contains(signatures[0])) continue;  // the older form, only without the current
-    const HttpResponse answer =
-        send_request({.url = url + file, .headers = headers, .max_answer = kSmallFileLimit}, {settings.ca});
-    if (answer.status == 404 && file == signatures[0]) continue;  // a release from before minisign's form
+  const auto get = [&](const std::string& file) {
+    return send_request({.url = url + file, .headers = headers, .max_answer = kSmallFileLimit}, {settings.ca});
+  };
+  const auto keep = [&](const std::string& file, const HttpResponse& answer) {
     if (answer.status != 200)
       throw Error(fmt::format("GET {}{}: HTTP {}{}", url, file, answer.status,
                               answer.status == 401 ? " (a login is needed: set pull.credentials)" : ""));
     small[file] = cache.keep(answer.body);
+  };
+  keep(manifest_name, get(manifest_name));
+  // The signature's current form, else (a release from before it) the older one.
+  const std::vector<std::string> signatures = signature_names(manifest_name);
+  for (const std::string& signature : signatures) {
+    const HttpResponse answer = get(signature);
+    if (answer.status == 404 && signature != signatures.back()) continue;
+    keep(signature, answer);
+    break;
   }
+  keep("SHA256SUMS", get("SHA256SUMS"));
   const SignedFiles files = signed_files(read_text_file(cache.entry(small.at(manifest_name))), url);
   source.files[files.image_file] =
       Download{files.image_file, url + files.image_file, "", "the signed release manifest", headers, files.image_size};

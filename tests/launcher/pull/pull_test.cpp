@@ -234,6 +234,8 @@ TEST_CASE("launch pull from a web folder verifies the release and resumes a part
   REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--to",
                "file://" + (dir / "site").string(), "-q"})
               .exit_status == 0);
+  // The registry's release is served under the signature name of releases made before minisign's.
+  fs::rename(dir / "site/registry/registry.manifest.json.minisig", dir / "site/registry/registry.manifest.json.sig");
   const launcher::PemPair ca = launcher::create_certificate_authority("TrustNet CA test", 2);
   const launcher::PemPair tls = launcher::issue_server_certificate(ca, {"web", {"localhost"}, {"127.0.0.1"}}, 2);
   const fs::path ca_file = dir.write("ca.crt", ca.certificate);
@@ -257,11 +259,17 @@ TEST_CASE("launch pull from a web folder verifies the release and resumes a part
   const json out = json::parse(pulled.out);
   CHECK(out[0]["digest"] == "sha256:" + sha256_file(node.folder / "node.manifest.json"));
   CHECK(read_text_file(dir / "vms/node/release/node.qcow2") == image);
-  bool resumed = false;
-  for (const std::string& line : web.log())
+  bool resumed = false, older_form_asked_second = false;
+  for (const std::string& line : web.log()) {
     if (line.starts_with("/files/node/node.qcow2 206 \"bytes=" + std::to_string(image.size() / 2) + "-\""))
       resumed = true;
+    if (line.starts_with("/files/registry/registry.manifest.json.minisig 404")) older_form_asked_second = true;
+  }
   CHECK(resumed);
+  // The node's .minisig was taken, the registry's .sig after its .minisig was not found.
+  CHECK(fs::exists(dir / "vms/node/release/node.manifest.json.minisig"));
+  CHECK(older_form_asked_second);
+  CHECK(fs::exists(dir / "vms/registry/release/registry.manifest.json.sig"));
 }
 
 TEST_CASE("launch pull refuses a tag moved back to an older signed release unless told, and waits its turn") {
