@@ -5,6 +5,7 @@
 
 #include "baker/execute/ext4_root.hpp"
 #include "baker/execute/guest_root.hpp"
+#include "baker/execute/guest_session.hpp"
 #include "baker/execute/root_inspection.hpp"
 #include "baker/execute/step_runner.hpp"
 #include "common/release/qemu_image_info.hpp"

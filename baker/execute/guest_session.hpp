@@ -7,17 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "baker/execute/appliance_settings.hpp"
 #include "baker/execute/guestfs_handle.hpp"
 #include "baker/execute/inspection.hpp"
 
 namespace trustnet::baker {
-
-enum class ApplianceAccel { automatic, tcg };
-
-struct ApplianceSettings {
-  ApplianceAccel accel = ApplianceAccel::automatic;
-  unsigned vcpus = 1;  // under TCG each vCPU is a host thread: the appliance boots faster with two
-};
 
 struct GuestStat {
   uint32_t mode = 0;  // with file type bits

@@ -14,12 +14,12 @@ std::string render_report(const ReportInput& input) {
     sources.push_back({{"file", source.file.string()}, {"sha256", source.sha256}});
   json base{{"sha256", input.plan.base.sha256}, {"file", input.base_file}, {"format", input.plan.base.format}};
   if (input.plan.base.url) base["url"] = *input.plan.base.url;
-  // The bake's journal: what it made (with where it came from) and what it removed or emptied.
-  json files = json::array(), removed = json::array();
+  // The bake's journal: what it made (with where it came from), what it removed, what it emptied.
+  json files = json::array(), removed = json::array(), emptied = json::array();
   for (const auto& f : input.result.edits) {
     if (f.origin.empty()) continue;
     if (f.gone()) {
-      removed.push_back(f.kind == TreeEdit::Kind::emptied ? f.path + " (emptied)" : f.path);
+      (f.kind == TreeEdit::Kind::emptied ? emptied : removed).push_back(f.path);
       continue;
     }
     json entry{{"path", f.path},   {"type", f.type_name()}, {"mode", fmt::format("{:04o}", f.mode)},
@@ -64,6 +64,7 @@ std::string render_report(const ReportInput& input) {
       {"engine", input.result.engine},
       {"disk", {{"virtual_size", input.result.disk_size}, {"root_filesystem_size", input.result.root_fs_size}}},
       {"removed", removed},
+      {"emptied", emptied},
       {"notes", input.result.notes},
       {"files", files},
       {"phases", phases},

@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "baker/bake_command.hpp"
 #include "baker/execute/executor.hpp"
 #include "baker/execute/space_watchdog.hpp"
 #include "baker/plan/plan.hpp"
 #include "baker/publish/up_to_date.hpp"
+#include "baker/run/bake_options.hpp"
+#include "baker/run/prepared_bake.hpp"
 #include "common/transfer/input_cache.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/file_lock.hpp"
@@ -33,13 +34,14 @@ std::vector<std::filesystem::path> clean_up_after_dead_bakes(const std::filesyst
 
 class ImageBake {
  public:
-  // Loads the recipe and its plan; inputs must already be in the cache (or local).
-  ImageBake(const std::filesystem::path& recipe_file, const BakeOptions& options);
+  // Points the plan at the cache, where its URL inputs must already be (local ones are used where
+  // they are).
+  ImageBake(PreparedBake prepared, const BakeOptions& options);
   ImageBake(const ImageBake&) = delete;
   ImageBake& operator=(const ImageBake&) = delete;
 
-  const std::string& name() const { return recipe_.name; }
-  const std::string& base_sha256() const { return plan_.base.sha256; }
+  const std::string& name() const { return prepared_.recipe.name; }
+  const std::string& base_sha256() const { return prepared_.plan.base.sha256; }
   bool base_listing_cached() const;
 
   // Takes the output lock, checks the inputs and the free space, chooses the engine (see
@@ -67,16 +69,14 @@ class ImageBake {
         throw;
       }
     } catch (Error& e) {
-      throw e.with_context("bake " + recipe_.name);
+      throw e.with_context("bake " + name());
     }
   }
 
  private:
   BakeOptions options_;
-  Recipe recipe_;
-  Plan plan_;
+  PreparedBake prepared_;
   Progress progress_;
-  BakeFingerprint fingerprint_;
   InputCache cache_;
   std::filesystem::path image_, report_, listing_;
   std::optional<FileLock> lock_;

@@ -1,14 +1,14 @@
-#include "baker/image_bake.hpp"
+#include "baker/run/image_bake.hpp"
 
 #include <fmt/format.h>
 
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
-#include "baker/fetch_command.hpp"
 #include "baker/publish/content_listing.hpp"
 #include "baker/publish/derived_listing.hpp"
 #include "baker/publish/release.hpp"
 #include "baker/publish/report.hpp"
+#include "baker/run/input_fetch.hpp"
 #include "common/util/interrupt.hpp"
 #include "common/util/sha256.hpp"
 
@@ -45,68 +45,62 @@ std::vector<fs::path> clean_up_after_dead_bakes(const fs::path& out_dir, const s
   return remove_dead_bake_leftovers(out_dir, name);
 }
 
-ImageBake::ImageBake(const fs::path& recipe_file, const BakeOptions& options)
+ImageBake::ImageBake(PreparedBake prepared, const BakeOptions& options)
     : options_(options),
-      recipe_(load_recipe(recipe_file, options.load)),
-      plan_(make_plan(recipe_)),
-      progress_(options.verbosity, "bake " + recipe_.name, options.subject_width),
+      prepared_(std::move(prepared)),
+      progress_(options.verbosity, "bake " + prepared_.recipe.name, options.subject_width),
       cache_(cache_root(options.cache_dir)),
-      image_(options.out_dir / (recipe_.name + ".qcow2")),
-      report_(options.out_dir / (recipe_.name + ".report.json")),
-      listing_(options.out_dir / (recipe_.name + ".mtree")) {
-  in_context([&] {
-    refuse_unpinned(plan_);
-    // Taken before the work: an overlay edited during the bake must not look baked.
-    fingerprint_ = fingerprint_of(recipe_, plan_, options.source_date_epoch);
-    // URL inputs come from the cache (fetched before); local ones are used where they are.
-    use_cached_inputs(plan_, cache_);
-  });
+      image_(options.out_dir / (prepared_.recipe.name + ".qcow2")),
+      report_(options.out_dir / (prepared_.recipe.name + ".report.json")),
+      listing_(options.out_dir / (prepared_.recipe.name + ".mtree")) {
+  in_context([&] { use_cached_inputs(prepared_.plan, cache_); });
 }
 
-bool ImageBake::base_listing_cached() const { return fs::exists(cache_.listing(plan_.base.sha256)); }
+bool ImageBake::base_listing_cached() const { return fs::exists(cache_.listing(prepared_.plan.base.sha256)); }
 
 void ImageBake::prepare() {
   in_context([&] {
     fs::create_directories(options_.out_dir);
-    const fs::path lock_file = options_.out_dir / ("." + recipe_.name + ".lock");
+    const fs::path lock_file = options_.out_dir / ("." + prepared_.recipe.name + ".lock");
     lock_ = FileLock::try_acquire(lock_file);
     if (!lock_)
       throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image_.string(),
                               lock_file.string()));
-    for (const auto& leftover : remove_dead_bake_leftovers(options_.out_dir, recipe_.name))
+    for (const auto& leftover : remove_dead_bake_leftovers(options_.out_dir, prepared_.recipe.name))
       progress_.note(fmt::format("removed {}, left behind by a bake that was killed", leftover.string()));
-    progress_.phase_done("load recipe", fmt::format("{} steps", plan_.steps.size()));
+    progress_.phase_done("load recipe", fmt::format("{} steps", prepared_.plan.steps.size()));
 
     // Digests are checked here and again right before upload.
-    const fs::path base = *plan_.base.path;
+    const fs::path base = *prepared_.plan.base.path;
     auto verify = [&](const fs::path& file, const std::string& sha256, const std::string& what) {
       try {
         verify_sha256(file, sha256, what);
       } catch (Error& e) {
         if (!cache_.holds(file)) throw;
-        throw Error(
-            fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(), recipe_.name));
+        throw Error(fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(),
+                                prepared_.recipe.name));
       }
     };
-    verify(base, plan_.base.sha256, "base image");
-    for (const auto& step : plan_.steps)
+    verify(base, prepared_.plan.base.sha256, "base image");
+    for (const auto& step : prepared_.plan.steps)
       if (const auto* install = std::get_if<InstallFile>(&step))
         verify(install->source, install->sha256, "binary " + install->input);
     interrupt::throw_if_requested();
-    progress_.phase_done("verify inputs", fmt::format("base sha256:{}", plan_.base.sha256.substr(0, 16)));
+    progress_.phase_done("verify inputs", fmt::format("base sha256:{}", prepared_.plan.base.sha256.substr(0, 16)));
 
     // A full filesystem would pause the appliance's QEMU mid-bake: refuse before starting, and
     // let the watchdog turn a filesystem that fills up anyway into an error, not a hang.
-    const uint64_t space_needed = bake_space_needed(base, plan_);
-    require_free_space(options_.out_dir, space_needed, "baking " + recipe_.name,
+    const uint64_t space_needed = bake_space_needed(base, prepared_.plan);
+    require_free_space(options_.out_dir, space_needed, "baking " + prepared_.recipe.name,
                        "a copy of the base, the listing of its files, the release files");
     watchdog_ = std::make_unique<SpaceWatchdog>(options_.out_dir, space_needed);
     work_ = std::make_unique<TemporaryPath>(image_, fs::perms(0644));  // a golden image holds nothing secret
-    const uint64_t base_bytes = check_base_image(base, plan_.base.format, plan_.disk_size);
+    const uint64_t base_bytes = check_base_image(base, prepared_.plan.base.format, prepared_.plan.disk_size);
     if (options_.engine != BakeEngine::guestfs) {
-      direct_folder_ = std::make_unique<ScratchFolder>(options_.out_dir / (recipe_.name + ".disk"));
+      direct_folder_ = std::make_unique<ScratchFolder>(options_.out_dir / (prepared_.recipe.name + ".disk"));
       try {
-        direct_disk_ = split_base(base, plan_.base.format, base_bytes, direct_folder_->path(), plan_.disk_size);
+        direct_disk_ =
+            split_base(base, prepared_.plan.base.format, base_bytes, direct_folder_->path(), prepared_.plan.disk_size);
         interrupt::throw_if_requested();
         progress_.phase_done("copy base", "raw disk for the direct engine (libext2fs)");
         return;
@@ -115,7 +109,7 @@ void ImageBake::prepare() {
         direct_folder_.reset();
       }
     }
-    make_working_copy(base, plan_.base.format, work_->path(), plan_.disk_size);
+    make_working_copy(base, prepared_.plan.base.format, work_->path(), prepared_.plan.disk_size);
     interrupt::throw_if_requested();
     progress_.phase_done("copy base", work_->path().filename().string());
   });
@@ -123,15 +117,16 @@ void ImageBake::prepare() {
 
 ExecutionJob ImageBake::job(bool pack_base) {
   if (pack_base && !base_tar_)
-    base_tar_ = std::make_unique<TemporaryPath>(options_.out_dir / (recipe_.name + ".root.tar"));
-  ExecuteOptions options{options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(), fingerprint_.source_date_epoch};
-  return {&plan_, work_->path(), direct_disk_ ? &*direct_disk_ : nullptr, options, &progress_};
+    base_tar_ = std::make_unique<TemporaryPath>(options_.out_dir / (prepared_.recipe.name + ".root.tar"));
+  ExecuteOptions options{options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(),
+                         prepared_.fingerprint.source_date_epoch};
+  return {&prepared_.plan, work_->path(), direct_disk_ ? &*direct_disk_ : nullptr, options, &progress_};
 }
 
 void ImageBake::keep_base_listing(const ExecutionResult& result) {
   if (!base_tar_ || !result.base_root_packed) return;
   in_context([&] {
-    cache_.keep_listing(plan_.base.sha256, mtree_from_tar(base_tar_->path()));
+    cache_.keep_listing(prepared_.plan.base.sha256, mtree_from_tar(base_tar_->path()));
     base_tar_.reset();
   });
 }
@@ -141,12 +136,12 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
     const bool packed = result.base_root_packed;
     base_tar_.reset();
     // The base's listing comes from the cache (packed by this bake or an earlier one).
-    std::optional<std::string> base_listing = cache_.read_listing(plan_.base.sha256);
+    std::optional<std::string> base_listing = cache_.read_listing(prepared_.plan.base.sha256);
     if (!base_listing)
       throw Error(fmt::format(
           "the listing of base sha256:{} is not in the cache: the image that was to pack it failed first; bake again",
-          plan_.base.sha256.substr(0, 16)));
-    Listing derived = parse_mtree(*base_listing, cache_.listing(plan_.base.sha256).string());
+          prepared_.plan.base.sha256.substr(0, 16)));
+    Listing derived = parse_mtree(*base_listing, cache_.listing(prepared_.plan.base.sha256).string());
     apply_tree_edits(derived, result.edits);
     const std::string listing_text = render_mtree(derived);
     progress_.phase_done("list contents", fmt::format("{} entries{}", listing_entries(listing_text),
@@ -157,20 +152,20 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
     work_->commit();
     progress_.phase_done("publish", image_.string());
 
-    ReportInput input{recipe_,
-                      plan_,
-                      plan_.base.path->string(),
+    ReportInput input{prepared_.recipe,
+                      prepared_.plan,
+                      prepared_.plan.base.path->string(),
                       result,
                       progress_.phases(),
                       image_.string(),
                       image_sha256,
                       listing_.string(),
                       sha256_hex(listing_text),
-                      fingerprint_};
+                      prepared_.fingerprint};
     write_file_atomically(report_, render_report(input));
     progress_.note(
         fmt::format("baked {} in {:.1f} s; report {}", image_.string(), progress_.total_seconds(), report_.string()));
-    return BakeOutcome{recipe_.name, image_, report_, progress_.total_seconds()};
+    return BakeOutcome{prepared_.recipe.name, image_, report_, progress_.total_seconds()};
   });
 }
 
