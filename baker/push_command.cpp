@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/publish/push.hpp"
+#include "common/config/rules.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
-#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

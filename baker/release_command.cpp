@@ -12,7 +12,7 @@
 #include "common/release/signing_key.hpp"
 #include "common/util/error.hpp"
 #include "common/util/parallel_tasks.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

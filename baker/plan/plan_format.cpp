@@ -5,7 +5,7 @@
 
 #include "baker/plan/plan.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
 namespace {

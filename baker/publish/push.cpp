@@ -11,7 +11,7 @@
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

@@ -15,7 +15,7 @@
 #include "common/util/sha256.hpp"
 #include "common/util/temporary_folder.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

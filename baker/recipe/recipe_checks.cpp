@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <set>
 
+#include "common/config/rules.hpp"
+#include "common/config/yaml_reader.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
 #include "common/util/text_lines.hpp"
-#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -27,7 +28,7 @@ std::vector<std::string> read_ssh_keys(const fs::path& file, std::vector<RecipeS
     std::string line(view);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (line.empty() || line[0] == '#') continue;
-    if (auto problem = check_ssh_public_key(line)) throw Error(SourceLocation{file.string(), line_no, 1}, *problem);
+    hold(SourceLocation{file.string(), line_no, 1}, line, check_ssh_public_key);
     keys.push_back(line);
   }
   if (keys.empty()) throw Error(SourceLocation{file.string(), 1, 1}, "the file holds no SSH public key");

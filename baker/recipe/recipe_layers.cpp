@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "common/config/rules.hpp"
 #include "common/config/yaml_reader.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -28,6 +28,10 @@ std::pair<std::string, SourceLocation> located_scalar(const YamlMap& map, std::s
   return {map.scalar(map.get(key), std::string(key)), map.at_key(key)};
 }
 
+std::pair<std::string, SourceLocation> located_scalar(const YamlMap& map, std::string_view key, const Rule& rule) {
+  return {map.scalar(map.get(key), std::string(key), rule), map.at_key(key)};
+}
+
 std::vector<std::pair<std::string, SourceLocation>> includes(const YamlMap& map) {
   std::vector<std::pair<std::string, SourceLocation>> result;
   YAML::Node node = map.get("include");
@@ -41,22 +45,15 @@ std::vector<std::pair<std::string, SourceLocation>> includes(const YamlMap& map)
 Layer read_own(const YamlMap& map, const fs::path& dir) {
   const std::string& file = map.file();
   Layer layer;
-  if (map.has("name")) {
-    layer.name = located_scalar(map, "name");
-    if (auto problem = check_hostname(layer.name->first)) map.fail_key("name", "recipe " + *problem);
-  }
-  if (map.has("hostname")) {
-    layer.hostname = located_scalar(map, "hostname");
-    if (auto problem = check_hostname(layer.hostname->first)) map.fail_key("hostname", *problem);
-  }
-  if (map.has("domain")) {
-    layer.domain = located_scalar(map, "domain");
-    if (auto problem = check_domain(layer.domain->first)) map.fail_key("domain", *problem);
-  }
-  if (map.has("operator")) {
-    layer.operator_user = located_scalar(map, "operator");
-    if (auto problem = check_user_name(layer.operator_user->first)) map.fail_key("operator", *problem);
-  }
+  // A recipe's name is its image's and its host's: a hostname.
+  const auto recipe_name = [](std::string_view name) -> Problem {
+    if (auto problem = check_hostname(name)) return "recipe " + *problem;
+    return std::nullopt;
+  };
+  if (map.has("name")) layer.name = located_scalar(map, "name", recipe_name);
+  if (map.has("hostname")) layer.hostname = located_scalar(map, "hostname", check_hostname);
+  if (map.has("domain")) layer.domain = located_scalar(map, "domain", check_domain);
+  if (map.has("operator")) layer.operator_user = located_scalar(map, "operator", check_user_name);
   if (map.has("disk_size")) {
     auto [text, where] = located_scalar(map, "disk_size");
     auto size = parse_size(text);
@@ -82,8 +79,7 @@ Layer read_own(const YamlMap& map, const fs::path& dir) {
   if (YAML::Node removed = map.get("remove_users")) {
     if (!removed.IsSequence()) map.fail(removed, "remove_users must be a list of user names");
     for (const auto& item : removed) {
-      std::string name = map.scalar(item, "a user name");
-      if (auto problem = check_user_name(name)) map.fail(item, *problem);
+      std::string name = map.scalar(item, "a user name", check_user_name);
       if (name == "root") map.fail(item, "root cannot be removed");
       layer.remove_users.emplace_back(name, map.at(item));
     }
@@ -92,8 +88,7 @@ Layer read_own(const YamlMap& map, const fs::path& dir) {
     if (!state.IsSequence())
       map.fail(state, "state must be a list of folders, each declared under directories, kept on the state disk");
     for (const auto& item : state) {
-      std::string path = map.scalar(item, "a folder");
-      if (auto problem = check_state_folder(path)) map.fail(item, *problem);
+      std::string path = map.scalar(item, "a folder", check_state_folder);
       layer.state.emplace_back(path, map.at(item));
     }
   }

@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
-#include "common/util/validators.hpp"
+#include "common/config/rules.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -20,9 +19,7 @@ fs::path local_path(const YamlMap& map, const std::string& text, const fs::path&
 namespace {
 
 std::string image_path(const YamlMap& map, const YAML::Node& node, const std::string& what) {
-  std::string path = map.scalar(node, what);
-  if (auto problem = check_image_path(path)) map.fail(node, *problem);
-  return path;
+  return map.scalar(node, what, check_image_path);
 }
 
 std::string sha256_value(const YamlMap& map) {
@@ -40,11 +37,9 @@ uint32_t mode_value(const YamlMap& map, uint32_t fallback) {
 }
 
 std::string owner_name(const YamlMap& map, std::string_view key) {
-  auto text = map.optional_string(key);
-  if (!text) return "root";
-  if (!is_decimal(*text))
-    if (auto problem = check_user_name(*text)) map.fail(map.get(key), *problem);
-  return *text;
+  // A number is an id as it is; a name must be one.
+  const auto id_or_name = [](std::string_view text) { return is_decimal(text) ? Problem() : check_user_name(text); };
+  return map.optional_string(key, id_or_name).value_or("root");
 }
 
 Owner owner_value(const YamlMap& map) {
@@ -82,22 +77,26 @@ BaseImage read_base(const YAML::Node& node, const std::string& file, const fs::p
 
 UserSpec read_user(const YamlMap::Entry& entry, const std::string& file, const fs::path& dir) {
   const std::string& name = entry.name;
-  if (auto problem = check_user_name(name)) throw Error(entry.where, *problem);
+  hold(entry.where, name, check_user_name);
   YamlMap map(entry.value, file, "users." + name, {"uid", "gid", "gecos", "shell", "home", "groups", "ssh_keys"});
   UserSpec user;
   user.name = name;
   if (!map.has("uid")) throw Error(entry.where, fmt::format("missing required key 'uid' in users.{}", name));
   user.uid = *map.optional_uint("uid", 65533);
   user.gid = map.optional_uint("gid", 65533);
-  user.gecos = map.optional_string("gecos").value_or("");
-  if (auto problem = check_passwd_field(user.gecos, "gecos")) map.fail(map.get("gecos"), *problem);
-  if (auto shell = map.optional_string("shell")) user.shell = image_path(map, map.get("shell"), "shell");
-  if (map.has("home")) user.home = image_path(map, map.get("home"), "home");
-  for (const auto& [key, value] : {std::pair{"shell", user.shell}, std::pair{"home", user.home_dir()}})
-    if (auto problem = check_passwd_field(value, key)) map.fail(map.get(key), *problem);
-  user.groups = map.string_list("groups");
-  for (const auto& group : user.groups)
-    if (auto problem = check_user_name(group)) map.fail(map.get("groups"), *problem);
+  // gecos, shell and home are fields of /etc/passwd; shell and home also paths in the image.
+  const auto passwd_field = [](const char* key) {
+    return [key](std::string_view text) { return check_passwd_field(text, key); };
+  };
+  user.gecos = map.optional_string("gecos", passwd_field("gecos")).value_or("");
+  const auto passwd_path = [&](const char* key) {
+    std::string path = image_path(map, map.get(key), key);
+    hold(map.at_key(key), path, passwd_field(key));
+    return path;
+  };
+  if (map.has("shell")) user.shell = passwd_path("shell");
+  if (map.has("home")) user.home = passwd_path("home");
+  user.groups = map.string_list("groups", check_user_name);
   for (const auto& key_file : map.string_list("ssh_keys")) user.ssh_key_files.push_back(local_path(map, key_file, dir));
   user.where = entry.where;
   return user;
@@ -107,7 +106,7 @@ DirectorySpec read_directory(const YamlMap::Entry& entry, const std::string& fil
   DirectorySpec dir;
   dir.path = entry.name;
   dir.where = entry.where;
-  if (auto problem = check_image_path(dir.path)) throw Error(dir.where, *problem);
+  hold(dir.where, dir.path, check_image_path);
   if (!entry.value.IsNull()) {  // "/path:" alone means root-owned 0755
     YamlMap map(entry.value, file, "directories." + dir.path, {"owner", "group", "mode"});
     dir.owner = owner_value(map);
@@ -131,11 +130,7 @@ BinarySpec read_binary(const YamlMap::Entry& entry, const std::string& file, con
   } else {
     binary.sha256 = sha256_value(map);
   }
-  if (auto member = map.optional_string("member")) {
-    if (auto problem = check_image_path("/" + *member); problem || member->empty() || member->front() == '/')
-      map.fail_key("member", fmt::format("archive member '{}' must be a relative path inside the archive", *member));
-    binary.member = member;
-  }
+  binary.member = map.optional_string("member", check_archive_member);
   binary.destination = image_path(map, map.require("destination"), "destination");
   binary.mode = mode_value(map, 0755);
   binary.owner = owner_value(map);
@@ -150,7 +145,7 @@ OverlaySpec read_overlay(const YAML::Node& node, const std::string& file, const 
   if (map.has("destination")) overlay.destination = image_path(map, map.get("destination"), "destination");
   overlay.owner = owner_value(map);
   for (const auto& [path, value, where] : map.entries("modes")) {
-    if (auto problem = check_image_path(path)) throw Error(where, *problem);
+    hold(where, path, check_image_path);
     const std::string text = map.scalar(value, "a mode");
     const auto mode = parse_mode(text);
     if (!mode) map.fail(value, fmt::format("mode '{}' must be 3 or 4 octal digits, such as \"0600\"", text));
@@ -164,31 +159,11 @@ CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
   YamlMap map(node, file, "cometbft", {"home", "owner", "moniker", "proxy_app", "timeout_commit"});
   CometbftSpec spec;
   spec.home = image_path(map, map.require("home"), "home");
-  spec.owner = map.string("owner");
-  if (auto problem = check_user_name(spec.owner)) map.fail(map.get("owner"), *problem);
-  if (auto moniker = map.optional_string("moniker")) {
-    if (moniker->empty() || moniker->size() > 64 ||
-        moniker->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._- ") !=
-            std::string::npos)
-      map.fail(map.get("moniker"),
-               fmt::format("moniker '{}' must be 1 to 64 letters, digits, spaces, '.', '_' or '-'", *moniker));
-    spec.moniker = *moniker;
-  }
-  if (auto app = map.optional_string("proxy_app")) {
-    static const std::set<std::string> built_in = {"kvstore", "persistent_kvstore", "noop"};
-    if (!built_in.count(*app) && !app->starts_with("tcp://") && !app->starts_with("unix://"))
-      map.fail(map.get("proxy_app"),
-               fmt::format("proxy_app '{}' must be kvstore, persistent_kvstore, noop, or a tcp:// or unix:// address",
-                           *app));
-    spec.proxy_app = *app;
-  }
-  if (auto timeout = map.optional_string("timeout_commit")) {
-    static const std::regex duration("[1-9][0-9]*(ms|s)");
-    if (!std::regex_match(*timeout, duration))
-      map.fail(map.get("timeout_commit"),
-               fmt::format("timeout_commit '{}' must be a duration such as 500ms or 1s", *timeout));
-    spec.timeout_commit = *timeout;
-  }
+  spec.owner = map.string("owner", check_user_name);
+  if (auto moniker = map.optional_string("moniker", check_moniker)) spec.moniker = *moniker;
+  if (auto app = map.optional_string("proxy_app", check_proxy_app)) spec.proxy_app = *app;
+  const auto duration = [](std::string_view text) { return check_duration(text, "timeout_commit"); };
+  if (auto timeout = map.optional_string("timeout_commit", duration)) spec.timeout_commit = *timeout;
   spec.where = map.at(node);
   return spec;
 }
@@ -207,39 +182,26 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
                             {"caddy_data", &spec.caddy_data}})
     if (map.has(key)) *field = image_path(map, map.get(key), key);
   // The registry speaks plain HTTP: only Caddy, on the same machine, may reach it.
-  static const std::regex loopback(R"((127\.0\.0\.1|\[::1\]):([1-9][0-9]{0,4}))");
-  for (auto [key, field] : {std::pair{"listen", &spec.listen}, {"debug_listen", &spec.debug_listen}})
-    if (auto text = map.optional_string(key)) {
-      if (!std::regex_match(*text, loopback))
-        map.fail(map.get(key),
-                 fmt::format("{} '{}' must be a loopback address and port, such as 127.0.0.1:5000", key, *text));
-      *field = *text;
-    }
-  if (auto owner = map.optional_string("owner")) {
-    if (auto problem = check_user_name(*owner)) map.fail(map.get("owner"), *problem);
-    spec.owner = *owner;
+  for (auto [key, field] : {std::pair{"listen", &spec.listen}, {"debug_listen", &spec.debug_listen}}) {
+    const auto loopback = [key](std::string_view text) { return check_loopback_listen(text, key); };
+    if (auto text = map.optional_string(key, loopback)) *field = *text;
   }
-  if (auto port = map.optional_string("https_port")) {
-    const auto value = parse_port(*port);
-    if (!value)
-      map.fail(map.get("https_port"), fmt::format("https_port '{}' must be a port number from 1 to 65535", *port));
-    spec.https_port = *value;
-  }
+  if (auto owner = map.optional_string("owner", check_user_name)) spec.owner = *owner;
+  const auto port = [](std::string_view text) { return check_port(text, "https_port"); };
+  if (auto text = map.optional_string("https_port", port)) spec.https_port = *parse_port(*text);
   if (map.has("names")) {
-    spec.names = map.string_list("names");
+    const auto registry_name = [](std::string_view name) -> Problem {
+      if (auto problem = check_domain(name)) return fmt::format("registry name '{}': {}", name, *problem);
+      return std::nullopt;
+    };
+    spec.names = map.string_list("names", registry_name);
     if (spec.names.empty()) map.fail(map.get("names"), "registry.names must name at least one host");
-    for (const auto& name : spec.names)
-      if (auto problem = check_domain(name))
-        map.fail(map.get("names"), fmt::format("registry name '{}': {}", name, *problem));
   }
   const std::string tls = map.optional_string("tls").value_or("local-ca");
   if (tls == "acme") {
     spec.tls = RegistrySpec::Tls::acme;
     spec.acme_email = map.optional_string("acme_email").value_or("");
-    static const std::regex email(R"([^@\s"'{}]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
-    if (!std::regex_match(spec.acme_email, email))
-      map.fail(map.has("acme_email") ? map.get("acme_email") : map.get("tls"),
-               "tls: acme needs acme_email, the contact address for Let's Encrypt");
+    hold(map.at_key(map.has("acme_email") ? "acme_email" : "tls"), spec.acme_email, check_acme_email);
     for (const auto& name : spec.names)
       if (name.size() >= 6 && name.compare(name.size() - 6, 6, ".local") == 0)
         map.fail(map.get("tls"),
@@ -254,51 +216,31 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
 
 ServiceSpec read_service(const YamlMap::Entry& entry, const std::string& file) {
   const std::string& name = entry.name;
-  if (auto problem = check_service_name(name)) throw Error(entry.where, *problem);
+  hold(entry.where, name, check_service_name);
   const YAML::Node& node = entry.value;
   YamlMap map(node, file, "services." + name,
               {"description", "command", "args", "user", "need", "after", "output_log", "error_log", "directory",
                "environment", "requires", "runlevel"});
   ServiceSpec service;
   service.name = name;
-  service.description = map.optional_string("description").value_or(name);
-  if (service.description.find_first_of("\"\\$`\n") != std::string::npos)
-    map.fail(map.get("description"), "description must not contain quotes, '\\', '$', '`' or newlines");
+  service.description = map.optional_string("description", check_service_description).value_or(name);
   service.command = image_path(map, map.require("command"), "command");
-  service.args = map.string_list("args");
-  for (const auto& arg : service.args)
-    if (auto problem = check_service_argument(arg)) map.fail(map.get("args"), *problem);
-  if (auto user = map.optional_string("user")) {
-    if (auto problem = check_user_name(*user)) map.fail(map.get("user"), *problem);
-    service.user = user;
-  }
-  service.need = map.string_list("need");
-  service.after = map.string_list("after");
-  for (const auto* list : {&service.need, &service.after})
-    for (const auto& dep : *list)
-      if (auto problem = check_service_name(dep)) map.fail(node, *problem);
+  service.args = map.string_list("args", check_service_argument);
+  service.user = map.optional_string("user", check_user_name);
+  service.need = map.string_list("need", check_service_name);
+  service.after = map.string_list("after", check_service_name);
   if (map.has("output_log")) service.output_log = image_path(map, map.get("output_log"), "output_log");
   if (map.has("error_log")) service.error_log = image_path(map, map.get("error_log"), "error_log");
   if (map.has("directory")) service.directory = image_path(map, map.get("directory"), "directory");
   for (const auto& [key, value, unused] : map.entries("environment")) {
-    bool valid_name =
-        !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
-        key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
-    if (!valid_name)
-      map.fail(map.get("environment"), fmt::format("'{}' is not a valid environment variable name", key));
-    std::string text = map.scalar(value, "an environment value");
-    if (auto problem = check_service_argument(text)) map.fail(value, *problem);
-    service.environment[key] = text;
+    hold(map.at_key("environment"), key, check_environment_name);
+    service.environment[key] = map.scalar(value, "an environment value", check_service_argument);
   }
   if (YAML::Node required = map.get("requires")) {
     if (!required.IsSequence()) map.fail(required, fmt::format("services.{}.requires must be a list", name));
     for (const auto& item : required) service.requires_files.push_back(image_path(map, item, "an item of requires"));
   }
-  service.runlevel = map.optional_string("runlevel").value_or("default");
-  static const std::set<std::string> runlevels = {"sysinit", "boot", "default", "nonetwork", "shutdown"};
-  if (!runlevels.count(service.runlevel))
-    map.fail(map.get("runlevel"),
-             fmt::format("runlevel '{}' must be one of sysinit, boot, default, nonetwork, shutdown", service.runlevel));
+  service.runlevel = map.optional_string("runlevel", check_runlevel).value_or("default");
   service.where = entry.where;
   return service;
 }
@@ -307,22 +249,15 @@ NetworkLayer read_network(const YAML::Node& node, const std::string& file) {
   YamlMap map(node, file, "network", {"interface", "address", "prefix", "gateway", "ipv4_fallback"});
   NetworkLayer network;
   network.where = map.at(node);
-  network.interface = map.optional_string("interface");
-  network.address = map.optional_string("address");
-  if (network.address)
-    if (auto problem = check_ipv6_ula(*network.address)) map.fail(map.get("address"), *problem);
+  network.interface = map.optional_string("interface", check_interface_name);
+  network.address = map.optional_string("address", check_ipv6_ula);
   if (auto prefix_text = map.optional_string("prefix")) {
     const Parsed<int> prefix = parse_ipv6_prefix(*prefix_text);
     if (prefix.problem) map.fail(map.get("prefix"), *prefix.problem);
     network.prefix = prefix.value;
   }
-  network.gateway = map.optional_string("gateway");
-  if (network.gateway)
-    if (auto problem = check_ipv6_ula(*network.gateway)) map.fail(map.get("gateway"), *problem);
-  network.ipv4_fallback = map.optional_string("ipv4_fallback");
-  for (const char* key : {"interface", "ipv4_fallback"})
-    if (auto name = map.optional_string(key))
-      if (auto problem = check_interface_name(*name)) map.fail(map.get(key), *problem);
+  network.gateway = map.optional_string("gateway", check_ipv6_ula);
+  network.ipv4_fallback = map.optional_string("ipv4_fallback", check_interface_name);
   return network;
 }
 
@@ -345,9 +280,7 @@ SshPolicy read_ssh(const YAML::Node& node, const std::string& file) {
   SshPolicy ssh;
   ssh.permit_root_login = map.optional_bool("permit_root_login").value_or(false);
   ssh.password_authentication = map.optional_bool("password_authentication").value_or(false);
-  ssh.allow_users = map.string_list("allow_users");
-  for (const auto& user : ssh.allow_users)
-    if (auto problem = check_user_name(user)) map.fail(map.get("allow_users"), *problem);
+  ssh.allow_users = map.string_list("allow_users", check_user_name);
   return ssh;
 }
 

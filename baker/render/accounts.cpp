@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/util/text_lines.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
+#include "common/config/rules.hpp"
 #include "common/util/error.hpp"
-#include "common/util/validators.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;

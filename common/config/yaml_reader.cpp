@@ -1,5 +1,4 @@
 #include "common/config/yaml_reader.hpp"
-#include "common/util/validators.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -26,6 +25,10 @@ YAML::Node load_yaml_file(const std::filesystem::path& file) {
   } catch (const YAML::Exception& e) {
     throw Error(SourceLocation{file.string(), e.mark.line + 1, e.mark.column + 1}, e.msg);
   }
+}
+
+void hold(const SourceLocation& where, std::string_view value, const Rule& rule) {
+  if (auto problem = rule(value)) throw Error(where, *problem);
 }
 
 YamlMap::YamlMap(const YAML::Node& node, std::string file, std::string what,
@@ -108,6 +111,28 @@ std::vector<std::string> YamlMap::string_list(std::string_view key) const {
   if (!value) return items;
   if (!value.IsSequence()) fail(value, fmt::format("{}.{} must be a list", what_, key));
   for (const auto& item : value) items.push_back(scalar(item, fmt::format("an item of {}.{}", what_, key)));
+  return items;
+}
+
+std::string YamlMap::scalar(const YAML::Node& node, std::string_view what, const Rule& rule) const {
+  std::string text = scalar(node, what);
+  hold(at(node), text, rule);
+  return text;
+}
+
+std::string YamlMap::string(std::string_view key, const Rule& rule) const {
+  return scalar(require(key), fmt::format("{}.{}", what_, key), rule);
+}
+
+std::optional<std::string> YamlMap::optional_string(std::string_view key, const Rule& rule) const {
+  YAML::Node value = get(key);
+  if (!value) return std::nullopt;
+  return scalar(value, fmt::format("{}.{}", what_, key), rule);
+}
+
+std::vector<std::string> YamlMap::string_list(std::string_view key, const Rule& rule) const {
+  std::vector<std::string> items = string_list(key);
+  for (size_t i = 0; i < items.size(); ++i) hold(at(get(key)[i]), items[i], rule);
   return items;
 }
 

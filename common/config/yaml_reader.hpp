@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "common/util/error.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet {
 
@@ -19,6 +21,12 @@ namespace trustnet {
 // Recipes, their includes and launcher configurations are small: a larger file is refused unread.
 constexpr uint64_t kYamlFileLimit = 16 << 20;
 YAML::Node load_yaml_file(const std::filesystem::path& file);
+
+// A rule a value is held to (see common/config/rules.hpp): its problem, or nothing.
+using Rule = std::function<Problem(std::string_view)>;
+
+// Throws the problem `rule` finds with `value` as an Error at `where`.
+void hold(const SourceLocation& where, std::string_view value, const Rule& rule);
 
 class YamlMap {
  public:
@@ -40,6 +48,10 @@ class YamlMap {
   std::optional<bool> optional_bool(std::string_view key) const;
   std::optional<uint32_t> optional_uint(std::string_view key, uint32_t max) const;
   std::vector<std::string> string_list(std::string_view key) const;  // empty when absent
+  // The same, each value held to `rule`: one that breaks it is an error at that value.
+  std::string string(std::string_view key, const Rule& rule) const;
+  std::optional<std::string> optional_string(std::string_view key, const Rule& rule) const;
+  std::vector<std::string> string_list(std::string_view key, const Rule& rule) const;
 
   SourceLocation at(const YAML::Node& node) const;
   SourceLocation at_key(std::string_view key) const;  // the key's value, or the mapping
@@ -58,6 +70,7 @@ class YamlMap {
   };
   std::vector<Entry> entries(std::string_view key) const;
   std::string scalar(const YAML::Node& node, std::string_view what) const;
+  std::string scalar(const YAML::Node& node, std::string_view what, const Rule& rule) const;
 
  private:
   YAML::Node node_;

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/config/rules.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/validators.hpp"
 
 namespace trustnet {
 using nlohmann::json;

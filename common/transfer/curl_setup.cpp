@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/transfer/url.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet {
 

@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "common/config/rules.hpp"
+
 namespace trustnet {
 
 namespace {

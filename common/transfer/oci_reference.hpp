@@ -7,7 +7,7 @@
 #include <string_view>
 #include <variant>
 
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet {
 

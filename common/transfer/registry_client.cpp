@@ -8,7 +8,7 @@
 #include "common/transfer/url.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet {
 using nlohmann::json;

@@ -13,7 +13,7 @@
 #include "common/util/encoding.hpp"
 #include "common/util/error.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet {
 namespace fs = std::filesystem;

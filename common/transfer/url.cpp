@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "common/handles/curl_handle.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet {
 

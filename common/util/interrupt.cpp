@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/util/error.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::interrupt {
 namespace {

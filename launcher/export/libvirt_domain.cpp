@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "common/util/error.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::launcher {
 

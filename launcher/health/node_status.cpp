@@ -3,7 +3,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::launcher {
 using nlohmann::json;

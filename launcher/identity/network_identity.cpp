@@ -7,6 +7,7 @@
 
 #include "common/config/appliance_contract.hpp"
 #include "common/config/cometbft_config.hpp"
+#include "common/config/rules.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/encoding.hpp"
 #include "common/util/error.hpp"
@@ -14,7 +15,6 @@
 #include "common/util/interrupt.hpp"
 #include "common/util/private_folder.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/validators.hpp"
 #include "launcher/identity/cometbft_keys.hpp"
 #include "launcher/identity/htpasswd.hpp"
 #include "launcher/identity/openssh_key.hpp"

@@ -4,11 +4,11 @@
 
 #include <set>
 
+#include "common/config/rules.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
 #include "common/util/private_folder.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/validators.hpp"
 #include "launcher/instance/instance_disk.hpp"
 
 namespace trustnet::launcher {

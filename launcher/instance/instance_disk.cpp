@@ -11,7 +11,7 @@
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 #include "launcher/instance/golden_pin.hpp"
 
 namespace trustnet::launcher {

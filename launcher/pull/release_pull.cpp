@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "common/config/rules.hpp"
 #include "common/release/release_artifact.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/transfer/fetcher.hpp"
@@ -13,7 +14,6 @@
 #include "common/util/sha256.hpp"
 #include "common/util/temporary_folder.hpp"
 #include "common/util/text_file.hpp"
-#include "common/util/validators.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/util/error.hpp"
-#include "common/util/validators.hpp"
+#include "common/util/text_values.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/network/host_network.hpp"
 #include "launcher/run/run_user.hpp"

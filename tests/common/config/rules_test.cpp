@@ -1,4 +1,4 @@
-#include "common/util/validators.hpp"
+#include "common/config/rules.hpp"
 
 #include <doctest/doctest.h>
 
@@ -62,27 +62,6 @@ TEST_CASE("sha256 pins are exactly 64 hex digits") {
   CHECK(check_sha256(std::string(64, 'g')));
 }
 
-TEST_CASE("modes are three or four octal digits") {
-  CHECK(parse_mode("0750") == 0750u);
-  CHECK(parse_mode("644") == 0644u);
-  CHECK(parse_mode("4755") == 04755u);
-  CHECK_FALSE(parse_mode("0999"));
-  CHECK_FALSE(parse_mode("75"));
-  CHECK_FALSE(parse_mode("rwx"));
-}
-
-TEST_CASE("sizes take K, M, G and T suffixes in powers of 1024") {
-  CHECK(parse_size("50G") == 50ULL << 30);
-  CHECK(parse_size("512M") == 512ULL << 20);
-  CHECK(parse_size("1024") == 1024u);
-  CHECK_FALSE(parse_size("50Q"));
-  CHECK_FALSE(parse_size("G"));
-  CHECK_FALSE(parse_size("0G"));
-  CHECK_FALSE(parse_size("-1G"));
-  CHECK(format_size(50ULL << 30) == "50G");
-  CHECK(format_size(1000) == "1000");
-}
-
 TEST_CASE("SSH key lines must be public keys") {
   CHECK_FALSE(check_ssh_public_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0 me@host"));
   CHECK(check_ssh_public_key("-----BEGIN OPENSSH PRIVATE KEY-----").value().find("private key") != std::string::npos);
@@ -125,22 +104,6 @@ TEST_CASE("IPv6 addresses compare as addresses, and prefixes bit by bit") {
   CHECK(check_image_path("/usr/bin/$(reboot)") == "path '/usr/bin/$(reboot)' holds $, which a shell would act on");
 }
 
-TEST_CASE("whole numbers are decimal digits only and within their bounds, whatever their length") {
-  CHECK(is_decimal("0"));
-  CHECK(is_decimal("0042"));
-  for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "１"}) CHECK_FALSE(is_decimal(bad));
-  CHECK(parse_bounded_uint("0", 0, 10) == 0u);
-  CHECK(parse_bounded_uint("10", 0, 10) == 10u);
-  CHECK_FALSE(parse_bounded_uint("11", 0, 10));
-  CHECK_FALSE(parse_bounded_uint("4", 5, 10));
-  CHECK(parse_bounded_uint("18446744073709551615", 0, UINT64_MAX) == std::nullopt);  // 20 digits: refused, no overflow
-  CHECK(parse_bounded_uint("9999999999999999999", 0, UINT64_MAX) == 9999999999999999999ull);
-  CHECK_FALSE(parse_bounded_uint("99999999999999999999999", 0, UINT64_MAX));
-  CHECK(parse_port("1") == 1);
-  CHECK(parse_port("65535") == 65535);
-  for (const char* bad : {"0", "65536", "", "22 ", "-22", "99999999999"}) CHECK_FALSE(parse_port(bad));
-}
-
 TEST_CASE("SHA-256 digests are 64 hexadecimal digits of either case, kept in lower case") {
   const std::string upper = "041FA34A" + std::string(56, 'E');
   CHECK(parse_sha256(upper).value == "041fa34a" + std::string(56, 'e'));
@@ -148,4 +111,65 @@ TEST_CASE("SHA-256 digests are 64 hexadecimal digits of either case, kept in low
   CHECK(parse_sha256("abc").problem == "sha256 'abc' must be 64 hexadecimal digits");
   CHECK(parse_sha256(std::string(64, 'g')).problem.has_value());
   CHECK(parse_sha256("abc").value.empty());
+}
+
+TEST_CASE("ports are 1 to 65535, and a loopback listen address is 127.0.0.1 or [::1] with one") {
+  CHECK(parse_port("1") == 1);
+  CHECK(parse_port("65535") == 65535);
+  for (const char* bad : {"0", "65536", "", "22 ", "-22", "99999999999"}) CHECK_FALSE(parse_port(bad));
+  CHECK(check_port("70000", "https_port") == "https_port '70000' must be a port number from 1 to 65535");
+  CHECK_FALSE(check_loopback_listen("127.0.0.1:5000", "listen"));
+  CHECK_FALSE(check_loopback_listen("[::1]:65535", "listen"));
+  for (const char* bad : {"0.0.0.0:5000", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "[::]:5000", "localhost:5000",
+                          "127.0.0.1:5000\n"})
+    CHECK(check_loopback_listen(bad, "listen").has_value());
+  CHECK(check_loopback_listen("0.0.0.0:5000", "debug_listen") ==
+        "debug_listen '0.0.0.0:5000' must be a loopback address and port, such as 127.0.0.1:5000");
+}
+
+TEST_CASE("MAC addresses are six lower-case hex bytes of a unicast address") {
+  CHECK_FALSE(check_mac_address("52:54:00:12:34:56"));
+  CHECK(check_mac_address("52:54:00:12:34") ==
+        "mac '52:54:00:12:34' must be six lower-case hex bytes, such as "
+        "52:54:00:12:34:56");
+  CHECK(check_mac_address("52:54:00:12:34:5G").has_value());
+  CHECK(check_mac_address("52:54:00:AB:34:56").has_value());
+  CHECK(check_mac_address("01:00:5e:00:00:01") == "mac '01:00:5e:00:00:01' is a multicast address");
+}
+
+TEST_CASE("a bridge name is letters, digits, '_', '.' and '-', at most 15, and nothing a command line would split") {
+  for (const char* good : {"br0", "trustnet-br", "a.b_c-d", "123456789012345"}) CHECK_FALSE(check_bridge_name(good));
+  for (const char* bad : {"", ".", "..", "1234567890123456", "br 0", "br/0", "br:0", "br$0", "br0\n"})
+    CHECK(check_bridge_name(bad).has_value());
+  CHECK(check_bridge_name("br\n0") == "bridge name 'br\\n0' must be 1 to 15 letters, digits, '_', '.' or '-'");
+}
+
+TEST_CASE("CometBFT's moniker, proxy_app and durations, an ACME contact, and what a service is given") {
+  CHECK_FALSE(check_moniker("my node"));
+  CHECK(check_moniker("").has_value());
+  CHECK(check_moniker(std::string(65, 'a')).has_value());
+  CHECK(check_moniker("node\"1\"") == "moniker 'node\"1\"' must be 1 to 64 letters, digits, spaces, '.', '_' or '-'");
+  for (const char* good : {"kvstore", "persistent_kvstore", "noop", "tcp://127.0.0.1:26658", "unix:///run/app.sock"})
+    CHECK_FALSE(check_proxy_app(good));
+  CHECK(check_proxy_app("ftp://app") ==
+        "proxy_app 'ftp://app' must be kvstore, persistent_kvstore, noop, or a tcp:// or unix:// address");
+  for (const char* good : {"1s", "500ms", "10s"}) CHECK_FALSE(check_duration(good, "timeout_commit"));
+  for (const char* bad : {"", "0s", "1", "1m", "1.5s", "half a second", "-1s"})
+    CHECK(check_duration(bad, "timeout_commit").has_value());
+  CHECK(check_duration("1m", "timeout_commit") == "timeout_commit '1m' must be a duration such as 500ms or 1s");
+  CHECK_FALSE(check_acme_email("ops@example.org"));
+  for (const char* bad : {"", "ops", "ops@example", "o ps@example.org", "ops@exa_mple.org", "\"ops\"@example.org"})
+    CHECK(check_acme_email(bad).has_value());
+  CHECK_FALSE(check_environment_name("GOMAXPROCS"));
+  CHECK_FALSE(check_environment_name("_x1"));
+  for (const char* bad : {"", "1X", "A-B", "A B", "A=B"}) CHECK(check_environment_name(bad).has_value());
+  CHECK_FALSE(check_service_description("CometBFT node"));
+  for (const char* bad : {"a \"b\"", "a\\b", "$HOME", "`id`", "a\nb"})
+    CHECK(check_service_description(bad).has_value());
+  for (const char* good : {"sysinit", "boot", "default", "nonetwork", "shutdown"}) CHECK_FALSE(check_runlevel(good));
+  CHECK(check_runlevel("single") == "runlevel 'single' must be one of sysinit, boot, default, nonetwork, shutdown");
+  CHECK_FALSE(check_archive_member("cometbft"));
+  CHECK_FALSE(check_archive_member("bin/caddy"));
+  for (const char* bad : {"", "/cometbft", "../cometbft", "bin/../../x", "a//b"})
+    CHECK(check_archive_member(bad).has_value());
 }
