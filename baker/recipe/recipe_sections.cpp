@@ -183,7 +183,8 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
     if (map.has(key)) *field = image_path(map, map.get(key), key);
   // The registry speaks plain HTTP: only Caddy, on the same machine, may reach it.
   for (auto [key, field] : {std::pair{"listen", &spec.listen}, {"debug_listen", &spec.debug_listen}}) {
-    const auto loopback = [key](std::string_view text) { return check_loopback_listen(text, key); };
+    const char* what = key;  // a structured binding cannot be captured (C++17, clang 14)
+    const auto loopback = [what](std::string_view text) { return check_loopback_listen(text, what); };
     if (auto text = map.optional_string(key, loopback)) *field = *text;
   }
   if (auto owner = map.optional_string("owner", check_user_name)) spec.owner = *owner;

@@ -27,7 +27,7 @@ std::vector<ExportedDomain> export_libvirt(const LaunchConfig& config, const std
     const InstancePaths paths = InstancePaths::in(config.state_dir, name);
     const GoldenRecord golden = verify_golden_image(config.state_dir, instance, config.trusted_key);
     ExportedDomain domain{name, out_dir / (name + ".xml"),
-                          prepare_instance_disk(instance, paths, golden, settings.firmware), ""};
+                          prepare_instance_disk(instance, paths, golden, settings.firmware).done, ""};
     const DiskIoChoice io = choose_instance_disk_io(name, paths.disk);
     domain.disk_io = io.summary();
     // Paths and a MAC only, no secret: readable like any libvirt definition.

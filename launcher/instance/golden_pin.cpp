@@ -51,12 +51,6 @@ fs::path pin_golden_image(const fs::path& state_dir, const GoldenRecord& golden)
   return pin;
 }
 
-std::string pin_step(const fs::path& state_dir, const GoldenRecord& golden) {
-  const fs::path pin = pin_path(state_dir, golden.sha256);
-  if (fs::exists(pin)) return fmt::format("check that {} still hashes to its name", pin.string());
-  return fmt::format("pin a copy of {} as {}, hashed as it is copied", golden.image.string(), pin.string());
-}
-
 namespace {
 
 // The golden image digests the system disks in the state folder, current or set aside, are made from.

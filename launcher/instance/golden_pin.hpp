@@ -20,9 +20,6 @@ std::filesystem::path pin_path(const std::filesystem::path& state_dir, const std
 // or nothing is kept); an existing pin is checked as check_pin does. Returns its path.
 std::filesystem::path pin_golden_image(const std::filesystem::path& state_dir, const GoldenRecord& golden);
 
-// What pin_golden_image would do, in words (a dry run's line).
-std::string pin_step(const std::filesystem::path& state_dir, const GoldenRecord& golden);
-
 // Throws a one-line Error when `pin` is missing or its content no longer hashes to `sha256`.
 void check_pin(const std::filesystem::path& pin, const std::string& sha256);
 

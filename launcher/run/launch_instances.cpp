@@ -98,42 +98,43 @@ HealthRow row_of(const Watch& w, Phase gone) {
 
 }  // namespace
 
-std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                     const LaunchOptions& options) {
+LaunchPlan launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                       const LaunchOptions& options) {
   const Accel accel = choose_accel(this_host(), options.accel);
-  std::vector<std::string> lines;
+  LaunchPlan plan;
   for (const auto& instance : instances) {
     const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
     const std::string& name = instance.identity.name;
     const fs::path golden = fs::absolute(instance.image).lexically_normal();
-    lines.push_back(fmt::format("# {}: verify sha256 of {} against {}", name, golden.string(),
-                                golden_record_file(config.state_dir, name).string()));
+    plan.lines.push_back(fmt::format("# {}: verify sha256 of {} against {}", name, golden.string(),
+                                     golden_record_file(config.state_dir, name).string()));
     // The digest the pin is named after: the recorded one (a start refuses any other).
     const auto recorded = read_golden_record(config.state_dir, name);
     const GoldenRecord pinned{golden, recorded ? recorded->sha256 : "SHA256", 0};
+    // The same steps a start carries out (instance/disk_actions.hpp), decided the same way.
+    try {
+      for (const DiskAction& action : plan_instance_disk(instance, paths, pinned, options.firmware))
+        plan.lines.push_back(describe_action(action, name));
+    } catch (Error& e) {
+      if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
+      if (!plan.stop) plan.stop = e.line();
+      continue;
+    }
     DiskIo io;
     if (fs::exists(paths.disk)) {
-      lines.push_back(fmt::format("# {}: {}", name, pin_step(config.state_dir, pinned)));
       const DiskIoChoice choice = choose_instance_disk_io(name, paths.disk);
       io = choice.io;
-      lines.push_back(
+      plan.lines.push_back(
           fmt::format("# {}: disk {}, which qemu-io accepts on {}", name, choice.summary(), paths.disk.string()));
     } else {
-      lines.push_back(fmt::format("# {}: {}", name, pin_step(config.state_dir, pinned)));
-      lines.push_back(
-          command_line(overlay_command(pin_path(config.state_dir, pinned.sha256), paths.disk, instance.disk_size)));
       std::vector<std::string> modes;
       for (const DiskIo& mode : disk_io_preference()) modes.push_back(disk_io_text(mode));
-      lines.push_back(fmt::format("# {}: disk I/O: the first of {} that qemu-io accepts on the new disk", name,
-                                  fmt::join(modes, ", ")));
+      plan.lines.push_back(fmt::format("# {}: disk I/O: the first of {} that qemu-io accepts on the new disk", name,
+                                       fmt::join(modes, ", ")));
     }
-    if (!fs::exists(paths.state_disk))
-      lines.push_back(command_line(state_disk_command(paths.state_disk, instance.state_disk_size)));
-    if (instance.boot == BootMode::uefi && !fs::exists(paths.efi_vars))
-      lines.push_back(command_line({"cp", options.firmware.vars_template.string(), paths.efi_vars.string()}));
-    lines.push_back(command_line(qemu_command(instance, paths, accel, options.firmware, io)));
+    plan.lines.push_back(command_line(qemu_command(instance, paths, accel, options.firmware, io)));
   }
-  return lines;
+  return plan;
 }
 
 std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
@@ -166,7 +167,8 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
     try {
       const InstancePaths paths = InstancePaths::in(config.state_dir, name);
       std::string done;
-      for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware)) done += step + "; ";
+      for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware).done)
+        done += step + "; ";
       const DiskIoChoice io = choose_instance_disk_io(name, paths.disk);
       const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware, io.io), paths);
       return fmt::format("launch {}: {}started QEMU ({}, disk {}), pid {}", name, done, accel_name(accel), io.summary(),

@@ -25,9 +25,15 @@ struct LaunchOptions {
   bool recorded_image = false;
 };
 
-// The commands that `launch` would run, one shell-quoted line each, without running any.
-std::vector<std::string> launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                     const LaunchOptions& options);
+// What `launch` would do, without doing any of it: the commands it would run, shell-quoted, and
+// the steps that are not one command as `# NAME: ...` lines; the disks' steps are those a start
+// carries out (instance/disk_actions.hpp). `stop` is the first refusal a start would meet.
+struct LaunchPlan {
+  std::vector<std::string> lines;
+  std::optional<std::string> stop;
+};
+LaunchPlan launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+                       const LaunchOptions& options);
 
 // Starts the instances and waits; returns the final rows. Throws when one cannot start, exits
 // while booting, or does not reach `options.wait` in time (the instances that run stay running).

@@ -30,12 +30,17 @@ int run_start(const LaunchConfig& config, const std::string& which, const StartF
   options.timeout = seconds(flags.timeout);
   options.quiet = flags.quiet;
   if (flags.dry_run) {
-    for (const auto& line : launch_plan(config, instances, options)) fmt::print("{}\n", line);
-    // What the run would find missing on this host, without changing anything.
-    try {
-      preflight_network(config, instances);
-    } catch (const Error& e) {
-      fmt::print(stderr, "launch: the run would stop here: {}\n", e.what());
+    const LaunchPlan plan = launch_plan(config, instances, options);
+    for (const auto& line : plan.lines) fmt::print("{}\n", line);
+    // What the run would refuse, or find missing on this host, without changing anything.
+    std::optional<std::string> stop = plan.stop;
+    if (!stop) try {
+        preflight_network(config, instances);
+      } catch (const Error& e) {
+        stop = e.what();
+      }
+    if (stop) {
+      fmt::print(stderr, "launch: the run would stop here: {}\n", *stop);
       return 1;
     }
     return 0;

@@ -195,9 +195,8 @@ std::vector<std::string> upgrade_plan(const LaunchConfig& config, const std::vec
     if (fs::exists(paths.disk))
       lines.push_back(fmt::format("# {}: set aside {}, disk.json and golden.json in {}", name, paths.disk.string(),
                                   previous_folder(paths).string()));
-    lines.push_back(fmt::format("# {}: {}", name, pin_step(config.state_dir, choice.next)));
-    lines.push_back(
-        command_line(overlay_command(pin_path(config.state_dir, choice.next.sha256), paths.disk, instance.disk_size)));
+    for (const DiskAction& action : plan_new_system_disk(instance, paths, choice.next))
+      lines.push_back(describe_action(action, name));
     lines.push_back(fmt::format("# {}: start it on the new disk and its state disk {}, then wait up to {} s until {}",
                                 name, paths.state_disk.string(), options.launch.timeout.count(),
                                 gate_text(instance, std::nullopt)));

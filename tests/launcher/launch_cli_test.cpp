@@ -194,11 +194,11 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
                         ", hashed as it is copied");
   CHECK(lines[2] == fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 53687091200", pin.string(),
                                 (dir / "vms/node/disk.qcow2").string()));
-  CHECK(lines[3] ==
+  CHECK(lines[3] == "qemu-img create -q -f qcow2 " + (dir / "vms/node/state.qcow2").string() + " 21474836480");
+  CHECK(lines[4] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
+  CHECK(lines[5] ==
         "# node: disk I/O: the first of cache=none,aio=io_uring, cache=none,aio=native, "
         "cache=none,aio=threads, cache=writeback,aio=threads that qemu-io accepts on the new disk");
-  CHECK(lines[4] == "qemu-img create -q -f qcow2 " + (dir / "vms/node/state.qcow2").string() + " 21474836480");
-  CHECK(lines[5] == "cp /usr/share/AAVMF/AAVMF_VARS.fd " + (dir / "vms/node/efivars.fd").string());
   CHECK(lines[6].starts_with("qemu-system-aarch64 -name node,process=trustnet-node "));
   CHECK(lines[6].find(" -accel tcg,thread=multi ") != std::string::npos);
   CHECK(lines[6].find(",cache=none,aio=io_uring,") != std::string::npos);
@@ -221,6 +221,15 @@ TEST_CASE("launch all --dry-run prints every command it would run and runs none"
   CHECK(test::lines_starting(launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()}).out,
                              "# node: check that " + pin.string() + " still hashes to its name")
             .size() == 1);
+
+  // What a start would refuse, the dry run refuses the same way, before the network's checks.
+  fs::remove(dir / "vms/node/disk.json");
+  ProcessResult refused = launch({"all", "--dry-run", "--accel", "tcg", "--config", config.string()});
+  CHECK(refused.exit_status == 1);
+  CHECK(refused.err == "launch: the run would stop here: node: " + (dir / "vms/node/disk.qcow2").string() +
+                           " has no readable " + (dir / "vms/node/disk.json").string() +
+                           "; remove the disk to start from the golden image again\n");
+  CHECK(test::lines_starting(refused.out, "qemu-system-aarch64 -name registry,").size() == 1);
 }
 
 TEST_CASE("every launch subcommand answers --help, and launch without a command says what to do") {

@@ -46,7 +46,7 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   test::TempDir dir;
   const auto [golden, record, instance] = golden_in(dir, "golden.qcow2", 128ULL << 20, BootMode::uefi);
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
-  const auto done = prepare_instance_disk(instance, paths, record, Firmware{});
+  const auto done = prepare_instance_disk(instance, paths, record, Firmware{}).done;
   REQUIRE(done.size() == 3);
   CHECK(done[1] ==
         "created state disk " + paths.state_disk.string() + " (20G), which the appliance formats at its first boot");
@@ -62,7 +62,7 @@ TEST_CASE("an instance's disk and variable store are made 0600 in a 0700 folder:
   CHECK((fs::status(pin).permissions() & fs::perms::all) == fs::perms(0400));
   CHECK((fs::status(pin.parent_path()).permissions() & fs::perms::all) == fs::perms(0700));
   CHECK(info["virtual-size"] == 128ULL << 20);
-  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).empty());
+  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).done.empty());
 }
 
 TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, and never made again once lost") {
@@ -70,7 +70,7 @@ TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, 
   auto [golden, record, instance] = golden_in(dir, "golden.qcow2", 64ULL << 20, BootMode::direct);
   instance.state_disk_size = 256ULL << 20;
   const InstancePaths paths = InstancePaths::in(dir / "vms", "node");
-  REQUIRE(prepare_instance_disk(instance, paths, record, Firmware{}).size() == 2);
+  REQUIRE(prepare_instance_disk(instance, paths, record, Firmware{}).done.size() == 2);
   const auto info =
       nlohmann::json::parse(run_checked({"qemu-img", "info", "--output=json", paths.state_disk.string()}));
   CHECK(info["format"] == "qcow2");
@@ -84,7 +84,7 @@ TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, 
   run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 64k", paths.state_disk.string()});
   fs::remove(paths.disk);
   fs::remove(paths.disk.parent_path() / "disk.json");
-  const auto again = prepare_instance_disk(instance, paths, record, Firmware{});
+  const auto again = prepare_instance_disk(instance, paths, record, Firmware{}).done;
   REQUIRE(again.size() == 1);
   CHECK(again[0].starts_with("created disk "));
   CHECK(run_checked({"qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 0 64k", paths.state_disk.string()})
@@ -92,7 +92,7 @@ TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, 
 
   // A size changed in the configuration applies to a new state disk only, and says so.
   instance.state_disk_size = 512ULL << 20;
-  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}) ==
+  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).done ==
         std::vector<std::string>{"state disk is 256M (state_disk 512M applies to a new disk only)"});
 
   // Lost: refused with the way out, and nothing is made in its place.
@@ -109,7 +109,7 @@ TEST_CASE("a state disk is blank qcow2 made once, kept across new system disks, 
   }
   CHECK_FALSE(fs::exists(paths.state_disk));
   fs::remove(paths.state_record);
-  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).size() == 1);
+  CHECK(prepare_instance_disk(instance, paths, record, Firmware{}).done.size() == 1);
   CHECK(fs::exists(paths.state_disk));
 }
 
@@ -178,7 +178,7 @@ TEST_CASE("a system disk reads a pin of its golden image: a set-aside disk start
   const GoldenRecord new_record{golden, sha256_file(golden), fs::file_size(golden)};
   REQUIRE(new_record.sha256 != old_record.sha256);
   write_golden_record(vms, "node", new_record);
-  const auto made = prepare_instance_disk(instance, paths, new_record, Firmware{});
+  const auto made = prepare_instance_disk(instance, paths, new_record, Firmware{}).done;
   const fs::path new_pin = vms / "pinned" / (new_record.sha256 + ".qcow2");
   CHECK(made[0] == fmt::format("created disk {} (64M) on {}, pinned as {}", paths.disk.string(), golden.string(),
                                new_pin.string()));
@@ -187,7 +187,7 @@ TEST_CASE("a system disk reads a pin of its golden image: a set-aside disk start
 
   // The rollback: the old disk is put back and starts on the bytes it was made from.
   restore_system_disk(paths);
-  CHECK(prepare_instance_disk(instance, paths, *read_golden_record(vms, "node"), Firmware{}).empty());
+  CHECK(prepare_instance_disk(instance, paths, *read_golden_record(vms, "node"), Firmware{}).done.empty());
   CHECK(backing_of(paths.disk) == old_pin.string());
   CHECK(reads(paths.disk, "0x11"));
   // Only pins and the copies a killed process left go; a file of someone else's stays.
@@ -226,7 +226,7 @@ TEST_CASE("a disk made on the configured path itself is pinned at its next start
     run_checked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x33 0 64k", paths.disk.string()});
   };
   make_unpinned_disk();
-  const auto done = prepare_instance_disk(instance, paths, record, Firmware{});
+  const auto done = prepare_instance_disk(instance, paths, record, Firmware{}).done;
   REQUIRE_FALSE(done.empty());
   CHECK(done[0] == "pinned its golden image as " + pin.string());
   CHECK(backing_of(paths.disk) == pin.string());
@@ -243,4 +243,64 @@ TEST_CASE("a disk made on the configured path itself is pinned at its next start
                        Error);
   CHECK(backing_of(paths.disk) == golden.string());
   CHECK_FALSE(fs::exists(pin));
+}
+
+namespace {
+
+std::vector<std::string> described(const std::vector<DiskAction>& actions) {
+  std::vector<std::string> lines;
+  for (const DiskAction& action : actions) lines.push_back(describe_action(action, "node"));
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("what the dry run plans for an instance's disks is what the start then does, step for step") {
+  test::TempDir dir;
+  const fs::path template_file = dir / "AAVMF_VARS.fd";
+  write_file_atomically(template_file, std::string(4096, '\0'));
+  const Firmware firmware{dir / "AAVMF_CODE.fd", template_file};
+  auto [golden, record, instance] = golden_in(dir, "golden.qcow2", 64ULL << 20, BootMode::uefi);
+  instance.state_disk_size = 32ULL << 20;
+  const fs::path vms = dir / "vms", pin = vms / "pinned" / (record.sha256 + ".qcow2");
+  const InstancePaths paths = InstancePaths::in(vms, "node");
+  // Planned first, as `launch all --dry-run` does, then started: the same steps, nothing else.
+  const auto plan_then_start = [&] {
+    const std::vector<DiskAction> planned = plan_instance_disk(instance, paths, record, firmware);
+    const PreparedDisk started = prepare_instance_disk(instance, paths, record, firmware);
+    CHECK(started.actions == planned);
+    return described(planned);
+  };
+
+  // A first start: the folder, the pin, the overlay, the state disk, the variable store.
+  CHECK(plan_then_start() ==
+        std::vector<std::string>{
+            "# node: make " + (vms / "node").string() + ", 0700",
+            "# node: pin a copy of " + golden.string() + " as " + pin.string() + ", hashed as it is copied",
+            fmt::format("qemu-img create -q -f qcow2 -F qcow2 -b {} {} 67108864", pin.string(), paths.disk.string()),
+            "qemu-img create -q -f qcow2 " + paths.state_disk.string() + " 33554432",
+            "cp " + template_file.string() + " " + paths.efi_vars.string()});
+  // The same start again: only the pin's check.
+  CHECK(plan_then_start() ==
+        std::vector<std::string>{"# node: check that " + pin.string() + " still hashes to its name"});
+  // A larger disk and state disk in the configuration: the system disk grows (qemu-img resize),
+  // the state disk only says it keeps its size.
+  instance.disk_size = 96ULL << 20;
+  instance.state_disk_size = 64ULL << 20;
+  CHECK(plan_then_start() ==
+        std::vector<std::string>{"# node: check that " + pin.string() + " still hashes to its name",
+                                 "qemu-img resize -q -f qcow2 " + paths.disk.string() + " 100663296",
+                                 "# node: state disk is 32M (state_disk 64M applies to a new disk only)"});
+  CHECK(nlohmann::json::parse(
+            run_checked({"qemu-img", "info", "--output=json", paths.disk.string()}))["virtual-size"] == 96ULL << 20);
+  // A state disk from before its record was kept, and a lost variable store.
+  instance.state_disk_size = 32ULL << 20;
+  fs::remove(paths.state_record);
+  fs::remove(paths.efi_vars);
+  CHECK(plan_then_start() ==
+        std::vector<std::string>{"# node: check that " + pin.string() + " still hashes to its name",
+                                 "# node: record the state disk's size (32M) in " + paths.state_record.string(),
+                                 "cp " + template_file.string() + " " + paths.efi_vars.string()});
+  CHECK(fs::exists(paths.state_record));
+  CHECK(fs::exists(paths.efi_vars));
 }
