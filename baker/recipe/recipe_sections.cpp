@@ -53,11 +53,9 @@ Owner owner_value(const YamlMap& map) {
 // A source that is either a local path or a URL, with its pinned digest.
 void read_source(const YamlMap& map, const fs::path& dir, std::optional<std::string>& url,
                  std::optional<fs::path>& path) {
-  url = map.optional_string("url");
+  url = map.optional_string("url", check_input_url);
   if (auto text = map.optional_string("path")) path = local_path(map, *text, dir);
   if (!url && !path) map.fail(map.node(), fmt::format("{} needs 'url' or 'path'", map.what()));
-  if (url && !url->starts_with("https://") && !url->starts_with("http://") && !url->starts_with("file:///"))
-    map.fail(map.get("url"), fmt::format("url '{}' must start with https://, http:// or file:///", *url));
 }
 
 }  // namespace

@@ -250,6 +250,12 @@ Problem check_archive_member(std::string_view member) {
 
 // Digests, keys, and what services are given.
 
+Problem check_input_url(std::string_view url) {
+  if (!url.starts_with("https://") && !url.starts_with("http://") && !url.starts_with("file:///"))
+    return fmt::format("url '{}' must start with https://, http:// or file:///", printable(url));
+  return std::nullopt;
+}
+
 Problem check_sha256(std::string_view digest) {
   if (digest.size() != 64 || !std::all_of(digest.begin(), digest.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

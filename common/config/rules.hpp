@@ -74,6 +74,8 @@ Problem check_passwd_field(std::string_view text, std::string_view what);
 Problem check_archive_member(std::string_view member);
 
 // Digests, keys, and what services are given.
+// Where a recipe's pinned input is downloaded from: https://, http:// (the pin makes it safe) or file:///.
+Problem check_input_url(std::string_view url);
 Problem check_sha256(std::string_view digest);
 // A SHA-256 digest as written (either case): its lower-case form, which the cache and reports
 // use, or the problem.

@@ -173,3 +173,12 @@ TEST_CASE("CometBFT's moniker, proxy_app and durations, an ACME contact, and wha
   for (const char* bad : {"", "/cometbft", "../cometbft", "bin/../../x", "a//b"})
     CHECK(check_archive_member(bad).has_value());
 }
+
+TEST_CASE("a recipe's input comes from https://, http:// or file:///, and nowhere else") {
+  for (const char* good : {"https://example.org/a.tar.gz", "http://mirror/x", "file:///srv/x"})
+    CHECK_FALSE(check_input_url(good));
+  CHECK(check_input_url("ftp://example.org/a") ==
+        "url 'ftp://example.org/a' must start with https://, http:// or file:///");
+  for (const char* bad : {"", "file://host/x", "HTTPS://example.org/", "/srv/x"})
+    CHECK(check_input_url(bad).has_value());
+}
