@@ -77,10 +77,6 @@ int run_verify(const fs::path& release, const fs::path& public_key, bool as_json
   return 0;
 }
 
-}  // namespace
-
-namespace {
-
 int run_contents(const fs::path& image, ApplianceAccel accel, BakeEngine engine) {
   fmt::print("{}", listing_of(image, accel, engine));
   return 0;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "baker/publish/bake_outputs.hpp"
 #include "baker/publish/content_listing.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/release/signing_key.hpp"
@@ -86,8 +87,9 @@ json read_report(const fs::path& file, const std::string& name) {
 
 PublishOutcome publish_release(const std::string& name, const PublishOptions& options, const SigningKey& key) {
   const auto started = std::chrono::steady_clock::now();
-  const fs::path golden = options.out_dir / (name + ".qcow2"), listing = options.out_dir / (name + ".mtree");
-  const json report = read_report(options.out_dir / (name + ".report.json"), name);
+  const BakeOutputs baked = BakeOutputs::in(options.out_dir, name);
+  const fs::path &golden = baked.image, &listing = baked.listing;
+  const json report = read_report(baked.report, name);
   // What is published must be what was baked and reported.
   for (const auto& [file, recorded] :
        {std::pair{golden, report.value("image_sha256", "")},

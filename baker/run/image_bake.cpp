@@ -32,15 +32,14 @@ uint64_t bake_space_needed(const fs::path& base, const Plan& plan) {
 std::vector<fs::path> remove_dead_bake_leftovers(const fs::path& out_dir, const std::string& name) {
   // Holding the lock, any temporary of these outputs belongs to a bake that was killed.
   std::vector<fs::path> removed;
-  for (const char* suffix : {".qcow2", ".report.json", ".mtree", ".root.tar", ".disk"})
-    for (auto& leftover : remove_leftover_temporaries(out_dir / (name + suffix)))
-      removed.push_back(std::move(leftover));
+  for (const fs::path& output : BakeOutputs::in(out_dir, name).written())
+    for (auto& leftover : remove_leftover_temporaries(output)) removed.push_back(std::move(leftover));
   return removed;
 }
 
 std::vector<fs::path> clean_up_after_dead_bakes(const fs::path& out_dir, const std::string& name) {
   if (!fs::is_directory(out_dir)) return {};
-  const auto lock = FileLock::try_acquire(out_dir / ("." + name + ".lock"));
+  const auto lock = FileLock::try_acquire(BakeOutputs::in(out_dir, name).lock);
   if (!lock) return {};  // a bake of it runs: its temporaries are alive
   return remove_dead_bake_leftovers(out_dir, name);
 }
@@ -48,11 +47,9 @@ std::vector<fs::path> clean_up_after_dead_bakes(const fs::path& out_dir, const s
 ImageBake::ImageBake(PreparedBake prepared, const BakeOptions& options)
     : options_(options),
       prepared_(std::move(prepared)),
-      progress_(options.verbosity, "bake " + prepared_.recipe.name, options.subject_width),
+      progress_(options.verbosity, "bake " + name(), options.subject_width),
       cache_(cache_root(options.cache_dir)),
-      image_(options.out_dir / (prepared_.recipe.name + ".qcow2")),
-      report_(options.out_dir / (prepared_.recipe.name + ".report.json")),
-      listing_(options.out_dir / (prepared_.recipe.name + ".mtree")) {
+      outputs_(BakeOutputs::in(options.out_dir, name())) {
   in_context([&] { use_cached_inputs(prepared_.plan, cache_); });
 }
 
@@ -61,12 +58,11 @@ bool ImageBake::base_listing_cached() const { return fs::exists(cache_.listing(p
 void ImageBake::prepare() {
   in_context([&] {
     fs::create_directories(options_.out_dir);
-    const fs::path lock_file = options_.out_dir / ("." + prepared_.recipe.name + ".lock");
-    lock_ = FileLock::try_acquire(lock_file);
+    lock_ = FileLock::try_acquire(outputs_.lock);
     if (!lock_)
-      throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish", image_.string(),
-                              lock_file.string()));
-    for (const auto& leftover : remove_dead_bake_leftovers(options_.out_dir, prepared_.recipe.name))
+      throw Error(fmt::format("another bake is writing {} (lock {} is held); wait for it to finish",
+                              outputs_.image.string(), outputs_.lock.string()));
+    for (const auto& leftover : remove_dead_bake_leftovers(options_.out_dir, name()))
       progress_.note(fmt::format("removed {}, left behind by a bake that was killed", leftover.string()));
     progress_.phase_done("load recipe", fmt::format("{} steps", prepared_.plan.steps.size()));
 
@@ -77,8 +73,7 @@ void ImageBake::prepare() {
         verify_sha256(file, sha256, what);
       } catch (Error& e) {
         if (!cache_.holds(file)) throw;
-        throw Error(fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(),
-                                prepared_.recipe.name));
+        throw Error(fmt::format("{}; the cache entry is damaged: delete it and run `bake fetch {}`", e.what(), name()));
       }
     };
     verify(base, prepared_.plan.base.sha256, "base image");
@@ -91,13 +86,13 @@ void ImageBake::prepare() {
     // A full filesystem would pause the appliance's QEMU mid-bake: refuse before starting, and
     // let the watchdog turn a filesystem that fills up anyway into an error, not a hang.
     const uint64_t space_needed = bake_space_needed(base, prepared_.plan);
-    require_free_space(options_.out_dir, space_needed, "baking " + prepared_.recipe.name,
+    require_free_space(options_.out_dir, space_needed, "baking " + name(),
                        "a copy of the base, the listing of its files, the release files");
     watchdog_ = std::make_unique<SpaceWatchdog>(options_.out_dir, space_needed);
-    work_ = std::make_unique<TemporaryPath>(image_, fs::perms(0644));  // a golden image holds nothing secret
+    work_ = std::make_unique<TemporaryPath>(outputs_.image, fs::perms(0644));  // a golden image holds nothing secret
     const uint64_t base_bytes = check_base_image(base, prepared_.plan.base.format, prepared_.plan.disk_size);
     if (options_.engine != BakeEngine::guestfs) {
-      direct_folder_ = std::make_unique<ScratchFolder>(options_.out_dir / (prepared_.recipe.name + ".disk"));
+      direct_folder_ = std::make_unique<ScratchFolder>(outputs_.direct_disk);
       try {
         direct_disk_ =
             split_base(base, prepared_.plan.base.format, base_bytes, direct_folder_->path(), prepared_.plan.disk_size);
@@ -116,8 +111,7 @@ void ImageBake::prepare() {
 }
 
 ExecutionJob ImageBake::job(bool pack_base) {
-  if (pack_base && !base_tar_)
-    base_tar_ = std::make_unique<TemporaryPath>(options_.out_dir / (prepared_.recipe.name + ".root.tar"));
+  if (pack_base && !base_tar_) base_tar_ = std::make_unique<TemporaryPath>(outputs_.base_tar);
   ExecuteOptions options{options_.out_dir, base_tar_ ? base_tar_->path() : fs::path(),
                          prepared_.fingerprint.source_date_epoch};
   return {&prepared_.plan, work_->path(), direct_disk_ ? &*direct_disk_ : nullptr, options, &progress_};
@@ -148,24 +142,24 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
                                                       packed ? "; the base's listing is now in the cache" : ""));
     direct_folder_.reset();  // the raw disk is in the qcow2 now
     const std::string image_sha256 = sha256_file(work_->path());
-    write_file_atomically(listing_, listing_text);
+    write_file_atomically(outputs_.listing, listing_text);
     work_->commit();
-    progress_.phase_done("publish", image_.string());
+    progress_.phase_done("publish", outputs_.image.string());
 
     ReportInput input{prepared_.recipe,
                       prepared_.plan,
                       prepared_.plan.base.path->string(),
                       result,
                       progress_.phases(),
-                      image_.string(),
+                      outputs_.image.string(),
                       image_sha256,
-                      listing_.string(),
+                      outputs_.listing.string(),
                       sha256_hex(listing_text),
                       prepared_.fingerprint};
-    write_file_atomically(report_, render_report(input));
-    progress_.note(
-        fmt::format("baked {} in {:.1f} s; report {}", image_.string(), progress_.total_seconds(), report_.string()));
-    return BakeOutcome{prepared_.recipe.name, image_, report_, progress_.total_seconds()};
+    write_file_atomically(outputs_.report, render_report(input));
+    progress_.note(fmt::format("baked {} in {:.1f} s; report {}", outputs_.image.string(), progress_.total_seconds(),
+                               outputs_.report.string()));
+    return BakeOutcome{name(), outputs_.image, outputs_.report, progress_.total_seconds()};
   });
 }
 

@@ -12,6 +12,7 @@
 #include "baker/execute/executor.hpp"
 #include "baker/execute/space_watchdog.hpp"
 #include "baker/plan/plan.hpp"
+#include "baker/publish/bake_outputs.hpp"
 #include "baker/publish/up_to_date.hpp"
 #include "baker/run/bake_options.hpp"
 #include "baker/run/prepared_bake.hpp"
@@ -78,7 +79,7 @@ class ImageBake {
   PreparedBake prepared_;
   Progress progress_;
   InputCache cache_;
-  std::filesystem::path image_, report_, listing_;
+  BakeOutputs outputs_;
   std::optional<FileLock> lock_;
   std::unique_ptr<SpaceWatchdog> watchdog_;
   std::unique_ptr<TemporaryPath> work_;

@@ -1,5 +1,6 @@
 #include "baker/run/image_freshness.hpp"
 
+#include "baker/publish/bake_outputs.hpp"
 #include "common/util/error.hpp"
 
 namespace trustnet::baker {
@@ -8,8 +9,9 @@ namespace fs = std::filesystem;
 ImageFreshness image_freshness(const PreparedBake& prepared, const fs::path& out_dir, bool force) {
   ImageFreshness result;
   result.name = prepared.recipe.name;
-  result.image = out_dir / (result.name + ".qcow2");
-  result.report = out_dir / (result.name + ".report.json");
+  const BakeOutputs outputs = BakeOutputs::in(out_dir, result.name);
+  result.image = outputs.image;
+  result.report = outputs.report;
   result.exists = fs::exists(result.image);
   if (force) {
     result.reason = "--force";

@@ -121,13 +121,15 @@ std::string YamlMap::scalar(const YAML::Node& node, std::string_view what, const
 }
 
 std::string YamlMap::string(std::string_view key, const Rule& rule) const {
-  return scalar(require(key), fmt::format("{}.{}", what_, key), rule);
+  std::string text = string(key);
+  hold(at_key(key), text, rule);
+  return text;
 }
 
 std::optional<std::string> YamlMap::optional_string(std::string_view key, const Rule& rule) const {
-  YAML::Node value = get(key);
-  if (!value) return std::nullopt;
-  return scalar(value, fmt::format("{}.{}", what_, key), rule);
+  std::optional<std::string> text = optional_string(key);
+  if (text) hold(at_key(key), *text, rule);
+  return text;
 }
 
 std::vector<std::string> YamlMap::string_list(std::string_view key, const Rule& rule) const {

@@ -2,7 +2,6 @@
 // Values written as text, below any rule of the domain (those are common/config/rules.hpp): whole
 // numbers, modes and sizes, and text made printable for a one-line message. A check returns the
 // Problem, or nothing; a parse the value or the problem.
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
