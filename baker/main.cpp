@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
       "  bake keygen FILE        a release signing key pair\n"
       "  bake publish NAME... | all --key FILE   signed, compressed release folders\n"
       "  bake verify DIR --pubkey FILE           check a release folder\n"
-      "  bake push NAME... | all --to oci://HOST/PREFIX:TAG | file:///DIR | https://HOST/PATH/\n"
+      "  bake push NAME... | all --pubkey FILE --to oci://HOST/PREFIX:TAG | file:///DIR | https://HOST/PATH/\n"
       "  bake contents IMAGE     the content listing (mtree) of an image\n"
       "  bake diff A B           what differs between two images, manifests or listings",
       "bake"};

@@ -81,6 +81,10 @@ CommandRun declare_push(CLI::App& command) {
                   "oci://HOST[:PORT]/PREFIX:TAG (pushes PREFIX/NAME:TAG), file:///DIR or https://HOST/PATH/ "
                   "(gets NAME/)")
       ->required();
+  command
+      .add_option("--pubkey", state->options.public_key,
+                  "trusted public key (FILE.pub from bake keygen): the signature is checked before anything is sent")
+      ->required();
   command.add_option("--release", state->options.release_dir, "folder that holds the release folders (bake publish)")
       ->capture_default_str();
   command.add_option("--credentials", state->credentials,

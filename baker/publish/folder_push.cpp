@@ -6,6 +6,7 @@
 #include "baker/publish/push.hpp"
 #include "common/transfer/http_request.hpp"
 #include "common/transfer/retries.hpp"
+#include "common/transfer/url.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/temporary_folder.hpp"
@@ -42,7 +43,7 @@ bool web_folder_holds(const std::string& url, const ReleaseArtifact& release, co
   for (const ReleaseFile& file : release.files) {
     Sha256 hash;
     const HttpResponse answer =
-        send_request({.url = url + file.name,
+        send_request({.url = url + url_path_segment(file.name),
                       .headers = web_headers(access),
                       .max_answer = static_cast<size_t>(file.size),
                       .body_sink = [&](const char* data, size_t size) { hash.update(data, size); }},
@@ -89,7 +90,7 @@ PushOutcome push_to_web_folder(const ReleaseArtifact& release, const fs::path& f
   // image, or a new signature over the new image, and refuses the first.
   for (auto file = release.files.rbegin(); file != release.files.rend(); ++file) {
     HttpRequest put{.method = "PUT",
-                    .url = target_url + file->name,
+                    .url = target_url + url_path_segment(file->name),
                     .headers = web_headers(access),
                     .upload_file = folder / file->name,
                     .progress = &display};

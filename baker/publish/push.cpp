@@ -29,25 +29,16 @@ int send_order(const ReleaseFile& file) {
 
 }  // namespace
 
-ReleaseArtifact read_release_folder(const fs::path& folder) {
+ReleaseArtifact read_release_folder(const fs::path& folder, const fs::path& public_key) {
   const fs::path manifest_file = find_manifest(folder);
   const fs::path sums_file = folder / "SHA256SUMS";
-  if (!fs::is_regular_file(sums_file))
+  if (!fs::is_regular_file(fs::symlink_status(sums_file)))
     throw Error(fmt::format("release {}: SHA256SUMS is missing; publish it again", folder.string()));
   const std::map<std::string, std::string> sums = read_sums(sums_file);
 
-  ReleaseArtifact release;
-  try {
-    const auto manifest = nlohmann::json::parse(read_text_file(manifest_file));
-    release.appliance = manifest.at("appliance").get<std::string>();
-    release.created = manifest.value("build_time", "");
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("release {}: {} is not a release manifest ({})", folder.string(),
-                            manifest_file.filename().string(), e.what()));
-  }
-  // Exactly the files SHA256SUMS names, itself and the manifest's signature (the first form the
-  // folder holds): anything else in the folder (a link to /etc/shadow named leak.sig) is refused,
-  // never sent.
+  // The folder holds exactly SHA256SUMS, the files it names and the manifest's signature (the first
+  // form the folder holds): anything else (a link to /etc/shadow named leak.sig) is refused, never
+  // sent. Each is hashed once, here; what is sent is checked against these digests as it goes.
   const std::string manifest_name = manifest_file.filename().string();
   const auto signature = find_signature(
       manifest_name, [&](const std::string& name) { return fs::exists(fs::symlink_status(folder / name)); });
@@ -60,6 +51,7 @@ ReleaseArtifact read_release_folder(const fs::path& folder) {
                               folder.string(), printable(name)),
                   ExitCode::bad_input);
   }
+  std::map<std::string, std::string> digests;
   for (const std::string& name : wanted) {
     const fs::path file = folder / name;
     const fs::file_status status = fs::symlink_status(file);
@@ -69,14 +61,34 @@ ReleaseArtifact read_release_folder(const fs::path& folder) {
       throw Error(
           fmt::format("release {}: {} is not a regular file (a link or a device is never sent)", folder.string(), name),
           ExitCode::bad_input);
-    const std::string digest = sha256_file(file);
-    if (auto listed = sums.find(name); listed != sums.end() && listed->second != digest)
+    digests[name] = sha256_file(file);
+    if (auto listed = sums.find(name); listed != sums.end() && listed->second != digests[name])
       throw Error(
           fmt::format("release {}: {} does not match SHA256SUMS: the folder was damaged or altered; publish "
                       "it again",
                       folder.string(), name));
-    release.files.push_back({name, release_media_type(name), "sha256:" + digest, fs::file_size(file)});
   }
+
+  // The signature before the first byte leaves: what is pushed is exactly what the signed manifest
+  // names (its image and listing), the manifest, its signature and SHA256SUMS.
+  const VerifiedRelease verified = verify_release(manifest_file, public_key, digests);
+  const std::set<std::string> signed_names{manifest_name, verified.image.filename().string(),
+                                           verified.listing.filename().string()};
+  for (const auto& [name, digest] : sums)
+    if (!signed_names.contains(name))
+      throw Error(fmt::format("release {}: SHA256SUMS names {}, which the signed manifest does not; publish it again",
+                              folder.string(), printable(name)),
+                  ExitCode::bad_input);
+
+  ReleaseArtifact release;
+  release.appliance = verified.appliance;
+  try {
+    release.created = nlohmann::json::parse(read_text_file(manifest_file)).value("build_time", "");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("release {}: {} is not a release manifest ({})", folder.string(), manifest_name, e.what()));
+  }
+  for (const auto& [name, digest] : digests)
+    release.files.push_back({name, release_media_type(name), "sha256:" + digest, fs::file_size(folder / name)});
   std::sort(release.files.begin(), release.files.end(), [](const ReleaseFile& a, const ReleaseFile& b) {
     return std::pair(send_order(a), a.name) < std::pair(send_order(b), b.name);
   });
@@ -89,7 +101,7 @@ PushOutcome push_release(const std::string& name, const PushOptions& options, Tr
   if (!fs::is_directory(folder))
     throw Error(fmt::format("release folder {} does not exist: bake publish {} first", folder.string(), name),
                 ExitCode::bad_input);
-  const ReleaseArtifact release = read_release_folder(folder);
+  const ReleaseArtifact release = read_release_folder(folder, options.public_key);
   const ReleaseLocation target = release_of(options.destination, name);
   PushOutcome outcome;
   try {

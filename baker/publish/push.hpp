@@ -3,8 +3,10 @@
 //   oci://HOST[:PORT]/PREFIX:TAG   a registry: PREFIX/NAME:TAG, an OCI artifact (release_artifact.hpp)
 //   file:///DIR                    DIR/NAME/, a copy renamed into place whole
 //   https://HOST/PATH/             PATH/NAME/, each file sent with HTTP PUT (WebDAV servers)
-// The folder's files are checked against its SHA256SUMS as they are hashed, so a damaged
-// release is never pushed. What the destination already holds is not sent again.
+// Before the first byte leaves, the manifest's signature is checked with the trusted public key and
+// the folder's files against the signed manifest and SHA256SUMS as they are hashed: a damaged,
+// altered or re-signed release is never pushed, and only the files the signed manifest names are.
+// What the destination already holds is not sent again.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,6 +20,7 @@ namespace trustnet::baker {
 
 struct PushOptions {
   std::filesystem::path release_dir = "release";  // holds NAME/ from bake publish
+  std::filesystem::path public_key;               // the release key's public half (bake keygen's FILE.pub)
   ReleaseLocation destination;
   RegistryAccess access;  // TLS and credentials, for registries and web folders
 };
@@ -30,8 +33,9 @@ struct PushOutcome {
   double seconds = 0;
 };
 
-// The files of release folder `folder`, hashed and checked against its SHA256SUMS.
-ReleaseArtifact read_release_folder(const std::filesystem::path& folder);
+// The files of release folder `folder`, hashed, its signature verified with `public_key`, each
+// checked against the signed manifest and SHA256SUMS.
+ReleaseArtifact read_release_folder(const std::filesystem::path& folder, const std::filesystem::path& public_key);
 
 PushOutcome push_release(const std::string& name, const PushOptions& options, TransferDisplay& display);
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/release/release_artifact.hpp"
 #include "common/release/signing_key.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
@@ -41,7 +42,15 @@ std::map<std::string, std::string> read_sums(const fs::path& file) {
     ++number;
     if (line.size() < 67 || line.substr(64, 2) != "  " || line.find_first_not_of("0123456789abcdef") < 64)
       throw Error(fmt::format("{}:{}: not a sha256sum line", file.string(), number));
-    sums[line.substr(66)] = line.substr(0, 64);
+    // A name is a file of the release folder itself: never a path that leaves it.
+    const std::string name = line.substr(66);
+    if (!plain_file_name(name))
+      throw Error(fmt::format("{}:{}:67: '{}' is not a plain file name of the release folder", file.string(), number,
+                              printable(name)),
+                  ExitCode::bad_input);
+    if (!sums.emplace(name, line.substr(0, 64)).second)
+      throw Error(fmt::format("{}:{}:67: {} is named twice", file.string(), number, printable(name)),
+                  ExitCode::bad_input);
   }
   return sums;
 }
@@ -121,7 +130,7 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key,
     for (const char* part : {"image", "contents"}) {
       const std::string name = manifest.at(part).at("file").get<std::string>(),
                         digest = manifest.at(part).at("sha256").get<std::string>();
-      if (name.find('/') != std::string::npos || name.starts_with("."))
+      if (!plain_file_name(name))
         throw Error(fmt::format("release {}: the manifest names {} outside the release folder", folder.string(), name));
       const fs::path file = folder / name;
       if (!fs::is_regular_file(file)) throw Error(fmt::format("release {}: {} is missing", folder.string(), name));

@@ -43,7 +43,8 @@ std::string check_manifest_signature(const std::string& manifest_bytes, const st
                                      const std::string& signature_name);
 
 // SHA256SUMS as sha256sum writes it ("DIGEST  NAME" lines): digest by file name; an Error
-// naming file:line for any other line.
+// naming file:line for any other line, a name that is not a plain file name (plain_file_name)
+// and a name listed twice.
 std::map<std::string, std::string> read_sums(const std::filesystem::path& file);
 
 // The manifest a release folder holds; an Error when there is none or more than one.

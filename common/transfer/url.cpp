@@ -60,4 +60,21 @@ bool is_https_url(const std::string& url) {
   return origin && origin->starts_with("https://");
 }
 
+std::string url_path_segment(std::string_view name) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string segment;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      segment += c;
+    } else {
+      segment += '%';
+      segment += hex[byte >> 4];
+      segment += hex[byte & 0xf];
+    }
+  }
+  return segment;
+}
+
 }  // namespace trustnet

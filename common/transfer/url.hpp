@@ -4,6 +4,7 @@
 // relative to the request it answered. Pure functions; nothing is fetched.
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace trustnet {
 
@@ -17,5 +18,10 @@ std::optional<std::string> resolve_location(const std::string& base_url, const s
 
 // Whether `url` is an absolute https:// URL with a host.
 bool is_https_url(const std::string& url);
+
+// `name` as one segment of a URL's path: every byte but RFC 3986's unreserved ones
+// (A-Z a-z 0-9 - . _ ~) percent-encoded, so that '?', '#' or '/' in a name never change
+// which resource a request names.
+std::string url_path_segment(std::string_view name);
 
 }  // namespace trustnet

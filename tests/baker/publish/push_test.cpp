@@ -51,6 +51,8 @@ TEST_CASE("bake push sends a release to a registry as one OCI artifact and a sec
   const std::vector<std::string> args{"node",
                                       "--release",
                                       (dir / "release").string(),
+                                      "--pubkey",
+                                      (dir / "release.key.pub").string(),
                                       "--to",
                                       "oci://" + registry.host() + "/trustnet:1.0",
                                       "--ca",
@@ -82,18 +84,14 @@ TEST_CASE("bake push sends a release to a registry as one OCI artifact and a sec
 
   // A new release under a new tag sends only the files that changed: the image's blob and the
   // listing are already in the repository.
-  std::ofstream(release.folder / "node.manifest.json", std::ios::app) << " ";
-  const std::string sums = read_text_file(release.folder / "SHA256SUMS");
-  std::ofstream(release.folder / "SHA256SUMS")
-      << sums.substr(0, sums.rfind('\n', sums.size() - 2) + 1) << sha256_file(release.folder / "node.manifest.json")
-      << "  node.manifest.json\n";
+  test::make_test_release(dir / "release", "node", dir / "release.key", 3 << 20, 1, "2026-11-28T00:00:00Z");
   std::vector<std::string> retagged = args;
-  retagged[4] = "oci://" + registry.host() + "/trustnet:1.1";
+  *(std::find(retagged.begin(), retagged.end(), "--to") + 1) = "oci://" + registry.host() + "/trustnet:1.1";
   const ProcessResult third = bake_push(retagged);
   INFO(third.err);
   REQUIRE(third.exit_status == 0);
-  CHECK(json::parse(third.out).at(0)["sent"] == 2);  // the manifest and SHA256SUMS
-  CHECK(json::parse(third.out).at(0)["kept"] == 3);
+  CHECK(json::parse(third.out).at(0)["sent"] == 3);  // the manifest, its signature and SHA256SUMS
+  CHECK(json::parse(third.out).at(0)["kept"] == 2);
 }
 
 TEST_CASE("what bake push wrote to a registry is a TrustNet artifact that skopeo reads whole") {
@@ -106,8 +104,9 @@ TEST_CASE("what bake push wrote to a registry is a TrustNet artifact that skopeo
   const test::TestRelease release = test::make_test_release(dir / "release", "registry", dir / "release.key");
   const fs::path credentials = credentials_file(dir, "pusher:" + test::OciRegistryServer::password());
   const ProcessResult pushed =
-      bake_push({"all", "--release", (dir / "release").string(), "--to", "oci://" + registry.host() + "/tn:2", "--ca",
-                 registry.ca_file().string(), "--credentials", credentials.string()});
+      bake_push({"all", "--release", (dir / "release").string(), "--pubkey", (dir / "release.key.pub").string(), "--to",
+                 "oci://" + registry.host() + "/tn:2", "--ca", registry.ca_file().string(), "--credentials",
+                 credentials.string()});
   INFO(pushed.err);
   REQUIRE(pushed.exit_status == 0);
   CHECK(pushed.out.find("registry: oci://" + registry.host() + "/tn/registry:2@sha256:") == 0);
@@ -144,6 +143,8 @@ TEST_CASE("a registry that requires a login refuses bake push without credential
   const std::vector<std::string> args{"node",
                                       "--release",
                                       (dir / "release").string(),
+                                      "--pubkey",
+                                      (dir / "release.key.pub").string(),
                                       "--to",
                                       "oci://" + registry.host() + "/trustnet:1.0",
                                       "--ca",
@@ -187,6 +188,8 @@ TEST_CASE("bake push and a pull by digest follow a registry's Bearer challenge t
   const std::vector<std::string> args{"node",
                                       "--release",
                                       (dir / "release").string(),
+                                      "--pubkey",
+                                      (dir / "release.key.pub").string(),
                                       "--to",
                                       "oci://" + registry.host() + "/trustnet:1.0",
                                       "--ca",
@@ -228,15 +231,17 @@ TEST_CASE("bake push refuses credentials others can read and a damaged release f
   test::TempDir dir;
   const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
   const fs::path open = credentials_file(dir, "pusher:secret-word\n", 0644);
-  const ProcessResult readable = bake_push({"node", "--release", (dir / "release").string(), "--to",
-                                            "file://" + (dir / "site").string(), "--credentials", open.string()});
+  const ProcessResult readable =
+      bake_push({"node", "--release", (dir / "release").string(), "--pubkey", (dir / "release.key.pub").string(),
+                 "--to", "file://" + (dir / "site").string(), "--credentials", open.string()});
   CHECK(readable.exit_status == 2);
   CHECK(readable.err.find("readable by others (mode 0644); chmod 600 it") != std::string::npos);
   CHECK(readable.err.find("secret-word") == std::string::npos);
 
   std::ofstream(release.folder / "node.qcow2", std::ios::app) << "tampered";
   const ProcessResult damaged =
-      bake_push({"node", "--release", (dir / "release").string(), "--to", "file://" + (dir / "site").string()});
+      bake_push({"node", "--release", (dir / "release").string(), "--pubkey", (dir / "release.key.pub").string(),
+                 "--to", "file://" + (dir / "site").string()});
   CHECK(damaged.exit_status != 0);
   CHECK(damaged.err.find("node.qcow2 does not match SHA256SUMS") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "site/node"));
@@ -248,7 +253,8 @@ TEST_CASE("bake push refuses credentials others can read and a damaged release f
   const test::TestRelease good = test::make_test_release(clean / "release", "node", clean / "release.key");
   fs::create_symlink(secret, good.folder / "leak.sig");
   const ProcessResult leak =
-      bake_push({"node", "--release", (clean / "release").string(), "--to", "file://" + (clean / "site").string()});
+      bake_push({"node", "--release", (clean / "release").string(), "--pubkey", (clean / "release.key.pub").string(),
+                 "--to", "file://" + (clean / "site").string()});
   CHECK(leak.exit_status == 2);
   CHECK(leak.err.find("leak.sig is not part of the release (SHA256SUMS does not name it); remove it") !=
         std::string::npos);
@@ -258,12 +264,14 @@ TEST_CASE("bake push refuses credentials others can read and a damaged release f
   fs::rename(good.folder / "node.mtree", clean / "node.mtree");
   fs::create_symlink(clean / "node.mtree", good.folder / "node.mtree");
   const ProcessResult linked =
-      bake_push({"node", "--release", (clean / "release").string(), "--to", "file://" + (clean / "site").string()});
+      bake_push({"node", "--release", (clean / "release").string(), "--pubkey", (clean / "release.key.pub").string(),
+                 "--to", "file://" + (clean / "site").string()});
   CHECK(linked.exit_status == 2);
   CHECK(linked.err.find("node.mtree is not a regular file (a link or a device is never sent)") != std::string::npos);
   CHECK_FALSE(fs::exists(clean / "site"));
 
-  const ProcessResult bad_target = bake_push({"node", "--to", "oci://Registry.Example/Trust Net:1"});
+  const ProcessResult bad_target =
+      bake_push({"node", "--pubkey", release.public_key.string(), "--to", "oci://Registry.Example/Trust Net:1"});
   CHECK(bad_target.exit_status == 2);
   CHECK(bad_target.err.find("--to: 'oci://Registry.Example/Trust Net:1' is not oci://") != std::string::npos);
 }
@@ -271,8 +279,14 @@ TEST_CASE("bake push refuses credentials others can read and a damaged release f
 TEST_CASE("bake push to a folder copies the release whole and verified, and a second push copies nothing") {
   test::TempDir dir;
   const test::TestRelease release = test::make_test_release(dir / "release", "node", dir / "release.key");
-  const std::vector<std::string> args{
-      "all", "--release", (dir / "release").string(), "--to", "file://" + (dir / "site").string(), "--json"};
+  const std::vector<std::string> args{"all",
+                                      "--release",
+                                      (dir / "release").string(),
+                                      "--pubkey",
+                                      (dir / "release.key.pub").string(),
+                                      "--to",
+                                      "file://" + (dir / "site").string(),
+                                      "--json"};
   const ProcessResult first = bake_push(args);
   INFO(first.err);
   REQUIRE(first.exit_status == 0);
@@ -297,9 +311,16 @@ TEST_CASE(
   const fs::path ca_file = dir.write("ca.crt", ca.certificate);
   test::HttpServer web(dir / "served", dir / "nginx",
                        test::TlsFiles{dir.write("web.crt", tls.certificate), dir.write("web.key", tls.private_key)});
-  const std::vector<std::string> args{
-      "node",           "--release", (dir / "release").string(), "--to", web.https_url("/dav/releases/"), "--ca",
-      ca_file.string(), "--json"};
+  const std::vector<std::string> args{"node",
+                                      "--release",
+                                      (dir / "release").string(),
+                                      "--pubkey",
+                                      (dir / "release.key.pub").string(),
+                                      "--to",
+                                      web.https_url("/dav/releases/"),
+                                      "--ca",
+                                      ca_file.string(),
+                                      "--json"};
   const ProcessResult first = bake_push(args);
   INFO(first.err);
   REQUIRE(first.exit_status == 0);
@@ -330,17 +351,89 @@ TEST_CASE(
 
   // Credentials are never sent over plain HTTP: refused before any request.
   const fs::path credentials = credentials_file(dir, "pusher:over-plain-http\n");
-  const ProcessResult plain = bake_push({"node", "--release", (dir / "release").string(), "--to", web.url("/dav/"),
-                                         "--credentials", credentials.string()});
+  const ProcessResult plain =
+      bake_push({"node", "--release", (dir / "release").string(), "--pubkey", (dir / "release.key.pub").string(),
+                 "--to", web.url("/dav/"), "--credentials", credentials.string()});
   CHECK(plain.exit_status == 2);
   CHECK(plain.err ==
         "bake: --to " + web.url("/dav/") + ": plain HTTP would carry the credentials in clear; use https://\n");
 
   // A server that keeps answering 503 is tried a bounded number of times, saying so, then given up.
-  const ProcessResult failing = bake_push({"node", "--release", (dir / "release").string(), "--to", web.url("/fail/")});
+  const ProcessResult failing = bake_push({"node", "--release", (dir / "release").string(), "--pubkey",
+                                           (dir / "release.key.pub").string(), "--to", web.url("/fail/")});
   INFO(failing.err);
   CHECK(failing.exit_status == 1);
   CHECK(failing.err.find("push node.qcow2: attempt 1 of 4 failed (PUT " + web.url("/fail/node/node.qcow2") +
                          ": HTTP 503); retrying in 0.5 s") != std::string::npos);
   CHECK(failing.err.find("HTTP 503 (gave up after 4 attempts)\n") != std::string::npos);
+}
+
+TEST_CASE("bake push sends only what the signed manifest names, plain file names, after the signature verified") {
+  test::TempDir dir;
+  const fs::path secret_place = dir / "outside";
+  const auto push_to_folder = [&](const fs::path& key) {
+    return bake_push({"node", "--release", (dir / "release").string(), "--pubkey", key.string(), "--to",
+                      "file://" + (dir / "site" / "a" / "b").string()});
+  };
+  const auto fresh_release = [&] {
+    fs::remove_all(dir / "release");
+    return test::make_test_release(dir / "release", "node", dir / "release.key");
+  };
+
+  // A name that climbs out of the release folder: refused at its line, before anything is written.
+  test::TestRelease release = fresh_release();
+  const std::string evil = "evil payload\n";
+  std::ofstream(dir / "release" / "evil", std::ios::binary) << evil;
+  std::ofstream(release.folder / "SHA256SUMS", std::ios::app) << sha256_hex(evil) << "  ../../evil\n";
+  const ProcessResult climbing = push_to_folder(release.public_key);
+  CHECK(climbing.exit_status == 2);
+  CHECK(climbing.err.find((release.folder / "SHA256SUMS").string() + ":4:67: '../../evil' is not a plain file name") !=
+        std::string::npos);
+  CHECK(std::count(climbing.err.begin(), climbing.err.end(), '\n') == 1);
+  CHECK_FALSE(fs::exists(dir / "site"));
+  CHECK_FALSE(fs::exists(secret_place));
+
+  // A plain name the signed manifest does not name, in the folder and in SHA256SUMS: refused.
+  release = fresh_release();
+  std::ofstream(release.folder / "evil.txt", std::ios::binary) << evil;
+  std::ofstream(release.folder / "SHA256SUMS", std::ios::app) << sha256_hex(evil) << "  evil.txt\n";
+  const ProcessResult unsigned_name = push_to_folder(release.public_key);
+  CHECK(unsigned_name.exit_status == 2);
+  CHECK(unsigned_name.err.find("SHA256SUMS names evil.txt, which the signed manifest does not") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "site"));
+
+  // A release signed by another key than the trusted one, or with a damaged signature: refused.
+  release = fresh_release();
+  test::make_signing_key(dir / "other.key");
+  const ProcessResult other_key = push_to_folder(dir / "other.key.pub");
+  CHECK(other_key.exit_status != 0);
+  CHECK(other_key.err.find("node.manifest.json is signed by another key") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "site"));
+  {
+    std::string signature = read_text_file(release.folder / "node.manifest.json.minisig");
+    char& byte = signature[signature.find('\n') + 41];  // inside the Ed25519 signature's base64
+    byte = byte == 'A' ? 'B' : 'A';
+    std::ofstream(release.folder / "node.manifest.json.minisig", std::ios::binary) << signature;
+  }
+  const ProcessResult damaged = push_to_folder(release.public_key);
+  CHECK(damaged.exit_status != 0);
+  CHECK(damaged.err.find("does not verify with") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "site"));
+  CHECK(push_to_folder(fs::path(dir / "missing.pub")).exit_status == 2);
+
+  // The web folder hears nothing of a release refused: not one request, credentials or not.
+  release = fresh_release();
+  std::ofstream(release.folder / "SHA256SUMS", std::ios::app) << sha256_hex(evil) << "  ../../admin/evil.txt\n";
+  test::HttpServer web(dir / "served", dir / "nginx");
+  const ProcessResult web_push = bake_push({"node", "--release", (dir / "release").string(), "--pubkey",
+                                            release.public_key.string(), "--to", web.url("/dav/releases/")});
+  CHECK(web_push.exit_status == 2);
+  CHECK(web.log().empty());
+
+  // And the release as published goes out whole.
+  release = fresh_release();
+  const ProcessResult good = push_to_folder(release.public_key);
+  INFO(good.err);
+  CHECK(good.exit_status == 0);
+  CHECK(verify_release(dir / "site/a/b/node", release.public_key).appliance == "node");
 }

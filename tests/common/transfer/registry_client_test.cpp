@@ -29,9 +29,9 @@ struct Push {
     ::chmod(credentials.c_str(), 0600);
   }
   ProcessResult to(const test::HostileRegistry& registry) const {
-    return run_process({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "release").string(), "--to",
-                        "oci://" + registry.host() + "/trustnet:1", "--ca", registry.ca_file().string(),
-                        "--credentials", credentials.string(), "-q"});
+    return run_process({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "release").string(), "--pubkey",
+                        (dir / "release.key.pub").string(), "--to", "oci://" + registry.host() + "/trustnet:1", "--ca",
+                        registry.ca_file().string(), "--credentials", credentials.string(), "-q"});
   }
 };
 

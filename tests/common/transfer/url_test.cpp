@@ -28,3 +28,9 @@ TEST_CASE("a Location header resolves against the request it answers, as RFC 398
   CHECK(resolve_location(base, "file:///etc/shadow") == std::nullopt);
   CHECK(resolve_location(base, "/up\nX: y") == std::nullopt);
 }
+
+TEST_CASE("a file name is one segment of a URL's path, whatever it holds") {
+  CHECK(url_path_segment("node.manifest.json") == "node.manifest.json");
+  CHECK(url_path_segment("a b?c#d/e%") == "a%20b%3Fc%23d%2Fe%25");
+  CHECK(url_path_segment("\xc3\xa9") == "%C3%A9");
+}

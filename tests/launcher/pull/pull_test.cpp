@@ -53,9 +53,9 @@ fs::path credentials(const test::TempDir& dir) {
 }
 
 ProcessResult push(const test::TempDir& dir, const test::OciRegistryServer& registry, const std::string& tag) {
-  return run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--to",
-              "oci://" + registry.host() + "/trustnet:" + tag, "--ca", registry.ca_file().string(), "--credentials",
-              credentials(dir).string(), "--json", "-q"});
+  return run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--pubkey",
+              (dir / "release.key.pub").string(), "--to", "oci://" + registry.host() + "/trustnet:" + tag, "--ca",
+              registry.ca_file().string(), "--credentials", credentials(dir).string(), "--json", "-q"});
 }
 
 std::string pull_section(const test::TempDir& dir, const fs::path& ca) {
@@ -129,9 +129,9 @@ TEST_CASE("launch pull takes releases from a registry with a login and TLS, veri
   // A new release under the same tag: the pull reports an update, and init sees the new image.
   test::make_test_release(dir / "release2", "node", dir / "release.key", 2 << 20, 3);
   const ProcessResult repushed =
-      run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "release2").string(), "--to",
-           "oci://" + registry.host() + "/trustnet:1.0", "--ca", registry.ca_file().string(), "--credentials",
-           (dir / "registry.credentials").string(), "--json", "-q"});
+      run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "release2").string(), "--pubkey",
+           (dir / "release.key.pub").string(), "--to", "oci://" + registry.host() + "/trustnet:1.0", "--ca",
+           registry.ca_file().string(), "--credentials", (dir / "registry.credentials").string(), "--json", "-q"});
   REQUIRE(repushed.exit_status == 0);
   const ProcessResult moved = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
   INFO(moved.err);
@@ -194,9 +194,9 @@ TEST_CASE("launch pull refuses an altered layer by its digest and a release sign
 
   // A release signed by another key: refused before the image is downloaded.
   test::make_test_release(dir / "other", "node", dir / "other.key", 1 << 20, 9);
-  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "other").string(), "--to",
-               "oci://" + registry.host() + "/trustnet:other", "--ca", registry.ca_file().string(), "--credentials",
-               (dir / "registry.credentials").string(), "-q"})
+  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "other").string(), "--pubkey",
+               (dir / "other.key.pub").string(), "--to", "oci://" + registry.host() + "/trustnet:other", "--ca",
+               registry.ca_file().string(), "--credentials", (dir / "registry.credentials").string(), "-q"})
               .exit_status == 0);
   registry.requests();
   const ProcessResult other = pull_tag("other");
@@ -231,8 +231,8 @@ TEST_CASE("launch pull from a web folder verifies the release and resumes a part
   test::TempDir dir;
   const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key", 4 << 20);
   test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
-  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--to",
-               "file://" + (dir / "site").string(), "-q"})
+  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--pubkey",
+               (dir / "release.key.pub").string(), "--to", "file://" + (dir / "site").string(), "-q"})
               .exit_status == 0);
   // The registry's release is served under the signature name of releases made before minisign's.
   fs::rename(dir / "site/registry/registry.manifest.json.minisig", dir / "site/registry/registry.manifest.json.sig");
@@ -283,9 +283,9 @@ TEST_CASE("launch pull refuses a tag moved back to an older signed release unles
 
   // An older release, validly signed, under the same tag: a rollback the operator did not ask for.
   test::make_test_release(dir / "old", "node", dir / "release.key", 1 << 20, 5, "2026-10-01T00:00:00Z");
-  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "old").string(), "--to",
-               "oci://" + registry.host() + "/trustnet:stable", "--ca", registry.ca_file().string(), "--credentials",
-               (dir / "registry.credentials").string(), "-q"})
+  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "node", "--release", (dir / "old").string(), "--pubkey",
+               (dir / "release.key.pub").string(), "--to", "oci://" + registry.host() + "/trustnet:stable", "--ca",
+               registry.ca_file().string(), "--credentials", (dir / "registry.credentials").string(), "-q"})
               .exit_status == 0);
   const ProcessResult downgrade = run({TRUSTNET_LAUNCH_BINARY, "pull", "node", "--config", config.string()});
   CHECK(downgrade.exit_status == 2);
@@ -348,8 +348,8 @@ TEST_CASE("plain HTTP web folders are pulled anonymously, and never with pull.cr
   test::TempDir dir;
   const test::TestRelease node = test::make_test_release(dir / "release", "node", dir / "release.key", 1 << 20);
   test::make_test_release(dir / "release", "registry", dir / "release.key", 1 << 20, 2);
-  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--to",
-               "file://" + (dir / "site").string(), "-q"})
+  REQUIRE(run({TRUSTNET_BAKE_BINARY, "push", "all", "--release", (dir / "release").string(), "--pubkey",
+               (dir / "release.key.pub").string(), "--to", "file://" + (dir / "site").string(), "-q"})
               .exit_status == 0);
   test::HttpServer web(dir / "site", dir / "nginx");
   const fs::path config = remote_config(dir, web.url("/files/node/"), web.url("/files/registry/"),
