@@ -248,6 +248,13 @@ Problem check_archive_member(std::string_view member) {
   return std::nullopt;
 }
 
+Problem check_run_group(unsigned gid, std::string_view group_name) {
+  if (gid == 0 || group_name == "root" || group_name == "disk")
+    return fmt::format("the primary group {} (gid {}) reaches root's files or the host's disks", printable(group_name),
+                       gid);
+  return std::nullopt;
+}
+
 // Digests, keys, and what services are given.
 
 Problem check_input_url(std::string_view url) {

@@ -23,6 +23,8 @@ Problem check_domain(std::string_view domain);   // DNS labels joined by '.'
 Problem check_chain_id(std::string_view chain_id);
 // An instance of the launcher's configuration: 1 to 63 lower-case letters, digits and '-'.
 Problem check_instance_name(std::string_view name);
+// The primary group of the account QEMU runs as: never root's (gid 0) nor the host's disks'.
+Problem check_run_group(unsigned gid, std::string_view group_name);
 Problem check_service_name(std::string_view name);
 // A network interface name as Linux allows it (1 to 15 bytes; no '/', ':', white space, control characters).
 Problem check_interface_name(std::string_view name);

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "common/util/error.hpp"
@@ -56,21 +58,56 @@ void check_own_file(const fs::path& file, const struct stat& st, std::string_vie
                  "remove it, or run chmod go-w on it if it is yours", purpose);
 }
 
-// A folder above: a swap of what it holds must be impossible for anyone but root and us.
-void check_ancestor(const fs::path& dir, std::string_view purpose, uid_t owner) {
+// Why a folder above something (`below`: "the state folder") would let anyone but root and
+// `owner` swap what it holds; nothing when it would not.
+std::optional<std::string> swappable(const fs::path& dir, uid_t owner, std::string_view below) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) throw Error(fmt::format("cannot read {}: {}", dir.string(), std::strerror(errno)));
   if (st.st_uid != 0 && st.st_uid != owner)
-    throw unsafe(dir, fmt::format("(above the state folder) is owned by uid {}", st.st_uid),
-                 "choose a state folder under your own", purpose);
+    return fmt::format("{} (above {}) is owned by uid {}", dir.string(), below, st.st_uid);
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-    throw unsafe(
-        dir,
-        fmt::format("(above the state folder) is writable by others (mode {:04o}) and not sticky", st.st_mode & 07777),
-        "choose a state folder under your own", purpose);
+    return fmt::format("{} (above {}) is writable by others (mode {:04o}) and not sticky", dir.string(), below,
+                       st.st_mode & 07777);
+  return std::nullopt;
+}
+
+// The first problem of the folders above `path` that exist, from its parent up to /.
+std::optional<std::string> swappable_above(const fs::path& path, uid_t owner, std::string_view below) {
+  for (fs::path above = path.parent_path(); !above.empty(); above = above.parent_path()) {
+    if (fs::exists(above))
+      if (auto problem = swappable(above, owner, below)) return problem;
+    if (above == above.root_path()) break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
+
+void check_folders_above(const fs::path& dir, std::string_view purpose, uid_t owner) {
+  if (auto problem = swappable_above(fs::absolute(dir).lexically_normal(), owner, "the state folder"))
+    throw Error(fmt::format("{}; choose a state folder under your own ({} must be yours alone)", *problem, purpose),
+                ExitCode::bad_input);
+}
+
+std::optional<std::string> untrusted_file(const fs::path& file, std::string_view what) {
+  const uid_t caller = ::getuid();
+  const std::string owners = caller == 0 ? "root" : "root or you";
+  std::error_code error;
+  const fs::path real = fs::canonical(file, error);
+  struct stat st {};
+  if (error || ::stat(real.c_str(), &st) != 0)
+    return fmt::format("{} {} cannot be read: {}", what, file.string(), error ? error.message() : std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fmt::format("{} {} is not a regular file", what, file.string());
+  const std::string reason = fmt::format("launch acts on it and trusts only a file of {} alone", owners);
+  if (st.st_uid != 0 && st.st_uid != caller)
+    return fmt::format("{} {} is owned by uid {}, not by {} ({})", what, file.string(), st.st_uid, owners, reason);
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return fmt::format("{} {} is writable by its group or others (mode {:04o}): run chmod go-w on it ({})", what,
+                       file.string(), st.st_mode & 07777, reason);
+  if (auto problem = swappable_above(real, caller, fmt::format("{} {}", what, file.string())))
+    return fmt::format("{} ({})", *problem, reason);
+  return std::nullopt;
+}
 
 void check_private_tree(const fs::path& root, std::string_view purpose) {
   check_private_tree(root, purpose, ::geteuid());
@@ -79,10 +116,9 @@ void check_private_tree(const fs::path& root, std::string_view purpose) {
 void check_private_tree(const fs::path& root, std::string_view purpose, uid_t owner) {
   // A folder given through a link is fine; what the link leads to is checked.
   const fs::path real = fs::canonical(root);
-  for (fs::path above = real.parent_path(); !above.empty(); above = above.parent_path()) {
-    check_ancestor(above, purpose, owner);
-    if (above == above.root_path()) break;
-  }
+  if (auto problem = swappable_above(real, owner, "the state folder"))
+    throw Error(fmt::format("{}; choose a state folder under your own ({} must be yours alone)", *problem, purpose),
+                ExitCode::bad_input);
   check_own(real, purpose, owner);
   for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
     const struct stat st = lstat_or_throw(it->path());

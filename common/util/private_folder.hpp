@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace trustnet {
@@ -23,5 +25,14 @@ void make_private_folder(const std::filesystem::path& dir, std::string_view purp
 void check_private_tree(const std::filesystem::path& root, std::string_view purpose = kSecretsPurpose);
 // The same for a tree that is `owner`'s rather than the caller's (root looking at the run user's).
 void check_private_tree(const std::filesystem::path& root, std::string_view purpose, uid_t owner);
+// The folders above `dir` that exist, alone: checked before a folder is made or handed over, so
+// that root never makes or gives away a folder that others could swap.
+void check_folders_above(const std::filesystem::path& dir, std::string_view purpose, uid_t owner);
+
+// Why a file whose content decides what launch does as root (a configuration, a trusted public
+// key) cannot be trusted: unreadable or not a regular file, owned by another than root or the
+// caller (getuid), writable by its group or others, or in a folder others could swap it in. `what`
+// names it ("launcher configuration"). Nothing when it can be trusted.
+std::optional<std::string> untrusted_file(const std::filesystem::path& file, std::string_view what);
 
 }  // namespace trustnet

@@ -7,15 +7,28 @@
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
 
-FoundPlace locate_launch_config(const fs::path& option, const char* environment, const fs::path& installed) {
+namespace {
+constexpr const char* kCheckoutConfig = "launcher/trustnet.yaml";
+}  // namespace
+
+FoundPlace locate_launch_config(const fs::path& option, const char* environment, bool as_root,
+                                const fs::path& installed) {
   std::vector<SearchPlace> places;
-  if (!option.empty())
+  std::string hint = "pass --config FILE or set TRUSTNET_CONFIG";
+  if (!option.empty()) {
     places.push_back({option, "--config", true});
-  else if (environment && *environment)
+  } else if (environment && *environment) {
     places.push_back({environment, "$TRUSTNET_CONFIG", true});
-  else
-    places = {{"launcher/trustnet.yaml", "a checkout"}, {installed, "the host configuration"}};
-  return first_existing("launcher configuration", PlaceKind::file, places, "pass --config FILE or set TRUSTNET_CONFIG");
+  } else if (as_root) {
+    // Root never takes its orders from the folder it happens to run in: anyone who can write
+    // there could plant launcher/trustnet.yaml.
+    places = {{installed, "the host configuration"}};
+    if (fs::exists(fs::symlink_status(kCheckoutConfig)))
+      hint += fmt::format(" (run as root, launch does not read {} from the current folder)", kCheckoutConfig);
+  } else {
+    places = {{kCheckoutConfig, "a checkout"}, {installed, "the host configuration"}};
+  }
+  return first_existing("launcher configuration", PlaceKind::file, places, hint);
 }
 
 fs::path default_state_dir(unsigned euid, const char* xdg_state_home, const char* home, const fs::path& system_state) {

@@ -1,6 +1,7 @@
 #pragma once
 // Which configuration `launch` runs with: --config, then $TRUSTNET_CONFIG, then a checkout's
-// launcher/trustnet.yaml (below where launch runs), then the installed host configuration.
+// launcher/trustnet.yaml (below where launch runs; never for root), then the installed host
+// configuration.
 #include <filesystem>
 
 #include "common/cli/install_paths.hpp"
@@ -8,8 +9,9 @@
 
 namespace trustnet::launcher {
 
-// `option` empty: not given; `environment` null or empty: unset.
-FoundPlace locate_launch_config(const std::filesystem::path& option, const char* environment,
+// `option` empty: not given; `environment` null or empty: unset; `as_root`: the effective user is
+// root, who never reads a configuration from the current folder.
+FoundPlace locate_launch_config(const std::filesystem::path& option, const char* environment, bool as_root,
                                 const std::filesystem::path& installed = install_paths::launch_config());
 
 // The state folder when the configuration names none: root's is the system's

@@ -14,6 +14,7 @@
 #include "common/config/rules.hpp"
 #include "common/config/yaml_reader.hpp"
 #include "common/util/encoding.hpp"
+#include "common/util/private_folder.hpp"
 #include "common/util/sha256.hpp"
 #include "launcher/config/config_location.hpp"
 #include "launcher/config/instance_reader.hpp"
@@ -92,6 +93,8 @@ void read_trusted_key(const YamlMap& map, LaunchConfig& config) {
   config.trusted_key = configured_path(*key, config.file.parent_path());
   if (!fs::is_regular_file(*config.trusted_key))
     map.fail(map.get("trusted_key"), fmt::format("trusted_key {} does not exist", config.trusted_key->string()));
+  // The key decides which releases run: as the configuration, only root's or the caller's.
+  if (auto problem = untrusted_file(*config.trusted_key, "trusted_key")) map.fail(map.get("trusted_key"), *problem);
 }
 
 void read_pull(const YamlMap& map, LaunchConfig& config) {

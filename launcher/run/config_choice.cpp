@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "common/util/error.hpp"
 #include "common/util/private_folder.hpp"
 #include "launcher/config/config_location.hpp"
 
@@ -15,14 +16,16 @@ namespace fs = std::filesystem;
 void ConfigChoice::add_to(CLI::App& command) {
   command.add_option("--config", file,
                      "launcher configuration (default: $TRUSTNET_CONFIG, else launcher/trustnet.yaml "
-                     "in a checkout, else " +
+                     "in a checkout unless run as root, else " +
                          install_paths::launch_config().string() + ")");
   command.add_option("--state", state, "the state folder (default: the configuration's state:)");
   command.add_flag("-v,--verbose", verbose, "say which configuration and state folder are used, and as whom");
 }
 
 LaunchConfig ConfigChoice::load_unchecked() const {
-  const FoundPlace found = locate_launch_config(file, std::getenv("TRUSTNET_CONFIG"));
+  const FoundPlace found = locate_launch_config(file, std::getenv("TRUSTNET_CONFIG"), ::geteuid() == 0);
+  // What it names (the run user, the state folder) root acts on: only root's or the caller's.
+  if (auto problem = untrusted_file(found.path, "launcher configuration")) throw Error(*problem, ExitCode::bad_input);
   LaunchConfig config = load_launch_config(found.path);
   if (!state.empty()) {
     const fs::path chosen = fs::absolute(state).lexically_normal();

@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/config/rules.hpp"
 #include "common/util/error.hpp"
+#include "common/util/private_folder.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -111,6 +113,14 @@ Account find_account(const std::string& name, const fs::path& config_file) {
         fmt::format("user {} in {} has uid 0: QEMU must not run with root's privileges", name, config_file.string()),
         ExitCode::bad_input);
   Account account{entry->pw_name, entry->pw_uid, entry->pw_gid, {}, entry->pw_dir};
+  // A primary group that reaches root's files or raw disks would give QEMU, and anything that
+  // escapes it, what the account was made to keep it from.
+  const group* primary = ::getgrgid(account.gid);
+  if (auto problem = check_run_group(account.gid, primary ? primary->gr_name : ""))
+    throw Error(fmt::format("user {} in {} has {}: QEMU must not run with it; give the account a group of its own "
+                            "(adduser --system --group)",
+                            name, config_file.string(), *problem),
+                ExitCode::bad_input);
   int count = 16;
   account.groups.resize(static_cast<size_t>(count));
   while (::getgrouplist(account.name.c_str(), account.gid, account.groups.data(), &count) < 0)
@@ -156,6 +166,8 @@ uid_t become_run_user(const LaunchConfig& config, StateUse use) {
     return ::geteuid();
   }
   const Account account = find_account(config.run_user, config.file);
+  // Before anything is made or handed over: never a folder that others could swap meanwhile.
+  check_folders_above(state, kSecretsPurpose, account.uid);
   switch (plan_handover(state, folder_facts(state), account, use)) {
     case Handover::create:
       create_state_folder(state);

@@ -362,6 +362,7 @@ TEST_CASE(
   CHECK(open_parent.err.find((dir / "shared").string() +
                              " (above the state folder) is writable by others (mode 0777) and not sticky") !=
         std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "shared/vms"));  // refused before root made or handed over anything
   // ... but a sticky one, like /tmp, is fine.
   fs::permissions(dir / "shared", fs::perms(01777));
   CHECK(launch({"init", "--config", shared_config.string()}).exit_status == 0);

@@ -182,3 +182,12 @@ TEST_CASE("a recipe's input comes from https://, http:// or file:///, and nowher
   for (const char* bad : {"", "file://host/x", "HTTPS://example.org/", "/srv/x"})
     CHECK(check_input_url(bad).has_value());
 }
+
+TEST_CASE("the account QEMU runs as has a primary group of its own, never root's or the disks'") {
+  CHECK_FALSE(check_run_group(105, "trustnet"));
+  CHECK(check_run_group(0, "root").value() ==
+        "the primary group root (gid 0) reaches root's files or the host's disks");
+  CHECK(check_run_group(0, "wheel").value().find("(gid 0)") != std::string::npos);
+  CHECK(check_run_group(6, "disk").value() ==
+        "the primary group disk (gid 6) reaches root's files or the host's disks");
+}
