@@ -306,3 +306,77 @@ TEST_CASE(
   // Files outside the state folders are the seed's again.
   CHECK(read_text_file(root / "opt/trustnet/node/config/priv_validator_key.json") == "{\"address\":\"AB\"}\n");
 }
+
+TEST_CASE(
+    "under busybox, links the operator planted on the state disk are never written through, followed or chowned") {
+  const std::string shadow_text = "root:*:20000:0:::::\n";
+  const auto prepared = [&](test::TempDir& dir) {
+    const fs::path root = golden_root(dir);
+    dir.write("root/etc/shadow", shadow_text);
+    ::chmod((root / "etc/shadow").c_str(), 0640);
+    dir.write("root/etc/trustnet/state-folders", "0700 warden warden /opt/trustnet/node/data\n");
+    fs::create_directories(root / "opt/trustnet/node/data");
+    return root;
+  };
+  const auto seed_with_state = [](test::TempDir& dir) {
+    launcher::Seed seed = second_node();
+    seed.files.push_back(
+        {"/opt/trustnet/node/data/priv_validator_state.json", "{\"height\":\"0\"}\n", 0600, "warden", "warden"});
+    return unpack_seed(dir, seed);
+  };
+  const auto shadow_untouched = [&](const fs::path& root) {
+    CHECK(read_text_file(root / "etc/shadow") == shadow_text);
+    CHECK(stat_of(root / "etc/shadow").st_uid == 0);
+    CHECK((stat_of(root / "etc/shadow").st_mode & 07777) == 0640);
+  };
+
+  SUBCASE("the name of the old temporary, planted as a link to /etc/shadow, is left alone") {
+    test::TempDir dir;
+    const fs::path root = prepared(dir);
+    const fs::path state = root / "opt/trustnet/node/data/priv_validator_state.json";
+    fs::create_symlink(root / "etc/shadow", state.string() + ".firstboot-new");
+    const ProcessResult r = firstboot_with_busybox(dir, root, seed_with_state(dir));
+    INFO(r.out, r.err);
+    REQUIRE(r.exit_status == 0);
+    shadow_untouched(root);
+    CHECK(read_text_file(state) == "{\"height\":\"0\"}\n");
+    CHECK(stat_of(state).st_uid == 1100);
+    CHECK((stat_of(state).st_mode & 07777) == 0600);
+    // Nothing left beside it but the planted link.
+    CHECK(std::distance(fs::directory_iterator(root / "opt/trustnet/node/data"), fs::directory_iterator()) == 2);
+  }
+  SUBCASE("a file of the identity that is a link is refused, named, and nothing is written through it") {
+    test::TempDir dir;
+    const fs::path root = prepared(dir);
+    fs::create_directories(root / "opt/trustnet/node/config");
+    fs::create_symlink(root / "etc/shadow", root / "opt/trustnet/node/config/genesis.json");
+    const ProcessResult r = firstboot_with_busybox(dir, root, seed_with_state(dir));
+    CHECK(r.exit_status == 1);
+    CHECK(r.out.find("error: /opt/trustnet/node/config/genesis.json is a link; a file of the identity is never "
+                     "written through one") != std::string::npos);
+    shadow_untouched(root);
+    CHECK_FALSE(fs::exists(root / "var/lib/trustnet/firstboot.done"));
+  }
+  SUBCASE("a folder on the way that is a link is refused before anything is made through it") {
+    test::TempDir dir;
+    const fs::path root = prepared(dir);
+    fs::remove(root / "opt/trustnet/node/data");
+    fs::create_symlink(root / "etc", root / "opt/trustnet/node/data");
+    const ProcessResult r = firstboot_with_busybox(dir, root, seed_with_state(dir));
+    CHECK(r.exit_status == 1);
+    CHECK(r.out.find("error: /opt/trustnet/node/data is a link") != std::string::npos);
+    shadow_untouched(root);
+    CHECK_FALSE(fs::exists(root / "etc/ssh/ssh_host_ed25519_key"));  // nothing installed before the refusal
+    CHECK_FALSE(fs::exists(root / "etc/priv_validator_state.json"));
+  }
+  SUBCASE("a folder where a file of the identity goes is refused, not filled") {
+    test::TempDir dir;
+    const fs::path root = prepared(dir);
+    fs::create_directories(root / "opt/trustnet/node/data/priv_validator_state.json");
+    const ProcessResult r = firstboot_with_busybox(dir, root, seed_with_state(dir));
+    CHECK(r.exit_status == 1);
+    CHECK(r.out.find("/opt/trustnet/node/data/priv_validator_state.json is there but not a regular file") !=
+          std::string::npos);
+    CHECK(fs::is_empty(root / "opt/trustnet/node/data/priv_validator_state.json"));
+  }
+}
