@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/config/rules.hpp"
+#include "common/release/qemu_image_info.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
 #include "common/util/private_folder.hpp"
@@ -53,7 +54,8 @@ fs::path pin_golden_image(const fs::path& state_dir, const GoldenRecord& golden)
 
 namespace {
 
-// The golden image digests the system disks in the state folder, current or set aside, are made from.
+// The golden image digests the system disks in the state folder, current or set aside, are made
+// from, by their records and by the backing files they name.
 std::set<std::string> pinned_digests(const fs::path& state_dir) {
   std::set<std::string> used;
   for (const auto& entry : fs::directory_iterator(state_dir)) {
@@ -62,6 +64,14 @@ std::set<std::string> pinned_digests(const fs::path& state_dir) {
     try {
       for (const auto& origin : {system_disk_origin(paths), set_aside_origin(paths)})
         if (origin) used.insert(origin->sha256);
+      // What a disk really reads, whatever its record says (a record edited by hand, or damaged).
+      for (const fs::path& disk : {paths.disk, previous_folder(paths) / paths.disk.filename()}) {
+        if (!fs::exists(fs::symlink_status(disk))) continue;
+        const auto backing = qemu_image_info(disk, "qcow2").backing_file;
+        if (!backing) continue;
+        const fs::path file = fs::path(*backing).filename();
+        if (file.extension() == ".qcow2") used.insert(file.stem().string());
+      }
     } catch (const Error& e) {  // a pin it may need is never guessed away
       throw Error(fmt::format("{}; no pinned golden image was removed", e.what()));
     }

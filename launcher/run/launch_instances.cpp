@@ -180,9 +180,12 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
   });
   for (const auto& start : starts)
     if (start.result && !options.quiet) fmt::print(stderr, "{}\n", *start.result);
+  // Never after a refusal: the disk refused may be the one that still needs its pin.
+  const bool all_started = std::all_of(starts.begin(), starts.end(), [](const auto& start) { return start.result; });
   try {
-    for (const fs::path& pin : prune_pins(config.state_dir))
-      if (!options.quiet) fmt::print(stderr, "launch: removed {}, which no system disk is made from\n", pin.string());
+    if (all_started)
+      for (const fs::path& pin : prune_pins(config.state_dir))
+        if (!options.quiet) fmt::print(stderr, "launch: removed {}, which no system disk is made from\n", pin.string());
   } catch (const Error& e) {
     if (!options.quiet) fmt::print(stderr, "launch: {}\n", e.what());
   }

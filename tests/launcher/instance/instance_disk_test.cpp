@@ -1,6 +1,7 @@
 #include "launcher/instance/instance_disk.hpp"
 
 #include <doctest/doctest.h>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 #include "launcher/instance/golden_pin.hpp"
 #include "support/temp_dir.hpp"
 
@@ -200,6 +202,16 @@ TEST_CASE("a system disk reads a pin of its golden image: a set-aside disk start
   CHECK(removed == std::vector<fs::path>{leftover, new_pin});
   CHECK(fs::exists(old_pin));
   CHECK(fs::exists(stranger));
+  // A record edited to another digest does not cost the disk the pin it really reads.
+  {
+    const std::string kept = read_text_file(system_disk_record(paths));
+    nlohmann::json record = nlohmann::json::parse(kept);
+    record["golden_sha256"] = std::string(64, 'a');
+    write_file_atomically(system_disk_record(paths), record.dump());
+    CHECK(prune_pins(vms).empty());
+    CHECK(fs::exists(old_pin));
+    write_file_atomically(system_disk_record(paths), kept);
+  }
 
   // A pin changed after it was made is refused, not booted.
   fs::permissions(old_pin, fs::perms(0600));
