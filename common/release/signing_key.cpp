@@ -95,7 +95,7 @@ std::string ask_password(const fs::path& key) {
 }
 
 MinisignSecretKey read_secret_key(const fs::path& file) {
-  const std::string text = read_text_file(file);
+  const std::string text = read_secret_file(file);
   if (looks_like_minisign(text))
     return parse_minisign_secret_key(text, file.string(), [&file] { return ask_password(file); });
   const EvpPkey key = read_pem_key(text, file, true);

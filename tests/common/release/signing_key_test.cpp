@@ -1,6 +1,8 @@
 #include "common/release/signing_key.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -157,4 +159,24 @@ TEST_CASE("a password-protected minisign key without a terminal, or a damaged or
                        "pub: its public key line is not base64", Error);
   CHECK_THROWS_WITH_AS(parse_minisign_signature("untrusted comment: x\n", "sig"),
                        "sig: not a minisign signature (an 'untrusted comment:' line, then 3 more)", Error);
+}
+
+TEST_CASE(
+    "a signing key is read as every secret: a key file others can read or write, a link or another's is refused") {
+  test::TempDir dir;
+  const fs::path key = dir / "release";
+  generate_signing_key(key, dir / "release.pub");
+  CHECK_NOTHROW(SigningKey::load(key));
+  for (const int mode : {0644, 0666, 0640}) {
+    CAPTURE(mode);
+    fs::permissions(key, fs::perms(mode));
+    const std::string expected =
+        fmt::format("{} is open to its group or others (mode {:04o}); a secret must be 0600", key.string(), mode);
+    CHECK_THROWS_WITH_AS(SigningKey::load(key), doctest::Contains(expected.c_str()), Error);
+  }
+  fs::permissions(key, fs::perms(0600));
+  fs::create_symlink(key, dir / "link");
+  CHECK_THROWS_AS(SigningKey::load(dir / "link"), Error);
+  REQUIRE(::chown(key.c_str(), 65534, 65534) == 0);
+  CHECK_THROWS_WITH_AS(SigningKey::load(key), doctest::Contains("is owned by uid 65534, not by you"), Error);
 }
