@@ -91,12 +91,19 @@ std::vector<std::string> Ext4Root::unsupported_features() const {
   // files, clusters, quotas it would have to keep up to date, multi-mount protection, inodes
   // holding extended attributes.
   const std::pair<bool, const char*> checks[] = {
-      {ext2fs_has_feature_inline_data(sb), "inline_data"}, {ext2fs_has_feature_encrypt(sb), "encrypt"},
-      {ext2fs_has_feature_casefold(sb), "casefold"},       {ext2fs_has_feature_verity(sb), "verity"},
-      {ext2fs_has_feature_bigalloc(sb), "bigalloc"},       {ext2fs_has_feature_quota(sb), "quota"},
-      {ext2fs_has_feature_project(sb), "project"},         {ext2fs_has_feature_mmp(sb), "mmp"},
-      {ext2fs_has_feature_ea_inode(sb), "ea_inode"},       {ext2fs_has_feature_shared_blocks(sb), "shared_blocks"},
+      {ext2fs_has_feature_inline_data(sb), "inline_data"},
+      {ext2fs_has_feature_encrypt(sb), "encrypt"},
+      {ext2fs_has_feature_casefold(sb), "casefold"},
+      {ext2fs_has_feature_verity(sb), "verity"},
+      {ext2fs_has_feature_bigalloc(sb), "bigalloc"},
+      {ext2fs_has_feature_quota(sb), "quota"},
+      {ext2fs_has_feature_project(sb), "project"},
+      {ext2fs_has_feature_mmp(sb), "mmp"},
+      {ext2fs_has_feature_ea_inode(sb), "ea_inode"},
+      {ext2fs_has_feature_shared_blocks(sb), "shared_blocks"},
       {ext2fs_has_feature_journal_dev(sb), "journal_dev"},
+      // resize2fs 1.47.0 leaves an orphan file that e2fsck then finds damaged.
+      {ext2fs_has_feature_orphan_file(sb), "orphan_file"},
   };
   for (const auto& [present, name] : checks)
     if (present) found.emplace_back(name);

@@ -106,6 +106,16 @@ std::vector<GptPartition> gpt_partitions(std::span<const uint8_t> head, uint32_t
     if (last < first) throw Error(fmt::format("GPT partition {} ends before it starts", i + 1));
     found.push_back({static_cast<int>(i) + 1, first, last, std::memcmp(entry, kLinuxData, 16) == 0});
   }
+  // Two entries over the same sectors (a duplicate, or an overlap) would let an edit of one
+  // partition write into another.
+  std::vector<GptPartition> by_start = found;
+  std::sort(by_start.begin(), by_start.end(), [](const auto& a, const auto& b) { return a.first_lba < b.first_lba; });
+  for (size_t i = 1; i < by_start.size(); ++i)
+    if (by_start[i].first_lba <= by_start[i - 1].last_lba)
+      throw Error(fmt::format("GPT partitions {} and {} overlap (sectors {}-{} and {}-{}); the table is damaged",
+                              std::min(by_start[i - 1].number, by_start[i].number),
+                              std::max(by_start[i - 1].number, by_start[i].number), by_start[i - 1].first_lba,
+                              by_start[i - 1].last_lba, by_start[i].first_lba, by_start[i].last_lba));
   return found;
 }
 

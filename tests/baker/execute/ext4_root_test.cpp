@@ -170,4 +170,7 @@ TEST_CASE("the direct engine names the features it does not edit") {
   const fs::path image = test::make_alpine_ext4(dir, "root.ext4", "96M", "casefold");
   Ext4Root root(image, false, kNow);
   CHECK(root.unsupported_features() == std::vector<std::string>{"casefold"});
+  // On by default in e2fsprogs 1.47 and later: resize2fs 1.47.0 leaves it damaged.
+  const fs::path orphans = test::make_alpine_ext4(dir, "orphans.ext4", "96M", "orphan_file");
+  CHECK(Ext4Root(orphans, false, kNow).unsupported_features() == std::vector<std::string>{"orphan_file"});
 }

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "common/handles/unique_fd.hpp"
 #include "common/util/process.hpp"
@@ -102,4 +104,37 @@ TEST_CASE("a GPT partition that is not the last, a damaged header and a disk wit
   CHECK(has_gpt_header(head, 512));
   CHECK_FALSE(has_gpt_header(blank, 512));
   CHECK_THROWS_WITH(grow_last_gpt_partition(blank, 512, 32 * kMiB, 2), doctest::Contains("no GPT header at LBA 1"));
+}
+
+namespace {
+
+// `head` with the entry array changed by `edit`, and both checksums written again, as a crafted
+// table would be.
+std::vector<uint8_t> with_entries(std::vector<uint8_t> head, const std::function<void(uint8_t* entries)>& edit) {
+  uint8_t* header = head.data() + 512;
+  uint8_t* entries = head.data() + 1024;
+  edit(entries);
+  const auto put32 = [](uint8_t* at, uint32_t value) {
+    for (int i = 0; i < 4; ++i) at[i] = static_cast<uint8_t>(value >> (8 * i));
+  };
+  put32(header + 88, crc32_ieee({entries, 128 * 128}));
+  put32(header + 16, 0);
+  put32(header + 16, crc32_ieee({header, 92}));
+  return head;
+}
+
+}  // namespace
+
+TEST_CASE("a GPT whose entries overlap, or name one partition twice, is refused") {
+  test::TempDir dir;
+  const auto head = read_head(make_disk(dir, 16 * kMiB));
+  REQUIRE(gpt_partitions(head, 512).size() == 2);
+  const auto duplicate = with_entries(head, [](uint8_t* entries) { std::memcpy(entries + 256, entries + 128, 128); });
+  CHECK_THROWS_WITH(gpt_partitions(duplicate, 512), doctest::Contains("GPT partitions 2 and 3 overlap"));
+  // The EFI partition stretched into the root's first sectors.
+  const auto overlapping = with_entries(head, [](uint8_t* entries) {
+    std::memcpy(entries + 40, entries + 128 + 32, 8);  // partition 1 ends where the root starts
+  });
+  CHECK_THROWS_WITH(gpt_partitions(overlapping, 512),
+                    doctest::Contains("GPT partitions 1 and 2 overlap (sectors 2048-"));
 }
