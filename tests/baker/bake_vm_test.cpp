@@ -514,9 +514,21 @@ TEST_CASE("a second bake of the same output is refused, and SIGTERM stops a bake
 TEST_CASE(
     "a filesystem that fills up while the appliance runs stops the bake in seconds with an error naming the folder") {
   const Baked& b = baked();
-  // Just big enough to pass the free-space check before the copy; then something else takes
-  // the rest, and the appliance's next write would pause its QEMU (werror=enospc).
-  test::TmpfsMount small(run_dir() / "small-fs", 100ULL << 20);
+  // Big enough to pass the free-space check before the copy, sized from the bake's own estimate
+  // (which varies with the machine's build of the inputs) plus a margin of 10% and 8 MiB; then
+  // something else takes the rest, and the appliance's next write would pause its QEMU
+  // (werror=enospc).
+  uint64_t needed = 0;
+  {
+    test::TmpfsMount tiny(run_dir() / "tiny-fs", 1ULL << 20);
+    const ProcessResult refused = run_process(guestfs_args("node", b.node_override, tiny.path() / "out"));
+    std::smatch estimate;
+    REQUIRE_MESSAGE(std::regex_search(refused.err, estimate, std::regex("needs about ([0-9.]+) (KiB|MiB|GiB)")),
+                    refused.err);
+    const int shift = estimate[2] == "KiB" ? 10 : estimate[2] == "MiB" ? 20 : 30;
+    needed = static_cast<uint64_t>(std::stod(estimate[1]) * static_cast<double>(1ULL << shift));
+  }
+  test::TmpfsMount small(run_dir() / "small-fs", needed + needed / 10 + (8ULL << 20));
   const fs::path out = small.path() / "out";
   test::BackgroundProcess bake(guestfs_args("node", b.node_override, out), run_dir() / "full.log");
   REQUIRE_MESSAGE(bake.wait_for_output("launch appliance", std::chrono::seconds(300)), bake.output());
