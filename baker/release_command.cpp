@@ -11,6 +11,7 @@
 #include "common/release/release_verification.hpp"
 #include "common/release/signing_key.hpp"
 #include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
 #include "common/util/parallel_tasks.hpp"
 #include "common/util/text_values.hpp"
 
@@ -78,11 +79,13 @@ int run_verify(const fs::path& release, const fs::path& public_key, bool as_json
 }
 
 int run_contents(const fs::path& image, ApplianceAccel accel, BakeEngine engine) {
+  interrupt::install();  // a signal unwinds the read: its tar and raw copy are removed
   fmt::print("{}", listing_of(image, accel, engine));
   return 0;
 }
 
 int run_diff(const fs::path& before, const fs::path& after, ApplianceAccel accel, BakeEngine engine, bool as_json) {
+  interrupt::install();
   // Two images (through libguestfs, two appliance launches): side by side.
   const std::vector<std::string> texts =
       parallel_map(std::vector<fs::path>{before, after},

@@ -116,10 +116,14 @@ std::optional<std::string> pack_image_root(const std::filesystem::path& image, A
   if (!std::filesystem::is_regular_file(image))
     throw Error(fmt::format("image {} does not exist", image.string()), ExitCode::bad_input);
   const std::string format = GuestSession::detect_format(image);
+  // What the image reads from elsewhere (an overlay's backing file) is not its content: refused,
+  // as bake refuses such a base.
+  const QemuImageInfo info = qemu_image_info(image, format);
+  require_self_contained(info, image, "image");
   std::optional<std::string> fallback;
   if (engine != BakeEngine::guestfs) {
     try {
-      const uint64_t size = qemu_image_info(image, format).virtual_size;
+      const uint64_t size = info.virtual_size;
       const DirectDisk disk = split_base(image, format, size, scratch, size);
       Ext4Root root(disk.root, false, 0);
       check_alpine_aarch64(inspect_root(root, disk));

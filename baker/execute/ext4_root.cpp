@@ -16,6 +16,8 @@
 #include "baker/execute/path_glob.hpp"
 #include "common/handles/archive_handle.hpp"
 #include "common/util/error.hpp"
+#include "common/util/interrupt.hpp"
+#include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -315,11 +317,35 @@ std::vector<std::string> Ext4Root::glob(const std::string& pattern) {
   return expand_glob(pattern, tree);
 }
 
+namespace {
+// Far beyond any real root (Alpine's deepest path has 12 levels, PATH_MAX is 4096 bytes).
+constexpr size_t kMaxWalkDepth = 256, kMaxWalkPath = 4096;
+}  // namespace
+
 void Ext4Root::walk(Ino dir, const std::string& path, const std::function<void(const std::string&, Ino)>& visit) {
+  std::set<Ino> folders{dir};
+  walk_below(dir, path, 0, folders, visit);
+}
+
+void Ext4Root::walk_below(Ino dir, const std::string& path, size_t depth, std::set<Ino>& folders,
+                          const std::function<void(const std::string&, Ino)>& visit) {
+  if (depth >= kMaxWalkDepth)
+    throw Error(fmt::format("{} in {}: folders nested deeper than {} levels; the root filesystem is damaged or hostile",
+                            printable(path.substr(0, 200)) + "...", file_.filename().string(), kMaxWalkDepth));
   for (const auto& [name, ino] : entries(dir)) {
+    interrupt::throw_if_requested();  // a walk of a big root ends at a signal, its files removed
     const std::string child = join(path, name);
+    if (child.size() > kMaxWalkPath)
+      throw Error(fmt::format("{}... in {}: a path longer than {} bytes; the root filesystem is damaged or hostile",
+                              printable(child.substr(0, 200)), file_.filename().string(), kMaxWalkPath));
     visit(child, ino);
-    if (is_dir_inode(ino)) walk(ino, child, visit);
+    if (!is_dir_inode(ino)) continue;
+    if (!folders.insert(ino).second)
+      throw Error(
+          fmt::format("{} in {} is a folder met before (inode {}): the root filesystem has a folder cycle; "
+                      "it is damaged (e2fsck -f would repair it)",
+                      printable(child), file_.filename().string(), ino));
+    walk_below(ino, child, depth + 1, folders, visit);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -93,7 +94,12 @@ class Ext4Root final : public RootFilesystem {
   void unlink_entry(Ino dir, const std::string& name, Ino ino);
   void drop_link(Ino ino);
   void remove_entry(Ino dir, const std::string& name, Ino ino);
+  // Every entry below `dir`, folders before what they hold. A root that is damaged or hostile
+  // cannot make it endless: a folder met twice (a cycle), folders nested deeper than
+  // kMaxWalkDepth or a path longer than kMaxWalkPath is an Error naming the path.
   void walk(Ino dir, const std::string& path, const std::function<void(const std::string&, Ino)>& visit);
+  void walk_below(Ino dir, const std::string& path, size_t depth, std::set<Ino>& folders,
+                  const std::function<void(const std::string&, Ino)>& visit);
 
   Ext2Filesystem fs_;
   std::filesystem::path file_;

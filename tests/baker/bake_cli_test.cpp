@@ -189,6 +189,24 @@ TEST_CASE("a base image with a backing file is refused: its pinned digest does n
     CHECK_MESSAGE(entry.path().extension() == ".lock", entry.path());  // nothing else
 }
 
+TEST_CASE("bake contents and bake diff refuse an overlay: what its backing file holds is not the image's content") {
+  test::TempDir dir;
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "good.qcow2").string(), "64M"});
+  run_checked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (dir / "good.qcow2").string(),
+               (dir / "top.qcow2").string()});
+  const std::string refusal =
+      "image " + (dir / "top.qcow2").string() + " has a backing file (" + (dir / "good.qcow2").string() + ")";
+  const ProcessResult contents = bake({"contents", (dir / "top.qcow2").string()});
+  CHECK(contents.exit_status == 2);
+  CHECK(contents.err.find(refusal) != std::string::npos);
+  CHECK(contents.out.empty());
+  const ProcessResult diff =
+      bake({"diff", (dir / "top.qcow2").string(), dir.write("empty.mtree", "#mtree\n").string()});
+  CHECK(diff.exit_status == 2);
+  CHECK(diff.err.find(refusal) != std::string::npos);
+  CHECK(diff.out.find("no differences") == std::string::npos);
+}
+
 TEST_CASE("an output folder without room for the bake is refused at once, naming the folder and the space needed") {
   test::TempDir dir;
   auto key = dir.write("op.pub", test::operator_key + "\n");

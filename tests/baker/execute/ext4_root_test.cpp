@@ -174,3 +174,25 @@ TEST_CASE("the direct engine names the features it does not edit") {
   const fs::path orphans = test::make_alpine_ext4(dir, "orphans.ext4", "96M", "orphan_file");
   CHECK(Ext4Root(orphans, false, kNow).unsupported_features() == std::vector<std::string>{"orphan_file"});
 }
+
+TEST_CASE("a root with a folder cycle, or folders nested without end, is refused by the walk, not followed") {
+  test::TempDir dir;
+  // A folder entry leading back to a folder above it, as a damaged or crafted root may hold.
+  const fs::path cyclic = test::make_alpine_ext4(dir, "cyclic.ext4");
+  run_checked({test::kDebugfs, "-w", "-R", "ln /etc /etc/apk/loop", cyclic.string()});
+  {
+    Ext4Root root(cyclic, false, kNow);
+    CHECK_THROWS_WITH_AS(root.pack_tar(dir / "cyclic.tar"),
+                         doctest::Contains("/etc/apk/loop in cyclic.ext4 is a folder met before"), Error);
+  }
+  // 300 folders, one in the other.
+  const fs::path tree = dir / "deep";
+  fs::path folder = tree;
+  for (int i = 0; i < 300; ++i) folder /= "d";
+  fs::create_directories(folder);
+  const fs::path deep = dir / "deep.ext4";
+  run_checked({test::kMke2fs, "-q", "-F", "-t", "ext4", "-d", tree.string(), deep.string(), "16M"});
+  Ext4Root root(deep, false, kNow);
+  CHECK_THROWS_WITH_AS(root.pack_tar(dir / "deep.tar"), doctest::Contains("folders nested deeper than 256 levels"),
+                       Error);
+}
