@@ -277,6 +277,50 @@ void Ext4Root::read_chunks(Ino ino, uint64_t size, const std::string& what, cons
   }
 }
 
+void Ext4Root::read_range(Ino ino, uint64_t offset, uint64_t length, const std::string& what, const Chunk& put) {
+  ext2_file_t raw = nullptr;
+  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), "open " + what);
+  Ext2File file(raw);
+  check(ext2fs_file_llseek(file.get(), offset, EXT2_SEEK_SET, nullptr), "seek in " + what);
+  std::vector<char> buffer(std::min<uint64_t>(length, kChunk));
+  for (uint64_t done = 0; done < length;) {
+    unsigned int got = 0;
+    const auto want = static_cast<unsigned>(std::min<uint64_t>(length - done, buffer.size()));
+    check(ext2fs_file_read(file.get(), buffer.data(), want, &got), "read " + what);
+    if (got == 0) throw Error(fmt::format("read {}: {} of {} bytes at {}", what, done, length, offset));
+    put(buffer.data(), got);
+    done += got;
+  }
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> Ext4Root::data_ranges(Ino ino, const ext2_inode_large& inode) {
+  const uint64_t size = EXT2_I_SIZE(&inode);
+  auto* plain = const_cast<ext2_inode*>(reinterpret_cast<const ext2_inode*>(&inode));
+  // Blocks allocated (metadata included) for every byte: no hole, nothing to map.
+  if (size == 0 || ext2fs_get_stat_i_blocks(fs_.get(), plain) * 512 >= size) return {{0, size}};
+  struct Mapping {
+    uint64_t block_size, size;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  } mapping{fs_->blocksize, size, {}};
+  // Only the blocks that are there are visited: the work is bounded by the file's real blocks.
+  const auto each_block = [](ext2_filsys, blk64_t*, e2_blkcnt_t logical, blk64_t, int, void* data) -> int {
+    auto& m = *static_cast<Mapping*>(data);
+    const uint64_t start = static_cast<uint64_t>(logical) * m.block_size;
+    if (logical < 0 || start >= m.size) return 0;
+    const uint64_t length = std::min(m.block_size, m.size - start);
+    if (!m.ranges.empty() && m.ranges.back().first + m.ranges.back().second == start)
+      m.ranges.back().second += length;
+    else
+      m.ranges.emplace_back(start, length);
+    return 0;
+  };
+  check(
+      ext2fs_block_iterate3(fs_.get(), ino, BLOCK_FLAG_DATA_ONLY | BLOCK_FLAG_READ_ONLY, nullptr, each_block, &mapping),
+      fmt::format("map the blocks of inode {}", ino));
+  std::sort(mapping.ranges.begin(), mapping.ranges.end());
+  return mapping.ranges;
+}
+
 std::string Ext4Root::read_content(Ino ino, size_t limit) {
   const ext2_inode_large inode = read_inode(ino);
   std::string content;
@@ -287,7 +331,10 @@ std::string Ext4Root::read_content(Ino ino, size_t limit) {
 
 std::optional<std::string> Ext4Root::read_file(const std::string& path) {
   auto ino = lookup(path, false);
-  if (!ino || !LINUX_S_ISREG(read_inode(*ino).i_mode)) return std::nullopt;
+  if (!ino) return std::nullopt;
+  const ext2_inode_large inode = read_inode(*ino);
+  if (!LINUX_S_ISREG(inode.i_mode)) return std::nullopt;
+  if (EXT2_I_SIZE(&inode) > kMaxReadFile) refuse_oversized(path, EXT2_I_SIZE(&inode));
   return read_content(*ino, SIZE_MAX);
 }
 

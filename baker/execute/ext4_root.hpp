@@ -78,6 +78,11 @@ class Ext4Root final : public RootFilesystem {
   bool is_dir_inode(Ino ino);
   std::string read_content(Ino ino, size_t limit);
   void read_chunks(Ino ino, uint64_t size, const std::string& what, const Chunk& put);  // exactly `size` bytes
+  // A regular file's data as (offset, length) ranges, holes left out; its whole size in one range
+  // when it has no hole.
+  std::vector<std::pair<uint64_t, uint64_t>> data_ranges(Ino ino, const struct ext2_inode_large& inode);
+  // The bytes from `offset` to `offset + length`.
+  void read_range(Ino ino, uint64_t offset, uint64_t length, const std::string& what, const Chunk& put);
   Parent parent_of(const std::string& path);
   std::vector<std::pair<std::string, Ino>> entries(Ino dir);
   std::string link_target(Ino ino);

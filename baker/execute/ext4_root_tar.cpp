@@ -27,6 +27,7 @@ void Ext4Root::pack_tar(const fs::path& tar) {
   check_write(archive_write_set_format_pax_restricted(writer.get()), "tar format");
   check_write(archive_write_open_filename(writer.get(), tar.c_str()), "open");
   std::map<Ino, std::string> first_name;  // hard links point at the name that came first
+  const uint64_t filesystem_bytes = ext2fs_blocks_count(fs_->super) * fs_->blocksize;
   auto add = [&](const std::string& path, Ino ino) {
     const ext2_inode_large inode = read_inode(ino);
     archive_entry_clear(entry.get());
@@ -55,12 +56,38 @@ void Ext4Root::pack_tar(const fs::path& tar) {
       archive_entry_set_rdevminor(entry.get(), minor);
     }
     const uint64_t size = regular ? EXT2_I_SIZE(&inode) : 0;
+    // A file bigger than the filesystem can only be sparse, and no real root has one: a hostile
+    // base's 2 GiB /etc/passwd on a few MiB would cost the listing's reader its whole size.
+    if (size > filesystem_bytes)
+      throw Error(
+          fmt::format("{} in {} holds {} bytes, more than the whole filesystem ({}): the root filesystem is "
+                      "damaged or hostile",
+                      path, file_.filename().string(), size, filesystem_bytes));
     archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+    // Holes stay holes in the tar (pax's sparse form): only the blocks that are there are read.
+    const auto ranges = regular && size > 0 ? data_ranges(ino, inode) : std::vector<std::pair<uint64_t, uint64_t>>{};
+    const bool sparse = ranges.size() != 1 || ranges.front().second != size;
+    if (sparse)
+      for (const auto& [offset, length] : ranges)
+        archive_entry_sparse_add_entry(entry.get(), static_cast<la_int64_t>(offset), static_cast<la_int64_t>(length));
     check_write(archive_write_header(writer.get(), entry.get()), path);
     if (!regular || size == 0) return;
-    read_chunks(ino, size, path, [&](const char* data, size_t got) {
+    const auto put = [&](const char* data, size_t got) {
       if (archive_write_data(writer.get(), data, got) != static_cast<la_ssize_t>(got)) check_write(ARCHIVE_FATAL, path);
-    });
+    };
+    // The writer takes the file's whole length and leaves out what the sparse map calls holes.
+    static const std::vector<char> zeros(kChunk);
+    const auto skip_to = [&](uint64_t& at, uint64_t to) {
+      for (; at < to; at += std::min<uint64_t>(to - at, zeros.size()))
+        put(zeros.data(), std::min<uint64_t>(to - at, zeros.size()));
+    };
+    uint64_t at = 0;
+    for (const auto& [offset, length] : ranges) {
+      skip_to(at, offset);
+      read_range(ino, offset, length, path, put);
+      at = offset + length;
+    }
+    skip_to(at, size);
   };
   add("/", EXT2_ROOT_INO);
   walk(EXT2_ROOT_INO, "/", add);

@@ -13,6 +13,7 @@
 #include "baker/execute/gpt_growth.hpp"
 #include "baker/execute/guestfs_strings.hpp"
 #include "baker/execute/os_release.hpp"
+#include "baker/execute/root_filesystem.hpp"
 #include "common/handles/c_handle.hpp"
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
@@ -267,6 +268,9 @@ std::optional<std::string> GuestSession::read_file(const std::string& path) {
   // pread answers in one reply; read_file goes through a file transfer (about 0.25 s under TCG).
   std::string head = read_head(path, kReadInOneReply);
   if (head.size() < kReadInOneReply) return head;
+  const int64_t whole = guestfs_filesize(handle_.get(), path.c_str());
+  if (whole < 0) fail(fmt::format("read {}", path));
+  if (static_cast<uint64_t>(whole) > kMaxReadFile) refuse_oversized(path, static_cast<uint64_t>(whole));
   size_t size = 0;
   GuestString content(guestfs_read_file(handle_.get(), path.c_str(), &size));
   if (!content) fail(fmt::format("read {}", path));

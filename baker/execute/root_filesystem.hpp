@@ -18,6 +18,13 @@ struct RootStat {
   uint32_t links = 1;  // names of the same file
 };
 
+// The most a file the bake reads to edit (accounts, configuration) may hold: far beyond any real
+// one, and a bound on what a damaged or hostile base can make the bake read into memory.
+inline constexpr uint64_t kMaxReadFile = 16ULL << 20;
+
+// The Error of a file over kMaxReadFile, naming it and its size.
+[[noreturn]] void refuse_oversized(const std::string& path, uint64_t size);
+
 class RootFilesystem {
  public:
   virtual ~RootFilesystem() = default;
@@ -25,7 +32,8 @@ class RootFilesystem {
   virtual bool exists(const std::string& path) = 0;      // through symbolic links; a dangling one is absent
   virtual bool is_dir(const std::string& path) = 0;      // the path itself, not what a link points at
   virtual bool is_symlink(const std::string& path) = 0;  //
-  // A regular file's content (the path itself must be one, not a link); nothing when absent.
+  // A regular file's content (the path itself must be one, not a link); nothing when absent; an
+  // Error (refuse_oversized) when it holds more than kMaxReadFile.
   virtual std::optional<std::string> read_file(const std::string& path) = 0;
   // An existing file is rewritten in place (the same inode: its mode, owner, other names, extended
   // attributes and file capabilities stay); a new one is made 0644 root:root.

@@ -9,6 +9,8 @@
 #include "baker/execute/overlay_tar.hpp"
 #include "baker/publish/content_listing.hpp"
 #include "common/util/error.hpp"
+#include "common/util/process.hpp"
+#include "common/util/sha256.hpp"
 #include "support/alpine_ext4.hpp"
 #include "support/random_bytes.hpp"
 
@@ -194,5 +196,54 @@ TEST_CASE("a root with a folder cycle, or folders nested without end, is refused
   run_checked({test::kMke2fs, "-q", "-F", "-t", "ext4", "-d", tree.string(), deep.string(), "16M"});
   Ext4Root root(deep, false, kNow);
   CHECK_THROWS_WITH_AS(root.pack_tar(dir / "deep.tar"), doctest::Contains("folders nested deeper than 256 levels"),
+                       Error);
+}
+
+TEST_CASE("a sparse file is packed as one, holes left out, and a file bigger than its filesystem is refused") {
+  test::TempDir dir;
+  const fs::path tree = dir / "tree";
+  fs::create_directories(tree / "var/log");
+  const std::string head = "first block\n", tail = "last block\n";
+  {
+    std::ofstream out(tree / "var/log/lastlog", std::ios::binary);
+    out << head;
+    out.seekp((64 << 20) - static_cast<std::streamoff>(tail.size()));
+    out << tail;
+  }
+  const std::string digest = sha256_file(tree / "var/log/lastlog");
+  const fs::path image = dir / "sparse.ext4";
+  run_checked({test::kMke2fs, "-q", "-F", "-t", "ext4", "-d", tree.string(), image.string(), "128M"});
+  {
+    Ext4Root root(image, false, kNow);
+    root.pack_tar(dir / "sparse.tar");
+  }
+  CHECK(fs::file_size(dir / "sparse.tar") < (1 << 20));  // not the 64 MiB of the file's length
+  const Listing listing = parse_mtree(mtree_from_tar(dir / "sparse.tar"), "sparse.tar");
+  CHECK(listing.at("./var/log/lastlog").keywords.at("size") == std::to_string(64 << 20));
+  CHECK(listing.at("./var/log/lastlog").keywords.at("sha256digest") == digest);
+
+  // 2 GiB of apparent size on a 16 MiB filesystem.
+  fs::resize_file(tree / "var/log/lastlog", 2ULL << 30);
+  const fs::path hostile = dir / "hostile.ext4";
+  run_checked({test::kMke2fs, "-q", "-F", "-t", "ext4", "-d", tree.string(), hostile.string(), "16M"});
+  Ext4Root root(hostile, false, kNow);
+  CHECK_THROWS_WITH_AS(root.pack_tar(dir / "hostile.tar"),
+                       doctest::Contains("/var/log/lastlog in hostile.ext4 holds 2147483648 bytes, more than the whole "
+                                         "filesystem"),
+                       Error);
+}
+
+TEST_CASE("a file the bake reads to edit is bounded: an /etc/passwd of 17 MiB is refused, not read into memory") {
+  test::TempDir dir;
+  const fs::path tree = dir / "tree";
+  fs::create_directories(tree / "etc");
+  { std::ofstream(tree / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n"; }
+  fs::resize_file(tree / "etc/passwd", 17 << 20);
+  const fs::path image = dir / "big.ext4";
+  run_checked({test::kMke2fs, "-q", "-F", "-t", "ext4", "-d", tree.string(), image.string(), "64M"});
+  Ext4Root root(image, false, kNow);
+  CHECK_THROWS_WITH_AS(root.read_file("/etc/passwd"),
+                       doctest::Contains("read /etc/passwd: it holds 17.0 MiB, more than the 16.0 MiB a file the bake "
+                                         "reads to edit may hold"),
                        Error);
 }
