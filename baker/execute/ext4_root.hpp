@@ -98,6 +98,12 @@ class Ext4Root final : public RootFilesystem {
   void fill(Ino ino, const Writer& writer);
   void unlink_entry(Ino dir, const std::string& name, Ino ino);
   void drop_link(Ino ino);
+  // The inode's extended attributes, by name, read from the inode and its attribute block.
+  std::vector<std::pair<std::string, std::string>> attributes(Ino ino);
+  Ext2Xattrs open_attributes(Ino ino, const char* what);
+  // Removes them all: a file whose content the bake replaces keeps none of the base's (a file
+  // capability, a label), as chown(2) drops a file capability.
+  void drop_attributes(Ino ino);
   void remove_entry(Ino dir, const std::string& name, Ino ino);
   // Every entry below `dir`, folders before what they hold. A root that is damaged or hostile
   // cannot make it endless: a folder met twice (a cycle), folders nested deeper than

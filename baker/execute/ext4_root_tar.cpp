@@ -55,6 +55,8 @@ void Ext4Root::pack_tar(const fs::path& tar) {
       archive_entry_set_rdevmajor(entry.get(), major);
       archive_entry_set_rdevminor(entry.get(), minor);
     }
+    for (const auto& [name, value] : attributes(ino))
+      archive_entry_xattr_add_entry(entry.get(), name.c_str(), value.data(), value.size());
     const uint64_t size = regular ? EXT2_I_SIZE(&inode) : 0;
     // A file bigger than the filesystem can only be sparse, and no real root has one: a hostile
     // base's 2 GiB /etc/passwd on a few MiB would cost the listing's reader its whole size.

@@ -78,6 +78,7 @@ void Ext4Root::write_content(const std::string& path, const Writer& writer, bool
   }
   if (ino) {
     if (!LINUX_S_ISREG(read_inode(*ino).i_mode)) throw Error(fmt::format("write {}: it is not a regular file", path));
+    drop_attributes(*ino);
   } else {
     // A link whose target is missing would get a second entry of its name: refused instead.
     if (follow && lookup(path, false))
@@ -175,6 +176,44 @@ void Ext4Root::symlink(const std::string& target, const std::string& link) {
   touch_folder(parent.dir);
 }
 
+namespace {
+
+using Attributes = std::vector<std::pair<std::string, std::string>>;
+
+// The attributes of an open handle, by name.
+Attributes attributes_of(ext2_xattr_handle* handle) {
+  Attributes found;
+  const auto each = [](char* name, char* value, size_t size, void* data) -> int {
+    static_cast<Attributes*>(data)->emplace_back(name, std::string(value, size));
+    return 0;
+  };
+  if (ext2fs_xattrs_iterate(handle, each, &found) != 0) throw Error("cannot list the attributes");
+  return found;
+}
+
+}  // namespace
+
+Ext2Xattrs Ext4Root::open_attributes(Ino ino, const char* what) {
+  ext2_xattr_handle* raw = nullptr;
+  check(ext2fs_xattrs_open(fs_.get(), ino, &raw), fmt::format("{} the attributes of inode {}", what, ino));
+  Ext2Xattrs handle(raw);
+  check(ext2fs_xattrs_read(handle.get()), fmt::format("{} the attributes of inode {}", what, ino));
+  return handle;
+}
+
+std::vector<std::pair<std::string, std::string>> Ext4Root::attributes(Ino ino) {
+  return attributes_of(open_attributes(ino, "read").get());
+}
+
+void Ext4Root::drop_attributes(Ino ino) {
+  const Ext2Xattrs handle = open_attributes(ino, "remove");
+  const Attributes found = attributes_of(handle.get());
+  for (const auto& [name, value] : found)
+    check(ext2fs_xattr_remove(handle.get(), name.c_str()),
+          fmt::format("remove the attribute {} of inode {}", name, ino));
+  if (!found.empty()) check(ext2fs_xattrs_write(handle.get()), fmt::format("remove the attributes of inode {}", ino));
+}
+
 // The file's blocks, extended-attribute block and inode go back to the free pool.
 void Ext4Root::drop_link(Ino ino) {
   ext2_inode_large inode = read_inode(ino);
@@ -240,6 +279,7 @@ void Ext4Root::truncate(const std::string& path) {
   auto ino = lookup(path, true);
   if (!ino || !LINUX_S_ISREG(read_inode(*ino).i_mode))
     throw Error(fmt::format("truncate {}: no such regular file in the image", path));
+  drop_attributes(*ino);
   fill(*ino, [](const auto&) {});
 }
 

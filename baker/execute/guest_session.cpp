@@ -300,11 +300,25 @@ int GuestSession::partition_number(const std::string& partition) {
 
 void GuestSession::write_file(const std::string& path, const std::string& content) {
   check(guestfs_write(handle_.get(), path.c_str(), content.data(), content.size()), fmt::format("write {}", path));
+  drop_attributes(path);
 }
 
 void GuestSession::upload(const std::filesystem::path& local, const std::string& path) {
   check(guestfs_upload(handle_.get(), local.c_str(), path.c_str()),
         fmt::format("upload {} to {}", local.string(), path));
+  drop_attributes(path);
+}
+
+void GuestSession::drop_attributes(const std::string& path) {
+  struct FreeXattrs {
+    void operator()(guestfs_xattr_list* list) const { guestfs_free_xattr_list(list); }
+  };
+  // Through links, as the write was: the file whose content changed.
+  std::unique_ptr<guestfs_xattr_list, FreeXattrs> found(guestfs_getxattrs(handle_.get(), path.c_str()));
+  if (!found) fail(fmt::format("read the attributes of {}", path));
+  for (uint32_t i = 0; i < found->len; ++i)
+    check(guestfs_removexattr(handle_.get(), found->val[i].attrname, path.c_str()),
+          fmt::format("remove the attribute {} of {}", found->val[i].attrname, path));
 }
 
 void GuestSession::mkdir_p(const std::string& path) {
@@ -347,13 +361,14 @@ void GuestSession::remove_tree(const std::string& path) {
 }
 void GuestSession::truncate(const std::string& path) {
   check(guestfs_truncate(handle_.get(), path.c_str()), fmt::format("truncate {}", path));
+  drop_attributes(path);
 }
 
 void GuestSession::tar_out(const std::string& directory, const std::filesystem::path& tarball) {
   // Numeric owners: the image's ids, not names looked up in the appliance's own files.
-  check(
-      guestfs_tar_out_opts(handle_.get(), directory.c_str(), tarball.c_str(), GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1, -1),
-      fmt::format("pack {} into {}", directory, tarball.string()));
+  check(guestfs_tar_out_opts(handle_.get(), directory.c_str(), tarball.c_str(), GUESTFS_TAR_OUT_OPTS_NUMERICOWNER, 1,
+                             GUESTFS_TAR_OUT_OPTS_XATTRS, 1, -1),
+        fmt::format("pack {} into {}", directory, tarball.string()));
 }
 
 void GuestSession::tar_in(const std::filesystem::path& tarball, const std::string& directory) {

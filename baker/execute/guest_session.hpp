@@ -66,6 +66,8 @@ class GuestSession {
   void remove(const std::string& path);
   void remove_tree(const std::string& path);
   void truncate(const std::string& path);
+  // Removes a file's extended attributes: one whose content the bake replaced keeps none.
+  void drop_attributes(const std::string& path);
   void tar_in(const std::filesystem::path& tarball, const std::string& directory);
   void tar_out(const std::string& directory, const std::filesystem::path& tarball);  // uncompressed, numeric owners
   GuestStat lstat(const std::string& path);

@@ -35,8 +35,9 @@ class RootFilesystem {
   // A regular file's content (the path itself must be one, not a link); nothing when absent; an
   // Error (refuse_oversized) when it holds more than kMaxReadFile.
   virtual std::optional<std::string> read_file(const std::string& path) = 0;
-  // An existing file is rewritten in place (the same inode: its mode, owner, other names, extended
-  // attributes and file capabilities stay); a new one is made 0644 root:root.
+  // An existing file is rewritten in place (the same inode: its mode, owner and other names stay;
+  // its extended attributes and file capability, which described the old content, go); a new one
+  // is made 0644 root:root.
   virtual void write_file(const std::string& path, const std::string& content) = 0;
   virtual void upload(const std::filesystem::path& local, const std::string& path) = 0;  // as write_file
   virtual void mkdir(const std::string& path) = 0;  // one level, 0755 root:root; the parent must exist
@@ -46,7 +47,7 @@ class RootFilesystem {
   virtual std::vector<std::string> glob(const std::string& pattern) = 0;         // sorted, like glob(3)
   virtual void remove(const std::string& path) = 0;                              // a file or link; nothing when absent
   virtual void remove_tree(const std::string& path) = 0;  // with everything under it; nothing when absent
-  virtual void truncate(const std::string& path) = 0;     // to zero bytes, in place
+  virtual void truncate(const std::string& path) = 0;     // to zero bytes, in place, attributes dropped
   virtual RootStat lstat(const std::string& path) = 0;
   virtual void set_times(const std::string& path, int64_t seconds) = 0;  // access and modification time
   // Unpacks an uncompressed tar of files and links (owners, modes and times as the archive says).

@@ -10,6 +10,7 @@
 
 #include "common/handles/archive_handle.hpp"
 #include "common/util/error.hpp"
+#include "common/util/sha256.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -31,6 +32,24 @@ std::set<std::string> hard_link_targets(const fs::path& tar) {
     if (const char* target = archive_entry_hardlink(entry)) targets.insert(target);
   }
   return targets;
+}
+
+// An entry's extended attributes as the value of the listing's "xattrs" keyword: NAME:DIGEST
+// (the first 16 hex digits of the value's SHA-256) for each, in name order, joined by ','; a
+// ',', ':' or '%' in a name written %2C, %3A, %25. Empty when it has none.
+std::string attributes_keyword(archive_entry* entry) {
+  std::set<std::string> found;  // a pax tar may carry one twice (SCHILY.xattr and LIBARCHIVE.xattr)
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  archive_entry_xattr_reset(entry);
+  while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
+    std::string written;
+    for (const char c : std::string_view(name))
+      written += c == ',' ? "%2C" : c == ':' ? "%3A" : c == '%' ? "%25" : std::string(1, c);
+    found.insert(written + ":" + sha256_hex(std::string_view(static_cast<const char*>(value), size)).substr(0, 16));
+  }
+  return fmt::format("{}", fmt::join(found, ","));
 }
 
 }  // namespace
@@ -69,6 +88,7 @@ std::string mtree_from_tar(const fs::path& tar) {
   // carried the data under: the contents of multiply linked files are kept for their links.
   std::map<std::string, std::string> linked_contents;
   size_t linked_bytes = 0;
+  std::map<std::string, std::string> attributes;  // by path, for the entries that have any
   for (;;) {
     const int rc = archive_read_next_header(reader.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
@@ -77,6 +97,7 @@ std::string mtree_from_tar(const fs::path& tar) {
     if (std::string(archive_entry_pathname(entry)) == "./") archive_entry_set_pathname(entry, ".");
     const std::string path = archive_entry_pathname(entry);
     if (const char* target = archive_entry_hardlink(entry)) {
+      if (auto kept = attributes.find(target); kept != attributes.end()) attributes[path] = kept->second;
       auto content = linked_contents.find(target);
       if (content == linked_contents.end())
         throw Error(
@@ -90,6 +111,7 @@ std::string mtree_from_tar(const fs::path& tar) {
         check_write(ARCHIVE_FATAL, path);
       continue;
     }
+    if (std::string listed = attributes_keyword(entry); !listed.empty()) attributes[path] = std::move(listed);
     const bool keep = archive_entry_filetype(entry) == AE_IFREG && linked.contains(path);
     std::string kept;
     check_write(archive_write_header(writer.get(), entry), path);
@@ -109,7 +131,10 @@ std::string mtree_from_tar(const fs::path& tar) {
     }
   }
   check_write(archive_write_close(writer.get()), "close");
-  return render_mtree(parse_mtree(text, tar.string()));
+  Listing listing = parse_mtree(text, tar.string());
+  for (auto& [path, listed] : attributes)
+    if (auto file = listing.find(path); file != listing.end()) file->second.keywords["xattrs"] = std::move(listed);
+  return render_mtree(listing);
 }
 
 namespace {

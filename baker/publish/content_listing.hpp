@@ -1,7 +1,7 @@
 #pragma once
 // The content listing of an image's root filesystem: every file with type, mode, owner, size,
-// SHA-256 and symlink target, in mtree format. Whether read from a tar (through libarchive's
-// mtree writer) or derived from a base's listing and a bake's edits, it is rendered by one
+// SHA-256, symlink target and extended attributes (names and value digests), in mtree format. Whether read from a tar
+// (through libarchive's mtree writer) or derived from a base's listing and a bake's edits, it is rendered by one
 // function in one order (paths sorted, keywords in a fixed order), so the same tree is the same
 // text. Times are left out: they say when a bake ran, not what it made.
 #include <filesystem>
@@ -16,7 +16,7 @@ namespace trustnet::baker {
 std::string mtree_from_tar(const std::filesystem::path& tar);
 
 struct ListedFile {
-  std::map<std::string, std::string> keywords;  // type, mode, uid, gid, size, sha256digest, link
+  std::map<std::string, std::string> keywords;  // type, mode, uid, gid, size, sha256digest, link, xattrs
 };
 using Listing = std::map<std::string, ListedFile>;  // by path, "./etc/passwd"
 

@@ -57,17 +57,29 @@ TEST_CASE("the direct engine reads the Alpine root as the kernel would resolve i
   CHECK_THROWS_WITH_AS(root.write_file("/etc/motd", "x"), doctest::Contains("read-only"), Error);
 }
 
-TEST_CASE("the direct engine rewrites a file in place: its inode, other names and attributes stay") {
+TEST_CASE("the direct engine rewrites a file in place: its inode and other names stay, its extended attributes go") {
   test::TempDir dir;
   const fs::path image = test::make_alpine_ext4(dir);
   const std::string before = inode_line(image, "/etc/motd");
+  // A file capability on a file the recipe replaces, and on one it empties.
+  dir.write("capability",
+            std::string("\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20));
+  for (const char* path : {"/bin/busybox", "/etc/shells"})
+    run_checked({test::kDebugfs, "-w", "-R",
+                 fmt::format("ea_set -f {} {} security.capability", (dir / "capability").string(), path),
+                 image.string()});
+  REQUIRE(test::debugfs(image, "ea_list /bin/busybox").find("security.capability") != std::string::npos);
   {
     Ext4Root root(image, true, kNow);
     root.write_file("/etc/motd", "rewritten\n");
+    root.upload(dir / "capability", "/bin/busybox");
+    root.truncate("/etc/shells");
     root.close();
   }
   CHECK(inode_line(image, "/etc/motd") == before);
-  CHECK(test::debugfs(image, "ea_get /etc/motd user.trustnet").find("kept") != std::string::npos);
+  CHECK(test::debugfs(image, "ea_list /etc/motd").find("user.trustnet") == std::string::npos);
+  CHECK(test::debugfs(image, "ea_list /bin/busybox").find("security.capability") == std::string::npos);
+  CHECK(test::debugfs(image, "ea_list /etc/shells").find("security.capability") == std::string::npos);
   Ext4Root again(image, false, kNow);
   CHECK(again.read_file("/etc/motd.second-name") == "rewritten\n");
   CHECK(test::e2fsck_check(image).exit_status == 0);
@@ -164,6 +176,12 @@ TEST_CASE("the direct engine packs its tree for the listing and unpacks an overl
   const std::string listing = mtree_from_tar(dir / "root.tar");
   CHECK(listing.find("./etc/conf.d/trustnet ") != std::string::npos);
   CHECK(listing.find("./etc/motd.second-name ") != std::string::npos);  // a hard link, listed as a file
+  // Extended attributes are listed, under both names of the file that has them.
+  const std::string kept = "xattrs=user.trustnet:" + sha256_hex("kept").substr(0, 16);
+  const Listing parsed = parse_mtree(listing, "root.tar");
+  CHECK(parsed.at("./etc/motd").keywords.at("xattrs") == kept.substr(7));
+  CHECK(parsed.at("./etc/motd.second-name").keywords.at("xattrs") == kept.substr(7));
+  CHECK_FALSE(parsed.at("./etc/passwd").keywords.contains("xattrs"));
   CHECK(archive.entries.size() == 3);
 }
 
