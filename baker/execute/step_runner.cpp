@@ -37,7 +37,8 @@ class StepRunner {
   void run(const Step& step) {
     progress_.detail(describe(step));
     std::visit(
-        overloaded{[this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
+        overloaded{[this](const RequirePrograms& s) { require_programs(s); },
+                   [this](const RemoveFiles& s) { remove(s); }, [this](const EmptyFile& s) { empty(s); },
                    [this](const DisableCloudInit& s) { disable_cloud_init(s); },
                    [this](const UpdateAccounts& s) { accounts(s); }, [this](const MakeDirectory& s) { mkdir(s); },
                    [this](const WriteFile& s) { write(s); }, [this](const InstallFile& s) { install(s); },
@@ -107,6 +108,22 @@ class StepRunner {
     RootStat st = root_.lstat(path);
     Owner names{std::to_string(st.uid), std::to_string(st.gid)};
     record_file(path, content, st.mode & 07777, {st.uid, st.gid}, names, origin);
+  }
+
+  void require_programs(const RequirePrograms& s) {
+    std::vector<std::string> missing;
+    for (const auto& name : s.names)
+      if (std::none_of(s.path.begin(), s.path.end(), [&](const std::string& dir) {
+            const std::string file = dir + "/" + name;
+            return root_.exists(file) && !root_.is_dir(file);
+          }))
+        missing.push_back(name);
+    if (!missing.empty())
+      throw Error(fmt::format("the base lacks {}, which the appliance's own scripts run (the recipe's programs:): its "
+                              "appliances would boot and never start what needs them; use a base that has them "
+                              "(Alpine: apk add e2fsprogs openssh-keygen)",
+                              fmt::join(missing, ", ")),
+                  ExitCode::bad_input);
   }
 
   void remove(const RemoveFiles& s) {

@@ -13,6 +13,12 @@
 
 namespace trustnet::baker {
 
+// Checks, before any edit, that the base has every program the appliance's own scripts run
+// (trustnet-state's mkfs.ext4, firstboot's ssh-keygen…) on the PATH those scripts have.
+struct RequirePrograms {
+  std::vector<std::string> names;
+  std::vector<std::string> path = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+};
 // Removes what must be unique per machine (SSH host keys); paths are globs in the image.
 struct RemoveFiles {
   std::string pattern;
@@ -70,8 +76,8 @@ struct UnpackOverlay {
   std::map<std::string, uint32_t> modes;  // named modes; everything else 0644/0755
 };
 
-using Step = std::variant<RemoveFiles, EmptyFile, DisableCloudInit, UpdateAccounts, MakeDirectory, WriteFile,
-                          InstallFile, MakeSymlink, IncludeSshdDropins, UnpackOverlay>;
+using Step = std::variant<RequirePrograms, RemoveFiles, EmptyFile, DisableCloudInit, UpdateAccounts, MakeDirectory,
+                          WriteFile, InstallFile, MakeSymlink, IncludeSshdDropins, UnpackOverlay>;
 
 struct Plan {
   std::string name;

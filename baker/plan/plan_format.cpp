@@ -30,6 +30,9 @@ std::string source_text(const InstallFile& s) {
 std::string describe(const Step& step) {
   return std::visit(
       overloaded{
+          [](const RequirePrograms& s) {
+            return fmt::format("require   {}  (on the base's PATH, or the bake is refused)", fmt::join(s.names, " "));
+          },
           [](const RemoveFiles& s) { return fmt::format("remove    {}  ({})", s.pattern, s.why); },
           [](const EmptyFile& s) { return fmt::format("empty     {}  (if present)", s.path); },
           [](const DisableCloudInit& s) {
@@ -86,6 +89,9 @@ std::string plan_to_json(const Plan& plan) {
   for (const auto& step : plan.steps) {
     steps.push_back(std::visit(
         overloaded{
+            [](const RequirePrograms& s) {
+              return json{{"op", "require-programs"}, {"programs", s.names}, {"path", s.path}};
+            },
             [](const RemoveFiles& s) {
               return json{{"op", "remove"}, {"pattern", s.pattern}, {"why", s.why}};
             },

@@ -47,6 +47,7 @@ Plan make_plan(const Recipe& recipe) {
   plan.disk_size = recipe.disk_size;
   auto& steps = plan.steps;
 
+  if (!recipe.programs.empty()) steps.push_back(RequirePrograms{recipe.programs});
   add_instance_secret_removal(steps);
   if (recipe.disable_cloud_init) steps.push_back(DisableCloudInit{});
   // Accounts first: every later owner name is resolved against the updated files.

@@ -160,6 +160,7 @@ struct Recipe {
   // The base's cloud-init would replace an instance's host keys and host name on first boot.
   bool disable_cloud_init = false;
   std::vector<std::string> remove_users;  // accounts of the base to delete (e.g. alpine)
+  std::vector<std::string> programs;      // what the appliance's own scripts run: the base must have each
   // Folders kept on the instance's state disk across new golden images (declared under
   // directories, which give their owner and mode); every service then needs trustnet-state.
   std::vector<DirectorySpec> state;

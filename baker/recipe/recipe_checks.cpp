@@ -92,6 +92,7 @@ Recipe recipe_of(Layer layer, const fs::path& file) {
       throw Error(where, fmt::format("remove_users names '{}', which the recipe defines under users", name));
     recipe.remove_users.push_back(name);
   }
+  for (const auto& [program, where] : layer.programs) recipe.programs.push_back(program);
   recipe.state = state_folders(recipe.directories, layer.state);
   // Nothing that reads or writes a state folder may start before it is mounted, nor when it is not.
   if (!recipe.state.empty())

@@ -84,6 +84,12 @@ Layer read_own(const YamlMap& map, const fs::path& dir) {
       layer.remove_users.emplace_back(name, map.at(item));
     }
   }
+  if (YAML::Node programs = map.get("programs")) {
+    if (!programs.IsSequence())
+      map.fail(programs, "programs must be a list of the programs the appliance's own scripts run");
+    for (const auto& item : programs)
+      layer.programs.emplace_back(map.scalar(item, "a program", check_program_name), map.at(item));
+  }
   if (YAML::Node state = map.get("state")) {
     if (!state.IsSequence())
       map.fail(state, "state must be a list of folders, each declared under directories, kept on the state disk");
@@ -135,6 +141,10 @@ void merge(Layer& into, const Layer& from) {
     if (std::none_of(into.remove_users.begin(), into.remove_users.end(),
                      [&](const auto& r) { return r.first == removed.first; }))
       into.remove_users.push_back(removed);
+  for (const auto& program : from.programs)
+    if (std::none_of(into.programs.begin(), into.programs.end(),
+                     [&](const auto& p) { return p.first == program.first; }))
+      into.programs.push_back(program);
   for (const auto& folder : from.state)
     if (std::none_of(into.state.begin(), into.state.end(), [&](const auto& s) { return s.first == folder.first; }))
       into.state.push_back(folder);
@@ -154,10 +164,10 @@ Layer LayerReader::read(const fs::path& file, std::vector<fs::path>& stack) {
   const fs::path dir = file.parent_path();
   YAML::Node root = load_yaml_file(file);
   sources.push_back({file, sha256_file(file)});
-  YamlMap map(
-      root, name, "the recipe",
-      {"include", "name", "hostname", "domain", "base", "disk_size", "operator", "users", "directories", "binaries",
-       "overlays", "services", "network", "ssh", "cometbft", "registry", "cloud_init", "remove_users", "state"});
+  YamlMap map(root, name, "the recipe",
+              {"include",  "name",        "hostname",   "domain",       "base",     "disk_size", "operator",
+               "users",    "directories", "binaries",   "overlays",     "services", "network",   "ssh",
+               "cometbft", "registry",    "cloud_init", "remove_users", "programs", "state"});
   Layer layer;
   for (const auto& include : includes(map)) {
     fs::path included = local_path(map, include.first, dir);

@@ -29,6 +29,7 @@ struct Layer {
   std::vector<ServiceSpec> services;
   std::optional<std::pair<bool, SourceLocation>> disable_cloud_init;
   std::vector<std::pair<std::string, SourceLocation>> remove_users;
+  std::vector<std::pair<std::string, SourceLocation>> programs;
   std::vector<std::pair<std::string, SourceLocation>> state;
 };
 

@@ -248,6 +248,18 @@ Problem check_archive_member(std::string_view member) {
   return std::nullopt;
 }
 
+Problem check_program_name(std::string_view name) {
+  const bool plain =
+      !name.empty() && name.size() <= 64 && name.front() != '.' && name.front() != '-' &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-';
+      });
+  if (!plain)
+    return fmt::format("program '{}' must be a file name of letters, digits and ._+- (looked for on the PATH)",
+                       printable(name));
+  return std::nullopt;
+}
+
 Problem check_run_group(unsigned gid, std::string_view group_name) {
   if (gid == 0 || group_name == "root" || group_name == "disk")
     return fmt::format("the primary group {} (gid {}) reaches root's files or the host's disks", printable(group_name),

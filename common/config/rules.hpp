@@ -90,6 +90,9 @@ Problem check_service_argument(std::string_view arg);
 Problem check_service_description(std::string_view description);
 // A variable of a service's environment: letters, digits and '_', not starting with a digit.
 Problem check_environment_name(std::string_view name);
+// A program the appliance's own scripts run, looked for on the base's PATH: a file name of
+// letters, digits and ._+- (mkfs.ext4, ssh-keygen).
+Problem check_program_name(std::string_view name);
 // An OpenRC runlevel: sysinit, boot, default, nonetwork or shutdown.
 Problem check_runlevel(std::string_view runlevel);
 // CometBFT's proxy_app: a built-in application, or a tcp:// or unix:// address.

@@ -118,3 +118,28 @@ TEST_CASE("a step that fails names what it could not do") {
   CHECK_THROWS_WITH_AS(apply_plan(root, plan, ExecuteOptions{dir.path(), {}, std::nullopt}, result, progress),
                        "owner 'nobody-here' of /etc/x is not a user in the image's /etc/passwd", Error);
 }
+
+TEST_CASE("a base without a program the appliance's scripts run is refused with the list, before any edit") {
+  test::TempDir dir;
+  test::MemoryRoot root = test::MemoryRoot::from_tar(test::minirootfs());
+  Plan plan;
+  plan.name = "unit";
+  plan.steps = {RequirePrograms{{"mount", "awk", "mkfs.ext4", "findfs", "ssh-keygen"}},
+                WriteFile{"/etc/motd", "edited\n", 0644, Owner{}}};
+  const std::string motd = *root.read_file("/etc/motd");
+  ExecutionResult result;
+  Progress progress(Verbosity::quiet, "unit");
+  CHECK_THROWS_WITH_AS(apply_plan(root, plan, ExecuteOptions{dir.path(), {}, std::nullopt}, result, progress),
+                       doctest::Contains("the base lacks mkfs.ext4, ssh-keygen, which the appliance's own scripts run"),
+                       Error);
+  CHECK(root.read_file("/etc/motd") == motd);
+  // Busybox's links count (mount, awk, findfs); a folder of the name does not.
+  root.mkdir("/usr/local/sbin");
+  root.mkdir("/usr/local/sbin/ssh-keygen");
+  root.write_file("/sbin/mkfs.ext4", "#!/bin/sh\n");
+  plan.steps.pop_back();
+  CHECK_THROWS_WITH_AS(apply_plan(root, plan, ExecuteOptions{dir.path(), {}, std::nullopt}, result, progress),
+                       doctest::Contains("the base lacks ssh-keygen,"), Error);
+  root.write_file("/usr/bin/ssh-keygen", "#!/bin/sh\n");
+  CHECK_NOTHROW(apply_plan(root, plan, ExecuteOptions{dir.path(), {}, std::nullopt}, result, progress));
+}

@@ -1,7 +1,9 @@
 #include "baker/plan/plan.hpp"
 
 #include <doctest/doctest.h>
+
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
@@ -41,13 +43,19 @@ TEST_CASE("the node plan removes instance secrets first and updates accounts bef
   test::TempDir dir;
   Plan plan = node_plan(dir);
   REQUIRE(plan.steps.size() > 10);
-  CHECK(std::get<RemoveFiles>(plan.steps[0]).pattern == "/etc/ssh/ssh_host_*");
-  CHECK(std::get<EmptyFile>(plan.steps[1]).path == "/etc/machine-id");
-  CHECK(std::holds_alternative<DisableCloudInit>(plan.steps[2]));
-  REQUIRE(std::holds_alternative<UpdateAccounts>(plan.steps[3]));
-  CHECK(std::get<UpdateAccounts>(plan.steps[3]).remove == std::vector<std::string>{"alpine"});
-  CHECK(describe(plan.steps[2]) == "cloud-init off  (remove its runlevel links, write /etc/cloud/cloud-init.disabled)");
-  CHECK(describe(plan.steps[3]).find("remove alpine (with its home and group memberships);") != std::string::npos);
+  // Before any edit: the programs the appliance's scripts run, which the base must have.
+  REQUIRE(std::holds_alternative<RequirePrograms>(plan.steps[0]));
+  const auto& programs = std::get<RequirePrograms>(plan.steps[0]).names;
+  CHECK(std::find(programs.begin(), programs.end(), "mkfs.ext4") != programs.end());
+  CHECK(std::find(programs.begin(), programs.end(), "ssh-keygen") != programs.end());
+  CHECK(describe(plan.steps[0]).starts_with("require   mkfs.ext4 e2fsck blkid"));
+  CHECK(std::get<RemoveFiles>(plan.steps[1]).pattern == "/etc/ssh/ssh_host_*");
+  CHECK(std::get<EmptyFile>(plan.steps[2]).path == "/etc/machine-id");
+  CHECK(std::holds_alternative<DisableCloudInit>(plan.steps[3]));
+  REQUIRE(std::holds_alternative<UpdateAccounts>(plan.steps[4]));
+  CHECK(std::get<UpdateAccounts>(plan.steps[4]).remove == std::vector<std::string>{"alpine"});
+  CHECK(describe(plan.steps[3]) == "cloud-init off  (remove its runlevel links, write /etc/cloud/cloud-init.disabled)");
+  CHECK(describe(plan.steps[4]).find("remove alpine (with its home and group memberships);") != std::string::npos);
   CHECK(index_of(plan, "/opt/trustnet/node/data") > 3);
   CHECK(index_of(plan, "/etc/init.d/tendermint") < index_of(plan, "/etc/runlevels/default/tendermint"));
 }
@@ -108,7 +116,8 @@ TEST_CASE("the same recipe gives the same plan, and the JSON form holds every st
   auto doc = nlohmann::json::parse(plan_to_json(a));
   CHECK(doc["name"] == "node");
   CHECK(doc["steps"].size() == a.steps.size());
-  CHECK(doc["steps"][0]["op"] == "remove");
+  CHECK(doc["steps"][0]["op"] == "require-programs");
+  CHECK(doc["steps"][1]["op"] == "remove");
   CHECK(doc["base"]["sha256"] == a.base.sha256);
   std::string human = format_plan(a);
   CHECK(human.find("plan for node") == 0);
