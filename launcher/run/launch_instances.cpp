@@ -12,6 +12,7 @@
 #include "common/util/interrupt.hpp"
 #include "common/util/parallel_tasks.hpp"
 #include "common/util/process.hpp"
+#include "launcher/health/console_failure.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/golden_pin.hpp"
@@ -219,8 +220,12 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
     if (now >= deadline) {
       std::string waiting;
       for (size_t i = 0; i < rows.size(); ++i)
-        if (!reached(watches[i].monitor->tracker(), true, options.wait))
+        if (!reached(watches[i].monitor->tracker(), true, options.wait)) {
           waiting += fmt::format("{}{} is {}", waiting.empty() ? "" : ", ", rows[i].name, phase_name(rows[i].phase));
+          // What the guest itself said went wrong, where it said so: more than a bare timeout.
+          if (const auto said = console_failure_in(watches[i].paths.serial_log))
+            waiting += fmt::format(" (its console: {})", *said);
+        }
       throw Error(fmt::format(
           "timed out after {} s: {} (the instances keep running; see `launch status` and `launch logs NAME`)",
           options.timeout.count(), waiting));
