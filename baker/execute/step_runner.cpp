@@ -69,8 +69,15 @@ class StepRunner {
   // mkdir -p, journaling the folders it makes (0755 root, as the engines make them).
   void make_directories(const std::string& dir) {
     std::vector<std::string> missing;
-    for (std::filesystem::path p = dir; p != "/" && !root_.is_dir(p.string()); p = p.parent_path())
+    for (std::filesystem::path p = dir; p != "/" && !root_.is_dir(p.string()); p = p.parent_path()) {
+      // A link where a folder is needed (a base with /etc -> elsewhere): named, never followed.
+      if (root_.is_symlink(p.string()))
+        throw Error(fmt::format("make {}: {} is a symbolic link in the base, where a folder must be; the bake does not "
+                                "write through links of the base",
+                                dir, p.string()),
+                    ExitCode::bad_input);
       missing.push_back(p.string());
+    }
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
       root_.mkdir(*it);
       journal(TreeEdit::directory(*it, 0755, 0, 0));

@@ -17,8 +17,10 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<std::string> read_ssh_keys(const fs::path& file, std::vector<RecipeSource>& sources) {
+  if (!fs::exists(file)) throw Error(SourceLocation{file.string(), 0, 0}, "SSH public key file does not exist");
   if (!fs::is_regular_file(file))
-    throw Error(SourceLocation{file.string(), 0, 0}, "SSH public key file does not exist");
+    throw Error(SourceLocation{file.string(), 0, 0},
+                "SSH public key file is not a regular file (a device or a folder is never read as keys)");
   std::string text = read_text_file(file);
   sources.push_back({file, sha256_hex(text)});
   std::vector<std::string> keys;

@@ -7,6 +7,7 @@
 #include "common/config/rules.hpp"
 #include "common/config/yaml_reader.hpp"
 #include "common/util/sha256.hpp"
+#include "common/util/text_file.hpp"
 
 namespace trustnet::baker {
 namespace fs = std::filesystem;
@@ -162,8 +163,10 @@ Layer LayerReader::read(const fs::path& file, std::vector<fs::path>& stack) {
   stack.push_back(canonical);
   const std::string name = file.string();
   const fs::path dir = file.parent_path();
-  YAML::Node root = load_yaml_file(file);
-  sources.push_back({file, sha256_file(file)});
+  // Read once: the digest the report and the freshness check keep is of the text parsed.
+  const std::string text = read_text_file(file, kYamlFileLimit);
+  YAML::Node root = parse_yaml_text(text, file);
+  sources.push_back({file, sha256_hex(text)});
   YamlMap map(root, name, "the recipe",
               {"include",  "name",        "hostname",   "domain",       "base",     "disk_size", "operator",
                "users",    "directories", "binaries",   "overlays",     "services", "network",   "ssh",

@@ -17,7 +17,10 @@ SourceLocation location_of(const YAML::Node& node, const std::string& file) {
 }
 
 YAML::Node load_yaml_file(const std::filesystem::path& file) {
-  std::string text = read_text_file(file, kYamlFileLimit);
+  return parse_yaml_text(read_text_file(file, kYamlFileLimit), file);
+}
+
+YAML::Node parse_yaml_text(const std::string& text, const std::filesystem::path& file) {
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) throw Error(SourceLocation{file.string(), 1, 1}, "the file is empty");

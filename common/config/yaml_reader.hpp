@@ -21,6 +21,8 @@ namespace trustnet {
 // Recipes, their includes and launcher configurations are small: a larger file is refused unread.
 constexpr uint64_t kYamlFileLimit = 16 << 20;
 YAML::Node load_yaml_file(const std::filesystem::path& file);
+// The same of `text` already read from `file` (one read: what is digested is what is parsed).
+YAML::Node parse_yaml_text(const std::string& text, const std::filesystem::path& file);
 
 // A rule a value is held to (see common/config/rules.hpp): its problem, or nothing.
 using Rule = std::function<Problem(std::string_view)>;

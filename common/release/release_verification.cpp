@@ -84,6 +84,11 @@ std::string check_manifest_signature(const std::string& manifest_bytes, const st
   if (!signer.empty() && signer != trusted)
     throw Error(fmt::format("{}: {} is signed by another key ({}), not the trusted {}", where, manifest_name,
                             printable(signer), trusted));
+  if (const auto ids = foreign_key_id(signature, public_key))
+    throw Error(
+        fmt::format("{}: {} was signed by the key with id {}, not the trusted key (id {}): another key signed "
+                    "it, or the signature was replaced",
+                    where, signature_name, ids->first, ids->second));
   throw Error(fmt::format("{}: the signature {} does not verify with {}: the signature was altered or damaged", where,
                           signature_name, trusted));
 }

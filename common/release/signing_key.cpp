@@ -159,6 +159,18 @@ bool signature_matches(std::string_view message, std::string_view signature, con
   return minisign_verify(message, parsed, key.key);
 }
 
+std::optional<std::pair<std::string, std::string>> foreign_key_id(std::string_view signature,
+                                                                  const fs::path& public_file) {
+  const PublicKey key = read_public_key(public_file);
+  if (!key.id || !looks_like_minisign(signature)) return std::nullopt;
+  try {
+    const MinisignSignature parsed = parse_minisign_signature(signature, "the signature");
+    if (parsed.key_id != *key.id) return std::pair(key_id_text(parsed.key_id), key_id_text(*key.id));
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
+
 std::string public_key_fingerprint(const fs::path& public_file) {
   return fingerprint_of(read_public_key(public_file).key);
 }

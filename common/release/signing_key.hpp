@@ -7,8 +7,10 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace trustnet {
 
@@ -38,6 +40,10 @@ class SigningKey {
 };
 // `signature`: minisign's text or raw Ed25519 bytes; `public_file`: minisign's or PEM.
 bool signature_matches(std::string_view message, std::string_view signature, const std::filesystem::path& public_file);
+// When `signature` is minisign's and was made by a key with another id than `public_file`'s (a
+// minisign key): the signature's key id and the trusted one, as minisign prints them.
+std::optional<std::pair<std::string, std::string>> foreign_key_id(std::string_view signature,
+                                                                  const std::filesystem::path& public_file);
 
 // "SHA256:…" of the public key's raw 32 bytes, base64 as OpenSSH prints fingerprints: a short
 // name for a key in messages and manifests, the same for a key in either form.

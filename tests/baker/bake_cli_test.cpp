@@ -41,6 +41,15 @@ TEST_CASE("baking without any operator key is refused with the place to add one"
   ProcessResult r = bake({"plan", "node"});
   CHECK(r.exit_status == 2);
   CHECK(r.err.find("recipes/node.yaml:7:11: operator 'warden' has no SSH public key") == 0);
+  // A key file that is a device or a folder is named for what it is, never read.
+  for (const char* not_a_file : {"/dev/zero", "/dev/null"}) {
+    CAPTURE(not_a_file);
+    const ProcessResult device = bake({"plan", "node", "--ssh-key", not_a_file});
+    CHECK(device.exit_status == 2);
+    CHECK(device.err ==
+          std::string(not_a_file) +
+              ": SSH public key file is not a regular file (a device or a folder is never read as keys)\n");
+  }
 }
 
 TEST_CASE("bake plan --json prints the ordered edits as JSON") {

@@ -143,3 +143,20 @@ TEST_CASE("a base without a program the appliance's scripts run is refused with 
   root.write_file("/usr/bin/ssh-keygen", "#!/bin/sh\n");
   CHECK_NOTHROW(apply_plan(root, plan, ExecuteOptions{dir.path(), {}, std::nullopt}, result, progress));
 }
+
+TEST_CASE("a base where a folder the bake needs is a link says so, not that the folder exists") {
+  test::TempDir dir;
+  test::MemoryRoot root = test::MemoryRoot::from_tar(test::minirootfs());
+  root.symlink("/srv", "/opt/trustnet");
+  Plan plan;
+  plan.name = "unit";
+  plan.steps = {MakeDirectory{"/opt/trustnet/node", 0700, Owner{}}};
+  ExecutionResult result;
+  Progress progress(Verbosity::quiet, "unit");
+  CHECK_THROWS_WITH_AS(
+      apply_plan(root, plan, ExecuteOptions{dir.path(), {}, std::nullopt}, result, progress),
+      "make /opt/trustnet/node: /opt/trustnet is a symbolic link in the base, where a folder must be; the bake "
+      "does not write through links of the base",
+      Error);
+  CHECK_FALSE(root.exists("/srv/node"));
+}

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/release/minisign.hpp"
+#include "common/release/release_verification.hpp"
 #include "common/util/encoding.hpp"
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
@@ -179,4 +180,26 @@ TEST_CASE(
   CHECK_THROWS_AS(SigningKey::load(dir / "link"), Error);
   REQUIRE(::chown(key.c_str(), 65534, 65534) == 0);
   CHECK_THROWS_WITH_AS(SigningKey::load(key), doctest::Contains("is owned by uid 65534, not by you"), Error);
+}
+
+TEST_CASE("a release whose signature another key made names both key ids, not a damage") {
+  test::TempDir dir;
+  const fs::path trusted = dir / "trusted", other = dir / "other";
+  generate_signing_key(trusted, dir / "trusted.pub");
+  generate_signing_key(other, dir / "other.pub");
+  const std::string signature = SigningKey::load(other).sign(kMessage, kComment);
+  CHECK_THROWS_WITH_AS(
+      check_manifest_signature(kMessage, signature, dir / "trusted.pub", "release r", "node.manifest.json.minisig"),
+      doctest::Contains("release r: node.manifest.json.minisig was signed by the key with id "), Error);
+  const auto ids = foreign_key_id(signature, dir / "trusted.pub");
+  REQUIRE(ids);
+  CHECK(ids->first != ids->second);
+  CHECK_FALSE(foreign_key_id(SigningKey::load(trusted).sign(kMessage, kComment), dir / "trusted.pub"));
+  // The trusted key's own signature, damaged: that is what "altered or damaged" means.
+  std::string damaged = SigningKey::load(trusted).sign(kMessage, kComment);
+  char& byte = damaged[damaged.find('\n') + 41];
+  byte = byte == 'A' ? 'B' : 'A';
+  CHECK_THROWS_WITH_AS(
+      check_manifest_signature(kMessage, damaged, dir / "trusted.pub", "release r", "node.manifest.json.minisig"),
+      doctest::Contains("the signature was altered or damaged"), Error);
 }
