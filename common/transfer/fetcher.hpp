@@ -44,6 +44,7 @@ enum class FetchOutcome { cached, downloaded };
 class Fetcher {
  public:
   Fetcher(const InputCache& cache, FetchOptions options, TransferDisplay& display);
+  const FetchOptions& options() const { return options_; }
   FetchOutcome fetch(const Download& download);
 
  private:

@@ -109,7 +109,18 @@ HttpResponse send_request(const HttpRequest& request, const TlsOptions& tls) {
   set_curl_option(curl, CURLOPT_NOPROGRESS, 0L);
   // A small exchange that has not ended in five minutes never will; uploads are bounded by the
   // low-speed limit instead.
-  if (!request.upload_file) set_curl_option(curl, CURLOPT_TIMEOUT, 300L);
+  long limit_ms = request.upload_file ? 0L : 300'000L;
+  bool deadline_bound = false;  // the time limit set is the deadline's
+  if (request.deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      throw Error(fmt::format("{} {}: not sent, the time allowed ran out ({})", request.method, request.url,
+                              request.deadline_name));
+    deadline_bound = limit_ms == 0 || left.count() < limit_ms;
+    if (deadline_bound) limit_ms = static_cast<long>(left.count());
+  }
+  if (limit_ms > 0) set_curl_option(curl, CURLOPT_TIMEOUT_MS, limit_ms);
 
   CurlHeaders headers;
   for (const std::string& line : request.headers) append_header(headers, line);
@@ -150,6 +161,11 @@ HttpResponse send_request(const HttpRequest& request, const TlsOptions& tls) {
   if (exchange.too_long)
     throw Error(
         fmt::format("{} {}: the answer is longer than {} bytes", request.method, request.url, request.max_answer));
+  // The low-speed limit times out too: the deadline's when it was (nearly) reached.
+  if (code == CURLE_OPERATION_TIMEDOUT && deadline_bound &&
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(500) >= *request.deadline)
+    throw Error(fmt::format("{} {}: not answered when the time allowed ran out ({})", request.method, request.url,
+                            request.deadline_name));
   if (code != CURLE_OK) {
     const std::string message =
         fmt::format("{} {}: {}", request.method, request.url, *error ? error : curl_easy_strerror(code));

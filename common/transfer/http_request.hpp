@@ -3,6 +3,7 @@
 // body sent is a string or a file streamed from disk (memory stays flat whatever its size); the
 // answer's body is kept up to a limit, and its headers by lower-case name. Failures to reach
 // the server are Errors naming the URL; HTTP statuses are the caller's to judge.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -29,6 +30,10 @@ struct HttpRequest {
   std::function<void(const char* data, size_t size)> body_sink;
   bool follow_redirects = true;
   TransferDisplay* progress = nullptr;  // shows the upload when set
+  // The command's own time limit, when it has one (pull.timeout): the exchange ends there
+  // however slowly the server trickles, with an Error naming `deadline_name`.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::string deadline_name;
 };
 
 struct HttpResponse {

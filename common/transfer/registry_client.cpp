@@ -111,7 +111,8 @@ void RegistryClient::authenticate(const HttpResponse& refusal) {
   for (const char* name : {"service", "scope"})
     if (auto found = challenge->params.find(name); found != challenge->params.end())
       url = with_query(url, fmt::format("{}={}", name, url_escape(found->second)));
-  HttpRequest token_request{.url = url, .max_answer = 64 << 10};
+  HttpRequest token_request{
+      .url = url, .max_answer = 64 << 10, .deadline = access_.deadline, .deadline_name = access_.deadline_name};
   if (access_.credentials) token_request.headers.push_back(basic_authorization(*access_.credentials));
   const HttpResponse answer = send_request(token_request, access_.tls);
   const std::string realm_text = printable(realm->second.substr(0, 200));
@@ -134,6 +135,8 @@ void RegistryClient::authenticate(const HttpResponse& refusal) {
 }
 
 HttpResponse RegistryClient::send(HttpRequest request) {
+  request.deadline = access_.deadline;
+  request.deadline_name = access_.deadline_name;
   std::vector<std::string> plain_headers = request.headers;
   if (!authorization_.empty()) request.headers.push_back(authorization_);
   HttpResponse response = send_request(request, access_.tls);

@@ -4,6 +4,7 @@
 // upload, and manifests are put and got by tag or digest. Authentication follows the registry's
 // challenge: Basic with the credentials, or a Bearer token from the realm it names. Every answer
 // the registry refuses becomes an Error naming the registry, the repository and its reason.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@ struct RegistryAccess {
   TlsOptions tls;
   std::optional<RegistryCredentials> credentials;
   std::string credentials_hint;  // how the user gives credentials, for the message when none were
+  // Every request to the registry and its token service ends there (HttpRequest::deadline).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::string deadline_name;
 };
 
 struct RegistryManifest {

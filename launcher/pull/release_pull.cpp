@@ -138,7 +138,9 @@ PulledRelease pull_from_registry(const OciReference& reference, const fs::path& 
   RegistryClient client(reference, {{settings.ca},
                                     settings.login,
                                     "set pull.credentials in the launcher configuration, or "
-                                    "TRUSTNET_REGISTRY_USERNAME and TRUSTNET_REGISTRY_PASSWORD"});
+                                    "TRUSTNET_REGISTRY_USERNAME and TRUSTNET_REGISTRY_PASSWORD",
+                                    fetcher.options().deadline,
+                                    fetcher.options().deadline_name});
   const RegistryManifest manifest = client.get_manifest(reference.manifest_reference(), kOciManifestType);
   const ReleaseArtifact artifact = parse_artifact_manifest(manifest.bytes, reference.text());
   Source source{reference.text(), manifest.digest, {}};
@@ -185,7 +187,12 @@ PulledRelease pull_from_web_folder(const std::string& url, const fs::path& trust
   std::map<std::string, std::string> small;
   const std::string manifest_name = name + ".manifest.json";
   const auto get = [&](const std::string& file) {
-    return send_request({.url = url + file, .headers = headers, .max_answer = kSmallFileLimit}, {settings.ca});
+    return send_request({.url = url + file,
+                         .headers = headers,
+                         .max_answer = kSmallFileLimit,
+                         .deadline = fetcher.options().deadline,
+                         .deadline_name = fetcher.options().deadline_name},
+                        {settings.ca});
   };
   const auto keep = [&](const std::string& file, const HttpResponse& answer) {
     if (answer.status != 200)

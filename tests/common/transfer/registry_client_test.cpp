@@ -107,3 +107,19 @@ TEST_CASE("token answers: a token is one line of token characters, whatever else
   CHECK(parse_token_response("not json") == std::nullopt);
   CHECK(parse_token_response(R"({"token":")" + std::string(20000, 'a') + R"("})") == std::nullopt);
 }
+
+TEST_CASE("a registry that trickles its answers is left at the command's deadline, not after the low-speed limit") {
+  test::HostileRegistry registry("trickle");
+  const auto started = std::chrono::steady_clock::now();
+  RegistryAccess access{{registry.ca_file()}, std::nullopt, ""};
+  access.deadline = started + std::chrono::seconds(3);
+  access.deadline_name = "pull.timeout 3 s";
+  RegistryClient client(parse_oci_reference("oci://" + registry.host() + "/trustnet/node:1").value, access);
+  CHECK_THROWS_WITH_AS(client.get_manifest("1", kOciManifestType),
+                       doctest::Contains("not answered when the time allowed ran out (pull.timeout 3 s)"), Error);
+  // Ended by the deadline: well before curl's 30 s low-speed limit would have ended it.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+  // A request after the deadline is not sent at all.
+  CHECK_THROWS_WITH_AS(client.get_manifest("1", kOciManifestType),
+                       doctest::Contains("not sent, the time allowed ran out"), Error);
+}
