@@ -18,11 +18,13 @@ int main(int argc, char** argv) {
       "  launch pull [all|NAME]       download and verify remote releases (image: oci://… or https://…)\n"
       "  launch network up|down|status  the ULA bridge and one tap per instance (needs CAP_NET_ADMIN)\n"
       "  launch all | NAME            start instances and wait until they answer\n"
+      "  launch upgrade all|NAME      onto a new release, one at a time, health-gated, rolled back if not up\n"
       "  launch stop all|NAME         power them off\n"
       "  launch status [all|NAME]     state, pid, uptime and what answers\n"
       "  launch logs NAME             the serial console\n"
       "  launch ssh NAME              log in as the operator\n"
-      "  launch export libvirt [all|NAME]  libvirt domains of the instances",
+      "  launch export libvirt [all|NAME]  libvirt domains of the instances\n"
+      "  (launch COMMAND --help for each)",
       "launch"};
   app.set_version_flag("--version", std::string("launch ") + TRUSTNET_VERSION);
   // --config given before the subcommand counts for it too: one choice, shared by every row.

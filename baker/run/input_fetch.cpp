@@ -33,7 +33,15 @@ void fetch_into_cache(std::vector<FetchedInput>& inputs, const FetchSettings& se
   }
   Fetcher fetcher(cache, settings.fetch, display);
   for (auto& input : inputs) {
-    input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
+    try {
+      input.outcome = fetcher.fetch(input.download) == FetchOutcome::cached ? "cached" : "downloaded";
+    } catch (const FetchGaveUp& e) {
+      // Where the pinned source cannot be reached, the same bytes can come from elsewhere.
+      throw Error(
+          fmt::format("{}; without that network, fill the cache from a mirror with `bake fetch --url "
+                      "MIRROR_URL --sha256 {}` (or copy a filled cache), then bake with --offline",
+                      e.line(), input.download.sha256));
+    }
     input.file = cache.entry(input.download.sha256);
   }
 }

@@ -206,7 +206,7 @@ FetchOutcome Fetcher::download_locked(const Download& download) {
     sleep_interruptibly(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
   }
-  throw Error(fmt::format("{} (gave up after {} attempts)", last_failure, attempts));
+  throw FetchGaveUp(fmt::format("{} (gave up after {} attempts)", last_failure, attempts));
 }
 
 }  // namespace trustnet

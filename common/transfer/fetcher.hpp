@@ -41,6 +41,13 @@ struct FetchOptions {
 
 enum class FetchOutcome { cached, downloaded };
 
+// A download that failed every attempt (the network or the server stayed away, as opposed to
+// a wrong digest or a refusal): a caller may say how to do without that source.
+class FetchGaveUp : public Error {
+ public:
+  using Error::Error;
+};
+
 class Fetcher {
  public:
   Fetcher(const InputCache& cache, FetchOptions options, TransferDisplay& display);

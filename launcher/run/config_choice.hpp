@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "launcher/config/launch_config.hpp"
 #include "launcher/run/run_user.hpp"
@@ -28,6 +31,15 @@ struct ConfigChoice {
   // Without the run user or the state folder, for what reads the configuration only (`launch
   // network`, completion).
   LaunchConfig load_unchecked() const;
+  // For a command whose files the caller asked for (`launch export --out`): as root, `work` runs
+  // with the configuration load(use) gives, in a child process that became the run user, and its
+  // answer comes back to the caller, who keeps its own rights to write where it was asked: the
+  // run user gets no right to write there. Not root: in this process.
+  std::string as_run_user(StateUse use, const std::function<std::string(const LaunchConfig&)>& work) const;
 };
+
+// The account that asked root for files (sudo's SUDO_UID and SUDO_GID), to give them to;
+// nothing when root was not reached through sudo.
+std::optional<std::pair<uid_t, gid_t>> sudo_caller();
 
 }  // namespace trustnet::launcher

@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
 #include "launcher/export/libvirt_export.hpp"
 #include "launcher/run/commands.hpp"
@@ -12,12 +14,29 @@ namespace trustnet::launcher {
 namespace fs = std::filesystem;
 namespace {
 
-int run_export(const LaunchConfig& config, const std::string& which, const fs::path& out, const std::string& type,
+int run_export(const ConfigChoice& choice, const std::string& which, const fs::path& out, const std::string& type,
                bool json) {
   DomainSettings settings;
   settings.type = type == "qemu" ? DomainType::qemu : DomainType::kvm;
   interrupt::install();
-  const auto exported = export_libvirt(config, select_instances(config, which), out, settings);
+  // The run user prepares the disks and the definitions; the files land where the caller asked,
+  // with the caller's rights (and, through sudo, the operator's ownership).
+  ConfigChoice quiet = choice;  // -v speaks once, in the run user's part
+  quiet.verbose = false;
+  const LaunchConfig config = quiet.load_unchecked();
+  // The state folder is the run user's alone: nothing of the caller's goes in it.
+  const fs::path state = fs::weakly_canonical(fs::absolute(config.state_dir));
+  const fs::path into = fs::weakly_canonical(fs::absolute(out));
+  if (std::mismatch(state.begin(), state.end(), into.begin(), into.end()).first == state.end())
+    throw Error(fmt::format("--out {} is inside the state folder {}, which is the run user's alone; choose a folder "
+                            "outside it",
+                            out.string(), config.state_dir.string()),
+                ExitCode::bad_input);
+  std::vector<ExportedDomain> exported =
+      domains_from_json(choice.as_run_user(StateUse::read, [&](const LaunchConfig& c) {
+        return domains_to_json(prepare_libvirt_domains(c, select_instances(c, which), settings));
+      }));
+  write_libvirt_domains(exported, out, sudo_caller());
   if (json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& domain : exported)
@@ -59,9 +78,7 @@ CommandRun declare_export(CLI::App& command, ConfigChoice& config) {
       ->capture_default_str();
   command.add_flag("--json", state->json, "print the outcome as JSON");
   config.add_to(command);
-  return [state, &config] {
-    return run_export(config.load(StateUse::read), state->which, state->out, state->type, state->json);
-  };
+  return [state, &config] { return run_export(config, state->which, state->out, state->type, state->json); };
 }
 
 }  // namespace trustnet::launcher

@@ -99,6 +99,19 @@ TEST_CASE("an unpinned release, and offline inputs missing from the cache, are r
   CHECK(std::count(offline.err.begin(), offline.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir / "out" / "node.qcow2"));
   CHECK(with({"fetch", "all", "--offline"}).err == offline.err);
+
+  // A source that cannot be reached (here a closed port on loopback, as a machine without that
+  // network sees Alpine's server): the one line says how to do without it.
+  auto unreachable =
+      dir.write("unreachable.yaml", "base:\n  url: http://127.0.0.1:1/alpine.qcow2\n  sha256: " + std::string(64, 'a') +
+                                        "\n  format: qcow2\n");
+  ProcessResult away = with({"fetch", "node", "--override", unreachable.string()});
+  CHECK(away.exit_status == 1);
+  const std::string last = away.err.substr(away.err.rfind('\n', away.err.size() - 2) + 1);
+  CHECK(last.find("(gave up after 4 attempts); without that network, fill the cache from a mirror with `bake fetch "
+                  "--url MIRROR_URL --sha256 " +
+                  std::string(64, 'a') + "` (or copy a filled cache), then bake with --offline\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("a damaged cache entry is reported with how to replace it, before any appliance starts") {

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -122,14 +123,28 @@ TEST_CASE("launch export libvirt needs init, then writes one domain per instance
   CHECK_FALSE(fs::exists(dir / "xml"));
 
   REQUIRE(launch({"init"}).exit_status == 0);
-  // launch writes as the account it runs QEMU as: a folder root alone may write is refused.
-  const ProcessResult refused = launch({"export", "libvirt", "--out", (dir / "xml").string()});
-  CHECK(refused.exit_status == 1);
-  CHECK(refused.err == "launch: cannot create " + (dir / "xml").string() + ": Permission denied\n");
-  fs::create_directories(dir / "xml");
-  test::give_to_run_user(dir / "xml");
-  const ProcessResult exported = launch({"export", "libvirt", "all", "--out", (dir / "xml").string(), "--json"});
+  // Nothing of the caller's goes into the state folder, which is the run user's alone.
+  const ProcessResult inside = launch({"export", "libvirt", "--out", (dir / "vms/xml").string()});
+  CHECK(inside.exit_status == 2);
+  CHECK(inside.err == "launch: --out " + (dir / "vms/xml").string() + " is inside the state folder " +
+                          (dir / "vms").string() + ", which is the run user's alone; choose a folder outside it\n");
+  CHECK_FALSE(fs::exists(dir / "vms/xml"));
+  // The files land where the operator asked, in a folder only root may write, owned by the
+  // operator who ran sudo; the account QEMU runs as gets no right to write there.
+  const ProcessResult exported =
+      run_process({"env", "SUDO_UID=65534", "SUDO_GID=65534", TRUSTNET_LAUNCH_BINARY, "export", "libvirt", "all",
+                   "--out", (dir / "xml").string(), "--json", "--config", config.string()});
   REQUIRE_MESSAGE(exported.exit_status == 0, exported.err);
+  struct stat facts {};
+  for (const char* made : {"xml", "xml/node.xml", "xml/registry.xml"}) {
+    CAPTURE(made);
+    REQUIRE(::stat((dir / made).c_str(), &facts) == 0);
+    CHECK(facts.st_uid == 65534);
+    CHECK(facts.st_gid == 65534);
+  }
+  CHECK((facts.st_mode & 0777) == 0644);
+  REQUIRE(::stat((dir / "xml").c_str(), &facts) == 0);
+  CHECK((facts.st_mode & 0022) == 0);  // not widened for the run user
   const auto outcome = nlohmann::json::parse(exported.out);
   REQUIRE(outcome.size() == 2);
   CHECK(outcome[0]["domain"] == "trustnet-node");

@@ -44,8 +44,9 @@ TEST_CASE("launch upgrade --dry-run verifies the new image, prints the steps wit
             .size() == 1);
 
   // A disk made from the recorded image: nothing to do.
-  REQUIRE(launch({"export", "libvirt", "node", "--out", (dir / "vms/xml").string(), "--config", config.string()})
-              .exit_status == 0);
+  REQUIRE(
+      launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--config", config.string()}).exit_status ==
+      0);
   CHECK(test::lines_starting(launch({"upgrade", "node", "--dry-run", "--config", config.string()}).out, "")[0] ==
         fmt::format("# node: already runs {} ({}); nothing to do", old_sha.substr(0, 12), image.string()));
 
@@ -92,8 +93,9 @@ TEST_CASE("launch upgrade is refused while another launch holds the state folder
   test::TempDir dir;
   const fs::path config = test::checkout_config_in(dir);
   REQUIRE(launch({"init", "--config", config.string()}).exit_status == 0);
-  REQUIRE(launch({"export", "libvirt", "node", "--out", (dir / "vms/xml").string(), "--config", config.string()})
-              .exit_status == 0);
+  REQUIRE(
+      launch({"export", "libvirt", "node", "--out", (dir / "xml").string(), "--config", config.string()}).exit_status ==
+      0);
   run_checked({"qemu-img", "create", "-q", "-f", "qcow2", (dir / "out/node.qcow2").string(), "2G"});
   const std::string golden_before = read_text_file(dir / "vms/node/golden.json");
   {
