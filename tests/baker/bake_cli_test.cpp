@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
+#include "support/background_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 #include "support/tmpfs_mount.hpp"
@@ -290,4 +293,35 @@ TEST_CASE("a mistake on the command line is one line naming the program and the 
   CHECK(missing.exit_status == 2);
   CHECK(missing.err == "bake: --ssh-key: File does not exist: /no/such/key.pub (see --help)\n");
   CHECK(missing.out.empty());
+}
+
+TEST_CASE("bake contents ended by a signal at any moment leaves neither its tar nor its raw copy behind") {
+  test::TempDir dir;
+  // A GPT disk whose one partition is the fixture's Alpine root, ext4, as the direct engine reads it.
+  const fs::path tree = dir / "tree", disk = dir / "disk.raw", tmp = dir / "tmp";
+  fs::create_directories(tree);
+  fs::create_directories(tmp);
+  run_checked({"tar", "-xzf", test::minirootfs().string(), "-C", tree.string(), "--numeric-owner"});
+  run_checked({"truncate", "-s", "96M", disk.string()});
+  run_checked({"sgdisk", "-n", "1:2048:0", "-t", "1:8300", disk.string()});
+  run_checked({"/sbin/mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.string(), (dir / "root.ext4").string(), "90M"});
+  run_checked({"dd", "if=" + (dir / "root.ext4").string(), "of=" + disk.string(), "bs=1M", "seek=1", "conv=notrunc",
+               "status=none"});
+  const ProcessResult whole = run_process(
+      {"env", "TMPDIR=" + tmp.string(), TRUSTNET_BAKE_BINARY, "contents", disk.string(), "--engine", "ext4"});
+  INFO(whole.err);
+  REQUIRE(whole.exit_status == 0);
+  CHECK(whole.out.find("./etc/alpine-release ") != std::string::npos);
+  CHECK(fs::is_empty(tmp));
+  for (const int delay_ms : {0, 10, 30, 60, 100, 200}) {
+    CAPTURE(delay_ms);
+    test::BackgroundProcess contents(
+        {"env", "TMPDIR=" + tmp.string(), TRUSTNET_BAKE_BINARY, "contents", disk.string(), "--engine", "ext4"},
+        dir / "contents.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    contents.signal(SIGTERM);
+    const int status = contents.wait();
+    CHECK((status == 0 || status == 143 || status == 128 + SIGTERM));
+    CHECK_MESSAGE(fs::is_empty(tmp), "left behind after SIGTERM at " << delay_ms << " ms");
+  }
 }
