@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/release/release_verification.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
-#include "common/util/text_file.hpp"
 #include "common/util/text_values.hpp"
 
 namespace trustnet::baker {
@@ -82,11 +80,7 @@ ReleaseArtifact read_release_folder(const fs::path& folder, const fs::path& publ
 
   ReleaseArtifact release;
   release.appliance = verified.appliance;
-  try {
-    release.created = nlohmann::json::parse(read_text_file(manifest_file)).value("build_time", "");
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("release {}: {} is not a release manifest ({})", folder.string(), manifest_name, e.what()));
-  }
+  release.created = verified.build_time;
   for (const auto& [name, digest] : digests)
     release.files.push_back({name, release_media_type(name), "sha256:" + digest, fs::file_size(folder / name)});
   std::sort(release.files.begin(), release.files.end(), [](const ReleaseFile& a, const ReleaseFile& b) {

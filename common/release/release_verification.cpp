@@ -131,6 +131,7 @@ VerifiedRelease verify_release(const fs::path& dir, const fs::path& public_key,
   release.signing_key = trusted;
   try {
     release.appliance = manifest.at("appliance").get<std::string>();
+    release.build_time = manifest.value("build_time", "");
     // Every file the signed manifest names must be listed alike in SHA256SUMS and have that digest.
     for (const char* part : {"image", "contents"}) {
       const std::string name = manifest.at(part).at("file").get<std::string>(),

@@ -16,6 +16,7 @@ struct VerifiedRelease {
   std::string appliance;
   std::filesystem::path manifest, image, listing;
   std::string image_sha256, signing_key;  // the key's fingerprint
+  std::string build_time;                 // the manifest's, when it has one
   uint64_t image_size = 0;
 };
 

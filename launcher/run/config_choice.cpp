@@ -88,6 +88,7 @@ std::string ConfigChoice::as_run_user(StateUse use, const std::function<std::str
     if (n < 0 || answer.size() > (64u << 20)) break;  // bounded: domain definitions are small
     answer.append(buffer, static_cast<size_t>(n));
   }
+  from_child.reset();  // a child still writing gets EPIPE and ends: the wait below cannot hang
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
