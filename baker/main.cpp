@@ -1,4 +1,5 @@
-// bake: turns recipes into golden Alpine aarch64 images, offline, through libguestfs.
+// bake: turns recipes into golden Alpine aarch64 images, offline: the ext4 root edited in this
+// process (libext2fs), or through libguestfs for a root the direct engine does not edit.
 #include <CLI/CLI.hpp>
 
 #include "baker/bake_command.hpp"

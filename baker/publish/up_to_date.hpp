@@ -1,5 +1,5 @@
 #pragma once
-// Whether out/NAME.qcow2 is what a bake would make now, decided without an appliance: its report
+// Whether out/NAME.qcow2 is what a bake would make now, decided without opening any image: its report
 // holds the fingerprint of what made it (recipe, overlays, bake itself, SOURCE_DATE_EPOCH), and
 // the image and listing beside it must still be the ones the report names. Input pins live in the
 // recipe files, so a changed input is a changed recipe.

@@ -1,7 +1,8 @@
 #pragma once
-// One image's bake around the appliance that edits it: before (lock, inputs checked, a working
-// copy of the base) and after (the listing, the image's digest, publishing, the report). The
-// appliance part is an ExecutionJob, run alone or beside other images' jobs.
+// One image's bake around the engine that edits it (libext2fs in this process, or a libguestfs
+// appliance): before (lock, inputs checked, a working copy of the base) and after (the listing,
+// the image's digest, publishing, the report). The engine's part is an ExecutionJob, run alone
+// or beside other images' jobs.
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -52,7 +53,7 @@ class ImageBake {
   bool direct() const { return direct_disk_.has_value(); }
   // With `pack_base`, the job packs the base's root for the listing the cache lacks.
   ExecutionJob job(bool pack_base);
-  // After the appliance: a base root this image packed becomes the cached listing of its base,
+  // After the engine's part: a base root this image packed becomes the cached listing of its base,
   // even when this image then failed (images of the same base rely on it).
   void keep_base_listing(const ExecutionResult& result);
   // Lists, digests and publishes the image and writes its report.
