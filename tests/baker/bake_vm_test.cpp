@@ -315,6 +315,14 @@ TEST_CASE("bake all --engine guestfs bakes both in one shared appliance, to the 
   // Both engines: the same base listing packed, the same files in the images, as each reads them.
   CHECK(read_text_file(run_dir() / "cache-guestfs/listings" / (b.base_sha256_before + ".mtree")) ==
         read_text_file(b.cache / "listings" / (b.base_sha256_before + ".mtree")));
+  // The base's extended attributes are listed; the file the overlay replaced lost its own (both
+  // engines: the listings are equal), the file no recipe touches kept its.
+  const std::string attribute = "xattrs=user.trustnet:" + sha256_hex("kept").substr(0, 16);
+  const std::string base_text = read_text_file(b.cache / "listings" / (b.base_sha256_before + ".mtree"));
+  CHECK(test::lines_starting(base_text, "./etc/motd ").at(0).find(attribute) != std::string::npos);
+  const std::string node_text = read_text_file(b.out / "node.mtree");
+  CHECK(test::lines_starting(node_text, "./etc/motd ").at(0).find("xattrs=") == std::string::npos);
+  CHECK(test::lines_starting(node_text, "./etc/alpine-release ").at(0).find(attribute) != std::string::npos);
   for (const char* name : {"node", "registry"}) {
     const fs::path direct = b.out / (std::string(name) + ".qcow2"),
                    guestfs = b.guestfs_out / (std::string(name) + ".qcow2");

@@ -190,9 +190,11 @@ TEST_CASE(
         std::string::npos);
 
   const fs::path signature = copy_release("signature");
-  // A byte of the signature itself (its second line), not of the comment above it, which is not signed.
+  // A byte of the signature itself (its second line: base64 of "Ed", the 8-byte key id, then the
+  // 64-byte signature; the 21st character lies in the signature), not of the comment above it,
+  // which is not signed, nor of the key id, which would name another key.
   const std::string signed_text = read_text_file(signature / "node.manifest.json.minisig");
-  flip_byte(signature / "node.manifest.json.minisig", signed_text.find('\n') + 12);
+  flip_byte(signature / "node.manifest.json.minisig", signed_text.find('\n') + 21);
   CHECK(verify_error(signature, p.pub).find("the signature node.manifest.json.minisig does not verify with SHA256:") !=
         std::string::npos);
 

@@ -59,6 +59,12 @@ void make_disk(guestfs_h* g, const std::string& dev, const fs::path& tarball) {
   check(g, guestfs_write(g, "/etc/ssh/ssh_host_ed25519_key.pub", "ssh-ed25519 AAAA host\n", 22), "write host key");
   const std::string machine_id = "0123456789abcdef0123456789abcdef\n";
   check(g, guestfs_write(g, "/etc/machine-id", machine_id.data(), machine_id.size()), "write machine-id");
+  // Extended attributes, as a distribution's root may carry them: on a file every recipe replaces
+  // (the overlay's /etc/motd, which must lose it) and on one no recipe touches (which keeps it).
+  // The VM tests hold the derived listing equal to the one read back, so both engines are held
+  // to both.
+  for (const char* path : {"/etc/motd", "/etc/alpine-release"})
+    check(g, guestfs_setxattr(g, "user.trustnet", "kept", 4, path), fmt::format("setxattr {}", path));
   // The programs of Alpine's cloud image that the minirootfs lacks and the appliance's scripts run
   // (e2fsprogs, openssh-keygen), where those packages put them: bake refuses a base without them.
   // This base is never booted; they say so if run.
