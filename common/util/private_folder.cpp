@@ -116,9 +116,7 @@ void check_private_tree(const fs::path& root, std::string_view purpose) {
 void check_private_tree(const fs::path& root, std::string_view purpose, uid_t owner) {
   // A folder given through a link is fine; what the link leads to is checked.
   const fs::path real = fs::canonical(root);
-  if (auto problem = swappable_above(real, owner, "the state folder"))
-    throw Error(fmt::format("{}; choose a state folder under your own ({} must be yours alone)", *problem, purpose),
-                ExitCode::bad_input);
+  check_folders_above(real, purpose, owner);
   check_own(real, purpose, owner);
   for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
     const struct stat st = lstat_or_throw(it->path());

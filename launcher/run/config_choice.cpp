@@ -95,7 +95,10 @@ std::string ConfigChoice::as_run_user(StateUse use, const std::function<std::str
   if (answer.starts_with("ok\n")) return answer.substr(3);
   if (answer.starts_with("error ") && answer.find('\n') != std::string::npos) {
     const int code = std::atoi(answer.c_str() + 6);
-    throw Error(answer.substr(answer.find('\n') + 1), code == 2 ? ExitCode::bad_input : ExitCode::failure);
+    const ExitCode exit = code == static_cast<int>(ExitCode::bad_input)     ? ExitCode::bad_input
+                          : code == static_cast<int>(ExitCode::interrupted) ? ExitCode::interrupted
+                                                                             : ExitCode::failure;
+    throw Error(answer.substr(answer.find('\n') + 1), exit);
   }
   throw Error("the run user's part ended without an answer");
 }
