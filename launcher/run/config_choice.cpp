@@ -97,7 +97,7 @@ std::string ConfigChoice::as_run_user(StateUse use, const std::function<std::str
     const int code = std::atoi(answer.c_str() + 6);
     const ExitCode exit = code == static_cast<int>(ExitCode::bad_input)     ? ExitCode::bad_input
                           : code == static_cast<int>(ExitCode::interrupted) ? ExitCode::interrupted
-                                                                             : ExitCode::failure;
+                                                                            : ExitCode::failure;
     throw Error(answer.substr(answer.find('\n') + 1), exit);
   }
   throw Error("the run user's part ended without an answer");
