@@ -263,18 +263,7 @@ bool Ext4Root::is_symlink(const std::string& path) {
 }
 
 void Ext4Root::read_chunks(Ino ino, uint64_t size, const std::string& what, const Chunk& put) {
-  ext2_file_t raw = nullptr;
-  check(ext2fs_file_open(fs_.get(), ino, 0, &raw), "open " + what);
-  Ext2File file(raw);
-  std::vector<char> buffer(std::min<uint64_t>(size, kChunk));
-  for (uint64_t done = 0; done < size;) {
-    unsigned int got = 0;
-    const auto want = static_cast<unsigned>(std::min<uint64_t>(size - done, buffer.size()));
-    check(ext2fs_file_read(file.get(), buffer.data(), want, &got), "read " + what);
-    if (got == 0) throw Error(fmt::format("read {}: {} of {} bytes", what, done, size));
-    put(buffer.data(), got);
-    done += got;
-  }
+  read_range(ino, 0, size, what, put);
 }
 
 void Ext4Root::read_range(Ino ino, uint64_t offset, uint64_t length, const std::string& what, const Chunk& put) {
@@ -287,7 +276,9 @@ void Ext4Root::read_range(Ino ino, uint64_t offset, uint64_t length, const std::
     unsigned int got = 0;
     const auto want = static_cast<unsigned>(std::min<uint64_t>(length - done, buffer.size()));
     check(ext2fs_file_read(file.get(), buffer.data(), want, &got), "read " + what);
-    if (got == 0) throw Error(fmt::format("read {}: {} of {} bytes at {}", what, done, length, offset));
+    if (got == 0)
+      throw Error(fmt::format("read {}: {} of {} bytes{}", what, done, length,
+                              offset == 0 ? "" : fmt::format(" at {}", offset)));
     put(buffer.data(), got);
     done += got;
   }
