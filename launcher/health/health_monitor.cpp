@@ -3,18 +3,13 @@
 namespace trustnet::launcher {
 using namespace std::chrono;
 
-ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file) {
-  const std::string& address = instance.identity.address;
-  return {address,
-          22,
-          service_url(instance.identity.role, address),
-          ca_file,
-          service_probe_name(instance.identity.role),
-          peers_url(instance.identity.role, address)};
-}
-
-HealthMonitor::HealthMonitor(ProbeTargets targets, ProbePolicy policy)
-    : targets_(std::move(targets)), policy_(policy), tracker_(policy.lost_after), progress_(policy.stall) {}
+HealthMonitor::HealthMonitor(ProbeTargets targets, ProbePolicy policy, Prober& prober, Clock& clock)
+    : targets_(std::move(targets)),
+      policy_(policy),
+      prober_(prober),
+      clock_(clock),
+      tracker_(policy.lost_after),
+      progress_(policy.stall) {}
 
 HealthMonitor::~HealthMonitor() {
   cancel_ = true;
@@ -22,37 +17,9 @@ HealthMonitor::~HealthMonitor() {
     if (s.running.valid()) s.running.wait();
 }
 
-std::future<ProbeOutcome> HealthMonitor::start(ProbeKind kind) {
-  const milliseconds patience = policy_.patience;
-  switch (kind) {
-    case ProbeKind::ping:
-      return std::async(std::launch::async, [this, patience] {
-        return ProbeOutcome{ping6(targets_.address, patience, cancel_), false};
-      });
-    case ProbeKind::ssh:
-      return std::async(std::launch::async, [this, patience] {
-        return ssh_greeting(targets_.address, targets_.ssh_port, patience, cancel_).outcome;
-      });
-    case ProbeKind::service:
-      return std::async(std::launch::async, [this, patience] {
-        // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
-        if (!std::filesystem::exists(targets_.ca_file)) return ProbeOutcome{};
-        ProbeOutcome outcome = https_get(targets_.service_url, targets_.ca_file, patience, cancel_);
-        if (outcome.answered && !targets_.peers_url.empty()) {
-          outcome.node = parse_node_status(outcome.body);
-          if (outcome.node)
-            outcome.node->peers =
-                parse_peer_count(https_get(targets_.peers_url, targets_.ca_file, patience, cancel_).body);
-        }
-        return outcome;
-      });
-  }
-  return {};
-}
-
 bool HealthMonitor::poll() {
   bool arrived = false;
-  const auto now = steady_clock::now();
+  const auto now = clock_.now();
   for (ProbeKind kind : kProbeKinds) {
     Slot& s = slot(kind);
     if (s.running.valid()) {
@@ -76,9 +43,9 @@ bool HealthMonitor::poll() {
       // tried again soon, so that a loss is confirmed or dismissed quickly.
       s.next_due = s.started + (outcome.answered ? policy_.recheck : policy_.retry);
     }
-    if (!s.running.valid() && steady_clock::now() >= s.next_due) {
+    if (!s.running.valid() && now >= s.next_due) {
       s.started = now;
-      s.running = start(kind);
+      s.running = prober_.start(kind, targets_, policy_.patience, cancel_);
     }
   }
   return arrived;

@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "common/util/clock.hpp"
 #include "launcher/config/launch_config.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/health/health_tracker.hpp"
+#include "launcher/health/prober.hpp"
 
 namespace trustnet::launcher {
 
@@ -27,16 +29,6 @@ struct ProbePolicy {
   std::chrono::seconds stall{60};             // a node whose height has not grown this long does not answer
 };
 
-struct ProbeTargets {
-  std::string address;  // ping and SSH
-  int ssh_port = 22;
-  std::string service_url;
-  std::filesystem::path ca_file;
-  std::string service_name = "health";  // "rpc" on a node
-  std::string peers_url;                // a node's /net_info; empty for a registry
-};
-ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file);
-
 struct ProbeCounts {
   int probes = 0;  // finished probes
   int answered = 0;
@@ -45,7 +37,11 @@ struct ProbeCounts {
 
 class HealthMonitor {
  public:
-  explicit HealthMonitor(ProbeTargets targets, ProbePolicy policy = {});
+  // Probes go through `prober`, and their schedule is kept on `clock`: the network and the
+  // machine's time, or a test's.
+  HealthMonitor(ProbeTargets targets, ProbePolicy policy, Prober& prober, Clock& clock);
+  explicit HealthMonitor(ProbeTargets targets, ProbePolicy policy = {})
+      : HealthMonitor(std::move(targets), policy, network_prober(), steady_time()) {}
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
   ~HealthMonitor();  // cancels the probes in flight and waits for them to return
@@ -76,10 +72,10 @@ class HealthMonitor {
   };
   Slot& slot(ProbeKind kind) { return slots_[static_cast<size_t>(kind)]; }
   const Slot& slot(ProbeKind kind) const { return slots_[static_cast<size_t>(kind)]; }
-  std::future<ProbeOutcome> start(ProbeKind kind);
-
   ProbeTargets targets_;
   ProbePolicy policy_;
+  Prober& prober_;
+  Clock& clock_;
   HealthTracker tracker_;
   std::atomic<bool> cancel_{false};
   std::array<Slot, 3> slots_;

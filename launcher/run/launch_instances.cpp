@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <mutex>
-#include <thread>
 
 #include "common/util/error.hpp"
 #include "common/util/file_lock.hpp"
@@ -19,7 +18,6 @@
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/disk_io.hpp"
-#include "launcher/qemu/qemu_process.hpp"
 #include "launcher/run/boot_display.hpp"
 #include "launcher/run/preflight.hpp"
 
@@ -51,21 +49,23 @@ struct Watch {
   std::optional<GoldenRecord> image;  // what its system disk was made from
 };
 
-std::vector<Watch> watch(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
+std::vector<Watch> watch(InstanceHost& host, const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
   std::vector<Watch> watches;
   for (const auto& instance : instances) {
     const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
-    watches.push_back({instance, paths, std::make_unique<HealthMonitor>(probe_targets(instance, ca_file(config))),
-                       inspect_runtime(paths), "", system_disk_origin(paths)});
+    watches.push_back({instance, paths,
+                       std::make_unique<HealthMonitor>(probe_targets(instance, ca_file(config)), ProbePolicy{},
+                                                       host.prober(), host.clock()),
+                       host.runtime(paths), "", system_disk_origin(paths)});
   }
   return watches;
 }
 
 // Polls every monitor once; keeps each health record up to date. Returns whether anything arrived.
-bool poll_all(std::vector<Watch>& watches) {
+bool poll_all(InstanceHost& host, std::vector<Watch>& watches) {
   bool arrived = false;
   for (auto& w : watches) {
-    w.runtime = inspect_runtime(w.paths);
+    w.runtime = host.runtime(w.paths);
     if (w.runtime.state != RunState::running || !w.monitor->poll()) continue;
     arrived = true;
     std::string answered;  // what the record holds: the kinds that have answered
@@ -99,9 +99,9 @@ HealthRow row_of(const Watch& w, Phase gone) {
 
 }  // namespace
 
-LaunchPlan launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+LaunchPlan launch_plan(InstanceHost& host, const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
                        const LaunchOptions& options) {
-  const Accel accel = choose_accel(this_host(), options.accel);
+  const Accel accel = choose_accel(host.facts(), options.accel);
   LaunchPlan plan;
   for (const auto& instance : instances) {
     const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
@@ -138,14 +138,14 @@ LaunchPlan launch_plan(const LaunchConfig& config, const std::vector<InstanceCon
   return plan;
 }
 
-std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                        const LaunchOptions& options) {
-  const HostFacts host = this_host();
-  const Accel accel = choose_accel(host, options.accel);
+std::vector<HealthRow> launch_instances(InstanceHost& host, const LaunchConfig& config,
+                                        const std::vector<InstanceConfig>& instances, const LaunchOptions& options) {
+  const HostFacts facts = host.facts();
+  const Accel accel = choose_accel(facts, options.accel);
   static std::once_flag fallback_said;  // an upgrade starts instances one by one: said once
-  if (const auto note = accel_fallback_note(host, options.accel); note && !options.quiet)
+  if (const auto note = accel_fallback_note(facts, options.accel); note && !options.quiet)
     std::call_once(fallback_said, [&] { fmt::print(stderr, "launch: {}\n", *note); });
-  for (const auto& note : preflight_host(config, instances))
+  for (const auto& note : preflight_host(host, config, instances))
     if (!options.quiet) fmt::print(stderr, "launch {}\n", note);
   // While disks are made and QEMUs started, no `launch init` may change what they are made from.
   std::optional<FileLock> lock = lock_or_refuse(config.state_dir / ".lock", "launch all", config.state_dir.string());
@@ -156,7 +156,7 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
     if (!record) throw Error(fmt::format("{}: no golden image is recorded for it", instance.identity.name));
     return *record;
   });
-  preflight_network(config, instances);
+  host.require_network(config, instances);
 
   // Each instance: prepare its disk, start QEMU; the instances side by side. Those that started
   // are reported before the failures of the others.
@@ -171,7 +171,7 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
       for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware).done)
         done += step + "; ";
       const DiskIoChoice io = choose_instance_disk_io(name, paths.disk);
-      const pid_t pid = start_qemu(name, qemu_command(instance, paths, accel, options.firmware, io.io), paths);
+      const pid_t pid = host.start_qemu(name, qemu_command(instance, paths, accel, options.firmware, io.io), paths);
       return fmt::format("launch {}: {}started QEMU ({}, disk {}), pid {}", name, done, accel_name(accel), io.summary(),
                          pid);
     } catch (Error& e) {
@@ -195,14 +195,15 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
 
   lock.reset();  // the wait below may last minutes: it changes nothing in the state folder
   BootDisplay display(options.quiet);
-  const auto started = steady_clock::now(), deadline = started + options.timeout;
-  std::vector<Watch> watches = watch(config, instances);
+  Clock& clock = host.clock();
+  const auto started = clock.now(), deadline = started + options.timeout;
+  std::vector<Watch> watches = watch(host, config, instances);
   auto last_drawn = steady_clock::time_point{};
   for (;;) {
-    const bool arrived = poll_all(watches);
+    const bool arrived = poll_all(host, watches);
     std::vector<HealthRow> rows;
     for (const auto& w : watches) rows.push_back(row_of(w, Phase::exited));
-    const auto now = steady_clock::now();
+    const auto now = clock.now();
     if (arrived || now - last_drawn >= 1s) {
       display.update(rows, duration<double>(now - started).count());
       last_drawn = now;
@@ -231,27 +232,28 @@ std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::v
           options.timeout.count(), waiting));
     }
     interrupt::throw_if_requested();
-    std::this_thread::sleep_for(100ms);
+    clock.sleep_for(100ms);
   }
 }
 
-std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
-  std::vector<Watch> watches = watch(config, instances);
+std::vector<HealthRow> instance_status(InstanceHost& host, const LaunchConfig& config,
+                                       const std::vector<InstanceConfig>& instances) {
+  std::vector<Watch> watches = watch(host, config, instances);
   for (auto& w : watches)
     if (w.runtime.state == RunState::running)
       restore_health_record(w.paths.health_record, w.runtime.pid, w.monitor->tracker());
   // The same probes with the same patience as `launch all`: each kind probed until it has a
   // verdict. Bounded: a kind in doubt settles after `lost_after` probes of at most `patience` each.
   const ProbePolicy policy;
-  const auto deadline =
-      steady_clock::now() + policy.patience * (policy.lost_after + 1) + policy.retry * policy.lost_after;
+  Clock& clock = host.clock();
+  const auto deadline = clock.now() + policy.patience * (policy.lost_after + 1) + policy.retry * policy.lost_after;
   for (;;) {
-    poll_all(watches);
+    poll_all(host, watches);
     if (std::all_of(watches.begin(), watches.end(),
                     [](const Watch& w) { return w.runtime.state != RunState::running || w.monitor->settled(); }) ||
-        steady_clock::now() >= deadline)
+        clock.now() >= deadline)
       break;
-    std::this_thread::sleep_for(100ms);
+    clock.sleep_for(100ms);
   }
   std::vector<HealthRow> rows;
   for (const auto& w : watches) rows.push_back(row_of(w, Phase::stopped));

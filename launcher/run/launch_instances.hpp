@@ -1,6 +1,7 @@
 #pragma once
 // `launch all|NAME`: verify each golden image, prepare each instance's disk, start the QEMUs in
-// parallel, then wait until every instance answers, with a live display on stderr.
+// parallel, then wait until every instance answers, with a live display on stderr. QEMU, probes
+// and time go through the InstanceHost given (instance_host.hpp).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "launcher/config/launch_config.hpp"
 #include "launcher/health/instance_health.hpp"
 #include "launcher/qemu/qemu_command.hpp"
+#include "launcher/run/instance_host.hpp"
 
 namespace trustnet::launcher {
 
@@ -32,16 +34,17 @@ struct LaunchPlan {
   std::vector<std::string> lines;
   std::optional<std::string> stop;
 };
-LaunchPlan launch_plan(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+LaunchPlan launch_plan(InstanceHost& host, const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
                        const LaunchOptions& options);
 
 // Starts the instances and waits; returns the final rows. Throws when one cannot start, exits
 // while booting, or does not reach `options.wait` in time (the instances that run stay running).
-std::vector<HealthRow> launch_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
-                                        const LaunchOptions& options);
+std::vector<HealthRow> launch_instances(InstanceHost& host, const LaunchConfig& config,
+                                        const std::vector<InstanceConfig>& instances, const LaunchOptions& options);
 
 // Each instance's state as `launch status` shows it: the same probes and patience as the wait of
 // `launch all`, until each kind has a verdict; what answered earlier in the QEMU's life counts.
-std::vector<HealthRow> instance_status(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
+std::vector<HealthRow> instance_status(InstanceHost& host, const LaunchConfig& config,
+                                       const std::vector<InstanceConfig>& instances);
 
 }  // namespace trustnet::launcher

@@ -7,9 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <sstream>
 
 #include "common/handles/unique_fd.hpp"
 #include "common/util/error.hpp"
@@ -51,33 +49,22 @@ bool loopback_port_free(int port) {
   return ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
 }
 
-namespace {
-
-bool in_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && ::access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
-}  // namespace
-
-std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) {
+std::vector<std::string> preflight_host(InstanceHost& host, const LaunchConfig& config,
+                                        const std::vector<InstanceConfig>& instances) {
   std::vector<std::string> notes;
   for (const char* program : {"qemu-system-aarch64", "qemu-img", "qemu-io"})
-    if (!in_path(program))
+    if (!host.has_program(program))
       throw Error(fmt::format(
           "{} is not installed (not found in PATH); install Debian's qemu-system-arm and qemu-utils", program));
   for (const auto& instance : instances) {
     const std::string& name = instance.identity.name;
     const InstancePaths paths = InstancePaths::in(config.state_dir, name);
-    const Runtime runtime = inspect_runtime(paths);
+    const Runtime runtime = host.runtime(paths);
     if (runtime.state == RunState::running)
       throw Error(fmt::format("{} is already running (pid {}); `launch stop {}` first", name, runtime.pid, name),
                   ExitCode::bad_input);
     if (runtime.state == RunState::stale) {
-      remove_runtime_files(paths);
+      host.remove_runtime(paths);
       notes.push_back(fmt::format("{}: removed the stale pid file of a QEMU that is gone", name));
     }
     require_identity(paths, name);
@@ -86,7 +73,7 @@ std::vector<std::string> preflight_host(const LaunchConfig& config, const std::v
         if (!fs::is_regular_file(file))
           throw Error(instance.where, fmt::format("{}: direct boot file {} does not exist", name, file.string()));
     for (const auto& forward : instance.forwards)
-      if (!loopback_port_free(forward.host))
+      if (!host.loopback_port_free(forward.host))
         throw Error(
             fmt::format("{}: port 127.0.0.1:{} (forwarded to guest port {}) is already in use by another program", name,
                         forward.host, forward.guest));

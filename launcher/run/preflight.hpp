@@ -9,6 +9,7 @@
 #include "launcher/instance/instance_paths.hpp"
 #include "launcher/network/host_network.hpp"
 #include "launcher/qemu/accel.hpp"
+#include "launcher/run/instance_host.hpp"
 
 namespace trustnet::launcher {
 
@@ -18,10 +19,10 @@ NetworkLayout network_layout(const LaunchConfig& config);
 // The facts of this host that choose the accelerator.
 HostFacts this_host();
 
-// This host and the state folder: throws the first problem found; stale pid files of dead
+// The host and the state folder: throws the first problem found; stale pid files of dead
 // processes are removed on the way and reported in the returned notes.
-
-std::vector<std::string> preflight_host(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
+std::vector<std::string> preflight_host(InstanceHost& host, const LaunchConfig& config,
+                                        const std::vector<InstanceConfig>& instances);
 // The bridge and the instances' taps, made by `launch network up`.
 void preflight_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances);
 

@@ -30,7 +30,7 @@ int run_start(const LaunchConfig& config, const std::string& which, const StartF
   options.timeout = seconds(flags.timeout);
   options.quiet = flags.quiet;
   if (flags.dry_run) {
-    const LaunchPlan plan = launch_plan(config, instances, options);
+    const LaunchPlan plan = launch_plan(machine_host(), config, instances, options);
     for (const auto& line : plan.lines) fmt::print("{}\n", line);
     // What the run would refuse, or find missing on this host, without changing anything.
     std::optional<std::string> stop = plan.stop;
@@ -50,7 +50,7 @@ int run_start(const LaunchConfig& config, const std::string& which, const StartF
   for (const auto& pull : pull_instances(config, instances, /*only_missing=*/true, display))
     if (!flags.quiet)
       fmt::print(stderr, "launch {}: pulled {} {}\n", pull.name, pull.record.source, pull.record.digest);
-  const auto rows = launch_instances(config, instances, options);
+  const auto rows = launch_instances(machine_host(), config, instances, options);
   fmt::print("{}", flags.json ? status_json(rows).dump(2) + "\n" : render_status_table(rows));
   return 0;
 }

@@ -22,7 +22,7 @@ nlohmann::json release_json(const LaunchConfig& config, const InstanceConfig& in
 
 int run_status(const LaunchConfig& config, const std::string& which, bool json) {
   const auto instances = select_instances(config, which);
-  const auto rows = instance_status(config, instances);
+  const auto rows = instance_status(machine_host(), config, instances);
   if (std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.pid != 0; }))
     if (const auto refused = ping_refused()) fmt::print(stderr, "launch: {}\n", *refused);
   if (!json) {

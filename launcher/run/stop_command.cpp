@@ -13,7 +13,7 @@ using namespace std::chrono;
 namespace {
 
 int run_stop(const LaunchConfig& config, const std::string& which, int timeout, bool json) {
-  const auto stopped = stop_instances(config, select_instances(config, which), seconds(timeout));
+  const auto stopped = stop_instances(machine_host(), config, select_instances(config, which), seconds(timeout));
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : stopped) {
     if (json)

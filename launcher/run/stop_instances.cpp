@@ -4,11 +4,13 @@
 
 namespace trustnet::launcher {
 
-std::vector<StoppedInstance> stop_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+std::vector<StoppedInstance> stop_instances(InstanceHost& host, const LaunchConfig& config,
+                                            const std::vector<InstanceConfig>& instances,
                                             std::chrono::milliseconds power_down_timeout) {
-  return parallel_map(instances, [&config, power_down_timeout](const InstanceConfig& instance) {
-    return StoppedInstance{instance.identity.name,
-                           stop_qemu(InstancePaths::in(config.state_dir, instance.identity.name), power_down_timeout)};
+  return parallel_map(instances, [&host, &config, power_down_timeout](const InstanceConfig& instance) {
+    return StoppedInstance{
+        instance.identity.name,
+        host.stop_qemu(InstancePaths::in(config.state_dir, instance.identity.name), power_down_timeout)};
   });
 }
 

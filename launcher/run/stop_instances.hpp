@@ -7,6 +7,7 @@
 
 #include "launcher/config/launch_config.hpp"
 #include "launcher/qemu/qemu_process.hpp"
+#include "launcher/run/instance_host.hpp"
 
 namespace trustnet::launcher {
 
@@ -15,7 +16,8 @@ struct StoppedInstance {
   StopOutcome outcome;
 };
 
-std::vector<StoppedInstance> stop_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+std::vector<StoppedInstance> stop_instances(InstanceHost& host, const LaunchConfig& config,
+                                            const std::vector<InstanceConfig>& instances,
                                             std::chrono::milliseconds power_down_timeout);
 
 }  // namespace trustnet::launcher

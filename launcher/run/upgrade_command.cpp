@@ -33,7 +33,7 @@ int run_upgrade(const LaunchConfig& config, const std::string& which, const Upgr
     return 0;
   }
   interrupt::install();
-  const auto outcomes = upgrade_instances(config, instances, choices, options);
+  const auto outcomes = upgrade_instances(machine_host(), config, instances, choices, options);
   if (flags.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& outcome : outcomes) out.push_back({{"name", outcome.name}, {"outcome", outcome.text}});

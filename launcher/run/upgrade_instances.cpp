@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <thread>
 
 #include "common/util/error.hpp"
 #include "common/util/file_lock.hpp"
@@ -14,8 +13,6 @@
 #include "launcher/health/health_probe.hpp"
 #include "launcher/instance/golden_pin.hpp"
 #include "launcher/instance/instance_disk.hpp"
-#include "launcher/instance/instance_runtime.hpp"
-#include "launcher/qemu/qemu_process.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -39,21 +36,21 @@ std::string gate_text(const InstanceConfig& instance, std::optional<uint64_t> he
 }
 
 // The height a running node has now, when its RPC says.
-std::optional<uint64_t> current_height(const LaunchConfig& config, const InstanceConfig& instance) {
+std::optional<uint64_t> current_height(InstanceHost& host, const LaunchConfig& config, const InstanceConfig& instance) {
   if (instance.identity.role != Role::node) return std::nullopt;
-  const HealthRow row = instance_status(config, {instance}).front();
+  const HealthRow row = instance_status(host, config, {instance}).front();
   if (row.chain) return row.chain->height;
   return std::nullopt;
 }
 
 // Waits until the instance passes the gate; what it lacked when the time ran out, otherwise.
-std::optional<std::string> wait_healthy(const LaunchConfig& config, const InstanceConfig& instance,
+std::optional<std::string> wait_healthy(InstanceHost& host, const LaunchConfig& config, const InstanceConfig& instance,
                                         std::optional<uint64_t> height_before, steady_clock::time_point deadline) {
   const std::string service = service_probe_name(instance.identity.role);
   std::string lacking = "nothing answered";
   do {
     interrupt::throw_if_requested();
-    const HealthRow row = instance_status(config, {instance}).front();
+    const HealthRow row = instance_status(host, config, {instance}).front();
     if (row.phase == Phase::stopped || row.phase == Phase::exited)
       return "its QEMU exited while the guest was booting (see `launch logs " + instance.identity.name + "`)";
     std::vector<std::string> silent;
@@ -73,8 +70,8 @@ std::optional<std::string> wait_healthy(const LaunchConfig& config, const Instan
     } else {
       return std::nullopt;
     }
-    std::this_thread::sleep_for(2s);
-  } while (steady_clock::now() < deadline);
+    host.clock().sleep_for(2s);
+  } while (host.clock().now() < deadline);
   return lacking;
 }
 
@@ -89,12 +86,12 @@ LaunchOptions start_only(const UpgradeOptions& options) {
 }
 
 // Puts the old system disk back and starts it again when it ran; what became of it, in words.
-std::string roll_back(const LaunchConfig& config, const InstanceConfig& instance, const InstancePaths& paths,
-                      const UpgradeChoice& choice, const std::optional<GoldenRecord>& recorded, bool was_running,
-                      const UpgradeOptions& options) {
+std::string roll_back(InstanceHost& host, const LaunchConfig& config, const InstanceConfig& instance,
+                      const InstancePaths& paths, const UpgradeChoice& choice,
+                      const std::optional<GoldenRecord>& recorded, bool was_running, const UpgradeOptions& options) {
   {
     const FileLock lock = lock_state_folder(config);
-    stop_qemu(paths, options.power_down_timeout);
+    host.stop_qemu(paths, options.power_down_timeout);
     if (fs::exists(previous_folder(paths) / paths.disk.filename())) {
       restore_system_disk(paths);
     } else {  // there was no system disk yet: the instance is left as it was, with its old record
@@ -108,28 +105,29 @@ std::string roll_back(const LaunchConfig& config, const InstanceConfig& instance
     LaunchOptions launch = options.launch;
     launch.wait = WaitFor::up;
     launch.recorded_image = true;  // the image it ran, which its put-back disk's pin holds
-    launch_instances(config, {instance}, launch);
+    launch_instances(host, config, {instance}, launch);
     return fmt::format("rolled back to {}, which is up again", old);
   } catch (const Error& e) {
     return fmt::format("rolled back to {}, which did not come up again either: {}", old, e.what());
   }
 }
 
-UpgradeOutcome upgrade_one(const LaunchConfig& config, const InstanceConfig& instance, const UpgradeChoice& choice,
-                           const UpgradeOptions& options) {
+UpgradeOutcome upgrade_one(InstanceHost& host, const LaunchConfig& config, const InstanceConfig& instance,
+                           const UpgradeChoice& choice, const UpgradeOptions& options) {
   const std::string& name = instance.identity.name;
   if (choice.current()) return {name, fmt::format("already runs {}", image_text(choice.next))};
-  const auto started = steady_clock::now();
+  Clock& clock = host.clock();
+  const auto started = clock.now();
   const InstancePaths paths = InstancePaths::in(config.state_dir, name);
-  const bool was_running = inspect_runtime(paths).state == RunState::running;
-  const std::optional<uint64_t> height_before = was_running ? current_height(config, instance) : std::nullopt;
+  const bool was_running = host.runtime(paths).state == RunState::running;
+  const std::optional<uint64_t> height_before = was_running ? current_height(host, config, instance) : std::nullopt;
   const std::optional<GoldenRecord> recorded = read_golden_record(config.state_dir, name);
 
   {
     // No `launch all` or `init` beside the moves; the start below takes the lock itself.
     const FileLock lock = lock_state_folder(config);
     // Never two signers: the old QEMU is gone before anything else happens.
-    const StopOutcome stopped = stop_qemu(paths, options.power_down_timeout);
+    const StopOutcome stopped = host.stop_qemu(paths, options.power_down_timeout);
     if (!options.launch.quiet && stopped.how != StopOutcome::How::not_running)
       fmt::print(stderr, "launch {}: {}\n", name, describe(stopped));
     if (fs::exists(paths.disk)) set_aside_system_disk(paths);
@@ -138,8 +136,8 @@ UpgradeOutcome upgrade_one(const LaunchConfig& config, const InstanceConfig& ins
 
   std::optional<std::string> failure;
   try {
-    launch_instances(config, {instance}, start_only(options));
-    failure = wait_healthy(config, instance, height_before, steady_clock::now() + options.launch.timeout);
+    launch_instances(host, config, {instance}, start_only(options));
+    failure = wait_healthy(host, config, instance, height_before, clock.now() + options.launch.timeout);
     if (failure)
       failure = fmt::format("not {} within {} s: {}", gate_text(instance, height_before),
                             options.launch.timeout.count(), *failure);
@@ -147,14 +145,14 @@ UpgradeOutcome upgrade_one(const LaunchConfig& config, const InstanceConfig& ins
     failure = e.what();
   }
   if (failure) {
-    const std::string outcome = roll_back(config, instance, paths, choice, recorded, was_running, options);
+    const std::string outcome = roll_back(host, config, instance, paths, choice, recorded, was_running, options);
     throw Error(fmt::format("{}: the new image {} was {}; {}; the rollout stopped", name, image_text(choice.next),
                             failure->starts_with("not ") ? *failure : "refused: " + *failure, outcome));
   }
-  const HealthRow row = instance_status(config, {instance}).front();
-  std::string text = fmt::format("upgraded from {} to {} in {:.1f} s ({}",
-                                 choice.running ? short_digest(*choice.running) : "none", image_text(choice.next),
-                                 duration<double>(steady_clock::now() - started).count(), phase_name(row.phase));
+  const HealthRow row = instance_status(host, config, {instance}).front();
+  std::string text =
+      fmt::format("upgraded from {} to {} in {:.1f} s ({}", choice.running ? short_digest(*choice.running) : "none",
+                  image_text(choice.next), duration<double>(clock.now() - started).count(), phase_name(row.phase));
   if (row.chain) text += fmt::format(", height {}", row.chain->height);
   return {name, text + ")"};
 }
@@ -206,12 +204,13 @@ std::vector<std::string> upgrade_plan(const LaunchConfig& config, const std::vec
   return lines;
 }
 
-std::vector<UpgradeOutcome> upgrade_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+std::vector<UpgradeOutcome> upgrade_instances(InstanceHost& host, const LaunchConfig& config,
+                                              const std::vector<InstanceConfig>& instances,
                                               const std::vector<UpgradeChoice>& choices,
                                               const UpgradeOptions& options) {
   std::vector<UpgradeOutcome> outcomes;
   for (size_t i = 0; i < instances.size(); ++i) {
-    outcomes.push_back(upgrade_one(config, instances[i], choices[i], options));
+    outcomes.push_back(upgrade_one(host, config, instances[i], choices[i], options));
     if (!options.launch.quiet) fmt::print(stderr, "launch {}: {}\n", outcomes.back().name, outcomes.back().text);
   }
   return outcomes;

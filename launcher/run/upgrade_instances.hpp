@@ -46,7 +46,8 @@ struct UpgradeOutcome {
 };
 
 // Upgrades the instances in order. Throws at the first that fails its gate, after rolling it back.
-std::vector<UpgradeOutcome> upgrade_instances(const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
+std::vector<UpgradeOutcome> upgrade_instances(InstanceHost& host, const LaunchConfig& config,
+                                              const std::vector<InstanceConfig>& instances,
                                               const std::vector<UpgradeChoice>& choices, const UpgradeOptions& options);
 
 }  // namespace trustnet::launcher

@@ -17,13 +17,16 @@ inline const passwd& run_user() {
   return *entry;
 }
 
-inline void give_to_run_user(const std::filesystem::path& path) {
-  if (::lchown(path.c_str(), run_user().pw_uid, run_user().pw_gid) != 0)
-    throw std::runtime_error("cannot give " + path.string() + " to trustnet");
+// `path` and everything below it, to `uid`: the run user's, or back to the test's own account
+// when a test drives the orchestration in its own process, as the run user would.
+inline void give_to(const std::filesystem::path& path, uid_t uid, gid_t gid) {
+  if (::lchown(path.c_str(), uid, gid) != 0) throw std::runtime_error("cannot give " + path.string() + " away");
   if (std::filesystem::is_directory(std::filesystem::symlink_status(path)))
     for (const auto& entry : std::filesystem::recursive_directory_iterator(path))
-      if (::lchown(entry.path().c_str(), run_user().pw_uid, run_user().pw_gid) != 0)
-        throw std::runtime_error("cannot give " + entry.path().string() + " to trustnet");
+      if (::lchown(entry.path().c_str(), uid, gid) != 0)
+        throw std::runtime_error("cannot give " + entry.path().string() + " away");
 }
+
+inline void give_to_run_user(const std::filesystem::path& path) { give_to(path, run_user().pw_uid, run_user().pw_gid); }
 
 }  // namespace trustnet::test

@@ -1,0 +1,48 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "launcher/run/instance_host.hpp"
+#include "launcher/run/preflight.hpp"
+
+namespace trustnet::launcher {
+namespace fs = std::filesystem;
+
+namespace {
+
+class MachineHost final : public InstanceHost {
+ public:
+  HostFacts facts() override { return this_host(); }
+  bool has_program(const std::string& program) override {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "");
+    for (std::string dir; std::getline(dirs, dir, ':');)
+      if (!dir.empty() && ::access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
+    return false;
+  }
+  bool loopback_port_free(int port) override { return launcher::loopback_port_free(port); }
+  void require_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) override {
+    preflight_network(config, instances);
+  }
+  pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, const InstancePaths& paths) override {
+    return launcher::start_qemu(name, argv, paths);
+  }
+  StopOutcome stop_qemu(const InstancePaths& paths, std::chrono::milliseconds power_down_timeout) override {
+    return launcher::stop_qemu(paths, power_down_timeout);
+  }
+  Runtime runtime(const InstancePaths& paths) override { return inspect_runtime(paths); }
+  void remove_runtime(const InstancePaths& paths) override { remove_runtime_files(paths); }
+  Prober& prober() override { return network_prober(); }
+  Clock& clock() override { return steady_time(); }
+};
+
+}  // namespace
+
+InstanceHost& machine_host() {
+  static MachineHost host;
+  return host;
+}
+
+}  // namespace trustnet::launcher
