@@ -3,7 +3,16 @@
 #include <CLI/CLI.hpp>
 
 #include "common/cli/command_line.hpp"
-#include "launcher/run/commands.hpp"
+#include "launcher/export_command.hpp"
+#include "launcher/init_command.hpp"
+#include "launcher/logs_command.hpp"
+#include "launcher/network_command.hpp"
+#include "launcher/pull_command.hpp"
+#include "launcher/ssh_command.hpp"
+#include "launcher/start_command.hpp"
+#include "launcher/status_command.hpp"
+#include "launcher/stop_command.hpp"
+#include "launcher/upgrade_command.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;

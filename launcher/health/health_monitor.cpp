@@ -57,14 +57,7 @@ bool HealthMonitor::settled() const {
   return true;
 }
 
-std::string HealthMonitor::name(ProbeKind kind) const {
-  switch (kind) {
-    case ProbeKind::ping: return "ping";
-    case ProbeKind::ssh: return "ssh";
-    case ProbeKind::service: return targets_.service_name;
-  }
-  return "?";
-}
+std::string HealthMonitor::name(ProbeKind kind) const { return probe_kind(kind).name(targets_); }
 
 std::vector<std::string> HealthMonitor::answering() const {
   std::vector<std::string> names;

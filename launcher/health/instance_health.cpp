@@ -14,29 +14,16 @@ void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor) {
   row.answered = monitor.answering();
   row.lost = monitor.lost();
   row.connections.clear();
-  for (ProbeKind kind : {ProbeKind::ssh, ProbeKind::service})
-    row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
+  for (ProbeKind kind : kProbeKinds)
+    if (probe_kind(kind).connects) row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
   row.chain = monitor.node_status();
   row.stalled = monitor.stalled();
 }
 
-namespace {
-
-const char* kind_key(ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::ping: return "ping";
-    case ProbeKind::ssh: return "ssh";
-    case ProbeKind::service: return "service";
-  }
-  return "?";
-}
-
-}  // namespace
-
 void save_health_record(const std::filesystem::path& file, pid_t pid, const HealthTracker& tracker) {
   nlohmann::json answered = nlohmann::json::array();
   for (ProbeKind kind : kProbeKinds)
-    if (tracker.ever_answered(kind)) answered.push_back(kind_key(kind));
+    if (tracker.ever_answered(kind)) answered.push_back(probe_kind(kind).key);
   write_file_atomically(file, nlohmann::json{{"pid", pid}, {"answered", answered}}.dump() + "\n",
                         std::filesystem::perms(0600));
 }
@@ -49,7 +36,7 @@ void restore_health_record(const std::filesystem::path& file, pid_t pid, HealthT
   if (!record.is_object() || !record.contains("pid") || record["pid"] != pid || !record["answered"].is_array()) return;
   for (ProbeKind kind : kProbeKinds)
     for (const auto& name : record["answered"])
-      if (name == kind_key(kind)) tracker.remember_answered(kind);
+      if (name == probe_kind(kind).key) tracker.remember_answered(kind);
 }
 
 std::string answered_text(const HealthRow& row) {

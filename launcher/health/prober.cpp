@@ -15,39 +15,46 @@ ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem
 
 namespace {
 
+ProbeOutcome run_ping(const ProbeTargets& targets, milliseconds patience, const std::atomic<bool>& cancel) {
+  return ProbeOutcome{ping6(targets.address, patience, cancel), false};
+}
+
+ProbeOutcome run_ssh(const ProbeTargets& targets, milliseconds patience, const std::atomic<bool>& cancel) {
+  return ssh_greeting(targets.address, targets.ssh_port, patience, cancel).outcome;
+}
+
+ProbeOutcome run_service(const ProbeTargets& targets, milliseconds patience, const std::atomic<bool>& cancel) {
+  // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
+  if (!std::filesystem::exists(targets.ca_file)) return ProbeOutcome{};
+  ProbeOutcome outcome = https_get(targets.service_url, targets.ca_file, patience, cancel);
+  if (outcome.answered && !targets.peers_url.empty()) {
+    outcome.node = parse_node_status(outcome.body);
+    if (outcome.node)
+      outcome.node->peers = parse_peer_count(https_get(targets.peers_url, targets.ca_file, patience, cancel).body);
+  }
+  return outcome;
+}
+
+// In the order of ProbeKind.
+const std::array<ProbeKindInfo, kProbeKinds.size()> kProbeTable{{
+    {ProbeKind::ping, "ping", [](const ProbeTargets&) { return std::string("ping"); }, false, run_ping},
+    {ProbeKind::ssh, "ssh", [](const ProbeTargets&) { return std::string("ssh"); }, true, run_ssh},
+    {ProbeKind::service, "service", [](const ProbeTargets& targets) { return targets.service_name; }, true,
+     run_service},
+}};
+
 class NetworkProber final : public Prober {
  public:
   // The targets are copied into each probe: a probe may outlive the call that started it.
   std::future<ProbeOutcome> start(ProbeKind kind, const ProbeTargets& targets, milliseconds patience,
                                   const std::atomic<bool>& cancel) override {
-    switch (kind) {
-      case ProbeKind::ping:
-        return std::async(std::launch::async, [targets, patience, &cancel] {
-          return ProbeOutcome{ping6(targets.address, patience, cancel), false};
-        });
-      case ProbeKind::ssh:
-        return std::async(std::launch::async, [targets, patience, &cancel] {
-          return ssh_greeting(targets.address, targets.ssh_port, patience, cancel).outcome;
-        });
-      case ProbeKind::service:
-        return std::async(std::launch::async, [targets, patience, &cancel] {
-          // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
-          if (!std::filesystem::exists(targets.ca_file)) return ProbeOutcome{};
-          ProbeOutcome outcome = https_get(targets.service_url, targets.ca_file, patience, cancel);
-          if (outcome.answered && !targets.peers_url.empty()) {
-            outcome.node = parse_node_status(outcome.body);
-            if (outcome.node)
-              outcome.node->peers =
-                  parse_peer_count(https_get(targets.peers_url, targets.ca_file, patience, cancel).body);
-          }
-          return outcome;
-        });
-    }
-    return {};
+    return std::async(std::launch::async, probe_kind(kind).run, targets, patience, std::cref(cancel));
   }
 };
 
 }  // namespace
+
+const ProbeKindInfo& probe_kind(ProbeKind kind) { return kProbeTable[static_cast<size_t>(kind)]; }
 
 Prober& network_prober() {
   static NetworkProber prober;

@@ -25,6 +25,18 @@ struct ProbeTargets {
 };
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file);
 
+// What the launcher knows of each kind of probe, in one place: its key in the health record, the
+// name shown (the service's is the role's: "rpc" or "health"), whether it opens a TCP connection,
+// and how it runs over the network.
+struct ProbeKindInfo {
+  ProbeKind kind;
+  const char* key;
+  std::string (*name)(const ProbeTargets& targets);
+  bool connects;
+  ProbeOutcome (*run)(const ProbeTargets& targets, std::chrono::milliseconds patience, const std::atomic<bool>& cancel);
+};
+const ProbeKindInfo& probe_kind(ProbeKind kind);
+
 class Prober {
  public:
   virtual ~Prober() = default;
@@ -34,7 +46,7 @@ class Prober {
                                           std::chrono::milliseconds patience, const std::atomic<bool>& cancel) = 0;
 };
 
-// Probes over the network (health_probe.hpp), each on a thread of its own.
+// Probes over the network (each kind's `run`), each on a thread of its own.
 Prober& network_prober();
 
 }  // namespace trustnet::launcher

@@ -3,10 +3,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
 #include "launcher/run/stop_instances.hpp"
+#include "launcher/stop_command.hpp"
 
 namespace trustnet::launcher {
 using namespace std::chrono;

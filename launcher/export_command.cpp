@@ -6,7 +6,7 @@
 #include "common/util/error.hpp"
 #include "common/util/interrupt.hpp"
 #include "launcher/export/libvirt_export.hpp"
-#include "launcher/run/commands.hpp"
+#include "launcher/export_command.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
 

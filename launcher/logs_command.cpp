@@ -1,4 +1,4 @@
-#include "launcher/run/commands.hpp"
+#include "launcher/logs_command.hpp"
 
 #include <fmt/format.h>
 

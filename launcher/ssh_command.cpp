@@ -1,4 +1,4 @@
-#include "launcher/run/commands.hpp"
+#include "launcher/ssh_command.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -4,7 +4,7 @@
 
 #include "common/util/interrupt.hpp"
 #include "launcher/pull/pull_instances.hpp"
-#include "launcher/run/commands.hpp"
+#include "launcher/pull_command.hpp"
 
 namespace trustnet::launcher {
 namespace {

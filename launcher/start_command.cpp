@@ -6,9 +6,9 @@
 #include "common/util/interrupt.hpp"
 #include "launcher/pull/pull_instances.hpp"
 #include "launcher/run/accel_option.hpp"
-#include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
+#include "launcher/start_command.hpp"
 
 namespace trustnet::launcher {
 using namespace std::chrono;

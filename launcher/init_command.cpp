@@ -7,9 +7,9 @@
 #include "common/config/appliance_contract.hpp"
 #include "common/util/interrupt.hpp"
 #include "launcher/identity/network_identity.hpp"
+#include "launcher/init_command.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/pull/pull_instances.hpp"
-#include "launcher/run/commands.hpp"
 
 namespace trustnet::launcher {
 using namespace std::chrono;

@@ -5,9 +5,9 @@
 
 #include "launcher/health/health_probe.hpp"
 #include "launcher/pull/pull_instances.hpp"
-#include "launcher/run/commands.hpp"
 #include "launcher/run/launch_instances.hpp"
 #include "launcher/run/preflight.hpp"
+#include "launcher/status_command.hpp"
 
 namespace trustnet::launcher {
 namespace {

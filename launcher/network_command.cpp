@@ -1,4 +1,4 @@
-#include "launcher/run/commands.hpp"
+#include "launcher/network_command.hpp"
 #include "launcher/run/preflight.hpp"
 
 #include <fmt/format.h>

@@ -5,9 +5,9 @@
 
 #include "common/util/interrupt.hpp"
 #include "launcher/run/accel_option.hpp"
-#include "launcher/run/commands.hpp"
 #include "launcher/run/preflight.hpp"
 #include "launcher/run/upgrade_instances.hpp"
+#include "launcher/upgrade_command.hpp"
 
 namespace trustnet::launcher {
 using namespace std::chrono;
