@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "baker/recipe/recipe.hpp"
+#include "common/util/overloaded.hpp"
 
 namespace trustnet::baker {
 
@@ -93,13 +94,5 @@ Plan make_plan(const Recipe& recipe);
 std::string describe(const Step& step);     // one human line
 std::string format_plan(const Plan& plan);  // `bake plan` output
 std::string plan_to_json(const Plan& plan);
-
-// A visitor for a Step from one lambda per kind of step: std::visit(overloaded{...}, step).
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 }  // namespace trustnet::baker

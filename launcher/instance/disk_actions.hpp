@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "launcher/config/launch_config.hpp"
@@ -15,28 +16,63 @@
 
 namespace trustnet::launcher {
 
-struct DiskAction {
-  enum class Kind {
-    make_folder,        // the instance's folder, 0700
-    check_pin,          // the pin `source` still hashes to `sha256`
-    pin_image,          // the golden image `source` copied to its pin `target`, hashed as it is copied
-    pin_existing_disk,  // a disk made by an older launch on `source` itself: pin it, rebase `target` onto the pin
-    make_overlay,       // the system disk `target`: a qcow2 overlay on the pin `source`, `size` bytes
-    grow_disk,          // `target` grown to `size` bytes (qemu-img resize)
-    make_state_disk,    // a blank qcow2 of `size` bytes, and its record
-    record_state_disk,  // a state disk made before its record was kept: the record of its `size`
-    note,               // nothing to do; `text` says something the operator should know
-    copy_efi_vars,      // the firmware's variable store template `source` copied to `target`
-  };
-  Kind kind = Kind::note;
-  std::filesystem::path target, source;
-  uint64_t size = 0;
-  std::string sha256;                  // check_pin, pin_image, pin_existing_disk
-  std::filesystem::path golden_image;  // make_overlay: the image the pin is a copy of, for the report
-  std::string text;                    // note
-
-  bool operator==(const DiskAction&) const = default;
+// One step, typed: what it needs and nothing else.
+namespace disk_step {
+struct MakeFolder {  // the instance's folder, 0700
+  std::filesystem::path folder;
+  bool operator==(const MakeFolder&) const = default;
 };
+struct CheckPin {  // the pin still hashes to `sha256`
+  std::filesystem::path pin;
+  std::string sha256;
+  bool operator==(const CheckPin&) const = default;
+};
+struct PinImage {  // the golden image copied to its pin, hashed as it is copied
+  std::filesystem::path image, pin;
+  std::string sha256;
+  bool operator==(const PinImage&) const = default;
+};
+struct PinExistingDisk {  // a disk made by an older launch on `backing` itself: pin it, rebase the disk onto the pin
+  std::filesystem::path disk, backing;
+  std::string sha256;
+  bool operator==(const PinExistingDisk&) const = default;
+};
+struct MakeOverlay {  // the system disk: a qcow2 overlay of `size` bytes on the pin of `golden_image`
+  std::filesystem::path disk, pin;
+  uint64_t size = 0;
+  std::string sha256;
+  std::filesystem::path golden_image;  // what the pin is a copy of, for the report
+  bool operator==(const MakeOverlay&) const = default;
+};
+struct GrowDisk {  // qemu-img resize
+  std::filesystem::path disk;
+  uint64_t size = 0;
+  bool operator==(const GrowDisk&) const = default;
+};
+struct MakeStateDisk {  // a blank qcow2, and its record
+  std::filesystem::path disk;
+  uint64_t size = 0;
+  bool operator==(const MakeStateDisk&) const = default;
+};
+struct RecordStateDisk {  // a state disk made before its record was kept: the record of its size
+  std::filesystem::path record;
+  uint64_t size = 0;
+  bool operator==(const RecordStateDisk&) const = default;
+};
+struct Note {  // nothing to do; something the operator should know
+  std::string text;
+  bool operator==(const Note&) const = default;
+};
+struct CopyEfiVars {  // the firmware's variable store template copied as the instance's own
+  std::filesystem::path template_file, vars;
+  bool operator==(const CopyEfiVars&) const = default;
+};
+}  // namespace disk_step
+
+using DiskAction =
+    std::variant<disk_step::MakeFolder, disk_step::CheckPin, disk_step::PinImage, disk_step::PinExistingDisk,
+                 disk_step::MakeOverlay, disk_step::GrowDisk, disk_step::MakeStateDisk, disk_step::RecordStateDisk,
+                 disk_step::Note, disk_step::CopyEfiVars>;
 
 // The steps that make `paths` ready to boot `golden` (whose sha256 names its pin), in order; none
 // when everything is there. Reads only; throws what a start would refuse (a disk made from

@@ -1,7 +1,6 @@
 #include "launcher/run/launch_instances.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <mutex>
@@ -10,16 +9,15 @@
 #include "common/util/file_lock.hpp"
 #include "common/util/interrupt.hpp"
 #include "common/util/parallel_tasks.hpp"
-#include "common/util/process.hpp"
 #include "launcher/health/console_failure.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/instance/golden_image.hpp"
 #include "launcher/instance/golden_pin.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"
-#include "launcher/qemu/disk_io.hpp"
 #include "launcher/run/boot_display.hpp"
 #include "launcher/run/preflight.hpp"
+#include "launcher/run/start_plan.hpp"
 
 namespace trustnet::launcher {
 namespace fs = std::filesystem;
@@ -112,28 +110,14 @@ LaunchPlan launch_plan(InstanceHost& host, const LaunchConfig& config, const std
     // The digest the pin is named after: the recorded one (a start refuses any other).
     const auto recorded = read_golden_record(config.state_dir, name);
     const GoldenRecord pinned{golden, recorded ? recorded->sha256 : "SHA256", 0};
-    // The same steps a start carries out (instance/disk_actions.hpp), decided the same way.
+    // The same value a start carries out (start_plan.hpp), decided the same way.
     try {
-      for (const DiskAction& action : plan_instance_disk(instance, paths, pinned, options.firmware))
-        plan.lines.push_back(describe_action(action, name));
+      for (std::string& line : describe_start(plan_start(instance, paths, pinned, accel, options.firmware)))
+        plan.lines.push_back(std::move(line));
     } catch (Error& e) {
       if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
       if (!plan.stop) plan.stop = e.line();
-      continue;
     }
-    DiskIo io;
-    if (fs::exists(paths.disk)) {
-      const DiskIoChoice choice = choose_instance_disk_io(name, paths.disk);
-      io = choice.io;
-      plan.lines.push_back(
-          fmt::format("# {}: disk {}, which qemu-io accepts on {}", name, choice.summary(), paths.disk.string()));
-    } else {
-      std::vector<std::string> modes;
-      for (const DiskIo& mode : disk_io_preference()) modes.push_back(disk_io_text(mode));
-      plan.lines.push_back(fmt::format("# {}: disk I/O: the first of {} that qemu-io accepts on the new disk", name,
-                                       fmt::join(modes, ", ")));
-    }
-    plan.lines.push_back(command_line(qemu_command(instance, paths, accel, options.firmware, io)));
   }
   return plan;
 }
@@ -167,13 +151,7 @@ std::vector<HealthRow> launch_instances(InstanceHost& host, const LaunchConfig& 
     const std::string& name = instance.identity.name;
     try {
       const InstancePaths paths = InstancePaths::in(config.state_dir, name);
-      std::string done;
-      for (const auto& step : prepare_instance_disk(instance, paths, golden[i], options.firmware).done)
-        done += step + "; ";
-      const DiskIoChoice io = choose_instance_disk_io(name, paths.disk);
-      const pid_t pid = host.start_qemu(name, qemu_command(instance, paths, accel, options.firmware, io.io), paths);
-      return fmt::format("launch {}: {}started QEMU ({}, disk {}), pid {}", name, done, accel_name(accel), io.summary(),
-                         pid);
+      return carry_out_start(host, plan_start(instance, paths, golden[i], accel, options.firmware));
     } catch (Error& e) {
       if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
       throw;

@@ -59,6 +59,11 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
     std::lock_guard lock(mutex_);
     return alive(guests_[name]);
   }
+  // The QEMU command of the instance's last start.
+  std::vector<std::string> last_command(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    return guests_[name].argv;
+  }
   std::chrono::milliseconds elapsed() {
     std::lock_guard lock(mutex_);
     return offset_;
@@ -78,6 +83,7 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
     Guest& guest = guests_[name];
     const FakeBoot& boot = next_boot(guest);
     events_.push_back(with_lock("start " + name));
+    guest.argv = argv;
     if (boot.refuses_start) throw Error(fmt::format("{}: QEMU did not start: it exited without a word", name));
     std::ofstream(paths.serial_log) << boot.console;
     guest.running = true;
@@ -156,6 +162,7 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
     bool running = false;
     pid_t pid = 0;
     std::chrono::milliseconds started{0};
+    std::vector<std::string> argv;
     const FakeBoot& current() const { return boots[std::min(started_boots, boots.size()) - 1]; }
   };
   const FakeBoot& next_boot(Guest& guest) {
