@@ -8,6 +8,7 @@
 
 #include "common/release/release_verification.hpp"
 #include "common/util/error.hpp"
+#include "common/util/overloaded.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_values.hpp"
 
@@ -99,12 +100,16 @@ PushOutcome push_release(const std::string& name, const PushOptions& options, Tr
   const ReleaseLocation target = release_of(options.destination, name);
   PushOutcome outcome;
   try {
-    if (const auto* oci = std::get_if<OciReference>(&target))
-      outcome = push_to_registry(release, folder, *oci, options.access, display);
-    else if (const auto* dir = std::get_if<FolderLocation>(&target))
-      outcome = push_to_folder(release, folder, dir->path);
-    else
-      outcome = push_to_web_folder(release, folder, std::get<WebLocation>(target).url, options.access, display);
+    // One backend per kind of target: a new kind does not build until it has its push.
+    outcome = std::visit(
+        overloaded{
+            [&](const OciReference& oci) { return push_to_registry(release, folder, oci, options.access, display); },
+            [&](const FolderLocation& dir) { return push_to_folder(release, folder, dir.path); },
+            [&](const WebLocation& web) {
+              return push_to_web_folder(release, folder, web.url, options.access, display);
+            },
+        },
+        target);
   } catch (Error& e) {
     if (!e.has_context()) e.with_context(fmt::format("push {} to {}", name, location_text(target)));
     throw;

@@ -1,4 +1,5 @@
 #include "common/transfer/oci_reference.hpp"
+#include "common/util/overloaded.hpp"
 
 #include <fmt/format.h>
 
@@ -129,23 +130,29 @@ Parsed<ReleaseLocation> parse_release_location(std::string_view text) {
 }
 
 ReleaseLocation release_of(const ReleaseLocation& location, const std::string& name) {
-  if (const auto* oci = std::get_if<OciReference>(&location)) {
-    OciReference reference = *oci;
-    reference.repository += "/" + name;
-    return reference;
-  }
-  if (const auto* folder = std::get_if<FolderLocation>(&location)) {
-    std::string path = folder->path;
-    if (!path.ends_with('/')) path += '/';
-    return FolderLocation{path + name};
-  }
-  return WebLocation{std::get<WebLocation>(location).url + name + "/"};
+  return std::visit(overloaded{
+                        [&](const OciReference& oci) -> ReleaseLocation {
+                          OciReference reference = oci;
+                          reference.repository += "/" + name;
+                          return reference;
+                        },
+                        [&](const FolderLocation& folder) -> ReleaseLocation {
+                          std::string path = folder.path;
+                          if (!path.ends_with('/')) path += '/';
+                          return FolderLocation{path + name};
+                        },
+                        [&](const WebLocation& web) -> ReleaseLocation { return WebLocation{web.url + name + "/"}; },
+                    },
+                    location);
 }
 
 std::string location_text(const ReleaseLocation& location) {
-  if (const auto* oci = std::get_if<OciReference>(&location)) return oci->text();
-  if (const auto* folder = std::get_if<FolderLocation>(&location)) return "file://" + folder->path;
-  return std::get<WebLocation>(location).url;
+  return std::visit(overloaded{
+                        [](const OciReference& oci) { return oci.text(); },
+                        [](const FolderLocation& folder) { return "file://" + folder.path; },
+                        [](const WebLocation& web) { return web.url; },
+                    },
+                    location);
 }
 
 }  // namespace trustnet

@@ -11,6 +11,7 @@
 #include "common/transfer/fetcher.hpp"
 #include "common/transfer/registry_client.hpp"
 #include "common/util/error.hpp"
+#include "common/util/overloaded.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/temporary_folder.hpp"
 #include "common/util/text_file.hpp"
@@ -230,12 +231,18 @@ PulledRelease pull_release(const ReleaseLocation& source, const fs::path& truste
   Fetcher fetcher(cache, options, display);
   PulledRelease release;
   try {
-    if (const auto* oci = std::get_if<OciReference>(&source))
-      release = pull_from_registry(*oci, trusted_key, settings, cache, fetcher);
-    else if (const auto* web = std::get_if<WebLocation>(&source))
-      release = pull_from_web_folder(web->url, trusted_key, settings, cache, fetcher);
-    else
-      throw Error("a release folder on this host is not pulled: name its image as a path");
+    // One backend per kind of source: a new kind does not build until it is pulled or refused here.
+    release = std::visit(
+        overloaded{
+            [&](const OciReference& oci) { return pull_from_registry(oci, trusted_key, settings, cache, fetcher); },
+            [&](const WebLocation& web) {
+              return pull_from_web_folder(web.url, trusted_key, settings, cache, fetcher);
+            },
+            [](const FolderLocation&) -> PulledRelease {
+              throw Error("a release folder on this host is not pulled: name its image as a path");
+            },
+        },
+        source);
   } catch (Error& e) {
     if (!e.has_context()) e.with_context("pull " + location_text(source));
     throw;
