@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/command_options.hpp"
-#include "baker/publish/release.hpp"
+#include "baker/output/release.hpp"
 #include "baker/run/bake_images.hpp"
 #include "baker/run/image_bake.hpp"
 #include "baker/run/image_freshness.hpp"

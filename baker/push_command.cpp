@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "baker/publish/push.hpp"
+#include "baker/output/push.hpp"
 #include "common/config/rules.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/util/error.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// `bake push`: release folders to a registry, a folder or a web folder (baker/publish/push.hpp).
+// `bake push`: release folders to a registry, a folder or a web folder (baker/output/push.hpp).
 #include "common/cli/command_line.hpp"
 
 namespace trustnet::baker {

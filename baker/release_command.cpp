@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/command_options.hpp"
-#include "baker/publish/content_listing.hpp"
-#include "baker/publish/release.hpp"
+#include "baker/output/content_listing.hpp"
+#include "baker/output/release.hpp"
 #include "baker/run/image_listing.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/release/signing_key.hpp"

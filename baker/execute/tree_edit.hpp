@@ -2,7 +2,7 @@
 // What a bake did to the image's tree, in order: every file, folder and link it made or changed,
 // with the attributes they ended with, and what it removed or emptied. The one journal of a bake:
 // applied to the base's content listing it gives the golden image's without reading the image
-// back (publish/derived_listing), and its recorded entries are the report's files and removals.
+// back (output/derived_listing), and its recorded entries are the report's files and removals.
 #include <cstdint>
 #include <string>
 #include <vector>

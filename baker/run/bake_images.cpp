@@ -86,7 +86,7 @@ std::vector<BakeResult> bake_images(std::vector<PreparedBake> prepared, const Ba
       fail(i, std::current_exception());
     }
   };
-  // Listing, digest, publishing and report of one image.
+  // Listing, digest, placing in out/ and report of one image.
   auto complete = [&](size_t i, const ExecutionOutcome& outcome) {
     try {
       if (outcome.error) bakes[i]->in_context([&] { std::rethrow_exception(outcome.error); });

@@ -4,10 +4,10 @@
 
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
-#include "baker/publish/content_listing.hpp"
-#include "baker/publish/derived_listing.hpp"
-#include "baker/publish/release.hpp"
-#include "baker/publish/report.hpp"
+#include "baker/output/content_listing.hpp"
+#include "baker/output/derived_listing.hpp"
+#include "baker/output/release.hpp"
+#include "baker/output/report.hpp"
 #include "baker/run/input_fetch.hpp"
 #include "common/util/interrupt.hpp"
 #include "common/util/sha256.hpp"
@@ -144,7 +144,7 @@ BakeOutcome ImageBake::finish(const ExecutionResult& result) {
     const std::string image_sha256 = sha256_file(work_->path());
     write_file_atomically(outputs_.listing, listing_text);
     work_->commit();
-    progress_.phase_done("publish", outputs_.image.string());
+    progress_.phase_done("place image", outputs_.image.string());
 
     ReportInput input{prepared_.recipe,
                       prepared_.plan,

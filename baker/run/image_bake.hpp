@@ -1,7 +1,7 @@
 #pragma once
 // One image's bake around the engine that edits it (libext2fs in this process, or a libguestfs
 // appliance): before (lock, inputs checked, a working copy of the base) and after (the listing,
-// the image's digest, publishing, the report). The engine's part is an ExecutionJob, run alone
+// the image's digest, placing it in out/, the report). The engine's part is an ExecutionJob, run alone
 // or beside other images' jobs.
 #include <exception>
 #include <filesystem>
@@ -12,9 +12,9 @@
 
 #include "baker/execute/executor.hpp"
 #include "baker/execute/space_watchdog.hpp"
+#include "baker/output/bake_outputs.hpp"
+#include "baker/output/up_to_date.hpp"
 #include "baker/plan/plan.hpp"
-#include "baker/publish/bake_outputs.hpp"
-#include "baker/publish/up_to_date.hpp"
 #include "baker/run/bake_options.hpp"
 #include "baker/run/prepared_bake.hpp"
 #include "common/transfer/input_cache.hpp"

@@ -1,6 +1,6 @@
 #include "baker/run/image_freshness.hpp"
 
-#include "baker/publish/bake_outputs.hpp"
+#include "baker/output/bake_outputs.hpp"
 #include "common/util/error.hpp"
 
 namespace trustnet::baker {

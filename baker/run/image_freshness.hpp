@@ -1,6 +1,6 @@
 #pragma once
 // Whether out/NAME.qcow2 is what baking a prepared recipe would make now (see
-// publish/up_to_date.hpp).
+// output/up_to_date.hpp).
 #include <filesystem>
 #include <string>
 

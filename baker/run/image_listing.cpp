@@ -7,7 +7,7 @@
 
 #include "baker/execute/executor.hpp"
 #include "baker/execute/guest_session.hpp"
-#include "baker/publish/content_listing.hpp"
+#include "baker/output/content_listing.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"
 #include "common/util/scratch_folder.hpp"

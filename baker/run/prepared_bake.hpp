@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "baker/output/up_to_date.hpp"
 #include "baker/plan/plan.hpp"
-#include "baker/publish/up_to_date.hpp"
 #include "baker/recipe/recipe_loader.hpp"
 
 namespace trustnet::baker {

@@ -16,6 +16,7 @@
 #include "launcher/instance/instance_paths.hpp"
 #include "launcher/instance/instance_runtime.hpp"
 #include "launcher/qemu/accel.hpp"
+#include "launcher/qemu/disk_io.hpp"
 #include "launcher/qemu/qemu_process.hpp"
 
 namespace trustnet::launcher {
@@ -33,6 +34,8 @@ class InstanceHost {
   // The bridge and the instances' taps are in place (`launch network up`); an Error otherwise.
   virtual void require_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) = 0;
 
+  // The disk I/O mode the host accepts on `disk` (tried with qemu-io: disk_io.hpp).
+  virtual DiskIoChoice choose_disk_io(const std::string& name, const std::filesystem::path& disk) = 0;
   // Starts the command qemu_command() built; returns QEMU's pid once it answers.
   virtual pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv,
                            const InstancePaths& paths) = 0;

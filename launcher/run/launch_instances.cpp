@@ -112,7 +112,7 @@ LaunchPlan launch_plan(InstanceHost& host, const LaunchConfig& config, const std
     const GoldenRecord pinned{golden, recorded ? recorded->sha256 : "SHA256", 0};
     // The same value a start carries out (start_plan.hpp), decided the same way.
     try {
-      for (std::string& line : describe_start(plan_start(instance, paths, pinned, accel, options.firmware)))
+      for (std::string& line : describe_start(plan_start(host, instance, paths, pinned, accel, options.firmware)))
         plan.lines.push_back(std::move(line));
     } catch (Error& e) {
       if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
@@ -151,7 +151,7 @@ std::vector<HealthRow> launch_instances(InstanceHost& host, const LaunchConfig& 
     const std::string& name = instance.identity.name;
     try {
       const InstancePaths paths = InstancePaths::in(config.state_dir, name);
-      return carry_out_start(host, plan_start(instance, paths, golden[i], accel, options.firmware));
+      return carry_out_start(host, plan_start(host, instance, paths, golden[i], accel, options.firmware));
     } catch (Error& e) {
       if (!e.has_context() && !e.line().starts_with(name + ":")) e.with_context(name);
       throw;

@@ -26,6 +26,9 @@ class MachineHost final : public InstanceHost {
   void require_network(const LaunchConfig& config, const std::vector<InstanceConfig>& instances) override {
     preflight_network(config, instances);
   }
+  DiskIoChoice choose_disk_io(const std::string& name, const fs::path& disk) override {
+    return choose_instance_disk_io(name, disk);
+  }
   pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv, const InstancePaths& paths) override {
     return launcher::start_qemu(name, argv, paths);
   }

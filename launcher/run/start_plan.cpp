@@ -14,10 +14,10 @@ std::vector<std::string> StartPlan::qemu_argv(const DiskIo& io) const {
   return qemu_command(*instance, paths, accel, firmware, io);
 }
 
-StartPlan plan_start(const InstanceConfig& instance, const InstancePaths& paths, const GoldenRecord& golden,
-                     Accel accel, const Firmware& firmware) {
+StartPlan plan_start(InstanceHost& host, const InstanceConfig& instance, const InstancePaths& paths,
+                     const GoldenRecord& golden, Accel accel, const Firmware& firmware) {
   StartPlan plan{&instance, paths, accel, firmware, plan_instance_disk(instance, paths, golden, firmware), {}};
-  if (fs::exists(paths.disk)) plan.io = choose_instance_disk_io(instance.identity.name, paths.disk);
+  if (fs::exists(paths.disk)) plan.io = host.choose_disk_io(instance.identity.name, paths.disk);
   return plan;
 }
 
@@ -44,7 +44,7 @@ std::string carry_out_start(InstanceHost& host, const StartPlan& plan) {
   std::string done;
   for (const DiskAction& action : plan.disk_actions)
     if (auto said = carry_out(action, *plan.instance, plan.paths)) done += *said + "; ";
-  const DiskIoChoice io = plan.io ? *plan.io : choose_instance_disk_io(name, plan.paths.disk);
+  const DiskIoChoice io = plan.io ? *plan.io : host.choose_disk_io(name, plan.paths.disk);
   const pid_t pid = host.start_qemu(name, plan.qemu_argv(io.io), plan.paths);
   return fmt::format("launch {}: {}started QEMU ({}, disk {}), pid {}", name, done, accel_name(plan.accel),
                      io.summary(), pid);

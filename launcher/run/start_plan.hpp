@@ -27,8 +27,8 @@ struct StartPlan {
 };
 
 // Reads only; throws what a start would refuse (plan_instance_disk's refusals).
-StartPlan plan_start(const InstanceConfig& instance, const InstancePaths& paths, const GoldenRecord& golden,
-                     Accel accel, const Firmware& firmware);
+StartPlan plan_start(InstanceHost& host, const InstanceConfig& instance, const InstancePaths& paths,
+                     const GoldenRecord& golden, Accel accel, const Firmware& firmware);
 
 // What `launch --dry-run` prints for it: each disk step, the I/O mode, the QEMU command.
 std::vector<std::string> describe_start(const StartPlan& plan);

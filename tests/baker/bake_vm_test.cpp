@@ -270,7 +270,7 @@ TEST_CASE("bake all bakes both recipes with the direct engine, no appliance, fro
   CHECK(b.all.err.find("bake registry: pack base root") == std::string::npos);
   // one progress line per phase, with times
   for (const char* phase : {"verify inputs", "copy base", "check base filesystem", "inspect", "grow root filesystem",
-                            "apply edits", "check filesystem", "write image", "publish"})
+                            "apply edits", "check filesystem", "write image", "place image"})
     for (const char* name : {"node", "registry"})
       CHECK_MESSAGE(
           std::regex_search(b.all.err, std::regex(fmt::format("bake {}: +{} +[0-9]+\\.[0-9]{{2}} s", name, phase))),

@@ -3,7 +3,7 @@
 // to text that reads back the same and renders the same again.
 #include <cstdlib>
 
-#include "baker/publish/content_listing.hpp"
+#include "baker/output/content_listing.hpp"
 #include "common/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

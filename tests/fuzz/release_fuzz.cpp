@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "baker/publish/push.hpp"
+#include "baker/output/push.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/release/signing_key.hpp"
 #include "common/util/error.hpp"

@@ -76,6 +76,11 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
   void require_network(const launcher::LaunchConfig&, const std::vector<launcher::InstanceConfig>&) override {
     if (network_missing) throw Error(*network_missing);
   }
+  // Every mode accepted: the preferred one.
+  launcher::DiskIoChoice choose_disk_io(const std::string&, const std::filesystem::path& disk) override {
+    if (!std::filesystem::exists(disk)) throw Error("no disk " + disk.string());
+    return {launcher::disk_io_preference().front(), {}};
+  }
   pid_t start_qemu(const std::string& name, const std::vector<std::string>& argv,
                    const launcher::InstancePaths& paths) override {
     std::lock_guard lock(mutex_);

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "baker/execute/overlay_tar.hpp"
-#include "baker/publish/content_listing.hpp"
+#include "baker/output/content_listing.hpp"
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"

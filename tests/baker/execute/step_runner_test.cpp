@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "baker/execute/ext4_root.hpp"
-#include "baker/publish/content_listing.hpp"
-#include "baker/publish/derived_listing.hpp"
+#include "baker/output/content_listing.hpp"
+#include "baker/output/derived_listing.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 #include "support/alpine_ext4.hpp"

@@ -1,4 +1,4 @@
-#include "baker/publish/release.hpp"
+#include "baker/output/release.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -6,8 +6,8 @@
 
 #include <cstdlib>
 
-#include "baker/publish/bake_outputs.hpp"
-#include "baker/publish/content_listing.hpp"
+#include "baker/output/bake_outputs.hpp"
+#include "baker/output/content_listing.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/release/signing_key.hpp"
 #include "common/util/atomic_file.hpp"

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
-#include "baker/publish/push.hpp"
+#include "baker/output/push.hpp"
 #include "common/transfer/http_request.hpp"
 #include "common/transfer/retries.hpp"
 #include "common/transfer/url.hpp"

@@ -1,4 +1,4 @@
-#include "baker/publish/report.hpp"
+#include "baker/output/report.hpp"
 
 #include <doctest/doctest.h>
 

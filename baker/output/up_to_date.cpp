@@ -1,4 +1,4 @@
-#include "baker/publish/up_to_date.hpp"
+#include "baker/output/up_to_date.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "baker/publish/push.hpp"
+#include "baker/output/push.hpp"
 
 #include <fmt/format.h>
 

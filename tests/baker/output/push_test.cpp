@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "baker/publish/push.hpp"
+#include "baker/output/push.hpp"
 #include "common/release/release_verification.hpp"
 #include "common/transfer/fetcher.hpp"
 #include "common/util/process.hpp"

@@ -1,4 +1,4 @@
-#include "baker/publish/derived_listing.hpp"
+#include "baker/output/derived_listing.hpp"
 
 #include <doctest/doctest.h>
 

@@ -3,7 +3,7 @@
 // bake knows every file it wrote, removed, chmodded or linked, so it need not read the root back.
 // A VM test holds the derived listing equal to the one read back from the image.
 #include "baker/execute/tree_edit.hpp"
-#include "baker/publish/content_listing.hpp"
+#include "baker/output/content_listing.hpp"
 
 namespace trustnet::baker {
 

@@ -2,7 +2,7 @@
 // no blob and, when the tag already names the same manifest, nothing at all.
 #include <fmt/format.h>
 
-#include "baker/publish/push.hpp"
+#include "baker/output/push.hpp"
 #include "common/transfer/retries.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"

@@ -1,4 +1,4 @@
-#include "baker/publish/content_listing.hpp"
+#include "baker/output/content_listing.hpp"
 
 #include <doctest/doctest.h>
 

@@ -5,8 +5,8 @@
 
 #include "baker/display/progress.hpp"
 #include "baker/execute/executor.hpp"
+#include "baker/output/up_to_date.hpp"
 #include "baker/plan/plan.hpp"
-#include "baker/publish/up_to_date.hpp"
 
 namespace trustnet::baker {
 
