@@ -18,6 +18,8 @@
 #include "common/util/error.hpp"
 #include "common/util/file_lock.hpp"
 #include "launcher/run/instance_host.hpp"
+#include "support/checkout_config.hpp"
+#include "support/run_user.hpp"
 
 namespace trustnet::test {
 
@@ -195,5 +197,15 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
   std::chrono::milliseconds offset_{0};
   pid_t last_pid_ = 40000;
 };
+
+// The checkout's configuration in `dir` after a real `launch init`, its state folder given to this
+// process, which plays the run user when it drives the orchestration itself.
+inline launcher::LaunchConfig initialised_checkout(const TempDir& dir) {
+  const std::filesystem::path file = checkout_config_in(dir);
+  const ProcessResult init = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", file.string()});
+  if (init.exit_status != 0) throw std::runtime_error("launch init failed: " + init.err);
+  give_to(dir / "vms", ::getuid(), ::getgid());
+  return launcher::load_launch_config(file);
+}
 
 }  // namespace trustnet::test

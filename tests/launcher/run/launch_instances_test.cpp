@@ -10,9 +10,7 @@
 #include "common/util/file_lock.hpp"
 #include "common/util/process.hpp"
 #include "launcher/run/stop_instances.hpp"
-#include "support/checkout_config.hpp"
 #include "support/fake_instance_host.hpp"
-#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
@@ -26,14 +24,7 @@ namespace {
 struct Initialised {
   test::TempDir dir;
   LaunchConfig config;
-  Initialised() {
-    const fs::path file = test::checkout_config_in(dir);
-    const ProcessResult init = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", file.string()});
-    INFO(init.err);
-    REQUIRE(init.exit_status == 0);
-    test::give_to(dir / "vms", ::getuid(), ::getgid());  // this process plays the run user
-    config = load_launch_config(file);
-  }
+  Initialised() : config(test::initialised_checkout(dir)) {}
   const InstanceConfig& instance(const std::string& name) const {
     for (const auto& instance : config.instances)
       if (instance.identity.name == name) return instance;

@@ -13,9 +13,7 @@
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
 #include "common/util/text_file.hpp"
-#include "support/checkout_config.hpp"
 #include "support/fake_instance_host.hpp"
-#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
@@ -35,12 +33,7 @@ struct Running {
   fs::path image;
 
   explicit Running(std::vector<test::FakeBoot> node_boots) {
-    const fs::path file = test::checkout_config_in(dir);
-    const ProcessResult init = run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", file.string()});
-    INFO(init.err);
-    REQUIRE(init.exit_status == 0);
-    test::give_to(dir / "vms", ::getuid(), ::getgid());  // this process plays the run user
-    config = load_launch_config(file);
+    config = test::initialised_checkout(dir);
     host = std::make_unique<test::FakeInstanceHost>(config);
     host->boots("node", std::move(node_boots));
     LaunchOptions options;
