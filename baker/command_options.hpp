@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "baker/execute/appliance_settings.hpp"
+#include "baker/execute/guestfs/appliance_settings.hpp"
 #include "baker/recipe/recipe_loader.hpp"
 #include "common/transfer/fetcher.hpp"
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "baker/execute/ext4_root.hpp"
-#include "baker/execute/guest_root.hpp"
-#include "baker/execute/guest_session.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
+#include "baker/execute/guestfs/guest_root.hpp"
+#include "baker/execute/guestfs/guest_session.hpp"
 #include "baker/execute/root_inspection.hpp"
 #include "baker/execute/step_runner.hpp"
 #include "common/release/qemu_image_info.hpp"

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "baker/display/progress.hpp"
-#include "baker/execute/appliance_settings.hpp"
 #include "baker/execute/bake_engine.hpp"
-#include "baker/execute/direct_disk.hpp"
 #include "baker/execute/execution_result.hpp"
+#include "baker/execute/ext4/direct_disk.hpp"
+#include "baker/execute/guestfs/appliance_settings.hpp"
 #include "baker/plan/plan.hpp"
 
 namespace trustnet::baker {

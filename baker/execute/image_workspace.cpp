@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "baker/execute/guest_session.hpp"
+#include "baker/execute/guestfs/guest_session.hpp"
 #include "common/release/qemu_image_info.hpp"
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"

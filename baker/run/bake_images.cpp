@@ -6,8 +6,8 @@
 #include <set>
 #include <thread>
 
-#include "baker/execute/appliance_pool.hpp"
 #include "baker/execute/executor.hpp"
+#include "baker/execute/guestfs/appliance_pool.hpp"
 #include "baker/run/image_bake.hpp"
 #include "baker/run/input_fetch.hpp"
 #include "common/util/interrupt.hpp"

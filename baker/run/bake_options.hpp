@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "baker/execute/appliance_settings.hpp"
 #include "baker/execute/bake_engine.hpp"
+#include "baker/execute/guestfs/appliance_settings.hpp"
 #include "common/transfer/fetcher.hpp"
 #include "common/util/verbosity.hpp"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baker/execute/executor.hpp"
-#include "baker/execute/guest_session.hpp"
+#include "baker/execute/guestfs/guest_session.hpp"
 #include "baker/output/content_listing.hpp"
 #include "common/util/atomic_file.hpp"
 #include "common/util/error.hpp"

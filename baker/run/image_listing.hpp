@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <string>
 
-#include "baker/execute/appliance_settings.hpp"
 #include "baker/execute/bake_engine.hpp"
+#include "baker/execute/guestfs/appliance_settings.hpp"
 
 namespace trustnet::baker {
 

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "baked_images.hpp"
-#include "baker/execute/guest_session.hpp"
+#include "baker/execute/guestfs/guest_session.hpp"
 #include "common/util/kvm_check.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"

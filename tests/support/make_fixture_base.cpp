@@ -10,7 +10,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "baker/execute/guestfs_handle.hpp"
+#include "baker/execute/guestfs/guestfs_handle.hpp"
 #include "common/util/error.hpp"
 #include "common/util/sha256.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "baker/execute/ext4_root.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
 #include "baker/output/content_listing.hpp"
 #include "baker/output/derived_listing.hpp"
 #include "common/util/error.hpp"

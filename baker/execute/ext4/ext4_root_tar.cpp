@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "baker/execute/ext4_root.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
 #include "common/handles/archive_handle.hpp"
 #include "common/util/error.hpp"
 

@@ -1,12 +1,12 @@
-#include "baker/execute/direct_disk.hpp"
+#include "baker/execute/ext4/direct_disk.hpp"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "baker/execute/ext4_root.hpp"
-#include "baker/execute/online_resize.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
+#include "baker/execute/ext4/online_resize.hpp"
 #include "baker/execute/path_glob.hpp"
 #include "common/release/qemu_image_info.hpp"
 #include "common/util/error.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // The root filesystem mounted on / in a libguestfs appliance, as a RootFilesystem.
-#include "baker/execute/guest_session.hpp"
+#include "baker/execute/guestfs/guest_session.hpp"
 #include "baker/execute/root_filesystem.hpp"
 
 namespace trustnet::baker {

@@ -1,4 +1,4 @@
-#include "baker/execute/guest_session.hpp"
+#include "baker/execute/guestfs/guest_session.hpp"
 
 #include <fmt/format.h>
 
@@ -8,10 +8,10 @@
 #include <mutex>
 #include <string_view>
 
-#include "baker/execute/device_names.hpp"
 #include "baker/execute/elf_machine.hpp"
-#include "baker/execute/gpt_growth.hpp"
-#include "baker/execute/guestfs_strings.hpp"
+#include "baker/execute/ext4/gpt_growth.hpp"
+#include "baker/execute/guestfs/device_names.hpp"
+#include "baker/execute/guestfs/guestfs_strings.hpp"
 #include "baker/execute/os_release.hpp"
 #include "baker/execute/root_filesystem.hpp"
 #include "common/handles/c_handle.hpp"

@@ -1,4 +1,4 @@
-#include "baker/execute/device_names.hpp"
+#include "baker/execute/guestfs/device_names.hpp"
 
 #include <doctest/doctest.h>
 

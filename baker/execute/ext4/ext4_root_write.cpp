@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "baker/execute/ext4_root.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
 #include "common/util/error.hpp"
 
 namespace trustnet::baker {

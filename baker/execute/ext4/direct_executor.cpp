@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "baker/execute/executor.hpp"
-#include "baker/execute/ext4_root.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
 #include "baker/execute/root_inspection.hpp"
 #include "baker/execute/step_runner.hpp"
 #include "common/util/error.hpp"

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "baker/execute/bake_engine.hpp"
-#include "baker/execute/gpt_growth.hpp"
+#include "baker/execute/ext4/gpt_growth.hpp"
 
 namespace trustnet::baker {
 

@@ -1,4 +1,4 @@
-#include "baker/execute/online_resize.hpp"
+#include "baker/execute/ext4/online_resize.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "baker/execute/gpt_growth.hpp"
+#include "baker/execute/ext4/gpt_growth.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>

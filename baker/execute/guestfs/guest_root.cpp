@@ -1,4 +1,4 @@
-#include "baker/execute/guest_root.hpp"
+#include "baker/execute/guestfs/guest_root.hpp"
 
 #include <sys/stat.h>
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "baker/execute/appliance_settings.hpp"
-#include "baker/execute/guestfs_handle.hpp"
+#include "baker/execute/guestfs/appliance_settings.hpp"
+#include "baker/execute/guestfs/guestfs_handle.hpp"
 #include "baker/execute/inspection.hpp"
 
 namespace trustnet::baker {

@@ -1,4 +1,4 @@
-#include "baker/execute/appliance_pool.hpp"
+#include "baker/execute/guestfs/appliance_pool.hpp"
 
 #include <algorithm>
 #include <fstream>

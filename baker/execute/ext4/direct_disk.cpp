@@ -1,4 +1,4 @@
-#include "baker/execute/direct_disk.hpp"
+#include "baker/execute/ext4/direct_disk.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -11,8 +11,8 @@
 #include <cstring>
 #include <map>
 
-#include "baker/execute/ext4_root.hpp"
-#include "baker/execute/online_resize.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
+#include "baker/execute/ext4/online_resize.hpp"
 #include "common/handles/unique_fd.hpp"
 #include "common/release/qemu_image_info.hpp"
 #include "common/util/error.hpp"

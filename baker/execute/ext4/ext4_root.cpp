@@ -1,4 +1,4 @@
-#include "baker/execute/ext4_root.hpp"
+#include "baker/execute/ext4/ext4_root.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
