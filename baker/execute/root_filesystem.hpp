@@ -35,6 +35,9 @@ class RootFilesystem {
   // A regular file's content (the path itself must be one, not a link); nothing when absent; an
   // Error (refuse_oversized) when it holds more than kMaxReadFile.
   virtual std::optional<std::string> read_file(const std::string& path) = 0;
+  // At most the first `limit` bytes of the regular file `path` names, following its links
+  // (/etc/os-release is one on Alpine); nothing when there is none.
+  virtual std::optional<std::string> read_through_links(const std::string& path, size_t limit) = 0;
   // An existing file is rewritten in place (the same inode: its mode, owner and other names stay;
   // its extended attributes and file capability, which described the old content, go); a new one
   // is made 0644 root:root.

@@ -1,11 +1,16 @@
 #pragma once
-// The direct engine's inspection: what libguestfs' would report, read from the root filesystem.
-#include "baker/execute/ext4/direct_disk.hpp"
-#include "baker/execute/ext4/ext4_root.hpp"
+// What libguestfs' inspection reports of an operating system's root, read from the root itself
+// whichever engine opened it: /etc/os-release and the architecture of the shell.
+#include <optional>
+#include <string>
+
 #include "baker/execute/inspection.hpp"
+#include "baker/execute/root_filesystem.hpp"
 
 namespace trustnet::baker {
 
-Inspection inspect_root(Ext4Root& root, const DirectDisk& disk);
+// Nothing when the root has no /etc/os-release (it is not an operating system's root).
+std::optional<Inspection> inspect_root(RootFilesystem& root, const std::string& root_device,
+                                       const std::string& filesystem);
 
 }  // namespace trustnet::baker

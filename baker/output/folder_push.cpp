@@ -1,4 +1,4 @@
-// push_to_folder and push_to_web_folder: a plain copy of the release folder, for sites that serve
+// The folder and web folder backends: a plain copy of the release folder, for sites that serve
 // releases from any file or web server. Neither copies a release the destination already holds.
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -53,37 +53,56 @@ bool web_folder_holds(const std::string& url, const ReleaseArtifact& release, co
   return true;
 }
 
-}  // namespace
-
-PushOutcome push_to_folder(const ReleaseArtifact& release, const fs::path& folder, const fs::path& target) {
-  if (fs::exists(target) && fs::equivalent(target, folder))
-    throw Error(fmt::format("{} is the release folder itself", target.string()), ExitCode::bad_input);
-  PushOutcome outcome;
-  if (folder_holds(target, release)) {
-    outcome.kept = release.files.size();
+class FolderTarget final : public PushTarget {
+ public:
+  FolderTarget(fs::path target, fs::path folder) : target_(std::move(target)), folder_(std::move(folder)) {
+    if (fs::exists(target_) && fs::equivalent(target_, folder_))
+      throw Error(fmt::format("{} is the release folder itself", target_.string()), ExitCode::bad_input);
+  }
+  bool has(const ReleaseArtifact& release) override { return folder_holds(target_, release); }
+  PushOutcome put(const ReleaseArtifact& release) override {
+    const fs::path& folder = folder_;
+    PushOutcome outcome;
+    fs::create_directories(target_.parent_path());
+    TemporaryFolder copy(target_);
+    for (const ReleaseFile& file : release.files) {
+      // Copied as hashed: what lands is what was checked, even if the folder changes meanwhile.
+      if ("sha256:" + copy_file_hashing(folder / file.name, copy.path() / file.name, 0644) != file.digest)
+        throw Error(fmt::format("release {}: {} changed while it was copied; push again", folder.string(), file.name));
+      ++outcome.sent;
+      outcome.bytes_sent += file.size;
+    }
+    copy.commit();
     return outcome;
   }
-  fs::create_directories(target.parent_path());
-  TemporaryFolder copy(target);
-  for (const ReleaseFile& file : release.files) {
-    // Copied as hashed: what lands is what was checked, even if the folder changes meanwhile.
-    if ("sha256:" + copy_file_hashing(folder / file.name, copy.path() / file.name, 0644) != file.digest)
-      throw Error(fmt::format("release {}: {} changed while it was copied; push again", folder.string(), file.name));
-    ++outcome.sent;
-    outcome.bytes_sent += file.size;
-  }
-  copy.commit();
-  return outcome;
-}
 
-PushOutcome push_to_web_folder(const ReleaseArtifact& release, const fs::path& folder, const std::string& target_url,
-                               const RegistryAccess& access, TransferDisplay& display) {
-  PushOutcome outcome;
-  if (retry_transient([&] { return web_folder_holds(target_url, release, access); }, "push to " + target_url,
-                      display)) {
-    outcome.kept = release.files.size();
-    return outcome;
+ private:
+  fs::path target_, folder_;
+};
+
+class WebFolderTarget final : public PushTarget {
+ public:
+  WebFolderTarget(std::string url, fs::path folder, const RegistryAccess& access, TransferDisplay& display)
+      : target_url_(std::move(url)), folder_(std::move(folder)), access_(access), display_(display) {}
+  bool has(const ReleaseArtifact& release) override {
+    return retry_transient([&] { return web_folder_holds(target_url_, release, access_); }, "push to " + target_url_,
+                           display_);
   }
+  PushOutcome put(const ReleaseArtifact& release) override;
+
+ private:
+  std::string target_url_;
+  fs::path folder_;
+  const RegistryAccess& access_;
+  TransferDisplay& display_;
+};
+
+PushOutcome WebFolderTarget::put(const ReleaseArtifact& release) {
+  const fs::path& folder = folder_;
+  const std::string& target_url = target_url_;
+  const RegistryAccess& access = access_;
+  TransferDisplay& display = display_;
+  PushOutcome outcome;
   // WebDAV servers want the folder made first; one that makes it on PUT answers 405 or 409 here.
   send_request({.method = "MKCOL", .url = target_url, .headers = web_headers(access)}, access.tls);
   // The signed files last: a puller that comes meanwhile finds the old signature over a new
@@ -113,6 +132,17 @@ PushOutcome push_to_web_folder(const ReleaseArtifact& release, const fs::path& f
     outcome.bytes_sent += file->size;
   }
   return outcome;
+}
+
+}  // namespace
+
+std::unique_ptr<PushTarget> folder_target(const fs::path& target, const fs::path& folder) {
+  return std::make_unique<FolderTarget>(target, folder);
+}
+
+std::unique_ptr<PushTarget> web_folder_target(const std::string& url, const fs::path& folder,
+                                              const RegistryAccess& access, TransferDisplay& display) {
+  return std::make_unique<WebFolderTarget>(url, folder, access, display);
 }
 
 }  // namespace trustnet::baker

@@ -90,6 +90,16 @@ ReleaseArtifact read_release_folder(const fs::path& folder, const fs::path& publ
   return release;
 }
 
+std::unique_ptr<PushTarget> push_target(const ReleaseLocation& target, const fs::path& folder,
+                                        const RegistryAccess& access, TransferDisplay& display) {
+  return std::visit(overloaded{
+                        [&](const OciReference& oci) { return registry_target(oci, folder, access, display); },
+                        [&](const FolderLocation& dir) { return folder_target(dir.path, folder); },
+                        [&](const WebLocation& web) { return web_folder_target(web.url, folder, access, display); },
+                    },
+                    target);
+}
+
 PushOutcome push_release(const std::string& name, const PushOptions& options, TransferDisplay& display) {
   const auto started = std::chrono::steady_clock::now();
   const fs::path folder = options.release_dir / name;
@@ -100,16 +110,12 @@ PushOutcome push_release(const std::string& name, const PushOptions& options, Tr
   const ReleaseLocation target = release_of(options.destination, name);
   PushOutcome outcome;
   try {
-    // One backend per kind of target: a new kind does not build until it has its push.
-    outcome = std::visit(
-        overloaded{
-            [&](const OciReference& oci) { return push_to_registry(release, folder, oci, options.access, display); },
-            [&](const FolderLocation& dir) { return push_to_folder(release, folder, dir.path); },
-            [&](const WebLocation& web) {
-              return push_to_web_folder(release, folder, web.url, options.access, display);
-            },
-        },
-        target);
+    const std::unique_ptr<PushTarget> backend = push_target(target, folder, options.access, display);
+    if (backend->has(release))
+      outcome.kept = release.files.size();
+    else
+      outcome = backend->put(release);
+    outcome.digest = backend->digest(release);
   } catch (Error& e) {
     if (!e.has_context()) e.with_context(fmt::format("push {} to {}", name, location_text(target)));
     throw;

@@ -8,6 +8,7 @@
 // altered or re-signed release is never pushed, and only the files the signed manifest names are.
 // What the destination already holds is not sent again.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -39,12 +40,30 @@ ReleaseArtifact read_release_folder(const std::filesystem::path& folder, const s
 
 PushOutcome push_release(const std::string& name, const PushOptions& options, TransferDisplay& display);
 
-// The three ways; each returns what it sent.
-PushOutcome push_to_registry(const ReleaseArtifact& release, const std::filesystem::path& folder,
-                             const OciReference& target, const RegistryAccess& access, TransferDisplay& display);
-PushOutcome push_to_folder(const ReleaseArtifact& release, const std::filesystem::path& folder,
-                           const std::filesystem::path& target);
-PushOutcome push_to_web_folder(const ReleaseArtifact& release, const std::filesystem::path& folder,
-                               const std::string& target_url, const RegistryAccess& access, TransferDisplay& display);
+// Where a release goes: one backend per kind of ReleaseLocation (registry_push.cpp,
+// folder_push.cpp), chosen by push_target.
+class PushTarget {
+ public:
+  virtual ~PushTarget() = default;
+  // The destination holds this release already, every file as signed: nothing is sent.
+  virtual bool has(const ReleaseArtifact& release) = 0;
+  // Sends the release from its folder (what the destination holds of it may be kept); returns
+  // what was sent and kept.
+  virtual PushOutcome put(const ReleaseArtifact& release) = 0;
+  // The OCI manifest's digest, for a registry; empty otherwise.
+  virtual std::string digest(const ReleaseArtifact&) const { return ""; }
+};
+
+// The backend that pushes release folder `folder` to `target` (the release's own location,
+// release_of), dispatched with std::visit: a new kind of location does not build until it has one.
+std::unique_ptr<PushTarget> push_target(const ReleaseLocation& target, const std::filesystem::path& folder,
+                                        const RegistryAccess& access, TransferDisplay& display);
+
+// The backends.
+std::unique_ptr<PushTarget> registry_target(const OciReference& target, const std::filesystem::path& folder,
+                                            const RegistryAccess& access, TransferDisplay& display);
+std::unique_ptr<PushTarget> folder_target(const std::filesystem::path& target, const std::filesystem::path& folder);
+std::unique_ptr<PushTarget> web_folder_target(const std::string& url, const std::filesystem::path& folder,
+                                              const RegistryAccess& access, TransferDisplay& display);
 
 }  // namespace trustnet::baker

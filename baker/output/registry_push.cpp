@@ -1,4 +1,4 @@
-// push_to_registry: HEAD before every upload, so that a second push of the same release sends
+// The registry backend: HEAD before every upload, so that a second push of the same release sends
 // no blob and, when the tag already names the same manifest, nothing at all.
 #include <fmt/format.h>
 
@@ -9,19 +9,37 @@
 
 namespace trustnet::baker {
 
-PushOutcome push_to_registry(const ReleaseArtifact& release, const std::filesystem::path& folder,
-                             const OciReference& target, const RegistryAccess& access, TransferDisplay& display) {
-  if (target.tag.empty() || !target.digest.empty())
-    throw Error(fmt::format("{}: a push names a tag, oci://HOST/PREFIX:TAG, and no digest", target.text()),
-                ExitCode::bad_input);
-  RegistryClient client(target, access);
+namespace {
+
+class RegistryTarget final : public PushTarget {
+ public:
+  RegistryTarget(const OciReference& target, std::filesystem::path folder, const RegistryAccess& access,
+                 TransferDisplay& display)
+      : target_(target), folder_(std::move(folder)), client_(target, access), display_(display) {
+    if (target.tag.empty() || !target.digest.empty())
+      throw Error(fmt::format("{}: a push names a tag, oci://HOST/PREFIX:TAG, and no digest", target.text()),
+                  ExitCode::bad_input);
+  }
+  std::string digest(const ReleaseArtifact& release) const override {
+    return "sha256:" + sha256_hex(artifact_manifest(release));
+  }
+  // The tag names this release's manifest already.
+  bool has(const ReleaseArtifact& release) override { return client_.manifest_digest(target_.tag) == digest(release); }
+  PushOutcome put(const ReleaseArtifact& release) override;
+
+ private:
+  OciReference target_;
+  std::filesystem::path folder_;
+  RegistryClient client_;
+  TransferDisplay& display_;
+};
+
+PushOutcome RegistryTarget::put(const ReleaseArtifact& release) {
+  const std::filesystem::path& folder = folder_;
+  RegistryClient& client = client_;
+  TransferDisplay& display = display_;
   const std::string manifest = artifact_manifest(release);
   PushOutcome outcome;
-  outcome.digest = "sha256:" + sha256_hex(manifest);
-  if (client.manifest_digest(target.tag) == outcome.digest) {
-    outcome.kept = release.files.size();
-    return outcome;
-  }
   const std::string config_digest = "sha256:" + sha256_hex(kEmptyConfig);
   if (!client.has_blob(config_digest)) client.upload_blob(std::string(kEmptyConfig), config_digest);
   for (const ReleaseFile& file : release.files) {
@@ -38,9 +56,16 @@ PushOutcome push_to_registry(const ReleaseArtifact& release, const std::filesyst
     ++outcome.sent;
     outcome.bytes_sent += file.size;
   }
-  retry_transient([&] { return client.put_manifest(manifest, kOciManifestType, target.tag); }, "push the manifest",
+  retry_transient([&] { return client.put_manifest(manifest, kOciManifestType, target_.tag); }, "push the manifest",
                   display);
   return outcome;
+}
+
+}  // namespace
+
+std::unique_ptr<PushTarget> registry_target(const OciReference& target, const std::filesystem::path& folder,
+                                            const RegistryAccess& access, TransferDisplay& display) {
+  return std::make_unique<RegistryTarget>(target, folder, access, display);
 }
 
 }  // namespace trustnet::baker

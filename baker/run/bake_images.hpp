@@ -1,7 +1,7 @@
 #pragma once
 // Bakes prepared recipes: their missing inputs fetched once each, then the images side by side,
 // the direct engine's in this process and the others sharing libguestfs appliances (see
-// execute/appliance_pool.hpp).
+// execute/guestfs/appliance_pool.hpp).
 #include <vector>
 
 #include "baker/run/bake_options.hpp"

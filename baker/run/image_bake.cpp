@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "baker/execute/engine_choice.hpp"
 #include "baker/execute/image_workspace.hpp"
 #include "baker/fetch/plan_inputs.hpp"
 #include "baker/output/content_listing.hpp"
@@ -91,19 +92,17 @@ void ImageBake::prepare() {
     watchdog_ = std::make_unique<SpaceWatchdog>(options_.out_dir, space_needed);
     work_ = std::make_unique<TemporaryPath>(outputs_.image, fs::perms(0644));  // a golden image holds nothing secret
     const uint64_t base_bytes = check_base_image(base, prepared_.plan.base.format, prepared_.plan.disk_size);
-    if (options_.engine != BakeEngine::guestfs) {
-      direct_folder_ = std::make_unique<ScratchFolder>(outputs_.direct_disk);
-      try {
-        direct_disk_ =
-            split_base(base, prepared_.plan.base.format, base_bytes, direct_folder_->path(), prepared_.plan.disk_size);
-        interrupt::throw_if_requested();
-        progress_.phase_done("copy base", "raw disk for the direct engine (libext2fs)");
-        return;
-      } catch (const DirectEngineRefusal& refusal) {
-        progress_.note(libguestfs_fallback(options_.engine, refusal));
-        direct_folder_.reset();
-      }
+    if (options_.engine != BakeEngine::guestfs) direct_folder_ = std::make_unique<ScratchFolder>(outputs_.direct_disk);
+    EngineChoice choice = choose_engine(options_.engine, base, prepared_.plan.base.format, base_bytes,
+                                        direct_folder_ ? direct_folder_->path() : fs::path(), prepared_.plan.disk_size);
+    if (choice.direct) {
+      direct_disk_ = std::move(choice.direct);
+      interrupt::throw_if_requested();
+      progress_.phase_done("copy base", "raw disk for the direct engine (libext2fs)");
+      return;
     }
+    if (choice.fallback) progress_.note(*choice.fallback);
+    direct_folder_.reset();
     make_working_copy(base, prepared_.plan.base.format, work_->path(), prepared_.plan.disk_size);
     interrupt::throw_if_requested();
     progress_.phase_done("copy base", work_->path().filename().string());

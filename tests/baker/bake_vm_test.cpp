@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "baked_images.hpp"
-#include "baker/execute/guestfs/guest_session.hpp"
+#include "baker/execute/guestfs/guest_image.hpp"
 #include "common/util/kvm_check.hpp"
 #include "common/util/process.hpp"
 #include "common/util/sha256.hpp"
@@ -650,7 +650,7 @@ TEST_CASE(
   GuestSession g(ApplianceAccel::tcg);
   g.add_drive(out / "node.qcow2", "qcow2", true);
   g.launch();
-  g.mount(g.inspect(g.disks().front()).root_device, "/", true);
+  g.mount(inspect_guest_disk(g, g.disks().front()).root_device, "/", true);
   check_common(g, "warden", 1100, "trustnet-node", "fd10:1234::1");
   check_service(g, "tendermint", "warden");
   CHECK_FALSE(g.exists("/opt/ghost"));

@@ -36,6 +36,11 @@ class MemoryRoot final : public baker::RootFilesystem {
   bool exists(const std::string& path) override { return resolve(path, true).has_value(); }
   bool is_dir(const std::string& path) override { return is(path, kDir); }
   bool is_symlink(const std::string& path) override { return is(path, kLink); }
+  std::optional<std::string> read_through_links(const std::string& path, size_t limit) override {
+    const auto where = resolve(path, true);
+    if (!where || (nodes_.at(*where)->mode & kType) != kFile) return std::nullopt;
+    return nodes_.at(*where)->data.substr(0, limit);
+  }
   std::optional<std::string> read_file(const std::string& path) override {
     if (!is(path, kFile)) return std::nullopt;
     return nodes_.at(*resolve(path, false))->data;

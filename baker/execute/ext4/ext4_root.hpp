@@ -35,7 +35,7 @@ class Ext4Root final : public RootFilesystem {
   void set_reserved_blocks(uint64_t blocks);
   std::string type() const;  // ext2, ext3 or ext4
   // Content of a file through symbolic links (at most `limit` bytes); nothing when absent.
-  std::optional<std::string> read_through_links(const std::string& path, size_t limit);
+  std::optional<std::string> read_through_links(const std::string& path, size_t limit) override;
 
   bool exists(const std::string& path) override;
   bool is_dir(const std::string& path) override;

@@ -13,6 +13,12 @@ class GuestRoot final : public RootFilesystem {
   bool is_dir(const std::string& path) override { return guest_.is_dir(path); }
   bool is_symlink(const std::string& path) override { return guest_.is_symlink(path); }
   std::optional<std::string> read_file(const std::string& path) override { return guest_.read_file(path); }
+  std::optional<std::string> read_through_links(const std::string& path, size_t limit) override {
+    if (!guest_.exists(path)) return std::nullopt;
+    const std::string real = guest_.resolve(path);
+    if (guest_.is_dir(real)) return std::nullopt;
+    return guest_.read_head(real, limit);
+  }
   void write_file(const std::string& path, const std::string& content) override { guest_.write_file(path, content); }
   void upload(const std::filesystem::path& local, const std::string& path) override { guest_.upload(local, path); }
   void mkdir(const std::string& path) override { guest_.mkdir(path); }

@@ -8,11 +8,9 @@
 #include <mutex>
 #include <string_view>
 
-#include "baker/execute/elf_machine.hpp"
 #include "baker/execute/ext4/gpt_growth.hpp"
 #include "baker/execute/guestfs/device_names.hpp"
 #include "baker/execute/guestfs/guestfs_strings.hpp"
-#include "baker/execute/os_release.hpp"
 #include "baker/execute/root_filesystem.hpp"
 #include "common/handles/c_handle.hpp"
 #include "common/util/error.hpp"
@@ -106,57 +104,14 @@ std::vector<std::string> GuestSession::disks() {
   return take_string_list(devices);
 }
 
-// What libguestfs inspection reports for Linux roots (os-release, the architecture of the
-// shell binary), found directly: inspect_os also parses /etc/fstab through Augeas, which alone
-// costs about 6 s per launch under TCG.
-Inspection GuestSession::inspect(const std::string& disk) {
-  guestfs_h* g = handle_.get();
-  char** partitions = guestfs_list_partitions(g);
+std::vector<std::string> GuestSession::root_candidates(const std::string& disk) {
+  char** partitions = guestfs_list_partitions(handle_.get());
   if (!partitions) fail("list the partitions");
   std::vector<std::string> devices;
   for (const auto& partition : take_string_list(partitions))
     if (disk_of(partition) == disk) devices.push_back(partition);
   if (devices.empty()) devices.push_back(disk);  // a filesystem on the whole disk
-  std::vector<Inspection> roots;
-  for (const auto& device : devices) {
-    auto type = filesystem_type(device);
-    if (!type || !type->starts_with("ext")) continue;  // Alpine roots are ext4
-    mount(device, "/", true);
-    std::optional<std::string> os_release = read_file("/etc/os-release");
-    if (!os_release && is_symlink("/etc/os-release")) os_release = read_file(resolve("/etc/os-release"));
-    if (os_release) {
-      auto fields = parse_os_release(*os_release);
-      Inspection found;
-      found.root_device = device;
-      found.filesystem = *type;
-      found.type = "linux";
-      found.distro = distro_from_os_release_id(fields["ID"]);
-      found.product = fields.count("PRETTY_NAME") ? fields["PRETTY_NAME"] : fields["NAME"];
-      std::string version = fields["VERSION_ID"];
-      std::sscanf(version.c_str(), "%d.%d", &found.major, &found.minor);
-      for (const char* binary : {"/bin/busybox", "/bin/sh", "/bin/ls", "/usr/bin/env"}) {
-        if (!exists(binary)) continue;
-        const std::string path = resolve(binary);
-        if (auto arch = elf_architecture(read_head(path, 64))) {
-          found.arch = *arch;
-        } else {  // not an ELF binary, or a machine elf_architecture does not know: ask file(1)
-          GuestString described(guestfs_file_architecture(g, path.c_str()));
-          if (!described) fail(fmt::format("read the architecture of {}", binary));
-          found.arch = described.get();
-        }
-        break;
-      }
-      if (found.arch.empty()) found.arch = "unknown";
-      roots.push_back(found);
-    }
-    umount_all();
-  }
-  if (roots.empty())
-    throw Error(
-        fmt::format("inspection found no operating system on {} (no ext filesystem with /etc/os-release)", disk));
-  if (roots.size() > 1)
-    throw Error(fmt::format("inspection found {} operating systems on {}; expected one", roots.size(), disk));
-  return roots.front();
+  return devices;
 }
 
 std::string GuestSession::resolve(const std::string& path) {

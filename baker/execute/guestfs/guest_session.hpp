@@ -35,9 +35,8 @@ class GuestSession {
 
   // The appliance's names of the added drives (/dev/sda, /dev/sdb, ...), in the order they were added.
   std::vector<std::string> disks();
-  // Finds the one Linux root filesystem on `disk` (other drives are not looked at) and identifies
-  // its OS and architecture.
-  Inspection inspect(const std::string& disk);
+  // The devices of `disk` a root may be on: its partitions, or the disk itself.
+  std::vector<std::string> root_candidates(const std::string& disk);
   std::optional<std::string> filesystem_type(const std::string& device);  // nothing when none
   std::string resolve(const std::string& path);                           // realpath inside the mounted image
   // Grows the root's partition to the end of its disk and its ext4 to fill it, and leaves it
