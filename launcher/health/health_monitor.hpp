@@ -62,12 +62,18 @@ class HealthMonitor {
   std::vector<std::string> lost() const;
   // A node's chain as its RPC last told it, and whether its height has stopped growing.
   const std::optional<NodeStatus>& node_status() const { return node_status_; }
+  // When a probe of `kind` last got an answer, a node's RPC counted even while its height stands
+  // still (liveness, not progress); nothing before the first.
+  std::optional<std::chrono::steady_clock::time_point> last_answer(ProbeKind kind) const {
+    return slot(kind).last_answer;
+  }
   bool stalled() const { return stalled_; }
 
  private:
   struct Slot {
     std::future<ProbeOutcome> running;
     std::chrono::steady_clock::time_point started, next_due{};
+    std::optional<std::chrono::steady_clock::time_point> last_answer;
     ProbeCounts counts;
   };
   Slot& slot(ProbeKind kind) { return slots_[static_cast<size_t>(kind)]; }

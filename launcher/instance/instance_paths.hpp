@@ -11,6 +11,8 @@ struct InstancePaths {
   std::filesystem::path qemu_log;  // what QEMU itself prints (its errors)
   // The state disk and its record (made once; its absence after that is refused, never papered over).
   std::filesystem::path state_disk, state_record;
+  // What `launch run`'s supervised runs have been (supervision_record.hpp).
+  std::filesystem::path supervision_record;
   static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
 };
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ class InstanceHost {
   // ACPI power-down, then SIGTERM, then SIGKILL (qemu_process.hpp).
   virtual StopOutcome stop_qemu(const InstancePaths& paths, std::chrono::milliseconds power_down_timeout) = 0;
   virtual Runtime runtime(const InstancePaths& paths) = 0;
+  // How QEMU `pid` ended, as a wait status (waitpid(2)), once it has; nothing while it runs; -1
+  // when it ended and its status cannot be known (it was not this process's to reap: a
+  // supervisor makes itself the subreaper of the QEMUs it starts).
+  virtual std::optional<int> reap(pid_t pid) = 0;
   // Forgets a QEMU that is gone: its pid file, QMP socket and health record.
   virtual void remove_runtime(const InstancePaths& paths) = 0;
 

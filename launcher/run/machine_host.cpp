@@ -1,3 +1,4 @@
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -36,6 +37,13 @@ class MachineHost final : public InstanceHost {
     return launcher::stop_qemu(paths, power_down_timeout);
   }
   Runtime runtime(const InstancePaths& paths) override { return inspect_runtime(paths); }
+  std::optional<int> reap(pid_t pid) override {
+    int status = 0;
+    const pid_t ended = ::waitpid(pid, &status, WNOHANG);
+    if (ended == pid) return status;
+    if (ended == 0) return std::nullopt;
+    return process_alive(pid) ? std::nullopt : std::optional<int>(-1);
+  }
   void remove_runtime(const InstancePaths& paths) override { remove_runtime_files(paths); }
   Prober& prober() override { return network_prober(); }
   Clock& clock() override { return steady_time(); }

@@ -5,6 +5,7 @@
 // waits. What the orchestration did is kept as events, each with whether the state folder's lock
 // was held. Disks, identities and records stay real files in the test's state folder.
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <fstream>
 #include <future>
@@ -34,6 +35,7 @@ struct FakeBoot {
   uint64_t height = 1;                                           // a node's height when it first answers; +1 a second
   bool catching_up = false;
   bool ignores_power_down = false;  // a stop needs SIGTERM
+  int exit_status = 0;              // the wait status QEMU ends with when it exits by itself
   std::string console;              // what the guest writes on its serial console
 };
 
@@ -112,6 +114,7 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
       offset_ += std::chrono::milliseconds(static_cast<long>(outcome.seconds * 1000));
     }
     guest.running = false;
+    guest.ended_status = outcome.how == launcher::StopOutcome::How::powered_off ? 0 : SIGTERM;
     events_.push_back(with_lock(fmt::format("stop {}: {}", name, launcher::describe(outcome))));
     return outcome;
   }
@@ -120,6 +123,17 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
     const Guest& guest = guests_[name_of(paths)];
     if (alive(guest)) return {launcher::RunState::running, guest.pid, std::chrono::system_clock::now()};
     return {guest.running ? launcher::RunState::stale : launcher::RunState::stopped, 0, {}};
+  }
+  std::optional<int> reap(pid_t pid) override {
+    std::lock_guard lock(mutex_);
+    for (auto& [name, guest] : guests_)
+      if (guest.pid == pid && guest.running && !alive(guest)) {
+        guest.running = false;
+        return guest.current().exit_status;
+      }
+    for (auto& [name, guest] : guests_)
+      if (guest.pid == pid && !guest.running) return guest.ended_status;
+    return std::nullopt;
   }
   void remove_runtime(const launcher::InstancePaths& paths) override {
     std::lock_guard lock(mutex_);
@@ -170,6 +184,7 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
     pid_t pid = 0;
     std::chrono::milliseconds started{0};
     std::vector<std::string> argv;
+    int ended_status = 0;  // the wait status a stop gave it
     const FakeBoot& current() const { return boots[std::min(started_boots, boots.size()) - 1]; }
   };
   const FakeBoot& next_boot(Guest& guest) {
