@@ -8,6 +8,7 @@
 #include "launcher/logs_command.hpp"
 #include "launcher/network_command.hpp"
 #include "launcher/pull_command.hpp"
+#include "launcher/run_command.hpp"
 #include "launcher/ssh_command.hpp"
 #include "launcher/start_command.hpp"
 #include "launcher/status_command.hpp"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
       "  launch network up|down|status  the ULA bridge and one tap per instance (needs CAP_NET_ADMIN)\n"
       "  launch all | NAME            start instances and wait until they answer\n"
       "  launch upgrade all|NAME      onto a new release, one at a time, health-gated, rolled back if not up\n"
+      "  launch run NAME              one instance in the foreground, for the host's init system\n"
       "  launch stop all|NAME         power them off\n"
       "  launch status [all|NAME]     state, pid, uptime and what answers\n"
       "  launch logs NAME             the serial console\n"
@@ -55,6 +57,10 @@ int main(int argc, char** argv) {
        "move instances to the image the configuration names, one at a time, health-gated, with rollback; state "
        "disks stay",
        with_config(declare_upgrade)},
+      {"run",
+       "run one instance in the foreground for systemd or supervise-daemon: ready once up, a watchdog fed while it "
+       "answers, exit 1 when it crashed, panicked or hung",
+       with_config(declare_run)},
       {"network", "create, remove or show the bridge, its address and the instances' taps",
        with_config(declare_network)},
       {"stop", "power instances off: ACPI power-down, then SIGTERM, then SIGKILL; disks stay",

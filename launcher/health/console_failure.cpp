@@ -28,7 +28,7 @@ std::string plain(std::string_view line) {
 
 std::optional<std::string> console_failure(std::string_view console) {
   static const std::vector<std::string_view> kMarks = {
-      "trustnet-state: error: ", "trustnet-firstboot: error: ", " * ERROR: "};
+      "trustnet-state: error: ", "trustnet-firstboot: error: ", " * ERROR: ", "Kernel panic - not syncing"};
   std::optional<std::string> last;
   for (size_t start = 0; start < console.size();) {
     const size_t end = std::min(console.find('\n', start), console.size());

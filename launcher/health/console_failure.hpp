@@ -1,7 +1,8 @@
 #pragma once
 // What an appliance's console says went wrong in it, for a launcher that would otherwise only
 // see a service that never answers: the appliance's own scripts' errors (`trustnet-state: error:
-// …`, `trustnet-firstboot: error: …`) and OpenRC's (` * ERROR: caddy failed to start`).
+// …`, `trustnet-firstboot: error: …`), OpenRC's (` * ERROR: caddy failed to start`) and the
+// kernel's panic (`Kernel panic - not syncing: …`).
 #include <filesystem>
 #include <optional>
 #include <string>

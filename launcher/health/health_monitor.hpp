@@ -67,6 +67,8 @@ class HealthMonitor {
   std::optional<std::chrono::steady_clock::time_point> last_answer(ProbeKind kind) const {
     return slot(kind).last_answer;
   }
+  // Whether the latest finished probe of `kind` got an answer, counted as last_answer counts.
+  bool answered_last(ProbeKind kind) const { return slot(kind).answered_last; }
   bool stalled() const { return stalled_; }
 
  private:
@@ -74,6 +76,7 @@ class HealthMonitor {
     std::future<ProbeOutcome> running;
     std::chrono::steady_clock::time_point started, next_due{};
     std::optional<std::chrono::steady_clock::time_point> last_answer;
+    bool answered_last = false;
     ProbeCounts counts;
   };
   Slot& slot(ProbeKind kind) { return slots_[static_cast<size_t>(kind)]; }

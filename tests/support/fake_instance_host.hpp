@@ -33,6 +33,7 @@ struct FakeBoot {
   std::optional<std::chrono::milliseconds> answers_after = 20s;  // ping, SSH and the service; never when empty
   std::optional<std::chrono::milliseconds> hangs_after;          // nothing answers from then on, QEMU still runs
   uint64_t height = 1;                                           // a node's height when it first answers; +1 a second
+  std::optional<std::chrono::milliseconds> chain_halts_after;    // from then on the height stands still
   bool catching_up = false;
   bool ignores_power_down = false;  // a stop needs SIGTERM
   int exit_status = 0;              // the wait status QEMU ends with when it exits by itself
@@ -156,7 +157,9 @@ class FakeInstanceHost final : public launcher::InstanceHost, public launcher::P
           boot.answers_after && up_for >= *boot.answers_after && (!boot.hangs_after || up_for < *boot.hangs_after);
       outcome.connected = outcome.answered && kind != launcher::ProbeKind::ping;
       if (outcome.answered && kind == launcher::ProbeKind::service && !targets.peers_url.empty()) {
-        const auto answering_for = std::chrono::duration_cast<std::chrono::seconds>(up_for - *boot.answers_after);
+        const auto growing_until = boot.chain_halts_after ? std::min(up_for, *boot.chain_halts_after) : up_for;
+        const auto answering_for = std::chrono::duration_cast<std::chrono::seconds>(
+            std::max(growing_until - *boot.answers_after, std::chrono::milliseconds(0)));
         outcome.node =
             launcher::NodeStatus{boot.height + static_cast<uint64_t>(answering_for.count()), boot.catching_up, 0};
       }
