@@ -31,8 +31,8 @@ const InstancePaths kPaths = InstancePaths::in("/srv/vms", "node");
 }  // namespace
 
 TEST_CASE(
-    "a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP and pid "
-    "file") {
+    "a UEFI instance under TCG gets firmware, its own variable store, disk, seed, both NICs, serial log, QMP, pid "
+    "file and a panic device") {
   const auto argv = qemu_command(node(), kPaths, Accel::tcg, Firmware{});
   CHECK(argv.front() == "qemu-system-aarch64");
   CHECK(values_of(argv, "-machine") == std::vector<std::string>{"virt,gic-version=3"});
@@ -61,6 +61,9 @@ TEST_CASE(
   CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=seed") != devices.end());
   CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=state,iothread=io0,serial=trustnet-state") !=
         devices.end());
+  // A guest panic ends QEMU with status 1, for its supervisor to start it again.
+  CHECK(std::find(devices.begin(), devices.end(), "pvpanic-pci") != devices.end());
+  CHECK(values_of(argv, "-action") == std::vector<std::string>{"panic=exit-failure"});
   CHECK(values_of(argv, "-chardev") ==
         std::vector<std::string>{"file,id=console,path=/srv/vms/node/serial.log",
                                  "socket,id=qmp,path=/srv/vms/node/qmp.sock,server=on,wait=off"});
