@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 
 #include "common/util/atomic_file.hpp"
@@ -62,14 +63,34 @@ std::string format_uptime(double seconds) {
   return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
 }
 
+std::string restarts_text(const HealthRow& row) {
+  if (!row.supervision) return "-";
+  const SupervisionView& s = *row.supervision;
+  if (s.last_failure.empty()) return std::to_string(s.restarts);
+  return fmt::format("{} (last: {}, {})", s.restarts, s.last_failure, utc_time(s.last_failure_at));
+}
+
+std::string utc_time(int64_t epoch_seconds) {
+  const std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
 std::string render_status_table(const std::vector<HealthRow>& rows) {
   // The CHAIN column only when a node told its chain.
   const bool chains = std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.chain.has_value(); });
   // The IMAGE column (the system disk's golden image, its digest's first 12 digits) when one is known.
   const bool images = std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return !row.image.empty(); });
+  // The RESTARTS column when an instance is supervised: how often, and the last reason.
+  const bool supervised =
+      std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.supervision.has_value(); });
   std::vector<std::vector<std::string>> cells{{"NAME", "ADDRESS", "PID", "STATE", "UPTIME", "ANSWERED"}};
   if (chains) cells[0].push_back("CHAIN");
   if (images) cells[0].push_back("IMAGE");
+  if (supervised) cells[0].push_back("RESTARTS");
   for (const auto& row : rows) {
     const bool running = row.pid > 0;
     const std::string answered = answered_text(row);
@@ -77,6 +98,7 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
                      running ? format_uptime(row.uptime_seconds) : "-", answered.empty() ? "-" : answered});
     if (chains) cells.back().push_back(chain_text(row));
     if (images) cells.back().push_back(row.image.empty() ? "-" : row.image_sha256.substr(0, 12));
+    if (supervised) cells.back().push_back(restarts_text(row));
   }
   std::vector<size_t> widths(cells[0].size(), 0);
   for (const auto& line : cells)
@@ -107,6 +129,15 @@ nlohmann::json status_json(const std::vector<HealthRow>& rows) {
                        {"stalled", row.stalled}};
     item["image"] =
         row.image.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"path", row.image}, {"sha256", row.image_sha256}};
+    if (row.supervision) {
+      const SupervisionView& s = *row.supervision;
+      auto time_or_null = [](int64_t t) { return t > 0 ? nlohmann::json(utc_time(t)) : nlohmann::json(nullptr); };
+      item["supervision"] = {
+          {"restarts", s.restarts},
+          {"last_failure", s.last_failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.last_failure)},
+          {"last_failure_at", time_or_null(s.last_failure_at)},
+          {"up_since", time_or_null(s.up_since)}};
+    }
     out.push_back(item);
   }
   return out;

@@ -14,17 +14,26 @@
 
 namespace trustnet::launcher {
 
+// What an instance's supervised runs (`launch run`) have been, as the status shows it.
+struct SupervisionView {
+  int restarts = 0;
+  std::string last_failure;     // why the last failed run ended; "" when none since the last clean stop
+  int64_t last_failure_at = 0;  // epoch seconds
+  int64_t up_since = 0;         // epoch seconds when the current run reached up; 0 when not up
+};
+
 struct HealthRow {
   std::string name, address;
   pid_t pid = 0;
   Phase phase = Phase::stopped;
   double uptime_seconds = 0;
-  std::vector<std::string> answered;       // "ping", "ssh", and "rpc" (node) or "health" (registry)
-  std::vector<std::string> lost;           // answered once, then stopped answering
-  std::map<std::string, int> connections;  // TCP connections the probes opened, by probe
-  std::optional<NodeStatus> chain;         // a node's height, catching up and peers, as its RPC said
-  bool stalled = false;                    // its height has not grown for a minute
-  std::string image, image_sha256;         // the golden image its system disk was made from; "" before
+  std::vector<std::string> answered;           // "ping", "ssh", and "rpc" (node) or "health" (registry)
+  std::vector<std::string> lost;               // answered once, then stopped answering
+  std::map<std::string, int> connections;      // TCP connections the probes opened, by probe
+  std::optional<NodeStatus> chain;             // a node's height, catching up and peers, as its RPC said
+  bool stalled = false;                        // its height has not grown for a minute
+  std::string image, image_sha256;             // the golden image its system disk was made from; "" before
+  std::optional<SupervisionView> supervision;  // when `launch run` runs it (systemd, supervise-daemon)
 };
 
 // The row's probe part: what answered, what was lost, the connections opened.
@@ -37,6 +46,9 @@ std::string chain_text(const HealthRow& row);
 
 // Pure renderings of a set of rows.
 std::string render_status_table(const std::vector<HealthRow>& rows);
+// "2 (last: QEMU was killed by signal 9 (Killed), 2026-12-07T14:02:11Z)", "0", or "-" unsupervised.
+std::string restarts_text(const HealthRow& row);
+std::string utc_time(int64_t epoch_seconds);  // "2026-12-07T14:02:11Z"
 nlohmann::json status_json(const std::vector<HealthRow>& rows);
 std::string format_uptime(double seconds);
 

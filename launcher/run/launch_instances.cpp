@@ -15,6 +15,7 @@
 #include "launcher/instance/golden_pin.hpp"
 #include "launcher/instance/instance_disk.hpp"
 #include "launcher/instance/instance_runtime.hpp"
+#include "launcher/instance/supervision_record.hpp"
 #include "launcher/run/boot_display.hpp"
 #include "launcher/run/preflight.hpp"
 #include "launcher/run/start_plan.hpp"
@@ -87,6 +88,9 @@ HealthRow row_of(const Watch& w, Phase gone) {
   }
   const bool running = w.runtime.state == RunState::running;
   row.phase = running ? w.monitor->tracker().phase() : gone;
+  if (const auto record = read_supervision_record(w.paths))
+    row.supervision = SupervisionView{record->restarts, record->last_failure, record->last_failure_at,
+                                      running ? record->up_since : 0};
   if (running) {
     fill_from_monitor(row, *w.monitor);
     row.pid = w.runtime.pid;

@@ -137,6 +137,17 @@ TEST_CASE("launch run counts each restart after a failure and keeps the last rea
       CHECK(running.restarts == 2);
       CHECK(running.last_failure == "QEMU was killed by signal 11 (Segmentation fault)");
       CHECK(running.up_since > 0);
+      // What `launch status` shows of it, in the table and in JSON.
+      const auto rows = instance_status(s.host, s.config, {s.node()});
+      REQUIRE(rows.front().supervision);
+      CHECK(rows.front().supervision->restarts == 2);
+      const std::string table = render_status_table(rows);
+      CHECK(table.find("RESTARTS") != std::string::npos);
+      CHECK(table.find("2 (last: QEMU was killed by signal 11 (Segmentation fault), 20") != std::string::npos);
+      const auto json = status_json(rows)[0]["supervision"];
+      CHECK(json["restarts"] == 2);
+      CHECK(json["last_failure"] == "QEMU was killed by signal 11 (Segmentation fault)");
+      CHECK(json["up_since"].get<std::string>().ends_with("Z"));
       s.stop = true;
     }
   };
