@@ -59,11 +59,15 @@ TEST_CASE(
   CHECK(read_text_file(config).find('@') == std::string::npos);
 
   // The service files name the installed launcher and configuration.
-  std::string unit;
-  for (const auto& entry : fs::recursive_directory_iterator(root))
+  std::string unit, instance_unit;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
     if (entry.path().filename() == "trustnet.service") unit = read_text_file(entry.path());
+    if (entry.path().filename() == "trustnet@.service") instance_unit = read_text_file(entry.path());
+  }
   REQUIRE_FALSE(unit.empty());
   CHECK(unit.find("ExecStart=" + (prefix / "bin/launch").string() + " all ") != std::string::npos);
+  CHECK(instance_unit.find("ExecStart=" + (prefix / "bin/launch").string() + " run %i ") != std::string::npos);
+  CHECK(instance_unit.find("TRUSTNET_CONFIG=" + install_paths::launch_config().string()) != std::string::npos);
   CHECK(unit.find("TRUSTNET_CONFIG=" + install_paths::launch_config().string()) != std::string::npos);
   const fs::path openrc = in_root(install_paths::recipes().parent_path() / "openrc/trustnet");
   CHECK(read_text_file(openrc).find("launch_binary=\"" + (prefix / "bin/launch").string() + "\"") != std::string::npos);

@@ -23,7 +23,7 @@ std::string qemu_end_reason(int wait_status, const std::optional<std::string>& c
     return fmt::format("QEMU was killed by signal {} ({})", WTERMSIG(wait_status), ::strsignal(WTERMSIG(wait_status)));
   const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : wait_status;
   if (panicked) return fmt::format("the guest panicked ({}); QEMU exited with status {}", *console_said, code);
-  if (code == 0) return "the guest powered itself off";
+  if (code == 0) return "QEMU ended cleanly: the guest powered off (`launch stop`, or from inside)";
   return fmt::format("QEMU exited with status {}", code);
 }
 

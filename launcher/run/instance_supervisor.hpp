@@ -4,7 +4,7 @@
 // the instance as `launch all` does, then watches it: READY=1 once it is `up`, STATUS= with its
 // health line, WATCHDOG=1 only while the guest answers. It ends
 //   - cleanly (exit 0) when asked to stop (ACPI power-down, then SIGTERM, then SIGKILL) or when
-//     the guest powered itself off (QEMU exits 0: someone meant it);
+//     the guest powered off (QEMU exits 0: `launch stop`, a unit's ExecStop, or from inside);
 //   - as a failure (the manager restarts it) when QEMU exits otherwise (a crash, a signal, a
 //     guest panic through pvpanic) or when the guest, once up, stops answering: neither SSH nor
 //     its service for `hang_after` (liveness, not progress: a node whose chain halts still

@@ -186,7 +186,7 @@ TEST_CASE("launch run: a guest that powers itself off ends cleanly; one never up
     s.host.boots("node", {{.exits_after = 100s, .exit_status = 0}});
     const RunEnd end = s.run();
     CHECK_FALSE(end.failed);
-    CHECK(end.reason == "the guest powered itself off");
+    CHECK(end.reason == "QEMU ended cleanly: the guest powered off (`launch stop`, or from inside)");
   }
   SUBCASE("never up") {
     s.options.launch.timeout = 120s;
