@@ -203,4 +203,26 @@ TEST_CASE(
   const fs::path real = initialised_config(dir);
   for (const char* args : {"network up", "all --wait up --timeout 840 --quiet", "stop all --timeout 120", "status all"})
     check_accepted(real, words(args));
+
+  // Linked as trustnet.node: that instance under supervise-daemon, as trustnet, respawned.
+  dir.write("bin/launch", "#!/bin/sh\nprintf '%s|%s\\n' \"$TRUSTNET_CONFIG\" \"$*\" >> " + log.string() + "\n");
+  fs::remove(log);
+  const std::string shown =
+      "checkpath() { echo \"checkpath $*\"; }; RC_SVCNAME=trustnet.node; . " + script.string() +
+      " && start_pre && printf '%s\\n' \"$supervisor\" \"$command $command_args\" \"$command_user\" \"$respawn_delay "
+      "$respawn_max $respawn_period\" \"$output_log\" \"$retry\" && { command -v start || echo 'no start of its own'; "
+      "}";
+  const ProcessResult instance = run_process({"sh", "-c", helpers + shown});
+  INFO(instance.out, instance.err);
+  CHECK(instance.exit_status == 0);
+  CHECK(test::lines_starting(instance.out, "") ==
+        std::vector<std::string>{"checkpath --directory --owner trustnet:trustnet --mode 0750 /var/log/trustnet",
+                                 "supervise-daemon",
+                                 (dir / "bin/launch").string() + " run node --timeout 840 "
+                                                                 "--power-down-timeout 120",
+                                 "trustnet:trustnet", "10 5 1800", "/var/log/trustnet/node.log", "TERM/150/KILL/5",
+                                 // openrc-run's own start, which runs supervise-daemon
+                                 "no start of its own"});
+  CHECK(read_text_file(log) == config + "|network up\n");
+  check_accepted(real, {"run", "node", "--timeout", "840", "--power-down-timeout", "120", "--help"}, true);
 }
