@@ -180,7 +180,7 @@ TEST_CASE("launch run does not restart a node whose chain halts while its RPC an
                     [](const auto& m) { return m.second.find("stalled") != std::string::npos; }));
 }
 
-TEST_CASE("launch run: a guest that powers itself off ends cleanly; one never up, or never started, fails") {
+TEST_CASE("launch run: a guest that powers itself off ends cleanly, one never up or never started fails") {
   Supervised s;
   SUBCASE("powered off from inside") {
     s.host.boots("node", {{.exits_after = 100s, .exit_status = 0}});
