@@ -24,7 +24,9 @@
 #include "common/util/text_file.hpp"
 #include "launcher/health/health_probe.hpp"
 #include "launcher/instance/instance_runtime.hpp"
+#include "support/background_process.hpp"
 #include "support/net_namespace.hpp"
+#include "support/notify_listener.hpp"
 #include "support/random_bytes.hpp"
 #include "support/registry_client.hpp"
 #include "support/root_filesystem_check.hpp"
@@ -105,21 +107,21 @@ std::vector<std::string> launch(const fs::path& config, std::vector<std::string>
 
 // A command line of the host's systemd unit, as the service runs it: the unit's own words with the
 // build's launcher, as its User= (trustnet) with no capability, and its Environment=.
-std::vector<std::string> as_service(const fs::path& config, const std::string& key) {
-  const std::string unit = read_text_file(test::source_dir() / "launcher/service/trustnet.service.in");
+// `unit` another unit of launcher/service, `instance` what its %i stands for, `environment` more
+// variables (the service manager's).
+std::vector<std::string> as_service(const fs::path& config, const std::string& key,
+                                    const std::string& unit_file = "trustnet.service.in",
+                                    const std::string& instance = "",
+                                    const std::vector<std::string>& environment = {}) {
+  std::string unit = read_text_file(test::source_dir() / "launcher/service" / unit_file);
+  unit = std::regex_replace(unit, std::regex("%i"), instance);
   std::smatch line;
   REQUIRE(std::regex_search(unit, line, std::regex("\n" + key + "=@CMAKE_INSTALL_FULL_BINDIR@/launch ([^\n]+)")));
-  std::vector<std::string> argv{"setpriv",
-                                "--reuid",
-                                "trustnet",
-                                "--regid",
-                                "trustnet",
-                                "--init-groups",
-                                "--inh-caps=-all",
-                                "--no-new-privs",
-                                "env",
-                                "TRUSTNET_CONFIG=" + config.string(),
-                                TRUSTNET_LAUNCH_BINARY};
+  std::vector<std::string> argv{
+      "setpriv",       "--reuid",         "trustnet",       "--regid", "trustnet",
+      "--init-groups", "--inh-caps=-all", "--no-new-privs", "env",     "TRUSTNET_CONFIG=" + config.string()};
+  argv.insert(argv.end(), environment.begin(), environment.end());
+  argv.push_back(TRUSTNET_LAUNCH_BINARY);
   std::istringstream words(line[1].str());
   for (std::string word; words >> word;) argv.push_back(word);
   return argv;
@@ -557,6 +559,54 @@ TEST_CASE(
   ProcessResult stop_again = run_process(ns.inside(as_service(config, "ExecStop")));
   CHECK(std::regex_match(stop_again.out,
                          std::regex("node: powered off in [0-9.]+ s\nregistry: powered off in [0-9.]+ s\n")));
+
+  // Kept running: the node under `launch run`, as trustnet@node.service runs it (its ExecStart,
+  // its User=, a service manager's notification socket). READY once up; a kill -9 of its QEMU
+  // ends the run as a failure that names it; the next run is restart 1, comes back up, and the
+  // chain goes on from its height with no double-sign refusal; SIGTERM powers it down by ACPI.
+  {
+    const fs::path socket = run_dir() / "notify.sock";
+    fs::remove(socket);
+    test::NotifyListener manager(socket.string());
+    fs::permissions(socket, fs::perms(0666));  // the run user sends to it
+    const auto run_node = as_service(config_v2, "ExecStart", "trustnet@.service.in", "node",
+                                     {"NOTIFY_SOCKET=" + socket.string(), "WATCHDOG_USEC=180000000"});
+    const auto ended = [](test::BackgroundProcess& run) {
+      for (int i = 0; i < 600 && !run.exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return run.exited() ? run.wait() : -1;
+    };
+    test::BackgroundProcess first(ns.inside(run_node), run_dir() / "run-node-1.log");
+    INFO(first.output());
+    REQUIRE_MESSAGE(manager.wait_for("READY=1", std::chrono::seconds(900)), consoles());
+    CHECK(manager.messages().back().find("\nSTATUS=up: ") != std::string::npos);
+    const int64_t height_supervised = node_height();
+    CHECK(height_reaches(height_supervised + 2));
+    CHECK(manager.wait_for("WATCHDOG=1", std::chrono::seconds(120)));
+    const pid_t qemu = std::stoi(read_text_file(vms / "node/qemu.pid"));
+    ::kill(qemu, SIGKILL);
+    CHECK(ended(first) == 1);
+    CHECK(first.output().find("launch run node: QEMU was killed by signal 9 (Killed)") != std::string::npos);
+
+    test::BackgroundProcess second(ns.inside(run_node), run_dir() / "run-node-2.log");
+    INFO(second.output());
+    CHECK(second.wait_for_output("launch run node: restart 1 after: QEMU was killed by signal 9 (Killed)",
+                                 std::chrono::seconds(60)));
+    REQUIRE_MESSAGE(manager.wait_for("READY=1", std::chrono::seconds(900)), consoles());
+    const json supervised =
+        by_name(json::parse(run_process(ns.inside(launch(config_v2, {"status", "--json"}))).out), "node");
+    CHECK(supervised["supervision"]["restarts"] == 1);
+    CHECK(supervised["supervision"]["last_failure"] == "QEMU was killed by signal 9 (Killed)");
+    CHECK(height_reaches(std::max(node_height(), height_supervised) + 3));
+    CHECK(ssh("node",
+              "grep -ciE 'double.?sign|height regression|conflicting data' "
+              "/opt/trustnet/node/logs/tendermint.log /opt/trustnet/node/logs/tendermint.err | "
+              "awk -F: '{ n += $NF } END { print n + 0 }'")
+              .out == "0\n");
+    second.signal(SIGTERM);
+    CHECK(ended(second) == 0);
+    CHECK(std::regex_search(second.output(), std::regex("launch run node: stopped: powered off in [0-9.]+ s")));
+    CHECK_FALSE(fs::exists(vms / "node/qemu.pid"));
+  }
   // A state disk that holds a filesystem with another label is never formatted: the appliance
   // refuses it on the console, and the services that keep state do not start.
   {

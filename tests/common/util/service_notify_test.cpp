@@ -11,41 +11,20 @@
 #include <cstring>
 
 #include "common/handles/unique_fd.hpp"
+#include "support/notify_listener.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
 
-namespace {
-
-// A datagram socket bound at `address` ("@name": abstract), as the service manager's.
-struct Listener {
-  UniqueFd fd{::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  explicit Listener(const std::string& address) {
-    sockaddr_un where{};
-    where.sun_family = AF_UNIX;
-    std::memcpy(where.sun_path, address.data(), address.size());
-    if (address[0] == '@') where.sun_path[0] = '\0';
-    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&where),
-                   static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size())) == 0);
-  }
-  std::string receive() {
-    char buffer[4096];
-    const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, MSG_DONTWAIT);
-    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
-  }
-};
-
-}  // namespace
-
 TEST_CASE("a notification reaches the service manager's socket, by path or in the abstract namespace") {
   test::TempDir dir;
   const std::string path = (dir / "notify").string();
-  Listener by_path(path);
+  test::NotifyListener by_path(path);
   CHECK(SocketNotifier(path).notify("READY=1\nSTATUS=up: ping,ssh,rpc"));
   CHECK(by_path.receive() == "READY=1\nSTATUS=up: ping,ssh,rpc");
 
   const std::string abstract = "@trustnet-test-" + std::to_string(::getpid());
-  Listener in_namespace(abstract);
+  test::NotifyListener in_namespace(abstract);
   CHECK(SocketNotifier(abstract).notify("WATCHDOG=1"));
   CHECK(in_namespace.receive() == "WATCHDOG=1");
 
