@@ -62,24 +62,48 @@ std::vector<std::string> words(const std::string& line) {
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are accepted by the launcher") {
-  test::TempDir dir;
-  fs::create_directories(dir / "bin");
-  fs::create_symlink(TRUSTNET_LAUNCH_BINARY, dir / "bin/launch");
-  const std::string unit = configured("trustnet.service.in", dir / "bin", dir / "etc");
-  const fs::path file = dir.write("trustnet.service", unit);
-  // --man=no: the unit's Documentation= pages are the package's, not installed on a build machine
-  // (the man_pages test checks them).
+// A unit of launcher/service configured into `dir` (launch linked in dir/bin), written as
+// `file_name`, checked by `systemd-analyze verify` (--man=no: the unit's Documentation= pages are
+// the package's, not installed on a build machine; the man_pages test checks them); its
+// settings, KEY=VALUE by key.
+std::map<std::string, std::string> verified_unit(const test::TempDir& dir, const std::string& template_name,
+                                                 const std::string& file_name) {
+  if (!fs::exists(dir / "bin/launch")) {
+    fs::create_directories(dir / "bin");
+    fs::create_symlink(TRUSTNET_LAUNCH_BINARY, dir / "bin/launch");
+  }
+  const std::string unit = configured(template_name, dir / "bin", dir / "etc");
+  const fs::path file = dir.write(file_name, unit);
   const ProcessResult verify = run_process({"systemd-analyze", "verify", "--man=no", file.string()});
   CHECK_MESSAGE(verify.exit_status == 0, verify.err);
-  CHECK_MESSAGE(verify.err.find("trustnet.service") == std::string::npos, verify.err);
-
+  // Nothing said about the unit (a template's instance is named by its template's stem).
+  const size_t at = file_name.find('@');
+  const std::string named = at == std::string::npos ? file_name : file_name.substr(0, at + 1);
+  CHECK_MESSAGE(verify.err.find(named) == std::string::npos, verify.err);
   std::map<std::string, std::string> keys;
   for (const auto& line : test::lines_starting(unit, ""))
     if (auto eq = line.find('='); eq != std::string::npos && line[0] != '#')
       keys[line.substr(0, eq)] = line.substr(eq + 1);
+  return keys;
+}
+
+// systemd's own judgement of the unit's confinement: its overall exposure level.
+double exposure(const test::TempDir& dir, const std::string& file_name) {
+  const ProcessResult security =
+      run_process({"systemd-analyze", "security", "--offline=yes", "--no-pager", (dir / file_name).string()});
+  std::smatch level;
+  const std::string name = std::regex_replace(file_name, std::regex("[.]"), "\\.");
+  REQUIRE_MESSAGE(
+      std::regex_search(security.out, level, std::regex("Overall exposure level for " + name + ": ([0-9]+\\.[0-9])")),
+      security.out, security.err);
+  return std::stod(level[1].str());
+}
+
+}  // namespace
+
+TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are accepted by the launcher") {
+  test::TempDir dir;
+  auto keys = verified_unit(dir, "trustnet.service.in", "trustnet.service");
   CHECK(keys["After"] == "network-online.target");
   CHECK(keys["Wants"] == "network-online.target");
   CHECK(keys["WantedBy"] == "multi-user.target");
@@ -98,14 +122,7 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are a
   CHECK(840 < 15 * 60);
 
   // systemd's own judgement of the confinement: 9.6 UNSAFE before; 2.0 or lower now.
-  const ProcessResult security =
-      run_process({"systemd-analyze", "security", "--offline=yes", "--no-pager", file.string()});
-  std::smatch exposure;
-  REQUIRE_MESSAGE(std::regex_search(security.out, exposure,
-                                    std::regex("Overall exposure level for trustnet.service: "
-                                               "([0-9]+\\.[0-9])")),
-                  security.out, security.err);
-  CHECK_MESSAGE(std::stod(exposure[1].str()) <= 2.0, security.out);
+  CHECK(exposure(dir, "trustnet.service") <= 2.0);
 
   const fs::path config = initialised_config(dir);
   check_accepted(config, words(keys["ExecStartPre"].substr(launch.size() + 1)));
@@ -115,19 +132,8 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and its commands are a
 
 TEST_CASE("the instance unit trustnet@.service passes systemd-analyze verify, is confined, and runs launch run") {
   test::TempDir dir;
-  fs::create_directories(dir / "bin");
-  fs::create_symlink(TRUSTNET_LAUNCH_BINARY, dir / "bin/launch");
-  const std::string unit = configured("trustnet@.service.in", dir / "bin", dir / "etc");
   // systemd-analyze checks an instance of the template.
-  const fs::path file = dir.write("trustnet@node.service", unit);
-  const ProcessResult verify = run_process({"systemd-analyze", "verify", "--man=no", file.string()});
-  CHECK_MESSAGE(verify.exit_status == 0, verify.err);
-  CHECK_MESSAGE(verify.err.find("trustnet@") == std::string::npos, verify.err);
-
-  std::map<std::string, std::string> keys;
-  for (const auto& line : test::lines_starting(unit, ""))
-    if (auto eq = line.find('='); eq != std::string::npos && line[0] != '#')
-      keys[line.substr(0, eq)] = line.substr(eq + 1);
+  auto keys = verified_unit(dir, "trustnet@.service.in", "trustnet@node.service");
   const std::string launch = (dir / "bin/launch").string() + " ";
   CHECK(keys["Type"] == "notify");
   CHECK(keys["NotifyAccess"] == "main");
@@ -145,13 +151,7 @@ TEST_CASE("the instance unit trustnet@.service passes systemd-analyze verify, is
   // first boot (840 s) before systemd does (15 min).
   CHECK(90 < 3 * 60);
 
-  const ProcessResult security =
-      run_process({"systemd-analyze", "security", "--offline=yes", "--no-pager", file.string()});
-  std::smatch exposure;
-  REQUIRE_MESSAGE(std::regex_search(security.out, exposure,
-                                    std::regex("Overall exposure level for trustnet@node.service: ([0-9]+\\.[0-9])")),
-                  security.out, security.err);
-  CHECK_MESSAGE(std::stod(exposure[1].str()) <= 2.0, security.out);
+  CHECK(exposure(dir, "trustnet@node.service") <= 2.0);
 
   // The launcher accepts both command lines (run's options parsed only: it would start the instance).
   const fs::path config = initialised_config(dir);
