@@ -10,13 +10,18 @@
 
 #include <functional>
 
+#include "common/util/file_lock.hpp"
+#include "common/util/process.hpp"
 #include "launcher/instance/supervision_record.hpp"
+#include "support/checkout_config.hpp"
 #include "support/fake_instance_host.hpp"
+#include "support/run_user.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace trustnet;
 using namespace trustnet::launcher;
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -204,4 +209,19 @@ TEST_CASE("launch run: a guest that powers itself off ends cleanly, one never up
     CHECK(end.reason == "it did not start: node: QEMU did not start: it exited without a word");
     CHECK(s.record().last_failure == end.reason);
   }
+}
+
+TEST_CASE("launch run is refused while another run of the instance holds it, before it starts anything") {
+  test::TempDir dir;
+  const fs::path config = test::checkout_config_in(dir);
+  REQUIRE(run_process({TRUSTNET_LAUNCH_BINARY, "init", "--config", config.string()}).exit_status == 0);
+  auto held = FileLock::try_acquire(dir / "vms/node/run.lock", "launch run node");
+  REQUIRE(held);
+  test::give_to_run_user(dir / "vms/node/run.lock");  // as a run of the run user would have made it
+  ProcessResult refused = run_process({TRUSTNET_LAUNCH_BINARY, "run", "node", "--config", config.string()});
+  CHECK(refused.exit_status == 1);
+  CHECK(refused.err == fmt::format("launch: {} is busy: launch run node (pid {}) is running; wait for it to finish\n",
+                                   (dir / "vms/node").string(), ::getpid()));
+  CHECK_FALSE(fs::exists(dir / "vms/node/disk.qcow2"));
+  CHECK_FALSE(fs::exists(dir / "vms/node/supervision.json"));
 }
