@@ -105,17 +105,20 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
   }
   const pid_t pid = host.runtime(paths).pid;
   Clock& clock = host.clock();
-  HealthMonitor monitor(probe_targets(instance, config.state_dir / "network" / "ca.crt"), ProbePolicy{}, host.prober(),
-                        clock);
+  HealthMonitor monitor(probe_targets(instance, network_ca_file(config)), ProbePolicy{}, host.prober(), clock);
+  // QEMU ended by the escalation of `launch stop` (power_down 0: SIGTERM first), and reaped.
+  const auto end_qemu = [&](milliseconds power_down) {
+    const StopOutcome stopped = host.stop_qemu(paths, power_down);
+    host.reap(pid);
+    return stopped;
+  };
   const auto started = clock.now();
   std::optional<steady_clock::time_point> up_at, last_ping;
   std::string status;
   for (;;) {
     if (stop) {
       notifier.notify("STOPPING=1");
-      const StopOutcome stopped = host.stop_qemu(paths, options.power_down_timeout);
-      host.reap(pid);
-      return supervision.end({false, "stopped: " + describe(stopped)});
+      return supervision.end({false, "stopped: " + describe(end_qemu(options.power_down_timeout))});
     }
     if (const auto ended = host.reap(pid)) {
       const std::string reason = qemu_end_reason(*ended, console_failure_in(paths.serial_log));
@@ -129,8 +132,7 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
       notifier.notify("READY=1\nSTATUS=" + status_line(monitor));
     }
     if (!up_at && options.launch.timeout.count() > 0 && now - started >= options.launch.timeout) {
-      host.stop_qemu(paths, options.power_down_timeout);
-      host.reap(pid);
+      end_qemu(options.power_down_timeout);
       std::string reason = fmt::format("not up within {} s", options.launch.timeout.count());
       if (const auto said = console_failure_in(paths.serial_log)) reason += fmt::format(" (its console: {})", *said);
       return supervision.end({true, reason});
@@ -148,8 +150,7 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
       const bool answers = silent.empty();
       if (!answers && now - *up_at >= options.hang_after) {
         // A guest that does not answer cannot be trusted to power off: QEMU is ended.
-        host.stop_qemu(paths, milliseconds(0));
-        host.reap(pid);
+        end_qemu(milliseconds(0));
         return supervision.end({true, fmt::format("the guest stopped answering ({} silent for {} s): ended as hung",
                                                   fmt::join(silent, " and "), options.hang_after.count())});
       }

@@ -26,8 +26,6 @@ using namespace std::chrono;
 
 namespace {
 
-fs::path ca_file(const LaunchConfig& config) { return config.state_dir / "network" / "ca.crt"; }
-
 bool reached(const HealthTracker& tracker, bool running, WaitFor wait) {
   if (!running) return false;
   switch (wait) {
@@ -53,7 +51,7 @@ std::vector<Watch> watch(InstanceHost& host, const LaunchConfig& config, const s
   for (const auto& instance : instances) {
     const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
     watches.push_back({instance, paths,
-                       std::make_unique<HealthMonitor>(probe_targets(instance, ca_file(config)), ProbePolicy{},
+                       std::make_unique<HealthMonitor>(probe_targets(instance, network_ca_file(config)), ProbePolicy{},
                                                        host.prober(), host.clock()),
                        host.runtime(paths), "", system_disk_origin(paths)});
   }
@@ -100,6 +98,8 @@ HealthRow row_of(const Watch& w, Phase gone) {
 }
 
 }  // namespace
+
+fs::path network_ca_file(const LaunchConfig& config) { return config.state_dir / "network" / "ca.crt"; }
 
 LaunchPlan launch_plan(InstanceHost& host, const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
                        const LaunchOptions& options) {

@@ -3,6 +3,7 @@
 // parallel, then wait until every instance answers, with a live display on stderr. QEMU, probes
 // and time go through the InstanceHost given (instance_host.hpp).
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct LaunchPlan {
 };
 LaunchPlan launch_plan(InstanceHost& host, const LaunchConfig& config, const std::vector<InstanceConfig>& instances,
                        const LaunchOptions& options);
+
+// The CA `launch init` made, which the service probes verify the instances' certificates with.
+std::filesystem::path network_ca_file(const LaunchConfig& config);
 
 // Starts the instances and waits; returns the final rows. Throws when one cannot start, exits
 // while booting, or does not reach `options.wait` in time (the instances that run stay running).
