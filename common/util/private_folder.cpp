@@ -81,6 +81,32 @@ std::optional<std::string> swappable_above(const fs::path& path, uid_t owner, st
   return std::nullopt;
 }
 
+// Everything below `dir`. Entries may come and go while the tree is read (a pin copied beside
+// it, then renamed into place): one gone by the time it is looked at is no hazard and is passed
+// over; every entry that is there is checked.
+void check_entries(const fs::path& dir, std::string_view purpose, uid_t owner) {
+  std::error_code error;
+  fs::directory_iterator it(dir, error);
+  if (error == std::errc::no_such_file_or_directory) return;
+  if (error) throw Error(fmt::format("cannot read {}: {}", dir.string(), error.message()));
+  for (; it != fs::directory_iterator(); it.increment(error)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;
+      throw Error(fmt::format("cannot read {}: {}", it->path().string(), std::strerror(errno)));
+    }
+    if (S_ISDIR(st.st_mode)) {
+      check_own(it->path(), purpose, owner);
+      check_entries(it->path(), purpose, owner);
+    } else if (S_ISLNK(st.st_mode) && fs::is_directory(it->path())) {
+      check_own(it->path(), purpose, owner);  // refused: a link could lead anywhere
+    } else {
+      check_own_file(it->path(), st, purpose, owner);
+    }
+  }
+  if (error) throw Error(fmt::format("cannot read {}: {}", dir.string(), error.message()));
+}
+
 }  // namespace
 
 void check_folders_above(const fs::path& dir, std::string_view purpose, uid_t owner) {
@@ -118,13 +144,7 @@ void check_private_tree(const fs::path& root, std::string_view purpose, uid_t ow
   const fs::path real = fs::canonical(root);
   check_folders_above(real, purpose, owner);
   check_own(real, purpose, owner);
-  for (auto it = fs::recursive_directory_iterator(real); it != fs::recursive_directory_iterator(); ++it) {
-    const struct stat st = lstat_or_throw(it->path());
-    if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && fs::is_directory(it->path())))
-      check_own(it->path(), purpose, owner);
-    else
-      check_own_file(it->path(), st, purpose, owner);
-  }
+  check_entries(real, purpose, owner);
 }
 
 void make_private_folder(const fs::path& dir, std::string_view purpose) {
