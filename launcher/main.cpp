@@ -13,6 +13,7 @@
 #include "launcher/start_command.hpp"
 #include "launcher/status_command.hpp"
 #include "launcher/stop_command.hpp"
+#include "launcher/units_command.hpp"
 #include "launcher/upgrade_command.hpp"
 
 using namespace trustnet;
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
       "  launch all | NAME            start instances and wait until they answer\n"
       "  launch upgrade all|NAME      onto a new release, one at a time, health-gated, rolled back if not up\n"
       "  launch run NAME              one instance in the foreground, for the host's init system\n"
+      "  launch units [--start]       the systemd unit of each instance (trustnet@NAME.service)\n"
       "  launch stop all|NAME         power them off\n"
       "  launch status [all|NAME]     state, pid, uptime and what answers\n"
       "  launch logs NAME             the serial console\n"
@@ -61,6 +63,10 @@ int main(int argc, char** argv) {
        "run one instance in the foreground for systemd or supervise-daemon: ready once up, a watchdog fed while it "
        "answers, exit 1 when it crashed, panicked or hung",
        with_config(declare_run)},
+      {"units",
+       "print the systemd unit of each instance (trustnet@NAME.service); --start starts them (trustnet.service runs "
+       "it)",
+       with_config(declare_units)},
       {"network", "create, remove or show the bridge, its address and the instances' taps",
        with_config(declare_network)},
       {"stop", "power instances off: ACPI power-down, then SIGTERM, then SIGKILL; disks stay",

@@ -65,7 +65,7 @@ TEST_CASE(
     if (entry.path().filename() == "trustnet@.service") instance_unit = read_text_file(entry.path());
   }
   REQUIRE_FALSE(unit.empty());
-  CHECK(unit.find("ExecStart=" + (prefix / "bin/launch").string() + " all ") != std::string::npos);
+  CHECK(unit.find("ExecStart=+" + (prefix / "bin/launch").string() + " units --start\n") != std::string::npos);
   CHECK(instance_unit.find("ExecStart=" + (prefix / "bin/launch").string() + " run %i ") != std::string::npos);
   CHECK(instance_unit.find("TRUSTNET_CONFIG=" + install_paths::launch_config().string()) != std::string::npos);
   CHECK(unit.find("TRUSTNET_CONFIG=" + install_paths::launch_config().string()) != std::string::npos);
