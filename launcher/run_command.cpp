@@ -49,6 +49,8 @@ int run_instance(const LaunchConfig& config, const RunFlags& flags) {
   options.launch.accel = forced_accel(flags.accel);
   options.launch.timeout = seconds(flags.timeout);
   options.launch.quiet = true;
+  // The units of a host's instances start side by side: each waits its turn for the state folder.
+  options.launch.lock_wait = std::chrono::minutes(5);
   options.hang_after = seconds(flags.hang_after);
   options.power_down_timeout = seconds(flags.power_down_timeout);
   options.watchdog = watchdog_period();

@@ -72,4 +72,15 @@ FileLock lock_or_refuse(const std::filesystem::path& lock_file, const std::strin
       fmt::format("{} is busy: {} is running; wait for it to finish", what, other.empty() ? "another process" : other));
 }
 
+FileLock lock_within(const std::filesystem::path& lock_file, const std::string& holder, const std::string& what,
+                     std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto lock = FileLock::try_acquire(lock_file, holder)) return std::move(*lock);
+    interrupt::throw_if_requested();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return lock_or_refuse(lock_file, holder, what);
+}
+
 }  // namespace trustnet

@@ -1,6 +1,7 @@
 #pragma once
 // An exclusive advisory lock (flock) held for the lifetime of the object. The lock file names its
 // holder ("launch init (pid 4242)"), so that whoever finds it taken can say who has it.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,5 +33,10 @@ class FileLock {
 // Takes `lock_file` for `holder`, or throws Error: "WHAT is busy: HOLDER is running; wait for it
 // to finish" (exit status 1: trying again later is the remedy).
 FileLock lock_or_refuse(const std::filesystem::path& lock_file, const std::string& holder, const std::string& what);
+
+// As lock_or_refuse, after waiting up to `patience` for the holder to finish (SIGINT and SIGTERM
+// end the wait): for what a service manager starts side by side with others of its kind.
+FileLock lock_within(const std::filesystem::path& lock_file, const std::string& holder, const std::string& what,
+                     std::chrono::milliseconds patience);
 
 }  // namespace trustnet

@@ -136,7 +136,8 @@ std::vector<HealthRow> launch_instances(InstanceHost& host, const LaunchConfig& 
   for (const auto& note : preflight_host(host, config, instances))
     if (!options.quiet) fmt::print(stderr, "launch {}\n", note);
   // While disks are made and QEMUs started, no `launch init` may change what they are made from.
-  std::optional<FileLock> lock = lock_or_refuse(config.state_dir / ".lock", "launch all", config.state_dir.string());
+  std::optional<FileLock> lock =
+      lock_within(config.state_dir / ".lock", "launch all", config.state_dir.string(), options.lock_wait);
   // Golden images are hashed side by side: on a multi-core host the slowest image sets the time.
   const std::vector<GoldenRecord> golden = parallel_map(instances, [&](const InstanceConfig& instance) {
     if (!options.recorded_image) return verify_golden_image(config.state_dir, instance, config.trusted_key);

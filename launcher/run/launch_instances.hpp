@@ -26,6 +26,9 @@ struct LaunchOptions {
   // A rollback: each instance starts from the image its golden.json records, which its disk's pin
   // holds; the configured image (perhaps replaced at its path since) is not read.
   bool recorded_image = false;
+  // How long to wait for the state folder while another launch holds it (0: refuse at once).
+  // Instance units start side by side, and each takes the folder for the moment its start lasts.
+  std::chrono::seconds lock_wait{0};
 };
 
 // What `launch` would do, without doing any of it: the commands it would run, shell-quoted, and
