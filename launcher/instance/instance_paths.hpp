@@ -13,6 +13,8 @@ struct InstancePaths {
   std::filesystem::path state_disk, state_record;
   // What `launch run`'s supervised runs have been (supervision_record.hpp).
   std::filesystem::path supervision_record;
+  // Present while `launch stop` powers the instance down (stop_request.hpp).
+  std::filesystem::path stop_request;
   static InstancePaths in(const std::filesystem::path& state_dir, const std::string& name);
 };
 

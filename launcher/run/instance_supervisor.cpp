@@ -11,6 +11,7 @@
 #include "launcher/health/console_failure.hpp"
 #include "launcher/health/health_monitor.hpp"
 #include "launcher/health/instance_health.hpp"
+#include "launcher/instance/stop_request.hpp"
 #include "launcher/instance/supervision_record.hpp"
 
 namespace trustnet::launcher {
@@ -95,6 +96,7 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
   const InstancePaths paths = InstancePaths::in(config.state_dir, name);
   Supervision supervision(paths, name);
   supervision.begin();
+  clear_stop_request(paths);
 
   LaunchOptions start = options.launch;
   start.wait = WaitFor::started;  // the watch below waits, and keeps watching
@@ -115,14 +117,26 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
   const auto started = clock.now();
   std::optional<steady_clock::time_point> up_at, last_ping;
   std::string status;
+  bool stopping = false;  // `launch stop` (a unit's ExecStop, or an operator) powers it down
   for (;;) {
     if (stop) {
       notifier.notify("STOPPING=1");
       return supervision.end({false, "stopped: " + describe(end_qemu(options.power_down_timeout))});
     }
+    const bool asked_to_stop = stop_requested(paths);
+    if (asked_to_stop && !stopping) {
+      stopping = true;
+      notifier.notify("STOPPING=1\nSTATUS=powering off (launch stop)");
+    }
     if (const auto ended = host.reap(pid)) {
       const std::string reason = qemu_end_reason(*ended, console_failure_in(paths.serial_log));
+      // Whatever the stop's escalation took (SIGTERM, SIGKILL), it was asked for.
+      if (stopping) return supervision.end({false, "stopped by launch stop: " + reason});
       return supervision.end({*ended != 0, reason});
+    }
+    if (asked_to_stop) {  // silence is the power-down's; the stop ends QEMU
+      clock.sleep_for(500ms);
+      continue;
     }
     monitor.poll();
     const auto now = clock.now();

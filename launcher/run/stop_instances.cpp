@@ -1,6 +1,7 @@
 #include "launcher/run/stop_instances.hpp"
 
 #include "common/util/parallel_tasks.hpp"
+#include "launcher/instance/stop_request.hpp"
 
 namespace trustnet::launcher {
 
@@ -8,9 +9,9 @@ std::vector<StoppedInstance> stop_instances(InstanceHost& host, const LaunchConf
                                             const std::vector<InstanceConfig>& instances,
                                             std::chrono::milliseconds power_down_timeout) {
   return parallel_map(instances, [&host, &config, power_down_timeout](const InstanceConfig& instance) {
-    return StoppedInstance{
-        instance.identity.name,
-        host.stop_qemu(InstancePaths::in(config.state_dir, instance.identity.name), power_down_timeout)};
+    const InstancePaths paths = InstancePaths::in(config.state_dir, instance.identity.name);
+    const StopRequest request(paths);  // a `launch run` watching it takes what follows for the stop
+    return StoppedInstance{instance.identity.name, host.stop_qemu(paths, power_down_timeout)};
   });
 }
 

@@ -250,7 +250,7 @@ TEST_CASE("every launch subcommand answers --help, and launch without a command 
     CHECK(help.exit_status == 0);
     CHECK(help.out.find("--config") != std::string::npos);
   }
-  CHECK(commands == 10);  // init pull upgrade run network stop status logs ssh export
+  CHECK(commands == 11);  // init pull upgrade run units network stop status logs ssh export
   CHECK(summary.find("  launch upgrade all|NAME ") != std::string::npos);
   // A mistake on the command line is one line, like every other error.
   ProcessResult unknown = launch({"status", "--colour"});

@@ -10,8 +10,10 @@
 
 #include <functional>
 
+#include "common/util/atomic_file.hpp"
 #include "common/util/file_lock.hpp"
 #include "common/util/process.hpp"
+#include "launcher/instance/stop_request.hpp"
 #include "launcher/instance/supervision_record.hpp"
 #include "support/checkout_config.hpp"
 #include "support/fake_instance_host.hpp"
@@ -170,6 +172,36 @@ TEST_CASE("launch run ends a guest that stops answering, after it was up, and st
   CHECK(s.host.elapsed() >= 200s + 80s);
   CHECK(s.host.elapsed() < 200s + 100s);
   CHECK(s.host.events().back().starts_with("stop node: "));
+}
+
+TEST_CASE("launch run takes the power-down of a launch stop (a unit's ExecStop) for a stop, not for a hang") {
+  Supervised s;
+  // Up at 20 s; `launch stop` asks at READY; the guest falls silent at once and powers off 190 s
+  // later, longer than hang_after: still the stop's, and a clean end.
+  s.host.boots("node", {{.exits_after = 210s, .answers_after = 20s, .hangs_after = 21s, .exit_status = 0}});
+  const InstancePaths paths = InstancePaths::in(s.config.state_dir, "node");
+  std::optional<StopRequest> request;
+  s.notifier.hook = [&](HeardNotifier& n) {
+    if (!request && n.count("READY=1") == 1) request.emplace(paths);
+  };
+  const RunEnd end = s.run();
+  CHECK_FALSE(end.failed);
+  CHECK(end.reason ==
+        "stopped by launch stop: QEMU ended cleanly: the guest powered off (`launch stop`, or from inside)");
+  CHECK(s.notifier.count("STOPPING=1") == 1);
+  CHECK(s.record().restarts == 0);
+  request.reset();
+  CHECK_FALSE(stop_requested(paths));
+
+  SUBCASE("a request a killed stop left is cleared when the next run begins") {
+    Supervised again;
+    again.host.boots("node", {{.answers_after = 20s, .hangs_after = 200s}});
+    const InstancePaths others = InstancePaths::in(again.config.state_dir, "node");
+    write_file_atomically(others.stop_request, "launch stop (pid 1)\n", fs::perms(0600));
+    const RunEnd hung = again.run();
+    CHECK(hung.failed);
+    CHECK(hung.reason == "the guest stopped answering (ssh and rpc silent for 90 s): ended as hung");
+  }
 }
 
 TEST_CASE("launch run does not restart a node whose chain halts while its RPC answers: liveness, not progress") {
