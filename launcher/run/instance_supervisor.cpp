@@ -119,10 +119,6 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
   std::string status;
   bool stopping = false;  // `launch stop` (a unit's ExecStop, or an operator) powers it down
   for (;;) {
-    if (stop) {
-      notifier.notify("STOPPING=1");
-      return supervision.end({false, "stopped: " + describe(end_qemu(options.power_down_timeout))});
-    }
     const bool asked_to_stop = stop_requested(paths);
     if (asked_to_stop && !stopping) {
       stopping = true;
@@ -133,6 +129,12 @@ RunEnd supervise_instance(InstanceHost& host, ServiceNotifier& notifier, const L
       // Whatever the stop's escalation took (SIGTERM, SIGKILL), it was asked for.
       if (stopping) return supervision.end({false, "stopped by launch stop: " + reason});
       return supervision.end({*ended != 0, reason});
+    }
+    // After the reap: a unit's stop sends SIGTERM once its ExecStop has ended QEMU, and how QEMU
+    // ended is the better line.
+    if (stop) {
+      notifier.notify("STOPPING=1");
+      return supervision.end({false, "stopped: " + describe(end_qemu(options.power_down_timeout))});
     }
     if (asked_to_stop) {  // silence is the power-down's; the stop ends QEMU
       clock.sleep_for(500ms);
