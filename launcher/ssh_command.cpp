@@ -1,11 +1,8 @@
 #include "launcher/ssh_command.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "common/util/error.hpp"
 #include "common/util/process.hpp"
@@ -39,11 +36,7 @@ int run_ssh(const LaunchConfig& config, const std::string& name, bool ipv4, cons
     fmt::print("{}\n", command_line(argv));
     return 0;
   }
-  std::vector<char*> args;
-  for (auto& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  ::execvp("ssh", args.data());
-  throw Error(fmt::format("cannot run ssh: {}; install openssh-client", std::strerror(errno)));
+  exec_program(std::move(argv), "; install openssh-client");
 }
 
 }  // namespace

@@ -1,12 +1,7 @@
 #include "launcher/units_command.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
-#include "common/util/error.hpp"
 #include "common/util/process.hpp"
 
 namespace trustnet::launcher {
@@ -39,21 +34,15 @@ CommandRun declare_units(CLI::App& command, ConfigChoice& config) {
       for (const auto& unit : instance_units(loaded)) fmt::print("{}\n", unit);
       return 0;
     }
-    std::vector<std::string> argv = start_units_command(loaded);
-    if (argv.size() == 3) {
+    if (loaded.instances.empty()) {
       fmt::print(stderr, "launch: the configuration has no instances; nothing to start\n");
       return 0;
     }
     if (state->dry_run) {
-      fmt::print("{}\n", command_line(argv));
+      fmt::print("{}\n", command_line(start_units_command(loaded)));
       return 0;
     }
-    std::fflush(stdout);
-    std::vector<char*> args;
-    for (auto& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    ::execvp("systemctl", args.data());
-    throw Error(fmt::format("cannot run systemctl: {}", std::strerror(errno)));
+    exec_program(start_units_command(loaded));
   };
 }
 

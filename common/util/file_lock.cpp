@@ -38,12 +38,18 @@ FileLock::~FileLock() {
   }
 }
 
-FileLock FileLock::acquire(const std::filesystem::path& lock_file, const std::string& holder) {
+std::optional<FileLock> FileLock::acquire_until(const std::filesystem::path& lock_file, const std::string& holder,
+                                                std::optional<std::chrono::steady_clock::time_point> deadline) {
   while (true) {
-    if (auto lock = try_acquire(lock_file, holder)) return std::move(*lock);
+    if (auto lock = try_acquire(lock_file, holder)) return lock;
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) return std::nullopt;
     interrupt::throw_if_requested();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+FileLock FileLock::acquire(const std::filesystem::path& lock_file, const std::string& holder) {
+  return std::move(*acquire_until(lock_file, holder, std::nullopt));
 }
 
 std::string FileLock::holder(const std::filesystem::path& lock_file) {
@@ -74,12 +80,8 @@ FileLock lock_or_refuse(const std::filesystem::path& lock_file, const std::strin
 
 FileLock lock_within(const std::filesystem::path& lock_file, const std::string& holder, const std::string& what,
                      std::chrono::milliseconds patience) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto lock = FileLock::try_acquire(lock_file, holder)) return std::move(*lock);
-    interrupt::throw_if_requested();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  if (auto lock = FileLock::acquire_until(lock_file, holder, std::chrono::steady_clock::now() + patience))
+    return std::move(*lock);
   return lock_or_refuse(lock_file, holder, what);
 }
 

@@ -21,6 +21,10 @@ class FileLock {
   static std::optional<FileLock> try_acquire(const std::filesystem::path& lock_file, const std::string& holder = "");
   // Waits for the lock, checking for SIGINT/SIGTERM while it waits.
   static FileLock acquire(const std::filesystem::path& lock_file, const std::string& holder = "");
+  // Waits for the lock until `deadline` (none: for good), checking for SIGINT/SIGTERM while it
+  // waits; nothing when the deadline passed first.
+  static std::optional<FileLock> acquire_until(const std::filesystem::path& lock_file, const std::string& holder,
+                                               std::optional<std::chrono::steady_clock::time_point> deadline);
   // Who holds (or last held) the lock, as written by them; empty when unknown.
   static std::string holder(const std::filesystem::path& lock_file);
 

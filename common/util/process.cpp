@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -236,6 +237,15 @@ std::string shell_quote(const std::string& word) {
   std::string quoted = "'";
   for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
+}
+
+void exec_program(std::vector<std::string> argv, const std::string& remedy) {
+  std::fflush(stdout);
+  std::vector<char*> args;
+  for (auto& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  throw Error(fmt::format("cannot run {}: {}{}", argv[0], std::strerror(errno), remedy));
 }
 
 std::string command_line(const std::vector<std::string>& argv) {

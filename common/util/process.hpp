@@ -31,6 +31,10 @@ std::string run_checked_with_env(const std::vector<std::string>& argv,
 // Returns its pid once it has been executed; a program that cannot be executed is an Error.
 int spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& output);
 
+// Replaces this process with `argv` (looked up in PATH), stdout flushed first; when it cannot be
+// executed, throws Error "cannot run PROGRAM: REASON" followed by `remedy` ("; install …").
+[[noreturn]] void exec_program(std::vector<std::string> argv, const std::string& remedy = "");
+
 std::string shell_quote(const std::string& word);
 std::string command_line(const std::vector<std::string>& argv);
 
