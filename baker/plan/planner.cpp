@@ -74,6 +74,8 @@ Plan make_plan(const Recipe& recipe) {
     steps.push_back(
         WriteFile{registry->config, render_registry_config(*registry), 0640, Owner{"root", registry->owner}});
     steps.push_back(WriteFile{registry->caddyfile, render_caddyfile(*registry), 0644, {}});
+    if (registry->tls == RegistrySpec::Tls::acme && !registry->acme.root_pem.empty())
+      steps.push_back(WriteFile{registry->acme.root_path, registry->acme.root_pem, 0644, {}});
   }
   for (const auto& overlay : recipe.overlays)
     steps.push_back(UnpackOverlay{overlay.source, overlay.destination, overlay.owner, overlay.modes});

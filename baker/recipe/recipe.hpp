@@ -119,6 +119,25 @@ struct CometbftSpec {
   SourceLocation where;
 };
 
+// How Caddy obtains the registry's certificate from an ACME server (tls: acme). Only the issuer
+// named here is asked: no second CA, and no e-mail to one, unless the recipe names it.
+struct AcmeSpec {
+  static constexpr const char* lets_encrypt = "https://acme-v02.api.letsencrypt.org/directory";
+  static constexpr const char* lets_encrypt_staging = "https://acme-staging-v02.api.letsencrypt.org/directory";
+  // tls-alpn-01: the ACME server reaches the public port 443, forwarded to https_port.
+  // http-01: it reaches the public port 80, forwarded to the guest's port 80.
+  // dns-01: a TXT record through a DNS provider module of a Caddy build the operator brings.
+  enum class Challenge { tls_alpn, http, dns };
+  std::string email;
+  std::string directory = lets_encrypt;
+  std::filesystem::path root_file;  // the ACME server's root, when no public CA (step-ca, Pebble)
+  std::string root_pem;             // its text, read when the recipe is checked
+  std::string root_path = "/etc/trustnet-registry/acme-root.pem";  // where the image has it
+  Challenge challenge = Challenge::tls_alpn;
+  std::string dns_provider;                     // dns-01: "<module> <arguments...>"
+  std::optional<std::string> second_directory;  // a second issuer, tried only when named
+};
+
 // The registry appliance: the distribution registry on loopback behind Caddy (HTTPS). Credentials
 // and TLS files come from the instance's seed disk; bake writes only the configuration.
 struct RegistrySpec {
@@ -134,10 +153,11 @@ struct RegistrySpec {
   std::vector<std::string> names = {"registry.trustnet.local"};
   std::vector<std::string> addresses;  // IPv6 addresses served too (local-ca only)
   Tls tls = Tls::local_ca;
-  std::string acme_email;
+  AcmeSpec acme;  // with tls: acme
   std::string certificate{appliance::registry::tls_certificate};
   std::string key{appliance::registry::tls_key};
-  std::string caddy_data = "/var/lib/caddy";
+  // Caddy's ACME account and certificates: on the state disk, kept across upgrades and restarts.
+  std::string caddy_data = "/var/lib/trustnet-registry/caddy";
   SourceLocation where;
 };
 

@@ -168,6 +168,25 @@ void read_user_keys(Recipe& recipe, std::vector<RecipeSource>& sources, const So
             recipe.operator_user, recipe.operator_user));
 }
 
+// The ACME server's root certificate the recipe names: a PEM certificate, never a key, read now
+// so the plan carries its text (and its digest is one of the recipe's sources).
+void read_acme_root(Recipe& recipe, std::vector<RecipeSource>& sources) {
+  if (!recipe.registry || recipe.registry->tls != RegistrySpec::Tls::acme) return;
+  AcmeSpec& acme = recipe.registry->acme;
+  if (acme.root_file.empty()) return;
+  const SourceLocation where{acme.root_file.string(), 0, 0};
+  if (!fs::is_regular_file(acme.root_file))
+    throw Error(where, "the ACME server's root certificate (registry.acme.root) is not a regular file");
+  constexpr size_t kLimit = 256 * 1024;
+  std::string text = read_text_file(acme.root_file, kLimit);
+  if (text.find("PRIVATE KEY") != std::string::npos)
+    throw Error(where, "registry.acme.root holds a private key: name the CA's certificate, never its key");
+  if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    throw Error(where, "registry.acme.root holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+  sources.push_back({acme.root_file, sha256_hex(text)});
+  acme.root_pem = std::move(text);
+}
+
 }  // namespace
 
 Recipe finish_recipe(Layer layer, const fs::path& file, std::vector<RecipeSource> sources, const LoadOptions& options) {
@@ -178,6 +197,7 @@ Recipe finish_recipe(Layer layer, const fs::path& file, std::vector<RecipeSource
   check_users(recipe, *operator_where, options);
   check_files(recipe);
   read_user_keys(recipe, sources, *operator_where);
+  read_acme_root(recipe, sources);
   recipe.sources = std::move(sources);
   return recipe;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "common/config/rules.hpp"
@@ -166,10 +167,63 @@ CometbftSpec read_cometbft(const YAML::Node& node, const std::string& file) {
   return spec;
 }
 
+namespace {
+
+AcmeSpec read_acme(const YAML::Node& node, const std::string& file) {
+  YamlMap map(node, file, "registry.acme",
+              {"email", "directory", "root", "challenge", "dns_provider", "second_directory"});
+  AcmeSpec acme;
+  acme.email = map.string("email", check_acme_email);
+  const auto directory = [](std::string_view text) -> std::string {
+    if (text == "letsencrypt") return AcmeSpec::lets_encrypt;
+    if (text == "letsencrypt-staging") return AcmeSpec::lets_encrypt_staging;
+    return std::string(text);
+  };
+  if (auto text = map.optional_string("directory")) {
+    acme.directory = directory(*text);
+    hold(map.at_key("directory"), acme.directory, check_acme_directory);
+  }
+  if (auto text = map.optional_string("second_directory")) {
+    acme.second_directory = directory(*text);
+    hold(map.at_key("second_directory"), *acme.second_directory, check_acme_directory);
+    if (*acme.second_directory == acme.directory)
+      map.fail(map.get("second_directory"), "second_directory names the same ACME server as directory");
+  }
+  if (auto text = map.optional_string("root")) acme.root_file = local_path(map, *text, fs::path(file).parent_path());
+  const std::string challenge = map.optional_string("challenge").value_or("tls-alpn-01");
+  if (challenge == "tls-alpn-01") {
+    acme.challenge = AcmeSpec::Challenge::tls_alpn;
+  } else if (challenge == "http-01") {
+    acme.challenge = AcmeSpec::Challenge::http;
+  } else if (challenge == "dns-01") {
+    acme.challenge = AcmeSpec::Challenge::dns;
+    // Written into the Caddyfile as Caddy's `dns` option: a module name and plain arguments
+    // (placeholders such as {env.TOKEN} keep the secret out of the image).
+    static const std::regex provider(R"([a-z0-9_]+( ([A-Za-z0-9_.:/@=-]+|\{env\.[A-Za-z0-9_]+\}))*)");
+    if (!map.has("dns_provider"))
+      map.fail(map.get("challenge"),
+               "challenge dns-01 needs dns_provider, the DNS module of your Caddy build and its arguments, such as "
+               "\"cloudflare {env.CF_API_TOKEN}\"");
+    acme.dns_provider = map.string("dns_provider");
+    if (!std::regex_match(acme.dns_provider, provider))
+      map.fail(map.get("dns_provider"),
+               fmt::format("dns_provider '{}' must be a module name and plain arguments or {{env.NAME}} placeholders",
+                           printable(acme.dns_provider)));
+  } else {
+    map.fail(map.get("challenge"),
+             fmt::format("challenge '{}' must be tls-alpn-01 (port 443), http-01 (port 80) or dns-01", challenge));
+  }
+  if (acme.challenge != AcmeSpec::Challenge::dns && map.has("dns_provider"))
+    map.fail(map.get("dns_provider"), "dns_provider is used only with challenge: dns-01");
+  return acme;
+}
+
+}  // namespace
+
 RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
   YamlMap map(node, file, "registry",
               {"config", "caddyfile", "storage", "listen", "debug_listen", "htpasswd", "owner", "https_port", "names",
-               "tls", "acme_email", "certificate", "key", "caddy_data"});
+               "tls", "acme", "certificate", "key", "caddy_data"});
   RegistrySpec spec;
   for (auto [key, field] : {std::pair{"config", &spec.config},
                             {"caddyfile", &spec.caddyfile},
@@ -188,26 +242,36 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
   if (auto owner = map.optional_string("owner", check_user_name)) spec.owner = *owner;
   const auto port = [](std::string_view text) { return check_port(text, "https_port"); };
   if (auto text = map.optional_string("https_port", port)) spec.https_port = *parse_port(*text);
-  if (map.has("names")) {
-    const auto registry_name = [](std::string_view name) -> Problem {
-      if (auto problem = check_domain(name)) return fmt::format("registry name '{}': {}", name, *problem);
-      return std::nullopt;
-    };
-    spec.names = map.string_list("names", registry_name);
-    if (spec.names.empty()) map.fail(map.get("names"), "registry.names must name at least one host");
-  }
+
   const std::string tls = map.optional_string("tls").value_or("local-ca");
   if (tls == "acme") {
     spec.tls = RegistrySpec::Tls::acme;
-    spec.acme_email = map.optional_string("acme_email").value_or("");
-    hold(map.at_key(map.has("acme_email") ? "acme_email" : "tls"), spec.acme_email, check_acme_email);
-    for (const auto& name : spec.names)
-      if (name.size() >= 6 && name.compare(name.size() - 6, 6, ".local") == 0)
-        map.fail(map.get("tls"),
-                 fmt::format("Let's Encrypt cannot certify '{}', a .local name: use tls: local-ca", name));
-  } else if (tls != "local-ca") {
+    if (!map.has("acme"))
+      map.fail(map.get("tls"), "tls: acme needs an acme section with at least email, the contact address for the CA");
+    spec.acme = read_acme(map.get("acme"), file);
+  } else if (tls == "local-ca") {
+    if (map.has("acme")) map.fail(map.get("acme"), "the acme section is used only with tls: acme");
+  } else {
     map.fail(map.get("tls"),
-             fmt::format("tls '{}' must be local-ca (certificates from the TrustNet CA) or acme (Let's Encrypt)", tls));
+             fmt::format("tls '{}' must be local-ca (certificates from the TrustNet CA) or acme (an ACME CA such "
+                         "as Let's Encrypt)",
+                         tls));
+  }
+  const bool acme = spec.tls == RegistrySpec::Tls::acme;
+  const auto registry_name = [acme](std::string_view name) -> Problem {
+    if (!acme)
+      if (auto problem = check_domain(name)) return fmt::format("registry name '{}': {}", name, *problem);
+    if (acme)
+      if (auto problem = check_public_name(name)) return fmt::format("registry name {} (tls: acme)", *problem);
+    return std::nullopt;
+  };
+  if (map.has("names")) {
+    spec.names = map.string_list("names", registry_name);
+    if (spec.names.empty()) map.fail(map.get("names"), "registry.names must name at least one host");
+  } else if (acme) {
+    for (const auto& name : spec.names)
+      if (auto problem = registry_name(name))
+        map.fail(map.get("tls"), *problem + "; name the registry's public names under registry.names");
   }
   spec.where = map.at(node);
   return spec;

@@ -180,7 +180,32 @@ Problem check_mac_address(std::string_view mac) {
 Problem check_acme_email(std::string_view email) {
   static const std::regex pattern(R"([^@\s"'{}]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
   if (!std::regex_match(email.begin(), email.end(), pattern))
-    return std::string("tls: acme needs acme_email, the contact address for Let's Encrypt");
+    return fmt::format("acme email '{}' must be an e-mail address, the contact the CA is given", printable(email));
+  return std::nullopt;
+}
+
+Problem check_public_name(std::string_view name) {
+  if (name.find(':') != std::string_view::npos)
+    return fmt::format("'{}' is an address: a public CA certifies only names", printable(name));
+  if (auto problem = check_domain(name)) return fmt::format("'{}': {}", printable(name), *problem);
+  const size_t last_dot = name.rfind('.');
+  if (last_dot == std::string_view::npos)
+    return fmt::format("'{}' is a single label: a public CA certifies only fully qualified names", name);
+  const std::string_view top = name.substr(last_dot + 1);  // lower-case: check_domain holds to it
+  if (std::all_of(top.begin(), top.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return fmt::format("'{}' is an address: a public CA certifies only names", name);
+  for (std::string_view suffix : {".local", ".internal", ".lan", ".home.arpa", ".localhost", ".localdomain", ".invalid",
+                                  ".intranet", ".corp", ".home", ".private"})
+    if (name.ends_with(suffix))
+      return fmt::format("'{}' is a {} name, private by definition: a public CA cannot certify it", name, suffix);
+  return std::nullopt;
+}
+
+Problem check_acme_directory(std::string_view url) {
+  static const std::regex pattern(R"(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%+-]*)?)");
+  if (!std::regex_match(url.begin(), url.end(), pattern))
+    return fmt::format("ACME directory '{}' must be letsencrypt, letsencrypt-staging or an https:// URL",
+                       printable(url));
   return std::nullopt;
 }
 

@@ -62,6 +62,11 @@ Problem check_loopback_listen(std::string_view text, std::string_view what);
 Problem check_mac_address(std::string_view mac);
 // The contact address Let's Encrypt is given.
 Problem check_acme_email(std::string_view email);
+// A name a public ACME CA can certify: a valid domain of two labels or more, not an address, and
+// not under a suffix that is private by definition (.local, .internal, .lan, .home.arpa, ...).
+Problem check_public_name(std::string_view name);
+// An ACME directory: an https:// URL of printable characters, no spaces or quotes.
+Problem check_acme_directory(std::string_view url);
 
 // Paths.
 // An absolute path inside the image that cannot climb out of it.

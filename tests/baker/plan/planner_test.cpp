@@ -178,3 +178,54 @@ TEST_CASE("a recipe without state folders writes no list and adds no dependency"
   CHECK(index_of(plan, "state-folders") == plan.steps.size());
   for (const auto* write : steps_of<WriteFile>(plan)) CHECK(write->content.find("trustnet-state") == std::string::npos);
 }
+
+TEST_CASE(
+    "an ACME registry's plan writes its CA root and a Caddyfile that trusts it, with Caddy's data on the state "
+    "disk") {
+  test::TempDir dir;
+  LoadOptions options;
+  options.extra_ssh_keys = {dir.write("op.pub", test::operator_key + "\n")};
+  const std::string root = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  dir.write("pki/acme-root.pem", root);
+  const auto recipe = [&](const std::string& acme) {
+    return dir.write("registry.yaml", fmt::format("include: {}\nregistry:\n  names: [registry.example.org]\n  tls: "
+                                                  "acme\n  acme:\n    email: ops@example.org\n{}",
+                                                  (test::source_dir() / "recipes/registry.yaml").string(), acme));
+  };
+  Recipe r = load_recipe(recipe("    directory: https://acme.example.org/dir\n    root: pki/acme-root.pem\n"), options);
+  Plan plan = make_plan(r);
+  const WriteFile *written_root = nullptr, *caddyfile = nullptr;
+  for (const auto* write : steps_of<WriteFile>(plan)) {
+    if (write->path == "/etc/trustnet-registry/acme-root.pem") written_root = write;
+    if (write->path == "/etc/trustnet-registry/Caddyfile") caddyfile = write;
+  }
+  REQUIRE(written_root != nullptr);
+  CHECK(written_root->content == root);
+  REQUIRE(caddyfile != nullptr);
+  CHECK(caddyfile->content.find("\t\t\tdir https://acme.example.org/dir\n") != std::string::npos);
+  CHECK(caddyfile->content.find("\t\t\ttrusted_roots /etc/trustnet-registry/acme-root.pem\n") != std::string::npos);
+  // The state folder holds Caddy's account and certificates: an upgrade keeps them.
+  CHECK(caddyfile->content.find("\t\troot /var/lib/trustnet-registry/caddy\n") != std::string::npos);
+  CHECK(std::any_of(r.state.begin(), r.state.end(),
+                    [](const DirectorySpec& d) { return d.path == "/var/lib/trustnet-registry"; }));
+  // The root is one of the recipe's sources: a new root is a new recipe digest.
+  CHECK(std::any_of(r.sources.begin(), r.sources.end(),
+                    [](const RecipeSource& s) { return s.file.filename() == "acme-root.pem"; }));
+
+  // Let's Encrypt by default: no root written, no trusted_roots.
+  Plan lets_encrypt = make_plan(load_recipe(recipe(""), options));
+  for (const auto* write : steps_of<WriteFile>(lets_encrypt)) {
+    CHECK(write->path != "/etc/trustnet-registry/acme-root.pem");
+    if (write->path == "/etc/trustnet-registry/Caddyfile") {
+      CHECK(write->content.find(fmt::format("\t\t\tdir {}\n", AcmeSpec::lets_encrypt)) != std::string::npos);
+      CHECK(write->content.find("trusted_roots") == std::string::npos);
+    }
+  }
+
+  // A key where the root should be is refused, and never read into the plan.
+  dir.write("pki/key.pem", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+  CHECK_THROWS_WITH_AS(load_recipe(recipe("    root: pki/key.pem\n"), options),
+                       doctest::Contains("registry.acme.root holds a private key"), Error);
+  CHECK_THROWS_WITH_AS(load_recipe(recipe("    root: pki/missing.pem\n"), options),
+                       doctest::Contains("is not a regular file"), Error);
+}

@@ -69,17 +69,43 @@ TEST_CASE("caddy validate accepts the generated Caddyfile with the TrustNet CA a
   CHECK(text.find(fmt::format("https://registry.trustnet.local:{}, https://[::1]:{} {{", a.spec.https_port,
                               a.spec.https_port)) != std::string::npos);
 
+  // ACME, each challenge: only the issuers named, the one challenge forwarded, no address.
   RegistrySpec acme = a.spec;
   acme.tls = RegistrySpec::Tls::acme;
-  acme.acme_email = "ops@example.org";
+  acme.acme.email = "ops@example.org";
+  acme.acme.directory = AcmeSpec::lets_encrypt_staging;
+  acme.acme.root_pem = "-----BEGIN CERTIFICATE-----";  // only its path is in the Caddyfile
+  acme.acme.root_path = a.ca_file.string();
   acme.names = {"registry.example.org"};
-  auto file = a.dir.write("Caddyfile.acme", render_caddyfile(acme));
-  ProcessResult public_name = run_process({"caddy", "validate", "--config", file.string(), "--adapter", "caddyfile"});
-  INFO(public_name.err);
-  CHECK(public_name.exit_status == 0);
-  const std::string acme_text = read_text_file(file);
-  CHECK(acme_text.find("\ttls ops@example.org\n") != std::string::npos);
-  CHECK(acme_text.find("[::1]") == std::string::npos);  // Let's Encrypt cannot certify an address
+  auto validate = [&](const RegistrySpec& spec, const std::string& name) {
+    const fs::path file = a.dir.write(name, render_caddyfile(spec));
+    ProcessResult result = run_process({"caddy", "validate", "--config", file.string(), "--adapter", "caddyfile"});
+    INFO(name, ": ", result.err);
+    CHECK(result.exit_status == 0);
+    return read_text_file(file);
+  };
+  const std::string tls_alpn = validate(acme, "Caddyfile.tls-alpn");
+  CHECK(tls_alpn.find(
+            fmt::format("\t\tissuer acme {{\n\t\t\tdir {}\n\t\t\temail ops@example.org\n\t\t\ttrusted_roots {}\n"
+                        "\t\t\tdisable_http_challenge\n\t\t\talt_tlsalpn_port {}\n",
+                        AcmeSpec::lets_encrypt_staging, a.ca_file.string(), a.spec.https_port)) != std::string::npos);
+  CHECK(tls_alpn.find("[::1]") == std::string::npos);                    // a public CA cannot certify an address
+  CHECK(tls_alpn.find("issuer acme") == tls_alpn.rfind("issuer acme"));  // one issuer: no fallback
+
+  acme.acme.challenge = AcmeSpec::Challenge::http;
+  acme.acme.second_directory = AcmeSpec::lets_encrypt;
+  const std::string http = validate(acme, "Caddyfile.http");
+  CHECK(http.find("\t\t\tdisable_tlsalpn_challenge\n\t\t\talt_http_port 80\n") != std::string::npos);
+  CHECK(http.find(fmt::format("dir {}\n", AcmeSpec::lets_encrypt)) != std::string::npos);
+  CHECK(http.find("issuer acme") != http.rfind("issuer acme"));  // the second, named
+
+  // dns-01 reaches Caddy's DNS option, which asks for the module of the operator's build.
+  acme.acme.challenge = AcmeSpec::Challenge::dns;
+  acme.acme.dns_provider = "trustnettestdns {env.TOKEN}";
+  const fs::path dns = a.dir.write("Caddyfile.dns", render_caddyfile(acme));
+  ProcessResult no_module = run_process({"caddy", "validate", "--config", dns.string(), "--adapter", "caddyfile"});
+  CHECK(no_module.exit_status != 0);
+  CHECK(no_module.err.find("dns.providers.trustnettestdns") != std::string::npos);
 }
 
 TEST_CASE(

@@ -157,6 +157,22 @@ TEST_CASE("CometBFT's moniker, proxy_app and durations, an ACME contact, and wha
   for (const char* bad : {"", "0s", "1", "1m", "1.5s", "half a second", "-1s"})
     CHECK(check_duration(bad, "timeout_commit").has_value());
   CHECK(check_duration("1m", "timeout_commit") == "timeout_commit '1m' must be a duration such as 500ms or 1s");
+  for (const char* good : {"registry.example.org", "a.b.c.example.co.uk", "xn--bcher-kva.de"})
+    CHECK_FALSE(check_public_name(good));
+  for (const char* bad : {"registry", "registry.local", "Registry.Example.ORG", "r.trustnet.local", "registry.internal",
+                          "nas.lan", "box.home.arpa", "localhost.localdomain", "x.invalid", "203.0.113.5",
+                          "fd10:1234::2", "-bad.example.org", "a..example.org"})
+    CHECK(check_public_name(bad).has_value());
+  CHECK(check_public_name("registry.home.arpa") ==
+        "'registry.home.arpa' is a .home.arpa name, private by definition: a public CA cannot certify it");
+  CHECK(check_public_name("registry") ==
+        "'registry' is a single label: a public CA certifies only fully qualified names");
+  CHECK(check_public_name("10.0.0.1") == "'10.0.0.1' is an address: a public CA certifies only names");
+  for (const char* good : {"https://acme-v02.api.letsencrypt.org/directory", "https://localhost:14000/dir",
+                           "https://ca.example.org/acme/acme/directory"})
+    CHECK_FALSE(check_acme_directory(good));
+  for (const char* bad : {"", "letsencrypt", "http://ca.example.org/dir", "https://ca example.org/", "https://ca/\"x"})
+    CHECK(check_acme_directory(bad).has_value());
   CHECK_FALSE(check_acme_email("ops@example.org"));
   for (const char* bad : {"", "ops", "ops@example", "o ps@example.org", "ops@exa_mple.org", "\"ops\"@example.org"})
     CHECK(check_acme_email(bad).has_value());
