@@ -46,6 +46,11 @@ int run_network(const LaunchConfig& config, const std::string& action, const std
                             {"complete", state.complete()},
                             {"taps", nlohmann::json::array()}};
       for (const auto& tap : state.taps) out["taps"].push_back(link(tap));
+      out["redirects"] = nlohmann::json::array();
+      for (const auto& r : layout.redirects)
+        out["redirects"].push_back({{"from", r.from}, {"to", r.to}, {"instance", r.instance}});
+      out["redirects_in_place"] =
+          state.redirects_in_place ? nlohmann::json(*state.redirects_in_place) : nlohmann::json(nullptr);
       fmt::print("{}\n", out.dump(2));
     } else {
       fmt::print("bridge {}: {}\n", layout.bridge,
@@ -57,6 +62,11 @@ int run_network(const LaunchConfig& config, const std::string& action, const std
                    !tap.exists ? "missing"
                                : fmt::format("{}, {}, owner uid {}", tap.up ? "up" : "down",
                                              tap.on_bridge ? "on the bridge" : "not on the bridge", tap.owner));
+      if (!layout.redirects.empty() || state.redirects_in_place == false)
+        fmt::print("redirects (nftables table ip {}): {}\n", redirect_table(layout.bridge),
+                   !state.redirects_in_place   ? "not readable without root"
+                   : *state.redirects_in_place ? "in place"
+                                               : "missing or different");
     }
     return state.complete() ? 0 : 3;
   }

@@ -61,9 +61,22 @@ void read_forwards(const YamlMap& map, const std::string& file, const std::strin
   if (!forwards) return;
   if (!forwards.IsSequence()) map.fail(forwards, fmt::format("instances.{}.forwards must be a list", name));
   for (const auto& item : forwards) {
-    YamlMap forward(item, file, "a forward of " + name, {"host", "guest"});
-    instance.forwards.push_back(
-        {port(forward, forward.require("host"), "host"), port(forward, forward.require("guest"), "guest")});
+    YamlMap forward(item, file, "a forward of " + name, {"host", "guest", "public", "via"});
+    PortForward read{port(forward, forward.require("host"), "host"), port(forward, forward.require("guest"), "guest")};
+    read.everywhere = forward.optional_bool("public").value_or(false);
+    if (forward.has("via")) read.via = port(forward, forward.get("via"), "via");
+    if (read.host < 1024) {
+      if (!read.everywhere || !read.via)
+        forward.fail(forward.require("host"),
+                     fmt::format("host port {} is below 1024, which QEMU cannot open: set public: true and via: an "
+                                 "unprivileged port QEMU listens on (launch network up redirects {} to it)",
+                                 read.host, read.host));
+      if (read.via < 1024) forward.fail(forward.get("via"), fmt::format("via {} must be 1024 or above", read.via));
+    } else if (read.via) {
+      forward.fail(forward.get("via"),
+                   fmt::format("via is only for a host port below 1024; QEMU listens on {} itself", read.host));
+    }
+    instance.forwards.push_back(read);
   }
 }
 

@@ -154,8 +154,9 @@ class InstancesApart {
       throw Error(instance.where,
                   fmt::format("instances {} and {} would share the tap {}; rename one", it->second, who, it->first));
     for (const auto& forward : instance.forwards)
-      if (!host_ports_.insert(forward.host).second)
-        throw Error(instance.where, fmt::format("host port {} of {} is forwarded twice", forward.host, who));
+      for (int port : {forward.host, forward.via})
+        if (port && !host_ports_.insert(port).second)
+          throw Error(instance.where, fmt::format("host port {} of {} is forwarded twice", port, who));
   }
 
  private:

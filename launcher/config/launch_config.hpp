@@ -18,6 +18,12 @@ namespace trustnet::launcher {
 
 struct PortForward {
   int host = 0, guest = 0;  // TCP, on the IPv4 user-mode NIC
+  // On every IPv4 address of the host (an ACME challenge, a public registry), not its loopback.
+  bool everywhere = false;
+  // A host port below 1024, which QEMU (no capability) cannot open: QEMU listens on `via`, and
+  // `launch network up` has the host's nftables redirect `host` to it.
+  int via = 0;
+  int qemu_port() const { return via ? via : host; }
 };
 
 enum class BootMode { uefi, direct };

@@ -18,7 +18,8 @@ namespace trustnet::launcher {
 bool NetworkState::complete() const {
   return bridge.exists && bridge.up && bridge.has_address &&
          std::all_of(taps.begin(), taps.end(),
-                     [](const LinkState& tap) { return tap.exists && tap.up && tap.on_bridge; });
+                     [](const LinkState& tap) { return tap.exists && tap.up && tap.on_bridge; }) &&
+         redirects_in_place.value_or(true);
 }
 
 namespace {
@@ -97,6 +98,8 @@ NetworkState network_state(const NetworkLayout& layout) {
     tap.owner = tap_owner(name);
     state.taps.push_back(tap);
   }
+  if (const auto listed = list_redirect_table(layout.bridge))
+    state.redirects_in_place = redirects_in_place(*listed, layout.redirects);
   return state;
 }
 
@@ -152,6 +155,16 @@ NetworkChanges network_up(const NetworkLayout& layout, uid_t tap_owner_uid) {
       changes.push_back(fmt::format("attached {} to {}", name, layout.bridge));
     }
   }
+  // The redirects, replaced whole when they differ from the layout's (or removed when it has none).
+  const auto listed = list_redirect_table(layout.bridge);
+  if (!listed && !layout.redirects.empty()) throw net_admin_missing("redirecting host ports below 1024");
+  if (listed && !redirects_in_place(*listed, layout.redirects)) {
+    run_nft(render_port_redirects(layout.bridge, layout.redirects));
+    for (const auto& r : layout.redirects)
+      changes.push_back(fmt::format("redirected host port {} to {} ({}) in nftables table ip {}", r.from, r.to,
+                                    r.instance, redirect_table(layout.bridge)));
+    if (layout.redirects.empty()) changes.push_back("removed nftables table ip " + redirect_table(layout.bridge));
+  }
   return changes;
 }
 
@@ -171,6 +184,10 @@ NetworkChanges network_down(const NetworkLayout& layout) {
   };
   for (const auto& name : layout.taps) remove(name, "tap");
   remove(layout.bridge, "bridge");
+  if (!list_redirect_table(layout.bridge).value_or("").empty()) {
+    run_nft(render_port_redirects(layout.bridge, {}));
+    changes.push_back("removed nftables table ip " + redirect_table(layout.bridge));
+  }
   return changes;
 }
 

@@ -4,8 +4,11 @@
 // through /dev/net/tun, the kernel's only way to make them. Every operation is idempotent.
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "launcher/network/port_redirects.hpp"
 
 namespace trustnet::launcher {
 
@@ -14,6 +17,7 @@ struct NetworkLayout {
   std::string address;  // the host's ULA address on the bridge
   int prefix = 32;
   std::vector<std::string> taps;
+  std::vector<PortRedirect> redirects;  // host ports below 1024, through the host's nftables
 };
 
 struct LinkState {
@@ -27,6 +31,8 @@ struct LinkState {
 struct NetworkState {
   LinkState bridge;
   std::vector<LinkState> taps;
+  // The nftables table holds exactly the layout's redirects; unknown to a caller who may not read it.
+  std::optional<bool> redirects_in_place;
   bool complete() const;  // everything of the layout exists, is up and wired
 };
 

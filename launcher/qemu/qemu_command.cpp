@@ -66,7 +66,8 @@ std::vector<std::string> qemu_command(const InstanceConfig& instance, const Inst
                              ? fmt::format("tap,id={},ifname={},script=no,downscript=no", nic.id, nic.tap)
                              : fmt::format("user,id={}", nic.id);
     for (const auto& forward : nic.forwards)
-      netdev += fmt::format(",hostfwd=tcp:127.0.0.1:{}-:{}", forward.host, forward.guest);
+      netdev += fmt::format(",hostfwd=tcp:{}:{}-:{}", forward.everywhere ? "0.0.0.0" : "127.0.0.1", forward.qemu_port(),
+                            forward.guest);
     argv.insert(argv.end(),
                 {"-netdev", netdev, "-device", fmt::format("virtio-net-pci,netdev={},mac={}", nic.id, nic.mac)});
   }

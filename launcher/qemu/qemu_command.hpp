@@ -23,8 +23,9 @@ std::vector<std::string> console_and_qmp_options(const InstancePaths& paths);
 // A direct-boot instance names its kernel and initrd (both machine descriptions need them).
 void require_direct_boot_files(const InstanceConfig& instance);
 
-// IPv4 forwards listen on the host's loopback only (127.0.0.1:3222 and so on): the IPv4 way in is
-// for the host's own operator, never for its network.
+// IPv4 forwards listen on the host's loopback (127.0.0.1:3222 and so on): the IPv4 way in is for
+// the host's own operator, never for its network, unless a forward says public (an ACME
+// challenge): then on every IPv4 address, on its `via` port when the host port is below 1024.
 // `io` is the instance disk's I/O mode, as choose_disk_io found the host accepts.
 std::vector<std::string> qemu_command(const InstanceConfig& instance, const InstancePaths& paths, Accel accel,
                                       const Firmware& firmware, const DiskIo& io = {});

@@ -21,7 +21,11 @@ namespace fs = std::filesystem;
 
 NetworkLayout network_layout(const LaunchConfig& config) {
   NetworkLayout layout{config.bridge_name, config.bridge_address, config.bridge_prefix, {}};
-  for (const auto& instance : config.instances) layout.taps.push_back(tap_name(instance.identity.name));
+  for (const auto& instance : config.instances) {
+    layout.taps.push_back(tap_name(instance.identity.name));
+    for (const auto& forward : instance.forwards)
+      if (forward.via) layout.redirects.push_back({forward.host, forward.via, instance.identity.name});
+  }
   return layout;
 }
 
@@ -73,10 +77,10 @@ std::vector<std::string> preflight_host(InstanceHost& host, const LaunchConfig& 
         if (!fs::is_regular_file(file))
           throw Error(instance.where, fmt::format("{}: direct boot file {} does not exist", name, file.string()));
     for (const auto& forward : instance.forwards)
-      if (!host.loopback_port_free(forward.host))
+      if (!host.loopback_port_free(forward.qemu_port()))
         throw Error(
             fmt::format("{}: port 127.0.0.1:{} (forwarded to guest port {}) is already in use by another program", name,
-                        forward.host, forward.guest));
+                        forward.qemu_port(), forward.guest));
   }
   return notes;
 }
@@ -91,6 +95,11 @@ void preflight_network(const LaunchConfig& config, const std::vector<InstanceCon
   if (!state.bridge.up || !state.bridge.has_address)
     throw Error(fmt::format("bridge {} is down or lacks {}/{}; run `sudo launch network up`", layout.bridge,
                             layout.address, layout.prefix));
+  if (state.redirects_in_place == false)
+    throw Error(
+        fmt::format("the host's redirects of ports below 1024 (nftables table ip {}) are missing or "
+                    "differ from the configuration; run `sudo launch network up`",
+                    redirect_table(layout.bridge)));
   const long uid = static_cast<long>(::getuid());
   for (const auto& tap : state.taps) {
     if (!tap.exists || !tap.on_bridge || !tap.up)

@@ -132,6 +132,31 @@ TEST_CASE("bad launcher configurations name the file, line and column of the fau
   CHECK(error_of(kValid + "pull:\n  timeout: 0\n") == "19:12: pull.timeout must be at least 1 second");
 }
 
+TEST_CASE("a forward of a host port below 1024 goes through an unprivileged port QEMU opens on every address") {
+  test::TempDir dir;
+  const auto public_forward = [](const std::string& forward) {
+    return with("      - \\{host: 3222, guest: 22\\}\n", "      - {host: 3222, guest: 22}\n      - " + forward + "\n");
+  };
+  const LaunchConfig config =
+      load_launch_config(dir.write("launch.yaml", public_forward("{host: 443, guest: 8053, public: true, via: 8443}")));
+  const PortForward& forward = config.instances[0].forwards[1];
+  CHECK(forward.host == 443);
+  CHECK(forward.everywhere);
+  CHECK(forward.qemu_port() == 8443);
+  CHECK(config.instances[0].forwards[0].qemu_port() == 3222);
+  CHECK_FALSE(config.instances[0].forwards[0].everywhere);
+
+  CHECK(error_of(public_forward("{host: 443, guest: 8053}")) ==
+        "18:16: host port 443 is below 1024, which QEMU cannot open: set public: true and via: an unprivileged port "
+        "QEMU listens on (launch network up redirects 443 to it)");
+  CHECK(error_of(public_forward("{host: 443, guest: 8053, public: true, via: 80}")) ==
+        "18:53: via 80 must be 1024 or above");
+  CHECK(error_of(public_forward("{host: 8443, guest: 8053, via: 9443}")) ==
+        "18:40: via is only for a host port below 1024; QEMU listens on 8443 itself");
+  CHECK(error_of(public_forward("{host: 443, guest: 8053, public: true, via: 3222}")) ==
+        "8:3: host port 3222 of node is forwarded twice");
+}
+
 TEST_CASE("a trusted release key is read beside the configuration and must exist") {
   test::TempDir dir;
   dir.write("keys/release.pub", "-----BEGIN PUBLIC KEY-----\n");

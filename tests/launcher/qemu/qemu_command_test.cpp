@@ -54,6 +54,12 @@ TEST_CASE(
   REQUIRE(netdevs.size() == 2);
   CHECK(netdevs[0] == "tap,id=ula,ifname=tn-node,script=no,downscript=no");
   CHECK(netdevs[1] == "user,id=v4,hostfwd=tcp:127.0.0.1:3222-:22");
+  // A public forward: every IPv4 address, on its unprivileged port when the host's is below 1024.
+  InstanceConfig acme = node();
+  acme.forwards.push_back({443, 8053, true, 8443});
+  acme.forwards.push_back({9443, 8053, true, 0});
+  CHECK(values_of(qemu_command(acme, kPaths, Accel::tcg, Firmware{}), "-netdev")[1] ==
+        "user,id=v4,hostfwd=tcp:127.0.0.1:3222-:22,hostfwd=tcp:0.0.0.0:8443-:8053,hostfwd=tcp:0.0.0.0:9443-:8053");
   const auto devices = values_of(argv, "-device");
   CHECK(std::find(devices.begin(), devices.end(), "virtio-net-pci,netdev=ula,mac=" + node().mac) != devices.end());
   CHECK(std::find(devices.begin(), devices.end(), "virtio-blk-pci,drive=disk0,iothread=io0,bootindex=0") !=
