@@ -97,6 +97,23 @@ void read_boot(const YamlMap& map, const fs::path& config_dir, InstanceConfig& i
   }
 }
 
+// `acme:` of a registry whose recipe says tls: acme.
+AcmeTrust read_acme(const YamlMap& parent, const std::string& file, const std::string& name,
+                    const fs::path& config_dir) {
+  YamlMap map(parent.get("acme"), file, "instances." + name + ".acme", {"name", "root", "warn_days"});
+  AcmeTrust acme;
+  acme.name = map.string("name", [](std::string_view text) -> Problem {
+    if (auto problem = check_public_name(text)) return "acme name " + *problem;
+    return std::nullopt;
+  });
+  if (auto root = map.optional_line("root")) acme.root = fs::absolute(config_dir / *root).lexically_normal();
+  if (auto days = map.optional_uint("warn_days", 89)) {
+    if (*days < 1) map.fail(map.get("warn_days"), "warn_days must be from 1 to 89");
+    acme.warn_days = static_cast<int>(*days);
+  }
+  return acme;
+}
+
 }  // namespace
 
 InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& file, const fs::path& config_dir,
@@ -104,7 +121,7 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   hold(entry.where, entry.name, check_instance_name);
   YamlMap map(entry.value, file, "instances." + entry.name,
               {"role", "image", "hostname", "address", "memory", "cpus", "disk", "state_disk", "mac", "forwards",
-               "boot", "kernel", "initrd", "append", "user"});
+               "boot", "kernel", "initrd", "append", "user", "acme"});
   InstanceConfig instance;
   instance.identity.name = entry.name;
   instance.identity.prefix = prefix;
@@ -116,6 +133,11 @@ InstanceConfig read_instance(const YamlMap::Entry& entry, const std::string& fil
   read_forwards(map, file, entry.name, instance);
   read_boot(map, config_dir, instance);
   instance.user = map.optional_string("user", check_user_name).value_or(default_operator(instance.identity.role));
+  if (map.has("acme")) {
+    if (instance.identity.role != Role::registry)
+      map.fail(map.get("acme"), "acme applies only to a registry (its recipe's tls: acme)");
+    instance.acme = read_acme(map, file, entry.name, config_dir);
+  }
   instance.where = entry.where;
   return instance;
 }

@@ -28,6 +28,14 @@ struct PortForward {
 
 enum class BootMode { uefi, direct };
 
+// A registry whose certificate comes from an ACME CA (its recipe's tls: acme): the launcher
+// checks it by its public name against the system's roots and `root`, and warns before it lapses.
+struct AcmeTrust {
+  std::string name;            // the public name the certificate carries
+  std::filesystem::path root;  // a root beyond the system's (a private ACME CA); empty: none
+  int warn_days = 14;          // fewer days left than this: `degraded` (renewal is failing)
+};
+
 struct InstanceConfig {
   InstanceDefinition identity;  // name, role, hostname, address, prefix
   std::filesystem::path image;  // the golden image (for a remote one, where `launch pull` puts it)
@@ -44,6 +52,7 @@ struct InstanceConfig {
   std::filesystem::path kernel, initrd;
   std::string append;
   std::string user;  // the operator `launch ssh` logs in as
+  std::optional<AcmeTrust> acme;
   SourceLocation where;
 };
 

@@ -26,6 +26,7 @@ bool HealthMonitor::poll() {
       if (s.running.wait_for(0s) != std::future_status::ready) continue;
       ProbeOutcome outcome = s.running.get();
       if (outcome.answered) s.last_answer = now;
+      if (kind == ProbeKind::service && outcome.answered && outcome.certificate) certificate_ = outcome.certificate;
       s.answered_last = outcome.answered;
       if (kind == ProbeKind::service && !targets_.peers_url.empty() && outcome.answered) {
         // A node answers with CometBFT's /status, and with a height that still grows.

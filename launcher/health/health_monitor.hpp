@@ -62,6 +62,9 @@ class HealthMonitor {
   std::vector<std::string> lost() const;
   // A node's chain as its RPC last told it, and whether its height has stopped growing.
   const std::optional<NodeStatus>& node_status() const { return node_status_; }
+  // The certificate the service presented when it last answered, and the days it must have left.
+  const std::optional<CertificateFacts>& certificate() const { return certificate_; }
+  int certificate_warn_days() const { return targets_.warn_days; }
   // When a probe of `kind` last got an answer, a node's RPC counted even while its height stands
   // still (liveness, not progress); nothing before the first.
   std::optional<std::chrono::steady_clock::time_point> last_answer(ProbeKind kind) const {
@@ -90,6 +93,7 @@ class HealthMonitor {
   std::array<Slot, 3> slots_;
   ChainProgress progress_;
   std::optional<NodeStatus> node_status_;
+  std::optional<CertificateFacts> certificate_;
   bool stalled_ = false;
 };
 

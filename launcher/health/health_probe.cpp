@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <memory>
 
 #include <cerrno>
 #include <cstring>
@@ -165,18 +167,56 @@ SshGreeting ssh_greeting(const std::string& address, int port, milliseconds pati
   return greeting;
 }
 
+std::optional<CertificateFacts> certificate_facts(const std::vector<std::string>& leaf_lines) {
+  CertificateFacts facts;
+  for (const auto& line : leaf_lines) {
+    if (line.starts_with("Issuer:")) {
+      std::string issuer = line.substr(7);
+      // "C = US, O = Let's Encrypt, CN = R11" (or "CN=R11" with other backends): the CN's value.
+      if (const size_t cn = issuer.rfind("CN"); cn != std::string::npos) {
+        size_t start = issuer.find('=', cn);
+        size_t end = issuer.find(',', cn);
+        if (start != std::string::npos)
+          issuer = issuer.substr(start + 1, end == std::string::npos ? end : end - start - 1);
+      }
+      const size_t first = issuer.find_first_not_of(' ');
+      facts.issuer = first == std::string::npos ? "" : issuer.substr(first, issuer.find_last_not_of(' ') - first + 1);
+    } else if (line.starts_with("Expire date:")) {
+      const time_t when = curl_getdate(line.substr(12).c_str(), nullptr);
+      if (when > 0) facts.not_after = when;
+    }
+  }
+  if (facts.issuer.empty() || facts.not_after == 0) return std::nullopt;
+  return facts;
+}
+
 ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, milliseconds patience,
+                       const std::atomic<bool>& cancel) {
+  return https_get(url, HttpsTrust{ca_file, false, ""}, patience, cancel);
+}
+
+ProbeOutcome https_get(const std::string& url, const HttpsTrust& trust, milliseconds patience,
                        const std::atomic<bool>& cancel) {
   ProbeOutcome outcome;
   CurlEasy curl = make_curl_easy();
-  const std::string ca = ca_file.string();
+  const std::string ca = trust.ca_file.string();
   auto set = [&](CURLoption option, auto value) {
     if (CURLcode rc = curl_easy_setopt(curl.get(), option, value); rc != CURLE_OK)
       throw Error(fmt::format("libcurl option {}: {}", static_cast<int>(option), curl_easy_strerror(rc)));
   };
   set(CURLOPT_URL, url.c_str());
   set(CURLOPT_PROTOCOLS_STR, "https");
-  set(CURLOPT_CAINFO, ca.c_str());
+  // The system's roots are libcurl's default; a CA file of the launcher's replaces them unless the
+  // system's are wanted too (a directory of them beside the file).
+  if (!ca.empty()) set(CURLOPT_CAINFO, ca.c_str());
+  if (!ca.empty() && trust.system_roots) set(CURLOPT_CAPATH, "/etc/ssl/certs");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve(nullptr, curl_slist_free_all);
+  if (!trust.resolve.empty()) {
+    resolve.reset(curl_slist_append(nullptr, trust.resolve.c_str()));
+    if (!resolve) throw Error("libcurl: out of memory");
+    set(CURLOPT_RESOLVE, resolve.get());
+  }
+  set(CURLOPT_CERTINFO, 1L);
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   set(CURLOPT_NOSIGNAL, 1L);
@@ -200,6 +240,12 @@ ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_f
   if (curl_easy_getinfo(curl.get(), CURLINFO_CONNECT_TIME_T, &connect_time) == CURLE_OK)
     outcome.connected = connect_time > 0;
   if (result != CURLE_OK) return outcome;
+  curl_certinfo* chain = nullptr;
+  if (curl_easy_getinfo(curl.get(), CURLINFO_CERTINFO, &chain) == CURLE_OK && chain && chain->num_of_certs > 0) {
+    std::vector<std::string> leaf;
+    for (const curl_slist* line = chain->certinfo[0]; line; line = line->next) leaf.emplace_back(line->data);
+    outcome.certificate = certificate_facts(leaf);
+  }
   long status = 0;
   if (curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) return outcome;
   outcome.answered = status == 200;

@@ -4,9 +4,11 @@
 // with the TrustNet CA. A probe can be cancelled from another thread; it then returns quickly.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -15,11 +17,27 @@
 
 namespace trustnet::launcher {
 
+// The certificate an HTTPS service presented (its leaf), as the probe verified it.
+struct CertificateFacts {
+  std::string issuer;     // the issuer's common name (or its whole name when it has none)
+  int64_t not_after = 0;  // seconds since the epoch
+};
+
 struct ProbeOutcome {
   bool answered = false;
-  bool connected = false;          // a TCP connection was established (SSH and HTTPS probes)
-  std::string body;                // an HTTPS answer's first 64 KiB
-  std::optional<NodeStatus> node;  // a node's /status and /net_info, parsed
+  bool connected = false;                       // a TCP connection was established (SSH and HTTPS probes)
+  std::string body;                             // an HTTPS answer's first 64 KiB
+  std::optional<NodeStatus> node;               // a node's /status and /net_info, parsed
+  std::optional<CertificateFacts> certificate;  // HTTPS: what the verified server presented
+};
+
+// Whom an HTTPS probe trusts: a CA file (the TrustNet CA, or an ACME CA's root), the system's roots
+// too for a certificate from a public CA; `resolve` ("NAME:PORT:ADDRESS") reaches a public name at
+// the instance's address, so that the certificate is checked by that name.
+struct HttpsTrust {
+  std::filesystem::path ca_file;
+  bool system_roots = false;
+  std::string resolve;
 };
 
 // Never set: for callers that do not cancel.
@@ -47,6 +65,10 @@ SshGreeting ssh_greeting(const std::string& address, int port, std::chrono::mill
 // HTTP 200 from `url`, with the server certificate verified against `ca_file`; the body is kept.
 ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, std::chrono::milliseconds patience,
                        const std::atomic<bool>& cancel = kNeverCancel);
+ProbeOutcome https_get(const std::string& url, const HttpsTrust& trust, std::chrono::milliseconds patience,
+                       const std::atomic<bool>& cancel = kNeverCancel);
+// The leaf's issuer and expiry from libcurl's certificate lines ("Issuer:...", "Expire date:...").
+std::optional<CertificateFacts> certificate_facts(const std::vector<std::string>& leaf_lines);
 
 // The role's service URL on the instance's ULA address, and the name of that service's probe.
 std::string service_url(Role role, const std::string& address);

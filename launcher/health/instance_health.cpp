@@ -19,6 +19,25 @@ void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor) {
     if (probe_kind(kind).connects) row.connections[monitor.name(kind)] = monitor.counts(kind).connections;
   row.chain = monitor.node_status();
   row.stalled = monitor.stalled();
+  row.certificate = monitor.certificate();
+  row.certificate_warn_days = monitor.certificate_warn_days();
+  if (row.phase == Phase::up && row.certificate &&
+      certificate_days_left(*row.certificate, std::time(nullptr)) < row.certificate_warn_days)
+    row.phase = Phase::degraded;
+}
+
+int certificate_days_left(const CertificateFacts& certificate, int64_t now) {
+  const int64_t left = certificate.not_after - now;
+  return static_cast<int>(left >= 0 ? left / 86400 : -((-left + 86399) / 86400));
+}
+
+std::string certificate_text(const HealthRow& row, int64_t now) {
+  if (!row.certificate) return "-";
+  const int days = certificate_days_left(*row.certificate, now);
+  std::string text = days >= 0 ? fmt::format("{}, {} day{} left", row.certificate->issuer, days, days == 1 ? "" : "s")
+                               : fmt::format("{}, expired", row.certificate->issuer);
+  if (days < row.certificate_warn_days) text += ", renewal failing";
+  return text;
 }
 
 void save_health_record(const std::filesystem::path& file, pid_t pid, const HealthTracker& tracker) {
@@ -91,6 +110,11 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
   if (chains) cells[0].push_back("CHAIN");
   if (images) cells[0].push_back("IMAGE");
   if (supervised) cells[0].push_back("RESTARTS");
+  // The CERTIFICATE column when a registry serves an ACME certificate.
+  const bool certificates =
+      std::any_of(rows.begin(), rows.end(), [](const HealthRow& row) { return row.certificate.has_value(); });
+  if (certificates) cells[0].push_back("CERTIFICATE");
+  const int64_t now = std::time(nullptr);
   for (const auto& row : rows) {
     const bool running = row.pid > 0;
     const std::string answered = answered_text(row);
@@ -99,6 +123,7 @@ std::string render_status_table(const std::vector<HealthRow>& rows) {
     if (chains) cells.back().push_back(chain_text(row));
     if (images) cells.back().push_back(row.image.empty() ? "-" : row.image_sha256.substr(0, 12));
     if (supervised) cells.back().push_back(restarts_text(row));
+    if (certificates) cells.back().push_back(certificate_text(row, now));
   }
   std::vector<size_t> widths(cells[0].size(), 0);
   for (const auto& line : cells)
@@ -129,6 +154,11 @@ nlohmann::json status_json(const std::vector<HealthRow>& rows) {
                        {"stalled", row.stalled}};
     item["image"] =
         row.image.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"path", row.image}, {"sha256", row.image_sha256}};
+    if (row.certificate)
+      item["certificate"] = {{"issuer", row.certificate->issuer},
+                             {"not_after", utc_time(row.certificate->not_after)},
+                             {"days_left", certificate_days_left(*row.certificate, std::time(nullptr))},
+                             {"warn_days", row.certificate_warn_days}};
     if (row.supervision) {
       const SupervisionView& s = *row.supervision;
       auto time_or_null = [](int64_t t) { return t > 0 ? nlohmann::json(utc_time(t)) : nlohmann::json(nullptr); };

@@ -34,6 +34,10 @@ struct HealthRow {
   bool stalled = false;                        // its height has not grown for a minute
   std::string image, image_sha256;             // the golden image its system disk was made from; "" before
   std::optional<SupervisionView> supervision;  // when `launch run` runs it (systemd, supervise-daemon)
+  // A registry with an ACME certificate: who issued what it serves, and until when; fewer days
+  // left than warn_days makes an up instance degraded (its renewal is failing).
+  std::optional<CertificateFacts> certificate;
+  int certificate_warn_days = 0;
 };
 
 // The row's probe part: what answered, what was lost, the connections opened.
@@ -43,6 +47,10 @@ void fill_from_monitor(HealthRow& row, const HealthMonitor& monitor);
 std::string answered_text(const HealthRow& row);
 // "height 42, 3 peers" (", catching up", ", stalled"): a node's chain; "-" without one.
 std::string chain_text(const HealthRow& row);
+// Whole days the row's certificate has left at `now` (negative once it lapsed).
+int certificate_days_left(const CertificateFacts& certificate, int64_t now);
+// "R11, 63 days left" (", renewal failing" below the warning): an ACME certificate; "-" without one.
+std::string certificate_text(const HealthRow& row, int64_t now);
 
 // Pure renderings of a set of rows.
 std::string render_status_table(const std::vector<HealthRow>& rows);

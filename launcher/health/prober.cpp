@@ -1,16 +1,31 @@
 #include "launcher/health/prober.hpp"
 
+#include <fmt/format.h>
+
+#include "common/config/appliance_contract.hpp"
+
 namespace trustnet::launcher {
 using namespace std::chrono;
 
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file) {
   const std::string& address = instance.identity.address;
-  return {address,
-          22,
-          service_url(instance.identity.role, address),
-          ca_file,
-          service_probe_name(instance.identity.role),
-          peers_url(instance.identity.role, address)};
+  ProbeTargets targets{address,
+                       22,
+                       service_url(instance.identity.role, address),
+                       ca_file,
+                       service_probe_name(instance.identity.role),
+                       peers_url(instance.identity.role, address)};
+  if (const auto& acme = instance.acme) {
+    // What the registry really serves: its ACME certificate, for its public name, from a public
+    // CA (or the configured root), reached at the instance's own address.
+    const int port = appliance::registry::https_port;
+    targets.service_url = fmt::format("https://{}:{}/health", acme->name, port);
+    targets.resolve = fmt::format("{}:{}:[{}]", acme->name, port, address);
+    targets.ca_file = acme->root;
+    targets.system_roots = true;
+    targets.warn_days = acme->warn_days;
+  }
+  return targets;
 }
 
 namespace {
@@ -25,8 +40,9 @@ ProbeOutcome run_ssh(const ProbeTargets& targets, milliseconds patience, const s
 
 ProbeOutcome run_service(const ProbeTargets& targets, milliseconds patience, const std::atomic<bool>& cancel) {
   // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
-  if (!std::filesystem::exists(targets.ca_file)) return ProbeOutcome{};
-  ProbeOutcome outcome = https_get(targets.service_url, targets.ca_file, patience, cancel);
+  if (!targets.system_roots && !std::filesystem::exists(targets.ca_file)) return ProbeOutcome{};
+  const HttpsTrust trust{targets.ca_file, targets.system_roots, targets.resolve};
+  ProbeOutcome outcome = https_get(targets.service_url, trust, patience, cancel);
   if (outcome.answered && !targets.peers_url.empty()) {
     outcome.node = parse_node_status(outcome.body);
     if (outcome.node)

@@ -22,6 +22,10 @@ struct ProbeTargets {
   std::filesystem::path ca_file;
   std::string service_name = "health";  // "rpc" on a node
   std::string peers_url;                // a node's /net_info; empty for a registry
+  // A registry with an ACME certificate: checked by its public name, with the system's roots.
+  bool system_roots = false;
+  std::string resolve;  // "NAME:PORT:[ADDRESS]"
+  int warn_days = 0;    // fewer days left on the certificate than this: degraded
 };
 ProbeTargets probe_targets(const InstanceConfig& instance, const std::filesystem::path& ca_file);
 

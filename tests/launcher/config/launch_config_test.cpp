@@ -203,3 +203,36 @@ TEST_CASE("a relative state folder is the configuration's, wherever launch runs"
   CHECK(config.state_dir == dir.path() / "sub/vms");
   CHECK(load_launch_config(dir.write("abs.yaml", kValid)).state_dir == "/srv/vms");
 }
+
+TEST_CASE("a registry with an ACME certificate names its public name, and optionally a root and a warning") {
+  test::TempDir dir;
+  const std::string registry = R"(  registry:
+    role: registry
+    image: out/registry.qcow2
+    hostname: trustnet-registry
+    address: fd10:1234::2
+    memory: 1G
+    disk: 30G
+)";
+  dir.write("pki/pebble.pem", "-----BEGIN CERTIFICATE-----\n");
+  const LaunchConfig config = load_launch_config(
+      dir.write("launch.yaml",
+                kValid + registry + "    acme: {name: registry.example.org, root: pki/pebble.pem, warn_days: 20}\n"));
+  const auto& acme = config.instances[1].acme;
+  REQUIRE(acme.has_value());
+  CHECK(acme->name == "registry.example.org");
+  CHECK(acme->root == dir / "pki/pebble.pem");
+  CHECK(acme->warn_days == 20);
+  CHECK(load_launch_config(dir.write("b.yaml", kValid + registry + "    acme: {name: registry.example.org}\n"))
+            .instances[1]
+            .acme->warn_days == 14);
+  CHECK_FALSE(config.instances[0].acme.has_value());
+
+  CHECK(error_of(kValid + registry + "    acme: {name: registry.trustnet.local}\n") ==
+        "25:18: acme name 'registry.trustnet.local' is a .local name, private by definition: a public CA cannot "
+        "certify it");
+  CHECK(error_of(kValid + "    acme: {name: registry.example.org}\n") ==
+        "18:11: acme applies only to a registry (its recipe's tls: acme)");
+  CHECK(error_of(kValid + registry + "    acme: {name: registry.example.org, warn_days: 0}\n") ==
+        "25:51: warn_days must be from 1 to 89");
+}

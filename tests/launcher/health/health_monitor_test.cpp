@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/handles/unique_fd.hpp"
+#include "launcher/health/instance_health.hpp"
 #include "launcher/identity/tls_certificates.hpp"
 #include "support/background_process.hpp"
 #include "support/temp_dir.hpp"
@@ -215,4 +216,52 @@ TEST_CASE("the monitor settles once every kind has a verdict, and nothing answer
   CHECK(monitor.counts(ProbeKind::service).connections == 0);  // no CA: not even tried
   CHECK(monitor.tracker().phase() == Phase::reachable);
   CHECK(monitor.name(ProbeKind::service) == "rpc");
+}
+
+namespace {
+
+// Every probe answers at once; the service presents a certificate with `days` left.
+class CertificateProber final : public Prober {
+ public:
+  explicit CertificateProber(int days) : days_(days) {}
+  std::future<ProbeOutcome> start(ProbeKind kind, const ProbeTargets&, milliseconds,
+                                  const std::atomic<bool>&) override {
+    ProbeOutcome outcome{true, kind != ProbeKind::ping, "", std::nullopt, std::nullopt};
+    if (kind == ProbeKind::service)
+      outcome.certificate = CertificateFacts{"Pebble Intermediate CA", std::time(nullptr) + days_ * 86400 + 3600};
+    std::promise<ProbeOutcome> answer;
+    answer.set_value(outcome);
+    return answer.get_future();
+  }
+
+ private:
+  int days_;
+};
+
+HealthRow row_after_one_round(int days) {
+  CertificateProber prober(days);
+  ProbeTargets targets{"fd10:1234::2", 22, "https://registry.example.org:8053/health", "", "health", ""};
+  targets.system_roots = true;
+  targets.warn_days = 14;
+  HealthMonitor monitor(targets, ProbePolicy{}, prober, steady_time());
+  for (int i = 0; i < 100 && !monitor.settled(); ++i) {
+    monitor.poll();
+    std::this_thread::sleep_for(10ms);
+  }
+  HealthRow row;
+  row.phase = monitor.tracker().phase();
+  fill_from_monitor(row, monitor);
+  return row;
+}
+
+}  // namespace
+
+TEST_CASE("a registry that answers but whose certificate has fewer days left than its warning is degraded") {
+  const HealthRow fresh = row_after_one_round(60);
+  CHECK(fresh.phase == Phase::up);
+  REQUIRE(fresh.certificate.has_value());
+  CHECK(fresh.certificate->issuer == "Pebble Intermediate CA");
+  const HealthRow lapsing = row_after_one_round(5);
+  CHECK(lapsing.phase == Phase::degraded);
+  CHECK(certificate_text(lapsing, std::time(nullptr)) == "Pebble Intermediate CA, 5 days left, renewal failing");
 }

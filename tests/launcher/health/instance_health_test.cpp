@@ -184,3 +184,65 @@ TEST_CASE("the health record carries what answered to later commands, for the sa
   restore_health_record(dir / "missing.json", 4242, damaged);
   CHECK(damaged.phase() == Phase::booting);
 }
+
+TEST_CASE(
+    "an ACME registry's probe checks its certificate by its public name with the system's roots and a "
+    "configured root, and reads its issuer and expiry") {
+  test::TempDir dir;
+  PemPair ca = create_certificate_authority("Pebble Root Test", 30);
+  PemPair server_cert = issue_server_certificate(ca, {"registry", {"registry.example.org"}, {}}, 30);
+  const auto root = dir.write("root.pem", ca.certificate);
+  dir.write("www/health", "ok\n");
+  test::HttpServer server(
+      dir / "www", dir / "nginx",
+      test::TlsFiles{dir.write("c.pem", server_cert.certificate), dir.write("k.pem", server_cert.private_key)});
+  const std::string by_address = server.https_url("/files/health");
+  const std::string port =
+      by_address.substr(by_address.rfind(':') + 1, by_address.find('/', 8) - by_address.rfind(':') - 1);
+  const std::string by_name = "https://registry.example.org:" + port + "/files/health";
+  const std::string resolve = "registry.example.org:" + port + ":127.0.0.1";
+
+  const ProbeOutcome outcome = https_get(by_name, HttpsTrust{root, true, resolve}, 5s);
+  CHECK(outcome.answered);
+  REQUIRE(outcome.certificate.has_value());
+  CHECK(outcome.certificate->issuer == "Pebble Root Test");
+  const int64_t now = std::time(nullptr);
+  CHECK(certificate_days_left(*outcome.certificate, now) >= 28);
+  CHECK(certificate_days_left(*outcome.certificate, now) <= 30);
+  // Not by the address (the certificate names only the public name), and not with the system's
+  // roots alone (the configured root signed it).
+  CHECK_FALSE(https_get(by_address, HttpsTrust{root, true, ""}, 5s).answered);
+  CHECK_FALSE(https_get(by_name, HttpsTrust{"", true, resolve}, 5s).answered);
+
+  // libcurl's lines as OpenSSL writes them.
+  const auto facts =
+      certificate_facts({"Subject:CN = registry.example.org", "Issuer:C = US, O = Let's Encrypt, CN = R11",
+                         "Expire date:Mar  1 12:00:00 2027 GMT"});
+  REQUIRE(facts.has_value());
+  CHECK(facts->issuer == "R11");
+  CHECK(utc_time(facts->not_after) == "2027-03-01T12:00:00Z");
+  CHECK_FALSE(certificate_facts({"Issuer:CN = R11"}).has_value());  // no expiry: nothing to show
+}
+
+TEST_CASE(
+    "the status shows an ACME certificate's issuer and days left, and a registry whose certificate is about "
+    "to lapse is degraded") {
+  const int64_t now = std::time(nullptr);
+  std::vector<HealthRow> rows{{"registry", "fd10:1234::2", 77, Phase::up, 61, {"ssh", "health"}, {}, {}},
+                              {"node", "fd10:1234::1", 78, Phase::up, 61, {"ssh", "rpc"}, {}, {}}};
+  rows[0].certificate = CertificateFacts{"R11", now + 63 * 86400 + 3600};
+  rows[0].certificate_warn_days = 14;
+  CHECK(render_status_table(rows) ==
+        "NAME      ADDRESS       PID  STATE  UPTIME  ANSWERED    CERTIFICATE\n"
+        "registry  fd10:1234::2  77   up     1m01s   ssh,health  R11, 63 days left\n"
+        "node      fd10:1234::1  78   up     1m01s   ssh,rpc     -\n");
+  const auto json = status_json(rows);
+  CHECK(json[0]["certificate"]["issuer"] == "R11");
+  CHECK(json[0]["certificate"]["days_left"] == 63);
+  CHECK(json[0]["certificate"]["warn_days"] == 14);
+  CHECK_FALSE(json[1].contains("certificate"));
+  rows[0].certificate->not_after = now + 3 * 86400 + 3600;
+  CHECK(certificate_text(rows[0], now) == "R11, 3 days left, renewal failing");
+  rows[0].certificate->not_after = now - 10;
+  CHECK(certificate_text(rows[0], now) == "R11, expired, renewal failing");
+}
