@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,16 @@ class NetNamespace {
     argv.insert(argv.begin(), {"ip", "netns", "exec", name_});
     return argv;
   }
+#ifdef TRUSTNET_LAUNCH_BINARY
+  // `launch ARGS --config CONFIG` run inside the namespace, after `prefix` (setpriv …).
+  ProcessResult launch(const std::filesystem::path& config, std::vector<std::string> args,
+                       const std::vector<std::string>& prefix = {}) const {
+    args.insert(args.begin(), TRUSTNET_LAUNCH_BINARY);
+    args.insert(args.begin(), prefix.begin(), prefix.end());
+    args.insert(args.end(), {"--config", config.string()});
+    return run_process(inside(args));
+  }
+#endif
 
  private:
   std::string name_;

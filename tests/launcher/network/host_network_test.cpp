@@ -45,14 +45,6 @@ std::filesystem::path write_config(const test::TempDir& dir) {
   return dir.write("launch.yaml", text);
 }
 
-ProcessResult launch_in(const test::NetNamespace& ns, const std::filesystem::path& config,
-                        std::vector<std::string> args, std::vector<std::string> prefix = {}) {
-  args.insert(args.begin(), TRUSTNET_LAUNCH_BINARY);
-  args.insert(args.begin(), prefix.begin(), prefix.end());
-  args.insert(args.end(), {"--config", config.string()});
-  return run_process(ns.inside(args));
-}
-
 }  // namespace
 
 TEST_CASE("the network layout is the configured bridge and address and one short tap per instance") {
@@ -71,11 +63,11 @@ TEST_CASE(
   test::TempDir dir;
   const auto config = write_config(dir);
   test::NetNamespace ns("net");
-  ProcessResult missing = launch_in(ns, config, {"network", "status", "--json"});
+  ProcessResult missing = ns.launch(config, {"network", "status", "--json"});
   CHECK(missing.exit_status == 3);  // not complete
   CHECK(nlohmann::json::parse(missing.out)["bridge"]["exists"] == false);
 
-  ProcessResult up = launch_in(ns, config, {"network", "up", "--owner", "65534"});
+  ProcessResult up = ns.launch(config, {"network", "up", "--owner", "65534"});
   INFO(up.err);
   REQUIRE(up.exit_status == 0);
   CHECK(up.out.find("created bridge tnbr0\n") == 0);
@@ -97,35 +89,35 @@ TEST_CASE(
            run_checked(ns.inside({"ip", "-6", "addr", "show", "scope", "global"}));
   };
   const std::string links_before = snapshot();
-  ProcessResult again = launch_in(ns, config, {"network", "up", "--owner", "65534"});
+  ProcessResult again = ns.launch(config, {"network", "up", "--owner", "65534"});
   CHECK(again.exit_status == 0);
   CHECK(again.out == "network already up; nothing changed\n");
   CHECK(snapshot() == links_before);
 
-  ProcessResult status = launch_in(ns, config, {"network", "status", "--json"});
+  ProcessResult status = ns.launch(config, {"network", "status", "--json"});
   CHECK(status.exit_status == 0);
   const auto state = nlohmann::json::parse(status.out);
   CHECK(state["complete"] == true);
   CHECK(state["taps"][0]["owner"] == 65534);
 
   // A tap given to another user is not silently taken over.
-  ProcessResult other_owner = launch_in(ns, config, {"network", "up", "--owner", "0"});
+  ProcessResult other_owner = ns.launch(config, {"network", "up", "--owner", "0"});
   CHECK(other_owner.exit_status == 1);
   CHECK(other_owner.err == "launch: tap tn-node belongs to uid 65534, not 0; run `launch network down` first\n");
 
-  ProcessResult down = launch_in(ns, config, {"network", "down"});
+  ProcessResult down = ns.launch(config, {"network", "down"});
   CHECK(down.exit_status == 0);
   CHECK(down.out.find("removed tap tn-node\n") == 0);
   CHECK(down.out.find("removed bridge tnbr0\n") != std::string::npos);
   CHECK(run_process(ns.inside({"ip", "link", "show", "tnbr0"})).exit_status != 0);
-  CHECK(launch_in(ns, config, {"network", "down"}).out == "network already down; nothing changed\n");
+  CHECK(ns.launch(config, {"network", "down"}).out == "network already down; nothing changed\n");
 }
 
 TEST_CASE("launch network says when CAP_NET_ADMIN is missing, and leaves links it did not make alone") {
   test::TempDir dir;
   const auto config = write_config(dir);
   test::NetNamespace ns("cap");
-  ProcessResult denied = launch_in(ns, config, {"network", "up"}, {"setpriv", "--bounding-set", "-net_admin"});
+  ProcessResult denied = ns.launch(config, {"network", "up"}, {"setpriv", "--bounding-set", "-net_admin"});
   CHECK(denied.exit_status == 1);
   CHECK(denied.err ==
         "launch: creating bridge tnbr0 needs CAP_NET_ADMIN: run `sudo launch network up` (the service does it as "
@@ -133,11 +125,11 @@ TEST_CASE("launch network says when CAP_NET_ADMIN is missing, and leaves links i
   CHECK(run_process(ns.inside({"ip", "link", "show", "tnbr0"})).exit_status != 0);
 
   run_checked(ns.inside({"ip", "link", "add", "tnbr0", "type", "veth", "peer", "name", "tnbr0-peer"}));
-  ProcessResult not_bridge = launch_in(ns, config, {"network", "up"});
+  ProcessResult not_bridge = ns.launch(config, {"network", "up"});
   CHECK(not_bridge.exit_status == 1);
   CHECK(not_bridge.err ==
         "launch: tnbr0 exists but is not a bridge; choose another bridge name in the configuration\n");
-  ProcessResult down = launch_in(ns, config, {"network", "down"});
+  ProcessResult down = ns.launch(config, {"network", "down"});
   CHECK(down.exit_status == 1);
   CHECK(down.err == "launch: tnbr0 is not a bridge; left alone, remove it yourself if it is not needed\n");
   CHECK(run_process(ns.inside({"ip", "link", "show", "tnbr0"})).exit_status == 0);

@@ -38,13 +38,6 @@ instances:
       - {host: 80, guest: 80, public: true, via: 18080}
 )";
 
-ProcessResult launch_in(const test::NetNamespace& ns, const std::filesystem::path& config,
-                        std::vector<std::string> args) {
-  args.insert(args.begin(), TRUSTNET_LAUNCH_BINARY);
-  args.insert(args.end(), {"--config", config.string()});
-  return run_process(ns.inside(args));
-}
-
 // What a TCP connection to ADDRESS:PORT from inside `ns` reads (a refusal prints "refused").
 std::string reach(const test::NetNamespace& ns, const std::string& address, int port) {
   const std::string client = fmt::format(
@@ -111,15 +104,15 @@ TEST_CASE(
   run_checked(client.inside({"ip", "addr", "add", "10.77.0.2/24", "dev", veth + "p"}));
   run_checked(client.inside({"ip", "link", "set", veth + "p", "up"}));
 
-  ProcessResult up = launch_in(host, config, {"network", "up", "--owner", "65534"});
+  ProcessResult up = host.launch(config, {"network", "up", "--owner", "65534"});
   INFO(up.out, up.err);
   REQUIRE(up.exit_status == 0);
   CHECK(up.out.find("redirected host port 443 to 18443 (registry) in nftables table ip trustnet_tnbr_x\n") !=
         std::string::npos);
   CHECK(up.out.find("redirected host port 80 to 18080 (registry) in nftables table ip trustnet_tnbr_x\n") !=
         std::string::npos);
-  CHECK(launch_in(host, config, {"network", "up", "--owner", "65534"}).out == "network already up; nothing changed\n");
-  const auto status = nlohmann::json::parse(launch_in(host, config, {"network", "status", "--json"}).out);
+  CHECK(host.launch(config, {"network", "up", "--owner", "65534"}).out == "network already up; nothing changed\n");
+  const auto status = nlohmann::json::parse(host.launch(config, {"network", "status", "--json"}).out);
   CHECK(status["redirects_in_place"] == true);
   CHECK(status["complete"] == true);
 
@@ -137,12 +130,12 @@ TEST_CASE(
 
   // An operator's change of the table is seen, and up puts it back.
   run_checked(host.inside({"nft", "flush", "chain", "ip", "trustnet_tnbr_x", "prerouting"}));
-  CHECK(launch_in(host, config, {"network", "status"}).exit_status == 3);
-  CHECK(launch_in(host, config, {"network", "up", "--owner", "65534"}).out.find("redirected host port 443") !=
+  CHECK(host.launch(config, {"network", "status"}).exit_status == 3);
+  CHECK(host.launch(config, {"network", "up", "--owner", "65534"}).out.find("redirected host port 443") !=
         std::string::npos);
   CHECK(reach(client, "10.77.0.1", 443) == "reached QEMU from 10.77.0.2\n");
 
-  ProcessResult down = launch_in(host, config, {"network", "down"});
+  ProcessResult down = host.launch(config, {"network", "down"});
   CHECK(down.out.find("removed nftables table ip trustnet_tnbr_x\n") != std::string::npos);
   CHECK(run_process(host.inside({"nft", "list", "table", "ip", "trustnet_tnbr_x"})).exit_status != 0);
   CHECK(reach(client, "10.77.0.1", 443) == "refused\n");
