@@ -192,7 +192,7 @@ std::optional<CertificateFacts> certificate_facts(const std::vector<std::string>
 
 ProbeOutcome https_get(const std::string& url, const std::filesystem::path& ca_file, milliseconds patience,
                        const std::atomic<bool>& cancel) {
-  return https_get(url, HttpsTrust{ca_file, false, ""}, patience, cancel);
+  return https_get(url, HttpsTrust{ca_file, false, "", false}, patience, cancel);
 }
 
 ProbeOutcome https_get(const std::string& url, const HttpsTrust& trust, milliseconds patience,
@@ -216,7 +216,7 @@ ProbeOutcome https_get(const std::string& url, const HttpsTrust& trust, millisec
     if (!resolve) throw Error("libcurl: out of memory");
     set(CURLOPT_RESOLVE, resolve.get());
   }
-  set(CURLOPT_CERTINFO, 1L);
+  if (trust.read_certificate) set(CURLOPT_CERTINFO, 1L);
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   set(CURLOPT_NOSIGNAL, 1L);
@@ -241,7 +241,8 @@ ProbeOutcome https_get(const std::string& url, const HttpsTrust& trust, millisec
     outcome.connected = connect_time > 0;
   if (result != CURLE_OK) return outcome;
   curl_certinfo* chain = nullptr;
-  if (curl_easy_getinfo(curl.get(), CURLINFO_CERTINFO, &chain) == CURLE_OK && chain && chain->num_of_certs > 0) {
+  if (trust.read_certificate && curl_easy_getinfo(curl.get(), CURLINFO_CERTINFO, &chain) == CURLE_OK && chain &&
+      chain->num_of_certs > 0) {
     std::vector<std::string> leaf;
     for (const curl_slist* line = chain->certinfo[0]; line; line = line->next) leaf.emplace_back(line->data);
     outcome.certificate = certificate_facts(leaf);

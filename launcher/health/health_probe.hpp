@@ -38,6 +38,7 @@ struct HttpsTrust {
   std::filesystem::path ca_file;
   bool system_roots = false;
   std::string resolve;
+  bool read_certificate = false;  // keep the leaf's issuer and expiry (an ACME certificate's)
 };
 
 // Never set: for callers that do not cancel.

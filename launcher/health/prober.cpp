@@ -41,7 +41,8 @@ ProbeOutcome run_ssh(const ProbeTargets& targets, milliseconds patience, const s
 ProbeOutcome run_service(const ProbeTargets& targets, milliseconds patience, const std::atomic<bool>& cancel) {
   // Without the CA (no `launch init` yet) nothing can be verified: no connection is made.
   if (!targets.system_roots && !std::filesystem::exists(targets.ca_file)) return ProbeOutcome{};
-  const HttpsTrust trust{targets.ca_file, targets.system_roots, targets.resolve};
+  // An ACME certificate's issuer and expiry are shown; the TrustNet CA's are the launcher's own.
+  const HttpsTrust trust{targets.ca_file, targets.system_roots, targets.resolve, targets.system_roots};
   ProbeOutcome outcome = https_get(targets.service_url, trust, patience, cancel);
   if (outcome.answered && !targets.peers_url.empty()) {
     outcome.node = parse_node_status(outcome.body);

@@ -117,6 +117,7 @@ TEST_CASE("the HTTPS probe wants a 200 from a server whose certificate the Trust
       dir / "www", dir / "nginx",
       test::TlsFiles{dir.write("c.pem", server_cert.certificate), dir.write("k.pem", server_cert.private_key)});
   CHECK(https_get(server.https_url("/files/status"), ca_file, 5s).answered);
+  CHECK_FALSE(https_get(server.https_url("/files/status"), ca_file, 5s).certificate.has_value());
   CHECK_FALSE(https_get(server.https_url("/files/missing"), ca_file, 5s).answered);  // 404
   CHECK_FALSE(https_get(server.https_url("/files/status"), other_ca, 5s).answered);  // untrusted certificate
   CHECK_FALSE(https_get(server.url("/files/status"), ca_file, 5s).answered);         // plain HTTP is not accepted
@@ -202,7 +203,7 @@ TEST_CASE(
   const std::string by_name = "https://registry.example.org:" + port + "/files/health";
   const std::string resolve = "registry.example.org:" + port + ":127.0.0.1";
 
-  const ProbeOutcome outcome = https_get(by_name, HttpsTrust{root, true, resolve}, 5s);
+  const ProbeOutcome outcome = https_get(by_name, HttpsTrust{root, true, resolve, true}, 5s);
   CHECK(outcome.answered);
   REQUIRE(outcome.certificate.has_value());
   CHECK(outcome.certificate->issuer == "Pebble Root Test");
@@ -211,8 +212,12 @@ TEST_CASE(
   CHECK(certificate_days_left(*outcome.certificate, now) <= 30);
   // Not by the address (the certificate names only the public name), and not with the system's
   // roots alone (the configured root signed it).
-  CHECK_FALSE(https_get(by_address, HttpsTrust{root, true, ""}, 5s).answered);
-  CHECK_FALSE(https_get(by_name, HttpsTrust{"", true, resolve}, 5s).answered);
+  CHECK_FALSE(https_get(by_address, HttpsTrust{root, true, "", true}, 5s).answered);
+  CHECK_FALSE(https_get(by_name, HttpsTrust{"", true, resolve, true}, 5s).answered);
+  // The TrustNet CA's probe keeps no certificate: the status shows ACME certificates only.
+  const ProbeOutcome own = https_get(by_name, HttpsTrust{root, false, resolve, false}, 5s);
+  CHECK(own.answered);
+  CHECK_FALSE(own.certificate.has_value());
 
   // libcurl's lines as OpenSSL writes them.
   const auto facts =
