@@ -259,10 +259,12 @@ RegistrySpec read_registry(const YAML::Node& node, const std::string& file) {
   }
   const bool acme = spec.tls == RegistrySpec::Tls::acme;
   const auto registry_name = [acme](std::string_view name) -> Problem {
-    if (!acme)
-      if (auto problem = check_domain(name)) return fmt::format("registry name '{}': {}", name, *problem);
-    if (acme)
+    if (acme) {
+      // check_public_name checks the domain first and names it in its message.
       if (auto problem = check_public_name(name)) return fmt::format("registry name {} (tls: acme)", *problem);
+    } else if (auto problem = check_domain(name)) {
+      return fmt::format("registry name '{}': {}", name, *problem);
+    }
     return std::nullopt;
   };
   if (map.has("names")) {
